@@ -1,0 +1,274 @@
+//! Reverse-mode automatic differentiation over any backend, in the manner of
+//! micrograd: each operation records itself on a tape with its inputs, and
+//! `backward` walks the tape from the end, each op adding its share of the
+//! gradient into its inputs. Layers are written only in terms of these ops.
+//!
+//! The ops are the backend's primitives; their gradient rules are all here,
+//! one match arm each, so the backends need no autodiff code.
+
+use crate::backend::Backend;
+use crate::loss::Loss;
+use crate::nn::activation::Activation;
+
+/// A value on the tape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Var(usize);
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// A parameter or input; `trainable` leaves receive gradients.
+    Leaf,
+    MatMul(Var, Var),
+    Add(Var, Var),
+    Mul(Var, Var),
+    AddBias(Var, Var),
+    Activation(Var, Activation),
+    Reshape(Var),
+    Gather { table: Var, ids: Var },
+    TimeSlice(Var, usize),
+    TimeStack(Vec<Var>),
+    ColsSlice(Var, usize),
+    LstmCell { z: Var, hc_prev: Var, mask: Option<(Var, usize)> },
+    GruCell { xz: Var, hz: Var, h_prev: Var, mask: Option<(Var, usize)> },
+    Im2col { x: Var, kernel: usize, stride: usize },
+    MaxOverTime(Var),
+    MeanOverTime(Var, Option<Var>),
+    Loss { loss: Loss, pred: Var, target: Var },
+    /// Holds the probabilities as `saved`.
+    SoftmaxCrossEntropy { logits: Var, target: Var, sparse: bool },
+}
+
+struct Node<B: Backend> {
+    value: B::Tensor,
+    op: Op,
+    needs_grad: bool,
+    saved: Option<B::Tensor>,
+}
+
+pub struct Graph<'b, B: Backend> {
+    pub backend: &'b B,
+    nodes: Vec<Node<B>>,
+}
+
+/// Gradients from one `backward` call, indexed by `Var`.
+pub struct Gradients<B: Backend> {
+    grads: Vec<Option<B::Tensor>>,
+}
+
+impl<B: Backend> Gradients<B> {
+    pub fn get(&self, v: Var) -> Option<&B::Tensor> {
+        self.grads[v.0].as_ref()
+    }
+    pub fn take(&mut self, v: Var) -> Option<B::Tensor> {
+        self.grads[v.0].take()
+    }
+}
+
+impl<'b, B: Backend> Graph<'b, B> {
+    pub fn new(backend: &'b B) -> Self {
+        Graph { backend, nodes: Vec::with_capacity(1024) }
+    }
+
+    fn push(&mut self, value: B::Tensor, op: Op, inputs: &[Var]) -> Var {
+        let needs_grad = inputs.iter().any(|v| self.nodes[v.0].needs_grad);
+        self.nodes.push(Node { value, op, needs_grad, saved: None });
+        Var(self.nodes.len() - 1)
+    }
+
+    /// A value that receives a gradient (a parameter).
+    pub fn param(&mut self, t: B::Tensor) -> Var {
+        self.nodes.push(Node { value: t, op: Op::Leaf, needs_grad: true, saved: None });
+        Var(self.nodes.len() - 1)
+    }
+    /// A value that receives none (inputs, targets, masks).
+    pub fn constant(&mut self, t: B::Tensor) -> Var {
+        self.nodes.push(Node { value: t, op: Op::Leaf, needs_grad: false, saved: None });
+        Var(self.nodes.len() - 1)
+    }
+
+    pub fn value(&self, v: Var) -> &B::Tensor {
+        &self.nodes[v.0].value
+    }
+    pub fn shape(&self, v: Var) -> Vec<usize> {
+        self.backend.shape(&self.nodes[v.0].value).to_vec()
+    }
+    /// The probabilities saved by a fused softmax cross-entropy.
+    pub fn saved(&self, v: Var) -> Option<&B::Tensor> {
+        self.nodes[v.0].saved.as_ref()
+    }
+
+    pub fn matmul(&mut self, a: Var, b: Var) -> Var {
+        let y = self.backend.matmul(self.value(a), self.value(b), false, false);
+        self.push(y, Op::MatMul(a, b), &[a, b])
+    }
+    pub fn add(&mut self, a: Var, b: Var) -> Var {
+        let y = self.backend.add(self.value(a), self.value(b));
+        self.push(y, Op::Add(a, b), &[a, b])
+    }
+    pub fn mul(&mut self, a: Var, b: Var) -> Var {
+        let y = self.backend.mul(self.value(a), self.value(b));
+        self.push(y, Op::Mul(a, b), &[a, b])
+    }
+    pub fn add_bias(&mut self, x: Var, bias: Var) -> Var {
+        let y = self.backend.add_bias(self.value(x), self.value(bias));
+        self.push(y, Op::AddBias(x, bias), &[x, bias])
+    }
+    pub fn activation(&mut self, x: Var, act: Activation) -> Var {
+        if act == Activation::Linear {
+            return x;
+        }
+        let y = self.backend.activation(act, self.value(x));
+        self.push(y, Op::Activation(x, act), &[x])
+    }
+    pub fn reshape(&mut self, x: Var, shape: &[usize]) -> Var {
+        let y = self.backend.reshape(self.value(x), shape);
+        self.push(y, Op::Reshape(x), &[x])
+    }
+    pub fn gather(&mut self, table: Var, ids: Var) -> Var {
+        let y = self.backend.gather_rows(self.value(table), self.value(ids));
+        self.push(y, Op::Gather { table, ids }, &[table])
+    }
+    pub fn time_slice(&mut self, x: Var, t: usize) -> Var {
+        let y = self.backend.time_slice(self.value(x), t);
+        self.push(y, Op::TimeSlice(x, t), &[x])
+    }
+    pub fn time_stack(&mut self, xs: &[Var]) -> Var {
+        let vals: Vec<&B::Tensor> = xs.iter().map(|v| self.value(*v)).collect();
+        let y = self.backend.time_stack(&vals);
+        self.push(y, Op::TimeStack(xs.to_vec()), xs)
+    }
+    pub fn cols_slice(&mut self, x: Var, start: usize, len: usize) -> Var {
+        let y = self.backend.cols_slice(self.value(x), start, len);
+        self.push(y, Op::ColsSlice(x, start), &[x])
+    }
+    pub fn lstm_cell(&mut self, z: Var, hc_prev: Var, mask: Option<(Var, usize)>) -> Var {
+        let y = self.backend.lstm_cell(self.value(z), self.value(hc_prev), mask.map(|(m, t)| (self.value(m), t)));
+        self.push(y, Op::LstmCell { z, hc_prev, mask }, &[z, hc_prev])
+    }
+    pub fn gru_cell(&mut self, xz: Var, hz: Var, h_prev: Var, mask: Option<(Var, usize)>) -> Var {
+        let y = self.backend.gru_cell(self.value(xz), self.value(hz), self.value(h_prev), mask.map(|(m, t)| (self.value(m), t)));
+        self.push(y, Op::GruCell { xz, hz, h_prev, mask }, &[xz, hz, h_prev])
+    }
+    pub fn im2col(&mut self, x: Var, kernel: usize, stride: usize) -> Var {
+        let y = self.backend.im2col_1d(self.value(x), kernel, stride);
+        self.push(y, Op::Im2col { x, kernel, stride }, &[x])
+    }
+    pub fn max_over_time(&mut self, x: Var) -> Var {
+        let y = self.backend.max_over_time(self.value(x));
+        self.push(y, Op::MaxOverTime(x), &[x])
+    }
+    pub fn mean_over_time(&mut self, x: Var, mask: Option<Var>) -> Var {
+        let y = self.backend.mean_over_time(self.value(x), mask.map(|m| self.value(m)));
+        self.push(y, Op::MeanOverTime(x, mask), &[x])
+    }
+    pub fn loss(&mut self, loss: Loss, pred: Var, target: Var) -> Var {
+        let y = self.backend.loss(loss, self.value(pred), self.value(target));
+        self.push(y, Op::Loss { loss, pred, target }, &[pred])
+    }
+    pub fn softmax_cross_entropy(&mut self, logits: Var, target: Var, sparse: bool) -> Var {
+        let (probs, y) = self.backend.softmax_cross_entropy(self.value(logits), self.value(target), sparse);
+        let v = self.push(y, Op::SoftmaxCrossEntropy { logits, target, sparse }, &[logits]);
+        self.nodes[v.0].saved = Some(probs);
+        v
+    }
+
+    /// Gradients of the scalar `root` (a loss) with respect to every value
+    /// that needs one.
+    pub fn backward(&self, root: Var) -> Gradients<B> {
+        let be = self.backend;
+        let mut grads: Vec<Option<B::Tensor>> = vec![None; self.nodes.len()];
+        grads[root.0] = Some(be.full(&[1], 1.0));
+        for i in (0..=root.0).rev() {
+            let node = &self.nodes[i];
+            if !node.needs_grad {
+                continue;
+            }
+            let Some(g) = grads[i].take() else { continue };
+            // Leaves keep their gradient; everything else passes it on.
+            if let Op::Leaf = node.op {
+                grads[i] = Some(g);
+                continue;
+            }
+            let val = |v: Var| &self.nodes[v.0].value;
+            let send = |grads: &mut Vec<Option<B::Tensor>>, v: Var, d: B::Tensor| {
+                if !self.nodes[v.0].needs_grad {
+                    return;
+                }
+                match &mut grads[v.0] {
+                    Some(acc) => be.add_assign(acc, &d),
+                    slot => *slot = Some(d),
+                }
+            };
+            // Ops that add into part of their input: start from zeros.
+            let send_part = |grads: &mut Vec<Option<B::Tensor>>, v: Var, f: &dyn Fn(&mut B::Tensor)| {
+                if !self.nodes[v.0].needs_grad {
+                    return;
+                }
+                let acc = grads[v.0].get_or_insert_with(|| be.zeros(be.shape(val(v))));
+                f(acc);
+            };
+            match &node.op {
+                Op::Leaf => unreachable!(),
+                Op::MatMul(a, b) => {
+                    send(&mut grads, *a, be.matmul(&g, val(*b), false, true));
+                    send(&mut grads, *b, be.matmul(val(*a), &g, true, false));
+                }
+                Op::Add(a, b) => {
+                    send(&mut grads, *a, g.clone());
+                    send(&mut grads, *b, g);
+                }
+                Op::Mul(a, b) => {
+                    send(&mut grads, *a, be.mul(&g, val(*b)));
+                    send(&mut grads, *b, be.mul(&g, val(*a)));
+                }
+                Op::AddBias(x, b) => {
+                    send(&mut grads, *b, be.sum_rows(&g));
+                    send(&mut grads, *x, g);
+                }
+                Op::Activation(x, act) => send(&mut grads, *x, be.activation_backward(*act, val(*x), &node.value, &g)),
+                Op::Reshape(x) => send(&mut grads, *x, be.reshape(&g, be.shape(val(*x)))),
+                Op::Gather { table, ids } => {
+                    let rows = be.shape(val(*table))[0];
+                    send(&mut grads, *table, be.scatter_add_rows(val(*ids), &g, rows));
+                }
+                Op::TimeSlice(x, t) => send_part(&mut grads, *x, &|acc| be.time_slice_add(acc, *t, &g)),
+                Op::TimeStack(xs) => {
+                    for (t, x) in xs.iter().enumerate() {
+                        send(&mut grads, *x, be.time_slice(&g, t));
+                    }
+                }
+                Op::ColsSlice(x, start) => send_part(&mut grads, *x, &|acc| be.cols_slice_add(acc, *start, &g)),
+                Op::LstmCell { z, hc_prev, mask } => {
+                    let m = mask.map(|(m, t)| (val(m), t));
+                    let (dz, dprev) = be.lstm_cell_backward(val(*z), val(*hc_prev), m, &g);
+                    send(&mut grads, *z, dz);
+                    send(&mut grads, *hc_prev, dprev);
+                }
+                Op::GruCell { xz, hz, h_prev, mask } => {
+                    let m = mask.map(|(m, t)| (val(m), t));
+                    let (dx, dh, dprev) = be.gru_cell_backward(val(*xz), val(*hz), val(*h_prev), m, &g);
+                    send(&mut grads, *xz, dx);
+                    send(&mut grads, *hz, dh);
+                    send(&mut grads, *h_prev, dprev);
+                }
+                Op::Im2col { x, kernel, stride } => {
+                    let shape = be.shape(val(*x)).to_vec();
+                    send(&mut grads, *x, be.col2im_1d(&g, &shape, *kernel, *stride));
+                }
+                Op::MaxOverTime(x) => send(&mut grads, *x, be.max_over_time_backward(val(*x), &g)),
+                Op::MeanOverTime(x, mask) => {
+                    let shape = be.shape(val(*x)).to_vec();
+                    send(&mut grads, *x, be.mean_over_time_backward(&g, &shape, mask.map(val)));
+                }
+                // Losses are the roots of the graphs we differentiate: their
+                // upstream gradient is 1.
+                Op::Loss { loss, pred, target } => send(&mut grads, *pred, be.loss_backward(*loss, val(*pred), val(*target))),
+                Op::SoftmaxCrossEntropy { logits, target, sparse } => {
+                    let probs = node.saved.as_ref().expect("softmax cross-entropy keeps its probabilities");
+                    send(&mut grads, *logits, be.softmax_cross_entropy_backward(probs, val(*target), *sparse));
+                }
+            }
+        }
+        Gradients { grads }
+    }
+}

@@ -1,0 +1,585 @@
+//! The CPU backend: plain row-major f32 buffers, matrix products through
+//! ndarray (which hands them to the blocked, SIMD `matrixmultiply` kernels).
+
+use std::sync::Arc;
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+use super::{numel, Backend, StepMask};
+use crate::loss::Loss;
+use crate::nn::activation::{sigmoid, Activation};
+use crate::optim::UpdateRule;
+
+#[derive(Clone, Debug, Default)]
+pub struct CpuBackend;
+
+/// A CPU tensor. The buffer is shared so that handing a parameter to the
+/// autodiff tape costs no copy; writes copy only if the buffer is shared.
+#[derive(Clone, Debug)]
+pub struct CpuTensor {
+    shape: Vec<usize>,
+    data: Arc<Vec<f32>>,
+}
+
+impl CpuTensor {
+    pub fn new(shape: &[usize], data: Vec<f32>) -> Self {
+        assert_eq!(numel(shape), data.len(), "shape {:?} does not hold {} values", shape, data.len());
+        CpuTensor { shape: shape.to_vec(), data: Arc::new(data) }
+    }
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+    fn data_mut(&mut self) -> &mut Vec<f32> {
+        Arc::make_mut(&mut self.data)
+    }
+    /// (rows, last-axis width) of a tensor read as a matrix.
+    fn rows_cols(&self) -> (usize, usize) {
+        let d = *self.shape.last().unwrap_or(&1);
+        (if d == 0 { 0 } else { self.data.len() / d }, d)
+    }
+    fn btd(&self) -> (usize, usize, usize) {
+        assert_eq!(self.shape.len(), 3, "expected [batch, time, d], got {:?}", self.shape);
+        (self.shape[0], self.shape[1], self.shape[2])
+    }
+}
+
+fn zip_map(a: &CpuTensor, b: &CpuTensor, f: impl Fn(f32, f32) -> f32) -> CpuTensor {
+    assert_eq!(a.shape, b.shape, "element-wise op on shapes {:?} and {:?}", a.shape, b.shape);
+    CpuTensor::new(&a.shape, a.data.iter().zip(b.data.iter()).map(|(&x, &y)| f(x, y)).collect())
+}
+
+fn map(a: &CpuTensor, f: impl Fn(f32) -> f32) -> CpuTensor {
+    CpuTensor::new(&a.shape, a.data.iter().map(|&x| f(x)).collect())
+}
+
+fn mask_at(mask: StepMask<CpuTensor>, b: usize) -> f32 {
+    match mask {
+        Some((m, t)) => m.data[b * m.shape[1] + t],
+        None => 1.0,
+    }
+}
+
+impl Backend for CpuBackend {
+    type Tensor = CpuTensor;
+
+    fn name(&self) -> String {
+        "cpu".into()
+    }
+
+    fn upload(&self, shape: &[usize], data: &[f32]) -> CpuTensor {
+        CpuTensor::new(shape, data.to_vec())
+    }
+    fn download(&self, t: &CpuTensor) -> Vec<f32> {
+        t.data.to_vec()
+    }
+    fn shape<'a>(&self, t: &'a CpuTensor) -> &'a [usize] {
+        &t.shape
+    }
+    fn zeros(&self, shape: &[usize]) -> CpuTensor {
+        CpuTensor::new(shape, vec![0.0; numel(shape)])
+    }
+    fn full(&self, shape: &[usize], value: f32) -> CpuTensor {
+        CpuTensor::new(shape, vec![value; numel(shape)])
+    }
+    fn reshape(&self, t: &CpuTensor, shape: &[usize]) -> CpuTensor {
+        assert_eq!(numel(shape), t.data.len(), "reshape {:?} to {:?}", t.shape, shape);
+        CpuTensor { shape: shape.to_vec(), data: t.data.clone() }
+    }
+
+    fn matmul(&self, a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool) -> CpuTensor {
+        assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
+        let av = ArrayView2::from_shape((a.shape[0], a.shape[1]), &a.data).unwrap();
+        let bv = ArrayView2::from_shape((b.shape[0], b.shape[1]), &b.data).unwrap();
+        let av = if trans_a { av.reversed_axes() } else { av };
+        let bv = if trans_b { bv.reversed_axes() } else { bv };
+        assert_eq!(av.ncols(), bv.nrows(), "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
+        let (m, n) = (av.nrows(), bv.ncols());
+        let mut out = vec![0.0f32; m * n];
+        {
+            let mut cv = ArrayViewMut2::from_shape((m, n), &mut out).unwrap();
+            general_mat_mul(1.0, &av, &bv, 0.0, &mut cv);
+        }
+        CpuTensor::new(&[m, n], out)
+    }
+
+    fn add(&self, a: &CpuTensor, b: &CpuTensor) -> CpuTensor {
+        zip_map(a, b, |x, y| x + y)
+    }
+    fn add_assign(&self, a: &mut CpuTensor, b: &CpuTensor) {
+        assert_eq!(a.shape, b.shape, "add_assign on shapes {:?} and {:?}", a.shape, b.shape);
+        for (x, &y) in a.data_mut().iter_mut().zip(b.data.iter()) {
+            *x += y;
+        }
+    }
+    fn mul(&self, a: &CpuTensor, b: &CpuTensor) -> CpuTensor {
+        zip_map(a, b, |x, y| x * y)
+    }
+    fn scale(&self, a: &CpuTensor, s: f32) -> CpuTensor {
+        map(a, |x| x * s)
+    }
+    fn nonzero(&self, x: &CpuTensor) -> CpuTensor {
+        map(x, |v| if v != 0.0 { 1.0 } else { 0.0 })
+    }
+    fn add_bias(&self, x: &CpuTensor, bias: &CpuTensor) -> CpuTensor {
+        let (_, d) = x.rows_cols();
+        assert_eq!(bias.data.len(), d, "add_bias: bias {:?} on {:?}", bias.shape, x.shape);
+        let mut out = x.data.to_vec();
+        for row in out.chunks_exact_mut(d.max(1)) {
+            for (o, &b) in row.iter_mut().zip(bias.data.iter()) {
+                *o += b;
+            }
+        }
+        CpuTensor::new(&x.shape, out)
+    }
+    fn sum_rows(&self, x: &CpuTensor) -> CpuTensor {
+        let (_, d) = x.rows_cols();
+        let mut out = vec![0.0f32; d];
+        for row in x.data.chunks_exact(d.max(1)) {
+            for (o, &v) in out.iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+        CpuTensor::new(&[d], out)
+    }
+    fn activation(&self, act: Activation, x: &CpuTensor) -> CpuTensor {
+        if act == Activation::Softmax {
+            return self.softmax(x);
+        }
+        map(x, |v| act.f(v))
+    }
+    fn activation_backward(&self, act: Activation, x: &CpuTensor, y: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
+        if act == Activation::Softmax {
+            return self.softmax_backward(y, dy);
+        }
+        let out = x.data.iter().zip(y.data.iter()).zip(dy.data.iter()).map(|((&x, &y), &g)| g * act.df(x, y)).collect();
+        CpuTensor::new(&x.shape, out)
+    }
+    fn softmax(&self, x: &CpuTensor) -> CpuTensor {
+        let (_, d) = x.rows_cols();
+        let mut out = x.data.to_vec();
+        for row in out.chunks_exact_mut(d.max(1)) {
+            softmax_row(row);
+        }
+        CpuTensor::new(&x.shape, out)
+    }
+    fn softmax_backward(&self, y: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
+        let (_, d) = y.rows_cols();
+        let mut out = vec![0.0f32; y.data.len()];
+        for ((o, yr), gr) in out.chunks_exact_mut(d.max(1)).zip(y.data.chunks_exact(d.max(1))).zip(dy.data.chunks_exact(d.max(1))) {
+            let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
+            for j in 0..d {
+                o[j] = yr[j] * (gr[j] - dot);
+            }
+        }
+        CpuTensor::new(&y.shape, out)
+    }
+    fn sum_squares(&self, x: &CpuTensor) -> f32 {
+        // Accumulate in f64: a sum of many squares loses digits in f32.
+        x.data.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() as f32
+    }
+
+    fn loss(&self, loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
+        let (b, n) = pred.rows_cols();
+        let t = dense_target(loss, pred, target);
+        let mut total = 0.0f64;
+        for (pr, tr) in pred.data.chunks_exact(n.max(1)).zip(t.chunks_exact(n.max(1))) {
+            total += loss.row_value(pr, tr) as f64;
+        }
+        CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32])
+    }
+    fn loss_backward(&self, loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
+        let (b, n) = pred.rows_cols();
+        let t = dense_target(loss, pred, target);
+        let mut out = vec![0.0f32; pred.data.len()];
+        let inv_b = 1.0 / b.max(1) as f32;
+        for ((o, pr), tr) in out.chunks_exact_mut(n.max(1)).zip(pred.data.chunks_exact(n.max(1))).zip(t.chunks_exact(n.max(1))) {
+            loss.row_grad(pr, tr, o);
+            o.iter_mut().for_each(|g| *g *= inv_b);
+        }
+        CpuTensor::new(&pred.shape, out)
+    }
+    fn softmax_cross_entropy(&self, logits: &CpuTensor, target: &CpuTensor, sparse: bool) -> (CpuTensor, CpuTensor) {
+        let (b, n) = logits.rows_cols();
+        let t = if sparse { one_hot(target, n) } else { target.data.to_vec() };
+        let mut probs = logits.data.to_vec();
+        let mut total = 0.0f64;
+        for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(t.chunks_exact(n.max(1))) {
+            let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let lse = row.iter().map(|&v| (v - max).exp()).sum::<f32>().ln() + max;
+            total -= row.iter().zip(tr).map(|(&x, &y)| (y * (x - lse)) as f64).sum::<f64>();
+            softmax_row(row);
+        }
+        (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]))
+    }
+    fn softmax_cross_entropy_backward(&self, probs: &CpuTensor, target: &CpuTensor, sparse: bool) -> CpuTensor {
+        let (b, n) = probs.rows_cols();
+        let t = if sparse { one_hot(target, n) } else { target.data.to_vec() };
+        let inv_b = 1.0 / b.max(1) as f32;
+        CpuTensor::new(&probs.shape, probs.data.iter().zip(t.iter()).map(|(&p, &y)| (p - y) * inv_b).collect())
+    }
+
+    fn gather_rows(&self, table: &CpuTensor, ids: &CpuTensor) -> CpuTensor {
+        let (rows, d) = (table.shape[0], table.shape[1]);
+        let mut out = Vec::with_capacity(ids.data.len() * d);
+        for &id in ids.data.iter() {
+            let r = id as usize;
+            assert!(r < rows, "gather_rows: id {} outside table of {} rows", r, rows);
+            out.extend_from_slice(&table.data[r * d..(r + 1) * d]);
+        }
+        let mut shape = ids.shape.clone();
+        shape.push(d);
+        CpuTensor::new(&shape, out)
+    }
+    fn scatter_add_rows(&self, ids: &CpuTensor, grad: &CpuTensor, rows: usize) -> CpuTensor {
+        let d = *grad.shape.last().unwrap();
+        let mut out = vec![0.0f32; rows * d];
+        for (&id, g) in ids.data.iter().zip(grad.data.chunks_exact(d)) {
+            let r = id as usize;
+            for (o, &v) in out[r * d..(r + 1) * d].iter_mut().zip(g) {
+                *o += v;
+            }
+        }
+        CpuTensor::new(&[rows, d], out)
+    }
+    fn time_slice(&self, x: &CpuTensor, t: usize) -> CpuTensor {
+        let (b, steps, d) = x.btd();
+        let mut out = Vec::with_capacity(b * d);
+        for bi in 0..b {
+            let at = (bi * steps + t) * d;
+            out.extend_from_slice(&x.data[at..at + d]);
+        }
+        CpuTensor::new(&[b, d], out)
+    }
+    fn time_slice_add(&self, dst: &mut CpuTensor, t: usize, src: &CpuTensor) {
+        let (b, steps, d) = dst.btd();
+        let data = dst.data_mut();
+        for bi in 0..b {
+            let at = (bi * steps + t) * d;
+            for (o, &v) in data[at..at + d].iter_mut().zip(&src.data[bi * d..(bi + 1) * d]) {
+                *o += v;
+            }
+        }
+    }
+    fn time_stack(&self, xs: &[&CpuTensor]) -> CpuTensor {
+        let steps = xs.len();
+        let (b, d) = (xs[0].shape[0], xs[0].shape[1]);
+        let mut out = vec![0.0f32; b * steps * d];
+        for (t, x) in xs.iter().enumerate() {
+            for bi in 0..b {
+                out[(bi * steps + t) * d..(bi * steps + t + 1) * d].copy_from_slice(&x.data[bi * d..(bi + 1) * d]);
+            }
+        }
+        CpuTensor::new(&[b, steps, d], out)
+    }
+    fn cols_slice(&self, x: &CpuTensor, start: usize, len: usize) -> CpuTensor {
+        let (n, d) = x.rows_cols();
+        let mut out = Vec::with_capacity(n * len);
+        for row in x.data.chunks_exact(d) {
+            out.extend_from_slice(&row[start..start + len]);
+        }
+        CpuTensor::new(&[n, len], out)
+    }
+    fn cols_slice_add(&self, dst: &mut CpuTensor, start: usize, src: &CpuTensor) {
+        let (_, d) = dst.rows_cols();
+        let len = src.shape[1];
+        let data = dst.data_mut();
+        for (row, s) in data.chunks_exact_mut(d).zip(src.data.chunks_exact(len)) {
+            for (o, &v) in row[start..start + len].iter_mut().zip(s) {
+                *o += v;
+            }
+        }
+    }
+
+    fn lstm_cell(&self, z: &CpuTensor, hc_prev: &CpuTensor, mask: StepMask<CpuTensor>) -> CpuTensor {
+        let (b, h4) = (z.shape[0], z.shape[1]);
+        let h = h4 / 4;
+        let mut out = vec![0.0f32; b * 2 * h];
+        for bi in 0..b {
+            let zr = &z.data[bi * h4..(bi + 1) * h4];
+            let prev = &hc_prev.data[bi * 2 * h..(bi + 1) * 2 * h];
+            let o = &mut out[bi * 2 * h..(bi + 1) * 2 * h];
+            if mask_at(mask, bi) == 0.0 {
+                o.copy_from_slice(prev);
+                continue;
+            }
+            for j in 0..h {
+                let i = sigmoid(zr[j]);
+                let f = sigmoid(zr[h + j]);
+                let g = zr[2 * h + j].tanh();
+                let og = sigmoid(zr[3 * h + j]);
+                let c = f * prev[h + j] + i * g;
+                o[h + j] = c;
+                o[j] = og * c.tanh();
+            }
+        }
+        CpuTensor::new(&[b, 2 * h], out)
+    }
+    fn lstm_cell_backward(&self, z: &CpuTensor, hc_prev: &CpuTensor, mask: StepMask<CpuTensor>, dhc: &CpuTensor) -> (CpuTensor, CpuTensor) {
+        let (b, h4) = (z.shape[0], z.shape[1]);
+        let h = h4 / 4;
+        let mut dz = vec![0.0f32; b * h4];
+        let mut dprev = vec![0.0f32; b * 2 * h];
+        for bi in 0..b {
+            let g_out = &dhc.data[bi * 2 * h..(bi + 1) * 2 * h];
+            let dp = &mut dprev[bi * 2 * h..(bi + 1) * 2 * h];
+            if mask_at(mask, bi) == 0.0 {
+                dp.copy_from_slice(g_out);
+                continue;
+            }
+            let zr = &z.data[bi * h4..(bi + 1) * h4];
+            let prev = &hc_prev.data[bi * 2 * h..(bi + 1) * 2 * h];
+            let dzr = &mut dz[bi * h4..(bi + 1) * h4];
+            for j in 0..h {
+                let i = sigmoid(zr[j]);
+                let f = sigmoid(zr[h + j]);
+                let g = zr[2 * h + j].tanh();
+                let og = sigmoid(zr[3 * h + j]);
+                let c_prev = prev[h + j];
+                let c = f * c_prev + i * g;
+                let tc = c.tanh();
+                let dh = g_out[j];
+                let dc = g_out[h + j] + dh * og * (1.0 - tc * tc);
+                dzr[j] = dc * g * i * (1.0 - i);
+                dzr[h + j] = dc * c_prev * f * (1.0 - f);
+                dzr[2 * h + j] = dc * i * (1.0 - g * g);
+                dzr[3 * h + j] = dh * tc * og * (1.0 - og);
+                dp[h + j] = dc * f;
+            }
+        }
+        (CpuTensor::new(&z.shape, dz), CpuTensor::new(&hc_prev.shape, dprev))
+    }
+    fn gru_cell(&self, xz: &CpuTensor, hz: &CpuTensor, h_prev: &CpuTensor, mask: StepMask<CpuTensor>) -> CpuTensor {
+        let (b, h) = (h_prev.shape[0], h_prev.shape[1]);
+        let mut out = vec![0.0f32; b * h];
+        for bi in 0..b {
+            let x = &xz.data[bi * 3 * h..(bi + 1) * 3 * h];
+            let r = &hz.data[bi * 3 * h..(bi + 1) * 3 * h];
+            let hp = &h_prev.data[bi * h..(bi + 1) * h];
+            let o = &mut out[bi * h..(bi + 1) * h];
+            if mask_at(mask, bi) == 0.0 {
+                o.copy_from_slice(hp);
+                continue;
+            }
+            for j in 0..h {
+                let zg = sigmoid(x[j] + r[j]);
+                let rg = sigmoid(x[h + j] + r[h + j]);
+                let hh = (x[2 * h + j] + rg * r[2 * h + j]).tanh();
+                o[j] = zg * hp[j] + (1.0 - zg) * hh;
+            }
+        }
+        CpuTensor::new(&h_prev.shape, out)
+    }
+    fn gru_cell_backward(&self, xz: &CpuTensor, hz: &CpuTensor, h_prev: &CpuTensor, mask: StepMask<CpuTensor>, dh: &CpuTensor) -> (CpuTensor, CpuTensor, CpuTensor) {
+        let (b, h) = (h_prev.shape[0], h_prev.shape[1]);
+        let mut dx = vec![0.0f32; b * 3 * h];
+        let mut dr = vec![0.0f32; b * 3 * h];
+        let mut dhp = vec![0.0f32; b * h];
+        for bi in 0..b {
+            let g = &dh.data[bi * h..(bi + 1) * h];
+            let dp = &mut dhp[bi * h..(bi + 1) * h];
+            if mask_at(mask, bi) == 0.0 {
+                dp.copy_from_slice(g);
+                continue;
+            }
+            let x = &xz.data[bi * 3 * h..(bi + 1) * 3 * h];
+            let r = &hz.data[bi * 3 * h..(bi + 1) * 3 * h];
+            let hp = &h_prev.data[bi * h..(bi + 1) * h];
+            let dxr = &mut dx[bi * 3 * h..(bi + 1) * 3 * h];
+            let drr = &mut dr[bi * 3 * h..(bi + 1) * 3 * h];
+            for j in 0..h {
+                let zg = sigmoid(x[j] + r[j]);
+                let rg = sigmoid(x[h + j] + r[h + j]);
+                let hh = (x[2 * h + j] + rg * r[2 * h + j]).tanh();
+                let d_hh = g[j] * (1.0 - zg) * (1.0 - hh * hh);
+                let d_z = g[j] * (hp[j] - hh) * zg * (1.0 - zg);
+                let d_r = d_hh * r[2 * h + j] * rg * (1.0 - rg);
+                dxr[j] = d_z;
+                dxr[h + j] = d_r;
+                dxr[2 * h + j] = d_hh;
+                drr[j] = d_z;
+                drr[h + j] = d_r;
+                drr[2 * h + j] = d_hh * rg;
+                dp[j] = g[j] * zg;
+            }
+        }
+        (CpuTensor::new(&xz.shape, dx), CpuTensor::new(&hz.shape, dr), CpuTensor::new(&h_prev.shape, dhp))
+    }
+
+    fn im2col_1d(&self, x: &CpuTensor, kernel: usize, stride: usize) -> CpuTensor {
+        let (b, steps, c) = x.btd();
+        let out_t = conv_out_len(steps, kernel, stride);
+        let width = kernel * c;
+        let mut out = Vec::with_capacity(b * out_t * width);
+        for bi in 0..b {
+            for j in 0..out_t {
+                let at = (bi * steps + j * stride) * c;
+                out.extend_from_slice(&x.data[at..at + width]);
+            }
+        }
+        CpuTensor::new(&[b * out_t, width], out)
+    }
+    fn col2im_1d(&self, cols: &CpuTensor, x_shape: &[usize], kernel: usize, stride: usize) -> CpuTensor {
+        let (b, steps, c) = (x_shape[0], x_shape[1], x_shape[2]);
+        let out_t = conv_out_len(steps, kernel, stride);
+        let width = kernel * c;
+        let mut out = vec![0.0f32; b * steps * c];
+        for bi in 0..b {
+            for j in 0..out_t {
+                let at = (bi * steps + j * stride) * c;
+                let src = &cols.data[(bi * out_t + j) * width..(bi * out_t + j + 1) * width];
+                for (o, &v) in out[at..at + width].iter_mut().zip(src) {
+                    *o += v;
+                }
+            }
+        }
+        CpuTensor::new(x_shape, out)
+    }
+    fn max_over_time(&self, x: &CpuTensor) -> CpuTensor {
+        let (b, steps, d) = x.btd();
+        let mut out = vec![f32::NEG_INFINITY; b * d];
+        for bi in 0..b {
+            let o = &mut out[bi * d..(bi + 1) * d];
+            for t in 0..steps {
+                for (m, &v) in o.iter_mut().zip(&x.data[(bi * steps + t) * d..(bi * steps + t + 1) * d]) {
+                    if v > *m {
+                        *m = v;
+                    }
+                }
+            }
+        }
+        CpuTensor::new(&[b, d], out)
+    }
+    fn max_over_time_backward(&self, x: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
+        let (b, steps, d) = x.btd();
+        let mut out = vec![0.0f32; x.data.len()];
+        for bi in 0..b {
+            for j in 0..d {
+                // The gradient goes to the first step holding the maximum.
+                let mut best = 0;
+                for t in 1..steps {
+                    if x.data[(bi * steps + t) * d + j] > x.data[(bi * steps + best) * d + j] {
+                        best = t;
+                    }
+                }
+                out[(bi * steps + best) * d + j] = dy.data[bi * d + j];
+            }
+        }
+        CpuTensor::new(&x.shape, out)
+    }
+    fn mean_over_time(&self, x: &CpuTensor, mask: Option<&CpuTensor>) -> CpuTensor {
+        let (b, steps, d) = x.btd();
+        let mut out = vec![0.0f32; b * d];
+        for bi in 0..b {
+            let (weights, count) = time_weights(mask, bi, steps);
+            let o = &mut out[bi * d..(bi + 1) * d];
+            for t in 0..steps {
+                let w = weights(t);
+                if w == 0.0 {
+                    continue;
+                }
+                for (m, &v) in o.iter_mut().zip(&x.data[(bi * steps + t) * d..(bi * steps + t + 1) * d]) {
+                    *m += v;
+                }
+            }
+            o.iter_mut().for_each(|v| *v /= count);
+        }
+        CpuTensor::new(&[b, d], out)
+    }
+    fn mean_over_time_backward(&self, dy: &CpuTensor, x_shape: &[usize], mask: Option<&CpuTensor>) -> CpuTensor {
+        let (b, steps, d) = (x_shape[0], x_shape[1], x_shape[2]);
+        let mut out = vec![0.0f32; b * steps * d];
+        for bi in 0..b {
+            let (weights, count) = time_weights(mask, bi, steps);
+            for t in 0..steps {
+                let w = weights(t) / count;
+                if w == 0.0 {
+                    continue;
+                }
+                for (o, &g) in out[(bi * steps + t) * d..(bi * steps + t + 1) * d].iter_mut().zip(&dy.data[bi * d..(bi + 1) * d]) {
+                    *o = g * w;
+                }
+            }
+        }
+        CpuTensor::new(x_shape, out)
+    }
+
+    fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, slots: &mut [CpuTensor]) {
+        assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
+        let p = param.data_mut();
+        let g = &grad.data;
+        match slots {
+            [] => {
+                for (p, &g) in p.iter_mut().zip(g.iter()) {
+                    rule.apply(p, g, &mut []);
+                }
+            }
+            [a] => {
+                let a = a.data_mut();
+                for ((p, &g), a) in p.iter_mut().zip(g.iter()).zip(a.iter_mut()) {
+                    let mut s = [*a];
+                    rule.apply(p, g, &mut s);
+                    *a = s[0];
+                }
+            }
+            [a, b] => {
+                let a = a.data_mut();
+                let b = b.data_mut();
+                for (((p, &g), a), b) in p.iter_mut().zip(g.iter()).zip(a.iter_mut()).zip(b.iter_mut()) {
+                    let mut s = [*a, *b];
+                    rule.apply(p, g, &mut s);
+                    *a = s[0];
+                    *b = s[1];
+                }
+            }
+            _ => panic!("optimizer rules keep at most two state tensors"),
+        }
+    }
+}
+
+/// Output length of a valid-padded 1-D convolution.
+pub fn conv_out_len(steps: usize, kernel: usize, stride: usize) -> usize {
+    if steps < kernel {
+        0
+    } else {
+        (steps - kernel) / stride + 1
+    }
+}
+
+fn softmax_row(row: &mut [f32]) {
+    let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in row.iter_mut() {
+        *v /= sum;
+    }
+}
+
+fn one_hot(indices: &CpuTensor, n: usize) -> Vec<f32> {
+    let mut t = vec![0.0f32; indices.data.len() * n];
+    for (r, &c) in indices.data.iter().enumerate() {
+        t[r * n + c as usize] = 1.0;
+    }
+    t
+}
+
+fn dense_target(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> Vec<f32> {
+    if loss == Loss::SparseCategoricalCrossentropy {
+        one_hot(target, *pred.shape.last().unwrap())
+    } else {
+        assert_eq!(pred.data.len(), target.data.len(), "{:?}: prediction {:?}, target {:?}", loss, pred.shape, target.shape);
+        target.data.to_vec()
+    }
+}
+
+/// Per-step weights (mask value) and how many steps count, for one row.
+fn time_weights<'a>(mask: Option<&'a CpuTensor>, bi: usize, steps: usize) -> (impl Fn(usize) -> f32 + 'a, f32) {
+    let row: Option<&'a [f32]> = mask.map(|m| &m.data[bi * steps..(bi + 1) * steps]);
+    // A row with every step masked (an empty text) averages to zero rather
+    // than dividing by zero as Keras does.
+    let count = row.map(|r| r.iter().sum::<f32>()).unwrap_or(steps as f32).max(1.0);
+    (move |t: usize| row.map(|r| r[t]).unwrap_or(1.0), count)
+}

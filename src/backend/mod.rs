@@ -1,0 +1,125 @@
+//! The compute backend: the primitive tensor operations the engine is built
+//! from. Layers, losses and optimizers call these and never touch memory
+//! themselves, so the same model runs wherever a `Backend` exists.
+//!
+//! Tensors are opaque handles (`Backend::Tensor`): on the CPU a shared
+//! buffer, on a GPU a device buffer. Values leave a backend only through
+//! `download`, which the trainer calls for what the user sees.
+//!
+//! Shapes are row-major. Integer inputs (token ids, class indices) travel as
+//! f32 tensors holding whole numbers; f32 represents every integer below 2^24
+//! exactly, far beyond any vocabulary here.
+
+pub mod cpu;
+
+use crate::nn::activation::Activation;
+use crate::loss::Loss;
+use crate::optim::UpdateRule;
+
+pub use cpu::{CpuBackend, CpuTensor};
+
+/// Which step of a recurrent sequence a cell reads its mask from:
+/// the mask tensor [batch, time] and the time index.
+pub type StepMask<'a, T> = Option<(&'a T, usize)>;
+
+pub trait Backend: Clone + 'static {
+    type Tensor: Clone + std::fmt::Debug;
+
+    /// A short name for messages ("cpu", "gpu (llvmpipe)").
+    fn name(&self) -> String;
+
+    // ---- moving data -------------------------------------------------------
+    fn upload(&self, shape: &[usize], data: &[f32]) -> Self::Tensor;
+    fn download(&self, t: &Self::Tensor) -> Vec<f32>;
+    fn shape<'a>(&self, t: &'a Self::Tensor) -> &'a [usize];
+    fn zeros(&self, shape: &[usize]) -> Self::Tensor;
+    fn full(&self, shape: &[usize], value: f32) -> Self::Tensor;
+    /// Same data, new shape (same number of elements).
+    fn reshape(&self, t: &Self::Tensor, shape: &[usize]) -> Self::Tensor;
+
+    // ---- linear algebra ----------------------------------------------------
+    /// op(a) · op(b) for 2-D tensors, where op transposes when asked.
+    fn matmul(&self, a: &Self::Tensor, b: &Self::Tensor, trans_a: bool, trans_b: bool) -> Self::Tensor;
+
+    // ---- element-wise ------------------------------------------------------
+    fn add(&self, a: &Self::Tensor, b: &Self::Tensor) -> Self::Tensor;
+    /// a += b, in place.
+    fn add_assign(&self, a: &mut Self::Tensor, b: &Self::Tensor);
+    fn mul(&self, a: &Self::Tensor, b: &Self::Tensor) -> Self::Tensor;
+    fn scale(&self, a: &Self::Tensor, s: f32) -> Self::Tensor;
+    /// 1 where x ≠ 0, else 0 (the padding mask of token ids).
+    fn nonzero(&self, x: &Self::Tensor) -> Self::Tensor;
+    /// x + bias, the bias broadcast along the last axis.
+    fn add_bias(&self, x: &Self::Tensor, bias: &Self::Tensor) -> Self::Tensor;
+    /// Sum over every axis but the last: the gradient of `add_bias`'s bias.
+    fn sum_rows(&self, x: &Self::Tensor) -> Self::Tensor;
+    fn activation(&self, act: Activation, x: &Self::Tensor) -> Self::Tensor;
+    /// dy · f'(x), given x and y = f(x).
+    fn activation_backward(&self, act: Activation, x: &Self::Tensor, y: &Self::Tensor, dy: &Self::Tensor) -> Self::Tensor;
+    /// Softmax along the last axis.
+    fn softmax(&self, x: &Self::Tensor) -> Self::Tensor;
+    fn softmax_backward(&self, y: &Self::Tensor, dy: &Self::Tensor) -> Self::Tensor;
+    /// Σ x², read back: used for global-norm clipping and finiteness checks.
+    fn sum_squares(&self, x: &Self::Tensor) -> f32;
+
+    // ---- losses (mean over the batch, as Keras) ----------------------------
+    /// Scalar loss [1]. `target` is one-hot/real-valued [batch, n], or class
+    /// indices [batch] for sparse categorical cross-entropy.
+    fn loss(&self, loss: Loss, pred: &Self::Tensor, target: &Self::Tensor) -> Self::Tensor;
+    /// d loss / d pred.
+    fn loss_backward(&self, loss: Loss, pred: &Self::Tensor, target: &Self::Tensor) -> Self::Tensor;
+    /// Softmax and categorical cross-entropy in one stable step, from logits.
+    /// Returns (probabilities, loss [1]). Sparse targets are class indices.
+    fn softmax_cross_entropy(&self, logits: &Self::Tensor, target: &Self::Tensor, sparse: bool) -> (Self::Tensor, Self::Tensor);
+    /// d loss / d logits = (p − y) / batch.
+    fn softmax_cross_entropy_backward(&self, probs: &Self::Tensor, target: &Self::Tensor, sparse: bool) -> Self::Tensor;
+
+    // ---- sequences ---------------------------------------------------------
+    /// Rows of `table` [rows, d] picked by `ids` (any shape) → [..ids, d].
+    fn gather_rows(&self, table: &Self::Tensor, ids: &Self::Tensor) -> Self::Tensor;
+    /// The gradient of `gather_rows`: grad rows added into a zero [rows, d].
+    fn scatter_add_rows(&self, ids: &Self::Tensor, grad: &Self::Tensor, rows: usize) -> Self::Tensor;
+    /// x[:, t, :] of a [batch, time, d] tensor.
+    fn time_slice(&self, x: &Self::Tensor, t: usize) -> Self::Tensor;
+    /// dst[:, t, :] += src.
+    fn time_slice_add(&self, dst: &mut Self::Tensor, t: usize, src: &Self::Tensor);
+    /// Stack [batch, d] tensors along a new time axis → [batch, time, d].
+    fn time_stack(&self, xs: &[&Self::Tensor]) -> Self::Tensor;
+    /// Columns start..start+len of a [n, d] tensor.
+    fn cols_slice(&self, x: &Self::Tensor, start: usize, len: usize) -> Self::Tensor;
+    /// dst[:, start..start+len] += src.
+    fn cols_slice_add(&self, dst: &mut Self::Tensor, start: usize, src: &Self::Tensor);
+    /// One LSTM step (gates i, f, c, o as Keras) from pre-activations
+    /// z [batch, 4h] and the previous state hc [batch, 2h] = [h | c].
+    /// Masked rows (mask 0) carry the previous state through.
+    fn lstm_cell(&self, z: &Self::Tensor, hc_prev: &Self::Tensor, mask: StepMask<Self::Tensor>) -> Self::Tensor;
+    /// Returns (d z, d hc_prev) from d hc.
+    fn lstm_cell_backward(&self, z: &Self::Tensor, hc_prev: &Self::Tensor, mask: StepMask<Self::Tensor>, dhc: &Self::Tensor) -> (Self::Tensor, Self::Tensor);
+    /// One GRU step (Keras's reset_after=True, gates z, r, h) from the input
+    /// part xz = x·W + b_in [batch, 3h], the recurrent part hz = h·U + b_rec
+    /// [batch, 3h] and the previous state h [batch, h].
+    fn gru_cell(&self, xz: &Self::Tensor, hz: &Self::Tensor, h_prev: &Self::Tensor, mask: StepMask<Self::Tensor>) -> Self::Tensor;
+    /// Returns (d xz, d hz, d h_prev).
+    fn gru_cell_backward(&self, xz: &Self::Tensor, hz: &Self::Tensor, h_prev: &Self::Tensor, mask: StepMask<Self::Tensor>, dh: &Self::Tensor) -> (Self::Tensor, Self::Tensor, Self::Tensor);
+    /// Windows of a [batch, time, c] tensor for a 1-D convolution with valid
+    /// padding → [batch·out_time, kernel·c].
+    fn im2col_1d(&self, x: &Self::Tensor, kernel: usize, stride: usize) -> Self::Tensor;
+    /// The gradient of `im2col_1d`: windows added back into [batch, time, c].
+    fn col2im_1d(&self, cols: &Self::Tensor, x_shape: &[usize], kernel: usize, stride: usize) -> Self::Tensor;
+    /// Max over the time axis of [batch, time, d] → [batch, d].
+    fn max_over_time(&self, x: &Self::Tensor) -> Self::Tensor;
+    fn max_over_time_backward(&self, x: &Self::Tensor, dy: &Self::Tensor) -> Self::Tensor;
+    /// Mean over the time axis, counting only steps whose mask is 1.
+    fn mean_over_time(&self, x: &Self::Tensor, mask: Option<&Self::Tensor>) -> Self::Tensor;
+    fn mean_over_time_backward(&self, dy: &Self::Tensor, x_shape: &[usize], mask: Option<&Self::Tensor>) -> Self::Tensor;
+
+    // ---- optimisation ------------------------------------------------------
+    /// Apply one optimizer update in place, element by element, with the
+    /// rule's state tensors (`slots`, each shaped like the parameter).
+    fn optimizer_update(&self, rule: &UpdateRule, param: &mut Self::Tensor, grad: &Self::Tensor, slots: &mut [Self::Tensor]);
+}
+
+/// Number of elements of a shape.
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}

@@ -1,0 +1,574 @@
+//! The command-line trainer: `gradlab train | eval | predict | tokenize | bench`.
+//! Scripts depend on its flags and its JSON, so both are kept stable.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use crate::backend::CpuBackend;
+use crate::clock::now_seconds;
+use crate::data::clean::{clean, CleanOptions};
+use crate::data::parse::{LabelColumn, ParseOptions};
+use crate::data::split::{looks_sorted, split, SplitMode};
+use crate::data::{encode, pad, parse, Encoded, LabelledTexts, Side, TextSettings, Tokenizer};
+use crate::error::{Error, Result};
+use crate::io::tfjs::{self, TextMetadata};
+use crate::loss::Loss;
+use crate::metrics::Report;
+use crate::model::Model;
+use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
+use crate::presets::{lint, preset};
+use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer};
+
+#[derive(Parser)]
+#[command(name = "gradlab", version, about = "Train, evaluate and apply Keras-style text classifiers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model on labelled text (label<TAB>text or CSV).
+    Train(TrainArgs),
+    /// Evaluate a saved model on labelled text.
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Predict the class of texts (arguments, or lines of standard input).
+    Predict {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        json: bool,
+        texts: Vec<String>,
+    },
+    /// Fit a tokenizer on texts from standard input (one per line) and print their sequences.
+    Tokenize {
+        #[arg(long)]
+        num_words: Option<usize>,
+        #[arg(long)]
+        oov: Option<String>,
+        #[arg(long)]
+        max_len: Option<usize>,
+        #[arg(long, default_value = "pre")]
+        padding: SideArg,
+        #[arg(long, default_value = "pre")]
+        truncating: SideArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train one epoch of a preset and print training samples/s beside the reference figures.
+    Bench {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "lstm")]
+        model: String,
+        /// Train on at most this many rows (0: all of the training split).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SideArg {
+    Pre,
+    Post,
+}
+impl From<SideArg> for Side {
+    fn from(s: SideArg) -> Side {
+        match s {
+            SideArg::Pre => Side::Pre,
+            SideArg::Post => Side::Post,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum BackendArg {
+    Cpu,
+    Gpu,
+    Auto,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SplitArg {
+    Stratified,
+    Last,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColumnArg {
+    First,
+    Last,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long)]
+    val_data: Option<PathBuf>,
+    #[arg(long, default_value_t = 0.2)]
+    val_split: f32,
+    /// How --val-split chooses rows: stratified and shuffled, or Keras's last fraction.
+    #[arg(long, value_enum, default_value = "stratified")]
+    split: SplitArg,
+    /// lstm, cnn, bow, or a path to a model.json.
+    #[arg(long, default_value = "lstm")]
+    model: String,
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    #[arg(long, default_value = "adam")]
+    optimizer: String,
+    #[arg(long)]
+    lr: Option<f32>,
+    #[arg(long, default_value = "categorical_crossentropy")]
+    loss: String,
+    #[arg(long, default_value_t = 10_000)]
+    num_words: usize,
+    #[arg(long, default_value_t = 100)]
+    max_len: usize,
+    #[arg(long, value_enum, default_value = "post")]
+    padding: SideArg,
+    #[arg(long, value_enum, default_value = "post")]
+    truncating: SideArg,
+    #[arg(long, default_value = "<OOV>")]
+    oov: String,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long)]
+    no_shuffle: bool,
+    #[arg(long)]
+    no_mask: bool,
+    #[arg(long, value_enum, default_value = "cpu")]
+    backend: BackendArg,
+    /// Clip gradients to this global norm.
+    #[arg(long)]
+    clip_norm: Option<f32>,
+    /// Stop when validation loss has not improved for this many epochs.
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Which column holds the label (detected when not given).
+    #[arg(long, value_enum)]
+    label_column: Option<ColumnArg>,
+    /// Cleaning steps, comma-separated: html,urls,unicode,whitespace,empty,duplicates.
+    #[arg(long, value_delimiter = ',')]
+    clean: Vec<String>,
+    #[arg(long)]
+    save: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run the command line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Train(a) => train(a),
+        Command::Eval { model, data, json } => eval(&model, &data, json),
+        Command::Predict { model, json, texts } => predict(&model, texts, json),
+        Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),
+        Command::Bench { data, model, limit, json } => bench(&data, &model, limit, json),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("gradlab: error: {}", e);
+            1
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io { path: path.display().to_string(), reason: e.to_string() })?;
+    Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+fn read_rows(path: &Path, label_column: Option<ColumnArg>, cleaning: &CleanOptions, quiet: bool) -> Result<Vec<crate::data::Row>> {
+    let text = read_text(path)?;
+    let opts = ParseOptions {
+        label_column: label_column.map(|c| match c {
+            ColumnArg::First => LabelColumn::First,
+            ColumnArg::Last => LabelColumn::Last,
+        }),
+        ..Default::default()
+    };
+    let parsed = parse(&text, &opts, &path.display().to_string())?;
+    if !quiet && !parsed.rejected.is_empty() {
+        eprintln!("{}: {} line(s) rejected", path.display(), parsed.rejected.len());
+        for r in parsed.rejected.iter().take(5) {
+            eprintln!("  line {}: {}", r.line, r.reason);
+        }
+    }
+    let (rows, report) = clean(parsed.rows, cleaning);
+    if !quiet && *cleaning != CleanOptions::default() {
+        eprintln!("cleaning: {:?}", report);
+    }
+    if rows.is_empty() {
+        return Err(Error::EmptyData { source_name: path.display().to_string(), reason: "cleaning removed every row".into() });
+    }
+    Ok(rows)
+}
+
+fn clean_options(steps: &[String]) -> Result<CleanOptions> {
+    let mut o = CleanOptions::default();
+    for s in steps {
+        match s.as_str() {
+            "html" => o.strip_html = true,
+            "urls" => o.strip_urls = true,
+            "unicode" => o.normalize_unicode = true,
+            "whitespace" => o.normalize_whitespace = true,
+            "empty" => o.drop_empty = true,
+            "duplicates" => o.drop_duplicates = true,
+            other => return Err(Error::setting("--clean", format!("unknown step '{}' (use html, urls, unicode, whitespace, empty, duplicates)", other))),
+        }
+    }
+    Ok(o)
+}
+
+fn progress_bar(done: usize, total: usize) -> String {
+    let width = 20;
+    let filled = if total == 0 { width } else { done * width / total };
+    format!("{}{}", "━".repeat(filled), " ".repeat(width - filled))
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    if a.backend == BackendArg::Gpu {
+        return Err(Error::setting("--backend", "the GPU backend is not available yet in this build; use --backend cpu"));
+    }
+    if !(0.0..1.0).contains(&a.val_split) || a.val_split.is_nan() {
+        return Err(Error::setting("--val-split", format!("{} must be in [0, 1)", a.val_split)));
+    }
+    let optimizer_kind = OptimizerKind::from_name(&a.optimizer).ok_or_else(|| Error::setting("--optimizer", format!("unknown optimizer '{}' (adam, sgd, rmsprop, adagrad, adamw)", a.optimizer)))?;
+    let mut optimizer = OptimizerConfig::new(optimizer_kind);
+    if let Some(lr) = a.lr {
+        optimizer.learning_rate = lr;
+    }
+    optimizer.clip_norm = a.clip_norm;
+    let loss = Loss::from_name(&a.loss).ok_or_else(|| Error::setting("--loss", format!("unknown loss '{}'", a.loss)))?;
+    let config = TrainConfig { epochs: a.epochs, batch_size: a.batch_size, optimizer, schedule: Schedule::Constant, loss, seed: a.seed, shuffle: !a.no_shuffle, early_stopping_patience: a.patience };
+    config.validate().map_err(|e| match e {
+        Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace(' ', "-")), reason),
+        other => other,
+    })?;
+    let mut settings = TextSettings { num_words: a.num_words, max_len: a.max_len, padding: a.padding.into(), truncating: a.truncating.into(), oov_token: if a.oov.is_empty() { None } else { Some(a.oov.clone()) } };
+    settings.validate()?;
+    let cleaning = clean_options(&a.clean)?;
+
+    // A saved model brings its layers, weights and maybe tokenizer and labels.
+    let saved = if a.model.ends_with(".json") || Path::new(&a.model).is_file() { Some(tfjs::load(Path::new(&a.model))?) } else { None };
+    let rows = read_rows(&a.data, a.label_column, &cleaning, a.json)?;
+    let model_labels = saved.as_ref().and_then(|s| s.metadata.as_ref()).map(|m| m.labels.clone()).filter(|l| !l.is_empty());
+    let all = LabelledTexts::from_rows(&rows, model_labels.as_deref())?;
+    let (train_set, val_set) = match &a.val_data {
+        Some(p) => {
+            let vrows = read_rows(p, a.label_column, &cleaning, a.json)?;
+            (all.clone(), Some(LabelledTexts::from_rows(&vrows, Some(&all.labels))?))
+        }
+        None if a.val_split > 0.0 => {
+            let mode = match a.split {
+                SplitArg::Stratified => SplitMode::Stratified,
+                SplitArg::Last => SplitMode::Last,
+            };
+            if mode == SplitMode::Last && looks_sorted(&all.classes) && !a.json {
+                eprintln!("warning: the labels arrive sorted, so the last {}% of rows are mostly one class", (a.val_split * 100.0).round());
+            }
+            let (t, v) = split(&all.classes, a.val_split, mode, a.seed);
+            (all.subset(&t), Some(all.subset(&v)))
+        }
+        None => (all.clone(), None),
+    };
+    let labels = all.labels.clone();
+    if labels.len() < 2 {
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", labels.join("")) });
+    }
+
+    let saved_tok = saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.tokenizer.clone());
+    let tokenizer = match saved_tok {
+        Some(t) => t,
+        None => {
+            let mut t = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
+            t.fit_on_texts(&train_set.texts);
+            t
+        }
+    };
+    let backend = CpuBackend;
+    let model = match &saved {
+        Some(s) => {
+            settings.max_len = s.input_len;
+            if s.weights.is_empty() {
+                Model::new(backend, &s.layers, s.input_len, a.seed)?
+            } else {
+                Model::with_weights(backend, &s.layers, s.input_len, s.weights.clone())?
+            }
+        }
+        None => {
+            let layers = preset(&a.model, settings.num_words, labels.len(), !a.no_mask).ok_or_else(|| Error::setting("--model", format!("'{}' is neither a preset (lstm, cnn, bow) nor a model.json file", a.model)))?;
+            Model::new(backend, &layers, settings.max_len, a.seed)?
+        }
+    };
+    if !a.json {
+        for l in lint(&model.configs(), settings.padding == Side::Post) {
+            eprintln!("warning: layer {}: {}", l.layer, l.message);
+        }
+    }
+    let train_enc = Encoded { ids: encode(&tokenizer, &train_set.texts, &settings), classes: train_set.classes.clone() };
+    let val_enc = val_set.as_ref().map(|v| Encoded { ids: encode(&tokenizer, &v.texts, &settings), classes: v.classes.clone() });
+    let layers = model.configs();
+    let input_len = model.input_len;
+    let mut trainer = Trainer::new(model, config, labels.clone(), train_enc, val_enc)?;
+
+    let tty = std::io::stdout().is_terminal();
+    let steps = trainer.steps_per_epoch();
+    let mut out = std::io::stdout();
+    let mut epoch_start = now_seconds();
+    let mut failure = None;
+    while !trainer.is_done() {
+        if !a.json && trainer.batch_in_epoch() == 0 {
+            println!("Epoch {}/{}", trainer.epoch + 1, a.epochs);
+            epoch_start = now_seconds();
+        }
+        match trainer.step() {
+            Ok(StepOutcome::Batch(_)) => {
+                if !a.json && tty {
+                    let done = trainer.batch_in_epoch();
+                    let elapsed = now_seconds() - epoch_start;
+                    let eta = elapsed / done as f64 * (steps - done) as f64;
+                    let recent = &trainer.batches[trainer.batches.len() - done..];
+                    let loss = recent.iter().map(|b| b.loss as f64).sum::<f64>() / done as f64;
+                    let acc = recent.iter().map(|b| b.accuracy as f64).sum::<f64>() / done as f64;
+                    print!("\r{}/{} {} ETA {:.0}s - accuracy: {:.4} - loss: {:.4}   ", done, steps, progress_bar(done, steps), eta, acc, loss);
+                    let _ = out.flush();
+                }
+            }
+            Ok(StepOutcome::EpochEnd(_, e)) => {
+                if !a.json {
+                    let mut line = format!("\r{}/{} {} {:.0}s {:.0}ms/step - accuracy: {:.4} - loss: {:.4}", steps, steps, progress_bar(1, 1), e.seconds, e.seconds * 1000.0 / steps as f64, e.accuracy, e.loss);
+                    if let (Some(vl), Some(va)) = (e.val_loss, e.val_accuracy) {
+                        line.push_str(&format!(" - val_accuracy: {:.4} - val_loss: {:.4}", va, vl));
+                    }
+                    println!("{}", line);
+                }
+            }
+            Ok(StepOutcome::Done) => break,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(reason) = &trainer.stopped {
+        if failure.is_none() && !a.json {
+            println!("{}", reason);
+        }
+    }
+    let train_seconds: f64 = trainer.epochs.iter().map(|e| e.seconds).sum();
+    let samples = trainer.batches.len() as f64 * 0.0 + trainer.epochs.len() as f64 * trainer.train_len() as f64;
+    let samples_per_second = if train_seconds > 0.0 { samples / train_seconds } else { 0.0 };
+
+    if let Some(dir) = &a.save {
+        let meta = TextMetadata { tokenizer: Some(tokenizer.clone()), labels: labels.clone(), max_len: input_len, padding: settings.padding, truncating: settings.truncating };
+        tfjs::save_dir(dir, &layers, input_len, &trainer.model.get_weights(), Some(&meta))?;
+        if !a.json {
+            println!("saved to {}", dir.join("model.json").display());
+        }
+    }
+    let validation = trainer.last_validation.as_ref().map(|v| v.report.clone());
+    if a.json {
+        let history: Vec<Value> = trainer
+            .epochs
+            .iter()
+            .map(|e| json!({"epoch": e.epoch, "loss": e.loss, "accuracy": e.accuracy, "val_loss": e.val_loss, "val_accuracy": e.val_accuracy, "seconds": e.seconds}))
+            .collect();
+        let mut v = json!({
+            "history": history,
+            "train_samples_per_second": samples_per_second,
+            "validation": validation.as_ref().map(report_json),
+            "backend": {"kind": "cpu", "adapter": null},
+        });
+        if let Some(reason) = &trainer.stopped {
+            v["stopped"] = json!(reason);
+        }
+        println!("{}", v);
+    } else {
+        println!("training: {:.1} samples/s", samples_per_second);
+        if let Some(r) = &validation {
+            print_report(r);
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn report_json(r: &Report) -> Value {
+    json!({
+        "accuracy": r.accuracy,
+        "macro_f1": r.macro_f1,
+        "weighted_f1": r.weighted_f1,
+        "classes": r.classes,
+        "per_class": r.per_class.iter().map(|c| json!({"label": c.label, "precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support})).collect::<Vec<_>>(),
+        "confusion_matrix": r.confusion_matrix,
+    })
+}
+
+fn print_report(r: &Report) {
+    println!("\nValidation: accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}", r.accuracy, r.macro_f1, r.weighted_f1);
+    println!("{:>16} {:>10} {:>10} {:>10} {:>10}", "class", "precision", "recall", "f1", "support");
+    for c in &r.per_class {
+        println!("{:>16} {:>10.4} {:>10.4} {:>10.4} {:>10}", c.label, c.precision, c.recall, c.f1, c.support);
+    }
+    println!("confusion matrix (rows: true, columns: predicted):");
+    for (label, row) in r.classes.iter().zip(&r.confusion_matrix) {
+        println!("{:>16} {}", label, row.iter().map(|v| format!("{:>7}", v)).collect::<String>());
+    }
+}
+
+/// A saved model with what it needs to read text.
+fn load_text_model(path: &Path) -> Result<(Model<CpuBackend>, TextMetadata)> {
+    let saved = tfjs::load(path)?;
+    let file = path.display().to_string();
+    let meta = saved.metadata.clone().ok_or_else(|| Error::model_file(&file, "it carries no gradlab tokenizer and labels (userDefinedMetadata.gradlab); train it with gradlab or add them"))?;
+    if meta.tokenizer.is_none() {
+        return Err(Error::model_file(&file, "it carries no tokenizer"));
+    }
+    if saved.weights.is_empty() {
+        return Err(Error::model_file(&file, "it has no weights"));
+    }
+    let model = Model::with_weights(CpuBackend, &saved.layers, saved.input_len, saved.weights).map_err(|e| Error::model_file(&file, e.to_string()))?;
+    if meta.labels.len() != model.output_classes() && !(model.output_classes() == 1 && meta.labels.len() == 2) {
+        return Err(Error::model_file(&file, format!("it names {} labels but outputs {} values", meta.labels.len(), model.output_classes())));
+    }
+    Ok((model, meta))
+}
+
+fn settings_of(meta: &TextMetadata, input_len: usize) -> TextSettings {
+    TextSettings { num_words: meta.tokenizer.as_ref().map(|t| t.vocab_size()).unwrap_or(2), max_len: input_len, padding: meta.padding, truncating: meta.truncating, oov_token: None }
+}
+
+fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()> {
+    let (model, meta) = load_text_model(model_path)?;
+    let rows = read_rows(data, None, &CleanOptions::default(), json_out)?;
+    let set = LabelledTexts::from_rows(&rows, Some(&meta.labels))?;
+    let tok = meta.tokenizer.as_ref().unwrap();
+    let enc = Encoded { ids: encode(tok, &set.texts, &settings_of(&meta, model.input_len)), classes: set.classes };
+    let ev = crate::trainer::evaluate(&model, Loss::CategoricalCrossentropy, &meta.labels, &enc, 256);
+    if json_out {
+        let mut v = report_json(&ev.report);
+        v["loss"] = json!(ev.loss);
+        println!("{}", v);
+    } else {
+        println!("loss {:.4}", ev.loss);
+        print_report(&ev.report);
+    }
+    Ok(())
+}
+
+fn predict(model_path: &Path, texts: Vec<String>, json_out: bool) -> Result<()> {
+    let (model, meta) = load_text_model(model_path)?;
+    let texts = if texts.is_empty() {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| Error::Io { path: "standard input".into(), reason: e.to_string() })?;
+        s.lines().map(str::to_string).collect()
+    } else {
+        texts
+    };
+    let tok = meta.tokenizer.as_ref().unwrap();
+    let ids = encode(tok, &texts, &settings_of(&meta, model.input_len));
+    let probs = model.predict(&ids, 256);
+    let probs: Vec<Vec<f32>> = probs.into_iter().map(|p| if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p }).collect();
+    if json_out {
+        let list: Vec<Value> = texts
+            .iter()
+            .zip(&probs)
+            .map(|(t, p)| {
+                let probs: serde_json::Map<String, Value> = meta.labels.iter().zip(p).map(|(l, v)| (l.clone(), json!(v))).collect();
+                json!({"text": t, "label": meta.labels[predicted_class(p)], "probabilities": probs})
+            })
+            .collect();
+        println!("{}", Value::Array(list));
+    } else {
+        for p in &probs {
+            let parts: Vec<String> = meta.labels.iter().zip(p).map(|(l, v)| format!("{}={:.4}", l, v)).collect();
+            println!("{}\t{}", meta.labels[predicted_class(p)], parts.join(" "));
+        }
+    }
+    Ok(())
+}
+
+fn tokenize(num_words: Option<usize>, oov: Option<String>, max_len: Option<usize>, padding: Side, truncating: Side, json_out: bool) -> Result<()> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| Error::Io { path: "standard input".into(), reason: e.to_string() })?;
+    let texts: Vec<&str> = s.lines().collect();
+    let mut tok = Tokenizer::new(num_words, oov.as_deref());
+    tok.fit_on_texts(&texts);
+    let mut seqs = tok.texts_to_sequences(&texts);
+    if let Some(len) = max_len {
+        seqs = pad::pad_sequences(&seqs, Some(len), padding, truncating);
+    }
+    if json_out {
+        println!("{}", json!({"word_index": tok.word_index, "sequences": seqs}));
+    } else {
+        for s in seqs {
+            println!("{}", s.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" "));
+        }
+    }
+    Ok(())
+}
+
+/// Reference training speeds measured on this kind of machine (see
+/// ../shared/data/README.md): samples/s for the `lstm` preset.
+const KERAS_LSTM: f64 = 824.0;
+const TFJS_WASM_LSTM: f64 = 54.0;
+
+fn bench(data: &Path, preset_name: &str, limit: usize, json_out: bool) -> Result<()> {
+    let rows = read_rows(data, None, &CleanOptions::default(), true)?;
+    let all = LabelledTexts::from_rows(&rows, None)?;
+    let (t, _) = split(&all.classes, 0.2, SplitMode::Last, 42);
+    let mut train_set = all.subset(&t);
+    if limit > 0 && limit < train_set.texts.len() {
+        train_set = train_set.subset(&(0..limit).collect::<Vec<_>>());
+    }
+    let settings = TextSettings::default();
+    let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
+    tok.fit_on_texts(&train_set.texts);
+    let layers = preset(preset_name, settings.num_words, all.labels.len(), true).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}'", preset_name)))?;
+    let model = Model::new(CpuBackend, &layers, settings.max_len, 42)?;
+    let enc = Encoded { ids: encode(&tok, &train_set.texts, &settings), classes: train_set.classes.clone() };
+    let config = TrainConfig { epochs: 1, batch_size: 32, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: 42, shuffle: true, early_stopping_patience: None };
+    let mut trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
+    let start = now_seconds();
+    trainer.epoch()?;
+    let secs = now_seconds() - start;
+    let sps = train_set.texts.len() as f64 / secs;
+    if json_out {
+        println!("{}", json!({"preset": preset_name, "rows": train_set.texts.len(), "seconds": secs, "train_samples_per_second": sps}));
+    } else {
+        println!("gradlab native (cpu), preset {}: {} rows in {:.1}s = {:.1} samples/s", preset_name, train_set.texts.len(), secs, sps);
+        if preset_name == "lstm" {
+            println!("  vs Keras/TensorFlow CPU (~{} samples/s, reference): {:.2}x", KERAS_LSTM, sps / KERAS_LSTM);
+            println!("  vs TensorFlow.js wasm (~{} samples/s, reference): {:.2}x", TFJS_WASM_LSTM, sps / TFJS_WASM_LSTM);
+        }
+    }
+    Ok(())
+}

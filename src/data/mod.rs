@@ -1,0 +1,108 @@
+//! From pasted text to training batches: parse, clean, label, tokenize, pad.
+
+pub mod clean;
+pub mod pad;
+pub mod parse;
+pub mod split;
+pub mod tokenizer;
+
+use serde::{Deserialize, Serialize};
+
+pub use clean::{CleanOptions, CleanReport};
+pub use pad::Side;
+pub use parse::{parse, ParseOptions, Parsed, Rejected, Row};
+pub use split::SplitMode;
+pub use tokenizer::Tokenizer;
+
+use crate::error::{Error, Result};
+
+/// How texts become fixed-length id rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextSettings {
+    pub num_words: usize,
+    pub max_len: usize,
+    pub padding: Side,
+    pub truncating: Side,
+    pub oov_token: Option<String>,
+}
+
+impl Default for TextSettings {
+    fn default() -> Self {
+        TextSettings { num_words: 10_000, max_len: 100, padding: Side::Post, truncating: Side::Post, oov_token: Some("<OOV>".into()) }
+    }
+}
+
+impl TextSettings {
+    pub fn validate(&self) -> Result<()> {
+        if self.num_words < 2 {
+            return Err(Error::setting("num words", format!("{} is too small; the vocabulary needs at least 2 entries (padding and one word)", self.num_words)));
+        }
+        if self.num_words > 5_000_000 {
+            return Err(Error::setting("num words", format!("{} is too large (at most 5,000,000)", self.num_words)));
+        }
+        if self.max_len == 0 || self.max_len > 10_000 {
+            return Err(Error::setting("max length", format!("{} must be between 1 and 10,000", self.max_len)));
+        }
+        Ok(())
+    }
+}
+
+/// Labelled rows with class indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledTexts {
+    pub texts: Vec<String>,
+    pub classes: Vec<usize>,
+    pub labels: Vec<String>,
+    pub lines: Vec<usize>,
+}
+
+impl LabelledTexts {
+    /// Class indices follow `labels` when given (a loaded model's), else
+    /// sorted label order. Rows with unknown labels are an error naming them.
+    pub fn from_rows(rows: &[Row], labels: Option<&[String]>) -> Result<Self> {
+        let labels: Vec<String> = match labels {
+            Some(l) => l.to_vec(),
+            None => parse::sorted_labels(rows.iter().map(|r| r.label.as_str())),
+        };
+        let index: std::collections::HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+        let mut classes = Vec::with_capacity(rows.len());
+        for r in rows {
+            match index.get(r.label.as_str()) {
+                Some(&c) => classes.push(c),
+                None => return Err(Error::setting(format!("line {}", r.line), format!("label '{}' is not one of the model's classes ({})", r.label, labels.join(", ")))),
+            }
+        }
+        Ok(LabelledTexts { texts: rows.iter().map(|r| r.text.clone()).collect(), classes, labels, lines: rows.iter().map(|r| r.line).collect() })
+    }
+
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut c = vec![0; self.labels.len()];
+        for &k in &self.classes {
+            c[k] += 1;
+        }
+        c
+    }
+
+    pub fn subset(&self, idx: &[usize]) -> LabelledTexts {
+        LabelledTexts {
+            texts: idx.iter().map(|&i| self.texts[i].clone()).collect(),
+            classes: idx.iter().map(|&i| self.classes[i]).collect(),
+            labels: self.labels.clone(),
+            lines: idx.iter().map(|&i| self.lines[i]).collect(),
+        }
+    }
+}
+
+/// Encoded rows ready for a model: ids [n, max_len] and classes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    pub ids: Vec<Vec<f32>>,
+    pub classes: Vec<usize>,
+}
+
+pub fn encode(tok: &Tokenizer, texts: &[String], settings: &TextSettings) -> Vec<Vec<f32>> {
+    texts
+        .iter()
+        .map(|t| pad::pad_one(&tok.text_to_sequence(t), settings.max_len, settings.padding, settings.truncating).into_iter().map(|i| i as f32).collect())
+        .collect()
+}

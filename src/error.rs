@@ -1,0 +1,53 @@
+//! Typed errors. Each variant names the thing at fault (line, field, layer,
+//! shapes) so the command line and the page can say exactly what went wrong.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum Error {
+    /// Nothing in the input could be used.
+    #[error("no usable rows in {source_name}: {reason}")]
+    EmptyData { source_name: String, reason: String },
+
+    /// A setting (flag, field of the page) has a value that cannot work.
+    #[error("invalid value for {field}: {reason}")]
+    InvalidSetting { field: String, reason: String },
+
+    /// Two tensors (or a tensor and a layer) disagree on shape.
+    #[error("shape mismatch in {op}: {detail}")]
+    Shape { op: String, detail: String },
+
+    /// A layer stack that cannot be built, with the layer at fault.
+    #[error("invalid model at layer {index} ({layer}): {reason}")]
+    InvalidModel { index: usize, layer: String, reason: String },
+
+    /// A model file that does not parse or does not match its weights.
+    #[error("bad model file {file}: {reason}")]
+    ModelFile { file: String, reason: String },
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+
+    /// Training stopped because the loss or a gradient became NaN or infinite.
+    #[error("training diverged at step {step} (epoch {epoch}): {what} is not finite; the last good weights were kept")]
+    NonFinite { step: usize, epoch: usize, what: String },
+
+    /// A backend could not be used.
+    #[error("backend {backend}: {reason}")]
+    Backend { backend: String, reason: String },
+}
+
+impl Error {
+    pub fn setting(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidSetting { field: field.into(), reason: reason.into() }
+    }
+    pub fn shape(op: impl Into<String>, detail: impl Into<String>) -> Self {
+        Error::Shape { op: op.into(), detail: detail.into() }
+    }
+    pub fn model_file(file: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::ModelFile { file: file.into(), reason: reason.into() }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,2 @@
+//! Model files.
+pub mod tfjs;

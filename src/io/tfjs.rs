@@ -1,0 +1,329 @@
+//! The TensorFlow.js "layers-model" format: `model.json` (the topology in
+//! Keras's config form plus a weights manifest) and binary little-endian
+//! float32 weight files. gradlab's tokenizer, labels and padding travel in
+//! `userDefinedMetadata`, so a saved model predicts from raw text.
+
+use serde_json::{json, Value};
+
+use crate::data::{Side, Tokenizer};
+use crate::error::{Error, Result};
+use crate::model::{architecture, LayerInfo};
+use crate::nn::{Activation, Conv1D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Gru, LayerConfig, Lstm};
+
+pub const WEIGHTS_FILE: &str = "group1-shard1of1.bin";
+
+/// What gradlab needs besides the network to use a model on text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextMetadata {
+    pub tokenizer: Option<Tokenizer>,
+    pub labels: Vec<String>,
+    pub max_len: usize,
+    pub padding: Side,
+    pub truncating: Side,
+}
+
+/// A model read from (or about to be written to) files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedModel {
+    pub layers: Vec<LayerConfig>,
+    pub input_len: usize,
+    /// Per layer, its weights in Keras's order.
+    pub weights: Vec<Vec<Vec<f32>>>,
+    pub metadata: Option<TextMetadata>,
+}
+
+fn initializer(class: &str) -> Value {
+    json!({"class_name": class, "config": if class == "RandomUniform" { json!({"minval": -0.05, "maxval": 0.05, "seed": null}) } else { json!({"seed": null}) }})
+}
+
+fn layer_json(info: &LayerInfo, first: bool, input_len: usize) -> Value {
+    let mut c = json!({"name": info.name, "trainable": true, "dtype": "float32"});
+    let obj = c.as_object_mut().unwrap();
+    if first {
+        obj.insert("batch_input_shape".into(), json!([null, input_len]));
+    }
+    let extra = match &info.config {
+        LayerConfig::Embedding(e) => json!({
+            "input_dim": e.input_dim, "output_dim": e.output_dim, "mask_zero": e.mask_zero, "input_length": input_len,
+            "embeddings_initializer": initializer("RandomUniform"), "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null}),
+        LayerConfig::Dense(d) => json!({
+            "units": d.units, "activation": d.activation.keras_name(), "use_bias": d.use_bias,
+            "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}},
+            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}),
+        LayerConfig::Lstm(l) => json!({
+            "units": l.units, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true,
+            "return_sequences": l.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
+            "unit_forget_bias": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
+            "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}}}),
+        LayerConfig::Gru(l) => json!({
+            "units": l.units, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true,
+            "return_sequences": l.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
+            "reset_after": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
+            "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}}}),
+        LayerConfig::Conv1D(c) => json!({
+            "filters": c.filters, "kernel_size": [c.kernel_size], "strides": [c.strides], "padding": "valid", "data_format": "channels_last",
+            "dilation_rate": [1], "activation": c.activation.keras_name(), "use_bias": true,
+            "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}}}),
+        LayerConfig::GlobalMaxPooling1D(_) | LayerConfig::GlobalAveragePooling1D(_) => json!({"data_format": "channels_last"}),
+        LayerConfig::Dropout(d) => json!({"rate": d.rate, "noise_shape": null, "seed": null}),
+        LayerConfig::Flatten(_) => json!({"data_format": "channels_last"}),
+    };
+    for (k, v) in extra.as_object().unwrap() {
+        obj.insert(k.clone(), v.clone());
+    }
+    json!({"class_name": info.config.class_name(), "config": c})
+}
+
+/// Build `model.json` and the weight bytes.
+pub fn to_files(layers: &[LayerConfig], input_len: usize, weights: &[Vec<Vec<f32>>], metadata: Option<&TextMetadata>) -> Result<(String, Vec<u8>)> {
+    let infos = architecture(layers, input_len)?;
+    let topology_layers: Vec<Value> = infos.iter().enumerate().map(|(i, l)| layer_json(l, i == 0, input_len)).collect();
+    let mut manifest = Vec::new();
+    let mut bytes = Vec::new();
+    for (info, ws) in infos.iter().zip(weights) {
+        for (spec, w) in info.weights.iter().zip(ws) {
+            manifest.push(json!({"name": format!("{}/{}", info.name, spec.name), "shape": spec.shape, "dtype": "float32"}));
+            for v in w {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+    let mut root = json!({
+        "format": "layers-model",
+        "generatedBy": format!("gradlab {}", env!("CARGO_PKG_VERSION")),
+        "convertedBy": null,
+        "modelTopology": {
+            "class_name": "Sequential",
+            "config": {"name": "sequential", "layers": topology_layers},
+            "keras_version": "tfjs-layers 4.22.0",
+            "backend": "tensor_flow.js"
+        },
+        "weightsManifest": [{"paths": [WEIGHTS_FILE], "weights": manifest}]
+    });
+    if let Some(m) = metadata {
+        root["userDefinedMetadata"] = json!({"gradlab": {
+            "labels": m.labels, "max_len": m.max_len, "padding": m.padding.name(), "truncating": m.truncating.name(),
+            "tokenizer": m.tokenizer.as_ref().map(|t| t.to_keras_json()),
+        }});
+    }
+    Ok((serde_json::to_string_pretty(&root).unwrap(), bytes))
+}
+
+fn get_usize(c: &Value, key: &str) -> Option<usize> {
+    match c.get(key)? {
+        Value::Array(a) => a.first()?.as_u64().map(|v| v as usize),
+        v => v.as_u64().map(|v| v as usize),
+    }
+}
+
+fn activation_of(c: &Value, key: &str, file: &str, layer: &str) -> Result<Activation> {
+    let name = match c.get(key) {
+        None | Some(Value::Null) => "linear".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        // Keras 3 may serialise an activation as {"class_name": …, "config": {"name": …}}.
+        Some(v) => v.pointer("/config/name").or_else(|| v.get("class_name")).and_then(|n| n.as_str()).unwrap_or("?").to_string(),
+    };
+    Activation::from_name(&name).ok_or_else(|| Error::model_file(file, format!("layer {}: activation '{}' is not supported", layer, name)))
+}
+
+fn input_len_of(c: &Value) -> Option<usize> {
+    for key in ["batch_input_shape", "batch_shape"] {
+        if let Some(Value::Array(a)) = c.get(key) {
+            if a.len() >= 2 {
+                return a[1].as_u64().map(|v| v as usize);
+            }
+        }
+    }
+    c.get("input_length").and_then(|v| v.as_u64()).map(|v| v as usize)
+}
+
+/// Parse a layer's Keras config.
+fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>> {
+    let name = c.get("name").and_then(|n| n.as_str()).unwrap_or(class).to_string();
+    let bad = |why: String| Error::model_file(file, format!("layer {} ({}): {}", name, class, why));
+    let need = |key: &str| get_usize(c, key).ok_or_else(|| Error::model_file(file, format!("layer {} ({}): missing '{}'", name, class, key)));
+    let flag = |key: &str| c.get(key).and_then(|v| v.as_bool()).unwrap_or(false);
+    let check_rnn = || -> Result<()> {
+        for key in ["go_backwards", "stateful", "return_state"] {
+            if flag(key) {
+                return Err(bad(format!("{} is not supported", key)));
+            }
+        }
+        if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
+            return Err(bad("recurrent layers without a bias are not supported".into()));
+        }
+        for (key, want) in [("activation", "tanh"), ("recurrent_activation", "sigmoid")] {
+            if let Some(v) = c.get(key).and_then(|v| v.as_str()) {
+                if v != want {
+                    return Err(bad(format!("{} '{}' is not supported (only '{}')", key, v, want)));
+                }
+            }
+        }
+        Ok(())
+    };
+    Ok(Some(match class {
+        "InputLayer" => return Ok(None),
+        "Embedding" => LayerConfig::Embedding(Embedding { input_dim: need("input_dim")?, output_dim: need("output_dim")?, mask_zero: flag("mask_zero") }),
+        "Dense" => LayerConfig::Dense(Dense { units: need("units")?, activation: activation_of(c, "activation", file, &name)?, use_bias: c.get("use_bias").and_then(|v| v.as_bool()).unwrap_or(true) }),
+        "LSTM" => {
+            check_rnn()?;
+            LayerConfig::Lstm(Lstm { units: need("units")?, return_sequences: flag("return_sequences") })
+        }
+        "GRU" => {
+            check_rnn()?;
+            if c.get("reset_after").and_then(|v| v.as_bool()) == Some(false) {
+                return Err(bad("GRU with reset_after=false (TensorFlow.js's form) is not supported yet; only Keras's default reset_after=true".into()));
+            }
+            LayerConfig::Gru(Gru { units: need("units")?, return_sequences: flag("return_sequences") })
+        }
+        "Conv1D" => {
+            if let Some(p) = c.get("padding").and_then(|v| v.as_str()) {
+                if p != "valid" {
+                    return Err(bad(format!("padding '{}' is not supported (only 'valid')", p)));
+                }
+            }
+            if get_usize(c, "dilation_rate").unwrap_or(1) != 1 {
+                return Err(bad("dilation is not supported".into()));
+            }
+            if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
+                return Err(bad("Conv1D without a bias is not supported".into()));
+            }
+            LayerConfig::Conv1D(Conv1D { filters: need("filters")?, kernel_size: need("kernel_size")?, strides: get_usize(c, "strides").unwrap_or(1), activation: activation_of(c, "activation", file, &name)? })
+        }
+        "GlobalMaxPooling1D" | "GlobalMaxPool1D" => LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}),
+        "GlobalAveragePooling1D" | "GlobalAvgPool1D" => LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}),
+        "Dropout" => LayerConfig::Dropout(Dropout { rate: c.get("rate").and_then(|v| v.as_f64()).unwrap_or(0.0) as f32 }),
+        "Flatten" => LayerConfig::Flatten(Flatten {}),
+        other => return Err(Error::model_file(file, format!("layer {}: type '{}' is not supported", name, other))),
+    }))
+}
+
+/// Read `model.json` text and its weight bytes (all shards, concatenated in
+/// manifest order). `file` names the model in errors.
+pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<SavedModel> {
+    let root: Value = serde_json::from_str(text).map_err(|e| Error::model_file(file, format!("not valid JSON: {}", e)))?;
+    let topo = root.get("modelTopology").ok_or_else(|| Error::model_file(file, "no modelTopology"))?;
+    let topo = topo.get("model_config").unwrap_or(topo);
+    let class = topo.get("class_name").and_then(|v| v.as_str()).unwrap_or("");
+    if class != "Sequential" {
+        return Err(Error::model_file(file, format!("only Sequential models are supported, this is '{}'", class)));
+    }
+    let layer_values = match topo.get("config") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(c) => c.get("layers").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::model_file(file, "config has no layers"))?,
+        None => return Err(Error::model_file(file, "modelTopology has no config")),
+    };
+    let mut layers = Vec::new();
+    let mut input_len = None;
+    for lv in &layer_values {
+        let class = lv.get("class_name").and_then(|v| v.as_str()).ok_or_else(|| Error::model_file(file, "a layer has no class_name"))?;
+        let cfg = lv.get("config").cloned().unwrap_or(json!({}));
+        if input_len.is_none() {
+            input_len = input_len_of(&cfg);
+        }
+        if let Some(l) = parse_layer(class, &cfg, file)? {
+            layers.push(l);
+        }
+    }
+    let metadata = parse_metadata(&root, file)?;
+    let input_len = input_len
+        .or_else(|| metadata.as_ref().map(|m| m.max_len))
+        .ok_or_else(|| Error::model_file(file, "the input length is not given (no batch_input_shape or input_length)"))?;
+    let infos = architecture(&layers, input_len).map_err(|e| Error::model_file(file, e.to_string()))?;
+
+    // Weights: the manifest lists them layer by layer in Keras's order.
+    let manifest: Vec<Value> = root
+        .get("weightsManifest")
+        .and_then(|m| m.as_array())
+        .map(|groups| groups.iter().flat_map(|g| g.get("weights").and_then(|w| w.as_array()).cloned().unwrap_or_default()).collect())
+        .unwrap_or_default();
+    let expected: usize = infos.iter().map(|l| l.weights.len()).sum();
+    let weights = match weight_bytes {
+        None => Vec::new(),
+        Some(bytes) => {
+            if manifest.len() != expected {
+                return Err(Error::model_file(file, format!("the manifest lists {} weights, the layers need {}", manifest.len(), expected)));
+            }
+            let mut at = 0usize;
+            let mut entries = manifest.iter();
+            let mut out = Vec::new();
+            for info in &infos {
+                let mut layer_ws = Vec::new();
+                for spec in &info.weights {
+                    let e = entries.next().unwrap();
+                    let name = e.get("name").and_then(|v| v.as_str()).unwrap_or("?");
+                    let shape: Vec<usize> = e.get("shape").and_then(|s| s.as_array()).map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect()).unwrap_or_default();
+                    if shape != spec.shape {
+                        return Err(Error::model_file(file, format!("weight {} has shape {:?}, layer {} needs {:?} for {}", name, shape, info.name, spec.shape, spec.name)));
+                    }
+                    let dtype = e.get("dtype").and_then(|v| v.as_str()).unwrap_or("float32");
+                    if dtype != "float32" || e.get("quantization").is_some() {
+                        return Err(Error::model_file(file, format!("weight {} is {} or quantised; only float32 is supported", name, dtype)));
+                    }
+                    let n: usize = shape.iter().product();
+                    if bytes.len() < at + 4 * n {
+                        return Err(Error::model_file(file, format!("the weight file ends at byte {} but {} needs bytes {}..{}", bytes.len(), name, at, at + 4 * n)));
+                    }
+                    layer_ws.push(bytes[at..at + 4 * n].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
+                    at += 4 * n;
+                }
+                out.push(layer_ws);
+            }
+            if at != bytes.len() {
+                return Err(Error::model_file(file, format!("the weight file has {} bytes, the manifest accounts for {}", bytes.len(), at)));
+            }
+            out
+        }
+    };
+    Ok(SavedModel { layers, input_len, weights, metadata })
+}
+
+fn parse_metadata(root: &Value, file: &str) -> Result<Option<TextMetadata>> {
+    let Some(m) = root.pointer("/userDefinedMetadata/gradlab") else { return Ok(None) };
+    let side = |key: &str| Side::from_name(m.get(key).and_then(|v| v.as_str()).unwrap_or("post")).ok_or_else(|| Error::model_file(file, format!("metadata {} must be 'pre' or 'post'", key)));
+    let tokenizer = match m.get("tokenizer") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(Tokenizer::from_keras_json(t).map_err(|e| Error::model_file(file, e))?),
+    };
+    Ok(Some(TextMetadata {
+        tokenizer,
+        labels: m.get("labels").and_then(|l| l.as_array()).map(|a| a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect()).unwrap_or_default(),
+        max_len: m.get("max_len").and_then(|v| v.as_u64()).unwrap_or(0) as usize,
+        padding: side("padding")?,
+        truncating: side("truncating")?,
+    }))
+}
+
+/// Write `model.json` and the weights into `dir` (created if needed).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], input_len: usize, weights: &[Vec<Vec<f32>>], metadata: Option<&TextMetadata>) -> Result<()> {
+    let io = |p: &std::path::Path, e: std::io::Error| Error::Io { path: p.display().to_string(), reason: e.to_string() };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let (json, bytes) = to_files(layers, input_len, weights, metadata)?;
+    let mj = dir.join("model.json");
+    std::fs::write(&mj, json).map_err(|e| io(&mj, e))?;
+    let wb = dir.join(WEIGHTS_FILE);
+    std::fs::write(&wb, bytes).map_err(|e| io(&wb, e))?;
+    Ok(())
+}
+
+/// Read a `model.json` and the weight files its manifest names.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load(path: &std::path::Path) -> Result<SavedModel> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: file.clone(), reason: e.to_string() })?;
+    let root: Value = serde_json::from_str(&text).map_err(|e| Error::model_file(&file, format!("not valid JSON: {}", e)))?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut bytes = Vec::new();
+    let groups = root.get("weightsManifest").and_then(|m| m.as_array()).cloned().unwrap_or_default();
+    for g in &groups {
+        for p in g.get("paths").and_then(|p| p.as_array()).cloned().unwrap_or_default() {
+            let p = dir.join(p.as_str().unwrap_or(""));
+            let b = std::fs::read(&p).map_err(|e| Error::model_file(&file, format!("weight file {}: {}", p.display(), e)))?;
+            bytes.extend(b);
+        }
+    }
+    from_json(&text, if groups.is_empty() { None } else { Some(&bytes) }, &file)
+}

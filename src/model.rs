@@ -1,0 +1,214 @@
+//! A sequential model: a list of layers, their weights on a backend, and
+//! the checks that make a layer list a model (shapes fit, the output is a
+//! class vector). The weights are the only state; layers are plain configs.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::autodiff::{Graph, Var};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::nn::{Activation, ForwardCtx, LayerConfig, WeightSpec};
+
+/// A layer placed in a model: its name and the shapes it sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerInfo {
+    pub name: String,
+    pub config: LayerConfig,
+    pub input_shape: Vec<usize>,
+    pub output_shape: Vec<usize>,
+    pub weights: Vec<WeightSpec>,
+    /// Whether a padding mask reaches this layer.
+    pub receives_mask: bool,
+}
+
+impl LayerInfo {
+    pub fn param_count(&self) -> usize {
+        self.weights.iter().map(|w| w.shape.iter().product::<usize>()).sum()
+    }
+}
+
+/// Check a layer list for inputs of `input_len` token ids and name its
+/// layers as Keras would (dense, dense_1, …).
+pub fn architecture(layers: &[LayerConfig], input_len: usize) -> Result<Vec<LayerInfo>> {
+    if layers.is_empty() {
+        return Err(Error::InvalidModel { index: 0, layer: "-".into(), reason: "the model has no layers".into() });
+    }
+    if input_len == 0 {
+        return Err(Error::setting("max length", "must be at least 1"));
+    }
+    let mut shape = vec![input_len];
+    let mut counts = std::collections::HashMap::new();
+    let mut infos = Vec::with_capacity(layers.len());
+    let mut mask = false;
+    for (i, layer) in layers.iter().enumerate() {
+        let class = layer.class_name();
+        let out = layer.output_shape(&shape).map_err(|reason| Error::InvalidModel { index: i + 1, layer: layer.describe(), reason })?;
+        if out.iter().any(|&d| d == 0) {
+            return Err(Error::InvalidModel { index: i + 1, layer: layer.describe(), reason: format!("its output shape {:?} is empty; every size must be at least 1", out) });
+        }
+        let n = counts.entry(class).or_insert(0usize);
+        let base = to_snake(class);
+        let name = if *n == 0 { base } else { format!("{}_{}", base, n) };
+        *n += 1;
+        let receives_mask = mask;
+        mask = match layer {
+            LayerConfig::Embedding(e) => e.mask_zero,
+            LayerConfig::Lstm(l) => mask && l.return_sequences,
+            LayerConfig::Gru(l) => mask && l.return_sequences,
+            other => mask && other.supports_mask() && !matches!(other, LayerConfig::GlobalAveragePooling1D(_)),
+        };
+        infos.push(LayerInfo { name, config: layer.clone(), input_shape: shape.clone(), weights: layer.weights(&shape), output_shape: out.clone(), receives_mask });
+        shape = out;
+    }
+    if shape.len() != 1 {
+        let last = layers.len();
+        return Err(Error::InvalidModel {
+            index: last,
+            layer: layers[last - 1].describe(),
+            reason: format!("the model must end in one vector of class scores, but its output has shape {:?}; add GlobalAveragePooling1D, GlobalMaxPooling1D or Flatten before the Dense layers, or set return_sequences off on the last recurrent layer", shape),
+        });
+    }
+    Ok(infos)
+}
+
+fn to_snake(class: &str) -> String {
+    match class {
+        "LSTM" => "lstm".into(),
+        "GRU" => "gru".into(),
+        "Conv1D" => "conv1d".into(),
+        "GlobalMaxPooling1D" => "global_max_pooling1d".into(),
+        "GlobalAveragePooling1D" => "global_average_pooling1d".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+pub struct Model<B: Backend> {
+    pub backend: B,
+    pub input_len: usize,
+    pub layers: Vec<LayerInfo>,
+    /// Per layer, its weights in Keras's order.
+    pub weights: Vec<Vec<B::Tensor>>,
+}
+
+impl<B: Backend> Model<B> {
+    /// Build and initialise with Keras's default initialisers from `seed`.
+    pub fn new(backend: B, layers: &[LayerConfig], input_len: usize, seed: u64) -> Result<Self> {
+        let layers = architecture(layers, input_len)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let weights = layers
+            .iter()
+            .map(|l| {
+                let values = l.config.init(&l.input_shape, &mut rng);
+                l.weights.iter().zip(values).map(|(spec, v)| backend.upload(&spec.shape, &v)).collect()
+            })
+            .collect();
+        Ok(Model { backend, input_len, layers, weights })
+    }
+
+    /// Build with given weights (per layer, Keras order and layout).
+    pub fn with_weights(backend: B, layers: &[LayerConfig], input_len: usize, values: Vec<Vec<Vec<f32>>>) -> Result<Self> {
+        let mut model = Model::new(backend, layers, input_len, 0)?;
+        model.set_weights(values)?;
+        Ok(model)
+    }
+
+    pub fn output_classes(&self) -> usize {
+        self.layers.last().map(|l| l.output_shape[0]).unwrap_or(0)
+    }
+    pub fn param_count(&self) -> usize {
+        self.layers.iter().map(|l| l.param_count()).sum()
+    }
+    pub fn configs(&self) -> Vec<LayerConfig> {
+        self.layers.iter().map(|l| l.config.clone()).collect()
+    }
+
+    /// Whether the last layer is a softmax that the loss can take logits of.
+    pub fn ends_in_softmax(&self) -> bool {
+        matches!(self.layers.last().map(|l| &l.config), Some(LayerConfig::Dense(d)) if d.activation == Activation::Softmax)
+    }
+
+    /// The weights as tape values, in layer order.
+    pub fn weight_vars(&self, g: &mut Graph<B>) -> Vec<Vec<Var>> {
+        self.weights.iter().map(|ws| ws.iter().map(|w| g.param(w.clone())).collect()).collect()
+    }
+
+    /// The forward pass over token ids [batch, input_len]. With `logits`
+    /// a final softmax is left out (the loss applies it). Returns the output.
+    pub fn forward(&self, g: &mut Graph<B>, vars: &[Vec<Var>], ids: Var, ctx: &mut ForwardCtx, logits: bool) -> Var {
+        let mut x = ids;
+        let mut mask = None;
+        let last = self.layers.len() - 1;
+        for (i, (layer, w)) in self.layers.iter().zip(vars).enumerate() {
+            if i == last && logits {
+                if let LayerConfig::Dense(d) = &layer.config {
+                    x = d.forward(g, w, x, Activation::Linear);
+                    continue;
+                }
+            }
+            let (y, m) = layer.config.forward(g, w, x, mask, ctx);
+            x = y;
+            mask = m;
+        }
+        x
+    }
+
+    /// Class probabilities for rows of token ids, in batches.
+    pub fn predict(&self, ids: &[Vec<f32>], batch_size: usize) -> Vec<Vec<f32>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(batch_size.max(1)) {
+            let flat: Vec<f32> = chunk.iter().flat_map(|r| r.iter().copied()).collect();
+            let mut g = Graph::new(&self.backend);
+            let vars: Vec<Vec<Var>> = self.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
+            let x = g.constant(self.backend.upload(&[chunk.len(), self.input_len], &flat));
+            let y = self.forward(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, false);
+            let n = self.output_classes();
+            out.extend(self.backend.download(g.value(y)).chunks(n).map(|r| r.to_vec()));
+        }
+        out
+    }
+
+    /// All weights, downloaded.
+    pub fn get_weights(&self) -> Vec<Vec<Vec<f32>>> {
+        self.weights.iter().map(|ws| ws.iter().map(|w| self.backend.download(w)).collect()).collect()
+    }
+
+    pub fn set_weights(&mut self, values: Vec<Vec<Vec<f32>>>) -> Result<()> {
+        if values.len() != self.layers.len() {
+            return Err(Error::shape("set_weights", format!("{} layers of weights for a model of {} layers", values.len(), self.layers.len())));
+        }
+        for (li, (layer, vals)) in self.layers.iter().zip(values).enumerate() {
+            if vals.len() != layer.weights.len() {
+                return Err(Error::shape("set_weights", format!("layer {} ({}) has {} weights, got {}", li + 1, layer.name, layer.weights.len(), vals.len())));
+            }
+            for (wi, (spec, v)) in layer.weights.iter().zip(vals).enumerate() {
+                let n: usize = spec.shape.iter().product();
+                if v.len() != n {
+                    return Err(Error::shape("set_weights", format!("{}/{} needs {:?} ({} values), got {}", layer.name, spec.name, spec.shape, n, v.len())));
+                }
+                self.weights[li][wi] = self.backend.upload(&spec.shape, &v);
+            }
+        }
+        Ok(())
+    }
+
+    /// A Keras-style summary table.
+    pub fn summary(&self) -> String {
+        summary(&self.layers)
+    }
+}
+
+/// A Keras-style summary of checked layers.
+pub fn summary(layers: &[LayerInfo]) -> String {
+    let mut s = String::new();
+    let line = "─".repeat(72);
+    s.push_str(&format!("{:<34}{:<24}{:>14}\n{}\n", "Layer (type)", "Output Shape", "Param #", line));
+    for l in layers {
+        let shape = format!("(None, {})", l.output_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+        s.push_str(&format!("{:<34}{:<24}{:>14}\n", format!("{} ({})", l.name, l.config.class_name()), shape, l.param_count()));
+    }
+    let total: usize = layers.iter().map(|l| l.param_count()).sum();
+    s.push_str(&format!("{}\nTotal params: {} ({:.2} KB)\n", line, total, total as f64 * 4.0 / 1024.0));
+    s
+}

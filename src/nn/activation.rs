@@ -1,0 +1,161 @@
+//! Activation functions, each with its derivative beside it.
+//!
+//! `f` computes the activation of one value; `df` its derivative, given both
+//! the input `x` and the output `y = f(x)` so that each can use whichever is
+//! cheaper (sigmoid and tanh reuse `y`). Softmax acts on a whole row and is
+//! handled by the backend; its entries here are only for naming.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    Linear,
+    Relu,
+    /// Keras's `leaky_relu` activation: slope 0.2 for negative inputs.
+    LeakyRelu,
+    Elu,
+    /// The exact GELU, x·Φ(x), as Keras's default (`approximate=False`).
+    Gelu,
+    Sigmoid,
+    Tanh,
+    Softplus,
+    /// x·sigmoid(x), also called SiLU.
+    Swish,
+    Softmax,
+}
+
+pub const LEAKY_RELU_SLOPE: f32 = 0.2;
+const SQRT_2: f32 = std::f32::consts::SQRT_2;
+/// 1/sqrt(2π)
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+
+pub fn sigmoid(x: f32) -> f32 {
+    // Two branches keep exp() from overflowing for large |x|.
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// log(1 + e^x) without overflow.
+pub fn softplus(x: f32) -> f32 {
+    if x > 20.0 {
+        x
+    } else if x < -20.0 {
+        x.exp()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+impl Activation {
+    pub const ALL: [Activation; 10] = [
+        Activation::Linear,
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Elu,
+        Activation::Gelu,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softplus,
+        Activation::Swish,
+        Activation::Softmax,
+    ];
+
+    /// The name Keras uses in layer configs.
+    pub fn keras_name(self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::Elu => "elu",
+            Activation::Gelu => "gelu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Softplus => "softplus",
+            Activation::Swish => "swish",
+            Activation::Softmax => "softmax",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Activation> {
+        let n = name.to_ascii_lowercase();
+        let n = match n.as_str() {
+            "silu" => "swish",
+            "leakyrelu" => "leaky_relu",
+            "none" | "" => "linear",
+            other => other,
+        };
+        Activation::ALL.into_iter().find(|a| a.keras_name() == n)
+    }
+
+    /// f(x) for element-wise activations (softmax is row-wise: see the backend).
+    pub fn f(self, x: f32) -> f32 {
+        match self {
+            Activation::Linear | Activation::Softmax => x,
+            Activation::Relu => x.max(0.0),
+            Activation::LeakyRelu => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    LEAKY_RELU_SLOPE * x
+                }
+            }
+            Activation::Elu => {
+                if x > 0.0 {
+                    x
+                } else {
+                    x.exp_m1()
+                }
+            }
+            Activation::Gelu => 0.5 * x * (1.0 + libm::erff(x / SQRT_2)),
+            Activation::Sigmoid => sigmoid(x),
+            Activation::Tanh => x.tanh(),
+            Activation::Softplus => softplus(x),
+            Activation::Swish => x * sigmoid(x),
+        }
+    }
+
+    /// f'(x), given x and y = f(x).
+    pub fn df(self, x: f32, y: f32) -> f32 {
+        match self {
+            Activation::Linear | Activation::Softmax => 1.0,
+            Activation::Relu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::LeakyRelu => {
+                if x >= 0.0 {
+                    1.0
+                } else {
+                    LEAKY_RELU_SLOPE
+                }
+            }
+            Activation::Elu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    y + 1.0
+                }
+            }
+            Activation::Gelu => {
+                let cdf = 0.5 * (1.0 + libm::erff(x / SQRT_2));
+                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
+                cdf + x * pdf
+            }
+            Activation::Sigmoid => y * (1.0 - y),
+            Activation::Tanh => 1.0 - y * y,
+            Activation::Softplus => sigmoid(x),
+            Activation::Swish => {
+                let s = sigmoid(x);
+                s + x * s * (1.0 - s)
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Optimizers, kept apart from layers (as in Burn): an optimizer sees only a
+//! list of parameter tensors and their gradients. The element-wise rule of
+//! each lives in its own file; the backend applies it over whole tensors.
+
+pub mod adagrad;
+pub mod adam;
+pub mod rmsprop;
+pub mod schedule;
+pub mod sgd;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+pub use schedule::Schedule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKind {
+    Sgd,
+    Adam,
+    AdamW,
+    RmsProp,
+    Adagrad,
+}
+
+impl OptimizerKind {
+    pub const ALL: [OptimizerKind; 5] = [OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::AdamW, OptimizerKind::RmsProp, OptimizerKind::Adagrad];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamW => "adamw",
+            OptimizerKind::RmsProp => "rmsprop",
+            OptimizerKind::Adagrad => "adagrad",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<Self> {
+        let n = name.to_ascii_lowercase();
+        OptimizerKind::ALL.into_iter().find(|k| k.name() == n)
+    }
+    /// Keras's default learning rate for each optimizer.
+    pub fn default_lr(self) -> f32 {
+        match self {
+            OptimizerKind::Sgd => 0.01,
+            _ => 0.001,
+        }
+    }
+}
+
+/// Everything that defines an optimizer, with Keras's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerConfig {
+    pub kind: OptimizerKind,
+    pub learning_rate: f32,
+    /// SGD momentum μ.
+    pub momentum: f32,
+    pub nesterov: bool,
+    pub beta1: f32,
+    pub beta2: f32,
+    /// ε̂ of Adam, ε of RMSprop and Adagrad.
+    pub epsilon: f32,
+    /// RMSprop's ρ.
+    pub rho: f32,
+    /// AdamW's decoupled weight decay λ.
+    pub weight_decay: f32,
+    /// Clip gradients so that their global L2 norm is at most this.
+    pub clip_norm: Option<f32>,
+}
+
+impl OptimizerConfig {
+    pub fn new(kind: OptimizerKind) -> Self {
+        OptimizerConfig {
+            kind,
+            learning_rate: kind.default_lr(),
+            momentum: 0.0,
+            nesterov: false,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+            rho: 0.9,
+            weight_decay: if kind == OptimizerKind::AdamW { 0.004 } else { 0.0 },
+            clip_norm: None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let finite_pos = |v: f32| v.is_finite() && v > 0.0;
+        if !finite_pos(self.learning_rate) || self.learning_rate > 1e3 {
+            return Err(Error::setting("learning rate", format!("{} is not a usable learning rate (give a positive number, typically 1e-4 to 1)", self.learning_rate)));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(Error::setting("momentum", format!("{} must be in [0, 1)", self.momentum)));
+        }
+        for (name, v) in [("beta1", self.beta1), ("beta2", self.beta2), ("rho", self.rho)] {
+            if !(0.0..1.0).contains(&v) {
+                return Err(Error::setting(name, format!("{} must be in [0, 1)", v)));
+            }
+        }
+        if !finite_pos(self.epsilon) {
+            return Err(Error::setting("epsilon", format!("{} must be a small positive number", self.epsilon)));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(Error::setting("weight decay", format!("{} must be ≥ 0", self.weight_decay)));
+        }
+        if let Some(c) = self.clip_norm {
+            if !finite_pos(c) {
+                return Err(Error::setting("clip norm", format!("{} must be positive", c)));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many state tensors ("slots") the rule keeps per parameter.
+    pub fn slot_count(&self) -> usize {
+        match self.kind {
+            OptimizerKind::Sgd => usize::from(self.momentum != 0.0),
+            OptimizerKind::Adam | OptimizerKind::AdamW => 2,
+            OptimizerKind::RmsProp | OptimizerKind::Adagrad => 1,
+        }
+    }
+
+    fn slot_init(&self) -> f32 {
+        if self.kind == OptimizerKind::Adagrad {
+            adagrad::INITIAL_ACCUMULATOR
+        } else {
+            0.0
+        }
+    }
+
+    /// The element-wise rule for update number `t` (from 1) at rate `lr`.
+    pub fn rule(&self, lr: f32, t: u64) -> UpdateRule {
+        match self.kind {
+            OptimizerKind::Sgd => UpdateRule::Sgd { lr, momentum: self.momentum, nesterov: self.nesterov },
+            OptimizerKind::Adam | OptimizerKind::AdamW => UpdateRule::Adam {
+                alpha: adam::step_size(lr, self.beta1, self.beta2, t),
+                beta1: self.beta1,
+                beta2: self.beta2,
+                eps: self.epsilon,
+                decay: if self.kind == OptimizerKind::AdamW { lr * self.weight_decay } else { 0.0 },
+            },
+            OptimizerKind::RmsProp => UpdateRule::RmsProp { lr, rho: self.rho, eps: self.epsilon },
+            OptimizerKind::Adagrad => UpdateRule::Adagrad { lr, eps: self.epsilon },
+        }
+    }
+}
+
+/// One step's element-wise update, with every constant resolved. Backends
+/// apply it to whole tensors (the CPU loops; a GPU runs one kernel).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UpdateRule {
+    Sgd { lr: f32, momentum: f32, nesterov: bool },
+    Adam { alpha: f32, beta1: f32, beta2: f32, eps: f32, decay: f32 },
+    RmsProp { lr: f32, rho: f32, eps: f32 },
+    Adagrad { lr: f32, eps: f32 },
+}
+
+impl UpdateRule {
+    /// Update one element `p` with gradient `g` and its slots.
+    #[inline]
+    pub fn apply(&self, p: &mut f32, g: f32, slots: &mut [f32]) {
+        match *self {
+            UpdateRule::Sgd { lr, momentum, nesterov } => {
+                let mut unused = 0.0;
+                let m = slots.first_mut().unwrap_or(&mut unused);
+                sgd::update(p, g, m, lr, momentum, nesterov)
+            }
+            UpdateRule::Adam { alpha, beta1, beta2, eps, decay } => {
+                let (m, v) = slots.split_at_mut(1);
+                adam::update(p, g, &mut m[0], &mut v[0], alpha, beta1, beta2, eps, decay)
+            }
+            UpdateRule::RmsProp { lr, rho, eps } => rmsprop::update(p, g, &mut slots[0], lr, rho, eps),
+            UpdateRule::Adagrad { lr, eps } => adagrad::update(p, g, &mut slots[0], lr, eps),
+        }
+    }
+}
+
+/// An optimizer with its per-parameter state.
+pub struct Optimizer<B: Backend> {
+    pub config: OptimizerConfig,
+    /// Updates applied so far (Keras's `iterations`).
+    pub iterations: u64,
+    slots: Vec<Vec<B::Tensor>>,
+}
+
+impl<B: Backend> Optimizer<B> {
+    pub fn new(config: OptimizerConfig) -> Self {
+        Optimizer { config, iterations: 0, slots: Vec::new() }
+    }
+
+    /// Global L2 norm of a list of gradients.
+    pub fn global_norm(backend: &B, grads: &[B::Tensor]) -> f32 {
+        grads.iter().map(|g| backend.sum_squares(g) as f64).sum::<f64>().sqrt() as f32
+    }
+
+    /// Apply one update at rate `lr`. Gradients are clipped first when the
+    /// config asks for it; `grad_norm` is their global norm before clipping.
+    pub fn step(&mut self, backend: &B, params: &mut [&mut B::Tensor], grads: &[B::Tensor], lr: f32, grad_norm: f32) {
+        assert_eq!(params.len(), grads.len());
+        if self.slots.len() != params.len() {
+            let init = self.config.slot_init();
+            self.slots = params
+                .iter()
+                .map(|p| (0..self.config.slot_count()).map(|_| backend.full(backend.shape(p), init)).collect())
+                .collect();
+        }
+        self.iterations += 1;
+        let rule = self.config.rule(lr, self.iterations);
+        let clip = match self.config.clip_norm {
+            Some(c) if grad_norm > c => Some(c / grad_norm),
+            _ => None,
+        };
+        for ((p, g), slots) in params.iter_mut().zip(grads).zip(self.slots.iter_mut()) {
+            match clip {
+                Some(s) => backend.optimizer_update(&rule, p, &backend.scale(g, s), slots),
+                None => backend.optimizer_update(&rule, p, g, slots),
+            }
+        }
+    }
+
+    /// Forget all state (used when the model is re-initialised).
+    pub fn reset(&mut self) {
+        self.iterations = 0;
+        self.slots.clear();
+    }
+}

@@ -1,0 +1,401 @@
+//! The training state machine the page and the command line drive:
+//! `step()` trains one batch, `epoch()` finishes the current epoch; after each
+//! epoch the validation set is evaluated. Every batch and epoch is recorded.
+//! A non-finite loss, gradient or weight stops training at that step and
+//! keeps the last good weights.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::autodiff::{Graph, Var};
+use crate::backend::Backend;
+use crate::clock::now_seconds;
+use crate::data::Encoded;
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::metrics::{self, argmax, Report};
+use crate::model::Model;
+use crate::nn::ForwardCtx;
+use crate::optim::schedule::ScheduleState;
+use crate::optim::{Optimizer, OptimizerConfig, Schedule};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerConfig,
+    pub schedule: Schedule,
+    pub loss: Loss,
+    pub seed: u64,
+    /// Reshuffle the training rows every epoch (Keras's default).
+    pub shuffle: bool,
+    /// Stop when validation loss has not improved for this many epochs.
+    pub early_stopping_patience: Option<usize>,
+}
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 || self.epochs > 100_000 {
+            return Err(Error::setting("epochs", format!("{} must be between 1 and 100,000", self.epochs)));
+        }
+        if self.batch_size == 0 || self.batch_size > 65_536 {
+            return Err(Error::setting("batch size", format!("{} must be between 1 and 65,536", self.batch_size)));
+        }
+        self.optimizer.validate()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchRecord {
+    /// Update number, from 1.
+    pub step: usize,
+    pub epoch: usize,
+    pub loss: f32,
+    pub accuracy: f32,
+    pub learning_rate: f32,
+    pub grad_norm: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub loss: f64,
+    pub accuracy: f64,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    pub seconds: f64,
+    pub learning_rate: f32,
+}
+
+/// What one call to `step` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    Batch(BatchRecord),
+    /// The batch ended an epoch, which was then evaluated.
+    EpochEnd(BatchRecord, EpochRecord),
+    /// Nothing to do: training has finished or stopped.
+    Done,
+}
+
+/// Results of evaluating a data set.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub report: Report,
+    pub probabilities: Vec<Vec<f32>>,
+}
+
+pub struct Trainer<B: Backend> {
+    pub model: Model<B>,
+    pub config: TrainConfig,
+    pub labels: Vec<String>,
+    train: Encoded,
+    val: Option<Encoded>,
+    optimizer: Optimizer<B>,
+    schedule: ScheduleState,
+    order: Vec<usize>,
+    shuffle_rng: ChaCha8Rng,
+    dropout_rng: ChaCha8Rng,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Position in the current epoch's order.
+    cursor: usize,
+    sums: EpochSums,
+    pub batches: Vec<BatchRecord>,
+    pub epochs: Vec<EpochRecord>,
+    pub last_validation: Option<Evaluation>,
+    /// Why training stopped early, if it did.
+    pub stopped: Option<String>,
+    best_val: f64,
+    epochs_without_improvement: usize,
+}
+
+#[derive(Default)]
+struct EpochSums {
+    loss: f64,
+    correct: f64,
+    seen: usize,
+    seconds: f64,
+}
+
+impl<B: Backend> Trainer<B> {
+    pub fn new(model: Model<B>, config: TrainConfig, labels: Vec<String>, train: Encoded, val: Option<Encoded>) -> Result<Self> {
+        config.validate()?;
+        if train.ids.is_empty() {
+            return Err(Error::EmptyData { source_name: "training set".into(), reason: "it has no rows".into() });
+        }
+        let classes = labels.len();
+        let out = model.output_classes();
+        if classes < 2 {
+            return Err(Error::EmptyData { source_name: "training set".into(), reason: format!("it has only one class ({}); a classifier needs at least two", labels.join(", ")) });
+        }
+        if !(out == classes || (out == 1 && classes == 2)) {
+            return Err(Error::InvalidModel { index: model.layers.len(), layer: model.layers.last().unwrap().config.describe(), reason: format!("it outputs {} values but the data has {} classes", out, classes) });
+        }
+        if config.loss.is_categorical() && out == 1 {
+            return Err(Error::setting("loss", "categorical cross-entropy needs one output per class; use binary cross-entropy with a single sigmoid output"));
+        }
+        let optimizer = Optimizer::new(config.optimizer.clone());
+        let schedule = ScheduleState::new(config.schedule.clone());
+        let mut t = Trainer {
+            order: Vec::new(),
+            shuffle_rng: ChaCha8Rng::seed_from_u64(config.seed),
+            dropout_rng: ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1)),
+            model,
+            config,
+            labels,
+            train,
+            val,
+            optimizer,
+            schedule,
+            epoch: 0,
+            cursor: 0,
+            sums: EpochSums::default(),
+            batches: Vec::new(),
+            epochs: Vec::new(),
+            last_validation: None,
+            stopped: None,
+            best_val: f64::INFINITY,
+            epochs_without_improvement: 0,
+        };
+        t.new_order();
+        Ok(t)
+    }
+
+    fn new_order(&mut self) {
+        self.order = (0..self.train.ids.len()).collect();
+        if self.config.shuffle {
+            self.order.shuffle(&mut self.shuffle_rng);
+        }
+        self.cursor = 0;
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.stopped.is_some() || self.epoch >= self.config.epochs
+    }
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train.ids.len().div_ceil(self.config.batch_size)
+    }
+    /// Batches done in the current epoch.
+    pub fn batch_in_epoch(&self) -> usize {
+        self.cursor.div_ceil(self.config.batch_size)
+    }
+    pub fn train_len(&self) -> usize {
+        self.train.ids.len()
+    }
+    pub fn learning_rate(&self) -> f32 {
+        self.schedule.lr(self.config.optimizer.learning_rate, self.optimizer.iterations)
+    }
+
+    fn count_correct(&self, probs: &[f32], classes: &[usize]) -> usize {
+        let out = self.model.output_classes();
+        probs.chunks(out).zip(classes).filter(|(p, &c)| predicted_class(p) == c).count()
+    }
+
+    /// Train one batch. At the end of an epoch, evaluate and record it.
+    pub fn step(&mut self) -> Result<StepOutcome> {
+        if self.is_done() {
+            return Ok(StepOutcome::Done);
+        }
+        let start = now_seconds();
+        let end = (self.cursor + self.config.batch_size).min(self.order.len());
+        let rows: Vec<usize> = self.order[self.cursor..end].to_vec();
+        let ids: Vec<&Vec<f32>> = rows.iter().map(|&i| &self.train.ids[i]).collect();
+        let classes: Vec<usize> = rows.iter().map(|&i| self.train.classes[i]).collect();
+        let step_no = self.batches.len() + 1;
+        let lr = self.learning_rate();
+
+        let be = self.model.backend.clone();
+        let mut rng = self.dropout_rng.clone();
+        let (loss, correct, grads, grad_norm) = {
+            let mut g = Graph::new(&be);
+            let vars = self.model.weight_vars(&mut g);
+            let (l, probs) = forward_loss(&self.model, self.config.loss, &mut g, &vars, &ids, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
+            let loss = be.download(g.value(l))[0];
+            let correct = self.count_correct(&be.download(&probs), &classes);
+            if !loss.is_finite() {
+                return Err(self.stop(step_no, "the loss"));
+            }
+            let mut grads = g.backward(l);
+            let flat: Vec<B::Tensor> = vars.iter().flatten().map(|v| grads.take(*v).unwrap_or_else(|| be.zeros(be.shape(g.value(*v))))).collect();
+            let norm = Optimizer::<B>::global_norm(&be, &flat);
+            (loss, correct, flat, norm)
+        };
+        self.dropout_rng = rng;
+        if !grad_norm.is_finite() {
+            return Err(self.stop(step_no, "a gradient"));
+        }
+        let before: Vec<Vec<B::Tensor>> = self.model.weights.clone();
+        {
+            let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().collect();
+            self.optimizer.step(&be, &mut params, &grads, lr, grad_norm);
+        }
+        let weights_ok = self.model.weights.iter().flatten().all(|w| be.sum_squares(w).is_finite());
+        if !weights_ok {
+            self.model.weights = before;
+            return Err(self.stop(step_no, "a weight after the update"));
+        }
+
+        let n = rows.len();
+        self.cursor = end;
+        self.sums.loss += loss as f64 * n as f64;
+        self.sums.correct += correct as f64;
+        self.sums.seen += n;
+        self.sums.seconds += now_seconds() - start;
+        let record = BatchRecord { step: step_no, epoch: self.epoch + 1, loss, accuracy: correct as f32 / n as f32, learning_rate: lr, grad_norm };
+        self.batches.push(record.clone());
+        if self.cursor >= self.order.len() {
+            let epoch = self.finish_epoch()?;
+            return Ok(StepOutcome::EpochEnd(record, epoch));
+        }
+        Ok(StepOutcome::Batch(record))
+    }
+
+    fn stop(&mut self, step: usize, what: &str) -> Error {
+        let e = Error::NonFinite { step, epoch: self.epoch + 1, what: what.into() };
+        self.stopped = Some(e.to_string());
+        e
+    }
+
+    fn finish_epoch(&mut self) -> Result<EpochRecord> {
+        let start = now_seconds();
+        let val = match &self.val {
+            Some(v) if !v.ids.is_empty() => Some(self.evaluate(v)),
+            _ => None,
+        };
+        let seen = self.sums.seen.max(1) as f64;
+        self.epoch += 1;
+        let record = EpochRecord {
+            epoch: self.epoch,
+            loss: self.sums.loss / seen,
+            accuracy: self.sums.correct / seen,
+            val_loss: val.as_ref().map(|v| v.loss),
+            val_accuracy: val.as_ref().map(|v| v.report.accuracy),
+            seconds: self.sums.seconds + (now_seconds() - start),
+            learning_rate: self.learning_rate(),
+        };
+        let monitored = record.val_loss.unwrap_or(record.loss);
+        self.schedule.on_epoch_end(monitored as f32);
+        if let Some(p) = self.config.early_stopping_patience {
+            if record.val_loss.is_some() {
+                if monitored < self.best_val {
+                    self.best_val = monitored;
+                    self.epochs_without_improvement = 0;
+                } else {
+                    self.epochs_without_improvement += 1;
+                    if self.epochs_without_improvement >= p {
+                        self.stopped = Some(format!("early stopping: validation loss has not improved for {} epochs", p));
+                    }
+                }
+            }
+        }
+        if val.is_some() {
+            self.last_validation = val;
+        }
+        self.epochs.push(record.clone());
+        self.sums = EpochSums::default();
+        self.new_order();
+        Ok(record)
+    }
+
+    /// Train until the current epoch ends (or training stops).
+    pub fn epoch(&mut self) -> Result<Option<EpochRecord>> {
+        loop {
+            match self.step()? {
+                StepOutcome::Batch(_) => continue,
+                StepOutcome::EpochEnd(_, e) => return Ok(Some(e)),
+                StepOutcome::Done => return Ok(None),
+            }
+        }
+    }
+
+    /// Loss, metrics and probabilities of the model on a data set.
+    pub fn evaluate(&self, data: &Encoded) -> Evaluation {
+        evaluate(&self.model, self.config.loss, &self.labels, data, 256)
+    }
+
+    /// Put the model back to fresh weights from `seed` and forget the history.
+    pub fn reset(&mut self, seed: u64) -> Result<()> {
+        let configs = self.model.configs();
+        self.model = Model::new(self.model.backend.clone(), &configs, self.model.input_len, seed)?;
+        self.optimizer.reset();
+        self.schedule.reset();
+        self.config.seed = seed;
+        self.shuffle_rng = ChaCha8Rng::seed_from_u64(seed);
+        self.dropout_rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1));
+        self.epoch = 0;
+        self.sums = EpochSums::default();
+        self.batches.clear();
+        self.epochs.clear();
+        self.last_validation = None;
+        self.stopped = None;
+        self.best_val = f64::INFINITY;
+        self.epochs_without_improvement = 0;
+        self.new_order();
+        Ok(())
+    }
+}
+
+/// The class a row of outputs predicts (one sigmoid output: above 0.5).
+pub fn predicted_class(p: &[f32]) -> usize {
+    if p.len() == 1 {
+        usize::from(p[0] > 0.5)
+    } else {
+        argmax(p)
+    }
+}
+
+/// Evaluate `model` on `data` in batches, as Keras's `evaluate`.
+pub fn evaluate<B: Backend>(model: &Model<B>, loss: Loss, labels: &[String], data: &Encoded, batch_size: usize) -> Evaluation {
+    let be = &model.backend;
+    let out = model.output_classes();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut total = 0.0f64;
+    let mut probabilities = Vec::with_capacity(data.ids.len());
+    for (ids, classes) in data.ids.chunks(batch_size).zip(data.classes.chunks(batch_size)) {
+        let n = ids.len();
+        let mut g = Graph::new(be);
+        let vars: Vec<Vec<Var>> = model.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
+        let rows: Vec<&Vec<f32>> = ids.iter().collect();
+        let (l, probs) = forward_loss(model, loss, &mut g, &vars, &rows, classes, &mut ForwardCtx { training: false, rng: &mut rng });
+        total += be.download(g.value(l))[0] as f64 * n as f64;
+        probabilities.extend(be.download(&probs).chunks(out).map(|r| r.to_vec()));
+    }
+    let predicted: Vec<usize> = probabilities.iter().map(|p| predicted_class(p)).collect();
+    Evaluation { loss: total / data.ids.len().max(1) as f64, report: metrics::report(labels, &data.classes, &predicted), probabilities }
+}
+
+/// The loss of a batch on a tape, and its predicted probabilities. A final
+/// softmax is fused with categorical cross-entropy, as Keras does.
+pub fn forward_loss<B: Backend>(model: &Model<B>, loss: Loss, g: &mut Graph<B>, vars: &[Vec<Var>], ids: &[&Vec<f32>], classes: &[usize], ctx: &mut ForwardCtx) -> (Var, B::Tensor) {
+    let be = g.backend;
+    let n = ids.len();
+    let flat: Vec<f32> = ids.iter().flat_map(|r| r.iter().copied()).collect();
+    let x = g.constant(be.upload(&[n, model.input_len], &flat));
+    let out = model.output_classes();
+    let fused = loss.is_categorical() && model.ends_in_softmax();
+    let sparse = loss == Loss::SparseCategoricalCrossentropy;
+    let target = if sparse || out == 1 {
+        let v: Vec<f32> = classes.iter().map(|&c| c as f32).collect();
+        let shape: Vec<usize> = if sparse { vec![n] } else { vec![n, 1] };
+        be.upload(&shape, &v)
+    } else {
+        let mut v = vec![0.0f32; n * out];
+        for (r, &c) in classes.iter().enumerate() {
+            v[r * out + c] = 1.0;
+        }
+        be.upload(&[n, out], &v)
+    };
+    let target = g.constant(target);
+    let y = model.forward(g, vars, x, ctx, fused);
+    if fused {
+        let l = g.softmax_cross_entropy(y, target, sparse);
+        let probs = g.saved(l).unwrap().clone();
+        (l, probs)
+    } else {
+        let l = g.loss(loss, y, target);
+        (l, g.value(y).clone())
+    }
+}

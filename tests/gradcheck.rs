@@ -1,0 +1,219 @@
+//! Finite-difference gradient checks: every layer (weights and inputs),
+//! every activation and every loss. Values are f32, so the step is 1e-3
+//! (central differences) and the tolerance allows f32 rounding.
+
+use gradlab::autodiff::{Graph, Var};
+use gradlab::backend::{Backend, CpuBackend, CpuTensor};
+use gradlab::loss::Loss;
+use gradlab::model::Model;
+use gradlab::nn::{Activation, ForwardCtx, LayerConfig};
+use gradlab::trainer::forward_loss;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const STEP: f32 = 1e-3;
+
+fn close(num: f32, ana: f32) -> bool {
+    (num - ana).abs() <= 2e-2 * num.abs().max(ana.abs()) + 2e-3
+}
+
+fn j(s: &str) -> LayerConfig {
+    serde_json::from_str(s).unwrap()
+}
+
+/// Check d loss / d weight for a model on token ids, for up to `per_tensor`
+/// entries of every weight tensor.
+fn check_model(name: &str, layers: Vec<LayerConfig>, ids: Vec<Vec<f32>>, classes: Vec<usize>, loss: Loss) {
+    check_model_with_step(name, layers, ids, classes, loss, STEP)
+}
+
+fn check_model_with_step(name: &str, layers: Vec<LayerConfig>, ids: Vec<Vec<f32>>, classes: Vec<usize>, loss: Loss, step: f32) {
+    let be = CpuBackend;
+    let input_len = ids[0].len();
+    let mut model = Model::new(be.clone(), &layers, input_len, 3).unwrap();
+    let rows: Vec<&Vec<f32>> = ids.iter().collect();
+    let eval = |model: &Model<CpuBackend>| -> f32 {
+        let mut g = Graph::new(&be);
+        let vars = model.weight_vars(&mut g);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let (l, _) = forward_loss(model, loss, &mut g, &vars, &rows, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
+        be.download(g.value(l))[0]
+    };
+    let analytic: Vec<Vec<Vec<f32>>> = {
+        let mut g = Graph::new(&be);
+        let vars = model.weight_vars(&mut g);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let (l, _) = forward_loss(&model, loss, &mut g, &vars, &rows, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
+        let grads = g.backward(l);
+        vars.iter().map(|ws| ws.iter().map(|v| grads.get(*v).map(|t| be.download(t)).unwrap_or_default()).collect()).collect()
+    };
+    let mut pick = ChaCha8Rng::seed_from_u64(1);
+    let mut checked = 0;
+    let mut nonzero = 0;
+    for li in 0..model.weights.len() {
+        for wi in 0..model.weights[li].len() {
+            let base = be.download(&model.weights[li][wi]);
+            let shape = be.shape(&model.weights[li][wi]).to_vec();
+            let n = base.len();
+            let idx: Vec<usize> = if n <= 24 { (0..n).collect() } else { (0..24).map(|_| pick.gen_range(0..n)).collect() };
+            for i in idx {
+                let mut plus = base.clone();
+                plus[i] += step;
+                model.weights[li][wi] = be.upload(&shape, &plus);
+                let lp = eval(&model);
+                let mut minus = base.clone();
+                minus[i] -= step;
+                model.weights[li][wi] = be.upload(&shape, &minus);
+                let lm = eval(&model);
+                model.weights[li][wi] = be.upload(&shape, &base);
+                let num = (lp - lm) / (2.0 * step);
+                let ana = analytic[li][wi].get(i).copied().unwrap_or(0.0);
+                assert!(close(num, ana), "{}: layer {} weight {} [{}]: numeric {} vs analytic {}", name, li + 1, wi, i, num, ana);
+                checked += 1;
+                if ana.abs() > 1e-4 {
+                    nonzero += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0 && nonzero * 4 >= checked, "{}: only {} of {} checked gradients are non-zero; the check would prove little", name, nonzero, checked);
+}
+
+fn ids_post() -> Vec<Vec<f32>> {
+    vec![vec![3., 1., 4., 1., 5., 0., 0.], vec![2., 7., 1., 8., 2., 8., 1.], vec![6., 6., 0., 0., 0., 0., 0.]]
+}
+
+fn emb(mask: bool, d: usize) -> LayerConfig {
+    j(&format!(r#"{{"type":"Embedding","input_dim":10,"output_dim":{},"mask_zero":{}}}"#, d, mask))
+}
+
+fn dense(u: usize, a: &str) -> LayerConfig {
+    j(&format!(r#"{{"type":"Dense","units":{},"activation":"{}"}}"#, u, a))
+}
+
+#[test]
+fn lstm_stack_masked_and_unmasked() {
+    for mask in [true, false] {
+        check_model(
+            &format!("lstm mask={}", mask),
+            vec![emb(mask, 4), j(r#"{"type":"LSTM","units":5,"return_sequences":true}"#), j(r#"{"type":"LSTM","units":3}"#), dense(3, "softmax")],
+            ids_post(),
+            vec![0, 1, 2],
+            Loss::CategoricalCrossentropy,
+        );
+    }
+}
+
+#[test]
+fn gru_masked_and_sequences() {
+    check_model("gru", vec![emb(true, 4), j(r#"{"type":"GRU","units":5}"#), dense(2, "softmax")], ids_post(), vec![0, 1, 1], Loss::CategoricalCrossentropy);
+    check_model("gru seq", vec![emb(false, 4), j(r#"{"type":"GRU","units":3,"return_sequences":true}"#), j(r#"{"type":"Flatten"}"#), dense(2, "softmax")], ids_post(), vec![1, 0, 1], Loss::CategoricalCrossentropy);
+}
+
+#[test]
+fn conv1d_with_stride_and_pooling() {
+    check_model("cnn avg", vec![emb(false, 4), j(r#"{"type":"Conv1D","filters":6,"kernel_size":3,"activation":"tanh"}"#), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(2, "softmax")], ids_post(), vec![0, 1, 0], Loss::CategoricalCrossentropy);
+    // Max pooling is piecewise: a step of 1e-3 on embeddings of ±0.05 can
+    // change which time step wins, so this check steps by 1e-4.
+    check_model_with_step("cnn max", vec![emb(false, 4), j(r#"{"type":"Conv1D","filters":6,"kernel_size":3,"activation":"tanh"}"#), j(r#"{"type":"GlobalMaxPooling1D"}"#), dense(2, "softmax")], ids_post(), vec![0, 1, 0], Loss::CategoricalCrossentropy, 1e-4);
+    check_model("cnn stride", vec![emb(false, 3), j(r#"{"type":"Conv1D","filters":4,"kernel_size":2,"strides":2,"activation":"linear"}"#), j(r#"{"type":"Flatten"}"#), dense(2, "softmax")], ids_post(), vec![0, 1, 0], Loss::CategoricalCrossentropy);
+}
+
+#[test]
+fn average_pooling_masked_and_dropout() {
+    check_model("bow", vec![emb(true, 4), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(6, "tanh"), dense(3, "softmax")], ids_post(), vec![2, 0, 1], Loss::CategoricalCrossentropy);
+    // Dropout: the same seed gives the same mask in every evaluation.
+    check_model("dropout", vec![emb(false, 4), j(r#"{"type":"Dropout","rate":0.3}"#), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(3, "softmax")], ids_post(), vec![2, 0, 1], Loss::CategoricalCrossentropy);
+}
+
+#[test]
+fn every_activation_through_dense() {
+    for act in Activation::ALL {
+        check_model(
+            act.keras_name(),
+            vec![emb(false, 3), j(r#"{"type":"Flatten"}"#), dense(4, act.keras_name()), dense(2, "softmax")],
+            ids_post(),
+            vec![0, 1, 1],
+            Loss::CategoricalCrossentropy,
+        );
+    }
+}
+
+#[test]
+fn every_activation_derivative() {
+    for act in Activation::ALL {
+        if act == Activation::Softmax {
+            continue;
+        }
+        for i in 0..41 {
+            // Avoid the kink of relu/leaky_relu at exactly 0.
+            let x = -4.0 + 0.2 * i as f32 + 0.013;
+            let num = (act.f(x + STEP) - act.f(x - STEP)) / (2.0 * STEP);
+            let ana = act.df(x, act.f(x));
+            assert!(close(num, ana), "{} at {}: numeric {} vs analytic {}", act.keras_name(), x, num, ana);
+        }
+    }
+}
+
+#[test]
+fn every_loss_through_a_model() {
+    for loss in Loss::ALL {
+        let last = match loss {
+            Loss::BinaryCrossentropy => dense(3, "sigmoid"),
+            Loss::CategoricalCrossentropy | Loss::SparseCategoricalCrossentropy => dense(3, "softmax"),
+            _ => dense(3, "linear"),
+        };
+        check_model(loss.keras_name(), vec![emb(false, 4), j(r#"{"type":"Flatten"}"#), last], ids_post(), vec![0, 2, 1], loss);
+    }
+    // Cross-entropy on a softmax computed as its own layer (not fused).
+    check_model("cce unfused", vec![emb(false, 4), j(r#"{"type":"Flatten"}"#), dense(3, "softmax")], ids_post(), vec![0, 2, 1], Loss::MeanSquaredError);
+}
+
+/// The raw loss gradients, element by element, against finite differences.
+#[test]
+fn loss_gradients_elementwise() {
+    let be = CpuBackend;
+    let pred = vec![0.6f32, 0.3, 0.1, 0.2, 0.5, 0.3];
+    let target = vec![1.0f32, 0.0, 0.0, 0.0, 0.0, 1.0];
+    for loss in Loss::ALL {
+        let t: CpuTensor = if loss == Loss::SparseCategoricalCrossentropy { be.upload(&[2], &[0.0, 2.0]) } else { be.upload(&[2, 3], &target) };
+        let p = be.upload(&[2, 3], &pred);
+        let ana = be.download(&be.loss_backward(loss, &p, &t));
+        for i in 0..6 {
+            let at = |d: f32| {
+                let mut q = pred.clone();
+                q[i] += d;
+                be.download(&be.loss(loss, &be.upload(&[2, 3], &q), &t))[0]
+            };
+            let num = (at(STEP) - at(-STEP)) / (2.0 * STEP);
+            assert!(close(num, ana[i]), "{} [{}]: numeric {} vs analytic {}", loss.keras_name(), i, num, ana[i]);
+        }
+    }
+}
+
+/// Sanity: the tape gives an input gradient for a chain of plain ops.
+#[test]
+fn tape_input_gradient() {
+    let be = CpuBackend;
+    let x0 = vec![0.3f32, -0.2, 0.5, 0.1, -0.4, 0.25];
+    let f = |x: &[f32]| -> (f32, Vec<f32>) {
+        let mut g = Graph::new(&be);
+        let x = g.param(be.upload(&[2, 3], x));
+        let w = g.constant(be.upload(&[3, 2], &[0.5, -0.3, 0.2, 0.8, -0.6, 0.1]));
+        let y = g.matmul(x, w);
+        let y = g.activation(y, Activation::Tanh);
+        let t = g.constant(be.upload(&[2, 2], &[0.1, 0.2, 0.3, 0.4]));
+        let l: Var = g.loss(Loss::MeanSquaredError, y, t);
+        let grads = g.backward(l);
+        (be.download(g.value(l))[0], be.download(grads.get(x).unwrap()))
+    };
+    let (_, ana) = f(&x0);
+    for i in 0..6 {
+        let mut p = x0.clone();
+        p[i] += STEP;
+        let mut m = x0.clone();
+        m[i] -= STEP;
+        let num = (f(&p).0 - f(&m).0) / (2.0 * STEP);
+        assert!(close(num, ana[i]), "x[{}]: numeric {} vs analytic {}", i, num, ana[i]);
+    }
+}

@@ -24,8 +24,10 @@ pub fn split(classes: &[usize], fraction: f32, mode: SplitMode, seed: u64) -> (V
     }
     match mode {
         SplitMode::Last => {
-            // Keras: split_at = int(n * (1 - validation_split)).
-            let at = (n as f64 * (1.0 - fraction as f64)) as usize;
+            // Keras: split_at = int(n * (1 - validation_split)), with the
+            // fraction as the decimal the user typed (0.2f32 is 0.2000000029).
+            let f = (fraction as f64 * 1e7).round() / 1e7;
+            let at = (n as f64 * (1.0 - f)) as usize;
             ((0..at).collect(), (at..n).collect())
         }
         SplitMode::Stratified => {

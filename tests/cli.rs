@@ -1,0 +1,166 @@
+//! The command line as scripts use it: flags, JSON shapes, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::io::Write;
+
+use serde_json::Value;
+
+fn gradlab(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradlab"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The first `n` real e-mails, as a file in `dir`.
+fn mail_sample(dir: &Path, n: usize) -> PathBuf {
+    let text = std::fs::read_to_string("../shared/data/spamassassin.tsv").unwrap();
+    let sample: String = text.lines().take(n).map(|l| format!("{}\n", l)).collect();
+    let p = dir.join("mail.tsv");
+    std::fs::write(&p, sample).unwrap();
+    p
+}
+
+#[test]
+fn train_json_save_predict_eval_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mail_sample(dir.path(), 600);
+    let save = dir.path().join("model");
+    let o = gradlab(&["train", "--data", data.to_str().unwrap(), "--model", "bow", "--epochs", "12", "--json", "--save", save.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_else(|e| panic!("not one JSON object ({}): {}", e, stdout(&o)));
+    let history = v["history"].as_array().unwrap();
+    assert_eq!(history.len(), 12);
+    for key in ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"] {
+        assert!(history[0].get(key).is_some(), "history lacks {}", key);
+    }
+    assert!(history[11]["loss"].as_f64().unwrap() < history[0]["loss"].as_f64().unwrap(), "loss should fall: {:?}", history);
+    assert!(v["train_samples_per_second"].as_f64().unwrap() > 0.0);
+    let val = &v["validation"];
+    assert!(val["accuracy"].as_f64().unwrap() > 0.8, "{}", val);
+    assert_eq!(val["classes"], serde_json::json!(["0", "1"]));
+    assert_eq!(val["per_class"].as_array().unwrap().len(), 2);
+    for key in ["label", "precision", "recall", "f1", "support"] {
+        assert!(val["per_class"][0].get(key).is_some());
+    }
+    let cm = val["confusion_matrix"].as_array().unwrap();
+    let total: u64 = cm.iter().flat_map(|r| r.as_array().unwrap()).map(|x| x.as_u64().unwrap()).sum();
+    assert_eq!(total, 120, "20% of 600 rows are validated");
+    assert_eq!(v["backend"]["kind"], "cpu");
+
+    // The saved model is a TensorFlow.js layers-model with the tokenizer.
+    let model_json = save.join("model.json");
+    let mj: Value = serde_json::from_str(&std::fs::read_to_string(&model_json).unwrap()).unwrap();
+    assert_eq!(mj["format"], "layers-model");
+    assert_eq!(mj["modelTopology"]["config"]["layers"][0]["class_name"], "Embedding");
+    assert!(mj["userDefinedMetadata"]["gradlab"]["tokenizer"]["config"]["word_index"].is_string());
+
+    let o = gradlab(&["predict", "--model", model_json.to_str().unwrap(), "--json", "win money now, click here", "meeting notes for tomorrow"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let preds: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(preds.as_array().unwrap().len(), 2);
+    let probs = preds[0]["probabilities"].as_object().unwrap();
+    let sum: f64 = probs.values().map(|p| p.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-4);
+    assert!(["0", "1"].contains(&preds[0]["label"].as_str().unwrap()));
+
+    // Lines from standard input.
+    let o = gradlab(&["predict", "--model", model_json.to_str().unwrap()], Some("one line\nanother line\n"));
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).lines().count(), 2);
+
+    let o = gradlab(&["eval", "--model", model_json.to_str().unwrap(), "--data", data.to_str().unwrap(), "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ev: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(ev["accuracy"].as_f64().unwrap() > 0.7);
+
+    // A saved model trains on from its weights and tokenizer.
+    let o = gradlab(&["train", "--data", data.to_str().unwrap(), "--model", model_json.to_str().unwrap(), "--epochs", "1", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn same_seed_same_run_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mail_sample(dir.path(), 300);
+    let run = || {
+        let o = gradlab(&["train", "--data", data.to_str().unwrap(), "--model", "cnn", "--epochs", "2", "--max-len", "40", "--json", "--seed", "7"], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        v["history"].as_array().unwrap().iter().map(|h| (h["loss"].as_f64().unwrap(), h["val_loss"].as_f64().unwrap())).collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn human_output_looks_like_keras() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mail_sample(dir.path(), 200);
+    let o = gradlab(&["train", "--data", data.to_str().unwrap(), "--model", "bow", "--epochs", "2"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Epoch 1/2") && out.contains("Epoch 2/2"), "{}", out);
+    assert!(out.contains("val_accuracy:") && out.contains("val_loss:"), "{}", out);
+    assert!(out.contains("confusion matrix"), "{}", out);
+}
+
+#[test]
+fn tokenize_json_matches_keras_conventions() {
+    let o = gradlab(&["tokenize", "--json", "--oov", "<OOV>", "--num-words", "4", "--max-len", "4", "--padding", "post"], Some("The cat sat.\nthe cat, the hat!\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["word_index"], serde_json::json!({"<OOV>": 1, "the": 2, "cat": 3, "sat": 4, "hat": 5}));
+    assert_eq!(v["sequences"], serde_json::json!([[2, 3, 1, 0], [2, 3, 2, 1]]));
+    // Without --max-len nothing is padded.
+    let o = gradlab(&["tokenize"], Some("a b c\nb\n"));
+    assert_eq!(stdout(&o), "2 1 3\n1\n");
+}
+
+#[test]
+fn bad_input_fails_with_one_line_naming_the_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mail_sample(dir.path(), 50);
+    let d = data.to_str().unwrap();
+    let one_class = dir.path().join("one.tsv");
+    std::fs::write(&one_class, "a\tx y\na\ty z\n").unwrap();
+    let bad_model = dir.path().join("model.json");
+    std::fs::write(&bad_model, "{ not json").unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["train", "--data", "/no/such/file.tsv"], "/no/such/file.tsv"),
+        (vec!["train", "--data", d, "--batch-size", "0"], "batch-size"),
+        (vec!["train", "--data", d, "--lr", "NaN"], "learning-rate"),
+        (vec!["train", "--data", d, "--lr", "1e9"], "learning-rate"),
+        (vec!["train", "--data", d, "--max-len", "0"], "max length"),
+        (vec!["train", "--data", d, "--optimizer", "lion"], "--optimizer"),
+        (vec!["train", "--data", d, "--val-split", "1.5"], "--val-split"),
+        (vec!["train", "--data", d, "--backend", "gpu"], "--backend"),
+        (vec!["train", "--data", one_class.to_str().unwrap()], "one class"),
+        (vec!["train", "--data", d, "--model", bad_model.to_str().unwrap()], "model.json"),
+        (vec!["predict", "--model", bad_model.to_str().unwrap(), "x"], "not valid JSON"),
+    ];
+    for (args, needle) in cases {
+        let o = gradlab(&args, None);
+        assert!(!o.status.success(), "{:?} should fail", args);
+        let err = stderr(&o);
+        assert!(err.contains(needle), "{:?}: error should name '{}': {}", args, needle, err);
+        assert!(err.trim().lines().count() <= 2, "{:?}: error should be short: {}", args, err);
+    }
+}
+

@@ -217,3 +217,18 @@ fn tape_input_gradient() {
         assert!(close(num, ana[i]), "x[{}]: numeric {} vs analytic {}", i, num, ana[i]);
     }
 }
+
+/// The fast exp/sigmoid/tanh used inside the recurrent cells agree with
+/// the standard library closely enough for Keras parity.
+#[test]
+fn fast_math_is_accurate() {
+    use gradlab::nn::activation::{fast_exp, fast_sigmoid, fast_tanh};
+    for i in 0..=20000 {
+        let x = -40.0 + i as f32 * 0.004;
+        let e = x.exp();
+        assert!((fast_exp(x) - e).abs() <= 4e-7 * e, "exp({}) = {} vs {}", x, fast_exp(x), e);
+        assert!((fast_tanh(x) - x.tanh()).abs() <= 3e-7, "tanh({})", x);
+        let s = 1.0 / (1.0 + (-x).exp());
+        assert!((fast_sigmoid(x) - s).abs() <= 3e-7, "sigmoid({})", x);
+    }
+}

@@ -8,7 +8,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::{numel, Backend, StepMask};
 use crate::loss::Loss;
-use crate::nn::activation::{sigmoid, Activation};
+use crate::nn::activation::{fast_sigmoid, fast_tanh, Activation};
 use crate::optim::UpdateRule;
 
 #[derive(Clone, Debug, Default)]
@@ -295,22 +295,25 @@ impl Backend for CpuBackend {
         let (b, h4) = (z.shape[0], z.shape[1]);
         let h = h4 / 4;
         let mut out = vec![0.0f32; b * 2 * h];
+        let mut gates = vec![0.0f32; h4];
         for bi in 0..b {
-            let zr = &z.data[bi * h4..(bi + 1) * h4];
             let prev = &hc_prev.data[bi * 2 * h..(bi + 1) * 2 * h];
             let o = &mut out[bi * 2 * h..(bi + 1) * 2 * h];
             if mask_at(mask, bi) == 0.0 {
                 o.copy_from_slice(prev);
                 continue;
             }
+            lstm_gates(&z.data[bi * h4..(bi + 1) * h4], &mut gates);
+            let (i, rest) = gates.split_at(h);
+            let (f, rest) = rest.split_at(h);
+            let (g, og) = rest.split_at(h);
+            let (h_out, c_out) = o.split_at_mut(h);
+            let c_prev = &prev[h..];
             for j in 0..h {
-                let i = sigmoid(zr[j]);
-                let f = sigmoid(zr[h + j]);
-                let g = zr[2 * h + j].tanh();
-                let og = sigmoid(zr[3 * h + j]);
-                let c = f * prev[h + j] + i * g;
-                o[h + j] = c;
-                o[j] = og * c.tanh();
+                c_out[j] = f[j] * c_prev[j] + i[j] * g[j];
+            }
+            for j in 0..h {
+                h_out[j] = og[j] * fast_tanh(c_out[j]);
             }
         }
         CpuTensor::new(&[b, 2 * h], out)
@@ -320,6 +323,8 @@ impl Backend for CpuBackend {
         let h = h4 / 4;
         let mut dz = vec![0.0f32; b * h4];
         let mut dprev = vec![0.0f32; b * 2 * h];
+        let mut gates = vec![0.0f32; h4];
+        let mut tc = vec![0.0f32; h];
         for bi in 0..b {
             let g_out = &dhc.data[bi * 2 * h..(bi + 1) * 2 * h];
             let dp = &mut dprev[bi * 2 * h..(bi + 1) * 2 * h];
@@ -327,24 +332,29 @@ impl Backend for CpuBackend {
                 dp.copy_from_slice(g_out);
                 continue;
             }
-            let zr = &z.data[bi * h4..(bi + 1) * h4];
-            let prev = &hc_prev.data[bi * 2 * h..(bi + 1) * 2 * h];
-            let dzr = &mut dz[bi * h4..(bi + 1) * h4];
+            // Recompute the gates rather than keep them: cheaper than the
+            // memory traffic of saving [batch, 4h] per step.
+            lstm_gates(&z.data[bi * h4..(bi + 1) * h4], &mut gates);
+            let (i, rest) = gates.split_at(h);
+            let (f, rest) = rest.split_at(h);
+            let (g, og) = rest.split_at(h);
+            let c_prev = &hc_prev.data[bi * 2 * h + h..(bi + 1) * 2 * h];
             for j in 0..h {
-                let i = sigmoid(zr[j]);
-                let f = sigmoid(zr[h + j]);
-                let g = zr[2 * h + j].tanh();
-                let og = sigmoid(zr[3 * h + j]);
-                let c_prev = prev[h + j];
-                let c = f * c_prev + i * g;
-                let tc = c.tanh();
-                let dh = g_out[j];
-                let dc = g_out[h + j] + dh * og * (1.0 - tc * tc);
-                dzr[j] = dc * g * i * (1.0 - i);
-                dzr[h + j] = dc * c_prev * f * (1.0 - f);
-                dzr[2 * h + j] = dc * i * (1.0 - g * g);
-                dzr[3 * h + j] = dh * tc * og * (1.0 - og);
-                dp[h + j] = dc * f;
+                tc[j] = fast_tanh(f[j] * c_prev[j] + i[j] * g[j]);
+            }
+            let (dh, dc_in) = g_out.split_at(h);
+            let dzr = &mut dz[bi * h4..(bi + 1) * h4];
+            let (dzi, rest) = dzr.split_at_mut(h);
+            let (dzf, rest) = rest.split_at_mut(h);
+            let (dzg, dzo) = rest.split_at_mut(h);
+            let dcp = &mut dp[h..];
+            for j in 0..h {
+                let dc = dc_in[j] + dh[j] * og[j] * (1.0 - tc[j] * tc[j]);
+                dzi[j] = dc * g[j] * i[j] * (1.0 - i[j]);
+                dzf[j] = dc * c_prev[j] * f[j] * (1.0 - f[j]);
+                dzg[j] = dc * i[j] * (1.0 - g[j] * g[j]);
+                dzo[j] = dh[j] * tc[j] * og[j] * (1.0 - og[j]);
+                dcp[j] = dc * f[j];
             }
         }
         (CpuTensor::new(&z.shape, dz), CpuTensor::new(&hc_prev.shape, dprev))
@@ -362,9 +372,9 @@ impl Backend for CpuBackend {
                 continue;
             }
             for j in 0..h {
-                let zg = sigmoid(x[j] + r[j]);
-                let rg = sigmoid(x[h + j] + r[h + j]);
-                let hh = (x[2 * h + j] + rg * r[2 * h + j]).tanh();
+                let zg = fast_sigmoid(x[j] + r[j]);
+                let rg = fast_sigmoid(x[h + j] + r[h + j]);
+                let hh = fast_tanh(x[2 * h + j] + rg * r[2 * h + j]);
                 o[j] = zg * hp[j] + (1.0 - zg) * hh;
             }
         }
@@ -388,9 +398,9 @@ impl Backend for CpuBackend {
             let dxr = &mut dx[bi * 3 * h..(bi + 1) * 3 * h];
             let drr = &mut dr[bi * 3 * h..(bi + 1) * 3 * h];
             for j in 0..h {
-                let zg = sigmoid(x[j] + r[j]);
-                let rg = sigmoid(x[h + j] + r[h + j]);
-                let hh = (x[2 * h + j] + rg * r[2 * h + j]).tanh();
+                let zg = fast_sigmoid(x[j] + r[j]);
+                let rg = fast_sigmoid(x[h + j] + r[h + j]);
+                let hh = fast_tanh(x[2 * h + j] + rg * r[2 * h + j]);
                 let d_hh = g[j] * (1.0 - zg) * (1.0 - hh * hh);
                 let d_z = g[j] * (hp[j] - hh) * zg * (1.0 - zg);
                 let d_r = d_hh * r[2 * h + j] * rg * (1.0 - rg);
@@ -543,6 +553,21 @@ pub fn conv_out_len(steps: usize, kernel: usize, stride: usize) -> usize {
         0
     } else {
         (steps - kernel) / stride + 1
+    }
+}
+
+/// The LSTM gate activations of one row: sigmoid for i, f, o and tanh for
+/// the candidate c, each over a contiguous run so the loops vectorise.
+fn lstm_gates(z: &[f32], out: &mut [f32]) {
+    let h = z.len() / 4;
+    for (o, &v) in out[..2 * h].iter_mut().zip(&z[..2 * h]) {
+        *o = fast_sigmoid(v);
+    }
+    for (o, &v) in out[2 * h..3 * h].iter_mut().zip(&z[2 * h..3 * h]) {
+        *o = fast_tanh(v);
+    }
+    for (o, &v) in out[3 * h..].iter_mut().zip(&z[3 * h..]) {
+        *o = fast_sigmoid(v);
     }
 }
 

@@ -381,8 +381,8 @@ fn train(a: TrainArgs) -> Result<()> {
             println!("{}", reason);
         }
     }
-    let train_seconds: f64 = trainer.epochs.iter().map(|e| e.seconds).sum();
-    let samples = trainer.batches.len() as f64 * 0.0 + trainer.epochs.len() as f64 * trainer.train_len() as f64;
+    let train_seconds: f64 = trainer.epochs.iter().map(|e| e.train_seconds).sum();
+    let samples = trainer.epochs.len() as f64 * trainer.train_len() as f64;
     let samples_per_second = if train_seconds > 0.0 { samples / train_seconds } else { 0.0 };
 
     if let Some(dir) = &a.save {

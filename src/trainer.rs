@@ -65,7 +65,10 @@ pub struct EpochRecord {
     pub accuracy: f64,
     pub val_loss: Option<f64>,
     pub val_accuracy: Option<f64>,
+    /// Wall time of the epoch, validation included.
     pub seconds: f64,
+    /// Wall time of the training steps alone.
+    pub train_seconds: f64,
     pub learning_rate: f32,
 }
 
@@ -274,6 +277,7 @@ impl<B: Backend> Trainer<B> {
             val_loss: val.as_ref().map(|v| v.loss),
             val_accuracy: val.as_ref().map(|v| v.report.accuracy),
             seconds: self.sums.seconds + (now_seconds() - start),
+            train_seconds: self.sums.seconds,
             learning_rate: self.learning_rate(),
         };
         let monitored = record.val_loss.unwrap_or(record.loss);

@@ -6,6 +6,8 @@ use std::io::Write;
 
 use serde_json::Value;
 
+mod common;
+
 fn gradlab(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gradlab"))
         .args(args)
@@ -31,7 +33,7 @@ fn stderr(o: &Output) -> String {
 
 /// The first `n` real e-mails, as a file in `dir`.
 fn mail_sample(dir: &Path, n: usize) -> PathBuf {
-    let text = std::fs::read_to_string("../shared/data/spamassassin.tsv").unwrap();
+    let text = common::spam_text();
     let sample: String = text.lines().take(n).map(|l| format!("{}\n", l)).collect();
     let p = dir.join("mail.tsv");
     std::fs::write(&p, sample).unwrap();

@@ -6,6 +6,8 @@ use gradlab::data::split::{looks_sorted, split, SplitMode};
 use gradlab::error::Error;
 use gradlab::metrics::report;
 
+mod common;
+
 fn p(s: &str) -> gradlab::data::Parsed {
     parse(s, &ParseOptions::default(), "paste").unwrap()
 }
@@ -69,7 +71,7 @@ fn nothing_usable_is_an_error_not_an_empty_dataset() {
 
 #[test]
 fn real_mail_parses_without_rejections() {
-    let text = std::fs::read_to_string("../shared/data/spamassassin.tsv").expect("../shared/data/spamassassin.tsv beside the project");
+    let text = common::spam_text();
     let got = p(&text);
     assert_eq!(got.rows.len(), 6046, "rejected: {:?}", &got.rejected[..got.rejected.len().min(3)]);
     assert_eq!(sorted_labels(got.rows.iter().map(|r| r.label.as_str())), vec!["0", "1"]);

@@ -8,7 +8,7 @@
 
 use crate::backend::Backend;
 use crate::loss::Loss;
-use crate::nn::activation::Activation;
+use crate::nn::activation::{Activation, GateActivation};
 
 /// A value on the tape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,7 +28,7 @@ enum Op {
     TimeSlice(Var, usize),
     TimeStack(Vec<Var>),
     ColsSlice(Var, usize),
-    LstmCell { z: Var, hc_prev: Var, mask: Option<(Var, usize)> },
+    LstmCell { z: Var, hc_prev: Var, mask: Option<(Var, usize)>, gate: GateActivation },
     GruCell { xz: Var, hz: Var, h_prev: Var, mask: Option<(Var, usize)> },
     Im2col { x: Var, kernel: usize, stride: usize },
     MaxOverTime(Var),
@@ -141,9 +141,9 @@ impl<'b, B: Backend> Graph<'b, B> {
         let y = self.backend.cols_slice(self.value(x), start, len);
         self.push(y, Op::ColsSlice(x, start), &[x])
     }
-    pub fn lstm_cell(&mut self, z: Var, hc_prev: Var, mask: Option<(Var, usize)>) -> Var {
-        let y = self.backend.lstm_cell(self.value(z), self.value(hc_prev), mask.map(|(m, t)| (self.value(m), t)));
-        self.push(y, Op::LstmCell { z, hc_prev, mask }, &[z, hc_prev])
+    pub fn lstm_cell(&mut self, z: Var, hc_prev: Var, mask: Option<(Var, usize)>, gate: GateActivation) -> Var {
+        let y = self.backend.lstm_cell(self.value(z), self.value(hc_prev), mask.map(|(m, t)| (self.value(m), t)), gate);
+        self.push(y, Op::LstmCell { z, hc_prev, mask, gate }, &[z, hc_prev])
     }
     pub fn gru_cell(&mut self, xz: Var, hz: Var, h_prev: Var, mask: Option<(Var, usize)>) -> Var {
         let y = self.backend.gru_cell(self.value(xz), self.value(hz), self.value(h_prev), mask.map(|(m, t)| (self.value(m), t)));
@@ -238,9 +238,9 @@ impl<'b, B: Backend> Graph<'b, B> {
                     }
                 }
                 Op::ColsSlice(x, start) => send_part(&mut grads, *x, &|acc| be.cols_slice_add(acc, *start, &g)),
-                Op::LstmCell { z, hc_prev, mask } => {
+                Op::LstmCell { z, hc_prev, mask, gate } => {
                     let m = mask.map(|(m, t)| (val(m), t));
-                    let (dz, dprev) = be.lstm_cell_backward(val(*z), val(*hc_prev), m, &g);
+                    let (dz, dprev) = be.lstm_cell_backward(val(*z), val(*hc_prev), m, *gate, &g);
                     send(&mut grads, *z, dz);
                     send(&mut grads, *hc_prev, dprev);
                 }

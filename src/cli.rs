@@ -18,6 +18,7 @@ use crate::io::tfjs::{self, TextMetadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
 use crate::model::Model;
+use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{lint, preset};
 use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer};
@@ -58,9 +59,9 @@ enum Command {
         oov: Option<String>,
         #[arg(long)]
         max_len: Option<usize>,
-        #[arg(long, default_value = "pre")]
+        #[arg(long, value_enum, default_value = "post")]
         padding: SideArg,
-        #[arg(long, default_value = "pre")]
+        #[arg(long, value_enum, default_value = "post")]
         truncating: SideArg,
         #[arg(long)]
         json: bool,
@@ -306,6 +307,10 @@ fn train(a: TrainArgs) -> Result<()> {
     let tokenizer = match saved_tok {
         Some(t) => t,
         None => {
+            // A loaded model fixes the vocabulary size through its Embedding.
+            if let Some(LayerConfig::Embedding(e)) = saved.as_ref().and_then(|s| s.layers.first()) {
+                settings.num_words = settings.num_words.min(e.input_dim);
+            }
             let mut t = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
             t.fit_on_texts(&train_set.texts);
             t
@@ -472,6 +477,7 @@ fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()> {
     let set = LabelledTexts::from_rows(&rows, Some(&meta.labels))?;
     let tok = meta.tokenizer.as_ref().unwrap();
     let enc = Encoded { ids: encode(tok, &set.texts, &settings_of(&meta, model.input_len)), classes: set.classes };
+    model.check_ids(&enc.ids)?;
     let ev = crate::trainer::evaluate(&model, Loss::CategoricalCrossentropy, &meta.labels, &enc, 256);
     if json_out {
         let mut v = report_json(&ev.report);
@@ -495,6 +501,7 @@ fn predict(model_path: &Path, texts: Vec<String>, json_out: bool) -> Result<()> 
     };
     let tok = meta.tokenizer.as_ref().unwrap();
     let ids = encode(tok, &texts, &settings_of(&meta, model.input_len));
+    model.check_ids(&ids)?;
     let probs = model.predict(&ids, 256);
     let probs: Vec<Vec<f32>> = probs.into_iter().map(|p| if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p }).collect();
     if json_out {

@@ -123,6 +123,22 @@ impl<B: Backend> Model<B> {
         self.layers.iter().map(|l| l.config.clone()).collect()
     }
 
+    /// Token ids must index the Embedding's table: a tokenizer with more
+    /// words than the model was built for is an error, not a crash.
+    pub fn check_ids(&self, ids: &[Vec<f32>]) -> Result<()> {
+        if let Some(LayerConfig::Embedding(e)) = self.layers.first().map(|l| &l.config) {
+            if let Some(&max) = ids.iter().flatten().max_by(|a, b| a.total_cmp(b)) {
+                if max as usize >= e.input_dim || max < 0.0 {
+                    return Err(Error::setting("num words", format!("token id {} does not fit the Embedding's {} rows; use a vocabulary of at most {} words", max, e.input_dim, e.input_dim)));
+                }
+            }
+        }
+        if let Some(row) = ids.iter().find(|r| r.len() != self.input_len) {
+            return Err(Error::shape("model input", format!("a row of {} ids for a model reading {}", row.len(), self.input_len)));
+        }
+        Ok(())
+    }
+
     /// Whether the last layer is a softmax that the loss can take logits of.
     pub fn ends_in_softmax(&self) -> bool {
         matches!(self.layers.last().map(|l| &l.config), Some(LayerConfig::Dense(d)) if d.activation == Activation::Softmax)

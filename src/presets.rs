@@ -14,8 +14,8 @@ pub fn preset(name: &str, num_words: usize, classes: usize, mask: bool) -> Optio
     let body = match name {
         "lstm" => vec![
             embedding(mask),
-            LayerConfig::Lstm(Lstm { units: 64, return_sequences: true }),
-            LayerConfig::Lstm(Lstm { units: 32, return_sequences: false }),
+            LayerConfig::Lstm(Lstm::new(64, true)),
+            LayerConfig::Lstm(Lstm::new(32, false)),
         ],
         "cnn" => vec![
             embedding(false),

@@ -140,6 +140,10 @@ impl<B: Backend> Trainer<B> {
         if config.loss.is_categorical() && out == 1 {
             return Err(Error::setting("loss", "categorical cross-entropy needs one output per class; use binary cross-entropy with a single sigmoid output"));
         }
+        model.check_ids(&train.ids)?;
+        if let Some(v) = &val {
+            model.check_ids(&v.ids)?;
+        }
         let optimizer = Optimizer::new(config.optimizer.clone());
         let schedule = ScheduleState::new(config.schedule.clone());
         let mut t = Trainer {

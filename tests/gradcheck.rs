@@ -105,6 +105,17 @@ fn lstm_stack_masked_and_unmasked() {
 }
 
 #[test]
+fn lstm_with_hard_sigmoid_gates() {
+    check_model(
+        "lstm hard_sigmoid",
+        vec![emb(true, 4), j(r#"{"type":"LSTM","units":5,"recurrent_activation":"hard_sigmoid"}"#), dense(2, "softmax")],
+        ids_post(),
+        vec![0, 1, 1],
+        Loss::CategoricalCrossentropy,
+    );
+}
+
+#[test]
 fn gru_masked_and_sequences() {
     check_model("gru", vec![emb(true, 4), j(r#"{"type":"GRU","units":5}"#), dense(2, "softmax")], ids_post(), vec![0, 1, 1], Loss::CategoricalCrossentropy);
     check_model("gru seq", vec![emb(false, 4), j(r#"{"type":"GRU","units":3,"return_sequences":true}"#), j(r#"{"type":"Flatten"}"#), dense(2, "softmax")], ids_post(), vec![1, 0, 1], Loss::CategoricalCrossentropy);

@@ -8,7 +8,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::{numel, Backend, StepMask};
 use crate::loss::Loss;
-use crate::nn::activation::{fast_sigmoid, fast_tanh, Activation};
+use crate::nn::activation::{fast_tanh, Activation, GateActivation};
 use crate::optim::UpdateRule;
 
 #[derive(Clone, Debug, Default)]
@@ -291,7 +291,7 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn lstm_cell(&self, z: &CpuTensor, hc_prev: &CpuTensor, mask: StepMask<CpuTensor>) -> CpuTensor {
+    fn lstm_cell(&self, z: &CpuTensor, hc_prev: &CpuTensor, mask: StepMask<CpuTensor>, gate: GateActivation) -> CpuTensor {
         let (b, h4) = (z.shape[0], z.shape[1]);
         let h = h4 / 4;
         let mut out = vec![0.0f32; b * 2 * h];
@@ -303,7 +303,7 @@ impl Backend for CpuBackend {
                 o.copy_from_slice(prev);
                 continue;
             }
-            lstm_gates(&z.data[bi * h4..(bi + 1) * h4], &mut gates);
+            lstm_gates(&z.data[bi * h4..(bi + 1) * h4], &mut gates, gate);
             let (i, rest) = gates.split_at(h);
             let (f, rest) = rest.split_at(h);
             let (g, og) = rest.split_at(h);
@@ -318,7 +318,7 @@ impl Backend for CpuBackend {
         }
         CpuTensor::new(&[b, 2 * h], out)
     }
-    fn lstm_cell_backward(&self, z: &CpuTensor, hc_prev: &CpuTensor, mask: StepMask<CpuTensor>, dhc: &CpuTensor) -> (CpuTensor, CpuTensor) {
+    fn lstm_cell_backward(&self, z: &CpuTensor, hc_prev: &CpuTensor, mask: StepMask<CpuTensor>, gate: GateActivation, dhc: &CpuTensor) -> (CpuTensor, CpuTensor) {
         let (b, h4) = (z.shape[0], z.shape[1]);
         let h = h4 / 4;
         let mut dz = vec![0.0f32; b * h4];
@@ -334,7 +334,7 @@ impl Backend for CpuBackend {
             }
             // Recompute the gates rather than keep them: cheaper than the
             // memory traffic of saving [batch, 4h] per step.
-            lstm_gates(&z.data[bi * h4..(bi + 1) * h4], &mut gates);
+            lstm_gates(&z.data[bi * h4..(bi + 1) * h4], &mut gates, gate);
             let (i, rest) = gates.split_at(h);
             let (f, rest) = rest.split_at(h);
             let (g, og) = rest.split_at(h);
@@ -350,10 +350,10 @@ impl Backend for CpuBackend {
             let dcp = &mut dp[h..];
             for j in 0..h {
                 let dc = dc_in[j] + dh[j] * og[j] * (1.0 - tc[j] * tc[j]);
-                dzi[j] = dc * g[j] * i[j] * (1.0 - i[j]);
-                dzf[j] = dc * c_prev[j] * f[j] * (1.0 - f[j]);
+                dzi[j] = dc * g[j] * gate.dy(i[j]);
+                dzf[j] = dc * c_prev[j] * gate.dy(f[j]);
                 dzg[j] = dc * i[j] * (1.0 - g[j] * g[j]);
-                dzo[j] = dh[j] * tc[j] * og[j] * (1.0 - og[j]);
+                dzo[j] = dh[j] * tc[j] * gate.dy(og[j]);
                 dcp[j] = dc * f[j];
             }
         }
@@ -372,8 +372,8 @@ impl Backend for CpuBackend {
                 continue;
             }
             for j in 0..h {
-                let zg = fast_sigmoid(x[j] + r[j]);
-                let rg = fast_sigmoid(x[h + j] + r[h + j]);
+                let zg = GateActivation::Sigmoid.f(x[j] + r[j]);
+                let rg = GateActivation::Sigmoid.f(x[h + j] + r[h + j]);
                 let hh = fast_tanh(x[2 * h + j] + rg * r[2 * h + j]);
                 o[j] = zg * hp[j] + (1.0 - zg) * hh;
             }
@@ -398,8 +398,8 @@ impl Backend for CpuBackend {
             let dxr = &mut dx[bi * 3 * h..(bi + 1) * 3 * h];
             let drr = &mut dr[bi * 3 * h..(bi + 1) * 3 * h];
             for j in 0..h {
-                let zg = fast_sigmoid(x[j] + r[j]);
-                let rg = fast_sigmoid(x[h + j] + r[h + j]);
+                let zg = GateActivation::Sigmoid.f(x[j] + r[j]);
+                let rg = GateActivation::Sigmoid.f(x[h + j] + r[h + j]);
                 let hh = fast_tanh(x[2 * h + j] + rg * r[2 * h + j]);
                 let d_hh = g[j] * (1.0 - zg) * (1.0 - hh * hh);
                 let d_z = g[j] * (hp[j] - hh) * zg * (1.0 - zg);
@@ -558,16 +558,16 @@ pub fn conv_out_len(steps: usize, kernel: usize, stride: usize) -> usize {
 
 /// The LSTM gate activations of one row: sigmoid for i, f, o and tanh for
 /// the candidate c, each over a contiguous run so the loops vectorise.
-fn lstm_gates(z: &[f32], out: &mut [f32]) {
+fn lstm_gates(z: &[f32], out: &mut [f32], gate: GateActivation) {
     let h = z.len() / 4;
     for (o, &v) in out[..2 * h].iter_mut().zip(&z[..2 * h]) {
-        *o = fast_sigmoid(v);
+        *o = gate.f(v);
     }
     for (o, &v) in out[2 * h..3 * h].iter_mut().zip(&z[2 * h..3 * h]) {
         *o = fast_tanh(v);
     }
     for (o, &v) in out[3 * h..].iter_mut().zip(&z[3 * h..]) {
-        *o = fast_sigmoid(v);
+        *o = gate.f(v);
     }
 }
 

@@ -12,7 +12,7 @@
 
 pub mod cpu;
 
-use crate::nn::activation::Activation;
+use crate::nn::activation::{Activation, GateActivation};
 use crate::loss::Loss;
 use crate::optim::UpdateRule;
 
@@ -91,10 +91,11 @@ pub trait Backend: Clone + 'static {
     fn cols_slice_add(&self, dst: &mut Self::Tensor, start: usize, src: &Self::Tensor);
     /// One LSTM step (gates i, f, c, o as Keras) from pre-activations
     /// z [batch, 4h] and the previous state hc [batch, 2h] = [h | c].
-    /// Masked rows (mask 0) carry the previous state through.
-    fn lstm_cell(&self, z: &Self::Tensor, hc_prev: &Self::Tensor, mask: StepMask<Self::Tensor>) -> Self::Tensor;
+    /// Masked rows (mask 0) carry the previous state through. `gate` is the
+    /// activation of i, f and o.
+    fn lstm_cell(&self, z: &Self::Tensor, hc_prev: &Self::Tensor, mask: StepMask<Self::Tensor>, gate: GateActivation) -> Self::Tensor;
     /// Returns (d z, d hc_prev) from d hc.
-    fn lstm_cell_backward(&self, z: &Self::Tensor, hc_prev: &Self::Tensor, mask: StepMask<Self::Tensor>, dhc: &Self::Tensor) -> (Self::Tensor, Self::Tensor);
+    fn lstm_cell_backward(&self, z: &Self::Tensor, hc_prev: &Self::Tensor, mask: StepMask<Self::Tensor>, gate: GateActivation, dhc: &Self::Tensor) -> (Self::Tensor, Self::Tensor);
     /// One GRU step (Keras's reset_after=True, gates z, r, h) from the input
     /// part xz = x·W + b_in [batch, 3h], the recurrent part hz = h·U + b_rec
     /// [batch, 3h] and the previous state h [batch, h].

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::data::{Side, Tokenizer};
 use crate::error::{Error, Result};
 use crate::model::{architecture, LayerInfo};
+use crate::nn::activation::GateActivation;
 use crate::nn::{Activation, Conv1D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Gru, LayerConfig, Lstm};
 
 pub const WEIGHTS_FILE: &str = "group1-shard1of1.bin";
@@ -51,7 +52,7 @@ fn layer_json(info: &LayerInfo, first: bool, input_len: usize) -> Value {
             "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}},
             "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}),
         LayerConfig::Lstm(l) => json!({
-            "units": l.units, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true,
+            "units": l.units, "activation": "tanh", "recurrent_activation": l.recurrent_activation.keras_name(), "use_bias": true,
             "return_sequences": l.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
             "unit_forget_bias": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
             "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}},
@@ -145,7 +146,7 @@ fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>
     let bad = |why: String| Error::model_file(file, format!("layer {} ({}): {}", name, class, why));
     let need = |key: &str| get_usize(c, key).ok_or_else(|| Error::model_file(file, format!("layer {} ({}): missing '{}'", name, class, key)));
     let flag = |key: &str| c.get(key).and_then(|v| v.as_bool()).unwrap_or(false);
-    let check_rnn = || -> Result<()> {
+    let check_rnn = |gates: &[&str]| -> Result<()> {
         for key in ["go_backwards", "stateful", "return_state"] {
             if flag(key) {
                 return Err(bad(format!("{} is not supported", key)));
@@ -154,11 +155,14 @@ fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>
         if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
             return Err(bad("recurrent layers without a bias are not supported".into()));
         }
-        for (key, want) in [("activation", "tanh"), ("recurrent_activation", "sigmoid")] {
-            if let Some(v) = c.get(key).and_then(|v| v.as_str()) {
-                if v != want {
-                    return Err(bad(format!("{} '{}' is not supported (only '{}')", key, v, want)));
-                }
+        if let Some(v) = c.get("activation").and_then(|v| v.as_str()) {
+            if v != "tanh" {
+                return Err(bad(format!("activation '{}' is not supported (only 'tanh')", v)));
+            }
+        }
+        if let Some(v) = c.get("recurrent_activation").and_then(|v| v.as_str()) {
+            if !gates.contains(&v) {
+                return Err(bad(format!("recurrent_activation '{}' is not supported (only {})", v, gates.join(" or "))));
             }
         }
         Ok(())
@@ -168,11 +172,12 @@ fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>
         "Embedding" => LayerConfig::Embedding(Embedding { input_dim: need("input_dim")?, output_dim: need("output_dim")?, mask_zero: flag("mask_zero") }),
         "Dense" => LayerConfig::Dense(Dense { units: need("units")?, activation: activation_of(c, "activation", file, &name)?, use_bias: c.get("use_bias").and_then(|v| v.as_bool()).unwrap_or(true) }),
         "LSTM" => {
-            check_rnn()?;
-            LayerConfig::Lstm(Lstm { units: need("units")?, return_sequences: flag("return_sequences") })
+            check_rnn(&["sigmoid", "hard_sigmoid"])?;
+            let recurrent_activation = if c.get("recurrent_activation").and_then(|v| v.as_str()) == Some("hard_sigmoid") { GateActivation::HardSigmoid } else { GateActivation::Sigmoid };
+            LayerConfig::Lstm(Lstm { units: need("units")?, return_sequences: flag("return_sequences"), recurrent_activation })
         }
         "GRU" => {
-            check_rnn()?;
+            check_rnn(&["sigmoid"])?;
             if c.get("reset_after").and_then(|v| v.as_bool()) == Some(false) {
                 return Err(bad("GRU with reset_after=false (TensorFlow.js's form) is not supported yet; only Keras's default reset_after=true".into()));
             }

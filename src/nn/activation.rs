@@ -61,6 +61,47 @@ pub fn fast_tanh(x: f32) -> f32 {
     ((1.0 - e) / (1.0 + e)).copysign(x)
 }
 
+/// The activation of a recurrent layer's gates: Keras's sigmoid, or the
+/// piecewise-linear `hard_sigmoid` = clip(0.2·x + 0.5, 0, 1) that
+/// TensorFlow.js (and Keras 2) use by default for LSTM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateActivation {
+    #[default]
+    Sigmoid,
+    HardSigmoid,
+}
+
+impl GateActivation {
+    pub fn keras_name(self) -> &'static str {
+        match self {
+            GateActivation::Sigmoid => "sigmoid",
+            GateActivation::HardSigmoid => "hard_sigmoid",
+        }
+    }
+    #[inline]
+    pub fn f(self, x: f32) -> f32 {
+        match self {
+            GateActivation::Sigmoid => fast_sigmoid(x),
+            GateActivation::HardSigmoid => (0.2 * x + 0.5).clamp(0.0, 1.0),
+        }
+    }
+    /// The derivative, from the output y.
+    #[inline]
+    pub fn dy(self, y: f32) -> f32 {
+        match self {
+            GateActivation::Sigmoid => y * (1.0 - y),
+            GateActivation::HardSigmoid => {
+                if y > 0.0 && y < 1.0 {
+                    0.2
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
 pub fn sigmoid(x: f32) -> f32 {
     // Two branches keep exp() from overflowing for large |x|.
     if x >= 0.0 {

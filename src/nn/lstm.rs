@@ -9,6 +9,7 @@
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::activation::GateActivation;
 use super::{expect_sequence, init, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
@@ -18,9 +19,17 @@ pub struct Lstm {
     pub units: usize,
     #[serde(default)]
     pub return_sequences: bool,
+    /// The gates' activation: Keras's sigmoid by default; TensorFlow.js
+    /// models arrive with hard_sigmoid.
+    #[serde(default)]
+    pub recurrent_activation: GateActivation,
 }
 
 impl Lstm {
+    pub fn new(units: usize, return_sequences: bool) -> Self {
+        Lstm { units, return_sequences, recurrent_activation: GateActivation::Sigmoid }
+    }
+
     pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
         let (t, _) = expect_sequence("LSTM", input)?;
         Ok(if self.return_sequences { vec![t, self.units] } else { vec![self.units] })
@@ -60,7 +69,7 @@ impl Lstm {
                 let rec = g.matmul(h, w[1]);
                 g.add(xt, rec)
             };
-            hc = g.lstm_cell(z, hc, mask.map(|m| (m, t)));
+            hc = g.lstm_cell(z, hc, mask.map(|m| (m, t)), self.recurrent_activation);
             if self.return_sequences {
                 outputs.push(g.cols_slice(hc, 0, u));
             }

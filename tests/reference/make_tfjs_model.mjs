@@ -129,7 +129,10 @@ async function main() {
     const output = await out.array();
     ids.dispose();
     out.dispose();
-    writeFileSync(path.join(dir, 'expected.json'), JSON.stringify({ ids: IDS, output }, null, 1) + '\n');
+    // Valid JSON, one row per line.
+    const rows = (m) => m.map((r) => '  ' + JSON.stringify(r)).join(',\n');
+    const text = `{\n "ids": [\n${rows(IDS)}\n ],\n "output": [\n${rows(output)}\n ]\n}\n`;
+    writeFileSync(path.join(dir, 'expected.json'), text);
     console.log(`${name}: wrote ${dir}`, output);
   }
 }

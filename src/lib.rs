@@ -15,6 +15,7 @@ pub mod clock;
 pub mod data;
 pub mod error;
 pub mod io;
+pub mod lab;
 pub mod loss;
 pub mod metrics;
 pub mod model;
@@ -22,5 +23,7 @@ pub mod nn;
 pub mod optim;
 pub mod presets;
 pub mod trainer;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::{Error, Result};

@@ -1,0 +1,549 @@
+//! A lab session: what the page holds between clicks. It turns pasted text
+//! into a dataset report, settings into a checked model and a trainer, and
+//! answers the page's questions (summary, progress, metrics, predictions)
+//! as plain serialisable structs. The wasm layer only converts these to
+//! JavaScript values, so everything here is tested natively.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::CpuBackend;
+use crate::clock::now_seconds;
+use crate::data::clean::{clean, CleanOptions, CleanReport};
+use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
+use crate::data::split::{looks_sorted, split, SplitMode};
+use crate::data::{encode, pad, Encoded, LabelledTexts, Side, TextSettings, Tokenizer};
+use crate::error::{Error, Result};
+use crate::io::tfjs::{self, TextMetadata};
+use crate::loss::Loss;
+use crate::metrics::Report;
+use crate::model::{architecture, Model};
+use crate::nn::LayerConfig;
+use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
+use crate::presets::{lint, preset};
+use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
+
+/// Largest paste the lab accepts (bytes): beyond it the page would stall.
+pub const MAX_INPUT_BYTES: usize = 32_000_000;
+
+/// Every setting of the page, with the command line's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub label_column: Option<LabelColumn>,
+    pub cleaning: CleanOptions,
+    /// lstm, cnn, bow, or custom (then `layers` is used).
+    pub preset: String,
+    pub layers: Option<Vec<LayerConfig>>,
+    pub mask: bool,
+    pub num_words: usize,
+    pub max_len: usize,
+    pub padding: Side,
+    pub truncating: Side,
+    pub oov_token: String,
+    pub loss: Loss,
+    pub optimizer: OptimizerKind,
+    pub learning_rate: f32,
+    pub schedule: Schedule,
+    pub clip_norm: Option<f32>,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub val_split: f32,
+    pub split: SplitMode,
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            label_column: None,
+            cleaning: CleanOptions::default(),
+            preset: "lstm".into(),
+            layers: None,
+            mask: true,
+            num_words: 10_000,
+            max_len: 100,
+            padding: Side::Post,
+            truncating: Side::Post,
+            oov_token: "<OOV>".into(),
+            loss: Loss::CategoricalCrossentropy,
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 0.001,
+            schedule: Schedule::Constant,
+            clip_norm: None,
+            batch_size: 32,
+            epochs: 10,
+            val_split: 0.2,
+            split: SplitMode::Stratified,
+            seed: 42,
+        }
+    }
+}
+
+impl Settings {
+    pub fn text(&self) -> TextSettings {
+        TextSettings { num_words: self.num_words, max_len: self.max_len, padding: self.padding, truncating: self.truncating, oov_token: if self.oov_token.is_empty() { None } else { Some(self.oov_token.clone()) } }
+    }
+
+    /// The layer list these settings describe, for `classes` outputs.
+    pub fn layer_list(&self, classes: usize) -> Result<Vec<LayerConfig>> {
+        if self.preset == "custom" {
+            return self.layers.clone().ok_or_else(|| Error::setting("model", "a custom model needs a layer list"));
+        }
+        preset(&self.preset, self.num_words, classes.max(2), self.mask).ok_or_else(|| Error::setting("model", format!("unknown preset '{}'", self.preset)))
+    }
+
+    /// Check every field, naming the one at fault.
+    pub fn validate(&self) -> Result<()> {
+        self.text().validate()?;
+        if !(self.val_split.is_finite() && (0.0..0.9).contains(&self.val_split)) {
+            return Err(Error::setting("validation split", format!("{} must be at least 0 and below 0.9", self.val_split)));
+        }
+        self.train_config().validate()
+    }
+
+    pub fn train_config(&self) -> TrainConfig {
+        let mut optimizer = OptimizerConfig::new(self.optimizer);
+        optimizer.learning_rate = self.learning_rate;
+        optimizer.clip_norm = self.clip_norm;
+        TrainConfig { epochs: self.epochs, batch_size: self.batch_size, optimizer, schedule: self.schedule.clone(), loss: self.loss, seed: self.seed, shuffle: true, early_stopping_patience: None }
+    }
+}
+
+/// What the data section shows after a paste.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataReport {
+    pub accepted: usize,
+    pub rejected_count: usize,
+    /// The first rejected lines, with numbers and reasons.
+    pub rejected: Vec<Rejected>,
+    pub delimiter: String,
+    pub label_column: LabelColumn,
+    pub header: Option<Vec<String>>,
+    pub classes: Vec<ClassCount>,
+    pub warnings: Vec<String>,
+    pub cleaning: CleanReport,
+    /// Distinct words in the training texts (the tokenizer's word_index).
+    pub vocabulary: usize,
+    /// Words per text: quantiles and a histogram.
+    pub lengths: LengthStats,
+    pub preview: Vec<PreviewRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassCount {
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LengthStats {
+    pub min: usize,
+    pub median: usize,
+    pub p90: usize,
+    pub max: usize,
+    /// Share of texts longer than max length (cut by truncation).
+    pub truncated_share: f64,
+    /// (upper bound of bin, count)
+    pub histogram: Vec<(usize, usize)>,
+}
+
+/// One row as the tokenizer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub line: usize,
+    pub label: String,
+    pub text: String,
+    /// (word, id, out-of-vocabulary)
+    pub tokens: Vec<(String, usize, bool)>,
+    pub ids: Vec<usize>,
+}
+
+/// A layer row of the Keras-style summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub name: String,
+    pub class_name: String,
+    pub description: String,
+    pub output_shape: Vec<usize>,
+    pub params: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub rows: Vec<SummaryRow>,
+    pub total_params: usize,
+    /// Set-ups that train but fail silently, with a fix the page can offer.
+    pub lints: Vec<LintInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LintInfo {
+    pub layer: usize,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+/// Progress after a slice of training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub epoch: usize,
+    pub epochs: usize,
+    pub batch: usize,
+    pub batches_per_epoch: usize,
+    pub done: bool,
+    pub stopped: Option<String>,
+    pub samples_per_second: f64,
+    pub eta_seconds: f64,
+    pub new_batches: Vec<BatchRecord>,
+    pub new_epochs: Vec<EpochRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Misclassified {
+    pub line: usize,
+    pub text: String,
+    pub truth: String,
+    pub predicted: String,
+    /// The probability the model gave the true class.
+    pub truth_probability: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationView {
+    pub epoch: usize,
+    pub loss: f64,
+    pub report: Report,
+    pub worst: Vec<Misclassified>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub label: String,
+    pub probabilities: Vec<(String, f32)>,
+    pub tokens: Vec<(String, usize, bool)>,
+}
+
+/// The lab's state between clicks.
+pub struct Lab {
+    pub settings: Settings,
+    texts: Option<LabelledTexts>,
+    train_set: Option<LabelledTexts>,
+    val_set: Option<LabelledTexts>,
+    tokenizer: Option<Tokenizer>,
+    trainer: Option<Trainer<CpuBackend>>,
+    reported_batches: usize,
+    reported_epochs: usize,
+    train_seconds: f64,
+    trained_samples: usize,
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Lab::new()
+    }
+}
+
+impl Lab {
+    pub fn new() -> Self {
+        Lab { settings: Settings::default(), texts: None, train_set: None, val_set: None, tokenizer: None, trainer: None, reported_batches: 0, reported_epochs: 0, train_seconds: 0.0, trained_samples: 0 }
+    }
+
+    pub fn set_settings(&mut self, settings: Settings) -> Result<()> {
+        settings.validate()?;
+        let data_changed = settings.label_column != self.settings.label_column || settings.cleaning != self.settings.cleaning;
+        self.settings = settings;
+        if !data_changed {
+            self.refit();
+        }
+        self.trainer = None;
+        Ok(())
+    }
+
+    /// Parse, clean, split and tokenize pasted text; report what was found.
+    pub fn load_data(&mut self, input: &str) -> Result<DataReport> {
+        if input.len() > MAX_INPUT_BYTES {
+            return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: format!("it is {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, MAX_INPUT_BYTES / 1_000_000) });
+        }
+        let opts = ParseOptions { label_column: self.settings.label_column, ..Default::default() };
+        let parsed = parse(input, &opts, "the pasted data")?;
+        let (rows, cleaning) = clean(parsed.rows, &self.settings.cleaning);
+        if rows.is_empty() {
+            return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: "cleaning removed every row".into() });
+        }
+        let texts = LabelledTexts::from_rows(&rows, None)?;
+        let counts = texts.class_counts();
+        let mut warnings = Vec::new();
+        if texts.labels.len() < 2 {
+            warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", texts.labels[0]));
+        } else {
+            let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
+            if hi >= 10 * lo.max(1) {
+                warnings.push(format!("Classes are badly imbalanced ({} vs {} rows): accuracy alone will mislead; watch per-class recall.", hi, lo));
+            }
+            if looks_sorted(&texts.classes) {
+                warnings.push("Rows arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.".into());
+            }
+        }
+        if texts.labels.len() > 100 {
+            warnings.push(format!("{} distinct labels: is the label in the other column?", texts.labels.len()));
+        }
+        self.texts = Some(texts);
+        self.refit();
+        let tok = self.tokenizer.as_ref().unwrap();
+        let texts = self.texts.as_ref().unwrap();
+        let lengths = length_stats(texts.texts.iter().map(|t| tok.words(t).len()).collect(), self.settings.max_len);
+        let preview = (0..texts.texts.len().min(5)).map(|i| self.preview_row(i)).collect();
+        Ok(DataReport {
+            accepted: texts.texts.len(),
+            rejected_count: parsed.rejected.len(),
+            rejected: parsed.rejected.into_iter().take(50).collect(),
+            delimiter: match parsed.delimiter {
+                crate::data::parse::Delimiter::Tab => "tab".into(),
+                crate::data::parse::Delimiter::Comma => "comma".into(),
+            },
+            label_column: parsed.label_column,
+            header: parsed.header,
+            classes: texts.labels.iter().zip(&counts).map(|(l, &c)| ClassCount { label: l.clone(), count: c }).collect(),
+            warnings,
+            cleaning,
+            vocabulary: tok.word_index.len() - usize::from(tok.oov_token.is_some()),
+            lengths,
+            preview,
+        })
+    }
+
+    /// Split and fit the tokenizer on the training part.
+    fn refit(&mut self) {
+        let Some(texts) = &self.texts else { return };
+        let (t, v) = split(&texts.classes, self.settings.val_split, self.settings.split, self.settings.seed);
+        let train = texts.subset(&t);
+        let ts = self.settings.text();
+        let mut tok = Tokenizer::new(Some(ts.num_words), ts.oov_token.as_deref());
+        tok.fit_on_texts(&train.texts);
+        self.train_set = Some(train);
+        self.val_set = if v.is_empty() { None } else { Some(texts.subset(&v)) };
+        self.tokenizer = Some(tok);
+    }
+
+    fn tokens_of(&self, text: &str) -> (Vec<(String, usize, bool)>, Vec<usize>) {
+        let tok = self.tokenizer.as_ref().unwrap();
+        let oov = tok.oov_index();
+        let words = tok.words(text);
+        let seq = tok.text_to_sequence(text);
+        // With an OOV token every word maps to one id; without, rare words vanish.
+        let tokens = if tok.oov_token.is_some() {
+            words.into_iter().zip(seq.iter()).map(|(w, &id)| (w, id, Some(id) == oov)).collect()
+        } else {
+            words.into_iter().map(|w| {
+                let id = tok.text_to_sequence(&w).first().copied().unwrap_or(0);
+                (w, id, id == 0)
+            }).collect()
+        };
+        let s = &self.settings;
+        (tokens, pad::pad_one(&seq, s.max_len, s.padding, s.truncating))
+    }
+
+    fn preview_row(&self, i: usize) -> PreviewRow {
+        let texts = self.texts.as_ref().unwrap();
+        let (tokens, ids) = self.tokens_of(&texts.texts[i]);
+        PreviewRow { line: texts.lines[i], label: texts.labels[texts.classes[i]].clone(), text: texts.texts[i].chars().take(300).collect(), tokens: tokens.into_iter().take(60).collect(), ids }
+    }
+
+    pub fn classes(&self) -> usize {
+        self.texts.as_ref().map(|t| t.labels.len()).unwrap_or(2)
+    }
+
+    /// The Keras-style summary of the current settings' model.
+    pub fn summary(&self) -> Result<Summary> {
+        let layers = self.settings.layer_list(self.classes())?;
+        let infos = architecture(&layers, self.settings.max_len)?;
+        Ok(Summary {
+            rows: infos.iter().map(|l| SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count() }).collect(),
+            total_params: infos.iter().map(|l| l.param_count()).sum(),
+            lints: lint(&layers, self.settings.padding == Side::Post).into_iter().map(|l| LintInfo { layer: l.layer, message: l.message, fix: l.fix.map(str::to_string) }).collect(),
+        })
+    }
+
+    /// What is still missing before training can start.
+    pub fn missing(&self) -> Vec<String> {
+        let mut m = Vec::new();
+        match &self.texts {
+            None => m.push("data: paste labelled text or pick a sample".to_string()),
+            Some(t) if t.labels.len() < 2 => m.push("data: at least two classes".to_string()),
+            _ => {}
+        }
+        if let Err(e) = self.summary() {
+            m.push(format!("model: {}", e));
+        }
+        if let Err(e) = self.settings.validate() {
+            m.push(format!("settings: {}", e));
+        }
+        m
+    }
+
+    fn ensure_trainer(&mut self) -> Result<&mut Trainer<CpuBackend>> {
+        if self.trainer.is_none() {
+            let missing = self.missing();
+            if let Some(first) = missing.first() {
+                return Err(Error::setting("training", format!("not ready: {}", first)));
+            }
+            let texts = self.texts.as_ref().unwrap();
+            let tok = self.tokenizer.as_ref().unwrap();
+            let ts = self.settings.text();
+            let train = self.train_set.as_ref().unwrap();
+            let enc = |s: &LabelledTexts| Encoded { ids: encode(tok, &s.texts, &ts), classes: s.classes.clone() };
+            let layers = self.settings.layer_list(texts.labels.len())?;
+            let model = Model::new(CpuBackend, &layers, ts.max_len, self.settings.seed)?;
+            let trainer = Trainer::new(model, self.settings.train_config(), texts.labels.clone(), enc(train), self.val_set.as_ref().map(enc))?;
+            self.trainer = Some(trainer);
+            self.reported_batches = 0;
+            self.reported_epochs = 0;
+            self.train_seconds = 0.0;
+            self.trained_samples = 0;
+        }
+        Ok(self.trainer.as_mut().unwrap())
+    }
+
+    /// Train for about `budget_ms` (at least one batch), or to the end of the
+    /// epoch with `to_epoch_end`. Returns the progress and the new records.
+    pub fn train_slice(&mut self, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> Result<Progress> {
+        let start = now_seconds();
+        let trainer = self.ensure_trainer()?;
+        let batch_size = trainer.config.batch_size;
+        let mut n = 0;
+        let mut failure = None;
+        while !trainer.is_done() && n < max_batches.max(1) {
+            match trainer.step() {
+                Ok(StepOutcome::EpochEnd(..)) if to_epoch_end => {
+                    n += 1;
+                    break;
+                }
+                Ok(StepOutcome::Done) => break,
+                Ok(_) => n += 1,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+            if !to_epoch_end && (now_seconds() - start) * 1000.0 >= budget_ms {
+                break;
+            }
+        }
+        let elapsed = now_seconds() - start;
+        self.train_seconds += elapsed;
+        self.trained_samples += n * batch_size;
+        let progress = self.progress();
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(progress),
+        }
+    }
+
+    /// Progress with the records not yet reported.
+    pub fn progress(&mut self) -> Progress {
+        let sps = if self.train_seconds > 0.0 { self.trained_samples as f64 / self.train_seconds } else { 0.0 };
+        let Some(t) = &self.trainer else {
+            return Progress { epoch: 0, epochs: self.settings.epochs, batch: 0, batches_per_epoch: 0, done: false, stopped: None, samples_per_second: 0.0, eta_seconds: 0.0, new_batches: vec![], new_epochs: vec![] };
+        };
+        let remaining_samples = (t.config.epochs.saturating_sub(t.epoch) * t.train_len()).saturating_sub(t.batch_in_epoch() * t.config.batch_size);
+        let p = Progress {
+            epoch: t.epoch,
+            epochs: t.config.epochs,
+            batch: t.batch_in_epoch(),
+            batches_per_epoch: t.steps_per_epoch(),
+            done: t.is_done(),
+            stopped: t.stopped.clone(),
+            samples_per_second: sps,
+            eta_seconds: if sps > 0.0 { remaining_samples as f64 / sps } else { 0.0 },
+            new_batches: t.batches[self.reported_batches..].to_vec(),
+            new_epochs: t.epochs[self.reported_epochs..].to_vec(),
+        };
+        self.reported_batches = t.batches.len();
+        self.reported_epochs = t.epochs.len();
+        p
+    }
+
+    /// Forget the trained model (the next slice starts fresh from the seed).
+    pub fn reset(&mut self) {
+        self.trainer = None;
+    }
+
+    /// Metrics of the last validation, with the worst-misclassified rows.
+    pub fn evaluation(&self) -> Option<EvaluationView> {
+        let t = self.trainer.as_ref()?;
+        let ev = t.last_validation.as_ref()?;
+        let val = self.val_set.as_ref()?;
+        let mut worst: Vec<Misclassified> = ev
+            .probabilities
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| predicted_class(p) != val.classes[*i])
+            .map(|(i, p)| {
+                let truth = val.classes[i];
+                let tp = if p.len() == 1 { if truth == 1 { p[0] } else { 1.0 - p[0] } } else { p[truth] };
+                Misclassified { line: val.lines[i], text: val.texts[i].chars().take(200).collect(), truth: val.labels[truth].clone(), predicted: val.labels[predicted_class(p)].clone(), truth_probability: tp }
+            })
+            .collect();
+        worst.sort_by(|a, b| a.truth_probability.total_cmp(&b.truth_probability));
+        worst.truncate(10);
+        Some(EvaluationView { epoch: t.epoch, loss: ev.loss, report: ev.report.clone(), worst })
+    }
+
+    /// Class probabilities for a sentence, and the tokens the model saw.
+    pub fn predict(&self, text: &str) -> Result<Prediction> {
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
+        let (tokens, ids) = self.tokens_of(text);
+        let ids: Vec<f32> = ids.into_iter().map(|i| i as f32).collect();
+        t.model.check_ids(std::slice::from_ref(&ids))?;
+        let p = t.model.predict(&[ids], 1).remove(0);
+        let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
+        Ok(Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens })
+    }
+
+    /// The trained model in TensorFlow.js's format, with its tokenizer.
+    pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
+        let meta = TextMetadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating };
+        tfjs::to_files(&t.model.configs(), t.model.input_len, &t.model.get_weights(), Some(&meta))
+    }
+
+    /// Use an uploaded model (and its tokenizer) for prediction and further
+    /// training on the current data.
+    pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<Summary> {
+        let saved = tfjs::from_json(json, Some(weights), "the uploaded model.json")?;
+        let meta = saved.metadata.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no gradlab tokenizer and labels"))?;
+        let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no tokenizer"))?;
+        self.settings.preset = "custom".into();
+        self.settings.layers = Some(saved.layers.clone());
+        self.settings.max_len = saved.input_len;
+        self.settings.padding = meta.padding;
+        self.settings.truncating = meta.truncating;
+        self.settings.num_words = tok.num_words.unwrap_or(tok.word_index.len() + 1);
+        self.tokenizer = Some(tok);
+        let model = Model::with_weights(CpuBackend, &saved.layers, saved.input_len, saved.weights)?;
+        let ts = self.settings.text();
+        let enc = |s: &LabelledTexts| Encoded { ids: encode(self.tokenizer.as_ref().unwrap(), &s.texts, &ts), classes: s.classes.clone() };
+        let (train, val) = match (&self.train_set, &self.val_set) {
+            (Some(t), v) if t.labels == meta.labels => (enc(t), v.as_ref().map(enc)),
+            // No matching data: a one-row placeholder keeps the trainer usable for prediction.
+            _ => (Encoded { ids: vec![vec![0.0; saved.input_len]], classes: vec![0] }, None),
+        };
+        let trainer = Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?;
+        self.trainer = Some(trainer);
+        self.summary()
+    }
+}
+
+fn length_stats(mut lens: Vec<usize>, max_len: usize) -> LengthStats {
+    lens.sort_unstable();
+    let n = lens.len().max(1);
+    let q = |f: f64| lens.get(((n - 1) as f64 * f).round() as usize).copied().unwrap_or(0);
+    let max = lens.last().copied().unwrap_or(0);
+    let bins = 12;
+    let width = (max / bins + 1).max(1);
+    let mut histogram: Vec<(usize, usize)> = (0..bins).map(|b| ((b + 1) * width, 0)).collect();
+    for &l in &lens {
+        histogram[(l / width).min(bins - 1)].1 += 1;
+    }
+    LengthStats { min: lens.first().copied().unwrap_or(0), median: q(0.5), p90: q(0.9), max, truncated_share: lens.iter().filter(|&&l| l > max_len).count() as f64 / n as f64, histogram }
+}

@@ -1,0 +1,185 @@
+// End-to-end tests of the lab page in Debian's Chromium, driven by
+// playwright-core (no browser download). Run by `./lab test` after
+// `trunk build`; serves dist/ itself on a free localhost port.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(import.meta.dirname, '../../dist');
+const shots = path.resolve(import.meta.dirname, '../../target/screenshots');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.tsv': 'text/plain; charset=utf-8', '.json': 'application/json' };
+
+let server, browser, base;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(root, 'index.html')), 'dist/index.html is missing: run trunk build first');
+  fs.mkdirSync(shots, { recursive: true });
+  server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = path.join(root, url === '/' ? 'index.html' : url);
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(context) {
+  const ctx = context || await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  return { page, ctx, errors };
+}
+
+async function canvasInk(page, id) {
+  // Share of pixels that are not white: a blank canvas has none.
+  return page.evaluate((id) => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) ink++;
+    return ink / (d.length / 4);
+  }, id);
+}
+
+async function paste(page, text) {
+  await page.evaluate((t) => {
+    const ta = document.getElementById('dataset-input');
+    ta.value = t;
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
+test('sample data → train → curves, metrics, confusion matrix, prediction', async () => {
+  const { page, ctx, errors } = await open();
+  await page.selectOption('#sample-select', 'spam');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  const report = await page.textContent('#parse-report');
+  assert.match(report, /distinct words/);
+  assert.match(report, /As the tokenizer sees it/);
+  await page.selectOption('#model-preset', 'bow');
+  await page.waitForFunction(() => /global_average_pooling1d/.test(document.getElementById('model-summary').textContent));
+  assert.match(await page.textContent('#model-summary'), /Total/);
+  await page.fill('#epochs', '4');
+  await page.fill('#learning-rate', '0.01');
+  await page.dispatchEvent('#learning-rate', 'change');
+  await page.dispatchEvent('#epochs', 'change');
+  await page.waitForTimeout(300);
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '4', null, { timeout: 60000 });
+  await page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
+  const acc = Number(await page.textContent('#val-accuracy'));
+  assert.ok(acc > 0.8, `validation accuracy ${acc}`);
+  assert.match(await page.textContent('#train-loss'), /^\d+\.\d+$/);
+  await page.waitForTimeout(400);
+  assert.ok(await canvasInk(page, 'loss-chart') > 0.01, 'loss chart is blank');
+  assert.ok(await canvasInk(page, 'accuracy-chart') > 0.01, 'accuracy chart is blank');
+  assert.ok(await canvasInk(page, 'confusion-matrix') > 0.05, 'confusion matrix is blank');
+  assert.match(await page.textContent('#metrics'), /precision/);
+  await page.fill('#predict-input', 'Congratulations! You have won a free prize, click here to claim your cash now');
+  await page.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
+  assert.match(await page.textContent('#predict-output'), /%/);
+  assert.equal(await page.textContent('#backend'), 'cpu');
+  await page.screenshot({ path: path.join(shots, 'trained.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+
+  // Reload: the data and settings are still there.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  assert.equal(await page.inputValue('#model-preset'), 'bow');
+  assert.equal(await page.inputValue('#epochs'), '4');
+  assert.match(page.url(), /model=bow/);
+  await ctx.close();
+});
+
+test('step, epoch, pause and reset; the page stays responsive while training', async () => {
+  const { page, ctx } = await open();
+  await page.selectOption('#sample-select', 'spam');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await page.selectOption('#model-preset', 'lstm');
+  await page.waitForFunction(() => /lstm_1/.test(document.getElementById('model-summary').textContent));
+  await page.click('#step-btn');
+  await page.waitForFunction(() => document.getElementById('batch-count').textContent.startsWith('1/'));
+  await page.evaluate(() => {
+    window.longest = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longest = Math.max(window.longest, e.duration); }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.click('#train-btn');
+  await page.waitForTimeout(2500);
+  // Typing works while training.
+  await page.fill('#predict-input', 'still typing');
+  assert.equal(await page.inputValue('#predict-input'), 'still typing');
+  await page.click('#pause-btn');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent === 'paused', null, { timeout: 10000 });
+  const batch = await page.textContent('#batch-count');
+  await page.waitForTimeout(700);
+  assert.equal(await page.textContent('#batch-count'), batch, 'training went on after pause');
+  const longest = await page.evaluate(() => window.longest);
+  console.log(`longest main-thread task while training the lstm preset: ${longest} ms`);
+  assert.ok(longest < 200, `main thread blocked for ${longest} ms`);
+  await page.screenshot({ path: path.join(shots, 'paused.png') });
+  await page.click('#reset-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '0');
+  assert.equal(await page.textContent('#train-loss'), '–');
+  await ctx.close();
+});
+
+test('bad input gets a clear message and nothing is lost', async () => {
+  const { page, ctx, errors } = await open();
+  const report = () => page.textContent('#parse-report');
+  await paste(page, '   ');
+  await page.waitForFunction(() => /No data yet/.test(document.getElementById('parse-report').textContent));
+  await paste(page, 'just text without labels\nmore text without labels\n');
+  await page.waitForFunction(() => /none of its 2 lines/.test(document.getElementById('parse-report').textContent));
+  await paste(page, 'spam\tbuy now\nspam\tcheap pills\n');
+  await page.waitForFunction(() => /Only one class/.test(document.getElementById('parse-report').textContent));
+  assert.match(await page.textContent('#missing'), /two classes/);
+  assert.equal(await page.isDisabled('#train-btn'), true);
+  await paste(page, 'a\tfine <b>text</b>\nb\tother text\nno label here\na\t\u0000\u0001\u0002\u0003junk\n');
+  await page.waitForFunction(() => /rejected/.test(document.getElementById('parse-report').textContent));
+  const r = await report();
+  assert.match(r, /line 3: no tab/);
+  assert.match(r, /line 4: binary/);
+  // Pasted text is shown as text, never as HTML.
+  assert.equal(await page.locator('#parse-report b:text("text")').count(), 0);
+  // Absurd settings are refused next to the field, and the typed value stays.
+  for (const [id, value] of [['#learning-rate', '1e9'], ['#batch-size', '0'], ['#max-len', '0'], ['#learning-rate', 'NaN']]) {
+    await page.fill(id, value);
+    await page.dispatchEvent(id, 'change');
+    await page.waitForFunction((id) => document.querySelector(id).classList.contains('invalid'), id);
+    assert.equal(await page.inputValue(id), value);
+    assert.notEqual(await page.textContent('#setup-errors'), '');
+    await page.fill(id, id === '#learning-rate' ? '0.001' : id === '#batch-size' ? '32' : '100');
+    await page.dispatchEvent(id, 'change');
+  }
+  // A 50 MB paste: a message, not a frozen page.
+  await page.evaluate(() => {
+    const line = 'a\t' + 'x'.repeat(998) + '\n';
+    const ta = document.getElementById('dataset-input');
+    ta.value = line.repeat(50_000);
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.waitForFunction(() => /at most 32 MB/.test(document.getElementById('parse-report').textContent), null, { timeout: 30000 });
+  await page.screenshot({ path: path.join(shots, 'bad-input.png') });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -1,0 +1,76 @@
+// The training worker: owns the engine (WebLab) so training never blocks the
+// page. It answers requests {id, cmd, args} with {id, ok, value | error} and
+// streams {event: 'progress' | 'evaluation' | 'stopped'} while training.
+import init, { WebLab } from './gradlab.js';
+
+let lab = null;
+let running = false;   // a training loop is active
+let stopRequested = false;
+
+const ready = init().then(() => { lab = new WebLab(); });
+
+const post = (msg) => self.postMessage(msg);
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+function evaluationIfNew(prog) {
+  if (prog.new_epochs && prog.new_epochs.length) {
+    post({ event: 'evaluation', value: lab.evaluation() });
+  }
+}
+
+// Train in slices of ~40 ms so pause messages get through between them.
+async function trainLoop(mode) {
+  running = true;
+  stopRequested = false;
+  post({ event: 'running', value: mode });
+  try {
+    let startEpoch = null;
+    for (;;) {
+      const prog = lab.train_slice(40, mode === 'batch' ? 1 : 1e9, false);
+      if (startEpoch === null) startEpoch = prog.epoch - (prog.new_epochs.length ? 1 : 0);
+      post({ event: 'progress', value: prog });
+      evaluationIfNew(prog);
+      if (prog.done || mode === 'batch') break;
+      if (mode === 'epoch' && prog.new_epochs.length) break;
+      await tick();
+      if (stopRequested) break;
+    }
+  } catch (e) {
+    post({ event: 'error', error: String(e && e.message || e), fatal: e instanceof WebAssembly.RuntimeError });
+  } finally {
+    running = false;
+    post({ event: 'stopped' });
+  }
+}
+
+const commands = {
+  default_settings: () => WebLab.default_settings(),
+  settings: () => lab.settings(),
+  set_settings: (s) => lab.set_settings(s),
+  load_data: (text) => lab.load_data(text),
+  summary: () => lab.summary(),
+  missing: () => lab.missing(),
+  progress: () => lab.progress(),
+  evaluation: () => lab.evaluation(),
+  reset: () => { stopRequested = true; lab.reset(); },
+  predict: (text) => lab.predict(text),
+  export_model: () => lab.export_model(),
+  import_model: (json, weights) => lab.import_model(json, weights),
+  train: (mode) => { if (!running) trainLoop(mode); return true; },
+  pause: () => { stopRequested = true; return true; },
+};
+
+self.onmessage = async (e) => {
+  const { id, cmd, args } = e.data;
+  try {
+    await ready;
+    const f = commands[cmd];
+    if (!f) throw new Error('unknown command ' + cmd);
+    const value = f(...(args || []));
+    post({ id, ok: true, value });
+  } catch (err) {
+    // A Rust panic surfaces as a RuntimeError ("unreachable"): the module is
+    // unusable afterwards, so the page restarts this worker.
+    post({ id, ok: false, error: String(err && err.message || err), fatal: err instanceof WebAssembly.RuntimeError });
+  }
+};

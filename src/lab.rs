@@ -261,6 +261,12 @@ impl Lab {
 
     /// Parse, clean, split and tokenize pasted text; report what was found.
     pub fn load_data(&mut self, input: &str) -> Result<DataReport> {
+        // New data replaces the old even when it fails to parse, so the page
+        // never trains on rows it no longer shows.
+        self.texts = None;
+        self.train_set = None;
+        self.val_set = None;
+        self.trainer = None;
         if input.len() > MAX_INPUT_BYTES {
             return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: format!("it is {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, MAX_INPUT_BYTES / 1_000_000) });
         }

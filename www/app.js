@@ -135,7 +135,8 @@ function readForm() {
 }
 
 function writeForm() {
-  for (const [id, key] of FIELDS) $(id).value = settings[key];
+  // f32 settings arrive as 0.20000000298…: show the decimal the user typed.
+  for (const [id, key] of FIELDS) $(id).value = Number(Number(settings[key]).toPrecision(6));
   for (const [id, key] of SELECTS) $(id).value = settings[key];
   $('mask').checked = settings.mask;
   $('schedule').value = Object.keys(SCHEDULES).find((k) => SCHEDULES[k].kind === (settings.schedule && settings.schedule.kind)) || 'constant';

@@ -63,7 +63,7 @@ pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
         .y_label_area_size(44)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(js_err)?;
-    chart.configure_mesh().x_desc(&spec.x_label).light_line_style(RGBColor(236, 236, 236)).label_style(("sans-serif", 12)).draw().map_err(js_err)?;
+    chart.configure_mesh().x_desc(&spec.x_label).x_label_formatter(&|x| format!("{:.0}", x)).light_line_style(RGBColor(236, 236, 236)).label_style(("sans-serif", 12)).draw().map_err(js_err)?;
     for s in &spec.series {
         let c = RGBColor(s.color.0, s.color.1, s.color.2);
         let style = if s.faint { c.mix(0.25).stroke_width(1) } else { c.stroke_width(2) };

@@ -179,6 +179,10 @@ test('bad input gets a clear message and nothing is lost', async () => {
     ta.dispatchEvent(new Event('input', { bubbles: true }));
   });
   await page.waitForFunction(() => /at most 32 MB/.test(document.getElementById('parse-report').textContent), null, { timeout: 30000 });
+  // The refused paste is not silently replaced by the previous data.
+  await page.waitForFunction(() => /data: paste/.test(document.getElementById('missing').textContent));
+  assert.equal(await page.isDisabled('#train-btn'), true);
+  assert.ok((await page.inputValue('#dataset-input')).length > 49_000_000, 'the paste itself is kept');
   await page.screenshot({ path: path.join(shots, 'bad-input.png') });
   assert.deepEqual(errors, []);
   await ctx.close();

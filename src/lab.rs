@@ -250,6 +250,11 @@ impl Lab {
 
     pub fn set_settings(&mut self, settings: Settings) -> Result<()> {
         settings.validate()?;
+        if settings == self.settings {
+            // The page re-sends its form often; an unchanged form keeps the
+            // trained (or uploaded) model.
+            return Ok(());
+        }
         let data_changed = settings.label_column != self.settings.label_column || settings.cleaning != self.settings.cleaning;
         self.settings = settings;
         if !data_changed {

@@ -284,7 +284,7 @@ $('layer-editor').addEventListener('change', (e) => {
     if (bad) return;
     l[k] = v;
   }
-  refreshModel(true);
+  refreshModel();
 });
 $('layer-editor').addEventListener('click', (e) => {
   const t = e.target;
@@ -301,10 +301,17 @@ $('layer-editor').addEventListener('click', (e) => {
     if (t.dataset.act === 'up' && i > 0) [customLayers[i - 1], customLayers[i]] = [customLayers[i], customLayers[i - 1]];
     if (t.dataset.act === 'down' && i < customLayers.length - 1) [customLayers[i + 1], customLayers[i]] = [customLayers[i], customLayers[i + 1]];
   } else return;
-  refreshModel(true);
+  refreshModel();
 });
 
-async function refreshModel(layersChanged) {
+async function refreshModel() {
+  const previous = settings.preset;
+  readForm();
+  if (settings.preset === 'custom' && !customLayers) {
+    // Start the custom list from the preset the user was looking at.
+    customLayers = (PRESET_LAYERS[previous] || PRESET_LAYERS.lstm)(settings, dataReport ? dataReport.classes.length : 2);
+    settings.layers = customLayers;
+  }
   if (settings.preset === 'custom' && !customLayers) customLayers = PRESET_LAYERS.lstm(settings, dataReport ? dataReport.classes.length : 2);
   if (settings.preset === 'custom') {
     // Keep the Embedding's rows and the output width in step with the data.
@@ -327,7 +334,7 @@ $('model-lints').addEventListener('click', (e) => {
   if (e.target.dataset.fix !== 'mask_zero') return;
   $('mask').checked = true;
   if (customLayers) for (const l of customLayers) if (l.type === 'Embedding') l.mask_zero = true;
-  refreshModel(true);
+  refreshModel();
 });
 
 // ---------------------------------------------------------------- status
@@ -530,12 +537,7 @@ $('sample-select').onchange = async () => {
 };
 for (const id of [...FIELDS.map((f) => f[0])]) $(id).addEventListener('change', () => refreshModel());
 for (const id of ['loss', 'optimizer', 'padding', 'truncating', 'schedule', 'mask']) $(id).addEventListener('change', () => refreshModel());
-$('model-preset').addEventListener('change', () => {
-  if ($('model-preset').value === 'custom' && !customLayers) {
-    customLayers = PRESET_LAYERS[settings.preset] ? PRESET_LAYERS[settings.preset](settings, dataReport ? dataReport.classes.length : 2) : null;
-  }
-  refreshModel();
-});
+$('model-preset').addEventListener('change', () => refreshModel());
 for (const id of ['label-column', ...Object.keys(CLEANING)]) $(id).addEventListener('change', async () => { if (await applySettings()) await loadData($('dataset-input').value); });
 $('backend-select').addEventListener('change', () => { describeBackend(); persist(); });
 

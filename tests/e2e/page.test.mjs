@@ -187,3 +187,92 @@ test('bad input gets a clear message and nothing is lost', async () => {
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('model editing: lint with one-click fix, custom layers, invalid stacks explained', async () => {
+  const { page, ctx } = await open();
+  await page.selectOption('#sample-select', 'spam');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await page.selectOption('#model-preset', 'lstm');
+  await page.uncheck('#mask');
+  await page.waitForFunction(() => /without a mask/.test(document.getElementById('model-lints').textContent));
+  await page.click('#model-lints button');
+  await page.waitForFunction(() => document.getElementById('model-lints').textContent.trim() === '');
+  assert.equal(await page.isChecked('#mask'), true);
+
+  await page.selectOption('#model-preset', 'custom');
+  await page.waitForSelector('#add-layer');
+  await page.selectOption('#add-layer-type', 'Dropout');
+  await page.click('#add-layer');
+  await page.waitForFunction(() => /dropout/.test(document.getElementById('model-summary').textContent));
+  // Remove both LSTMs: Dense now reads a sequence, which is explained.
+  await page.click('button[aria-label="remove layer 2"]');
+  await page.waitForFunction(() => /lstm_1|lstm \(/.test(document.getElementById('model-summary').textContent));
+  await page.click('button[aria-label="remove layer 2"]');
+  await page.waitForFunction(() => /GlobalAveragePooling1D/.test(document.getElementById('model-summary').textContent));
+  assert.match(await page.textContent('#missing'), /model:/);
+  assert.equal(await page.isDisabled('#train-btn'), true);
+  await page.screenshot({ path: path.join(shots, 'invalid-model.png') });
+  // Put a pooling layer back: valid again, and trainable.
+  await page.selectOption('#add-layer-type', 'GlobalAveragePooling1D');
+  await page.click('#add-layer');
+  await page.click('button[aria-label="move layer 4 up"]');
+  await page.click('button[aria-label="move layer 3 up"]');
+  await page.waitForFunction(() => /Total/.test(document.getElementById('model-summary').textContent));
+  await page.waitForFunction(() => !document.getElementById('train-btn').disabled, null, { timeout: 10000 });
+  await ctx.close();
+});
+
+test('a trained model downloads and uploads in the TensorFlow.js format', async () => {
+  const { page, ctx } = await open();
+  await page.selectOption('#sample-select', 'spam');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await page.selectOption('#model-preset', 'bow');
+  await page.fill('#epochs', '2');
+  await page.dispatchEvent('#epochs', 'change');
+  await page.waitForTimeout(300);
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '2', null, { timeout: 60000 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-model-'));
+  const files = [];
+  const got = new Promise((resolve) => {
+    page.on('download', async (d) => {
+      const p = path.join(dir, d.suggestedFilename());
+      await d.saveAs(p);
+      files.push(p);
+      if (files.length === 2) resolve();
+    });
+  });
+  await page.click('#download-btn');
+  await got;
+  const json = JSON.parse(fs.readFileSync(files.find((f) => f.endsWith('.json')), 'utf8'));
+  assert.equal(json.format, 'layers-model');
+  assert.ok(json.userDefinedMetadata.gradlab.tokenizer);
+  await page.fill('#predict-input', 'cheap meds online buy now');
+  await page.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
+  const before = await page.textContent('#predict-output');
+
+  // A fresh browser with no data predicts the same from the uploaded files.
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page: p2 } = await open(fresh);
+  await p2.setInputFiles('#upload-input', files);
+  await p2.waitForFunction(() => /loaded/.test(document.getElementById('train-status').textContent), null, { timeout: 20000 });
+  await p2.fill('#predict-input', 'cheap meds online buy now');
+  await p2.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
+  assert.equal(await p2.textContent('#predict-output'), before);
+  await fresh.close();
+  await ctx.close();
+});
+
+test('first load is quick and small', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  let bytes = 0;
+  page.on('response', async (r) => { if (/\.(wasm|js)$/.test(r.url())) bytes += Number((await r.headerValue('content-length')) || 0); });
+  const t0 = Date.now();
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const ms = Date.now() - t0;
+  console.log(`first load to interactive: ${ms} ms; wasm + js transferred (uncompressed, this test server does not gzip): ${(bytes / 1e6).toFixed(2)} MB`);
+  assert.ok(ms < 5000, `first load took ${ms} ms`);
+  await ctx.close();
+});

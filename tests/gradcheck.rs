@@ -243,3 +243,27 @@ fn fast_math_is_accurate() {
         assert!((fast_sigmoid(x) - s).abs() <= 3e-7, "sigmoid({})", x);
     }
 }
+
+/// The wasm matrix kernel against ndarray's, at shapes that break kernels:
+/// fewer rows than its block, not a multiple of it, long K, one column.
+#[test]
+fn wasm_matmul_kernel_matches_ndarray() {
+    use gradlab::backend::cpu::matmul_rows;
+    let be = CpuBackend;
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for &(m, k, n) in &[(1, 1, 1), (3, 5, 2), (4, 4, 4), (7, 64, 33), (32, 64, 256), (5, 700, 3), (9, 3, 1)] {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a: Vec<f32> = (0..m * k).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let a_shape = if ta { [k, m] } else { [m, k] };
+            let b_shape = if tb { [n, k] } else { [k, n] };
+            let at = be.upload(&a_shape, &a);
+            let bt = be.upload(&b_shape, &b);
+            let want = be.download(&be.matmul(&at, &bt, ta, tb));
+            let got = matmul_rows(&a, &b, m, k, n, ta, tb);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);
+            }
+        }
+    }
+}

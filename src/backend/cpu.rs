@@ -555,37 +555,22 @@ impl Backend for CpuBackend {
     }
 }
 
-/// op(A)·op(B) for row-major A and B, streaming rows of B (after
-/// transposing it if asked) so the inner loop is a contiguous
-/// multiply-add that compilers vectorise. `m`×`k` times `k`×`n`.
+/// op(A)·op(B) for row-major A and B (`m`×`k` times `k`×`n`), in register
+/// blocks of C: the wasm matrix kernel (natively the twin is tested).
 pub fn matmul_rows(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: bool, trans_b: bool) -> Vec<f32> {
-    let bt;
-    let b = if trans_b {
-        // B is stored n × k: make it k × n once.
-        let mut t = vec![0.0f32; k * n];
-        for j in 0..n {
-            for p in 0..k {
-                t[p * n + j] = b[j * k + p];
-            }
-        }
-        bt = t;
-        &bt[..]
-    } else {
-        b
-    };
-    // A as m × k row-major (transposed once if asked).
-    let at;
+    // Bring both to row-major m × k and k × n once; the products dwarf the copies.
+    let (at, bt);
     let a = if trans_a {
-        let mut t = vec![0.0f32; m * k];
-        for p in 0..k {
-            for i in 0..m {
-                t[i * k + p] = a[p * m + i];
-            }
-        }
-        at = t;
+        at = transpose(a, k, m);
         &at[..]
     } else {
         a
+    };
+    let b = if trans_b {
+        bt = transpose(b, n, k);
+        &bt[..]
+    } else {
+        b
     };
     let mut c = vec![0.0f32; m * n];
     // Register blocks of 4 rows × 8 columns of C, accumulated over all of k:
@@ -619,6 +604,17 @@ pub fn matmul_rows(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: 
         i += R;
     }
     c
+}
+
+/// The transpose of a row-major rows × cols matrix.
+fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0.0f32; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = x[r * cols + c];
+        }
+    }
+    t
 }
 
 /// One full 4 × 8 block of C: Σ_p A[i..i+4, p] · B[p, j..j+8].

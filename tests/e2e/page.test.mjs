@@ -61,6 +61,10 @@ async function canvasInk(page, id) {
   }, id);
 }
 
+async function loadSpamSample(page) {
+  await loadSpamSample(page);
+}
+
 async function paste(page, text) {
   await page.evaluate((t) => {
     const ta = document.getElementById('dataset-input');
@@ -71,8 +75,7 @@ async function paste(page, text) {
 
 test('sample data → train → curves, metrics, confusion matrix, prediction', async () => {
   const { page, ctx, errors } = await open();
-  await page.selectOption('#sample-select', 'spam');
-  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await loadSpamSample(page);
   const report = await page.textContent('#parse-report');
   assert.match(report, /distinct words/);
   assert.match(report, /As the tokenizer sees it/);
@@ -114,8 +117,7 @@ test('sample data → train → curves, metrics, confusion matrix, prediction', 
 
 test('step, epoch, pause and reset; the page stays responsive while training', async () => {
   const { page, ctx } = await open();
-  await page.selectOption('#sample-select', 'spam');
-  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await loadSpamSample(page);
   await page.selectOption('#model-preset', 'lstm');
   await page.waitForFunction(() => /lstm_1/.test(document.getElementById('model-summary').textContent));
   await page.click('#step-btn');
@@ -191,8 +193,7 @@ test('bad input gets a clear message and nothing is lost', async () => {
 
 test('model editing: lint with one-click fix, custom layers, invalid stacks explained', async () => {
   const { page, ctx } = await open();
-  await page.selectOption('#sample-select', 'spam');
-  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await loadSpamSample(page);
   await page.selectOption('#model-preset', 'lstm');
   await page.uncheck('#mask');
   await page.waitForFunction(() => /without a mask/.test(document.getElementById('model-lints').textContent));
@@ -225,8 +226,7 @@ test('model editing: lint with one-click fix, custom layers, invalid stacks expl
 
 test('a trained model downloads and uploads in the TensorFlow.js format', async () => {
   const { page, ctx } = await open();
-  await page.selectOption('#sample-select', 'spam');
-  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await loadSpamSample(page);
   await page.selectOption('#model-preset', 'bow');
   await page.fill('#epochs', '2');
   await page.dispatchEvent('#epochs', 'change');

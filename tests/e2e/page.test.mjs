@@ -62,7 +62,8 @@ async function canvasInk(page, id) {
 }
 
 async function loadSpamSample(page) {
-  await loadSpamSample(page);
+  await page.selectOption('#sample-select', 'spam');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
 }
 
 async function paste(page, text) {

@@ -283,3 +283,24 @@ test('first load is quick and small', async () => {
   assert.ok(ms < 5000, `first load took ${ms} ms`);
   await ctx.close();
 });
+
+test('a dropped file loads, and cleaning switches report what they changed', async () => {
+  const { page, ctx, errors } = await open();
+  await page.evaluate(() => {
+    const text = 'label,text\npos,"<p>Loved it, <b>truly</b></p> http://example.com/x"\nneg,"Ｂｏｒｉｎｇ  and   slow"\nneg,"Ｂｏｒｉｎｇ  and   slow"\npos,great fun\n';
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'reviews.csv', { type: 'text/csv' }));
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => /4\s*rows accepted/.test(document.getElementById('parse-report').textContent));
+  assert.match(await page.textContent('#parse-report'), /comma-separated, label in the first column, header: label \| text/);
+  for (const id of ['#clean-html', '#clean-urls', '#clean-unicode', '#clean-whitespace', '#clean-duplicates']) await page.check(id);
+  await page.waitForFunction(() => /duplicates dropped: 1/.test(document.getElementById('parse-report').textContent));
+  const r = await page.textContent('#parse-report');
+  assert.match(r, /HTML: 1/);
+  assert.match(r, /URLs: 1/);
+  assert.match(r, /Unicode: 2, whitespace: 3/); // both full-width rows, before duplicates go
+  assert.match(r, /3\s*rows accepted/);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

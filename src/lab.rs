@@ -255,6 +255,25 @@ impl Lab {
             // trained (or uploaded) model.
             return Ok(());
         }
+        // Settings that only steer training apply to a run in progress; the
+        // rest (data, vocabulary, model, split, seed) start a new one.
+        let steering_only = Settings {
+            loss: self.settings.loss,
+            optimizer: self.settings.optimizer,
+            learning_rate: self.settings.learning_rate,
+            schedule: self.settings.schedule.clone(),
+            clip_norm: self.settings.clip_norm,
+            batch_size: self.settings.batch_size,
+            epochs: self.settings.epochs,
+            ..settings.clone()
+        } == self.settings;
+        if steering_only {
+            if let Some(t) = &mut self.trainer {
+                t.update_config(settings.train_config())?;
+            }
+            self.settings = settings;
+            return Ok(());
+        }
         let data_changed = settings.label_column != self.settings.label_column || settings.cleaning != self.settings.cleaning;
         self.settings = settings;
         if !data_changed {

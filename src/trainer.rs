@@ -324,6 +324,23 @@ impl<B: Backend> Trainer<B> {
         evaluate(&self.model, self.config.loss, &self.labels, data, 256)
     }
 
+    /// Change the hyper-parameters of a run in progress, keeping the weights:
+    /// a new learning rate, schedule, loss, batch size or epoch count applies
+    /// from the next batch; a different optimizer starts with fresh state.
+    pub fn update_config(&mut self, config: TrainConfig) -> Result<()> {
+        config.validate()?;
+        if config.optimizer.kind != self.config.optimizer.kind || config.optimizer.momentum != self.config.optimizer.momentum {
+            self.optimizer = Optimizer::new(config.optimizer.clone());
+        } else {
+            self.optimizer.config = config.optimizer.clone();
+        }
+        if config.schedule != self.config.schedule {
+            self.schedule = ScheduleState::new(config.schedule.clone());
+        }
+        self.config = TrainConfig { seed: self.config.seed, ..config };
+        Ok(())
+    }
+
     /// Put the model back to fresh weights from `seed` and forget the history.
     pub fn reset(&mut self, seed: u64) -> Result<()> {
         let configs = self.model.configs();

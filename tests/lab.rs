@@ -113,3 +113,22 @@ fn slices_train_evaluate_predict_export_and_import() {
     lab.reset();
     assert_eq!(lab.progress().epoch, 0);
 }
+
+#[test]
+fn steering_settings_apply_mid_run_and_model_settings_start_afresh() {
+    let mut lab = Lab::new();
+    lab.set_settings(bow_settings()).unwrap();
+    lab.load_data(&mail(200)).unwrap();
+    lab.train_slice(1e9, 3, false).unwrap();
+    assert_eq!(lab.progress().batch, 3);
+    // A new learning rate and more epochs: same run, same weights.
+    lab.set_settings(Settings { learning_rate: 0.002, epochs: 8, ..bow_settings() }).unwrap();
+    let p = lab.train_slice(1e9, 1, false).unwrap();
+    assert_eq!(p.new_batches[0].step, 4);
+    assert!((p.new_batches[0].learning_rate - 0.002).abs() < 1e-9);
+    assert_eq!(p.epochs, 8);
+    // A new seed or model starts again.
+    lab.set_settings(Settings { learning_rate: 0.002, epochs: 8, seed: 7, ..bow_settings() }).unwrap();
+    let p = lab.train_slice(1e9, 1, false).unwrap();
+    assert_eq!(p.new_batches[0].step, 1);
+}

@@ -233,8 +233,6 @@ pub struct Lab {
     trainer: Option<Trainer<CpuBackend>>,
     reported_batches: usize,
     reported_epochs: usize,
-    train_seconds: f64,
-    trained_samples: usize,
 }
 
 impl Default for Lab {
@@ -245,7 +243,7 @@ impl Default for Lab {
 
 impl Lab {
     pub fn new() -> Self {
-        Lab { settings: Settings::default(), texts: None, train_set: None, val_set: None, tokenizer: None, trainer: None, reported_batches: 0, reported_epochs: 0, train_seconds: 0.0, trained_samples: 0 }
+        Lab { settings: Settings::default(), texts: None, train_set: None, val_set: None, tokenizer: None, trainer: None, reported_batches: 0, reported_epochs: 0 }
     }
 
     pub fn set_settings(&mut self, settings: Settings) -> Result<()> {
@@ -428,8 +426,6 @@ impl Lab {
             self.trainer = Some(trainer);
             self.reported_batches = 0;
             self.reported_epochs = 0;
-            self.train_seconds = 0.0;
-            self.trained_samples = 0;
         }
         Ok(self.trainer.as_mut().unwrap())
     }
@@ -439,15 +435,11 @@ impl Lab {
     pub fn train_slice(&mut self, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> Result<Progress> {
         let start = now_seconds();
         let trainer = self.ensure_trainer()?;
-        let batch_size = trainer.config.batch_size;
         let mut n = 0;
         let mut failure = None;
         while !trainer.is_done() && n < max_batches.max(1) {
             match trainer.step() {
-                Ok(StepOutcome::EpochEnd(..)) if to_epoch_end => {
-                    n += 1;
-                    break;
-                }
+                Ok(StepOutcome::EpochEnd(..)) if to_epoch_end => break,
                 Ok(StepOutcome::Done) => break,
                 Ok(_) => n += 1,
                 Err(e) => {
@@ -459,9 +451,6 @@ impl Lab {
                 break;
             }
         }
-        let elapsed = now_seconds() - start;
-        self.train_seconds += elapsed;
-        self.trained_samples += n * batch_size;
         let progress = self.progress();
         match failure {
             Some(e) => Err(e),
@@ -471,10 +460,12 @@ impl Lab {
 
     /// Progress with the records not yet reported.
     pub fn progress(&mut self) -> Progress {
-        let sps = if self.train_seconds > 0.0 { self.trained_samples as f64 / self.train_seconds } else { 0.0 };
         let Some(t) = &self.trainer else {
             return Progress { epoch: 0, epochs: self.settings.epochs, batch: 0, batches_per_epoch: 0, done: false, stopped: None, samples_per_second: 0.0, eta_seconds: 0.0, new_batches: vec![], new_epochs: vec![] };
         };
+        // Samples/s of the training steps alone, as the benchmarks count them.
+        let (secs, samples) = t.training_time();
+        let sps = if secs > 0.0 { samples as f64 / secs } else { 0.0 };
         let remaining_samples = (t.config.epochs.saturating_sub(t.epoch) * t.train_len()).saturating_sub(t.batch_in_epoch() * t.config.batch_size);
         let p = Progress {
             epoch: t.epoch,

@@ -192,6 +192,13 @@ impl<B: Backend> Trainer<B> {
     pub fn train_len(&self) -> usize {
         self.train.ids.len()
     }
+    /// Seconds spent in training steps (validation excluded), and the
+    /// samples they trained on, since the start of the run.
+    pub fn training_time(&self) -> (f64, usize) {
+        let secs = self.epochs.iter().map(|e| e.train_seconds).sum::<f64>() + self.sums.seconds;
+        (secs, self.epoch * self.train.ids.len() + self.sums.seen)
+    }
+
     pub fn learning_rate(&self) -> f32 {
         self.schedule.lr(self.config.optimizer.learning_rate, self.optimizer.iterations)
     }

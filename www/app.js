@@ -441,31 +441,40 @@ function smooth(points, k = 0.9) {
   return points.map(([x, y]) => { s = s === null ? y : k * s + (1 - k) * y; return [x, s]; });
 }
 
+// At most ~600 points a series: a long run must not make drawing a long task.
+function thin(points) {
+  const every = Math.ceil(points.length / 600);
+  return every <= 1 ? points : points.filter((_, i) => i % every === 0 || i === points.length - 1);
+}
+
+let lastDraw = 0;
 function drawCharts() {
   chartsDirty = false;
+  lastDraw = performance.now();
   const loss = batches.map((b) => [b.step, b.loss]);
   const acc = batches.map((b) => [b.step, b.accuracy]);
   const vx = (e) => e.epoch * stepsPerEpoch;
   const blue = [47, 111, 223], orange = [224, 120, 30], green = [30, 140, 74];
   draw_line_chart('loss-chart', { title: 'Loss', x_label: 'step', series: [
-    { name: 'train (raw)', points: loss, color: blue, faint: true },
-    { name: 'train (smoothed)', points: smooth(loss), color: blue },
+    { name: 'train (raw)', points: thin(loss), color: blue, faint: true },
+    { name: 'train (smoothed)', points: thin(smooth(loss)), color: blue },
     { name: 'validation', points: epochs.filter((e) => e.val_loss !== null).map((e) => [vx(e), e.val_loss]), color: orange },
   ] });
   draw_line_chart('accuracy-chart', { title: 'Accuracy', x_label: 'step', y_min: 0, y_max: 1, series: [
-    { name: 'train (raw)', points: acc, color: blue, faint: true },
-    { name: 'train (smoothed)', points: smooth(acc), color: blue },
+    { name: 'train (raw)', points: thin(acc), color: blue, faint: true },
+    { name: 'train (smoothed)', points: thin(smooth(acc)), color: blue },
     { name: 'validation', points: epochs.filter((e) => e.val_accuracy !== null).map((e) => [vx(e), e.val_accuracy]), color: green },
   ] });
   draw_line_chart('lr-chart', { title: 'Learning rate', x_label: 'step', y_min: 0, series: [
-    { name: 'learning rate', points: batches.map((b) => [b.step, b.learning_rate]), color: [120, 80, 190] },
+    { name: 'learning rate', points: thin(batches.map((b) => [b.step, b.learning_rate])), color: [120, 80, 190] },
   ] });
   const last = batches[batches.length - 1];
   $('loss-chart').setAttribute('aria-label', last ? `loss chart: latest training loss ${fmt(last.loss)}${epochs.length ? `, validation loss ${fmt(epochs[epochs.length - 1].val_loss)}` : ''}` : 'loss chart: no training yet');
   $('accuracy-chart').setAttribute('aria-label', last ? `accuracy chart: latest training accuracy ${fmt(last.accuracy)}${epochs.length ? `, validation accuracy ${fmt(epochs[epochs.length - 1].val_accuracy)}` : ''}` : 'accuracy chart: no training yet');
 }
 function frame() {
-  if (chartsDirty) drawCharts();
+  // Redraw at most four times a second while training streams in.
+  if (chartsDirty && performance.now() - lastDraw > 250) drawCharts();
   requestAnimationFrame(frame);
 }
 

@@ -1,5 +1,5 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
-import init, { draw_line_chart, draw_confusion_matrix } from './gradlab.js';
+import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses } from './gradlab.js';
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -531,6 +531,25 @@ $('link-btn').onclick = async () => {
   try { await navigator.clipboard.writeText(location.href); $('link-btn').textContent = 'Link copied'; } catch { $('link-btn').textContent = 'Link is in the address bar'; }
 };
 
+// ---------------------------------------------------------------- visualisers
+function drawVisualisers() {
+  const picks = [...document.querySelectorAll('#activation-picks input[type=checkbox]:checked')].map((c) => c.value);
+  const range = Math.abs(Number($('activation-range').value)) || 5;
+  fieldError('activation-range', Number.isFinite(Number($('activation-range').value)) ? null : 'a number');
+  draw_activations('activation-chart', picks, -range, range);
+  $('activation-chart').setAttribute('aria-label', `activation functions ${picks.join(', ') || '(none chosen)'} and their derivatives from ${-range} to ${range}`);
+  const mode = $('loss-mode').value;
+  const target = Number($('loss-target').value);
+  const delta = Number($('loss-delta').value);
+  fieldError('loss-target', Number.isFinite(target) ? null : 'a number');
+  fieldError('loss-delta', Number.isFinite(delta) && delta > 0 ? null : 'a positive number');
+  draw_losses('loss-visualiser', mode, Number.isFinite(target) ? target : 1, Number.isFinite(delta) && delta > 0 ? delta : 1);
+  $('loss-visualiser').setAttribute('aria-label', mode === 'classification'
+    ? `cross-entropy and squared error against the predicted probability for a true class ${target >= 0.5 ? 1 : 0}, with their gradients`
+    : `MSE, MAE and Huber (δ ${delta}) against the prediction for a true value ${target}, with their gradients`);
+}
+for (const el of document.querySelectorAll('#visualisers input, #visualisers select')) el.addEventListener('input', drawVisualisers);
+
 // ---------------------------------------------------------------- wiring
 let dataTimer = null;
 $('dataset-input').addEventListener('input', () => { clearTimeout(dataTimer); dataTimer = setTimeout(() => loadData($('dataset-input').value), 300); });
@@ -584,6 +603,7 @@ async function main() {
   const data = localStorage.getItem(STORE_DATA);
   if (data) { $('dataset-input').value = data; await loadData(data); } else await refreshModel();
   drawCharts();
+  drawVisualisers();
   requestAnimationFrame(frame);
   document.body.dataset.ready = 'true';
 }

@@ -4,6 +4,7 @@
 //! page restarts the worker (see www/worker.js).
 
 pub mod charts;
+pub mod visualisers;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

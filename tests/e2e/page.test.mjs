@@ -304,3 +304,22 @@ test('a dropped file loads, and cleaning switches report what they changed', asy
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('visualisers draw without data and change with their controls', async () => {
+  const { page, ctx, errors } = await open();
+  const hash = (id) => page.evaluate((id) => document.getElementById(id).toDataURL(), id);
+  assert.ok(await canvasInk(page, 'activation-chart') > 0.01);
+  assert.ok(await canvasInk(page, 'loss-visualiser') > 0.01);
+  const a0 = await hash('activation-chart');
+  await page.check('#activation-picks input[value="tanh"]');
+  await page.waitForFunction((a0) => document.getElementById('activation-chart').toDataURL() !== a0, a0);
+  const l0 = await hash('loss-visualiser');
+  await page.selectOption('#loss-mode', 'regression');
+  await page.waitForFunction((l0) => document.getElementById('loss-visualiser').toDataURL() !== l0, l0);
+  const l1 = await hash('loss-visualiser');
+  await page.fill('#loss-delta', '0.3');
+  await page.waitForFunction((l1) => document.getElementById('loss-visualiser').toDataURL() !== l1, l1);
+  await page.locator('#visualisers').screenshot({ path: path.join(shots, 'visualisers.png') });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -1,0 +1,157 @@
+//! Pictures that teach: activation functions with their derivatives, and
+//! losses with their gradients, drawn from the engine's own definitions.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::prelude::*;
+
+use crate::nn::Activation;
+
+fn js_err<E: std::fmt::Display>(e: E) -> JsValue {
+    JsValue::from_str(&e.to_string())
+}
+
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(47, 111, 223),
+    RGBColor(224, 120, 30),
+    RGBColor(30, 140, 74),
+    RGBColor(200, 60, 40),
+    RGBColor(120, 80, 190),
+    RGBColor(20, 150, 160),
+    RGBColor(180, 140, 20),
+    RGBColor(210, 80, 150),
+    RGBColor(90, 90, 90),
+    RGBColor(60, 60, 200),
+];
+
+/// f(x) (solid) and f′(x) (thin) for the named activations over [lo, hi].
+/// Where every chosen function's gradient is below 0.05 the band is shaded:
+/// there learning through the unit all but stops (saturation).
+#[wasm_bindgen]
+pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64) -> Result<(), JsValue> {
+    let names: Vec<String> = serde_wasm_bindgen::from_value(names).map_err(js_err)?;
+    let acts: Vec<Activation> = names.iter().filter_map(|n| Activation::from_name(n)).filter(|a| *a != Activation::Softmax).collect();
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo { (lo, hi) } else { (-5.0, 5.0) };
+    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    root.fill(&WHITE).map_err(js_err)?;
+    let xs: Vec<f64> = (0..=400).map(|i| lo + (hi - lo) * i as f64 / 400.0).collect();
+    let mut y0: f64 = -1.0;
+    let mut y1: f64 = 1.0;
+    for a in &acts {
+        for &x in &xs {
+            let y = a.f(x as f32) as f64;
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+    }
+    let mut chart = ChartBuilder::on(&root)
+        .caption("f(x) solid, f′(x) thin", ("sans-serif", 15))
+        .margin(8)
+        .x_label_area_size(28)
+        .y_label_area_size(40)
+        .build_cartesian_2d(lo..hi, (y0 - 0.1)..(y1 + 0.1))
+        .map_err(js_err)?;
+    chart.configure_mesh().x_desc("x").light_line_style(RGBColor(236, 236, 236)).draw().map_err(js_err)?;
+    if !acts.is_empty() {
+        // Saturation bands: runs of x where all chosen gradients are tiny.
+        let flat = |x: f64| acts.iter().all(|a| (a.df(x as f32, a.f(x as f32)) as f64).abs() < 0.05);
+        let flags: Vec<bool> = xs.iter().map(|&x| flat(x)).collect();
+        let mut i = 0;
+        while i < xs.len() {
+            if !flags[i] {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < xs.len() && flags[i] {
+                i += 1;
+            }
+            chart.draw_series(std::iter::once(Rectangle::new([(xs[s], y0 - 0.1), (xs[i - 1], y1 + 0.1)], RGBColor(200, 60, 40).mix(0.08).filled()))).map_err(js_err)?;
+        }
+    }
+    for (i, a) in acts.iter().enumerate() {
+        let c = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(xs.iter().map(|&x| (x, a.f(x as f32) as f64)), c.stroke_width(2)))
+            .map_err(js_err)?
+            .label(a.keras_name())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        chart.draw_series(LineSeries::new(xs.iter().map(|&x| (x, a.df(x as f32, a.f(x as f32)) as f64)), c.mix(0.6).stroke_width(1))).map_err(js_err)?;
+    }
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
+    root.present().map_err(js_err)?;
+    Ok(())
+}
+
+/// Losses against the prediction, with their gradients, for one example.
+/// `mode` "classification": the model's probability p for a true class
+/// `target` (0 or 1), with cross-entropy and squared error through a sigmoid
+/// and their gradients with respect to the logit. "regression": a real
+/// prediction against `target`, with MSE, MAE and Huber(δ = `delta`).
+#[wasm_bindgen]
+pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64) -> Result<(), JsValue> {
+    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    root.fill(&WHITE).map_err(js_err)?;
+    let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
+    type Curve = (&'static str, Box<dyn Fn(f64) -> f64>);
+    let (xlabel, lo, hi, losses, grads): (&str, f64, f64, Vec<Curve>, Vec<Curve>) = if mode == "classification" {
+        let y = if target >= 0.5 { 1.0 } else { 0.0 };
+        (
+            "predicted probability of class 1",
+            0.001,
+            0.999,
+            vec![
+                ("cross-entropy", Box::new(move |p: f64| -(y * p.ln() + (1.0 - y) * (1.0 - p).ln()))),
+                ("squared error", Box::new(move |p: f64| (p - y) * (p - y))),
+            ],
+            vec![
+                // d/dz through p = σ(z): cross-entropy's is p − y, never vanishing when wrong.
+                ("cross-entropy: p − y", Box::new(move |p: f64| p - y)),
+                ("squared error: 2(p − y)·p(1 − p)", Box::new(move |p: f64| 2.0 * (p - y) * p * (1.0 - p))),
+            ],
+        )
+    } else {
+        let d = if delta.is_finite() && delta > 0.0 { delta } else { 1.0 };
+        let t = if target.is_finite() { target } else { 0.0 };
+        (
+            "prediction",
+            t - 4.0,
+            t + 4.0,
+            vec![
+                ("MSE", Box::new(move |p: f64| (p - t) * (p - t))),
+                ("MAE", Box::new(move |p: f64| (p - t).abs())),
+                ("Huber", Box::new(move |p: f64| { let e = (p - t).abs(); if e <= d { 0.5 * e * e } else { d * (e - 0.5 * d) } })),
+            ],
+            vec![
+                ("MSE", Box::new(move |p: f64| 2.0 * (p - t))),
+                ("MAE", Box::new(move |p: f64| (p - t).signum())),
+                ("Huber", Box::new(move |p: f64| (p - t).clamp(-d, d))),
+            ],
+        )
+    };
+    for (area, curves, title) in [(&left, &losses, "loss"), (&right, &grads, if mode == "classification" { "gradient w.r.t. the logit" } else { "gradient" })] {
+        let xs: Vec<f64> = (0..=300).map(|i| lo + (hi - lo) * i as f64 / 300.0).collect();
+        let ys: Vec<f64> = curves.iter().flat_map(|(_, f)| xs.iter().map(|&x| f(x))).filter(|v| v.is_finite()).collect();
+        let (mut y0, mut y1) = ys.iter().fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+        if title == "loss" {
+            y1 = y1.min(8.0);
+        }
+        if y1 - y0 < 1e-6 {
+            y0 -= 1.0;
+            y1 += 1.0;
+        }
+        let mut chart = ChartBuilder::on(area).caption(title, ("sans-serif", 15)).margin(8).x_label_area_size(28).y_label_area_size(40).build_cartesian_2d(lo..hi, y0..y1).map_err(js_err)?;
+        chart.configure_mesh().x_desc(xlabel).light_line_style(RGBColor(236, 236, 236)).draw().map_err(js_err)?;
+        for (i, (name, f)) in curves.iter().enumerate() {
+            let c = PALETTE[i];
+            chart
+                .draw_series(LineSeries::new(xs.iter().map(|&x| (x, f(x).min(y1))), c.stroke_width(2)))
+                .map_err(js_err)?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        }
+        chart.configure_series_labels().position(SeriesLabelPosition::UpperMiddle).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
+    }
+    root.present().map_err(js_err)?;
+    Ok(())
+}

@@ -22,6 +22,7 @@ pub mod model;
 pub mod nn;
 pub mod optim;
 pub mod presets;
+pub mod surfaces;
 pub mod trainer;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,5 +1,5 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
-import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses } from './gradlab.js';
+import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race } from './gradlab.js';
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -548,7 +548,32 @@ function drawVisualisers() {
     ? `cross-entropy and squared error against the predicted probability for a true class ${target >= 0.5 ? 1 : 0}, with their gradients`
     : `MSE, MAE and Huber (δ ${delta}) against the prediction for a true value ${target}, with their gradients`);
 }
-for (const el of document.querySelectorAll('#visualisers input, #visualisers select')) el.addEventListener('input', drawVisualisers);
+for (const el of document.querySelectorAll('#activation-picks input, #loss-mode, #loss-target, #loss-delta')) el.addEventListener('input', drawVisualisers);
+
+// The optimizer race: recomputed from the start each frame (cheap), so the
+// controls can change at any time.
+let raceSteps = 0;
+let racing = false;
+function drawRace() {
+  const lr = Number($('race-lr').value), b1 = Number($('race-b1').value), b2 = Number($('race-b2').value);
+  const ok = [['race-lr', lr > 0 && lr < 10], ['race-b1', b1 >= 0 && b1 < 1], ['race-b2', b2 >= 0 && b2 < 1]];
+  for (const [id, good] of ok) fieldError(id, good ? null : 'out of range');
+  if (ok.some(([, good]) => !good)) return;
+  const losses = draw_optimizer_race('optimizer-visualiser', $('race-surface').value, lr, b1, b2, raceSteps);
+  $('race-steps').textContent = raceSteps;
+  $('optimizer-visualiser').setAttribute('aria-label', `optimizer race on the ${$('race-surface').selectedOptions[0].text} after ${raceSteps} steps; losses: ` + losses.map(([n, v]) => `${n} ${v === null ? 'diverged' : v.toFixed(3)}`).join(', '));
+}
+function raceFrame() {
+  if (!racing) return;
+  raceSteps = Math.min(raceSteps + 2, 500);
+  drawRace();
+  if (raceSteps >= 500) { racing = false; $('race-play').textContent = 'Play'; return; }
+  requestAnimationFrame(raceFrame);
+}
+$('race-play').onclick = () => { racing = !racing; $('race-play').textContent = racing ? 'Pause' : 'Play'; if (racing) requestAnimationFrame(raceFrame); };
+$('race-step').onclick = () => { raceSteps += 1; drawRace(); };
+$('race-reset').onclick = () => { raceSteps = 0; drawRace(); };
+for (const id of ['race-surface', 'race-lr', 'race-b1', 'race-b2']) $(id).addEventListener('input', drawRace);
 
 // ---------------------------------------------------------------- wiring
 let dataTimer = null;
@@ -604,6 +629,7 @@ async function main() {
   if (data) { $('dataset-input').value = data; await loadData(data); } else await refreshModel();
   drawCharts();
   drawVisualisers();
+  drawRace();
   requestAnimationFrame(frame);
   document.body.dataset.ready = 'true';
 }

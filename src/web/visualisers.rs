@@ -155,3 +155,62 @@ pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64) -> Resu
     root.present().map_err(js_err)?;
     Ok(())
 }
+
+/// The optimizer race on a 2-D surface after `steps` updates: a shaded
+/// contour map (log of the loss), each racer's path and its current point.
+/// Returns the racers' current losses, for the page's text alternative.
+#[wasm_bindgen]
+pub fn draw_optimizer_race(canvas_id: &str, surface: &str, lr: f32, beta1: f32, beta2: f32, steps: usize) -> Result<JsValue, JsValue> {
+    use crate::surfaces::{race, racers, Surface};
+    let surface: Surface = serde_json::from_value(serde_json::Value::String(surface.to_string())).map_err(js_err)?;
+    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    root.fill(&WHITE).map_err(js_err)?;
+    let ((x0, x1), (y0, y1)) = surface.bounds();
+    let mut chart = ChartBuilder::on(&root).margin(8).x_label_area_size(24).y_label_area_size(36).build_cartesian_2d(x0..x1, y0..y1).map_err(js_err)?;
+    chart.configure_mesh().disable_mesh().draw().map_err(js_err)?;
+    // Contour shading: 60 × 60 cells coloured by log(1 + loss − min).
+    let n = 60;
+    let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
+    let mut vals = Vec::with_capacity(n * n);
+    for i in 0..n {
+        for j in 0..n {
+            vals.push(surface.value(x0 + (i as f64 + 0.5) * dx, y0 + (j as f64 + 0.5) * dy));
+        }
+    }
+    let lo = vals.iter().cloned().fold(f64::INFINITY, f64::min);
+    let logs: Vec<f64> = vals.iter().map(|v| (1.0 + v - lo).ln()).collect();
+    let hi = logs.iter().cloned().fold(0.0, f64::max).max(1e-9);
+    chart
+        .draw_series((0..n * n).map(|k| {
+            let (i, j) = (k / n, k % n);
+            let t = logs[k] / hi;
+            // Light (low loss) to deep blue (high loss), with stripes as contour lines.
+            let stripe = ((t * 12.0).fract() < 0.08) as u8 as f64 * 0.08;
+            let shade = |a: f64, b: f64| (a + (b - a) * (t + stripe).min(1.0)) as u8;
+            let c = RGBColor(shade(250.0, 120.0), shade(250.0, 150.0), shade(245.0, 210.0));
+            Rectangle::new([(x0 + i as f64 * dx, y0 + j as f64 * dy), (x0 + (i + 1) as f64 * dx, y0 + (j + 1) as f64 * dy)], c.filled())
+        }))
+        .map_err(js_err)?;
+    let paths = race(surface, &racers(lr, beta1, beta2), steps, 7);
+    let inside = |p: &(f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
+    let mut losses = Vec::new();
+    for (i, t) in paths.iter().enumerate() {
+        let c = PALETTE[i % PALETTE.len()];
+        let pts: Vec<(f64, f64)> = t.points.iter().copied().take_while(inside).collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+            .map_err(js_err)?
+            .label(t.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        if let Some(&last) = pts.last() {
+            chart.draw_series(std::iter::once(Circle::new(last, 4, c.filled()))).map_err(js_err)?;
+        }
+        let end = *t.points.last().unwrap();
+        losses.push((t.name.clone(), if t.points.len() <= steps && !inside(&end) { f64::INFINITY } else { surface.value(end.0, end.1) }));
+    }
+    let (sx, sy) = surface.start();
+    chart.draw_series(std::iter::once(Cross::new((sx, sy), 6, BLACK.stroke_width(2)))).map_err(js_err)?;
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.9)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
+    root.present().map_err(js_err)?;
+    serde_wasm_bindgen::to_value(&losses.iter().map(|(n, v)| (n.clone(), if v.is_finite() { Some(*v) } else { None })).collect::<Vec<_>>()).map_err(js_err)
+}

@@ -319,6 +319,16 @@ test('visualisers draw without data and change with their controls', async () =>
   const l1 = await hash('loss-visualiser');
   await page.fill('#loss-delta', '0.3');
   await page.waitForFunction((l1) => document.getElementById('loss-visualiser').toDataURL() !== l1, l1);
+  // The race runs: its step counter advances and the picture changes.
+  const r0 = await hash('optimizer-visualiser');
+  await page.click('#race-play');
+  await page.waitForFunction(() => Number(document.getElementById('race-steps').textContent) >= 40);
+  await page.click('#race-play');
+  assert.notEqual(await hash('optimizer-visualiser'), r0);
+  const n = Number(await page.textContent('#race-steps'));
+  await page.click('#race-step');
+  assert.equal(Number(await page.textContent('#race-steps')), n + 1);
+  assert.match(await page.getAttribute('#optimizer-visualiser', 'aria-label'), /Adam \d/);
   await page.locator('#visualisers').screenshot({ path: path.join(shots, 'visualisers.png') });
   assert.deepEqual(errors, []);
   await ctx.close();

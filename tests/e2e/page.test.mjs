@@ -333,3 +333,25 @@ test('visualisers draw without data and change with their controls', async () =>
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('the sentiment sample trains to a useful accuracy', async () => {
+  const { page, ctx } = await open();
+  await page.selectOption('#sample-select', 'sentiment');
+  await page.waitForFunction(() => /3000\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  assert.match(await page.textContent('#sample-source'), /Kotzias/);
+  await page.selectOption('#model-preset', 'bow');
+  await page.fill('#epochs', '8');
+  await page.fill('#learning-rate', '0.005');
+  await page.dispatchEvent('#epochs', 'change');
+  await page.dispatchEvent('#learning-rate', 'change');
+  await page.waitForTimeout(300);
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '8', null, { timeout: 60000 });
+  await page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
+  const acc = Number(await page.textContent('#val-accuracy'));
+  console.log(`sentiment sample, bow, 8 epochs: validation accuracy ${acc}`);
+  assert.ok(acc > 0.7, `validation accuracy ${acc}`);
+  await page.fill('#predict-input', 'the food was wonderful and the staff were lovely');
+  await page.waitForFunction(() => /Prediction: positive/.test(document.getElementById('predict-output').textContent), null, { timeout: 10000 });
+  await ctx.close();
+});

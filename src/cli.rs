@@ -155,6 +155,10 @@ struct TrainArgs {
     no_mask: bool,
     #[arg(long, value_enum, default_value = "cpu")]
     backend: BackendArg,
+    /// Learning-rate schedule: constant, step:EVERY:GAMMA, exponential:STEPS:RATE,
+    /// cosine:WARMUP:STEPS, plateau:FACTOR:PATIENCE.
+    #[arg(long, default_value = "constant")]
+    schedule: String,
     /// Clip gradients to this global norm.
     #[arg(long)]
     clip_norm: Option<f32>,
@@ -266,7 +270,8 @@ fn train(a: TrainArgs) -> Result<()> {
     }
     optimizer.clip_norm = a.clip_norm;
     let loss = Loss::from_name(&a.loss).ok_or_else(|| Error::setting("--loss", format!("unknown loss '{}'", a.loss)))?;
-    let config = TrainConfig { epochs: a.epochs, batch_size: a.batch_size, optimizer, schedule: Schedule::Constant, loss, seed: a.seed, shuffle: !a.no_shuffle, early_stopping_patience: a.patience };
+    let schedule = parse_schedule(&a.schedule)?;
+    let config = TrainConfig { epochs: a.epochs, batch_size: a.batch_size, optimizer, schedule, loss, seed: a.seed, shuffle: !a.no_shuffle, early_stopping_patience: a.patience };
     config.validate().map_err(|e| match e {
         Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace(' ', "-")), reason),
         other => other,
@@ -424,6 +429,22 @@ fn train(a: TrainArgs) -> Result<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// `constant`, `step:EVERY:GAMMA`, `exponential:STEPS:RATE`,
+/// `cosine:WARMUP:STEPS` or `plateau:FACTOR:PATIENCE`.
+fn parse_schedule(s: &str) -> Result<Schedule> {
+    let bad = || Error::setting("--schedule", format!("'{}' is not constant, step:EVERY:GAMMA, exponential:STEPS:RATE, cosine:WARMUP:STEPS or plateau:FACTOR:PATIENCE", s));
+    let parts: Vec<&str> = s.split(':').collect();
+    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0).ok_or_else(bad);
+    Ok(match parts[0] {
+        "constant" if parts.len() == 1 => Schedule::Constant,
+        "step" if parts.len() == 3 => Schedule::Step { every: num(1)? as u64, gamma: num(2)? as f32 },
+        "exponential" if parts.len() == 3 => Schedule::Exponential { decay_steps: num(1)? as u64, rate: num(2)? as f32 },
+        "cosine" if parts.len() == 3 => Schedule::Cosine { warmup: parts[1].parse().map_err(|_| bad())?, decay_steps: num(2)? as u64, alpha: 0.0 },
+        "plateau" if parts.len() == 3 => Schedule::ReduceOnPlateau { factor: num(1)? as f32, patience: num(2)? as usize, min_lr: 1e-7 },
+        _ => return Err(bad()),
+    })
 }
 
 fn report_json(r: &Report) -> Value {

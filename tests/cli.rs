@@ -112,6 +112,16 @@ fn same_seed_same_run_bit_for_bit() {
 }
 
 #[test]
+fn schedules_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mail_sample(dir.path(), 200);
+    for s in ["step:3:0.5", "exponential:10:0.9", "cosine:2:20", "plateau:0.5:1"] {
+        let o = gradlab(&["train", "--data", data.to_str().unwrap(), "--model", "bow", "--epochs", "2", "--schedule", s, "--json"], None);
+        assert!(o.status.success(), "{}: {}", s, stderr(&o));
+    }
+}
+
+#[test]
 fn human_output_looks_like_keras() {
     let dir = tempfile::tempdir().unwrap();
     let data = mail_sample(dir.path(), 200);
@@ -153,6 +163,7 @@ fn bad_input_fails_with_one_line_naming_the_fault() {
         (vec!["train", "--data", d, "--optimizer", "lion"], "--optimizer"),
         (vec!["train", "--data", d, "--val-split", "1.5"], "--val-split"),
         (vec!["train", "--data", d, "--backend", "gpu"], "--backend"),
+        (vec!["train", "--data", d, "--schedule", "cosine:x"], "--schedule"),
         (vec!["train", "--data", one_class.to_str().unwrap()], "one class"),
         (vec!["train", "--data", d, "--model", bad_model.to_str().unwrap()], "model.json"),
         (vec!["predict", "--model", bad_model.to_str().unwrap(), "x"], "not valid JSON"),

@@ -1,5 +1,5 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
-import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race } from './gradlab.js';
+import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values } from './gradlab.js';
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -549,6 +549,19 @@ function drawVisualisers() {
     : `MSE, MAE and Huber (δ ${delta}) against the prediction for a true value ${target}, with their gradients`);
 }
 for (const el of document.querySelectorAll('#activation-picks input, #loss-mode, #loss-target, #loss-delta')) el.addEventListener('input', drawVisualisers);
+// Hover read-out: x from the pointer (the plot spans 48 px from the left to
+// 8 px from the right of the canvas, as draw_activations lays it out).
+$('activation-chart').addEventListener('mousemove', (e) => {
+  const c = $('activation-chart');
+  const px = (e.offsetX * c.width) / c.clientWidth;
+  const range = Math.abs(Number($('activation-range').value)) || 5;
+  const t = (px - 48) / (c.width - 48 - 8);
+  if (t < 0 || t > 1) return;
+  const x = -range + 2 * range * t;
+  const picks = [...document.querySelectorAll('#activation-picks input[type=checkbox]:checked')].map((c) => c.value);
+  const rows = activation_values(picks, x);
+  $('activation-readout').innerHTML = `x = ${x.toFixed(2)}<br>` + rows.map(([n, f, d]) => `${esc(n)}: f = ${f.toFixed(3)}, f′ = ${d.toFixed(3)}`).join('<br>');
+});
 
 // The optimizer race: recomputed from the start each frame (cheap), so the
 // controls can change at any time.

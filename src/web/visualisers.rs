@@ -24,6 +24,23 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(60, 60, 200),
 ];
 
+/// f(x) and f′(x) of the named activations at x: [[name, f, f′], …],
+/// for the chart's hover read-out.
+#[wasm_bindgen]
+pub fn activation_values(names: JsValue, x: f64) -> Result<JsValue, JsValue> {
+    let names: Vec<String> = serde_wasm_bindgen::from_value(names).map_err(js_err)?;
+    let rows: Vec<(String, f32, f32)> = names
+        .iter()
+        .filter_map(|n| Activation::from_name(n))
+        .filter(|a| *a != Activation::Softmax)
+        .map(|a| {
+            let y = a.f(x as f32);
+            (a.keras_name().to_string(), y, a.df(x as f32, y))
+        })
+        .collect();
+    serde_wasm_bindgen::to_value(&rows).map_err(js_err)
+}
+
 /// f(x) (solid) and f′(x) (thin) for the named activations over [lo, hi].
 /// Where every chosen function's gradient is below 0.05 the band is shaded:
 /// there learning through the unit all but stops (saturation).

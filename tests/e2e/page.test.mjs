@@ -313,6 +313,16 @@ test('visualisers draw without data and change with their controls', async () =>
   const a0 = await hash('activation-chart');
   await page.check('#activation-picks input[value="tanh"]');
   await page.waitForFunction((a0) => document.getElementById('activation-chart').toDataURL() !== a0, a0);
+  // Hovering reads the engine's own values.
+  const box = await page.locator('#activation-chart').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2);
+  await page.waitForFunction(() => /tanh: f = /.test(document.getElementById('activation-readout').textContent));
+  const readout = await page.textContent('#activation-readout');
+  const x = Number(readout.match(/x = (-?[\d.]+)/)[1]);
+  assert.ok(x > 1.5 && x < 3.5, readout);
+  // ReLU at a positive x is x itself, with slope 1.
+  const [, f, d] = readout.match(/relu: f = (-?[\d.]+), f′ = (-?[\d.]+)/);
+  assert.ok(Math.abs(Number(f) - x) < 0.006 && Number(d) === 1, readout);
   const l0 = await hash('loss-visualiser');
   await page.selectOption('#loss-mode', 'regression');
   await page.waitForFunction((l0) => document.getElementById('loss-visualiser').toDataURL() !== l0, l0);

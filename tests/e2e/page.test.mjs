@@ -365,3 +365,19 @@ test('the sentiment sample trains to a useful accuracy', async () => {
   await page.waitForFunction(() => /Prediction: positive/.test(document.getElementById('predict-output').textContent), null, { timeout: 10000 });
   await ctx.close();
 });
+
+test('every control is reachable from the keyboard', async () => {
+  const { page, ctx } = await open();
+  const controls = await page.evaluate(() => [...document.querySelectorAll('main button, main select, main input, main textarea, main label.button')]
+    .filter((e) => !e.disabled && e.offsetParent !== null && e.tagName !== 'LABEL')
+    .map((e) => e.id || e.getAttribute('aria-label') || e.value || e.textContent.trim()));
+  const reached = new Set();
+  for (let i = 0; i < 400 && controls.some((c) => !reached.has(c)); i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => { const e = document.activeElement; return e && (e.id || e.getAttribute('aria-label') || e.value || e.textContent.trim()); });
+    if (id) reached.add(id);
+  }
+  const missing = controls.filter((c) => !reached.has(c));
+  assert.deepEqual(missing, [], `not reachable with Tab: ${missing.join(', ')}`);
+  await ctx.close();
+});

@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::backend::{Backend, CpuBackend};
+use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,44 +95,35 @@ pub fn racers(lr: f32, beta1: f32, beta2: f32) -> Vec<(String, OptimizerConfig)>
     out
 }
 
-/// Run every racer `steps` updates on `surface`, with the engine's update
-/// rules applied to the two coordinates.
+/// Run every racer `steps` updates on `surface`: the engine's `Optimizer`
+/// on the CPU backend, with the two coordinates as one parameter tensor.
 pub fn race(surface: Surface, racers: &[(String, OptimizerConfig)], steps: usize, seed: u64) -> Vec<Trajectory> {
+    let be = CpuBackend;
     racers
         .iter()
         .map(|(name, config)| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let noise = Normal::new(0.0, 1.0).unwrap();
+            let mut opt = Optimizer::<CpuBackend>::new(config.clone());
             let (x0, y0) = surface.start();
-            let mut p = [x0 as f32, y0 as f32];
-            let mut slots = [[config_slot_init(config); 2]; 2];
+            let mut p = be.upload(&[2], &[x0 as f32, y0 as f32]);
             let mut points = vec![(x0, y0)];
-            for t in 1..=steps {
-                let (mut gx, mut gy) = surface.gradient(p[0] as f64, p[1] as f64);
+            for _ in 0..steps {
+                let v = be.download(&p);
+                let (mut gx, mut gy) = surface.gradient(v[0] as f64, v[1] as f64);
                 if surface == Surface::NoisyBowl {
                     gx += noise.sample(&mut rng);
                     gy += noise.sample(&mut rng);
                 }
-                let rule = config.rule(config.learning_rate, t as u64);
-                for (i, g) in [gx, gy].into_iter().enumerate() {
-                    let mut s = slots[i];
-                    rule.apply(&mut p[i], g as f32, &mut s[..config.slot_count()]);
-                    slots[i] = s;
-                }
-                if !(p[0].is_finite() && p[1].is_finite()) || p[0].abs() > 1e6 || p[1].abs() > 1e6 {
+                let g = be.upload(&[2], &[gx as f32, gy as f32]);
+                opt.step(&be, &mut [&mut p], &[g], config.learning_rate, 0.0);
+                let v = be.download(&p);
+                if !(v[0].is_finite() && v[1].is_finite()) || v[0].abs() > 1e6 || v[1].abs() > 1e6 {
                     break; // diverged: the path ends where it left the map
                 }
-                points.push((p[0] as f64, p[1] as f64));
+                points.push((v[0] as f64, v[1] as f64));
             }
             Trajectory { name: name.clone(), points }
         })
         .collect()
-}
-
-fn config_slot_init(config: &OptimizerConfig) -> f32 {
-    if config.kind == OptimizerKind::Adagrad {
-        crate::optim::adagrad::INITIAL_ACCUMULATOR
-    } else {
-        0.0
-    }
 }

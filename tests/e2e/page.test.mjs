@@ -66,6 +66,21 @@ async function loadSpamSample(page) {
   await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
 }
 
+// Train the bow preset for `epochs` at rate `lr` and wait until it is done.
+async function trainBow(page, epochs, lr) {
+  await page.selectOption('#model-preset', 'bow');
+  await page.waitForFunction(() => /global_average_pooling1d/.test(document.getElementById('model-summary').textContent));
+  await page.fill('#epochs', String(epochs));
+  await page.dispatchEvent('#epochs', 'change');
+  if (lr) {
+    await page.fill('#learning-rate', String(lr));
+    await page.dispatchEvent('#learning-rate', 'change');
+  }
+  await page.waitForTimeout(300);
+  await page.click('#train-btn');
+  await page.waitForFunction((n) => document.getElementById('epoch-count').textContent === String(n), epochs, { timeout: 60000 });
+}
+
 async function paste(page, text) {
   await page.evaluate((t) => {
     const ta = document.getElementById('dataset-input');
@@ -80,16 +95,8 @@ test('sample data → train → curves, metrics, confusion matrix, prediction', 
   const report = await page.textContent('#parse-report');
   assert.match(report, /distinct words/);
   assert.match(report, /As the tokenizer sees it/);
-  await page.selectOption('#model-preset', 'bow');
-  await page.waitForFunction(() => /global_average_pooling1d/.test(document.getElementById('model-summary').textContent));
+  await trainBow(page, 4, 0.01);
   assert.match(await page.textContent('#model-summary'), /Total/);
-  await page.fill('#epochs', '4');
-  await page.fill('#learning-rate', '0.01');
-  await page.dispatchEvent('#learning-rate', 'change');
-  await page.dispatchEvent('#epochs', 'change');
-  await page.waitForTimeout(300);
-  await page.click('#train-btn');
-  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '4', null, { timeout: 60000 });
   await page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
   const acc = Number(await page.textContent('#val-accuracy'));
   assert.ok(acc > 0.8, `validation accuracy ${acc}`);
@@ -230,12 +237,7 @@ test('model editing: lint with one-click fix, custom layers, invalid stacks expl
 test('a trained model downloads and uploads in the TensorFlow.js format', async () => {
   const { page, ctx } = await open();
   await loadSpamSample(page);
-  await page.selectOption('#model-preset', 'bow');
-  await page.fill('#epochs', '2');
-  await page.dispatchEvent('#epochs', 'change');
-  await page.waitForTimeout(300);
-  await page.click('#train-btn');
-  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '2', null, { timeout: 60000 });
+  await trainBow(page, 2);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-model-'));
   const files = [];
   const got = new Promise((resolve) => {
@@ -351,14 +353,7 @@ test('the sentiment sample trains to a useful accuracy', async () => {
   await page.selectOption('#sample-select', 'sentiment');
   await page.waitForFunction(() => /1800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
   assert.match(await page.textContent('#sample-source'), /Kotzias/);
-  await page.selectOption('#model-preset', 'bow');
-  await page.fill('#epochs', '8');
-  await page.fill('#learning-rate', '0.005');
-  await page.dispatchEvent('#epochs', 'change');
-  await page.dispatchEvent('#learning-rate', 'change');
-  await page.waitForTimeout(300);
-  await page.click('#train-btn');
-  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '8', null, { timeout: 60000 });
+  await trainBow(page, 8, 0.005);
   await page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
   const acc = Number(await page.textContent('#val-accuracy'));
   console.log(`sentiment sample, bow, 8 epochs: validation accuracy ${acc}`);

@@ -13,6 +13,7 @@ use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
 use crate::data::split::{looks_sorted, split, SplitMode};
 use crate::data::{encode, pad, Encoded, LabelledTexts, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
+use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, TextMetadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
@@ -222,6 +223,33 @@ pub struct Prediction {
     pub probabilities: Vec<(String, f32)>,
     pub tokens: Vec<(String, usize, bool)>,
 }
+
+/// The "inside the model" view: histograms of every layer, and the gates of
+/// an LSTM over one example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsidesView {
+    pub insides: Insides,
+    /// (layer index, name) of each LSTM, for the gate map's layer choice.
+    pub lstm_layers: Vec<(usize, String)>,
+    pub example: Option<GateExample>,
+}
+
+/// One example with an LSTM's gates over its time steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateExample {
+    /// Index among the examples (validation rows, else training rows).
+    pub index: usize,
+    pub count: usize,
+    pub line: usize,
+    pub label: String,
+    pub text: String,
+    /// The word at each shown step ("·" for padding).
+    pub tokens: Vec<String>,
+    pub gates: GateMap,
+}
+
+/// Examples whose activations the insides view shows.
+const INSIDES_EXAMPLES: usize = 64;
 
 /// The lab's state between clicks.
 pub struct Lab {
@@ -508,6 +536,40 @@ impl Lab {
         worst.sort_by(|a, b| a.truth_probability.total_cmp(&b.truth_probability));
         worst.truncate(10);
         Some(EvaluationView { epoch: t.epoch, loss: ev.loss, report: ev.report.clone(), worst })
+    }
+
+    /// The model from inside: histograms of weights, activations (on the
+    /// first validation rows) and the last gradients; with `gate_layer`, that
+    /// LSTM's gates over example `example`. Before any step it shows the
+    /// fresh initial weights.
+    pub fn insides(&mut self, example: usize, gate_layer: Option<usize>) -> Result<InsidesView> {
+        self.ensure_trainer()?;
+        let t = self.trainer.as_ref().unwrap();
+        let from_val = t.val_data().is_some_and(|v| !v.ids.is_empty());
+        let rows = if from_val { t.val_data().unwrap() } else { t.train_data() };
+        let ids: Vec<Vec<f32>> = rows.ids.iter().take(INSIDES_EXAMPLES).cloned().collect();
+        let grads = t.last_gradients.as_ref().map(|(s, g)| (*s, g.as_slice()));
+        let view = insides(&t.model, &ids, t.batches.len(), grads, 30);
+        let lstm_layers: Vec<(usize, String)> = t.model.layers.iter().enumerate().filter(|(_, l)| matches!(l.config, LayerConfig::Lstm(_))).map(|(i, l)| (i, l.name.clone())).collect();
+        let example = match gate_layer {
+            Some(layer) if !rows.ids.is_empty() => {
+                let index = example.min(rows.ids.len() - 1);
+                let gates = lstm_gates(&t.model, layer, &rows.ids[index])?;
+                // An uploaded model without matching data has no rows to show.
+                let Some(set) = (if from_val { self.val_set.as_ref() } else { self.train_set.as_ref() }).filter(|s| s.texts.len() == rows.ids.len()) else {
+                    return Ok(InsidesView { insides: view, lstm_layers, example: None });
+                };
+                let words = self.tokenizer.as_ref().unwrap().index_word();
+                let ids = &rows.ids[index];
+                let tokens = gates.steps.iter().map(|&s| match ids[s] as usize {
+                    0 => "·".to_string(),
+                    id => words.get(id).copied().flatten().unwrap_or("?").to_string(),
+                }).collect();
+                Some(GateExample { index, count: rows.ids.len(), line: set.lines[index], label: set.labels[set.classes[index]].clone(), text: set.texts[index].chars().take(300).collect(), tokens, gates })
+            }
+            _ => None,
+        };
+        Ok(InsidesView { insides: view, lstm_layers, example })
     }
 
     /// Class probabilities for a sentence, and the tokens the model saw.

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod clock;
 pub mod data;
 pub mod error;
+pub mod insides;
 pub mod io;
 pub mod lab;
 pub mod loss;

@@ -83,6 +83,15 @@ fn to_snake(class: &str) -> String {
     }
 }
 
+/// One layer's output in a trace: its shape (batch first), values, and the
+/// mask [batch, time] it received, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerTrace {
+    pub shape: Vec<usize>,
+    pub output: Vec<f32>,
+    pub mask_in: Option<Vec<f32>>,
+}
+
 pub struct Model<B: Backend> {
     pub backend: B,
     pub input_len: usize,
@@ -167,6 +176,27 @@ impl<B: Backend> Model<B> {
             mask = m;
         }
         x
+    }
+
+    /// Every layer's output (and the mask it received) for rows of token
+    /// ids, in inference mode: what the page's "inside the model" view shows.
+    pub fn trace(&self, ids: &[Vec<f32>]) -> Vec<LayerTrace> {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let flat: Vec<f32> = ids.iter().flat_map(|r| r.iter().copied()).collect();
+        let mut g = Graph::new(&self.backend);
+        let vars: Vec<Vec<Var>> = self.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
+        let mut x = g.constant(self.backend.upload(&[ids.len(), self.input_len], &flat));
+        let mut mask = None;
+        let mut out = Vec::with_capacity(self.layers.len());
+        let mut ctx = ForwardCtx { training: false, rng: &mut rng };
+        for (layer, w) in self.layers.iter().zip(&vars) {
+            let mask_in = mask.map(|m| self.backend.download(g.value(m)));
+            let (y, m) = layer.config.forward(&mut g, w, x, mask, &mut ctx);
+            out.push(LayerTrace { shape: g.shape(y), output: self.backend.download(g.value(y)), mask_in });
+            x = y;
+            mask = m;
+        }
+        out
     }
 
     /// Class probabilities for rows of token ids, in batches.

@@ -113,6 +113,9 @@ pub struct Trainer<B: Backend> {
     pub stopped: Option<String>,
     best_val: f64,
     epochs_without_improvement: usize,
+    /// The gradients of the last step (weights flattened in layer order),
+    /// with the step they belong to: the page's gradient histograms.
+    pub last_gradients: Option<(usize, Vec<B::Tensor>)>,
 }
 
 #[derive(Default)]
@@ -166,6 +169,7 @@ impl<B: Backend> Trainer<B> {
             stopped: None,
             best_val: f64::INFINITY,
             epochs_without_improvement: 0,
+            last_gradients: None,
         };
         t.new_order();
         Ok(t)
@@ -188,6 +192,13 @@ impl<B: Backend> Trainer<B> {
     /// Batches done in the current epoch.
     pub fn batch_in_epoch(&self) -> usize {
         self.cursor.div_ceil(self.config.batch_size)
+    }
+    /// The validation rows, if the run has any.
+    pub fn val_data(&self) -> Option<&Encoded> {
+        self.val.as_ref()
+    }
+    pub fn train_data(&self) -> &Encoded {
+        &self.train
     }
     pub fn train_len(&self) -> usize {
         self.train.ids.len()
@@ -252,6 +263,7 @@ impl<B: Backend> Trainer<B> {
             return Err(self.stop(step_no, "a weight after the update"));
         }
 
+        self.last_gradients = Some((step_no, grads));
         let n = rows.len();
         self.cursor = end;
         self.sums.loss += loss as f64 * n as f64;
@@ -365,6 +377,7 @@ impl<B: Backend> Trainer<B> {
         self.stopped = None;
         self.best_val = f64::INFINITY;
         self.epochs_without_improvement = 0;
+        self.last_gradients = None;
         self.new_order();
         Ok(())
     }

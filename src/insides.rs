@@ -1,0 +1,178 @@
+//! The model's insides, for the page's "inside the model" view: histograms
+//! of each layer's weights, of its outputs on a batch of examples and of the
+//! last step's gradients; and an LSTM's gates over one example's time steps.
+//!
+//! The gate map recomputes the LSTM's step in plain Rust from the layer's
+//! input and weights (the backend's fused cell does not expose its gates);
+//! a test checks that its hidden states equal the layer's own output.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::nn::LayerConfig;
+
+/// Values binned between their minimum and maximum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub min: f32,
+    pub max: f32,
+    pub mean: f32,
+    pub std: f32,
+    /// Finite values counted.
+    pub count: usize,
+    /// Values that are NaN or infinite (not binned).
+    pub non_finite: usize,
+    pub counts: Vec<u32>,
+}
+
+impl Histogram {
+    pub fn of<'a>(values: impl Iterator<Item = &'a f32> + Clone, bins: usize) -> Histogram {
+        let bins = bins.max(1);
+        let (mut min, mut max, mut sum, mut count, mut non_finite) = (f32::INFINITY, f32::NEG_INFINITY, 0.0f64, 0usize, 0usize);
+        for &v in values.clone() {
+            if v.is_finite() {
+                min = min.min(v);
+                max = max.max(v);
+                sum += v as f64;
+                count += 1;
+            } else {
+                non_finite += 1;
+            }
+        }
+        if count == 0 {
+            return Histogram { min: 0.0, max: 0.0, mean: 0.0, std: 0.0, count, non_finite, counts: vec![0; bins] };
+        }
+        let mean = sum / count as f64;
+        let var = values.clone().filter(|v| v.is_finite()).map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / count as f64;
+        // A constant tensor (fresh biases) gets a bin of width 1 around it.
+        let (lo, hi) = if max > min { (min, max) } else { (min - 0.5, max + 0.5) };
+        let width = (hi - lo) / bins as f32;
+        let mut counts = vec![0u32; bins];
+        for &v in values.filter(|v| v.is_finite()) {
+            counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+        }
+        Histogram { min: lo, max: hi, mean: mean as f32, std: var.sqrt() as f32, count, non_finite, counts }
+    }
+}
+
+/// One layer, seen from inside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerInsides {
+    pub name: String,
+    pub description: String,
+    /// All the layer's weights together (kernel, recurrent kernel, bias).
+    pub weights: Option<Histogram>,
+    /// The layer's outputs on the examples, padding positions included.
+    pub activations: Histogram,
+    /// The last step's gradients of the layer's weights.
+    pub gradients: Option<Histogram>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insides {
+    /// Training steps taken when the picture was made.
+    pub step: usize,
+    /// The step the gradients belong to (none before the first step).
+    pub gradient_step: Option<usize>,
+    /// How many examples the activations come from.
+    pub examples: usize,
+    pub layers: Vec<LayerInsides>,
+}
+
+/// Histograms of every layer of `model`. `ids` are the examples whose
+/// activations are shown; `gradients` the last step's, flattened in layer
+/// order as the trainer keeps them.
+pub fn insides<B: Backend>(model: &Model<B>, ids: &[Vec<f32>], step: usize, gradients: Option<(usize, &[B::Tensor])>, bins: usize) -> Insides {
+    let trace = model.trace(ids);
+    let weights = model.get_weights();
+    let grads: Option<Vec<Vec<f32>>> = gradients.map(|(_, g)| g.iter().map(|t| model.backend.download(t)).collect());
+    let mut next_grad = 0;
+    let layers = model
+        .layers
+        .iter()
+        .zip(&trace)
+        .zip(&weights)
+        .map(|((layer, t), w)| {
+            let n = w.len();
+            let g = grads.as_ref().map(|gs| &gs[next_grad..next_grad + n]);
+            next_grad += n;
+            LayerInsides {
+                name: layer.name.clone(),
+                description: layer.config.describe(),
+                weights: (n > 0).then(|| Histogram::of(w.iter().flatten(), bins)),
+                activations: Histogram::of(t.output.iter(), bins),
+                gradients: g.filter(|_| n > 0).map(|g| Histogram::of(g.iter().flatten(), bins)),
+            }
+        })
+        .collect();
+    Insides { step, gradient_step: gradients.map(|(s, _)| s), examples: ids.len(), layers }
+}
+
+/// An LSTM's gates over the time steps of one example: [step][unit] values
+/// in [0, 1]. Steps the mask skips are left out (the layer carries its
+/// state through them unchanged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateMap {
+    pub layer: String,
+    pub units: usize,
+    /// Position of each shown step in the padded sequence.
+    pub steps: Vec<usize>,
+    pub input: Vec<Vec<f32>>,
+    pub forget: Vec<Vec<f32>>,
+    pub output: Vec<Vec<f32>>,
+    /// The hidden state h after each shown step.
+    pub hidden: Vec<Vec<f32>>,
+}
+
+/// The gates of the LSTM at `layer_index` for one row of token ids.
+pub fn lstm_gates<B: Backend>(model: &Model<B>, layer_index: usize, ids: &[f32]) -> Result<GateMap> {
+    let info = model.layers.get(layer_index).ok_or_else(|| Error::setting("gate layer", format!("the model has {} layers", model.layers.len())))?;
+    let LayerConfig::Lstm(lstm) = &info.config else {
+        return Err(Error::setting("gate layer", format!("layer {} ({}) is not an LSTM", layer_index + 1, info.name)));
+    };
+    if layer_index == 0 {
+        return Err(Error::setting("gate layer", "an LSTM needs a sequence before it"));
+    }
+    let trace = model.trace(&[ids.to_vec()]);
+    let x = &trace[layer_index - 1].output;
+    let (steps, d) = (info.input_shape[0], info.input_shape[1]);
+    let u = lstm.units;
+    let w = &model.get_weights()[layer_index];
+    let (kernel, recurrent, bias) = (&w[0], &w[1], &w[2]);
+    let mask = trace[layer_index].mask_in.as_ref();
+    let gate = |v: f32| lstm.recurrent_activation.f(v);
+    let (mut h, mut c) = (vec![0.0f32; u], vec![0.0f32; u]);
+    let mut map = GateMap { layer: info.name.clone(), units: u, steps: vec![], input: vec![], forget: vec![], output: vec![], hidden: vec![] };
+    for t in 0..steps {
+        if mask.is_some_and(|m| m[t] == 0.0) {
+            continue;
+        }
+        // z = x_t·W + h·U + b, in Keras's gate order i, f, c, o.
+        let mut z = bias.clone();
+        for (k, &xv) in x[t * d..(t + 1) * d].iter().enumerate() {
+            for (zj, &wv) in z.iter_mut().zip(&kernel[k * 4 * u..(k + 1) * 4 * u]) {
+                *zj += xv * wv;
+            }
+        }
+        for (k, &hv) in h.iter().enumerate() {
+            for (zj, &wv) in z.iter_mut().zip(&recurrent[k * 4 * u..(k + 1) * 4 * u]) {
+                *zj += hv * wv;
+            }
+        }
+        let i: Vec<f32> = z[..u].iter().map(|&v| gate(v)).collect();
+        let f: Vec<f32> = z[u..2 * u].iter().map(|&v| gate(v)).collect();
+        let o: Vec<f32> = z[3 * u..].iter().map(|&v| gate(v)).collect();
+        for j in 0..u {
+            c[j] = f[j] * c[j] + i[j] * z[2 * u + j].tanh();
+            h[j] = o[j] * c[j].tanh();
+        }
+        map.steps.push(t);
+        map.input.push(i);
+        map.forget.push(f);
+        map.output.push(o);
+        map.hidden.push(h.clone());
+    }
+    Ok(map)
+}

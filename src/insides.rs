@@ -13,17 +13,25 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::nn::LayerConfig;
 
-/// Values binned between their minimum and maximum.
+/// Values binned over the range that holds all but the 0.5 % at each end
+/// (one outlier would otherwise squeeze the rest into a single bar); the
+/// values beyond it are counted in the end bins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     pub min: f32,
     pub max: f32,
+    /// The binned range.
+    pub lo: f32,
+    pub hi: f32,
     pub mean: f32,
     pub std: f32,
     /// Finite values counted.
     pub count: usize,
     /// Values that are NaN or infinite (not binned).
     pub non_finite: usize,
+    /// Values exactly zero that were left out of the bins (see `of_nonzero`).
+    #[serde(default)]
+    pub zeros_left_out: usize,
     pub counts: Vec<u32>,
 }
 
@@ -42,18 +50,34 @@ impl Histogram {
             }
         }
         if count == 0 {
-            return Histogram { min: 0.0, max: 0.0, mean: 0.0, std: 0.0, count, non_finite, counts: vec![0; bins] };
+            return Histogram { min: 0.0, max: 0.0, lo: 0.0, hi: 0.0, mean: 0.0, std: 0.0, count, non_finite, zeros_left_out: 0, counts: vec![0; bins] };
         }
         let mean = sum / count as f64;
         let var = values.clone().filter(|v| v.is_finite()).map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / count as f64;
+        let mut finite: Vec<f32> = values.clone().copied().filter(|v| v.is_finite()).collect();
+        let mut quantile = |q: f64| {
+            let k = ((count - 1) as f64 * q).round() as usize;
+            *finite.select_nth_unstable_by(k, f32::total_cmp).1
+        };
+        let (q_lo, q_hi) = (quantile(0.005), quantile(0.995));
         // A constant tensor (fresh biases) gets a bin of width 1 around it.
-        let (lo, hi) = if max > min { (min, max) } else { (min - 0.5, max + 0.5) };
+        let (lo, hi) = if q_hi > q_lo { (q_lo, q_hi) } else if max > min { (min, max) } else { (min - 0.5, max + 0.5) };
         let width = (hi - lo) / bins as f32;
         let mut counts = vec![0u32; bins];
         for &v in values.filter(|v| v.is_finite()) {
-            counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+            counts[((v - lo) / width).clamp(0.0, (bins - 1) as f32) as usize] += 1;
         }
-        Histogram { min: lo, max: hi, mean: mean as f32, std: var.sqrt() as f32, count, non_finite, counts }
+        Histogram { min, max, lo, hi, mean: mean as f32, std: var.sqrt() as f32, count, non_finite, zeros_left_out: 0, counts }
+    }
+
+    /// Bins only the non-zero values and counts the zeros apart: an
+    /// Embedding's gradient is zero on every row the batch did not use, and
+    /// a spike at 0 would hide the rest.
+    pub fn of_nonzero<'a>(values: impl Iterator<Item = &'a f32> + Clone, bins: usize) -> Histogram {
+        let zeros = values.clone().filter(|&&v| v == 0.0).count();
+        let mut h = Histogram::of(values.filter(|&&v| v != 0.0), bins);
+        h.zeros_left_out = zeros;
+        h
     }
 }
 
@@ -66,7 +90,7 @@ pub struct LayerInsides {
     pub weights: Option<Histogram>,
     /// The layer's outputs on the examples, padding positions included.
     pub activations: Histogram,
-    /// The last step's gradients of the layer's weights.
+    /// The last step's gradients of the layer's weights (zeros counted apart).
     pub gradients: Option<Histogram>,
 }
 
@@ -103,7 +127,7 @@ pub fn insides<B: Backend>(model: &Model<B>, ids: &[Vec<f32>], step: usize, grad
                 description: layer.config.describe(),
                 weights: (n > 0).then(|| Histogram::of(w.iter().flatten(), bins)),
                 activations: Histogram::of(t.output.iter(), bins),
-                gradients: g.filter(|_| n > 0).map(|g| Histogram::of(g.iter().flatten(), bins)),
+                gradients: g.filter(|_| n > 0).map(|g| Histogram::of_nonzero(g.iter().flatten(), bins)),
             }
         })
         .collect();

@@ -237,6 +237,8 @@ pub struct InsidesView {
 /// One example with an LSTM's gates over its time steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateExample {
+    /// The LSTM's layer index.
+    pub layer: usize,
     /// Index among the examples (validation rows, else training rows).
     pub index: usize,
     pub count: usize,
@@ -539,9 +541,10 @@ impl Lab {
     }
 
     /// The model from inside: histograms of weights, activations (on the
-    /// first validation rows) and the last gradients; with `gate_layer`, that
-    /// LSTM's gates over example `example`. Before any step it shows the
-    /// fresh initial weights.
+    /// first validation rows) and the last gradients, and the gates of an
+    /// LSTM over example `example`: `gate_layer` if it is one of the model's
+    /// LSTMs, else the first (the page's choice may predate a model change).
+    /// Before any step it shows the fresh initial weights.
     pub fn insides(&mut self, example: usize, gate_layer: Option<usize>) -> Result<InsidesView> {
         self.ensure_trainer()?;
         let t = self.trainer.as_ref().unwrap();
@@ -551,7 +554,8 @@ impl Lab {
         let grads = t.last_gradients.as_ref().map(|(s, g)| (*s, g.as_slice()));
         let view = insides(&t.model, &ids, t.batches.len(), grads, 30);
         let lstm_layers: Vec<(usize, String)> = t.model.layers.iter().enumerate().filter(|(_, l)| matches!(l.config, LayerConfig::Lstm(_))).map(|(i, l)| (i, l.name.clone())).collect();
-        let example = match gate_layer {
+        let chosen = gate_layer.filter(|l| lstm_layers.iter().any(|(i, _)| i == l)).or(lstm_layers.first().map(|(i, _)| *i));
+        let example = match chosen {
             Some(layer) if !rows.ids.is_empty() => {
                 let index = example.min(rows.ids.len() - 1);
                 let gates = lstm_gates(&t.model, layer, &rows.ids[index])?;
@@ -565,7 +569,7 @@ impl Lab {
                     0 => "·".to_string(),
                     id => words.get(id).copied().flatten().unwrap_or("?").to_string(),
                 }).collect();
-                Some(GateExample { index, count: rows.ids.len(), line: set.lines[index], label: set.labels[set.classes[index]].clone(), text: set.texts[index].chars().take(300).collect(), tokens, gates })
+                Some(GateExample { layer, index, count: rows.ids.len(), line: set.lines[index], label: set.labels[set.classes[index]].clone(), text: set.texts[index].chars().take(300).collect(), tokens, gates })
             }
             _ => None,
         };

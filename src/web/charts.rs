@@ -59,7 +59,7 @@ pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
     let mut chart = ChartBuilder::on(&root)
         .caption(&spec.title, ("sans-serif", 15))
         .margin(8)
-        .x_label_area_size(30)
+        .x_label_area_size(40)
         .y_label_area_size(44)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(js_err)?;
@@ -83,7 +83,8 @@ pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
 
 /// Draw a confusion matrix (rows: true class) as a heat map with counts.
 #[wasm_bindgen]
-pub fn draw_confusion_matrix(canvas_id: &str, matrix: JsValue, labels: JsValue) -> Result<(), JsValue> {
+pub fn draw_confusion_matrix(canvas_id: &str, matrix: JsValue, labels: JsValue, texts: JsValue) -> Result<(), JsValue> {
+    let texts = super::Texts::from_js(texts);
     let m: Vec<Vec<usize>> = serde_wasm_bindgen::from_value(matrix).map_err(js_err)?;
     let labels: Vec<String> = serde_wasm_bindgen::from_value(labels).map_err(js_err)?;
     let backend = CanvasBackend::new(canvas_id).ok_or_else(|| JsValue::from_str(&format!("no canvas #{}", canvas_id)))?;
@@ -94,8 +95,8 @@ pub fn draw_confusion_matrix(canvas_id: &str, matrix: JsValue, labels: JsValue) 
     let left = 90i32;
     let top = 40i32;
     let cell = (((w as i32 - left - 10).min(h as i32 - top - 30)) / k as i32).max(8);
-    root.draw(&Text::new("predicted →", (left, 8), ("sans-serif", 13))).map_err(js_err)?;
-    root.draw(&Text::new("true ↓", (4, top - 16), ("sans-serif", 13))).map_err(js_err)?;
+    root.draw(&Text::new(texts.get("predicted", "predicted →"), (left, 8), ("sans-serif", 13))).map_err(js_err)?;
+    root.draw(&Text::new(texts.get("true", "true ↓"), (4, top - 16), ("sans-serif", 13))).map_err(js_err)?;
     for (r, row) in m.iter().enumerate() {
         let total: usize = row.iter().sum::<usize>().max(1);
         let name: String = labels.get(r).map(|s| s.chars().take(12).collect()).unwrap_or_default();

@@ -4,7 +4,10 @@
 //! page restarts the worker (see www/worker.js).
 
 pub mod charts;
+pub mod insides;
 pub mod visualisers;
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -18,6 +21,19 @@ pub fn start() {
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Words drawn into a canvas, in the page's language: the page passes
+/// `{key: text}`; a missing key falls back to the English default.
+pub(crate) struct Texts(HashMap<String, String>);
+
+impl Texts {
+    pub(crate) fn from_js(v: JsValue) -> Texts {
+        Texts(serde_wasm_bindgen::from_value(v).unwrap_or_default())
+    }
+    pub(crate) fn get<'a>(&'a self, key: &str, english: &'a str) -> &'a str {
+        self.0.get(key).map(String::as_str).unwrap_or(english)
+    }
 }
 
 fn err(e: crate::error::Error) -> JsValue {
@@ -93,6 +109,13 @@ impl WebLab {
 
     pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<JsValue, JsValue> {
         to_js(&self.lab.import_model(json, weights).map_err(err)?)
+    }
+
+    /// Histograms of weights, activations and gradients; with `gate_layer`
+    /// (an LSTM's index, or -1 for none) its gates over example `example`.
+    pub fn insides(&mut self, example: usize, gate_layer: i32) -> Result<JsValue, JsValue> {
+        let layer = usize::try_from(gate_layer).ok();
+        to_js(&self.lab.insides(example, layer).map_err(err)?)
     }
 
     pub fn settings(&self) -> Result<JsValue, JsValue> {

@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 
+use super::Texts;
 use crate::nn::Activation;
 
 fn js_err<E: std::fmt::Display>(e: E) -> JsValue {
@@ -45,7 +46,8 @@ pub fn activation_values(names: JsValue, x: f64) -> Result<JsValue, JsValue> {
 /// Where every chosen function's gradient is below 0.05 the band is shaded:
 /// there learning through the unit all but stops (saturation).
 #[wasm_bindgen]
-pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64) -> Result<(), JsValue> {
+pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, texts: JsValue) -> Result<(), JsValue> {
+    let texts = Texts::from_js(texts);
     let names: Vec<String> = serde_wasm_bindgen::from_value(names).map_err(js_err)?;
     let acts: Vec<Activation> = names.iter().filter_map(|n| Activation::from_name(n)).filter(|a| *a != Activation::Softmax).collect();
     let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo { (lo, hi) } else { (-5.0, 5.0) };
@@ -62,9 +64,9 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64) -> Re
         }
     }
     let mut chart = ChartBuilder::on(&root)
-        .caption("f(x) solid, f′(x) thin", ("sans-serif", 15))
+        .caption(texts.get("caption", "f(x) solid, f′(x) thin"), ("sans-serif", 15))
         .margin(8)
-        .x_label_area_size(28)
+        .x_label_area_size(38)
         .y_label_area_size(40)
         .build_cartesian_2d(lo..hi, (y0 - 0.1)..(y1 + 0.1))
         .map_err(js_err)?;
@@ -106,32 +108,33 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64) -> Re
 /// and their gradients with respect to the logit. "regression": a real
 /// prediction against `target`, with MSE, MAE and Huber(δ = `delta`).
 #[wasm_bindgen]
-pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64) -> Result<(), JsValue> {
+pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64, texts: JsValue) -> Result<(), JsValue> {
+    let texts = Texts::from_js(texts);
     let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
     root.fill(&WHITE).map_err(js_err)?;
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
-    type Curve = (&'static str, Box<dyn Fn(f64) -> f64>);
+    type Curve<'a> = (&'a str, Box<dyn Fn(f64) -> f64>);
     let (xlabel, lo, hi, losses, grads): (&str, f64, f64, Vec<Curve>, Vec<Curve>) = if mode == "classification" {
         let y = if target >= 0.5 { 1.0 } else { 0.0 };
         (
-            "predicted probability of class 1",
+            texts.get("x_probability", "predicted probability of class 1"),
             0.001,
             0.999,
             vec![
-                ("cross-entropy", Box::new(move |p: f64| -(y * p.ln() + (1.0 - y) * (1.0 - p).ln()))),
-                ("squared error", Box::new(move |p: f64| (p - y) * (p - y))),
+                (texts.get("cross_entropy", "cross-entropy"), Box::new(move |p: f64| -(y * p.ln() + (1.0 - y) * (1.0 - p).ln()))),
+                (texts.get("squared_error", "squared error"), Box::new(move |p: f64| (p - y) * (p - y))),
             ],
             vec![
                 // d/dz through p = σ(z): cross-entropy's is p − y, never vanishing when wrong.
-                ("cross-entropy: p − y", Box::new(move |p: f64| p - y)),
-                ("squared error: 2(p − y)·p(1 − p)", Box::new(move |p: f64| 2.0 * (p - y) * p * (1.0 - p))),
+                (texts.get("cross_entropy_grad", "cross-entropy: p − y"), Box::new(move |p: f64| p - y)),
+                (texts.get("squared_error_grad", "squared error: 2(p − y)·p(1 − p)"), Box::new(move |p: f64| 2.0 * (p - y) * p * (1.0 - p))),
             ],
         )
     } else {
         let d = if delta.is_finite() && delta > 0.0 { delta } else { 1.0 };
         let t = if target.is_finite() { target } else { 0.0 };
         (
-            "prediction",
+            texts.get("x_prediction", "prediction"),
             t - 4.0,
             t + 4.0,
             vec![
@@ -146,18 +149,20 @@ pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64) -> Resu
             ],
         )
     };
-    for (area, curves, title) in [(&left, &losses, "loss"), (&right, &grads, if mode == "classification" { "gradient w.r.t. the logit" } else { "gradient" })] {
+    let loss_title = texts.get("loss", "loss");
+    let grad_title = if mode == "classification" { texts.get("gradient_logit", "gradient w.r.t. the logit") } else { texts.get("gradient", "gradient") };
+    for (area, curves, title) in [(&left, &losses, loss_title), (&right, &grads, grad_title)] {
         let xs: Vec<f64> = (0..=300).map(|i| lo + (hi - lo) * i as f64 / 300.0).collect();
         let ys: Vec<f64> = curves.iter().flat_map(|(_, f)| xs.iter().map(|&x| f(x))).filter(|v| v.is_finite()).collect();
         let (mut y0, mut y1) = ys.iter().fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
-        if title == "loss" {
+        if std::ptr::eq(curves, &losses) {
             y1 = y1.min(8.0);
         }
         if y1 - y0 < 1e-6 {
             y0 -= 1.0;
             y1 += 1.0;
         }
-        let mut chart = ChartBuilder::on(area).caption(title, ("sans-serif", 15)).margin(8).x_label_area_size(28).y_label_area_size(40).build_cartesian_2d(lo..hi, y0..y1).map_err(js_err)?;
+        let mut chart = ChartBuilder::on(area).caption(title, ("sans-serif", 15)).margin(8).x_label_area_size(38).y_label_area_size(40).build_cartesian_2d(lo..hi, y0..y1).map_err(js_err)?;
         chart.configure_mesh().x_desc(xlabel).light_line_style(RGBColor(236, 236, 236)).draw().map_err(js_err)?;
         for (i, (name, f)) in curves.iter().enumerate() {
             let c = PALETTE[i];

@@ -41,7 +41,7 @@ after(async () => {
 });
 
 async function open(context) {
-  const ctx = context || await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = context || await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -377,4 +377,138 @@ test('every control is reachable from the keyboard', async () => {
   const missing = controls.filter((c) => !reached.has(c));
   assert.deepEqual(missing, [], `not reachable with Tab: ${missing.join(', ')}`);
   await ctx.close();
+});
+
+async function canvasHash(page, id) {
+  return page.evaluate((id) => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 7) h = Math.imul(h ^ d[i], 16777619);
+    return h >>> 0;
+  }, id);
+}
+
+test('inside the model: histograms and LSTM gates follow training', async () => {
+  const { page, ctx, errors } = await open();
+  await loadSpamSample(page);
+  await page.selectOption('#model-preset', 'lstm');
+  await page.fill('#max-len', '40');
+  await page.dispatchEvent('#max-len', 'change');
+  await page.waitForFunction(() => /lstm_1/.test(document.getElementById('model-summary').textContent));
+  // Before training: the initial weights, no gradients yet.
+  await page.waitForFunction(() => /step 0/.test(document.getElementById('insides-chart').getAttribute('aria-label') || ''), null, { timeout: 20000 });
+  assert.ok(await canvasInk(page, 'insides-chart') > 0.02, 'histogram grid is blank');
+  const before = await canvasHash(page, 'insides-chart');
+  assert.deepEqual(await page.$$eval('#gate-layer option', (o) => o.map((x) => x.textContent)), ['lstm', 'lstm_1']);
+  await page.waitForFunction(() => /gate heat map of lstm over \d+ words/.test(document.getElementById('gate-heatmap').getAttribute('aria-label') || ''));
+  assert.ok(await canvasInk(page, 'gate-heatmap') > 0.1, 'gate heat map is blank');
+  assert.match(await page.textContent('#gate-example-info'), /#1 of 160 \(line \d+, label [01]\)/);
+  const gates1 = await canvasHash(page, 'gate-heatmap');
+
+  // One step: the histograms now carry that step's gradients.
+  await page.click('#step-btn');
+  await page.waitForFunction(() => /step 1:/.test(document.getElementById('insides-chart').getAttribute('aria-label') || ''), null, { timeout: 20000 });
+  await page.waitForTimeout(200);
+  assert.notEqual(await canvasHash(page, 'insides-chart'), before, 'the histograms did not change after a step');
+
+  // Another example and the second LSTM change the heat map.
+  await page.fill('#gate-example', '7');
+  await page.dispatchEvent('#gate-example', 'change');
+  await page.waitForFunction(() => /#7 of 160/.test(document.getElementById('gate-example-info').textContent));
+  assert.notEqual(await canvasHash(page, 'gate-heatmap'), gates1);
+  await page.selectOption('#gate-layer', { label: 'lstm_1' });
+  await page.waitForFunction(() => /heat map of lstm_1/.test(document.getElementById('gate-heatmap').getAttribute('aria-label') || ''));
+  await page.locator('#insides-chart').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, 'insides.png'), fullPage: false });
+  await page.locator('#gate-heatmap').screenshot({ path: path.join(shots, 'gates.png') });
+
+  // A model without an LSTM says why there is no gate map.
+  await page.selectOption('#model-preset', 'bow');
+  await page.waitForFunction(() => /LSTM/.test(document.getElementById('gate-example-info').textContent), null, { timeout: 20000 });
+  assert.ok(await page.$eval('#gate-heatmap', (c) => c.hidden));
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+// Visible words that are not in the page's language: the text of elements a
+// person sees, minus user data (translate="no"), formulas and names that
+// stay as they are in Chinese texts too.
+const NAMES = /gradlab|ReLU|Leaky|ELU|GELU|Sigmoid|tanh|Softplus|Swish|AdamW|Adam|SGD|RMSprop|Adagrad|Nesterov|Embedding|LSTM|GRU|Dense|Conv1D|softmax|lstm|cnn|bow|mask_zero|num_words|Huber|MSE|MAE|HTML|Unicode|NFKC|TAB|CSV|tsv|csv|txt|TensorFlow\.js|model\.json|bin|WebGPU|GPU|CPU|Keras|SpamAssassin|UCI|Amazon|IMDb|Yelp|npm|@stdlib\/datasets-spam-assassin|sentiment|Kotzias|KDD|BY|Rosenbrock|Glorot|LSTM|logit|None|English|max|ETA|cpu|sigmoid|momentum|embedding|dense/g;
+async function foreignWords(page) {
+  return page.evaluate((names) => {
+    const re = new RegExp(names, 'g');
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('[translate="no"], script, style, math, textarea, [hidden]')) continue;
+      if (!el.checkVisibility()) continue;
+      const rest = n.textContent.replace(re, ' ');
+      if (/[A-Za-z]{3,}/.test(rest)) out.push(n.textContent.trim().slice(0, 80));
+    }
+    for (const el of document.querySelectorAll('[aria-label], [placeholder]')) {
+      for (const a of ['aria-label', 'placeholder']) {
+        const v = el.getAttribute(a);
+        if (v && !el.closest('[translate="no"], [hidden]') && /[A-Za-z]{3,}/.test(v.replace(re, ' ').replace(/\b\w+_\d+\b|\b[a-z]+(_[a-z0-9]+)+\b/g, ' '))) out.push(`${a}: ${v.slice(0, 80)}`);
+      }
+    }
+    return out;
+  }, NAMES.source);
+}
+
+test('English and Chinese: every visible word switches, training state stays', async () => {
+  const { page, ctx, errors } = await open();
+  assert.equal(await page.inputValue('#lang-select'), 'en');
+  await loadSpamSample(page);
+  await trainBow(page, 2, 0.01);
+  await page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
+  await page.fill('#predict-input', 'win a free prize now');
+  await page.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
+  const state = async () => page.evaluate(() => ['epoch-count', 'batch-count', 'train-loss', 'val-accuracy', 'dataset-input'].map((id) => {
+    const el = document.getElementById(id);
+    return id === 'dataset-input' ? el.value.length : el.textContent;
+  }));
+  const before = await state();
+  const lossChart = await canvasHash(page, 'loss-chart');
+
+  await page.selectOption('#lang-select', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  assert.equal(await page.textContent('nav a[data-step="data"]'), '1 数据');
+  assert.equal(await page.textContent('#train-btn'), '开始训练');
+  await page.waitForFunction(() => /预测结果/.test(document.getElementById('predict-output').textContent));
+  assert.match(await page.textContent('#parse-report'), /接受 800 行/);
+  assert.match(await page.textContent('#metrics'), /精确率/);
+  assert.deepEqual(await state(), before, 'switching language lost training state');
+  await page.waitForTimeout(300);
+  assert.notEqual(await canvasHash(page, 'loss-chart'), lossChart, 'the chart titles did not change language');
+  assert.match(await page.getAttribute('#loss-chart', 'aria-label'), /损失曲线/);
+  const foreign = await foreignWords(page);
+  assert.deepEqual(foreign, [], 'English left on the Chinese page');
+  await page.screenshot({ path: path.join(shots, 'chinese.png'), fullPage: true });
+  for (const id of ['data', 'training', 'evaluation', 'visualisers']) await page.locator('#' + id).screenshot({ path: path.join(shots, `chinese-${id}.png`) });
+
+  // An engine message in Chinese: a bad field, then a line the parser rejects.
+  await page.fill('#val-split', '0.9');
+  await page.dispatchEvent('#val-split', 'change');
+  await page.waitForFunction(() => /验证集比例/.test(document.getElementById('setup-errors').textContent));
+  await page.fill('#val-split', '0.2');
+  await page.dispatchEvent('#val-split', 'change');
+
+  // The choice survives a reload, and switching back restores English.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.inputValue('#lang-select'), 'zh');
+  assert.equal(await page.textContent('#step-btn'), '训练一个批次');
+  await page.selectOption('#lang-select', 'en');
+  assert.equal(await page.textContent('nav a[data-step="data"]'), '1 Data');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+
+  // A browser set to Chinese opens in Chinese.
+  const zhCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const { page: zhPage } = await open(zhCtx);
+  assert.equal(await zhPage.inputValue('#lang-select'), 'zh');
+  assert.equal(await zhPage.textContent('#train-btn'), '开始训练');
+  await zhCtx.close();
 });

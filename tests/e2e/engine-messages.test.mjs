@@ -1,0 +1,191 @@
+// The engine's English messages, assembled exactly as the Rust code builds
+// them, must come out of the Chinese table with no English left but the
+// user data in them and the technical names a Chinese page keeps as they are.
+// Run: node --test tests/e2e/engine-messages.test.mjs
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { ENGINE, FIELDS } from '../../www/lang/zh-engine.js';
+
+function translate(msg) {
+  for (const [re, rep] of ENGINE) msg = msg.replace(re, rep);
+  return msg;
+}
+
+// The Display templates of src/error.rs.
+const emptyData = (source, reason) => `no usable rows in ${source}: ${reason}`;
+const setting = (field, reason) => `invalid value for ${field}: ${reason}`;
+const shape = (op, detail) => `shape mismatch in ${op}: ${detail}`;
+const invalidModel = (index, layer, reason) => `invalid model at layer ${index} (${layer}): ${reason}`;
+const modelFile = (file, reason) => `bad model file ${file}: ${reason}`;
+const nonFinite = (step, epoch, what) => `training diverged at step ${step} (epoch ${epoch}): ${what} is not finite; the last good weights were kept`;
+const UPLOAD = 'the uploaded model.json';
+// src/nn/mod.rs expect_sequence
+const needsSequence = (layer, shape) => `${layer} needs a sequence [time, features] but receives shape ${shape}; put it after an Embedding, Conv1D or a recurrent layer with return_sequences`;
+
+// Names a Chinese ML page keeps in Latin letters.
+const ALLOWED = [
+  'LSTM', 'GRU', 'Dense', 'Embedding', 'Conv1D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'Dropout',
+  'softmax', 'hard_sigmoid', 'sigmoid', 'tanh', 'relu', 'mask_zero', 'return_sequences', 'recurrent_activation',
+  'Keras', 'TensorFlow.js', 'NaN', 'TAB', 'CSV', 'TSV', 'model.json', 'JSON', 'UTF-8', 'Unicode', 'float32', 'Sequential',
+  'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
+];
+
+// [English message as the engine produces it, user data and names it carries]
+const CASES = [
+  // settings (src/lab.rs, src/data/mod.rs, src/trainer.rs, src/optim/mod.rs, src/model.rs)
+  [setting('validation split', '0.95 must be at least 0 and below 0.9'), []],
+  [setting('learning rate', '0 is not a usable learning rate (give a positive number, typically 1e-4 to 1)'), []],
+  [setting('batch size', '0 must be between 1 and 65,536'), []],
+  [setting('epochs', '200000 must be between 1 and 100,000'), []],
+  [setting('num words', '1 is too small; the vocabulary needs at least 2 entries (padding and one word)'), []],
+  [setting('num words', '6000000 is too large (at most 5,000,000)'), []],
+  [setting('max length', '20000 must be between 1 and 10,000'), []],
+  [setting('max length', 'must be at least 1'), []],
+  [setting('momentum', '1.5 must be in [0, 1)'), []],
+  [setting('beta2', '1 must be in [0, 1)'), []],
+  [setting('epsilon', '-0.001 must be a small positive number'), []],
+  [setting('weight decay', '-0.1 must be ≥ 0'), []],
+  [setting('clip norm', '0 must be positive'), []],
+  [setting('loss', 'categorical cross-entropy needs one output per class; use binary cross-entropy with a single sigmoid output'), []],
+  [setting('model', "unknown preset 'transformer'"), ['transformer']],
+  [setting('model', 'a custom model needs a layer list'), []],
+  [setting('line 7', "label 'neutral' is not one of the model's classes (negative, positive)"), ['neutral', 'negative', 'positive']],
+  [setting('num words', "token id 12000 does not fit the Embedding's 10000 rows; use a vocabulary of at most 10000 words"), []],
+  [setting('predict', 'train a model first (or load one)'), []],
+  [setting('download', 'there is no trained model yet'), []],
+  [setting('gate layer', 'layer 5 (dense) is not an LSTM'), ['dense']],
+  [setting('gate layer', 'the model has 4 layers'), []],
+  [setting('gate layer', 'an LSTM needs a sequence before it'), []],
+  // ensure_trainer: "not ready: {first of missing()}"
+  [setting('training', 'not ready: data: paste labelled text or pick a sample'), []],
+  [setting('training', `not ready: model: ${invalidModel(3, 'LSTM(32)', needsSequence('LSTM', '[64]'))}`), []],
+  [setting('training', `not ready: settings: ${setting('learning rate', 'inf is not a usable learning rate (give a positive number, typically 1e-4 to 1)')}`), []],
+  // missing() entries
+  ['data: at least two classes', []],
+  [`settings: ${setting('validation split', 'NaN must be at least 0 and below 0.9')}`, []],
+  [`model: ${invalidModel(5, 'Dense(2, softmax)', 'the model must end in one vector of class scores, but its output has shape [100, 2]; add GlobalAveragePooling1D, GlobalMaxPooling1D or Flatten before the Dense layers, or set return_sequences off on the last recurrent layer')}`, []],
+  [`model: ${setting('model', "unknown preset 'gpt'")}`, ['gpt']],
+  // loading data (src/data/parse.rs, src/lab.rs, src/trainer.rs)
+  [emptyData('the pasted data', "it is empty; paste lines like 'positive<TAB>great film'"), []],
+  [emptyData('the pasted data', 'it is 40.5 MB; the lab takes at most 32 MB'), []],
+  [emptyData('the pasted data', 'cleaning removed every row'), []],
+  [emptyData('the pasted data', 'none of its 3 lines has a label and a text (line 1: no tab separating a label from the text)'), []],
+  [emptyData('the pasted data', 'none of its 2 lines has a label and a text (line 2: not valid CSV: CSV parse error: record 1 (line 2, field: 1, byte: 14): invalid utf-8: invalid UTF-8 in field 1 near byte index 3)'), []],
+  [emptyData('training set', 'it has no rows'), []],
+  [emptyData('training set', 'it has only one class (spam); a classifier needs at least two'), ['spam']],
+  // per-line rejection reasons
+  ['binary data, not text', []],
+  ['no comma separating a label from the text', []],
+  ['the label is empty', []],
+  ['the label is 140 characters long; is the label in the other column?', []],
+  // data-report warnings
+  ["Only one class ('ham'): a classifier needs at least two.", ['ham']],
+  ['Classes are badly imbalanced (900 vs 30 rows): accuracy alone will mislead; watch per-class recall.', []],
+  ["Rows arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.", []],
+  ['250 distinct labels: is the label in the other column?', []],
+  // lints (src/presets.rs)
+  ["LSTM(64, return_sequences) reads 'post'-padded sequences without a mask: after each text it runs through dozens of padding steps that wash out what it read, and typically stays at chance (the classic example's 52% test accuracy). Set mask_zero on the Embedding, or pad 'pre'.", []],
+  ['Conv1D and Flatten do not use the padding mask: padded steps count as tokens after them.', []],
+  // Trainer.stopped
+  [nonFinite(37, 2, 'the loss'), []],
+  [nonFinite(120, 4, 'a gradient'), []],
+  [nonFinite(8, 1, 'a weight after the update'), []],
+  ['early stopping: validation loss has not improved for 3 epochs', []],
+  // the model (src/model.rs, src/nn/*.rs, src/trainer.rs)
+  [invalidModel(3, 'Conv1D(128, 5, relu)', 'kernel size 5 is longer than the sequence (3 steps); lower it or raise max length'), []],
+  [invalidModel(2, 'Conv1D(128, 0, relu)', 'kernel size and stride must be at least 1'), []],
+  [invalidModel(2, 'Dense(24, relu)', 'Dense needs at least one input axis'), []],
+  [invalidModel(2, 'Embedding(10000, 64, mask_zero)', 'Embedding must be the first layer (it reads token ids [time]) but receives shape [100, 64]'), []],
+  [invalidModel(3, 'Dropout(1.5)', 'dropout rate 1.5 must be in [0, 1)'), []],
+  [invalidModel(0, '-', 'the model has no layers'), []],
+  [invalidModel(4, 'Dense(0, relu)', 'its output shape [0] is empty; every size must be at least 1'), []],
+  [invalidModel(3, 'GlobalMaxPooling1D', needsSequence('global pooling', '[64]')), []],
+  [invalidModel(4, 'GRU(32)', needsSequence('GRU', '[32]')), []],
+  [invalidModel(5, 'Dense(3, softmax)', 'it outputs 3 values but the data has 2 classes'), []],
+  [shape('model input', 'a row of 99 ids for a model reading 100'), []],
+  [shape('set_weights', 'lstm/kernel needs [64, 256] (16384 values), got 100'), ['lstm/kernel']],
+  [shape('set_weights', 'layer 2 (lstm) has 3 weights, got 2'), ['lstm']],
+  [shape('set_weights', '4 layers of weights for a model of 5 layers'), []],
+  // an uploaded model (src/lab.rs, src/io/tfjs.rs, src/data/tokenizer.rs)
+  [modelFile(UPLOAD, 'not valid JSON: expected value at line 1 column 1'), []],
+  [modelFile(UPLOAD, 'not valid JSON: EOF while parsing an object at line 12 column 0'), []],
+  [modelFile(UPLOAD, 'not valid JSON: trailing comma at line 3 column 5'), []],
+  [modelFile(UPLOAD, 'no modelTopology'), []],
+  [modelFile(UPLOAD, "only Sequential models are supported, this is 'Functional'"), ['Functional']],
+  [modelFile(UPLOAD, 'config has no layers'), ['layers']],
+  [modelFile(UPLOAD, 'modelTopology has no config'), []],
+  [modelFile(UPLOAD, 'a layer has no class_name'), []],
+  [modelFile(UPLOAD, 'the input length is not given (no batch_input_shape or input_length)'), []],
+  [modelFile(UPLOAD, 'layer lstm (LSTM): go_backwards is not supported'), ['lstm', 'go_backwards']],
+  [modelFile(UPLOAD, 'layer lstm_1 (LSTM): recurrent_activation \'relu\' is not supported (only sigmoid or hard_sigmoid)'), ['lstm_1']],
+  [modelFile(UPLOAD, 'layer lstm (LSTM): activation \'relu\' is not supported (only \'tanh\')'), ['lstm']],
+  [modelFile(UPLOAD, 'layer lstm (LSTM): recurrent layers without a bias are not supported'), ['lstm']],
+  [modelFile(UPLOAD, "layer gru (GRU): GRU with reset_after=false (TensorFlow.js's form) is not supported yet; only Keras's default reset_after=true"), ['gru', 'reset_after=false', 'reset_after=true']],
+  [modelFile(UPLOAD, "layer conv1d (Conv1D): padding 'same' is not supported (only 'valid')"), ['conv1d', 'padding', 'same', 'valid']],
+  [modelFile(UPLOAD, 'layer conv1d (Conv1D): dilation is not supported'), ['conv1d', 'dilation']],
+  [modelFile(UPLOAD, 'layer conv1d (Conv1D): Conv1D without a bias is not supported'), ['conv1d']],
+  [modelFile(UPLOAD, "layer dense (Dense): missing 'units'"), ['dense', 'units']],
+  [modelFile(UPLOAD, "layer dense_1: activation 'mish' is not supported"), ['dense_1', 'mish']],
+  [modelFile(UPLOAD, "layer attention: type 'MultiHeadAttention' is not supported"), ['attention', 'MultiHeadAttention']],
+  [modelFile(UPLOAD, invalidModel(3, 'LSTM(32)', needsSequence('LSTM', '[64]'))), []],
+  [modelFile(UPLOAD, 'the manifest lists 7 weights, the layers need 8'), []],
+  [modelFile(UPLOAD, 'weight lstm/kernel has shape [64, 128], layer lstm needs [64, 256] for kernel'), ['lstm/kernel', 'lstm', 'kernel']],
+  [modelFile(UPLOAD, 'weight dense/kernel is float16 or quantised; only float32 is supported'), ['dense/kernel', 'float16']],
+  [modelFile(UPLOAD, 'the weight file ends at byte 4096 but dense/bias needs bytes 4096..4104'), ['dense/bias']],
+  [modelFile(UPLOAD, 'the weight file has 4200 bytes, the manifest accounts for 4104'), []],
+  [modelFile(UPLOAD, "metadata padding must be 'pre' or 'post'"), ['padding', 'pre', 'post']],
+  [modelFile(UPLOAD, 'tokenizer has no config'), []],
+  [modelFile(UPLOAD, 'tokenizer has an empty word_index'), []],
+  [modelFile(UPLOAD, 'tokenizer word_index: EOF while parsing a value at line 1 column 0'), []],
+  [modelFile(UPLOAD, 'character-level tokenizers are not supported'), []],
+  [modelFile(UPLOAD, 'it has no gradlab tokenizer and labels'), []],
+  [modelFile(UPLOAD, 'it has no tokenizer'), []],
+];
+
+function leftoverEnglish(zh, keep) {
+  let rest = zh;
+  for (const name of [...keep, ...ALLOWED].sort((a, b) => b.length - a.length)) rest = rest.split(name).join(' ');
+  return rest.match(/[A-Za-z]{3,}/g);
+}
+
+test('at least 40 engine messages are checked', () => {
+  assert.ok(CASES.length >= 40, `${CASES.length} cases`);
+});
+
+for (const [en, keep] of CASES) {
+  test(`translates: ${en.slice(0, 90)}`, () => {
+    const zh = translate(en);
+    assert.notEqual(zh, en);
+    assert.match(zh, /[\u4e00-\u9fff]/);
+    assert.equal(leftoverEnglish(zh, keep), null, `English left in: ${zh}`);
+    for (const value of keep) assert.ok(zh.includes(value), `user data "${value}" lost in: ${zh}`);
+  });
+}
+
+test('every pattern is a global RegExp with a string or function replacement', () => {
+  for (const [re, rep] of ENGINE) {
+    assert.ok(re instanceof RegExp, String(re));
+    assert.ok(re.global, `${re} lacks the g flag`);
+    assert.ok(typeof rep === 'string' || typeof rep === 'function', String(re));
+  }
+});
+
+test('every setting field of the page has a Chinese name', () => {
+  for (const f of ['validation split', 'learning rate', 'batch size', 'epochs', 'num words', 'max length', 'momentum', 'weight decay', 'clip norm', 'loss', 'model', 'gate layer']) {
+    assert.match(FIELDS[f] ?? '', /[\u4e00-\u9fff]/, f);
+  }
+});
+
+test('a message no pattern knows comes back unchanged', () => {
+  const msg = 'Everything went fine; nothing to report here.';
+  assert.equal(translate(msg), msg);
+});
+
+test('translating is idempotent on its own output', () => {
+  for (const [en] of CASES) {
+    const zh = translate(en);
+    assert.equal(translate(zh), zh);
+  }
+});

@@ -590,11 +590,21 @@ $('link-btn').onclick = async () => {
 };
 
 // ---------------------------------------------------------------- visualisers
+// Leaky ReLU's negative slope, as typed (Keras's 0.2 when unusable).
+function leakySlope() {
+  const v = Number($('leaky-slope').value);
+  const ok = $('leaky-slope').value.trim() !== '' && Number.isFinite(v) && Math.abs(v) <= 10;
+  fieldError('leaky-slope', ok ? null : t('field.out_of_range'));
+  return ok ? v : 0.2;
+}
+
 function drawVisualisers() {
   const picks = [...document.querySelectorAll('#activation-picks input[type=checkbox]:checked')].map((c) => c.value);
   const range = Math.abs(Number($('activation-range').value)) || 5;
   fieldError('activation-range', Number.isFinite(Number($('activation-range').value)) ? null : t('field.a_number'));
-  draw_activations('activation-chart', picks, -range, range, { caption: t('act.caption') });
+  const slope = leakySlope();
+  draw_activations('activation-chart', picks, -range, range, slope, { caption: t('act.caption') });
+  $('leaky-slope-mn').textContent = slope;
   $('activation-chart').setAttribute('aria-label', t('act.alt', { names: picks.map((p) => t('act.' + p)).join(', ') || t('act.none'), lo: -range, hi: range }));
   const mode = $('loss-mode').value;
   const target = Number($('loss-target').value);
@@ -618,7 +628,7 @@ $('activation-chart').addEventListener('mousemove', (e) => {
   if (t < 0 || t > 1) return;
   const x = -range + 2 * range * t;
   const picks = [...document.querySelectorAll('#activation-picks input[type=checkbox]:checked')].map((c) => c.value);
-  const rows = activation_values(picks, x);
+  const rows = activation_values(picks, x, leakySlope());
   $('activation-readout').innerHTML = `x = ${x.toFixed(2)}<br>` + rows.map(([n, f, d]) => `${esc(n)}: f = ${f.toFixed(3)}, f′ = ${d.toFixed(3)}`).join('<br>');
 });
 

@@ -169,13 +169,7 @@ impl Activation {
         match self {
             Activation::Linear | Activation::Softmax => x,
             Activation::Relu => x.max(0.0),
-            Activation::LeakyRelu => {
-                if x >= 0.0 {
-                    x
-                } else {
-                    LEAKY_RELU_SLOPE * x
-                }
-            }
+            Activation::LeakyRelu => leaky_relu(x, LEAKY_RELU_SLOPE),
             Activation::Elu => {
                 if x > 0.0 {
                     x
@@ -202,13 +196,7 @@ impl Activation {
                     0.0
                 }
             }
-            Activation::LeakyRelu => {
-                if x >= 0.0 {
-                    1.0
-                } else {
-                    LEAKY_RELU_SLOPE
-                }
-            }
+            Activation::LeakyRelu => leaky_relu_df(x, LEAKY_RELU_SLOPE),
             Activation::Elu => {
                 if x > 0.0 {
                     1.0
@@ -229,5 +217,23 @@ impl Activation {
                 s + x * s * (1.0 - s)
             }
         }
+    }
+}
+
+/// Leaky ReLU with any negative slope (the layer uses Keras's 0.2; the
+/// page's visualiser lets the slope vary).
+pub fn leaky_relu(x: f32, slope: f32) -> f32 {
+    if x >= 0.0 {
+        x
+    } else {
+        slope * x
+    }
+}
+
+pub fn leaky_relu_df(x: f32, slope: f32) -> f32 {
+    if x >= 0.0 {
+        1.0
+    } else {
+        slope
     }
 }

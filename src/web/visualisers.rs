@@ -6,7 +6,17 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 
 use super::Texts;
+use crate::nn::activation::{leaky_relu, leaky_relu_df};
 use crate::nn::Activation;
+
+/// f(x) and f′(x), with leaky ReLU at the page's chosen slope.
+fn eval(a: Activation, x: f32, leaky_slope: f32) -> (f32, f32) {
+    if a == Activation::LeakyRelu {
+        return (leaky_relu(x, leaky_slope), leaky_relu_df(x, leaky_slope));
+    }
+    let y = a.f(x);
+    (y, a.df(x, y))
+}
 
 fn js_err<E: std::fmt::Display>(e: E) -> JsValue {
     JsValue::from_str(&e.to_string())
@@ -28,15 +38,15 @@ const PALETTE: [RGBColor; 10] = [
 /// f(x) and f′(x) of the named activations at x: [[name, f, f′], …],
 /// for the chart's hover read-out.
 #[wasm_bindgen]
-pub fn activation_values(names: JsValue, x: f64) -> Result<JsValue, JsValue> {
+pub fn activation_values(names: JsValue, x: f64, leaky_slope: f64) -> Result<JsValue, JsValue> {
     let names: Vec<String> = serde_wasm_bindgen::from_value(names).map_err(js_err)?;
     let rows: Vec<(String, f32, f32)> = names
         .iter()
         .filter_map(|n| Activation::from_name(n))
         .filter(|a| *a != Activation::Softmax)
         .map(|a| {
-            let y = a.f(x as f32);
-            (a.keras_name().to_string(), y, a.df(x as f32, y))
+            let (y, d) = eval(a, x as f32, leaky_slope as f32);
+            (a.keras_name().to_string(), y, d)
         })
         .collect();
     serde_wasm_bindgen::to_value(&rows).map_err(js_err)
@@ -46,7 +56,8 @@ pub fn activation_values(names: JsValue, x: f64) -> Result<JsValue, JsValue> {
 /// Where every chosen function's gradient is below 0.05 the band is shaded:
 /// there learning through the unit all but stops (saturation).
 #[wasm_bindgen]
-pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, texts: JsValue) -> Result<(), JsValue> {
+pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, leaky_slope: f64, texts: JsValue) -> Result<(), JsValue> {
+    let slope = if leaky_slope.is_finite() { leaky_slope as f32 } else { 0.2 };
     let texts = Texts::from_js(texts);
     let names: Vec<String> = serde_wasm_bindgen::from_value(names).map_err(js_err)?;
     let acts: Vec<Activation> = names.iter().filter_map(|n| Activation::from_name(n)).filter(|a| *a != Activation::Softmax).collect();
@@ -58,7 +69,7 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, texts
     let mut y1: f64 = 1.0;
     for a in &acts {
         for &x in &xs {
-            let y = a.f(x as f32) as f64;
+            let y = eval(*a, x as f32, slope).0 as f64;
             y0 = y0.min(y);
             y1 = y1.max(y);
         }
@@ -73,7 +84,7 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, texts
     chart.configure_mesh().x_desc("x").light_line_style(RGBColor(236, 236, 236)).draw().map_err(js_err)?;
     if !acts.is_empty() {
         // Saturation bands: runs of x where all chosen gradients are tiny.
-        let flat = |x: f64| acts.iter().all(|a| (a.df(x as f32, a.f(x as f32)) as f64).abs() < 0.05);
+        let flat = |x: f64| acts.iter().all(|a| (eval(*a, x as f32, slope).1 as f64).abs() < 0.05);
         let flags: Vec<bool> = xs.iter().map(|&x| flat(x)).collect();
         let mut i = 0;
         while i < xs.len() {
@@ -91,11 +102,11 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, texts
     for (i, a) in acts.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];
         chart
-            .draw_series(LineSeries::new(xs.iter().map(|&x| (x, a.f(x as f32) as f64)), c.stroke_width(2)))
+            .draw_series(LineSeries::new(xs.iter().map(|&x| (x, eval(*a, x as f32, slope).0 as f64)), c.stroke_width(2)))
             .map_err(js_err)?
             .label(a.keras_name())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
-        chart.draw_series(LineSeries::new(xs.iter().map(|&x| (x, a.df(x as f32, a.f(x as f32)) as f64)), c.mix(0.6).stroke_width(1))).map_err(js_err)?;
+        chart.draw_series(LineSeries::new(xs.iter().map(|&x| (x, eval(*a, x as f32, slope).1 as f64)), c.mix(0.6).stroke_width(1))).map_err(js_err)?;
     }
     chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
     root.present().map_err(js_err)?;

@@ -327,6 +327,15 @@ test('visualisers draw without data and change with their controls', async () =>
   // ReLU at a positive x is x itself, with slope 1.
   const [, f, d] = readout.match(/relu: f = (-?[\d.]+), f′ = (-?[\d.]+)/);
   assert.ok(Math.abs(Number(f) - x) < 0.006 && Number(d) === 1, readout);
+  // Leaky ReLU's slope is adjustable: the curve and its formula follow.
+  await page.check('#activation-picks input[value="leaky_relu"]');
+  await page.waitForTimeout(100);
+  const k0 = await hash('activation-chart');
+  await page.fill('#leaky-slope', '0.5');
+  await page.waitForFunction((k0) => document.getElementById('activation-chart').toDataURL() !== k0, k0);
+  assert.equal(await page.textContent('#leaky-slope-mn'), '0.5');
+  await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+  await page.waitForFunction(() => /leaky_relu: f = -[\d.]+, f′ = 0\.500/.test(document.getElementById('activation-readout').textContent));
   const l0 = await hash('loss-visualiser');
   await page.selectOption('#loss-mode', 'regression');
   await page.waitForFunction((l0) => document.getElementById('loss-visualiser').toDataURL() !== l0, l0);

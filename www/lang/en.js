@@ -97,6 +97,7 @@ export default {
   'vis.title': 'Visualisers', 'vis.activations': 'Activation functions',
   'act.relu': 'ReLU', 'act.leaky_relu': 'leaky ReLU', 'act.elu': 'ELU', 'act.gelu': 'GELU', 'act.sigmoid': 'sigmoid', 'act.tanh': 'tanh',
   'act.softplus': 'softplus', 'act.swish': 'swish', 'act.linear': 'linear',
+  'act.slope': 'leaky slope',
   'act.range': 'range ±', 'act.hover': 'Hover over the chart to read f(x) and f′(x).', 'act.if': 'if', 'act.else': 'else',
   'act.gelu_note': '(Φ: the normal distribution’s CDF)',
   'act.caption': 'f(x) solid, f′(x) thin',

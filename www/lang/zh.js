@@ -99,6 +99,7 @@ export default {
   'vis.title': '可视化', 'vis.activations': '激活函数',
   'act.relu': 'ReLU', 'act.leaky_relu': 'Leaky ReLU', 'act.elu': 'ELU', 'act.gelu': 'GELU', 'act.sigmoid': 'Sigmoid', 'act.tanh': 'tanh',
   'act.softplus': 'Softplus', 'act.swish': 'Swish', 'act.linear': '线性',
+  'act.slope': 'Leaky 斜率',
   'act.range': '范围 ±', 'act.hover': '将鼠标移到图上，读取 f(x) 和 f′(x)。', 'act.if': '当', 'act.else': '否则',
   'act.gelu_note': '（Φ：标准正态分布的累积分布函数）',
   'act.caption': 'f(x) 为实线，f′(x) 为细线',

@@ -1,24 +1,46 @@
-// Training speed of gradlab compiled to wasm, in Node (V8, the engine of
-// Chromium): the exact code path of the page (WebLab.train_slice).
-//   node bench/wasm_train.mjs PKG_DIR DATA.tsv [preset] [rows]
+// gradlab compiled to wasm, in Node (V8, the engine of Chromium), through the
+// page's own code path (WebLab: load_data, set_settings, train_slice), on the
+// rows `gradlab bench --export` wrote. Prints one JSON line.
+//   node bench/wasm_train.mjs PKG_DIR EXPORT_DIR PRESET EPOCHS MASK(true|false)
+//   node bench/wasm_train.mjs PKG_DIR --matmul 64,128,...
 // PKG_DIR holds `wasm-bindgen --target nodejs` output of the library.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [pkg, data, preset = 'lstm', rows = '1280'] = process.argv.slice(2);
+const [pkg, ...rest] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const { WebLab } = require(path.resolve(pkg, 'gradlab.js'));
-const lines = fs.readFileSync(data, 'utf8').split('\n').filter(Boolean);
-const n = Math.min(Number(rows), lines.length);
-const lab = new WebLab();
-const settings = WebLab.default_settings();
-Object.assign(settings, { preset, epochs: 1, val_split: 0.0 });
-lab.set_settings(settings);
-lab.load_data(lines.slice(0, n).join('\n'));
-const t0 = performance.now();
-let p;
-do { p = lab.train_slice(1e9, 1e9, false); } while (!p.done);
-const secs = (performance.now() - t0) / 1000;
-const out = { system: 'gradlab-wasm', preset, rows: n, seconds: secs, train_samples_per_second: n / secs };
-console.log(JSON.stringify(out));
+const { WebLab, bench_matmul_gflops } = require(path.resolve(pkg, 'gradlab.js'));
+
+if (rest[0] === '--matmul') {
+  const out = {};
+  for (const n of rest[1].split(',').map(Number)) out[n] = bench_matmul_gflops(n);
+  console.log(JSON.stringify({ system: 'gradlab-wasm', matmul_gflops: out }));
+} else {
+  const [dir, preset, epochs = '1', mask = 'true'] = rest;
+  const ids = JSON.parse(fs.readFileSync(path.join(dir, 'ids.json'), 'utf8'));
+  const lab = new WebLab();
+  const settings = WebLab.default_settings();
+  Object.assign(settings, { preset, epochs: Number(epochs), mask: mask !== 'false', val_split: ids.val_split, split: 'last', seed: 42 });
+  lab.set_settings(settings);
+  const report = lab.load_data(fs.readFileSync(path.join(dir, 'rows.tsv'), 'utf8'));
+  const records = [];
+  let p;
+  do {
+    p = lab.train_slice(1e9, 1e9, false);
+    records.push(...p.new_epochs);
+  } while (!p.done);
+  const n = ids.train.ids.length;
+  if (report.accepted !== n + ids.val.ids.length) throw new Error(`rows differ: ${report.accepted} vs ${n + ids.val.ids.length}`);
+  const epochSeconds = records.map((e) => e.train_seconds);
+  const steady = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
+  const last = records[records.length - 1];
+  const ev = lab.evaluation();
+  console.log(JSON.stringify({
+    system: 'gradlab-wasm', preset, mask: settings.mask, rows: n, val_rows: ids.val.ids.length, epochs: Number(epochs),
+    epoch_seconds: epochSeconds, train_samples_per_s: n * steady.length / steady.reduce((a, b) => a + b, 0),
+    // The epoch's validation pass (Trainer::evaluate, batches of 256) is its inference.
+    infer_samples_per_s: ids.val.ids.length / (last.seconds - last.train_seconds),
+    val_accuracy: ev.report.accuracy, peak_mb: process.resourceUsage().maxRSS / 1024,
+  }));
+}

@@ -75,6 +75,19 @@ enum Command {
         /// Train on at most this many rows (0: all of the training split).
         #[arg(long, default_value_t = 0)]
         limit: usize,
+        #[arg(long, default_value_t = 1)]
+        epochs: usize,
+        /// Leave the padding mask off (Keras's classic example has none).
+        #[arg(long)]
+        no_mask: bool,
+        /// Write the exact rows (rows.tsv) and token ids (ids.json) trained
+        /// on into this folder, so the peers of bench/run.mjs use the same.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Instead of training, time square matrix products of these sizes
+        /// (comma-separated) and print GFLOP/s.
+        #[arg(long)]
+        matmul: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -192,7 +205,10 @@ pub fn main() -> i32 {
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),
-        Command::Bench { data, model, limit, json } => bench(&data, &model, limit, json),
+        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, json } => match matmul {
+            Some(sizes) => bench_matmul(&sizes, json),
+            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json }),
+        },
     };
     match result {
         Ok(()) => 0,
@@ -569,34 +585,124 @@ fn tokenize(num_words: Option<usize>, oov: Option<String>, max_len: Option<usize
 const KERAS_LSTM: f64 = 824.0;
 const TFJS_WASM_LSTM: f64 = 54.0;
 
-fn bench(data: &Path, preset_name: &str, limit: usize, json_out: bool) -> Result<()> {
-    let rows = read_rows(data, None, &CleanOptions::default(), true)?;
+struct BenchArgs<'a> {
+    data: &'a Path,
+    preset: &'a str,
+    limit: usize,
+    epochs: usize,
+    mask: bool,
+    export: Option<&'a Path>,
+    json: bool,
+}
+
+/// Peak resident memory of this process in MB (Linux), for the benchmark table.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Training and inference speed of one preset on Keras's split of `data`
+/// (the last 20 % validate), as `bench/run.mjs` compares with its peers.
+fn bench(a: &BenchArgs) -> Result<()> {
+    let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
     let all = LabelledTexts::from_rows(&rows, None)?;
-    let (t, _) = split(&all.classes, 0.2, SplitMode::Last, 42);
+    let (t, v) = split(&all.classes, 0.2, SplitMode::Last, 42);
     let mut train_set = all.subset(&t);
-    if limit > 0 && limit < train_set.texts.len() {
-        train_set = train_set.subset(&(0..limit).collect::<Vec<_>>());
+    let val_set = all.subset(&v);
+    if a.limit > 0 && a.limit < train_set.texts.len() {
+        train_set = train_set.subset(&(0..a.limit).collect::<Vec<_>>());
     }
     let settings = TextSettings::default();
     let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
     tok.fit_on_texts(&train_set.texts);
-    let layers = preset(preset_name, settings.num_words, all.labels.len(), true).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}'", preset_name)))?;
+    let layers = preset(a.preset, settings.num_words, all.labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}'", a.preset)))?;
     let model = Model::new(CpuBackend, &layers, settings.max_len, 42)?;
     let enc = Encoded { ids: encode(&tok, &train_set.texts, &settings), classes: train_set.classes.clone() };
-    let config = TrainConfig { epochs: 1, batch_size: 32, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: 42, shuffle: true, early_stopping_patience: None };
+    let val = Encoded { ids: encode(&tok, &val_set.texts, &settings), classes: val_set.classes.clone() };
+    if let Some(dir) = a.export {
+        export_bench_data(dir, &all.labels, &train_set, &val_set, &enc, &val, &settings)?;
+    }
+    let config = TrainConfig { epochs: a.epochs.max(1), batch_size: 32, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: 42, shuffle: true, early_stopping_patience: None };
     let mut trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
+    let mut epoch_seconds = Vec::new();
+    for _ in 0..a.epochs.max(1) {
+        let start = now_seconds();
+        trainer.epoch()?;
+        epoch_seconds.push(now_seconds() - start);
+    }
+    let n = train_set.texts.len();
     let start = now_seconds();
-    trainer.epoch()?;
-    let secs = now_seconds() - start;
-    let sps = train_set.texts.len() as f64 / secs;
-    if json_out {
-        println!("{}", json!({"preset": preset_name, "rows": train_set.texts.len(), "seconds": secs, "train_samples_per_second": sps}));
+    let ev = trainer.evaluate(&val);
+    let infer_secs = now_seconds() - start;
+    // Steady state: the epochs after the first when there are several (the
+    // peers compile or warm up in their first).
+    let steady = if epoch_seconds.len() > 1 { &epoch_seconds[1..] } else { &epoch_seconds[..] };
+    let sps = n as f64 * steady.len() as f64 / steady.iter().sum::<f64>();
+    let out = json!({
+        "system": "gradlab-native", "preset": a.preset, "mask": a.mask, "rows": n, "val_rows": val.ids.len(), "epochs": a.epochs,
+        "epoch_seconds": epoch_seconds, "train_samples_per_s": sps, "infer_samples_per_s": val.ids.len() as f64 / infer_secs,
+        "val_accuracy": ev.report.accuracy, "peak_mb": peak_rss_mb(),
+    });
+    if a.json {
+        println!("{}", out);
     } else {
-        println!("gradlab native (cpu), preset {}: {} rows in {:.1}s = {:.1} samples/s", preset_name, train_set.texts.len(), secs, sps);
-        if preset_name == "lstm" {
+        println!("gradlab native (cpu), preset {}: {} rows × {} epochs, {:.1} samples/s training, {:.0} samples/s inference, validation accuracy {:.4}", a.preset, n, a.epochs, sps, out["infer_samples_per_s"].as_f64().unwrap_or(0.0), ev.report.accuracy);
+        if a.preset == "lstm" {
             println!("  vs Keras/TensorFlow CPU (~{} samples/s, reference): {:.2}x", KERAS_LSTM, sps / KERAS_LSTM);
             println!("  vs TensorFlow.js wasm (~{} samples/s, reference): {:.2}x", TFJS_WASM_LSTM, sps / TFJS_WASM_LSTM);
         }
+        println!("  bench/run.mjs runs TensorFlow.js and Keras beside it on the same rows");
+    }
+    Ok(())
+}
+
+/// rows.tsv: the training rows then the validation rows, with the
+/// validation fraction that splits them back exactly (Keras's "last" split);
+/// ids.json: the token ids every peer trains on.
+fn export_bench_data(dir: &Path, labels: &[String], train: &LabelledTexts, val: &LabelledTexts, enc: &Encoded, val_enc: &Encoded, settings: &TextSettings) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io { path: dir.display().to_string(), reason: e.to_string() };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let total = train.texts.len() + val.texts.len();
+    let classes: Vec<usize> = train.classes.iter().chain(&val.classes).copied().collect();
+    let mut fraction = ((val.texts.len() as f64 / total as f64) * 1e7).round() / 1e7;
+    for _ in 0..20 {
+        let (t, _) = split(&classes, fraction as f32, SplitMode::Last, 42);
+        match t.len().cmp(&train.texts.len()) {
+            std::cmp::Ordering::Equal => break,
+            std::cmp::Ordering::Greater => fraction += 1e-7,
+            std::cmp::Ordering::Less => fraction -= 1e-7,
+        }
+    }
+    let mut tsv = String::new();
+    for (texts, cls) in [(&train.texts, &train.classes), (&val.texts, &val.classes)] {
+        for (t, &c) in texts.iter().zip(cls) {
+            tsv.push_str(&format!("{}\t{}\n", labels[c], t));
+        }
+    }
+    std::fs::write(dir.join("rows.tsv"), tsv).map_err(io)?;
+    let ints = |e: &Encoded| e.ids.iter().map(|r| r.iter().map(|&v| v as u32).collect::<Vec<_>>()).collect::<Vec<_>>();
+    let ids = json!({
+        "num_words": settings.num_words, "max_len": settings.max_len, "labels": labels, "val_split": fraction,
+        "train": {"ids": ints(enc), "classes": enc.classes}, "val": {"ids": ints(val_enc), "classes": val_enc.classes},
+    });
+    std::fs::write(dir.join("ids.json"), ids.to_string()).map_err(io)?;
+    Ok(())
+}
+
+/// GFLOP/s of the CPU backend's matrix product for square sizes.
+fn bench_matmul(sizes: &str, json_out: bool) -> Result<()> {
+    let mut out = serde_json::Map::new();
+    for size in sizes.split(',') {
+        let n: usize = size.trim().parse().map_err(|_| Error::setting("--matmul", format!("'{}' is not a size", size)))?;
+        let gflops = crate::backend::cpu::matmul_gflops(n);
+        out.insert(n.to_string(), json!(gflops));
+        if !json_out {
+            println!("matmul {n}×{n}×{n}: {gflops:.1} GFLOP/s");
+        }
+    }
+    if json_out {
+        println!("{}", json!({"system": "gradlab-native", "matmul_gflops": out}));
     }
     Ok(())
 }

@@ -177,3 +177,38 @@ fn bad_input_fails_with_one_line_naming_the_fault() {
     }
 }
 
+
+#[test]
+fn bench_exports_the_rows_and_ids_its_peers_train_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mail_sample(dir.path(), 200);
+    let out_dir = dir.path().join("export");
+    let o = gradlab(&["bench", "--data", data.to_str().unwrap(), "--model", "bow", "--limit", "100", "--epochs", "2", "--export", out_dir.to_str().unwrap(), "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["rows"], 100);
+    assert_eq!(v["val_rows"], 40, "Keras's split: the last 20 % of 200 rows");
+    assert_eq!(v["epoch_seconds"].as_array().unwrap().len(), 2);
+    let acc = v["val_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    assert!(v["train_samples_per_s"].as_f64().unwrap() > 0.0 && v["infer_samples_per_s"].as_f64().unwrap() > 0.0);
+    let ids: Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("ids.json")).unwrap()).unwrap();
+    assert_eq!(ids["train"]["ids"].as_array().unwrap().len(), 100);
+    assert_eq!(ids["val"]["ids"].as_array().unwrap().len(), 40);
+    assert_eq!(ids["train"]["ids"][0].as_array().unwrap().len(), 100, "padded to max length");
+    // rows.tsv splits back into the same rows with the exported fraction, as
+    // the wasm run reads it.
+    let rows = std::fs::read_to_string(out_dir.join("rows.tsv")).unwrap();
+    assert_eq!(rows.lines().count(), 140);
+    let f = ids["val_split"].as_f64().unwrap() as f32;
+    let classes = vec![0usize; 140];
+    let (t, val) = gradlab::data::split::split(&classes, f, gradlab::data::SplitMode::Last, 42);
+    assert_eq!((t.len(), val.len()), (100, 40));
+
+    let o = gradlab(&["bench", "--data", data.to_str().unwrap(), "--matmul", "8,33", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(v["matmul_gflops"]["33"].as_f64().unwrap() > 0.0);
+    let o = gradlab(&["bench", "--data", data.to_str().unwrap(), "--matmul", "8,x"], None);
+    assert!(!o.status.success() && stderr(&o).contains("'x' is not a size"));
+}

@@ -732,3 +732,25 @@ fn time_weights<'a>(mask: Option<&'a CpuTensor>, bi: usize, steps: usize) -> (im
     let count = row.map(|r| r.iter().sum::<f32>()).unwrap_or(steps as f32).max(1.0);
     (move |t: usize| row.map(|r| r[t]).unwrap_or(1.0), count)
 }
+
+/// GFLOP/s of the CPU backend's matrix product at n×n×n: the best of a few
+/// repeats lasting about 0.3 s in all (benchmarks only).
+pub fn matmul_gflops(n: usize) -> f64 {
+    use crate::backend::Backend;
+    use crate::clock::now_seconds;
+    let be = CpuBackend;
+    let v: Vec<f32> = (0..n * n).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+    let a = be.upload(&[n, n], &v);
+    let b = be.upload(&[n, n], &v);
+    let flops = 2.0 * (n as f64).powi(3);
+    let reps = ((3e8 / flops) as usize).clamp(1, 1000);
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let start = now_seconds();
+        for _ in 0..reps {
+            std::hint::black_box(be.matmul(&a, &b, false, false));
+        }
+        best = best.min((now_seconds() - start) / reps as f64);
+    }
+    flops / best / 1e9
+}

@@ -36,6 +36,13 @@ impl Texts {
     }
 }
 
+/// GFLOP/s of the engine's matrix product at n×n×n in this wasm build
+/// (for bench/run.mjs).
+#[wasm_bindgen]
+pub fn bench_matmul_gflops(n: usize) -> f64 {
+    crate::backend::cpu::matmul_gflops(n)
+}
+
 fn err(e: crate::error::Error) -> JsValue {
     JsValue::from_str(&e.to_string())
 }

@@ -1,0 +1,137 @@
+// TensorFlow.js (pinned in bench/package.json) training the same model on
+// the same token ids as gradlab (ids.json from `gradlab bench --export`).
+//   node bench/tfjs_train.mjs wasm|cpu IDS.json PRESET EPOCHS MASK(true|false)
+//   node bench/tfjs_train.mjs wasm --matmul 64,128,...
+// Prints one JSON line. Fair play: TF.js 4.22's wasm backend has no
+// UnsortedSegmentSum kernel (an Embedding's gradient), and the cpu backend's
+// loops over every vocabulary row per segment; both get the linear scatter-add
+// registered below, and the output says so.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs');
+const wasm = require('@tensorflow/tfjs-backend-wasm');
+
+const [backendName, ...rest] = process.argv.slice(2);
+
+// One pass over the rows: out[segmentIds[i]] += x[i].
+function scatterAdd(xVals, ids, rowLen, out) {
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0) continue;
+    const o = s * rowLen, r = i * rowLen;
+    for (let j = 0; j < rowLen; j++) out[o + j] += xVals[r + j];
+  }
+}
+let scatterCalls = 0;
+function registerScatterAdd(name) {
+  const kernelFunc = ({ inputs, backend, attrs }) => {
+    scatterCalls++;
+    const { x, segmentIds } = inputs;
+    const numSegments = attrs.numSegments;
+    const rowLen = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    const shape = [numSegments, ...x.shape.slice(1)];
+    const xVals = backend.readSync(x.dataId);
+    const ids = backend.readSync(segmentIds.dataId);
+    if (name === 'wasm') {
+      const out = backend.makeOutput(shape, x.dtype);
+      const view = backend.typedArrayFromHeap(out);
+      view.fill(0);
+      scatterAdd(xVals, ids, rowLen, view);
+      return out;
+    }
+    const vals = new Float32Array(numSegments * rowLen);
+    scatterAdd(xVals, ids, rowLen, vals);
+    return backend.makeTensorInfo(shape, x.dtype, vals);
+  };
+  try { tf.unregisterKernel('UnsortedSegmentSum', name); } catch { /* none registered */ }
+  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: name, kernelFunc });
+}
+
+async function setup() {
+  if (backendName === 'wasm') {
+    wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+  }
+  registerScatterAdd(backendName);
+  await tf.setBackend(backendName);
+  await tf.ready();
+  const simd = backendName === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : null;
+  const threads = backendName === 'wasm' ? await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') : null;
+  return { simd, threads };
+}
+
+function build(preset, numWords, maxLen, classes, mask) {
+  const m = tf.sequential();
+  const emb = (maskZero) => tf.layers.embedding({ inputDim: numWords, outputDim: 64, inputLength: maxLen, maskZero });
+  if (preset === 'lstm') {
+    m.add(emb(mask));
+    // Keras's LSTM gates are sigmoid; TF.js defaults to hard_sigmoid.
+    m.add(tf.layers.lstm({ units: 64, returnSequences: true, recurrentActivation: 'sigmoid' }));
+    m.add(tf.layers.lstm({ units: 32, recurrentActivation: 'sigmoid' }));
+  } else if (preset === 'cnn') {
+    m.add(emb(false));
+    m.add(tf.layers.conv1d({ filters: 128, kernelSize: 5, activation: 'relu' }));
+    m.add(tf.layers.globalMaxPooling1d());
+  } else if (preset === 'bow') {
+    m.add(emb(mask));
+    m.add(tf.layers.globalAveragePooling1d());
+  } else throw new Error('unknown preset ' + preset);
+  m.add(tf.layers.dense({ units: 24, activation: 'relu' }));
+  m.add(tf.layers.dense({ units: classes, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+async function train(idsFile, preset, epochs, mask) {
+  const env = await setup();
+  const d = JSON.parse(fs.readFileSync(idsFile, 'utf8'));
+  const k = d.labels.length;
+  const x = tf.tensor2d(d.train.ids, undefined, 'float32');
+  const y = tf.oneHot(tf.tensor1d(d.train.classes, 'int32'), k).toFloat();
+  const vx = tf.tensor2d(d.val.ids, undefined, 'float32');
+  const model = build(preset, d.num_words, d.max_len, k, mask);
+  const epochSeconds = [];
+  let t0 = 0;
+  await model.fit(x, y, {
+    batchSize: 32, epochs, shuffle: true, verbose: 0,
+    callbacks: { onEpochBegin: async () => { t0 = performance.now(); }, onEpochEnd: async () => { epochSeconds.push((performance.now() - t0) / 1000); } },
+  });
+  const i0 = performance.now();
+  const probs = model.predict(vx, { batchSize: 256 });
+  const predicted = await probs.argMax(-1).data();
+  const inferSecs = (performance.now() - i0) / 1000;
+  const correct = predicted.reduce((n, p, i) => n + (p === d.val.classes[i] ? 1 : 0), 0);
+  const steady = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
+  const n = d.train.ids.length;
+  console.log(JSON.stringify({
+    system: `tfjs-${backendName}`, version: tf.version.tfjs, preset, mask, rows: n, val_rows: d.val.ids.length, epochs,
+    epoch_seconds: epochSeconds, train_samples_per_s: n * steady.length / steady.reduce((a, b) => a + b, 0),
+    infer_samples_per_s: d.val.ids.length / inferSecs, val_accuracy: correct / d.val.ids.length,
+    peak_mb: process.resourceUsage().maxRSS / 1024, ...env,
+    note: 'UnsortedSegmentSum registered as a linear scatter-add (the Embedding gradient)', scatter_add_calls: scatterCalls,
+  }));
+}
+
+async function matmul(sizes) {
+  const env = await setup();
+  const out = {};
+  for (const n of sizes) {
+    const a = tf.randomUniform([n, n]);
+    const b = tf.randomUniform([n, n]);
+    const flops = 2 * n ** 3;
+    const reps = Math.min(1000, Math.max(1, Math.floor(3e8 / flops)));
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); }
+      best = Math.min(best, (performance.now() - t0) / 1000 / reps);
+    }
+    out[n] = flops / best / 1e9;
+  }
+  console.log(JSON.stringify({ system: `tfjs-${backendName}`, version: tf.version.tfjs, matmul_gflops: out, ...env }));
+}
+
+if (rest[0] === '--matmul') await matmul(rest[1].split(',').map(Number));
+else await train(rest[0], rest[1], Number(rest[2] || 1), rest[3] !== 'false');

@@ -20,6 +20,8 @@ const repeats = Number(opt('--repeats', quick ? 1 : 3));
 const rows = Number(opt('--rows', quick ? 320 : 1600));
 const epochs = Number(opt('--epochs', 2));
 const sizes = quick ? [64, 128, 256, 512] : [64, 128, 256, 512, 1024];
+// TensorFlow.js runs past this stop early and report their speed so far.
+const budget = Number(opt('--budget', quick ? 20 : 60));
 // Masked as gradlab's presets are; the unmasked classic variants in full runs.
 const workloads = [['lstm', true], ['cnn', false], ['bow', true], ...(quick ? [] : [['lstm-nomask', false], ['bow-nomask', false]])];
 const work = path.join(root, 'target/bench');
@@ -52,7 +54,7 @@ function tfjsAvailable() {
   return fs.existsSync(path.join(root, 'bench/node_modules/@tensorflow/tfjs-backend-wasm')) ? null : 'skipped: run `npm ci` in bench/';
 }
 
-const skipped = { keras: kerasAvailable(), 'tfjs-wasm': tfjsAvailable(), 'tfjs-cpu': tfjsAvailable() };
+const skipped = { keras: kerasAvailable(), 'tfjs-wasm': tfjsAvailable(), 'tfjs-cpu': quick ? 'skipped in --quick: its CNN trains at about 1 sample/s' : tfjsAvailable() };
 const systems = ['gradlab-native', 'gradlab-wasm', 'tfjs-wasm', 'tfjs-cpu', 'keras'].filter((s) => !skipped[s]);
 for (const [s, why] of Object.entries(skipped)) if (why) say(`${s}: ${why}`);
 
@@ -67,7 +69,7 @@ function trainOnce(system, name, dir, mask) {
       return run('node', ['bench/wasm_train.mjs', wasmPkg, dir, preset, String(epochs), m]);
     case 'tfjs-wasm':
     case 'tfjs-cpu':
-      return run('node', ['bench/tfjs_train.mjs', system.slice(5), path.join(dir, 'ids.json'), preset, String(epochs), m]);
+      return run('node', ['bench/tfjs_train.mjs', system.slice(5), path.join(dir, 'ids.json'), preset, String(epochs), m, String(budget)]);
     case 'keras':
       return run(venvPython, ['bench/keras_train.py', path.join(dir, 'ids.json'), preset, String(epochs), m]);
   }
@@ -75,6 +77,7 @@ function trainOnce(system, name, dir, mask) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null; };
 const results = {}; // results[workload][system] = [runs]
+const failures = {}; // failures[workload][system] = why
 const started = Date.now();
 for (const [name, mask] of workloads) {
   const dir = path.join(work, 'data', name);
@@ -89,9 +92,14 @@ for (const [name, mask] of workloads) {
       if (system === 'gradlab-native' && r === 0) continue;
       say(`  ${name} · ${system} · run ${r + 1}/${repeats}`);
       try {
-        (results[name][system] ||= []).push(trainOnce(system, name, dir, mask));
+        const result = trainOnce(system, name, dir, mask);
+        (results[name][system] ||= []).push(result);
       } catch (e) {
-        say(`  ${system} failed on ${name}: ${String(e.stderr || e.message).split('\n').filter(Boolean).slice(-1)[0]}`);
+        // Keep the reason (e.g. a kernel TensorFlow.js's wasm backend lacks).
+        const lines = String(e.stderr || e.message).split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v|throw |^\s*\^/.test(l));
+        const why = (lines.find((l) => /Error/.test(l)) || lines.slice(-1)[0] || 'failed').trim();
+        (failures[name] ||= {})[system] = why;
+        say(`  ${system} failed on ${name}: ${why}`);
       }
     }
   }
@@ -122,6 +130,8 @@ const report = {
   workload: { data: path.relative(root, data), train_rows: rows, epochs, batch_size: 32, optimizer: 'adam 0.001', repeats, split: 'Keras validation_split 0.2 (last rows)' },
   tfjs: { simd: sample('tfjs-wasm').simd, threads: sample('tfjs-wasm').threads, note: sample('tfjs-wasm').note || sample('tfjs-cpu').note },
   skipped: Object.fromEntries(Object.entries(skipped).filter(([, v]) => v)),
+  failed: failures,
+  tfjs_budget_seconds: budget,
   ...summary,
   matmul_gflops: matmul,
   seconds: (Date.now() - started) / 1000,
@@ -135,12 +145,13 @@ if (asJson) {
   const ratio = (v, base) => (v && base ? `${(v / base).toFixed(2)}×` : '–');
   console.log(`\ngradlab benchmark · ${report.date}\n${report.machine}\nnode ${report.versions.node} · TensorFlow.js ${report.versions.tfjs ?? '–'} (wasm SIMD ${report.tfjs.simd}, threads ${report.tfjs.threads}) · ${report.versions.keras ?? 'Keras skipped'}`);
   console.log(`${rows} training rows of ${report.workload.data}, ${epochs} epochs (samples/s from the epochs after the first), batch 32, Adam 0.001; medians of ${repeats} runs`);
-  if (report.tfjs.note) console.log(`TensorFlow.js: ${report.tfjs.note}`);
+  if (report.tfjs.note) console.log(`TensorFlow.js: ${report.tfjs.note}; a run past ${budget} s stops and reports the speed of its batches so far (accuracy then –)`);
   for (const name of Object.keys(results)) {
     console.log(`\n${name}`);
     console.log(`  ${pad('system', 16)}${pad('train/s', 10)}${pad('× wasm', 9)}${pad('infer/s', 10)}${pad('× wasm', 9)}${pad('peak MB', 9)}val acc`);
     const base = summary.train_samples_per_s['gradlab-wasm']?.[name];
     const ibase = summary.infer_samples_per_s['gradlab-wasm']?.[name];
+    for (const [system, why] of Object.entries(failures[name] || {})) console.log(`  ${pad(system, 16)}cannot train this model: ${why}`);
     for (const system of Object.keys(results[name])) {
       const tr = summary.train_samples_per_s[system][name], inf = summary.infer_samples_per_s[system][name];
       console.log(`  ${pad(system, 16)}${pad(num(tr), 10)}${pad(ratio(tr, base), 9)}${pad(num(inf), 10)}${pad(ratio(inf, ibase), 9)}${pad(num(summary.peak_mb[system][name]), 9)}${num(summary.val_accuracy[system][name], 4)}`);

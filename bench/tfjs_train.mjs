@@ -1,6 +1,9 @@
 // TensorFlow.js (pinned in bench/package.json) training the same model on
 // the same token ids as gradlab (ids.json from `gradlab bench --export`).
-//   node bench/tfjs_train.mjs wasm|cpu IDS.json PRESET EPOCHS MASK(true|false)
+//   node bench/tfjs_train.mjs wasm|cpu IDS.json PRESET EPOCHS MASK(true|false) [MAX_SECONDS]
+// A run past MAX_SECONDS stops early (the cpu backend trains a CNN at a few
+// samples/s) and reports the speed of its batches after the first;
+// its accuracy is then left out, as it saw fewer epochs.
 //   node bench/tfjs_train.mjs wasm --matmul 64,128,...
 // Prints one JSON line. Fair play: TF.js 4.22's wasm backend has no
 // UnsortedSegmentSum kernel (an Embedding's gradient), and the cpu backend's
@@ -84,7 +87,7 @@ function build(preset, numWords, maxLen, classes, mask) {
   return m;
 }
 
-async function train(idsFile, preset, epochs, mask) {
+async function train(idsFile, preset, epochs, mask, maxSeconds) {
   const env = await setup();
   const d = JSON.parse(fs.readFileSync(idsFile, 'utf8'));
   const k = d.labels.length;
@@ -93,22 +96,37 @@ async function train(idsFile, preset, epochs, mask) {
   const vx = tf.tensor2d(d.val.ids, undefined, 'float32');
   const model = build(preset, d.num_words, d.max_len, k, mask);
   const epochSeconds = [];
+  const batchEnds = [];
   let t0 = 0;
+  const start = performance.now();
+  let stopped = false;
   await model.fit(x, y, {
     batchSize: 32, epochs, shuffle: true, verbose: 0,
-    callbacks: { onEpochBegin: async () => { t0 = performance.now(); }, onEpochEnd: async () => { epochSeconds.push((performance.now() - t0) / 1000); } },
+    callbacks: {
+      onEpochBegin: async () => { t0 = performance.now(); },
+      onEpochEnd: async () => { epochSeconds.push((performance.now() - t0) / 1000); },
+      onBatchEnd: async () => {
+        batchEnds.push(performance.now());
+        if ((performance.now() - start) / 1000 > maxSeconds && batchEnds.length >= 4) { model.stopTraining = true; stopped = true; }
+      },
+    },
   });
+  // A stopped run's accuracy is not reported: time inference on 256 rows only.
+  const inferX = stopped ? vx.slice(0, Math.min(256, d.val.ids.length)) : vx;
   const i0 = performance.now();
-  const probs = model.predict(vx, { batchSize: 256 });
+  const probs = model.predict(inferX, { batchSize: 256 });
   const predicted = await probs.argMax(-1).data();
   const inferSecs = (performance.now() - i0) / 1000;
   const correct = predicted.reduce((n, p, i) => n + (p === d.val.classes[i] ? 1 : 0), 0);
   const steady = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
   const n = d.train.ids.length;
+  const speed = stopped
+    ? 32 * (batchEnds.length - 1) / ((batchEnds[batchEnds.length - 1] - batchEnds[0]) / 1000)
+    : n * steady.length / steady.reduce((a, b) => a + b, 0);
   console.log(JSON.stringify({
     system: `tfjs-${backendName}`, version: tf.version.tfjs, preset, mask, rows: n, val_rows: d.val.ids.length, epochs,
-    epoch_seconds: epochSeconds, train_samples_per_s: n * steady.length / steady.reduce((a, b) => a + b, 0),
-    infer_samples_per_s: d.val.ids.length / inferSecs, val_accuracy: correct / d.val.ids.length,
+    epoch_seconds: epochSeconds, train_samples_per_s: speed, stopped_after_seconds: stopped ? maxSeconds : null, batches: batchEnds.length,
+    infer_samples_per_s: inferX.shape[0] / inferSecs, val_accuracy: stopped ? null : correct / d.val.ids.length,
     peak_mb: process.resourceUsage().maxRSS / 1024, ...env,
     note: 'UnsortedSegmentSum registered as a linear scatter-add (the Embedding gradient)', scatter_add_calls: scatterCalls,
   }));
@@ -134,4 +152,4 @@ async function matmul(sizes) {
 }
 
 if (rest[0] === '--matmul') await matmul(rest[1].split(',').map(Number));
-else await train(rest[0], rest[1], Number(rest[2] || 1), rest[3] !== 'false');
+else await train(rest[0], rest[1], Number(rest[2] || 1), rest[3] !== 'false', Number(rest[4] || Infinity));

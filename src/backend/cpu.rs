@@ -574,24 +574,32 @@ pub fn matmul_rows(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: 
     };
     let mut c = vec![0.0f32; m * n];
     // Register blocks of 4 rows × 8 columns of C, accumulated over all of k:
-    // per step two 4-wide loads of B feed eight 4-wide multiply-adds.
+    // per step two 4-wide loads of B feed eight 4-wide multiply-adds. B is
+    // packed one 8-column panel at a time (k × 8, contiguous, zero-padded at
+    // the right edge), and every row block of A passes over that panel while
+    // it sits in L1: unpacked, each step of k touched a new cache line of B.
     const R: usize = 4;
     const W: usize = 8;
-    let mut i = 0;
-    while i < m {
-        let rows = R.min(m - i);
-        let mut j = 0;
-        while j < n {
-            let cols = W.min(n - j);
+    let mut panel = vec![0.0f32; k * W];
+    let mut j = 0;
+    while j < n {
+        let cols = W.min(n - j);
+        for p in 0..k {
+            panel[p * W..p * W + cols].copy_from_slice(&b[p * n + j..p * n + j + cols]);
+            panel[p * W + cols..(p + 1) * W].fill(0.0);
+        }
+        let mut i = 0;
+        while i < m {
+            let rows = R.min(m - i);
             let mut acc = [[0.0f32; W]; R];
-            if rows == R && cols == W {
-                block_4x8(a, b, k, n, i, j, &mut acc);
+            if rows == R {
+                block_4x8(a, &panel, k, i, &mut acc);
             } else {
                 for p in 0..k {
                     for r in 0..rows {
                         let x = a[(i + r) * k + p];
-                        for q in 0..cols {
-                            acc[r][q] += x * b[p * n + j + q];
+                        for q in 0..W {
+                            acc[r][q] += x * panel[p * W + q];
                         }
                     }
                 }
@@ -599,9 +607,9 @@ pub fn matmul_rows(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: 
             for r in 0..rows {
                 c[(i + r) * n + j..(i + r) * n + j + cols].copy_from_slice(&acc[r][..cols]);
             }
-            j += W;
+            i += R;
         }
-        i += R;
+        j += W;
     }
     c
 }
@@ -617,12 +625,12 @@ fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     t
 }
 
-/// One full 4 × 8 block of C: Σ_p A[i..i+4, p] · B[p, j..j+8].
+/// One full 4 × 8 block of C: Σ_p A[i..i+4, p] · panel[p, 0..8].
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline]
-fn block_4x8(a: &[f32], b: &[f32], k: usize, n: usize, i: usize, j: usize, acc: &mut [[f32; 8]; 4]) {
+fn block_4x8(a: &[f32], panel: &[f32], k: usize, i: usize, acc: &mut [[f32; 8]; 4]) {
     for p in 0..k {
-        let bp = &b[p * n + j..p * n + j + 8];
+        let bp = &panel[p * 8..p * 8 + 8];
         for (r, row) in acc.iter_mut().enumerate() {
             let x = a[(i + r) * k + p];
             for (o, &v) in row.iter_mut().zip(bp) {
@@ -635,18 +643,20 @@ fn block_4x8(a: &[f32], b: &[f32], k: usize, n: usize, i: usize, j: usize, acc: 
 /// The same block with wasm SIMD: eight 4-wide accumulators in registers.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline]
-fn block_4x8(a: &[f32], b: &[f32], k: usize, n: usize, i: usize, j: usize, acc: &mut [[f32; 8]; 4]) {
+fn block_4x8(a: &[f32], panel: &[f32], k: usize, i: usize, acc: &mut [[f32; 8]; 4]) {
     use core::arch::wasm32::*;
-    assert!(b.len() >= (k - 1) * n + j + 8 && a.len() >= (i + 3) * k + k);
+    assert!(panel.len() >= k * 8 && a.len() >= (i + 4) * k);
     let mut c = [f32x4_splat(0.0); 8];
+    let rows = [&a[i * k..], &a[(i + 1) * k..], &a[(i + 2) * k..], &a[(i + 3) * k..]];
     for p in 0..k {
-        // SAFETY: the assert above keeps both 4-wide loads inside `b`.
+        // SAFETY: the assert above keeps both 4-wide loads inside `panel`.
         let (b0, b1) = unsafe {
-            let at = b.as_ptr().add(p * n + j);
+            let at = panel.as_ptr().add(p * 8);
             (v128_load(at as *const v128), v128_load(at.add(4) as *const v128))
         };
-        for r in 0..4 {
-            let x = f32x4_splat(a[(i + r) * k + p]);
+        for (r, row) in rows.iter().enumerate() {
+            // SAFETY: each row slice holds at least k values (assert above).
+            let x = f32x4_splat(unsafe { *row.get_unchecked(p) });
             c[2 * r] = f32x4_add(c[2 * r], f32x4_mul(x, b0));
             c[2 * r + 1] = f32x4_add(c[2 * r + 1], f32x4_mul(x, b1));
         }
@@ -734,7 +744,7 @@ fn time_weights<'a>(mask: Option<&'a CpuTensor>, bi: usize, steps: usize) -> (im
 }
 
 /// GFLOP/s of the CPU backend's matrix product at n×n×n: the best of a few
-/// repeats lasting about 0.3 s in all (benchmarks only).
+/// repeats of at least ~0.1 s each (the wasm clock counts milliseconds).
 pub fn matmul_gflops(n: usize) -> f64 {
     use crate::backend::Backend;
     use crate::clock::now_seconds;
@@ -743,7 +753,7 @@ pub fn matmul_gflops(n: usize) -> f64 {
     let a = be.upload(&[n, n], &v);
     let b = be.upload(&[n, n], &v);
     let flops = 2.0 * (n as f64).powi(3);
-    let reps = ((3e8 / flops) as usize).clamp(1, 1000);
+    let reps = ((1e9 / flops) as usize).clamp(2, 10_000);
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let start = now_seconds();

@@ -30,8 +30,8 @@ const wasmPkg = path.join(root, 'target/wasm-node');
 const venvPython = path.join(work, 'venv/bin/python');
 
 const say = (s) => { if (!asJson) console.log(s); else process.stderr.write(s + '\n'); };
-const run = (cmd, argv, timeout = 1800e3) => {
-  const out = execFileSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout, maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd, argv, timeout = 1800e3, env = process.env) => {
+  const out = execFileSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout, env, maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out.trim().split('\n').pop());
 };
 
@@ -108,7 +108,8 @@ for (const [name, mask] of workloads) {
 // Matrix products: GFLOP/s, single-threaded where the system allows.
 const matmul = {};
 say('matrix products …');
-try { matmul['gradlab-native'] = run(gradlab, ['bench', '--data', data, '--matmul', sizes.join(','), '--json']).matmul_gflops; } catch (e) { say('gradlab-native matmul failed: ' + e.message); }
+// Native training uses every core (as Keras does); the product table is single-threaded, like the wasm builds.
+try { matmul['gradlab-native'] = run(gradlab, ['bench', '--data', data, '--matmul', sizes.join(','), '--json'], 600e3, { ...process.env, MATMUL_NUM_THREADS: '1' }).matmul_gflops; } catch (e) { say('gradlab-native matmul failed: ' + e.message); }
 try { matmul['gradlab-wasm'] = run('node', ['bench/wasm_train.mjs', wasmPkg, '--matmul', sizes.join(',')]).matmul_gflops; } catch (e) { say('gradlab-wasm matmul failed: ' + e.message); }
 if (!skipped['tfjs-wasm']) { try { matmul['tfjs-wasm'] = run('node', ['bench/tfjs_train.mjs', 'wasm', '--matmul', sizes.join(',')]).matmul_gflops; } catch (e) { say('tfjs-wasm matmul failed: ' + e.message); } }
 

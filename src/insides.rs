@@ -36,35 +36,33 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    pub fn of<'a>(values: impl Iterator<Item = &'a f32> + Clone, bins: usize) -> Histogram {
+    pub fn of<'a>(values: impl Iterator<Item = &'a f32>, bins: usize) -> Histogram {
         let bins = bins.max(1);
-        let (mut min, mut max, mut sum, mut count, mut non_finite) = (f32::INFINITY, f32::NEG_INFINITY, 0.0f64, 0usize, 0usize);
-        for &v in values.clone() {
+        let (mut finite, mut non_finite) = (Vec::new(), 0);
+        for &v in values {
             if v.is_finite() {
-                min = min.min(v);
-                max = max.max(v);
-                sum += v as f64;
-                count += 1;
+                finite.push(v);
             } else {
                 non_finite += 1;
             }
         }
+        let count = finite.len();
         if count == 0 {
             return Histogram { min: 0.0, max: 0.0, lo: 0.0, hi: 0.0, mean: 0.0, std: 0.0, count, non_finite, zeros_left_out: 0, counts: vec![0; bins] };
         }
-        let mean = sum / count as f64;
-        let var = values.clone().filter(|v| v.is_finite()).map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / count as f64;
-        let mut finite: Vec<f32> = values.clone().copied().filter(|v| v.is_finite()).collect();
+        let mean = finite.iter().map(|&v| v as f64).sum::<f64>() / count as f64;
+        let var = finite.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / count as f64;
         let mut quantile = |q: f64| {
             let k = ((count - 1) as f64 * q).round() as usize;
             *finite.select_nth_unstable_by(k, f32::total_cmp).1
         };
+        let (min, max) = (quantile(0.0), quantile(1.0));
         let (q_lo, q_hi) = (quantile(0.005), quantile(0.995));
         // A constant tensor (fresh biases) gets a bin of width 1 around it.
         let (lo, hi) = if q_hi > q_lo { (q_lo, q_hi) } else if max > min { (min, max) } else { (min - 0.5, max + 0.5) };
         let width = (hi - lo) / bins as f32;
         let mut counts = vec![0u32; bins];
-        for &v in values.filter(|v| v.is_finite()) {
+        for &v in &finite {
             counts[((v - lo) / width).clamp(0.0, (bins - 1) as f32) as usize] += 1;
         }
         Histogram { min, max, lo, hi, mean: mean as f32, std: var.sqrt() as f32, count, non_finite, zeros_left_out: 0, counts }
@@ -73,9 +71,13 @@ impl Histogram {
     /// Bins only the non-zero values and counts the zeros apart: an
     /// Embedding's gradient is zero on every row the batch did not use, and
     /// a spike at 0 would hide the rest.
-    pub fn of_nonzero<'a>(values: impl Iterator<Item = &'a f32> + Clone, bins: usize) -> Histogram {
-        let zeros = values.clone().filter(|&&v| v == 0.0).count();
-        let mut h = Histogram::of(values.filter(|&&v| v != 0.0), bins);
+    pub fn of_nonzero<'a>(values: impl Iterator<Item = &'a f32>, bins: usize) -> Histogram {
+        let mut zeros = 0;
+        let nonzero = values.filter(|&&v| {
+            zeros += usize::from(v == 0.0);
+            v != 0.0
+        });
+        let mut h = Histogram::of(nonzero, bins);
         h.zeros_left_out = zeros;
         h
     }
@@ -163,7 +165,7 @@ pub fn lstm_gates<B: Backend>(model: &Model<B>, layer_index: usize, ids: &[f32])
     let x = &trace[layer_index - 1].output;
     let (steps, d) = (info.input_shape[0], info.input_shape[1]);
     let u = lstm.units;
-    let w = &model.get_weights()[layer_index];
+    let w: Vec<Vec<f32>> = model.weights[layer_index].iter().map(|t| model.backend.download(t)).collect();
     let (kernel, recurrent, bias) = (&w[0], &w[1], &w[2]);
     let mask = trace[layer_index].mask_in.as_ref();
     let gate = |v: f32| lstm.recurrent_activation.f(v);

@@ -161,17 +161,21 @@ impl<B: Backend> Model<B> {
     /// The forward pass over token ids [batch, input_len]. With `logits`
     /// a final softmax is left out (the loss applies it). Returns the output.
     pub fn forward(&self, g: &mut Graph<B>, vars: &[Vec<Var>], ids: Var, ctx: &mut ForwardCtx, logits: bool) -> Var {
+        self.forward_seen(g, vars, ids, ctx, logits, |_, _, _| {})
+    }
+
+    /// `forward`, calling `seen(graph, layer output, mask the layer got)`
+    /// after every layer.
+    fn forward_seen(&self, g: &mut Graph<B>, vars: &[Vec<Var>], ids: Var, ctx: &mut ForwardCtx, logits: bool, mut seen: impl FnMut(&Graph<B>, Var, Option<Var>)) -> Var {
         let mut x = ids;
         let mut mask = None;
         let last = self.layers.len() - 1;
         for (i, (layer, w)) in self.layers.iter().zip(vars).enumerate() {
-            if i == last && logits {
-                if let LayerConfig::Dense(d) = &layer.config {
-                    x = d.forward(g, w, x, Activation::Linear);
-                    continue;
-                }
-            }
-            let (y, m) = layer.config.forward(g, w, x, mask, ctx);
+            let (y, m) = match &layer.config {
+                LayerConfig::Dense(d) if i == last && logits => (d.forward(g, w, x, Activation::Linear), mask),
+                config => config.forward(g, w, x, mask, ctx),
+            };
+            seen(g, y, mask);
             x = y;
             mask = m;
         }
@@ -185,17 +189,12 @@ impl<B: Backend> Model<B> {
         let flat: Vec<f32> = ids.iter().flat_map(|r| r.iter().copied()).collect();
         let mut g = Graph::new(&self.backend);
         let vars: Vec<Vec<Var>> = self.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
-        let mut x = g.constant(self.backend.upload(&[ids.len(), self.input_len], &flat));
-        let mut mask = None;
+        let x = g.constant(self.backend.upload(&[ids.len(), self.input_len], &flat));
         let mut out = Vec::with_capacity(self.layers.len());
-        let mut ctx = ForwardCtx { training: false, rng: &mut rng };
-        for (layer, w) in self.layers.iter().zip(&vars) {
-            let mask_in = mask.map(|m| self.backend.download(g.value(m)));
-            let (y, m) = layer.config.forward(&mut g, w, x, mask, &mut ctx);
-            out.push(LayerTrace { shape: g.shape(y), output: self.backend.download(g.value(y)), mask_in });
-            x = y;
-            mask = m;
-        }
+        let be = &self.backend;
+        self.forward_seen(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, false, |g, y, mask_in| {
+            out.push(LayerTrace { shape: g.shape(y), output: be.download(g.value(y)), mask_in: mask_in.map(|m| be.download(g.value(m))) });
+        });
         out
     }
 

@@ -1,6 +1,6 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
 import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values, draw_insides, draw_gates, insides_canvas_height } from './gradlab.js';
-import { t, engineText, setLanguage, preferredLanguage, language } from './i18n.js';
+import { t, canvasWords, engineText, setLanguage, preferredLanguage, language } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -88,14 +88,13 @@ const SCHEDULES = {
 
 // Form fields: id, settings key, parser (returns [value, error]).
 const num = (min, max, int) => (raw) => {
-  const t = raw.trim();
-  const v = Number(t);
-  if (t === '' || !Number.isFinite(v)) return [null, tr('form.not_number', { raw })];
-  if (int && !Number.isInteger(v)) return [null, tr('form.whole')];
-  if (v < min || v > max) return [null, tr('form.between', { min, max })];
+  const text = raw.trim();
+  const v = Number(text);
+  if (text === '' || !Number.isFinite(v)) return [null, t('form.not_number', { raw })];
+  if (int && !Number.isInteger(v)) return [null, t('form.whole')];
+  if (v < min || v > max) return [null, t('form.between', { min, max })];
   return [v, null];
 };
-const tr = (...a) => t(...a); // `t` is shadowed by a local in num()
 const FIELDS = [
   ['learning-rate', 'learning_rate', num(1e-7, 10, false), 'setup.learning_rate'],
   ['batch-size', 'batch_size', num(1, 4096, true), 'setup.batch_size'],
@@ -282,17 +281,17 @@ function renderLayerEditor() {
 }
 
 $('layer-editor').addEventListener('change', (e) => {
-  const t = e.target;
-  if (t.dataset.i === undefined || !customLayers) return;
-  const l = customLayers[Number(t.dataset.i)];
-  const k = t.dataset.k;
-  if (t.type === 'checkbox') l[k] = t.checked;
-  else if (k === 'activation') l[k] = t.value;
+  const input = e.target;
+  if (input.dataset.i === undefined || !customLayers) return;
+  const l = customLayers[Number(input.dataset.i)];
+  const k = input.dataset.k;
+  if (input.type === 'checkbox') l[k] = input.checked;
+  else if (k === 'activation') l[k] = input.value;
   else {
-    const v = Number(t.value);
+    const v = Number(input.value);
     const bad = !Number.isFinite(v) || v <= 0 || (k !== 'rate' && !Number.isInteger(v)) || (k === 'rate' && v >= 1);
-    t.classList.toggle('invalid', bad);
-    t.title = bad ? (k === 'rate' ? tr('model.bad_rate') : tr('model.bad_count')) : '';
+    input.classList.toggle('invalid', bad);
+    input.title = bad ? (k === 'rate' ? t('model.bad_rate') : t('model.bad_count')) : '';
     if (bad) return;
     l[k] = v;
   }
@@ -611,7 +610,7 @@ function drawVisualisers() {
   const delta = Number($('loss-delta').value);
   fieldError('loss-target', Number.isFinite(target) ? null : t('field.a_number'));
   fieldError('loss-delta', Number.isFinite(delta) && delta > 0 ? null : t('field.positive'));
-  const words = Object.fromEntries(['x_probability', 'x_prediction', 'loss', 'gradient_logit', 'gradient', 'cross_entropy', 'squared_error', 'cross_entropy_grad', 'squared_error_grad'].map((k) => [k, t('loss.' + k)]));
+  const words = canvasWords('loss.', ['x_probability', 'x_prediction', 'loss', 'gradient_logit', 'gradient', 'cross_entropy', 'squared_error', 'cross_entropy_grad', 'squared_error_grad']);
   draw_losses('loss-visualiser', mode, Number.isFinite(target) ? target : 1, Number.isFinite(delta) && delta > 0 ? delta : 1, words);
   $('loss-visualiser').setAttribute('aria-label', mode === 'classification'
     ? t('loss.alt_class', { y: target >= 0.5 ? 1 : 0 })
@@ -737,7 +736,7 @@ function renderInsides() {
   chart.hidden = false;
   const height = insides_canvas_height(v.insides.layers.length);
   if (chart.height !== height) chart.height = height;
-  const words = Object.fromEntries(['weights', 'activations', 'gradients', 'examples', 'of_step', 'no_step', 'step', 'no_weights', 'not_yet', 'zeros'].map((k) => [k, t('insides.' + k)]));
+  const words = canvasWords('insides.', ['weights', 'activations', 'gradients', 'examples', 'of_step', 'no_step', 'step', 'no_weights', 'not_yet', 'zeros']);
   draw_insides('insides-chart', v.insides, words);
   const m = (h) => (h ? h.mean.toFixed(3) : '–');
   chart.setAttribute('aria-label', t('insides.alt', { step: v.insides.step, layers: v.insides.layers.map((l) => t('insides.alt_layer', { name: l.name, wm: m(l.weights), ws: l.weights ? l.weights.std.toFixed(3) : '–', am: m(l.activations) })).join('; ') }));
@@ -757,7 +756,7 @@ function renderInsides() {
   }
   $('gate-example-info').textContent = t('gates.example_text', { index: ex.index + 1, count: ex.count, line: ex.line, label: ex.label });
   $('gate-example-text').textContent = ex.text;
-  const gwords = Object.fromEntries(['input_gate', 'forget_gate', 'output_gate', 'units'].map((k) => [k, t('gates.' + k)]));
+  const gwords = canvasWords('gates.', ['input_gate', 'forget_gate', 'output_gate', 'units']);
   draw_gates('gate-heatmap', ex.gates, ex.tokens, gwords);
   const mean = (rows) => (rows.flat().reduce((a, b) => a + b, 0) / Math.max(1, rows.flat().length)).toFixed(2);
   $('gate-heatmap').setAttribute('aria-label', t('gates.alt', { layer: ex.gates.layer, steps: ex.gates.steps.length, i: mean(ex.gates.input), f: mean(ex.gates.forget), o: mean(ex.gates.output) }));

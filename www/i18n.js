@@ -31,6 +31,9 @@ export function t(key, params = {}) {
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+// {key: text} for the words a Rust-drawn canvas needs, from `prefix + key`.
+export const canvasWords = (prefix, keys) => Object.fromEntries(keys.map((k) => [k, t(prefix + k)]));
+
 // An engine message (English) in the current language.
 export function engineText(message) {
   let m = String(message);

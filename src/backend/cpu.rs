@@ -524,43 +524,8 @@ impl Backend for CpuBackend {
 
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, slots: &mut [CpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
-        let p = param.data_mut();
-        let g = &grad.data;
-        match slots {
-            [] => {
-                for (p, &g) in p.iter_mut().zip(g.iter()) {
-                    rule.apply(p, g, &mut []);
-                }
-            }
-            [a] => {
-                let a = a.data_mut();
-                for ((p, &g), a) in p.iter_mut().zip(g.iter()).zip(a.iter_mut()) {
-                    let mut s = [*a];
-                    rule.apply(p, g, &mut s);
-                    *a = s[0];
-                }
-            }
-            [a, b] => {
-                let a = a.data_mut();
-                let b = b.data_mut();
-                // Adam (every preset's optimizer) in its own loop, so the
-                // compiler sees one rule and vectorises it (sqrt and divide
-                // four or eight at a time): an Embedding has 640k weights.
-                if let UpdateRule::Adam { alpha, beta1, beta2, eps, decay } = *rule {
-                    for (((p, &g), m), v) in p.iter_mut().zip(g.iter()).zip(a.iter_mut()).zip(b.iter_mut()) {
-                        crate::optim::adam::update(p, g, m, v, alpha, beta1, beta2, eps, decay);
-                    }
-                    return;
-                }
-                for (((p, &g), a), b) in p.iter_mut().zip(g.iter()).zip(a.iter_mut()).zip(b.iter_mut()) {
-                    let mut s = [*a, *b];
-                    rule.apply(p, g, &mut s);
-                    *a = s[0];
-                    *b = s[1];
-                }
-            }
-            _ => panic!("optimizer rules keep at most two state tensors"),
-        }
+        let mut state: Vec<&mut [f32]> = slots.iter_mut().map(|s| s.data_mut().as_mut_slice()).collect();
+        rule.apply(param.data_mut(), &grad.data, &mut state);
     }
 }
 

@@ -157,21 +157,40 @@ pub enum UpdateRule {
 }
 
 impl UpdateRule {
-    /// Update one element `p` with gradient `g` and its slots.
-    #[inline]
-    pub fn apply(&self, p: &mut f32, g: f32, slots: &mut [f32]) {
-        match *self {
-            UpdateRule::Sgd { lr, momentum, nesterov } => {
-                let mut unused = 0.0;
-                let m = slots.first_mut().unwrap_or(&mut unused);
-                sgd::update(p, g, m, lr, momentum, nesterov)
+    /// Update a whole tensor `p` with its gradient `g` and the rule's slots
+    /// (state tensors, as many as `slot_count`). One loop per rule: each
+    /// compiles to a tight loop the compiler vectorises (sqrt and divide
+    /// several at a time), which a rule matched per element does not; an
+    /// Embedding's 640k weights are updated every step.
+    pub fn apply(&self, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]]) {
+        assert_eq!(p.len(), g.len());
+        match (*self, slots) {
+            (UpdateRule::Sgd { lr, momentum, nesterov }, []) => {
+                for (p, &g) in p.iter_mut().zip(g) {
+                    sgd::update(p, g, &mut 0.0, lr, momentum, nesterov);
+                }
             }
-            UpdateRule::Adam { alpha, beta1, beta2, eps, decay } => {
-                let (m, v) = slots.split_at_mut(1);
-                adam::update(p, g, &mut m[0], &mut v[0], alpha, beta1, beta2, eps, decay)
+            (UpdateRule::Sgd { lr, momentum, nesterov }, [m]) => {
+                for ((p, &g), m) in p.iter_mut().zip(g).zip(m.iter_mut()) {
+                    sgd::update(p, g, m, lr, momentum, nesterov);
+                }
             }
-            UpdateRule::RmsProp { lr, rho, eps } => rmsprop::update(p, g, &mut slots[0], lr, rho, eps),
-            UpdateRule::Adagrad { lr, eps } => adagrad::update(p, g, &mut slots[0], lr, eps),
+            (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v]) => {
+                for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    adam::update(p, g, m, v, alpha, beta1, beta2, eps, decay);
+                }
+            }
+            (UpdateRule::RmsProp { lr, rho, eps }, [v]) => {
+                for ((p, &g), v) in p.iter_mut().zip(g).zip(v.iter_mut()) {
+                    rmsprop::update(p, g, v, lr, rho, eps);
+                }
+            }
+            (UpdateRule::Adagrad { lr, eps }, [a]) => {
+                for ((p, &g), a) in p.iter_mut().zip(g).zip(a.iter_mut()) {
+                    adagrad::update(p, g, a, lr, eps);
+                }
+            }
+            (rule, slots) => panic!("{:?} does not keep {} state tensors", rule, slots.len()),
         }
     }
 }

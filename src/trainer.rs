@@ -257,7 +257,7 @@ impl<B: Backend> Trainer<B> {
             let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().collect();
             self.optimizer.step(&be, &mut params, &grads, lr, grad_norm);
         }
-        let weights_ok = self.model.weights.iter().flatten().all(|w| be.sum_squares(w).is_finite());
+        let weights_ok = be.sum_squares_each(&self.model.weights.iter().flatten().collect::<Vec<_>>()).iter().all(|s| s.is_finite());
         if !weights_ok {
             self.model.weights = before;
             return Err(self.stop(step_no, "a weight after the update"));

@@ -11,6 +11,8 @@
 //! exactly, far beyond any vocabulary here.
 
 pub mod cpu;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod gpu;
 
 use crate::nn::activation::{Activation, GateActivation};
 use crate::loss::Loss;
@@ -61,6 +63,11 @@ pub trait Backend: Clone + 'static {
     fn softmax_backward(&self, y: &Self::Tensor, dy: &Self::Tensor) -> Self::Tensor;
     /// Σ x², read back: used for global-norm clipping and finiteness checks.
     fn sum_squares(&self, x: &Self::Tensor) -> f32;
+    /// Σ x² of each tensor, read back together: one round trip on a GPU
+    /// instead of one per tensor.
+    fn sum_squares_each(&self, xs: &[&Self::Tensor]) -> Vec<f32> {
+        xs.iter().map(|x| self.sum_squares(x)).collect()
+    }
 
     // ---- losses (mean over the batch, as Keras) ----------------------------
     /// Scalar loss [1]. `target` is one-hot/real-valued [batch, n], or class

@@ -210,7 +210,8 @@ impl<B: Backend> Optimizer<B> {
 
     /// Global L2 norm of a list of gradients.
     pub fn global_norm(backend: &B, grads: &[B::Tensor]) -> f32 {
-        grads.iter().map(|g| backend.sum_squares(g) as f64).sum::<f64>().sqrt() as f32
+        let refs: Vec<&B::Tensor> = grads.iter().collect();
+        backend.sum_squares_each(&refs).iter().map(|&s| s as f64).sum::<f64>().sqrt() as f32
     }
 
     /// Apply one update at rate `lr`. Gradients are clipped first when the

@@ -1,0 +1,476 @@
+//! The GPU backend: the engine's primitive operations as WGSL compute
+//! kernels (`shaders/*.wgsl`) run through wgpu. Tensors stay in device
+//! buffers between steps; values come back only through `download` and the
+//! sums of squares the trainer checks, each read-back one submission.
+//!
+//! Layers, losses and optimizers are the same code as on the CPU: they only
+//! see the `Backend` trait. The conformance suite (`tests/conformance.rs`)
+//! checks every operation here against the CPU backend.
+
+mod context;
+
+use std::rc::Rc;
+
+pub use context::{AdapterSummary, GpuContext, GpuUnavailable, PooledBuffer};
+
+use super::{numel, Backend, StepMask};
+use crate::backend::cpu::conv_out_len;
+use crate::loss::Loss;
+use crate::nn::activation::{Activation, GateActivation};
+use crate::optim::UpdateRule;
+
+#[derive(Clone)]
+pub struct GpuBackend {
+    ctx: Rc<GpuContext>,
+}
+
+impl std::fmt::Debug for GpuBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GpuBackend({})", self.ctx.adapter.name)
+    }
+}
+
+/// A tensor in a device buffer. Clones share the buffer; an in-place op on
+/// a shared buffer copies it first, as the CPU backend does.
+#[derive(Clone, Debug)]
+pub struct GpuTensor {
+    shape: Vec<usize>,
+    buf: Rc<PooledBuffer>,
+}
+
+impl GpuTensor {
+    fn raw(&self) -> &wgpu::Buffer {
+        self.buf.raw()
+    }
+    fn len(&self) -> usize {
+        numel(&self.shape)
+    }
+    fn rows_cols(&self) -> (usize, usize) {
+        let d = *self.shape.last().unwrap_or(&1);
+        (if d == 0 { 0 } else { self.len() / d }, d)
+    }
+    fn btd(&self) -> (usize, usize, usize) {
+        assert_eq!(self.shape.len(), 3, "expected [batch, time, d], got {:?}", self.shape);
+        (self.shape[0], self.shape[1], self.shape[2])
+    }
+}
+
+fn u(v: usize) -> u32 {
+    u32::try_from(v).expect("size beyond the GPU backend's 32-bit indices")
+}
+
+fn activation_code(act: Activation) -> u32 {
+    match act {
+        Activation::Linear | Activation::Softmax => 0,
+        Activation::Relu => 1,
+        Activation::LeakyRelu => 2,
+        Activation::Elu => 3,
+        Activation::Gelu => 4,
+        Activation::Sigmoid => 5,
+        Activation::Tanh => 6,
+        Activation::Softplus => 7,
+        Activation::Swish => 8,
+    }
+}
+const OP_SCALE: u32 = 20;
+const OP_NONZERO: u32 = 21;
+
+fn loss_code(loss: Loss) -> u32 {
+    match loss {
+        Loss::CategoricalCrossentropy => 0,
+        Loss::SparseCategoricalCrossentropy => 1,
+        Loss::BinaryCrossentropy => 2,
+        Loss::MeanSquaredError => 3,
+        Loss::MeanAbsoluteError => 4,
+        Loss::Huber => 5,
+    }
+}
+
+fn gate_code(gate: GateActivation) -> u32 {
+    match gate {
+        GateActivation::Sigmoid => 0,
+        GateActivation::HardSigmoid => 1,
+    }
+}
+
+impl GpuBackend {
+    /// Open the first GPU adapter (blocking natively).
+    pub fn new() -> Result<GpuBackend, GpuUnavailable> {
+        Ok(GpuBackend { ctx: Rc::new(GpuContext::new()?) })
+    }
+
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.ctx.adapter
+    }
+
+    /// Some(reason) once the device has been lost.
+    pub fn lost(&self) -> Option<String> {
+        self.ctx.lost()
+    }
+
+    fn tensor(&self, shape: &[usize]) -> GpuTensor {
+        GpuTensor { shape: shape.to_vec(), buf: self.ctx.alloc(numel(shape)) }
+    }
+
+    /// Give `t` a buffer of its own before writing to it in place.
+    fn make_unique(&self, t: &mut GpuTensor) {
+        if Rc::strong_count(&t.buf) > 1 {
+            let fresh = self.ctx.alloc(t.len());
+            self.ctx.copy(t.raw(), fresh.raw(), (t.len() * 4) as u64);
+            t.buf = fresh;
+        }
+    }
+
+    fn unary(&self, op: u32, x: &GpuTensor, s: f32) -> GpuTensor {
+        let out = self.tensor(&x.shape);
+        let n = x.len();
+        self.ctx.dispatch_flat("elementwise", "unary", &[u(n), op, 0, 0, s.to_bits()], &[(1, x.raw()), (4, out.raw())], n);
+        out
+    }
+
+    fn fill(&self, t: &GpuTensor, value: f32) {
+        let n = t.len();
+        self.ctx.dispatch_flat("elementwise", "fill", &[u(n), 0, 0, 0, value.to_bits()], &[(4, t.raw())], n);
+    }
+
+    /// out[r·dst_stride + dst_off + j] (+)= src[r·src_stride + src_off + j]
+    #[allow(clippy::too_many_arguments)]
+    fn strided(&self, src: &GpuTensor, dst: &GpuTensor, rows: usize, len: usize, dst_stride: usize, dst_off: usize, src_stride: usize, src_off: usize, add: bool) {
+        self.ctx.dispatch_flat(
+            "sequence",
+            "strided_copy",
+            &[u(rows), u(len), u(dst_stride), u(dst_off), u(src_stride), u(src_off), add as u32, 0],
+            &[(1, src.raw()), (4, dst.raw())],
+            rows * len,
+        );
+    }
+
+    fn mask_binding<'a>(&'a self, mask: StepMask<'a, GpuTensor>) -> (&'a wgpu::Buffer, u32, u32, u32) {
+        match mask {
+            Some((m, t)) => (m.raw(), 1, u(m.shape[1]), u(t)),
+            None => (self.ctx.dummies[0].raw(), 0, 1, 0),
+        }
+    }
+
+    fn mean_rows(&self, rows_loss: &GpuTensor, rows: usize) -> GpuTensor {
+        let out = self.tensor(&[1]);
+        self.ctx.dispatch("softmax", "mean_rows", &[u(rows), 1, 0, 0], &[(1, rows_loss.raw()), (4, out.raw())], [1, 1, 1]);
+        out
+    }
+}
+
+impl Backend for GpuBackend {
+    type Tensor = GpuTensor;
+
+    fn name(&self) -> String {
+        format!("gpu ({})", self.ctx.adapter.name)
+    }
+
+    fn upload(&self, shape: &[usize], data: &[f32]) -> GpuTensor {
+        assert_eq!(numel(shape), data.len(), "shape {:?} does not hold {} values", shape, data.len());
+        GpuTensor { shape: shape.to_vec(), buf: self.ctx.upload(data) }
+    }
+    fn download(&self, t: &GpuTensor) -> Vec<f32> {
+        self.ctx.read(&[(t.raw(), t.len())]).pop().unwrap()
+    }
+    fn shape<'a>(&self, t: &'a GpuTensor) -> &'a [usize] {
+        &t.shape
+    }
+    fn zeros(&self, shape: &[usize]) -> GpuTensor {
+        self.full(shape, 0.0)
+    }
+    fn full(&self, shape: &[usize], value: f32) -> GpuTensor {
+        let t = self.tensor(shape);
+        self.fill(&t, value);
+        t
+    }
+    fn reshape(&self, t: &GpuTensor, shape: &[usize]) -> GpuTensor {
+        assert_eq!(numel(shape), t.len(), "reshape {:?} to {:?}", t.shape, shape);
+        GpuTensor { shape: shape.to_vec(), buf: t.buf.clone() }
+    }
+
+    fn matmul(&self, a: &GpuTensor, b: &GpuTensor, trans_a: bool, trans_b: bool) -> GpuTensor {
+        assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
+        let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
+        let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
+        assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
+        let out = self.tensor(&[m, n]);
+        if k == 0 {
+            self.fill(&out, 0.0);
+            return out;
+        }
+        let groups = [u(n.div_ceil(64)), u(m.div_ceil(64)), 1];
+        self.ctx.dispatch("matmul", "main", &[u(m), u(n), u(k), trans_a as u32, trans_b as u32], &[(1, a.raw()), (2, b.raw()), (3, out.raw())], groups);
+        out
+    }
+
+    fn add(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {
+        assert_eq!(a.shape, b.shape, "element-wise op on shapes {:?} and {:?}", a.shape, b.shape);
+        let out = self.tensor(&a.shape);
+        self.ctx.dispatch_flat("elementwise", "binary", &[u(a.len()), 0], &[(1, a.raw()), (2, b.raw()), (4, out.raw())], a.len());
+        out
+    }
+    fn add_assign(&self, a: &mut GpuTensor, b: &GpuTensor) {
+        assert_eq!(a.shape, b.shape, "add_assign on shapes {:?} and {:?}", a.shape, b.shape);
+        self.make_unique(a);
+        self.ctx.dispatch_flat("elementwise", "add_assign", &[u(a.len())], &[(1, b.raw()), (4, a.raw())], a.len());
+    }
+    fn mul(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {
+        assert_eq!(a.shape, b.shape, "element-wise op on shapes {:?} and {:?}", a.shape, b.shape);
+        let out = self.tensor(&a.shape);
+        self.ctx.dispatch_flat("elementwise", "binary", &[u(a.len()), 1], &[(1, a.raw()), (2, b.raw()), (4, out.raw())], a.len());
+        out
+    }
+    fn scale(&self, a: &GpuTensor, s: f32) -> GpuTensor {
+        self.unary(OP_SCALE, a, s)
+    }
+    fn nonzero(&self, x: &GpuTensor) -> GpuTensor {
+        self.unary(OP_NONZERO, x, 0.0)
+    }
+    fn add_bias(&self, x: &GpuTensor, bias: &GpuTensor) -> GpuTensor {
+        let (_, d) = x.rows_cols();
+        assert_eq!(bias.len(), d, "add_bias: bias {:?} on {:?}", bias.shape, x.shape);
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("elementwise", "add_bias", &[u(x.len()), 0, u(d.max(1))], &[(1, x.raw()), (2, bias.raw()), (4, out.raw())], x.len());
+        out
+    }
+    fn sum_rows(&self, x: &GpuTensor) -> GpuTensor {
+        let (rows, d) = x.rows_cols();
+        let out = self.tensor(&[d]);
+        self.ctx.dispatch_flat("reduce", "sum_rows", &[u(rows), u(d), 0, 0], &[(1, x.raw()), (4, out.raw())], d);
+        out
+    }
+    fn activation(&self, act: Activation, x: &GpuTensor) -> GpuTensor {
+        if act == Activation::Softmax {
+            return self.softmax(x);
+        }
+        self.unary(activation_code(act), x, 0.0)
+    }
+    fn activation_backward(&self, act: Activation, x: &GpuTensor, y: &GpuTensor, dy: &GpuTensor) -> GpuTensor {
+        if act == Activation::Softmax {
+            return self.softmax_backward(y, dy);
+        }
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("elementwise", "activation_backward", &[u(x.len()), activation_code(act)], &[(1, x.raw()), (2, y.raw()), (3, dy.raw()), (4, out.raw())], x.len());
+        out
+    }
+    fn softmax(&self, x: &GpuTensor) -> GpuTensor {
+        let (rows, d) = x.rows_cols();
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("softmax", "softmax", &[u(rows), u(d), 0, 0], &[(1, x.raw()), (4, out.raw())], rows);
+        out
+    }
+    fn softmax_backward(&self, y: &GpuTensor, dy: &GpuTensor) -> GpuTensor {
+        let (rows, d) = y.rows_cols();
+        let out = self.tensor(&y.shape);
+        self.ctx.dispatch_flat("softmax", "softmax_backward", &[u(rows), u(d), 0, 0], &[(1, y.raw()), (2, dy.raw()), (4, out.raw())], rows);
+        out
+    }
+    fn sum_squares(&self, x: &GpuTensor) -> f32 {
+        self.sum_squares_each(&[x])[0]
+    }
+    fn sum_squares_each(&self, xs: &[&GpuTensor]) -> Vec<f32> {
+        // 64 partial sums per tensor, all read back at once.
+        let partial = self.tensor(&[64 * xs.len().max(1)]);
+        for (i, x) in xs.iter().enumerate() {
+            if x.len() > 0 {
+                self.ctx.dispatch("reduce", "sum_squares", &[0, 0, u(x.len()), u(64 * i)], &[(1, x.raw()), (4, partial.raw())], [64, 1, 1]);
+            }
+        }
+        let sums = self.download(&partial);
+        xs.iter().enumerate().map(|(i, x)| if x.len() == 0 { 0.0 } else { sums[64 * i..64 * (i + 1)].iter().map(|&v| v as f64).sum::<f64>() as f32 }).collect()
+    }
+
+    fn loss(&self, loss: Loss, pred: &GpuTensor, target: &GpuTensor) -> GpuTensor {
+        let (rows, n) = pred.rows_cols();
+        let sparse = loss == Loss::SparseCategoricalCrossentropy;
+        if !sparse {
+            assert_eq!(pred.len(), target.len(), "{:?}: prediction {:?}, target {:?}", loss, pred.shape, target.shape);
+        }
+        let per_row = self.tensor(&[rows.max(1)]);
+        self.ctx.dispatch_flat("softmax", "loss_rows", &[u(rows), u(n), sparse as u32, loss_code(loss)], &[(1, pred.raw()), (2, target.raw()), (4, per_row.raw())], rows);
+        self.mean_rows(&per_row, rows)
+    }
+    fn loss_backward(&self, loss: Loss, pred: &GpuTensor, target: &GpuTensor) -> GpuTensor {
+        let (rows, n) = pred.rows_cols();
+        let sparse = loss == Loss::SparseCategoricalCrossentropy;
+        let out = self.tensor(&pred.shape);
+        self.ctx.dispatch_flat("softmax", "loss_backward", &[u(rows), u(n), sparse as u32, loss_code(loss)], &[(1, pred.raw()), (2, target.raw()), (4, out.raw())], rows);
+        out
+    }
+    fn softmax_cross_entropy(&self, logits: &GpuTensor, target: &GpuTensor, sparse: bool) -> (GpuTensor, GpuTensor) {
+        let (rows, n) = logits.rows_cols();
+        let probs = self.tensor(&logits.shape);
+        let per_row = self.tensor(&[rows.max(1)]);
+        self.ctx.dispatch_flat("softmax", "softmax_cross_entropy", &[u(rows), u(n), sparse as u32, 0], &[(1, logits.raw()), (2, target.raw()), (4, probs.raw()), (5, per_row.raw())], rows);
+        let loss = self.mean_rows(&per_row, rows);
+        (probs, loss)
+    }
+    fn softmax_cross_entropy_backward(&self, probs: &GpuTensor, target: &GpuTensor, sparse: bool) -> GpuTensor {
+        let (rows, n) = probs.rows_cols();
+        let out = self.tensor(&probs.shape);
+        self.ctx.dispatch_flat("softmax", "softmax_cross_entropy_backward", &[u(rows), u(n), sparse as u32, 0], &[(1, probs.raw()), (2, target.raw()), (4, out.raw())], rows * n);
+        out
+    }
+
+    fn gather_rows(&self, table: &GpuTensor, ids: &GpuTensor) -> GpuTensor {
+        let d = table.shape[1];
+        let mut shape = ids.shape.clone();
+        shape.push(d);
+        let out = self.tensor(&shape);
+        self.ctx.dispatch_flat("sequence", "gather_rows", &[u(ids.len()), u(d), 0, 0, 0, 0, 0, 0], &[(1, table.raw()), (2, ids.raw()), (4, out.raw())], ids.len() * d);
+        out
+    }
+    fn scatter_add_rows(&self, ids: &GpuTensor, grad: &GpuTensor, rows: usize) -> GpuTensor {
+        let d = *grad.shape.last().unwrap();
+        let out = self.zeros(&[rows, d]);
+        self.ctx.dispatch_flat("scatter_add", "main", &[u(ids.len()), u(d)], &[(1, grad.raw()), (2, ids.raw()), (4, out.raw())], ids.len() * d);
+        out
+    }
+    fn time_slice(&self, x: &GpuTensor, t: usize) -> GpuTensor {
+        let (b, steps, d) = x.btd();
+        let out = self.tensor(&[b, d]);
+        self.strided(x, &out, b, d, d, 0, steps * d, t * d, false);
+        out
+    }
+    fn time_slice_add(&self, dst: &mut GpuTensor, t: usize, src: &GpuTensor) {
+        let (b, steps, d) = dst.btd();
+        self.make_unique(dst);
+        self.strided(src, dst, b, d, steps * d, t * d, d, 0, true);
+    }
+    fn time_stack(&self, xs: &[&GpuTensor]) -> GpuTensor {
+        let steps = xs.len();
+        let (b, d) = (xs[0].shape[0], xs[0].shape[1]);
+        let out = self.tensor(&[b, steps, d]);
+        for (t, x) in xs.iter().enumerate() {
+            self.strided(x, &out, b, d, steps * d, t * d, d, 0, false);
+        }
+        out
+    }
+    fn cols_slice(&self, x: &GpuTensor, start: usize, len: usize) -> GpuTensor {
+        let (n, d) = x.rows_cols();
+        let out = self.tensor(&[n, len]);
+        self.strided(x, &out, n, len, len, 0, d, start, false);
+        out
+    }
+    fn cols_slice_add(&self, dst: &mut GpuTensor, start: usize, src: &GpuTensor) {
+        let (n, d) = dst.rows_cols();
+        let len = src.shape[1];
+        self.make_unique(dst);
+        self.strided(src, dst, n, len, d, start, len, 0, true);
+    }
+
+    fn lstm_cell(&self, z: &GpuTensor, hc_prev: &GpuTensor, mask: StepMask<GpuTensor>, gate: GateActivation) -> GpuTensor {
+        let (b, h) = (z.shape[0], z.shape[1] / 4);
+        let out = self.tensor(&[b, 2 * h]);
+        let (m, has, steps, t) = self.mask_binding(mask);
+        self.ctx.dispatch_flat("recurrent", "lstm_cell", &[u(b), u(h), has, steps, t, gate_code(gate)], &[(1, z.raw()), (2, hc_prev.raw()), (3, m), (4, out.raw())], b * h);
+        out
+    }
+    fn lstm_cell_backward(&self, z: &GpuTensor, hc_prev: &GpuTensor, mask: StepMask<GpuTensor>, gate: GateActivation, dhc: &GpuTensor) -> (GpuTensor, GpuTensor) {
+        let (b, h) = (z.shape[0], z.shape[1] / 4);
+        let dz = self.tensor(&z.shape);
+        let dprev = self.tensor(&hc_prev.shape);
+        let (m, has, steps, t) = self.mask_binding(mask);
+        self.ctx.dispatch_flat(
+            "recurrent",
+            "lstm_cell_backward",
+            &[u(b), u(h), has, steps, t, gate_code(gate)],
+            &[(1, z.raw()), (2, hc_prev.raw()), (3, m), (7, dhc.raw()), (4, dz.raw()), (5, dprev.raw())],
+            b * h,
+        );
+        (dz, dprev)
+    }
+    fn gru_cell(&self, xz: &GpuTensor, hz: &GpuTensor, h_prev: &GpuTensor, mask: StepMask<GpuTensor>) -> GpuTensor {
+        let (b, h) = (h_prev.shape[0], h_prev.shape[1]);
+        let out = self.tensor(&h_prev.shape);
+        let (m, has, steps, t) = self.mask_binding(mask);
+        self.ctx.dispatch_flat("recurrent", "gru_cell", &[u(b), u(h), has, steps, t, 0], &[(1, xz.raw()), (2, hz.raw()), (3, m), (7, h_prev.raw()), (4, out.raw())], b * h);
+        out
+    }
+    fn gru_cell_backward(&self, xz: &GpuTensor, hz: &GpuTensor, h_prev: &GpuTensor, mask: StepMask<GpuTensor>, dh: &GpuTensor) -> (GpuTensor, GpuTensor, GpuTensor) {
+        let (b, h) = (h_prev.shape[0], h_prev.shape[1]);
+        let dx = self.tensor(&xz.shape);
+        let dr = self.tensor(&hz.shape);
+        let dhp = self.tensor(&h_prev.shape);
+        let (m, has, steps, t) = self.mask_binding(mask);
+        self.ctx.dispatch_flat(
+            "recurrent",
+            "gru_cell_backward",
+            &[u(b), u(h), has, steps, t, 0],
+            &[(1, xz.raw()), (2, hz.raw()), (3, m), (7, h_prev.raw()), (8, dh.raw()), (4, dx.raw()), (5, dr.raw()), (6, dhp.raw())],
+            b * h,
+        );
+        (dx, dr, dhp)
+    }
+
+    fn im2col_1d(&self, x: &GpuTensor, kernel: usize, stride: usize) -> GpuTensor {
+        let (b, steps, c) = x.btd();
+        let out_t = conv_out_len(steps, kernel, stride);
+        let out = self.tensor(&[b * out_t, kernel * c]);
+        self.ctx.dispatch_flat("sequence", "im2col_1d", &[u(b), u(steps), u(c), u(kernel), u(stride), u(out_t), 0, 0], &[(1, x.raw()), (4, out.raw())], b * out_t * kernel * c);
+        out
+    }
+    fn col2im_1d(&self, cols: &GpuTensor, x_shape: &[usize], kernel: usize, stride: usize) -> GpuTensor {
+        let (b, steps, c) = (x_shape[0], x_shape[1], x_shape[2]);
+        let out_t = conv_out_len(steps, kernel, stride);
+        let out = self.tensor(x_shape);
+        self.ctx.dispatch_flat("sequence", "col2im_1d", &[u(b), u(steps), u(c), u(kernel), u(stride), u(out_t), 0, 0], &[(1, cols.raw()), (4, out.raw())], b * steps * c);
+        out
+    }
+    fn max_over_time(&self, x: &GpuTensor) -> GpuTensor {
+        let (b, steps, d) = x.btd();
+        let out = self.tensor(&[b, d]);
+        self.ctx.dispatch_flat("sequence", "max_over_time", &[u(b), u(steps), u(d), 0, 0, 0, 0, 0], &[(1, x.raw()), (4, out.raw())], b * d);
+        out
+    }
+    fn max_over_time_backward(&self, x: &GpuTensor, dy: &GpuTensor) -> GpuTensor {
+        let (b, steps, d) = x.btd();
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("sequence", "max_over_time_backward", &[u(b), u(steps), u(d), 0, 0, 0, 0, 0], &[(1, x.raw()), (2, dy.raw()), (4, out.raw())], x.len());
+        out
+    }
+    fn mean_over_time(&self, x: &GpuTensor, mask: Option<&GpuTensor>) -> GpuTensor {
+        let (b, steps, d) = x.btd();
+        let out = self.tensor(&[b, d]);
+        let (m, has) = match mask {
+            Some(m) => (m.raw(), 1),
+            None => (self.ctx.dummies[0].raw(), 0),
+        };
+        self.ctx.dispatch_flat("sequence", "mean_over_time", &[u(b), u(steps), u(d), has, 0, 0, 0, 0], &[(1, x.raw()), (2, m), (4, out.raw())], b * d);
+        out
+    }
+    fn mean_over_time_backward(&self, dy: &GpuTensor, x_shape: &[usize], mask: Option<&GpuTensor>) -> GpuTensor {
+        let (b, steps, d) = (x_shape[0], x_shape[1], x_shape[2]);
+        let out = self.tensor(x_shape);
+        let (m, has) = match mask {
+            Some(m) => (m.raw(), 1),
+            None => (self.ctx.dummies[0].raw(), 0),
+        };
+        self.ctx.dispatch_flat("sequence", "mean_over_time_backward", &[u(b), u(steps), u(d), has, 0, 0, 0, 0], &[(1, dy.raw()), (2, m), (4, out.raw())], b * steps * d);
+        out
+    }
+
+    fn optimizer_update(&self, rule: &UpdateRule, param: &mut GpuTensor, grad: &GpuTensor, slots: &mut [GpuTensor]) {
+        assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
+        self.make_unique(param);
+        for s in slots.iter_mut() {
+            self.make_unique(s);
+        }
+        let n = u(param.len());
+        let f = |v: f32| v.to_bits();
+        let (params, want) = match *rule {
+            UpdateRule::Sgd { lr, momentum, nesterov } => {
+                let variant = if momentum == 0.0 { 0 } else if nesterov { 2 } else { 1 };
+                ([n, 0, variant, 0, f(lr), f(momentum), 0, 0, 0], usize::from(variant != 0))
+            }
+            UpdateRule::Adam { alpha, beta1, beta2, eps, decay } => ([n, 1, 0, 0, f(alpha), f(beta1), f(beta2), f(eps), f(decay)], 2),
+            UpdateRule::RmsProp { lr, rho, eps } => ([n, 2, 0, 0, f(lr), f(rho), 0, f(eps), 0], 1),
+            UpdateRule::Adagrad { lr, eps } => ([n, 3, 0, 0, f(lr), 0, 0, f(eps), 0], 1),
+        };
+        assert_eq!(slots.len(), want, "{:?} does not keep {} state tensors", rule, slots.len());
+        let slot0 = slots.first().map(|s| s.raw()).unwrap_or(self.ctx.dummies[1].raw());
+        let slot1 = slots.get(1).map(|s| s.raw()).unwrap_or(self.ctx.dummies[2].raw());
+        self.ctx.dispatch_flat("optimizer", "main", &params, &[(1, grad.raw()), (4, param.raw()), (5, slot0), (6, slot1)], param.len());
+    }
+}

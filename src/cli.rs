@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
-use crate::backend::CpuBackend;
+use crate::backend::gpu::GpuBackend;
+use crate::backend::select::{select, BackendRequest};
+use crate::backend::{Backend, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions};
 use crate::data::parse::{LabelColumn, ParseOptions};
@@ -17,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::io::tfjs::{self, TextMetadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
-use crate::model::Model;
+use crate::model::{architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{lint, preset};
@@ -273,9 +275,6 @@ fn progress_bar(done: usize, total: usize) -> String {
 }
 
 fn train(a: TrainArgs) -> Result<()> {
-    if a.backend == BackendArg::Gpu {
-        return Err(Error::setting("--backend", "the GPU backend is not available yet in this build; use --backend cpu"));
-    }
     if !(0.0..1.0).contains(&a.val_split) || a.val_split.is_nan() {
         return Err(Error::setting("--val-split", format!("{} must be in [0, 1)", a.val_split)));
     }
@@ -361,33 +360,96 @@ fn train(a: TrainArgs) -> Result<()> {
     let val_enc = val_set.as_ref().map(|v| Encoded { ids: encode(&tokenizer, &v.texts, &settings), classes: v.classes.clone() });
     let layers = model.configs();
     let input_len = model.input_len;
-    let mut trainer = Trainer::new(model, config, labels.clone(), train_enc, val_enc)?;
+    let batch_size = config.batch_size;
+    // Built on the CPU first: that validates data and model, and is the
+    // checkpoint a lost GPU falls back to.
+    let trainer = Trainer::new(model, config, labels.clone(), train_enc, val_enc)?;
+    let selected = select(a.backend.into(), &architecture(&layers, input_len)?, batch_size)?;
+    if !a.json {
+        println!("backend: {}", selected.reason);
+    }
+    let mut backend_note = Vec::new();
+    let mut running = match &selected.gpu {
+        Some(g) => Running::Gpu(trainer.move_to(g.clone())?, trainer),
+        None => Running::Cpu(trainer),
+    };
+    // For tests of the fallback: lose the GPU device after this many steps.
+    let lose_at: Option<usize> = std::env::var("GRADLAB_TEST_LOSE_GPU_AT_STEP").ok().and_then(|v| v.parse().ok());
 
     let tty = std::io::stdout().is_terminal();
-    let steps = trainer.steps_per_epoch();
-    let mut out = std::io::stdout();
     let mut epoch_start = now_seconds();
     let mut failure = None;
-    while !trainer.is_done() {
-        if !a.json && trainer.batch_in_epoch() == 0 {
-            println!("Epoch {}/{}", trainer.epoch + 1, a.epochs);
-            epoch_start = now_seconds();
-        }
-        match trainer.step() {
+    loop {
+        let outcome = match &mut running {
+            Running::Cpu(t) => {
+                if t.is_done() {
+                    break;
+                }
+                if !a.json && t.batch_in_epoch() == 0 {
+                    println!("Epoch {}/{}", t.epoch + 1, a.epochs);
+                    epoch_start = now_seconds();
+                }
+                t.step()
+            }
+            Running::Gpu(t, checkpoint) => {
+                if t.is_done() {
+                    break;
+                }
+                if !a.json && t.batch_in_epoch() == 0 {
+                    println!("Epoch {}/{}", t.epoch + 1, a.epochs);
+                    epoch_start = now_seconds();
+                }
+                let g = t.model.backend.clone();
+                if lose_at == Some(t.batches.len()) {
+                    g.lose_device();
+                }
+                // A lost device makes wgpu panic; the message is reported
+                // below, so the default hook's backtrace is held back.
+                let hook = std::panic::take_hook();
+                std::panic::set_hook(Box::new(|_| {}));
+                let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.step()));
+                std::panic::set_hook(hook);
+                match (o, g.lost()) {
+                    (Ok(o), None) => {
+                        if let Ok(StepOutcome::EpochEnd(..)) = o {
+                            *checkpoint = t.move_to(CpuBackend)?;
+                        }
+                        o
+                    }
+                    (o, lost) => {
+                        let why = lost.unwrap_or_else(|| match o {
+                            Err(p) => p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default(),
+                            Ok(_) => String::new(),
+                        });
+                        let note = format!("the GPU stopped ({}); training continues on the CPU from the end of epoch {} with the history so far", why.trim(), checkpoint.epoch);
+                        if !a.json {
+                            println!("\n{}", note);
+                        }
+                        backend_note.push(note);
+                        let cpu = std::mem::replace(checkpoint, checkpoint.move_to(CpuBackend)?);
+                        running = Running::Cpu(cpu);
+                        continue;
+                    }
+                }
+            }
+        };
+        let (t_batch, recent) = running.progress();
+        match outcome {
             Ok(StepOutcome::Batch(_)) => {
                 if !a.json && tty {
-                    let done = trainer.batch_in_epoch();
+                    let done = t_batch;
+                    let steps = running.steps_per_epoch();
                     let elapsed = now_seconds() - epoch_start;
                     let eta = elapsed / done as f64 * (steps - done) as f64;
-                    let recent = &trainer.batches[trainer.batches.len() - done..];
-                    let loss = recent.iter().map(|b| b.loss as f64).sum::<f64>() / done as f64;
-                    let acc = recent.iter().map(|b| b.accuracy as f64).sum::<f64>() / done as f64;
+                    let loss = recent.iter().map(|b| b.0).sum::<f64>() / done as f64;
+                    let acc = recent.iter().map(|b| b.1).sum::<f64>() / done as f64;
                     print!("\r{}/{} {} ETA {:.0}s - accuracy: {:.4} - loss: {:.4}   ", done, steps, progress_bar(done, steps), eta, acc, loss);
-                    let _ = out.flush();
+                    let _ = std::io::stdout().flush();
                 }
             }
             Ok(StepOutcome::EpochEnd(_, e)) => {
                 if !a.json {
+                    let steps = running.steps_per_epoch();
                     let mut line = format!("\r{}/{} {} {:.0}s {:.0}ms/step - accuracy: {:.4} - loss: {:.4}", steps, steps, progress_bar(1, 1), e.seconds, e.seconds * 1000.0 / steps as f64, e.accuracy, e.loss);
                     if let (Some(vl), Some(va)) = (e.val_loss, e.val_accuracy) {
                         line.push_str(&format!(" - val_accuracy: {:.4} - val_loss: {:.4}", va, vl));
@@ -402,48 +464,112 @@ fn train(a: TrainArgs) -> Result<()> {
             }
         }
     }
-    if let Some(reason) = &trainer.stopped {
-        if failure.is_none() && !a.json {
-            println!("{}", reason);
-        }
+    let backend_json = match &running {
+        Running::Gpu(t, _) => json!({"kind": "gpu", "adapter": t.model.backend.adapter().name, "reason": selected.reason}),
+        Running::Cpu(_) => json!({"kind": "cpu", "adapter": null, "reason": selected.reason, "notes": backend_note}),
+    };
+    let finish = Finish { a: &a, tokenizer: &tokenizer, labels: &labels, settings: &settings, layers: &layers, input_len, backend: backend_json, failure };
+    match running {
+        Running::Cpu(t) => finish.report(&t),
+        Running::Gpu(t, _) => finish.report(&t),
     }
-    let train_seconds: f64 = trainer.epochs.iter().map(|e| e.train_seconds).sum();
-    let samples = trainer.epochs.len() as f64 * trainer.train_len() as f64;
-    let samples_per_second = if train_seconds > 0.0 { samples / train_seconds } else { 0.0 };
+}
 
-    if let Some(dir) = &a.save {
-        let meta = TextMetadata { tokenizer: Some(tokenizer.clone()), labels: labels.clone(), max_len: input_len, padding: settings.padding, truncating: settings.truncating };
-        tfjs::save_dir(dir, &layers, input_len, &trainer.model.get_weights(), Some(&meta))?;
-        if !a.json {
-            println!("saved to {}", dir.join("model.json").display());
+/// A training run on the backend it was given, and on the GPU the CPU
+/// checkpoint (the last epoch's end) it falls back to if the device is lost.
+enum Running {
+    Cpu(Trainer<CpuBackend>),
+    Gpu(Trainer<GpuBackend>, Trainer<CpuBackend>),
+}
+
+impl Running {
+    /// (batch in epoch, the epoch's (loss, accuracy) so far)
+    fn progress(&self) -> (usize, Vec<(f64, f64)>) {
+        fn of<B: Backend>(t: &Trainer<B>) -> (usize, Vec<(f64, f64)>) {
+            let done = t.batch_in_epoch();
+            (done, t.batches[t.batches.len() - done.min(t.batches.len())..].iter().map(|b| (b.loss as f64, b.accuracy as f64)).collect())
+        }
+        match self {
+            Running::Cpu(t) => of(t),
+            Running::Gpu(t, _) => of(t),
         }
     }
-    let validation = trainer.last_validation.as_ref().map(|v| v.report.clone());
-    if a.json {
-        let history: Vec<Value> = trainer
-            .epochs
-            .iter()
-            .map(|e| json!({"epoch": e.epoch, "loss": e.loss, "accuracy": e.accuracy, "val_loss": e.val_loss, "val_accuracy": e.val_accuracy, "seconds": e.seconds}))
-            .collect();
-        let mut v = json!({
-            "history": history,
-            "train_samples_per_second": samples_per_second,
-            "validation": validation.as_ref().map(report_json),
-            "backend": {"kind": "cpu", "adapter": null},
-        });
+    fn steps_per_epoch(&self) -> usize {
+        match self {
+            Running::Cpu(t) => t.steps_per_epoch(),
+            Running::Gpu(t, _) => t.steps_per_epoch(),
+        }
+    }
+}
+
+impl From<BackendArg> for BackendRequest {
+    fn from(b: BackendArg) -> Self {
+        match b {
+            BackendArg::Cpu => BackendRequest::Cpu,
+            BackendArg::Gpu => BackendRequest::Gpu,
+            BackendArg::Auto => BackendRequest::Auto,
+        }
+    }
+}
+
+/// What the end of `train` needs, whichever backend trained.
+struct Finish<'a> {
+    a: &'a TrainArgs,
+    tokenizer: &'a Tokenizer,
+    labels: &'a [String],
+    settings: &'a TextSettings,
+    layers: &'a [LayerConfig],
+    input_len: usize,
+    backend: Value,
+    failure: Option<Error>,
+}
+
+impl Finish<'_> {
+    fn report<B: Backend>(self, trainer: &Trainer<B>) -> Result<()> {
+        let a = self.a;
         if let Some(reason) = &trainer.stopped {
-            v["stopped"] = json!(reason);
+            if self.failure.is_none() && !a.json {
+                println!("{}", reason);
+            }
         }
-        println!("{}", v);
-    } else {
-        println!("training: {:.1} samples/s", samples_per_second);
-        if let Some(r) = &validation {
-            print_report(r);
+        let train_seconds: f64 = trainer.epochs.iter().map(|e| e.train_seconds).sum();
+        let samples = trainer.epochs.len() as f64 * trainer.train_len() as f64;
+        let samples_per_second = if train_seconds > 0.0 { samples / train_seconds } else { 0.0 };
+
+        if let Some(dir) = &a.save {
+            let meta = TextMetadata { tokenizer: Some(self.tokenizer.clone()), labels: self.labels.to_vec(), max_len: self.input_len, padding: self.settings.padding, truncating: self.settings.truncating };
+            tfjs::save_dir(dir, self.layers, self.input_len, &trainer.model.get_weights(), Some(&meta))?;
+            if !a.json {
+                println!("saved to {}", dir.join("model.json").display());
+            }
         }
-    }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(()),
+        let validation = trainer.last_validation.as_ref().map(|v| v.report.clone());
+        if a.json {
+            let history: Vec<Value> = trainer
+                .epochs
+                .iter()
+                .map(|e| json!({"epoch": e.epoch, "loss": e.loss, "accuracy": e.accuracy, "val_loss": e.val_loss, "val_accuracy": e.val_accuracy, "seconds": e.seconds}))
+                .collect();
+            let mut v = json!({
+                "history": history,
+                "train_samples_per_second": samples_per_second,
+                "validation": validation.as_ref().map(report_json),
+                "backend": self.backend,
+            });
+            if let Some(reason) = &trainer.stopped {
+                v["stopped"] = json!(reason);
+            }
+            println!("{}", v);
+        } else {
+            println!("training: {:.1} samples/s", samples_per_second);
+            if let Some(r) = &validation {
+                print_report(r);
+            }
+        }
+        match self.failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 

@@ -118,7 +118,7 @@ pub struct Trainer<B: Backend> {
     pub last_gradients: Option<(usize, Vec<B::Tensor>)>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct EpochSums {
     loss: f64,
     correct: f64,
@@ -127,6 +127,36 @@ struct EpochSums {
 }
 
 impl<B: Backend> Trainer<B> {
+    /// This training run on another backend: weights and optimizer state are
+    /// copied across; history, position in the epoch and random streams carry
+    /// over, so training continues exactly where it was.
+    pub fn move_to<C: Backend>(&self, backend: C) -> Result<Trainer<C>> {
+        let from = &self.model.backend;
+        let model = Model::with_weights(backend.clone(), &self.model.configs(), self.model.input_len, self.model.get_weights())?;
+        Ok(Trainer {
+            model,
+            config: self.config.clone(),
+            labels: self.labels.clone(),
+            train: self.train.clone(),
+            val: self.val.clone(),
+            optimizer: self.optimizer.move_to(from, &backend),
+            schedule: self.schedule.clone(),
+            order: self.order.clone(),
+            shuffle_rng: self.shuffle_rng.clone(),
+            dropout_rng: self.dropout_rng.clone(),
+            epoch: self.epoch,
+            cursor: self.cursor,
+            sums: self.sums.clone(),
+            batches: self.batches.clone(),
+            epochs: self.epochs.clone(),
+            last_validation: self.last_validation.clone(),
+            stopped: self.stopped.clone(),
+            best_val: self.best_val,
+            epochs_without_improvement: self.epochs_without_improvement,
+            last_gradients: None,
+        })
+    }
+
     pub fn new(model: Model<B>, config: TrainConfig, labels: Vec<String>, train: Encoded, val: Option<Encoded>) -> Result<Self> {
         config.validate()?;
         if train.ids.is_empty() {

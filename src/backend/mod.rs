@@ -13,6 +13,8 @@
 pub mod cpu;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod gpu;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod select;
 
 use crate::nn::activation::{Activation, GateActivation};
 use crate::loss::Loss;

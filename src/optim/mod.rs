@@ -239,6 +239,12 @@ impl<B: Backend> Optimizer<B> {
         }
     }
 
+    /// The same optimizer with its state moved from backend `from` to `to`.
+    pub fn move_to<C: Backend>(&self, from: &B, to: &C) -> Optimizer<C> {
+        let slots = self.slots.iter().map(|ss| ss.iter().map(|s| to.upload(from.shape(s), &from.download(s))).collect()).collect();
+        Optimizer { config: self.config.clone(), iterations: self.iterations, slots }
+    }
+
     /// Forget all state (used when the model is re-initialised).
     pub fn reset(&mut self) {
         self.iterations = 0;

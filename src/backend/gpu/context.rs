@@ -141,7 +141,8 @@ impl GpuContext {
             let (lost, why) = (lost.clone(), lost_reason.clone());
             device.set_device_lost_callback(move |reason, message| {
                 lost.store(true, Ordering::SeqCst);
-                *why.lock().unwrap() = format!("{:?}: {}", reason, message);
+                let reason = format!("{:?}", reason).to_lowercase();
+                *why.lock().unwrap() = if message.trim().is_empty() { format!("device {}", reason) } else { format!("device {}: {}", reason, message.trim()) };
             });
         }
         let params = device.create_buffer(&wgpu::BufferDescriptor {
@@ -177,6 +178,11 @@ impl GpuContext {
     /// Whether the device has been lost (driver reset, GPU removed).
     pub fn lost(&self) -> Option<String> {
         self.lost.load(Ordering::SeqCst).then(|| self.lost_reason.lock().unwrap().clone())
+    }
+
+    pub fn destroy(&self) {
+        self.device.destroy();
+        let _ = self.device.poll(wgpu::PollType::Poll);
     }
 
     /// A buffer of at least `len` f32s from the pool (contents undefined).

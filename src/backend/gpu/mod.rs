@@ -108,6 +108,12 @@ impl GpuBackend {
         self.ctx.lost()
     }
 
+    /// Destroy the device, as a driver reset would: for testing the
+    /// fall-back to the CPU.
+    pub fn lose_device(&self) {
+        self.ctx.destroy();
+    }
+
     fn tensor(&self, shape: &[usize]) -> GpuTensor {
         GpuTensor { shape: shape.to_vec(), buf: self.ctx.alloc(numel(shape)) }
     }

@@ -90,6 +90,32 @@ enum Command {
         /// (comma-separated) and print GFLOP/s.
         #[arg(long)]
         matmul: Option<String>,
+        /// Train on this backend.
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendArg,
+        #[arg(long, default_value_t = 32)]
+        batch_size: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The GPU backend beside the CPU backend: matrix-product GFLOP/s for
+    /// square sizes and LSTM-shaped products, then training samples/s.
+    GpuBench {
+        /// Square matrix sizes (comma-separated).
+        #[arg(long, default_value = "64,128,256,512,1024")]
+        sizes: String,
+        /// Batch size of the LSTM-shaped products and of training.
+        #[arg(long, default_value_t = 256)]
+        batch_size: usize,
+        /// Labelled data to train on (skipped without it).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Presets to train (comma-separated).
+        #[arg(long, default_value = "lstm")]
+        models: String,
+        /// Train on at most this many rows.
+        #[arg(long, default_value_t = 1024)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },
@@ -207,10 +233,11 @@ pub fn main() -> i32 {
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),
-        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, json } => match matmul {
+        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, backend, batch_size, json } => match matmul {
             Some(sizes) => bench_matmul(&sizes, json),
-            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json }),
+            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size }).map(|_| ()),
         },
+        Command::GpuBench { sizes, batch_size, data, models, limit, json } => gpu_bench(&sizes, batch_size, data.as_deref(), &models, limit, json),
     };
     match result {
         Ok(()) => 0,
@@ -719,6 +746,8 @@ struct BenchArgs<'a> {
     mask: bool,
     export: Option<&'a Path>,
     json: bool,
+    backend: BackendRequest,
+    batch_size: usize,
 }
 
 /// Peak resident memory of this process in MB (Linux), for the benchmark table.
@@ -730,7 +759,27 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// Training and inference speed of one preset on Keras's split of `data`
 /// (the last 20 % validate), as `bench/run.mjs` compares with its peers.
-fn bench(a: &BenchArgs) -> Result<()> {
+fn bench(a: &BenchArgs) -> Result<Value> {
+    let out = bench_quiet(a)?;
+    print_bench(a, &out);
+    Ok(out)
+}
+
+fn print_bench(a: &BenchArgs, out: &Value) {
+    let sps = out["train_samples_per_s"].as_f64().unwrap_or(0.0);
+    if a.json {
+        println!("{}", out);
+    } else {
+        println!("gradlab native ({}), preset {}: {} rows × {} epochs, {:.1} samples/s training, {:.0} samples/s inference, validation accuracy {:.4}", out["backend"].as_str().unwrap_or(""), a.preset, out["rows"], a.epochs, sps, out["infer_samples_per_s"].as_f64().unwrap_or(0.0), out["val_accuracy"].as_f64().unwrap_or(0.0));
+        if a.preset == "lstm" {
+            println!("  vs Keras/TensorFlow CPU (~{} samples/s, reference): {:.2}x", KERAS_LSTM, sps / KERAS_LSTM);
+            println!("  vs TensorFlow.js wasm (~{} samples/s, reference): {:.2}x", TFJS_WASM_LSTM, sps / TFJS_WASM_LSTM);
+        }
+        println!("  bench/run.mjs runs TensorFlow.js and Keras beside it on the same rows");
+    }
+}
+
+fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
     let all = LabelledTexts::from_rows(&rows, None)?;
     let (t, v) = split(&all.classes, 0.2, SplitMode::Last, 42);
@@ -749,38 +798,83 @@ fn bench(a: &BenchArgs) -> Result<()> {
     if let Some(dir) = a.export {
         export_bench_data(dir, &all.labels, &train_set, &val_set, &enc, &val, &settings)?;
     }
-    let config = TrainConfig { epochs: a.epochs.max(1), batch_size: 32, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: 42, shuffle: true, early_stopping_patience: None };
-    let mut trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
-    let mut epoch_seconds = Vec::new();
-    for _ in 0..a.epochs.max(1) {
-        let start = now_seconds();
-        trainer.epoch()?;
-        epoch_seconds.push(now_seconds() - start);
-    }
+    let config = TrainConfig { epochs: a.epochs.max(1), batch_size: a.batch_size, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: 42, shuffle: true, early_stopping_patience: None };
+    let trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
+    let selected = select(a.backend, &architecture(&layers, settings.max_len)?, a.batch_size)?;
+    let backend_name = if selected.gpu.is_some() { "gpu" } else { "cpu" };
+    let (epoch_seconds, ev, infer_secs) = match &selected.gpu {
+        Some(g) => run_bench_epochs(trainer.move_to(g.clone())?, a.epochs, &val)?,
+        None => run_bench_epochs(trainer, a.epochs, &val)?,
+    };
     let n = train_set.texts.len();
-    let start = now_seconds();
-    let ev = trainer.evaluate(&val);
-    let infer_secs = now_seconds() - start;
     // Steady state: the epochs after the first when there are several (the
     // peers compile or warm up in their first).
     let steady = if epoch_seconds.len() > 1 { &epoch_seconds[1..] } else { &epoch_seconds[..] };
     let sps = n as f64 * steady.len() as f64 / steady.iter().sum::<f64>();
     let out = json!({
-        "system": "gradlab-native", "preset": a.preset, "mask": a.mask, "rows": n, "val_rows": val.ids.len(), "epochs": a.epochs,
+        "system": "gradlab-native", "backend": backend_name, "adapter": selected.gpu.as_ref().map(|g| g.adapter().name.clone()), "batch_size": a.batch_size, "preset": a.preset, "mask": a.mask, "rows": n, "val_rows": val.ids.len(), "epochs": a.epochs,
         "epoch_seconds": epoch_seconds, "train_samples_per_s": sps, "infer_samples_per_s": val.ids.len() as f64 / infer_secs,
         "val_accuracy": ev.report.accuracy, "peak_mb": peak_rss_mb(),
     });
-    if a.json {
-        println!("{}", out);
-    } else {
-        println!("gradlab native (cpu), preset {}: {} rows × {} epochs, {:.1} samples/s training, {:.0} samples/s inference, validation accuracy {:.4}", a.preset, n, a.epochs, sps, out["infer_samples_per_s"].as_f64().unwrap_or(0.0), ev.report.accuracy);
-        if a.preset == "lstm" {
-            println!("  vs Keras/TensorFlow CPU (~{} samples/s, reference): {:.2}x", KERAS_LSTM, sps / KERAS_LSTM);
-            println!("  vs TensorFlow.js wasm (~{} samples/s, reference): {:.2}x", TFJS_WASM_LSTM, sps / TFJS_WASM_LSTM);
+    Ok(out)
+}
+
+/// Train `epochs` epochs, timing each, then time inference on `val`.
+fn run_bench_epochs<B: Backend>(mut trainer: Trainer<B>, epochs: usize, val: &Encoded) -> Result<(Vec<f64>, crate::trainer::Evaluation, f64)> {
+    let mut epoch_seconds = Vec::new();
+    for _ in 0..epochs.max(1) {
+        let start = now_seconds();
+        trainer.epoch()?;
+        epoch_seconds.push(now_seconds() - start);
+    }
+    let start = now_seconds();
+    let ev = trainer.evaluate(val);
+    Ok((epoch_seconds, ev, now_seconds() - start))
+}
+
+fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, limit: usize, json_out: bool) -> Result<()> {
+    use crate::backend::gpu::bench;
+    let squares: Vec<usize> = sizes.split(',').map(|s| s.trim().parse().map_err(|_| Error::setting("--sizes", format!("'{}' is not a size", s)))).collect::<Result<_>>()?;
+    let gpu = GpuBackend::new().map_err(|e| Error::Backend { backend: "gpu".into(), reason: e.0 })?;
+    let adapter = gpu.adapter().clone();
+    if !json_out {
+        println!("GPU: {} ({}{}); CPU backend: {} threads", adapter.name, adapter.backend, if adapter.software { ", software" } else { "" }, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        println!("{:<34} {:>12} {:>12} {:>8}", "matrix product", "GPU GFLOP/s", "CPU GFLOP/s", "GPU/CPU");
+    }
+    let mut products = Vec::new();
+    for shape in bench::shapes(&squares, batch_size) {
+        let (label, g, c) = bench::matmul_table(&gpu, std::slice::from_ref(&shape)).remove(0);
+        if !json_out {
+            println!("{:<34} {:>12.1} {:>12.1} {:>7.2}x", label, g, c, g / c);
         }
-        println!("  bench/run.mjs runs TensorFlow.js and Keras beside it on the same rows");
+        products.push(json!({"shape": label, "m": shape.1, "k": shape.2, "n": shape.3, "gpu_gflops": g, "cpu_gflops": c}));
+    }
+    let mut training = Vec::new();
+    if let Some(data) = data {
+        for preset_name in models.split(',') {
+            let mut row = json!({"preset": preset_name, "batch_size": batch_size});
+            for (name, request) in [("cpu", BackendRequest::Cpu), ("gpu", BackendRequest::Gpu)] {
+                let args = BenchArgs { data, preset: preset_name, limit, epochs: 2, mask: true, export: None, json: true, backend: request, batch_size };
+                let out = capture_bench(&args)?;
+                row[name] = out["train_samples_per_s"].clone();
+                row[format!("{}_val_accuracy", name)] = out["val_accuracy"].clone();
+            }
+            if !json_out {
+                let (c, g) = (row["cpu"].as_f64().unwrap_or(0.0), row["gpu"].as_f64().unwrap_or(0.0));
+                println!("training {:<6} batch {:>4}: GPU {:>9.1} samples/s, CPU {:>9.1} samples/s, GPU/CPU {:.2}x", preset_name, batch_size, g, c, g / c);
+            }
+            training.push(row);
+        }
+    }
+    if json_out {
+        println!("{}", json!({"adapter": adapter.name, "software": adapter.software, "matmul": products, "training": training}));
     }
     Ok(())
+}
+
+/// `bench` without printing: its JSON object.
+fn capture_bench(a: &BenchArgs) -> Result<Value> {
+    bench_quiet(a)
 }
 
 /// rows.tsv: the training rows then the validation rows, with the

@@ -473,3 +473,28 @@ fn gpu_training_reaches_cpu_accuracy() {
     assert!(ac > 0.8, "the CPU run learned: {}", ac);
     assert!((ac - ag).abs() <= 0.01, "validation accuracy {} on the GPU, {} on the CPU", ag, ac);
 }
+
+#[test]
+fn auto_takes_the_gpu_only_when_it_can_gain() {
+    use gradlab::backend::select::{select, step_flops, BackendRequest, AUTO_MIN_STEP_FLOPS};
+    use gradlab::model::architecture;
+    let lstm = architecture(&preset("lstm", 10_000, 2, true).unwrap(), 100).unwrap();
+    let bow = architecture(&preset("bow", 10_000, 2, true).unwrap(), 100).unwrap();
+    assert!(step_flops(&lstm, 256) > AUTO_MIN_STEP_FLOPS, "lstm at batch 256 is GPU work");
+    assert!(step_flops(&bow, 256) < AUTO_MIN_STEP_FLOPS, "bow is not");
+    // An LSTM(64) over 100 steps: 4·64·(64+64+1) weights used 100 times.
+    let lstm1 = (4 * 64 * 129 * 100) as f64;
+    assert!(step_flops(&lstm, 1) > 6.0 * lstm1 && step_flops(&lstm, 1) < 6.0 * lstm1 * 1.6);
+    assert!(select(BackendRequest::Cpu, &lstm, 256).unwrap().gpu.is_none());
+    let Some(g) = gpu() else { return };
+    let auto = select(BackendRequest::Auto, &lstm, 256).unwrap();
+    if g.adapter().software {
+        assert!(auto.gpu.is_none() && auto.reason.contains("software"), "{}", auto.reason);
+    } else {
+        assert!(auto.gpu.is_some(), "{}", auto.reason);
+        let small = select(BackendRequest::Auto, &bow, 32).unwrap();
+        assert!(small.gpu.is_none() && small.reason.contains("GFLOP"), "{}", small.reason);
+    }
+    let forced = select(BackendRequest::Gpu, &bow, 32).unwrap();
+    assert!(forced.gpu.is_some() && forced.reason.contains(&g.adapter().name));
+}

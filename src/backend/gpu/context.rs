@@ -304,6 +304,14 @@ impl GpuContext {
         }
     }
 
+    /// Submit everything and wait until the device has finished it.
+    pub fn sync(&self) {
+        self.flush();
+        if let Err(e) = self.device.poll(wgpu::PollType::wait_indefinitely()) {
+            panic!("GPU device stopped answering: {}", e);
+        }
+    }
+
     /// Read buffers back: the first `len` f32s of each. One submission and
     /// one wait for all of them.
     pub fn read(&self, parts: &[(&wgpu::Buffer, usize)]) -> Vec<Vec<f32>> {

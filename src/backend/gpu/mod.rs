@@ -7,6 +7,7 @@
 //! see the `Backend` trait. The conformance suite (`tests/conformance.rs`)
 //! checks every operation here against the CPU backend.
 
+pub mod bench;
 mod context;
 
 use std::rc::Rc;
@@ -106,6 +107,11 @@ impl GpuBackend {
     /// Some(reason) once the device has been lost.
     pub fn lost(&self) -> Option<String> {
         self.ctx.lost()
+    }
+
+    /// Wait for all recorded work (for timing).
+    pub fn sync(&self) {
+        self.ctx.sync();
     }
 
     /// Destroy the device, as a driver reset would: for testing the

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::CpuBackend;
+use crate::backend::gpu::GpuBackend;
+use crate::backend::{ready_now, Backend, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};
 use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
@@ -263,6 +264,17 @@ pub struct Lab {
     trainer: Option<Trainer<CpuBackend>>,
     reported_batches: usize,
     reported_epochs: usize,
+    /// The GPU, when the user chose it and one was found.
+    gpu: Option<GpuBackend>,
+    /// Training on the GPU keeps its own copy of the run between slices;
+    /// `trainer` holds the state as of the last slice's end, so everything
+    /// else (metrics, predictions, insides, downloads) reads the CPU copy.
+    gpu_trainer: Option<Trainer<GpuBackend>>,
+    /// Bumped whenever the run is replaced or changed, so that a GPU slice in
+    /// flight when that happens is discarded rather than put back.
+    generation: u64,
+    /// Why the backend in use is the one it is, for the page.
+    pub backend_note: String,
 }
 
 impl Default for Lab {
@@ -273,7 +285,77 @@ impl Default for Lab {
 
 impl Lab {
     pub fn new() -> Self {
-        Lab { settings: Settings::default(), texts: None, train_set: None, val_set: None, tokenizer: None, trainer: None, reported_batches: 0, reported_epochs: 0 }
+        Lab {
+            settings: Settings::default(),
+            texts: None,
+            train_set: None,
+            val_set: None,
+            tokenizer: None,
+            trainer: None,
+            reported_batches: 0,
+            reported_epochs: 0,
+            gpu: None,
+            gpu_trainer: None,
+            generation: 0,
+            backend_note: String::new(),
+        }
+    }
+
+    /// Train on `gpu` from now on (None: on the CPU), with the reason shown.
+    pub fn set_gpu(&mut self, gpu: Option<GpuBackend>, note: String) {
+        self.gpu = gpu;
+        self.backend_note = note;
+        self.invalidate_gpu();
+    }
+
+    /// "cpu" or "gpu (adapter)".
+    pub fn backend_name(&self) -> String {
+        match &self.gpu {
+            Some(g) => format!("gpu ({})", g.adapter().name),
+            None => "cpu".into(),
+        }
+    }
+
+    /// Drop the GPU copy of the run: the CPU copy changed or was replaced.
+    fn invalidate_gpu(&mut self) {
+        self.gpu_trainer = None;
+        self.generation += 1;
+    }
+
+    /// Start a GPU training slice: the run on the GPU (uploaded from the CPU
+    /// copy when there is none yet) and the generation it belongs to. None
+    /// when training on the CPU.
+    pub fn gpu_slice_begin(&mut self) -> Result<Option<(Trainer<GpuBackend>, u64)>> {
+        let Some(gpu) = self.gpu.clone() else { return Ok(None) };
+        if let Some(why) = gpu.lost() {
+            self.set_gpu(None, format!("the GPU stopped ({}); training continues on the CPU from the last slice", why));
+            return Ok(None);
+        }
+        self.ensure_trainer()?;
+        let trainer = match self.gpu_trainer.take() {
+            Some(t) => t,
+            None => self.trainer.as_ref().unwrap().move_to(gpu)?,
+        };
+        Ok(Some((trainer, self.generation)))
+    }
+
+    /// Finish a GPU slice: keep the GPU run and the CPU copy read back from
+    /// it, unless the run was replaced meanwhile, and report progress.
+    pub fn gpu_slice_end(&mut self, generation: u64, gpu_trainer: Trainer<GpuBackend>, cpu_copy: Result<Trainer<CpuBackend>>, failure: Option<Error>) -> Result<Progress> {
+        if generation == self.generation {
+            match cpu_copy {
+                Ok(cpu) => {
+                    self.trainer = Some(cpu);
+                    self.gpu_trainer = Some(gpu_trainer);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let progress = self.progress();
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(progress),
+        }
     }
 
     pub fn set_settings(&mut self, settings: Settings) -> Result<()> {
@@ -299,6 +381,7 @@ impl Lab {
             if let Some(t) = &mut self.trainer {
                 t.update_config(settings.train_config())?;
             }
+            self.invalidate_gpu();
             self.settings = settings;
             return Ok(());
         }
@@ -308,6 +391,7 @@ impl Lab {
             self.refit();
         }
         self.trainer = None;
+        self.invalidate_gpu();
         Ok(())
     }
 
@@ -319,6 +403,7 @@ impl Lab {
         self.train_set = None;
         self.val_set = None;
         self.trainer = None;
+        self.invalidate_gpu();
         if input.len() > MAX_INPUT_BYTES {
             return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: format!("it is {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, MAX_INPUT_BYTES / 1_000_000) });
         }
@@ -463,24 +548,8 @@ impl Lab {
     /// Train for about `budget_ms` (at least one batch), or to the end of the
     /// epoch with `to_epoch_end`. Returns the progress and the new records.
     pub fn train_slice(&mut self, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> Result<Progress> {
-        let start = now_seconds();
         let trainer = self.ensure_trainer()?;
-        let mut n = 0;
-        let mut failure = None;
-        while !trainer.is_done() && n < max_batches.max(1) {
-            match trainer.step() {
-                Ok(StepOutcome::EpochEnd(..)) if to_epoch_end => break,
-                Ok(StepOutcome::Done) => break,
-                Ok(_) => n += 1,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-            if !to_epoch_end && (now_seconds() - start) * 1000.0 >= budget_ms {
-                break;
-            }
-        }
+        let failure = ready_now(run_slice(trainer, budget_ms, max_batches, to_epoch_end));
         let progress = self.progress();
         match failure {
             Some(e) => Err(e),
@@ -517,6 +586,7 @@ impl Lab {
     /// Forget the trained model (the next slice starts fresh from the seed).
     pub fn reset(&mut self) {
         self.trainer = None;
+        self.invalidate_gpu();
     }
 
     /// Metrics of the last validation, with the worst-misclassified rows.
@@ -617,6 +687,7 @@ impl Lab {
         };
         let trainer = Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?;
         self.trainer = Some(trainer);
+        self.invalidate_gpu();
         self.summary()
     }
 }
@@ -633,4 +704,33 @@ fn length_stats(mut lens: Vec<usize>, max_len: usize) -> LengthStats {
         histogram[(l / width).min(bins - 1)].1 += 1;
     }
     LengthStats { min: lens.first().copied().unwrap_or(0), median: q(0.5), p90: q(0.9), max, truncated_share: lens.iter().filter(|&&l| l > max_len).count() as f64 / n as f64, histogram }
+}
+
+/// Step `trainer` for about `budget_ms` (at least one batch, at most
+/// `max_batches`), or to the end of the epoch with `to_epoch_end`; the error
+/// that stopped it, if one did.
+pub async fn run_slice<B: Backend>(trainer: &mut Trainer<B>, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> Option<Error> {
+    let start = now_seconds();
+    let mut n = 0;
+    while !trainer.is_done() && n < max_batches.max(1) {
+        match trainer.step_async().await {
+            Ok(StepOutcome::EpochEnd(..)) if to_epoch_end => break,
+            Ok(StepOutcome::Done) => break,
+            Ok(_) => n += 1,
+            Err(e) => return Some(e),
+        }
+        if !to_epoch_end && (now_seconds() - start) * 1000.0 >= budget_ms {
+            break;
+        }
+    }
+    None
+}
+
+/// A training slice on the GPU (see `run_slice`), then the run read back
+/// into a CPU copy for everything the page shows. Owns its trainer, so the
+/// page can go on using the lab while the GPU works.
+pub async fn gpu_slice_run(mut trainer: Trainer<GpuBackend>, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> (Trainer<GpuBackend>, Result<Trainer<CpuBackend>>, Option<Error>) {
+    let failure = run_slice(&mut trainer, budget_ms, max_batches, to_epoch_end).await;
+    let copy = trainer.move_to_async(CpuBackend).await;
+    (trainer, copy, failure)
 }

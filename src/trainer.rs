@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::autodiff::{Graph, Var};
-use crate::backend::Backend;
+use crate::backend::{ready_now, Backend};
 use crate::clock::now_seconds;
 use crate::data::Encoded;
 use crate::error::{Error, Result};
@@ -131,15 +131,26 @@ impl<B: Backend> Trainer<B> {
     /// copied across; history, position in the epoch and random streams carry
     /// over, so training continues exactly where it was.
     pub fn move_to<C: Backend>(&self, backend: C) -> Result<Trainer<C>> {
+        ready_now(self.move_to_async(backend))
+    }
+
+    /// `move_to`, reading the weights and optimizer state back in one
+    /// asynchronous round trip.
+    pub async fn move_to_async<C: Backend>(&self, backend: C) -> Result<Trainer<C>> {
         let from = &self.model.backend;
-        let model = Model::with_weights(backend.clone(), &self.model.configs(), self.model.input_len, self.model.get_weights())?;
+        let slots = self.optimizer.slot_tensors();
+        let all: Vec<&B::Tensor> = self.model.weights.iter().flatten().chain(slots.iter().flatten()).collect();
+        let mut values = from.read_async(&all).await.into_iter();
+        let weights: Vec<Vec<Vec<f32>>> = self.model.weights.iter().map(|ws| ws.iter().map(|_| values.next().unwrap()).collect()).collect();
+        let model = Model::with_weights(backend.clone(), &self.model.configs(), self.model.input_len, weights)?;
+        let moved_slots: Vec<Vec<C::Tensor>> = slots.iter().map(|ss| ss.iter().map(|s| backend.upload(from.shape(s), &values.next().unwrap())).collect()).collect();
         Ok(Trainer {
             model,
             config: self.config.clone(),
             labels: self.labels.clone(),
             train: self.train.clone(),
             val: self.val.clone(),
-            optimizer: self.optimizer.move_to(from, &backend),
+            optimizer: Optimizer::from_parts(self.optimizer.config.clone(), self.optimizer.iterations, moved_slots),
             schedule: self.schedule.clone(),
             order: self.order.clone(),
             shuffle_rng: self.shuffle_rng.clone(),
@@ -251,6 +262,11 @@ impl<B: Backend> Trainer<B> {
 
     /// Train one batch. At the end of an epoch, evaluate and record it.
     pub fn step(&mut self) -> Result<StepOutcome> {
+        ready_now(self.step_async())
+    }
+
+    /// `step`, reading values back without blocking (WebGPU in the browser).
+    pub async fn step_async(&mut self) -> Result<StepOutcome> {
         if self.is_done() {
             return Ok(StepOutcome::Done);
         }
@@ -268,14 +284,16 @@ impl<B: Backend> Trainer<B> {
             let mut g = Graph::new(&be);
             let vars = self.model.weight_vars(&mut g);
             let (l, probs) = forward_loss(&self.model, self.config.loss, &mut g, &vars, &ids, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
-            let loss = be.download(g.value(l))[0];
-            let correct = self.count_correct(&be.download(&probs), &classes);
+            let read = be.read_async(&[g.value(l), &probs]).await;
+            let loss = read[0][0];
+            let correct = self.count_correct(&read[1], &classes);
             if !loss.is_finite() {
                 return Err(self.stop(step_no, "the loss"));
             }
             let mut grads = g.backward(l);
             let flat: Vec<B::Tensor> = vars.iter().flatten().map(|v| grads.take(*v).unwrap_or_else(|| be.zeros(be.shape(g.value(*v))))).collect();
-            let norm = Optimizer::<B>::global_norm(&be, &flat);
+            let squares = be.sum_squares_each_async(&flat.iter().collect::<Vec<_>>()).await;
+            let norm = squares.iter().map(|&s| s as f64).sum::<f64>().sqrt() as f32;
             (loss, correct, flat, norm)
         };
         self.dropout_rng = rng;
@@ -287,7 +305,7 @@ impl<B: Backend> Trainer<B> {
             let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().collect();
             self.optimizer.step(&be, &mut params, &grads, lr, grad_norm);
         }
-        let weights_ok = be.sum_squares_each(&self.model.weights.iter().flatten().collect::<Vec<_>>()).iter().all(|s| s.is_finite());
+        let weights_ok = be.sum_squares_each_async(&self.model.weights.iter().flatten().collect::<Vec<_>>()).await.iter().all(|s| s.is_finite());
         if !weights_ok {
             self.model.weights = before;
             return Err(self.stop(step_no, "a weight after the update"));
@@ -303,7 +321,7 @@ impl<B: Backend> Trainer<B> {
         let record = BatchRecord { step: step_no, epoch: self.epoch + 1, loss, accuracy: correct as f32 / n as f32, learning_rate: lr, grad_norm };
         self.batches.push(record.clone());
         if self.cursor >= self.order.len() {
-            let epoch = self.finish_epoch()?;
+            let epoch = self.finish_epoch().await?;
             return Ok(StepOutcome::EpochEnd(record, epoch));
         }
         Ok(StepOutcome::Batch(record))
@@ -315,10 +333,10 @@ impl<B: Backend> Trainer<B> {
         e
     }
 
-    fn finish_epoch(&mut self) -> Result<EpochRecord> {
+    async fn finish_epoch(&mut self) -> Result<EpochRecord> {
         let start = now_seconds();
         let val = match &self.val {
-            Some(v) if !v.ids.is_empty() => Some(self.evaluate(v)),
+            Some(v) if !v.ids.is_empty() => Some(evaluate_async(&self.model, self.config.loss, &self.labels, v, 256).await),
             _ => None,
         };
         let seen = self.sums.seen.max(1) as f64;
@@ -424,6 +442,11 @@ pub fn predicted_class(p: &[f32]) -> usize {
 
 /// Evaluate `model` on `data` in batches, as Keras's `evaluate`.
 pub fn evaluate<B: Backend>(model: &Model<B>, loss: Loss, labels: &[String], data: &Encoded, batch_size: usize) -> Evaluation {
+    ready_now(evaluate_async(model, loss, labels, data, batch_size))
+}
+
+/// `evaluate`, reading back without blocking.
+pub async fn evaluate_async<B: Backend>(model: &Model<B>, loss: Loss, labels: &[String], data: &Encoded, batch_size: usize) -> Evaluation {
     let be = &model.backend;
     let out = model.output_classes();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
@@ -435,8 +458,9 @@ pub fn evaluate<B: Backend>(model: &Model<B>, loss: Loss, labels: &[String], dat
         let vars: Vec<Vec<Var>> = model.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
         let rows: Vec<&Vec<f32>> = ids.iter().collect();
         let (l, probs) = forward_loss(model, loss, &mut g, &vars, &rows, classes, &mut ForwardCtx { training: false, rng: &mut rng });
-        total += be.download(g.value(l))[0] as f64 * n as f64;
-        probabilities.extend(be.download(&probs).chunks(out).map(|r| r.to_vec()));
+        let read = be.read_async(&[g.value(l), &probs]).await;
+        total += read[0][0] as f64 * n as f64;
+        probabilities.extend(read[1].chunks(out).map(|r| r.to_vec()));
     }
     let predicted: Vec<usize> = probabilities.iter().map(|p| predicted_class(p)).collect();
     Evaluation { loss: total / data.ids.len().max(1) as f64, report: metrics::report(labels, &data.classes, &predicted), probabilities }

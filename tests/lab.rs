@@ -132,3 +132,59 @@ fn steering_settings_apply_mid_run_and_model_settings_start_afresh() {
     let p = lab.train_slice(1e9, 1, false).unwrap();
     assert_eq!(p.new_batches[0].step, 1);
 }
+
+/// The page's GPU path, natively: slices run on the GPU's own copy of the
+/// run, each read back into the CPU copy the page shows, and the result is
+/// the CPU-only run's. A settings change mid-slice discards the slice.
+#[test]
+fn gpu_slices_train_like_the_cpu_and_a_change_mid_slice_wins() {
+    use gradlab::backend::gpu::GpuBackend;
+    use gradlab::backend::ready_now;
+    use gradlab::lab::gpu_slice_run;
+    let gpu = match GpuBackend::new() {
+        Ok(g) => g,
+        Err(e) if std::env::var("GRADLAB_REQUIRE_GPU").as_deref() == Ok("1") => panic!("GRADLAB_REQUIRE_GPU=1 but {}", e),
+        Err(e) => return eprintln!("skipping: {}", e),
+    };
+    let settings = Settings { epochs: 2, ..bow_settings() };
+    let mut cpu_lab = Lab::new();
+    cpu_lab.load_data(&mail(200)).unwrap();
+    cpu_lab.set_settings(settings.clone()).unwrap();
+    let mut cpu_batches = Vec::new();
+    loop {
+        let p = cpu_lab.train_slice(1e9, 3, false).unwrap();
+        cpu_batches.extend(p.new_batches);
+        if p.done {
+            break;
+        }
+    }
+    let mut lab = Lab::new();
+    lab.load_data(&mail(200)).unwrap();
+    lab.set_settings(settings).unwrap();
+    lab.set_gpu(Some(gpu.clone()), "asked for the GPU".into());
+    assert!(lab.backend_name().starts_with("gpu ("));
+    let mut batches = Vec::new();
+    loop {
+        let (trainer, generation) = lab.gpu_slice_begin().unwrap().expect("training on the GPU");
+        let (trainer, copy, failure) = ready_now(gpu_slice_run(trainer, 1e9, 3, false));
+        let p = lab.gpu_slice_end(generation, trainer, copy, failure).unwrap();
+        batches.extend(p.new_batches);
+        assert!(lab.evaluation().is_some() || p.epoch == 0, "the CPU copy carries the validation");
+        if p.done {
+            break;
+        }
+    }
+    assert_eq!(batches.len(), cpu_batches.len());
+    for (g, c) in batches.iter().zip(&cpu_batches) {
+        assert!((g.loss - c.loss).abs() < 1e-4, "step {}: {} on the GPU, {} on the CPU", g.step, g.loss, c.loss);
+    }
+    assert!(lab.predict("win money now").is_ok(), "predictions read the CPU copy");
+    // A reset while a slice is out: the slice's result is dropped.
+    lab.reset();
+    let (trainer, generation) = lab.gpu_slice_begin().unwrap().unwrap();
+    lab.reset();
+    let (trainer, copy, failure) = ready_now(gpu_slice_run(trainer, 1e9, 2, false));
+    let p = lab.gpu_slice_end(generation, trainer, copy, failure).unwrap();
+    assert_eq!(p.epoch, 0);
+    assert_eq!(lab.progress().batch, 0, "the reset run has not trained");
+}

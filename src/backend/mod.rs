@@ -11,7 +11,6 @@
 //! exactly, far beyond any vocabulary here.
 
 pub mod cpu;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod gpu;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod select;
@@ -25,6 +24,22 @@ pub use cpu::{CpuBackend, CpuTensor};
 /// Which step of a recurrent sequence a cell reads its mask from:
 /// the mask tensor [batch, time] and the time index.
 pub type StepMask<'a, T> = Option<(&'a T, usize)>;
+
+/// A value being read back from a backend. The CPU's (and a native GPU's)
+/// are ready at once; in the browser WebGPU hands buffers back only through
+/// the event loop, so reading there is asynchronous.
+pub type Reading<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+/// The value of a future that is already complete, for synchronous callers.
+/// Panics when it is not: a synchronous read on WebGPU, which cannot block.
+pub fn ready_now<T>(f: impl std::future::Future<Output = T>) -> T {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("a synchronous read from a backend that can only read back asynchronously (WebGPU in the browser); use the async call"),
+    }
+}
 
 pub trait Backend: Clone + 'static {
     type Tensor: Clone + std::fmt::Debug;
@@ -69,6 +84,16 @@ pub trait Backend: Clone + 'static {
     /// instead of one per tensor.
     fn sum_squares_each(&self, xs: &[&Self::Tensor]) -> Vec<f32> {
         xs.iter().map(|x| self.sum_squares(x)).collect()
+    }
+    /// Tensors read back together, without blocking.
+    fn read_async(&self, ts: &[&Self::Tensor]) -> Reading<Vec<Vec<f32>>> {
+        let v: Vec<Vec<f32>> = ts.iter().map(|t| self.download(t)).collect();
+        Box::pin(std::future::ready(v))
+    }
+    /// `sum_squares_each` without blocking.
+    fn sum_squares_each_async(&self, xs: &[&Self::Tensor]) -> Reading<Vec<f32>> {
+        let v = self.sum_squares_each(xs);
+        Box::pin(std::future::ready(v))
     }
 
     // ---- losses (mean over the batch, as Keras) ----------------------------

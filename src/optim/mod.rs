@@ -239,10 +239,14 @@ impl<B: Backend> Optimizer<B> {
         }
     }
 
-    /// The same optimizer with its state moved from backend `from` to `to`.
-    pub fn move_to<C: Backend>(&self, from: &B, to: &C) -> Optimizer<C> {
-        let slots = self.slots.iter().map(|ss| ss.iter().map(|s| to.upload(from.shape(s), &from.download(s))).collect()).collect();
-        Optimizer { config: self.config.clone(), iterations: self.iterations, slots }
+    /// The state tensors, per parameter (empty before the first step).
+    pub fn slot_tensors(&self) -> &[Vec<B::Tensor>] {
+        &self.slots
+    }
+
+    /// An optimizer with the given state, as `slot_tensors` returned it.
+    pub fn from_parts(config: OptimizerConfig, iterations: u64, slots: Vec<Vec<B::Tensor>>) -> Self {
+        Optimizer { config, iterations, slots }
     }
 
     /// Forget all state (used when the model is re-initialised).

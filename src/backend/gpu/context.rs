@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::num::NonZeroU64;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::mpsc;
 
 /// Every kernel, by file name: each is compiled with `common.wgsl` in front.
 const SHADERS: &[(&str, &str)] = &[
@@ -112,7 +114,8 @@ pub struct GpuContext {
 }
 
 impl GpuContext {
-    /// Find an adapter and open a device on it. Natively this blocks.
+    /// Find an adapter and open a device on it, blocking (natively only).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<GpuContext, GpuUnavailable> {
         pollster::block_on(Self::new_async())
     }
@@ -312,9 +315,9 @@ impl GpuContext {
         }
     }
 
-    /// Read buffers back: the first `len` f32s of each. One submission and
-    /// one wait for all of them.
-    pub fn read(&self, parts: &[(&wgpu::Buffer, usize)]) -> Vec<Vec<f32>> {
+    /// Copies of the first `len` f32s of each buffer into mappable staging
+    /// buffers, submitted.
+    fn stage(&self, parts: &[(&wgpu::Buffer, usize)]) -> Vec<Option<wgpu::Buffer>> {
         let staging: Vec<Option<wgpu::Buffer>> = parts
             .iter()
             .map(|&(buffer, len)| {
@@ -327,6 +330,41 @@ impl GpuContext {
             })
             .collect();
         self.flush();
+        staging
+    }
+
+    /// Read buffers back: the first `len` f32s of each, in one submission
+    /// and one wait. Natively this blocks; in the browser the result comes
+    /// through the event loop, when WebGPU has mapped the buffers.
+    pub fn read_async(&self, parts: &[(&wgpu::Buffer, usize)]) -> crate::backend::Reading<Vec<Vec<f32>>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            Box::pin(std::future::ready(self.read(parts)))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let staging = self.stage(parts);
+            let state = Rc::new(RefCell::new(MapState { remaining: staging.iter().filter(|s| s.is_some()).count(), failed: None, waker: None }));
+            for s in staging.iter().flatten() {
+                let state = state.clone();
+                s.map_async(wgpu::MapMode::Read, .., move |r| {
+                    let mut st = state.borrow_mut();
+                    st.remaining -= 1;
+                    if let Err(e) = r {
+                        st.failed = Some(e.to_string());
+                    }
+                    if let Some(w) = st.waker.take() {
+                        w.wake();
+                    }
+                });
+            }
+            Box::pin(MappedRead { state, staging })
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read(&self, parts: &[(&wgpu::Buffer, usize)]) -> Vec<Vec<f32>> {
+        let staging = self.stage(parts);
         let (tx, rx) = mpsc::channel();
         for (i, s) in staging.iter().enumerate() {
             if let Some(s) = s {
@@ -345,20 +383,57 @@ impl GpuContext {
                 panic!("GPU read-back failed{}: {}", self.lost().map(|w| format!(" (device lost: {})", w)).unwrap_or_default(), e);
             }
         }
-        staging
-            .iter()
-            .map(|s| match s {
-                None => Vec::new(),
-                Some(s) => {
-                    let out = {
-                        let view = s.get_mapped_range(..).expect("mapped read-back buffer");
-                        view.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-                    };
-                    s.unmap();
-                    out
-                }
-            })
-            .collect()
+        unmap_all(&staging)
+    }
+}
+
+/// The f32s of mapped staging buffers, which are then unmapped.
+fn unmap_all(staging: &[Option<wgpu::Buffer>]) -> Vec<Vec<f32>> {
+    staging
+        .iter()
+        .map(|s| match s {
+            None => Vec::new(),
+            Some(s) => {
+                let out = {
+                    let view = s.get_mapped_range(..).expect("mapped read-back buffer");
+                    view.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+                };
+                s.unmap();
+                out
+            }
+        })
+        .collect()
+}
+
+#[cfg(target_arch = "wasm32")]
+struct MapState {
+    remaining: usize,
+    failed: Option<String>,
+    waker: Option<std::task::Waker>,
+}
+
+/// A read-back in flight in the browser: ready when every staging buffer
+/// has been mapped.
+#[cfg(target_arch = "wasm32")]
+struct MappedRead {
+    state: Rc<RefCell<MapState>>,
+    staging: Vec<Option<wgpu::Buffer>>,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl std::future::Future for MappedRead {
+    type Output = Vec<Vec<f32>>;
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let mut st = self.state.borrow_mut();
+        if st.remaining > 0 {
+            st.waker = Some(cx.waker().clone());
+            return std::task::Poll::Pending;
+        }
+        if let Some(e) = &st.failed {
+            panic!("GPU read-back failed: {}", e);
+        }
+        drop(st);
+        std::task::Poll::Ready(unmap_all(&self.staging))
     }
 }
 

@@ -7,6 +7,7 @@
 //! see the `Backend` trait. The conformance suite (`tests/conformance.rs`)
 //! checks every operation here against the CPU backend.
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 mod context;
 
@@ -14,7 +15,7 @@ use std::rc::Rc;
 
 pub use context::{AdapterSummary, GpuContext, GpuUnavailable, PooledBuffer};
 
-use super::{numel, Backend, StepMask};
+use super::{numel, Backend, Reading, StepMask};
 use crate::backend::cpu::conv_out_len;
 use crate::loss::Loss;
 use crate::nn::activation::{Activation, GateActivation};
@@ -95,9 +96,15 @@ fn gate_code(gate: GateActivation) -> u32 {
 }
 
 impl GpuBackend {
-    /// Open the first GPU adapter (blocking natively).
+    /// Open the first GPU adapter, blocking (natively only).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<GpuBackend, GpuUnavailable> {
         Ok(GpuBackend { ctx: Rc::new(GpuContext::new()?) })
+    }
+
+    /// Open the first GPU adapter (WebGPU in the browser).
+    pub async fn new_async() -> Result<GpuBackend, GpuUnavailable> {
+        Ok(GpuBackend { ctx: Rc::new(GpuContext::new_async().await?) })
     }
 
     pub fn adapter(&self) -> &AdapterSummary {
@@ -183,7 +190,11 @@ impl Backend for GpuBackend {
         GpuTensor { shape: shape.to_vec(), buf: self.ctx.upload(data) }
     }
     fn download(&self, t: &GpuTensor) -> Vec<f32> {
-        self.ctx.read(&[(t.raw(), t.len())]).pop().unwrap()
+        crate::backend::ready_now(self.ctx.read_async(&[(t.raw(), t.len())])).pop().unwrap()
+    }
+    fn read_async(&self, ts: &[&GpuTensor]) -> Reading<Vec<Vec<f32>>> {
+        let parts: Vec<(&wgpu::Buffer, usize)> = ts.iter().map(|t| (t.raw(), t.len())).collect();
+        self.ctx.read_async(&parts)
     }
     fn shape<'a>(&self, t: &'a GpuTensor) -> &'a [usize] {
         &t.shape
@@ -282,6 +293,9 @@ impl Backend for GpuBackend {
         self.sum_squares_each(&[x])[0]
     }
     fn sum_squares_each(&self, xs: &[&GpuTensor]) -> Vec<f32> {
+        crate::backend::ready_now(self.sum_squares_each_async(xs))
+    }
+    fn sum_squares_each_async(&self, xs: &[&GpuTensor]) -> Reading<Vec<f32>> {
         // 64 partial sums per tensor, all read back at once.
         let partial = self.tensor(&[64 * xs.len().max(1)]);
         for (i, x) in xs.iter().enumerate() {
@@ -289,8 +303,12 @@ impl Backend for GpuBackend {
                 self.ctx.dispatch("reduce", "sum_squares", &[0, 0, u(x.len()), u(64 * i)], &[(1, x.raw()), (4, partial.raw())], [64, 1, 1]);
             }
         }
-        let sums = self.download(&partial);
-        xs.iter().enumerate().map(|(i, x)| if x.len() == 0 { 0.0 } else { sums[64 * i..64 * (i + 1)].iter().map(|&v| v as f64).sum::<f64>() as f32 }).collect()
+        let empty: Vec<bool> = xs.iter().map(|x| x.len() == 0).collect();
+        let reading = self.read_async(&[&partial]);
+        Box::pin(async move {
+            let sums = reading.await.pop().unwrap();
+            empty.iter().enumerate().map(|(i, &e)| if e { 0.0 } else { sums[64 * i..64 * (i + 1)].iter().map(|&v| v as f64).sum::<f64>() as f32 }).collect()
+        })
     }
 
     fn loss(&self, loss: Loss, pred: &GpuTensor, target: &GpuTensor) -> GpuTensor {

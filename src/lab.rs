@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::backend::gpu::GpuBackend;
+use crate::backend::select::{decide, step_flops, BackendRequest};
 use crate::backend::{ready_now, Backend, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};
@@ -198,6 +199,8 @@ pub struct Progress {
     pub eta_seconds: f64,
     pub new_batches: Vec<BatchRecord>,
     pub new_epochs: Vec<EpochRecord>,
+    /// "cpu" or "gpu (adapter)": where the slices run.
+    pub backend: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -275,6 +278,9 @@ pub struct Lab {
     generation: u64,
     /// Why the backend in use is the one it is, for the page.
     pub backend_note: String,
+    /// What the user asked for, and what opening a GPU gave.
+    backend_request: BackendRequest,
+    gpu_found: std::result::Result<GpuBackend, String>,
 }
 
 impl Default for Lab {
@@ -297,7 +303,41 @@ impl Lab {
             gpu: None,
             gpu_trainer: None,
             generation: 0,
-            backend_note: String::new(),
+            backend_note: "asked for the CPU".into(),
+            backend_request: BackendRequest::Cpu,
+            gpu_found: Err("WebGPU has not been asked for".into()),
+        }
+    }
+
+    /// Record what opening a GPU gave (the page does it once, asynchronously).
+    pub fn set_gpu_found(&mut self, found: std::result::Result<GpuBackend, String>) {
+        self.gpu_found = found;
+        self.apply_backend();
+    }
+
+    /// Train on the CPU, the GPU, or let `auto` decide from the adapter and
+    /// the model's work per step. Returns (backend, why).
+    pub fn choose_backend(&mut self, request: BackendRequest) -> (String, String) {
+        self.backend_request = request;
+        self.apply_backend();
+        (self.backend_name(), self.backend_note.clone())
+    }
+
+    fn apply_backend(&mut self) {
+        let classes = self.texts.as_ref().map(|t| t.labels.len()).unwrap_or(2);
+        let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, self.settings.text().max_len).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
+        let found = self.gpu_found.as_ref().map(|g| g.adapter()).map_err(|e| e.as_str());
+        let (use_gpu, note) = decide(self.backend_request, found, flops);
+        let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
+        let same = match (&gpu, &self.gpu) {
+            (Some(a), Some(b)) => a.adapter().name == b.adapter().name,
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            self.backend_note = note;
+        } else {
+            self.set_gpu(gpu, note);
         }
     }
 
@@ -383,6 +423,7 @@ impl Lab {
             }
             self.invalidate_gpu();
             self.settings = settings;
+            self.apply_backend();
             return Ok(());
         }
         let data_changed = settings.label_column != self.settings.label_column || settings.cleaning != self.settings.cleaning;
@@ -392,6 +433,7 @@ impl Lab {
         }
         self.trainer = None;
         self.invalidate_gpu();
+        self.apply_backend();
         Ok(())
     }
 
@@ -560,7 +602,7 @@ impl Lab {
     /// Progress with the records not yet reported.
     pub fn progress(&mut self) -> Progress {
         let Some(t) = &self.trainer else {
-            return Progress { epoch: 0, epochs: self.settings.epochs, batch: 0, batches_per_epoch: 0, done: false, stopped: None, samples_per_second: 0.0, eta_seconds: 0.0, new_batches: vec![], new_epochs: vec![] };
+            return Progress { epoch: 0, epochs: self.settings.epochs, batch: 0, batches_per_epoch: 0, done: false, stopped: None, samples_per_second: 0.0, eta_seconds: 0.0, new_batches: vec![], new_epochs: vec![], backend: self.backend_name() };
         };
         // Samples/s of the training steps alone, as the benchmarks count them.
         let (secs, samples) = t.training_time();
@@ -577,6 +619,7 @@ impl Lab {
             eta_seconds: if sps > 0.0 { remaining_samples as f64 / sps } else { 0.0 },
             new_batches: t.batches[self.reported_batches..].to_vec(),
             new_epochs: t.epochs[self.reported_epochs..].to_vec(),
+            backend: self.backend_name(),
         };
         self.reported_batches = t.batches.len();
         self.reported_epochs = t.epochs.len();

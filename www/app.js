@@ -57,6 +57,7 @@ async function recover(message) {
   training = false;
   updateButtons();
   await applySettings();
+  await applyBackend();
   if (lastData) await loadData(lastData);
 }
 
@@ -443,6 +444,7 @@ function onEvent(m) {
     const last = batches[batches.length - 1];
     if (last) $('train-loss').textContent = fmt(last.loss);
     $('samples-per-second').textContent = p.samples_per_second ? p.samples_per_second.toFixed(0) : '–';
+    if (p.backend) $('backend').textContent = p.backend;
     lastProgress = p;
     renderEta();
     const total = p.epochs * p.batches_per_epoch;
@@ -675,13 +677,23 @@ for (const id of [...FIELDS.map((f) => f[0])]) $(id).addEventListener('change', 
 for (const id of ['loss', 'optimizer', 'padding', 'truncating', 'schedule', 'mask']) $(id).addEventListener('change', () => refreshModel());
 $('model-preset').addEventListener('change', () => refreshModel());
 for (const id of ['label-column', ...Object.keys(CLEANING)]) $(id).addEventListener('change', async () => { if (await applySettings()) await loadData($('dataset-input').value); });
-$('backend-select').addEventListener('change', () => { describeBackend(); persist(); });
+$('backend-select').addEventListener('change', () => { applyBackend(); persist(); });
 
+// Tell the engine where to train; it answers with the backend it took and
+// why (gpu asks the browser for WebGPU the first time).
+let backendNote = '';
+async function applyBackend() {
+  try {
+    const r = await call('set_backend', $('backend-select').value);
+    $('backend').textContent = r.backend;
+    backendNote = r.note;
+  } catch (e) {
+    backendNote = e.english || e.message;
+  }
+  describeBackend();
+}
 function describeBackend() {
-  const choice = $('backend-select').value;
-  const hasGpu = 'gpu' in navigator;
-  $('backend').textContent = 'cpu';
-  $('backend-why').textContent = t(choice === 'cpu' ? 'backend.chosen' : hasGpu ? 'backend.why_gpu' : 'backend.why_nogpu');
+  $('backend-why').textContent = backendNote ? `(${engineText(backendNote)})` : '';
 }
 
 // Drop a file anywhere on the page.
@@ -801,7 +813,7 @@ async function main() {
   try { stored = JSON.parse(localStorage.getItem(STORE_SETTINGS)); } catch { /* none */ }
   settings = settingsFromHash(location.hash, { ...settings, ...(stored || {}) }) || { ...settings, ...(stored || {}) };
   writeForm();
-  describeBackend();
+  await applyBackend();
   const data = localStorage.getItem(STORE_DATA);
   if (data) { $('dataset-input').value = data; await loadData(data); } else await refreshModel();
   drawCharts();

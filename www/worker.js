@@ -1,7 +1,7 @@
 // The training worker: owns the engine (WebLab) so training never blocks the
 // page. It answers requests {id, cmd, args} with {id, ok, value | error} and
 // streams {event: 'progress' | 'evaluation' | 'stopped'} while training.
-import init, { WebLab } from './gradlab.js';
+import init, { WebLab, open_gpu } from './gradlab.js';
 
 let lab = null;
 let running = false;   // a training loop is active
@@ -10,6 +10,37 @@ let stopRequested = false;
 const ready = init().then(() => { lab = new WebLab(); });
 
 const post = (msg) => self.postMessage(msg);
+
+// WebGPU is opened once, the first time the user picks gpu or auto; the
+// lab is told what was found (an adapter, or why there is none).
+let gpuAsked = null;
+function askForGpu() {
+  if (!gpuAsked) {
+    gpuAsked = ('gpu' in navigator)
+      ? adapterName().then(open_gpu).then((h) => lab.attach_gpu(h, ''), (e) => lab.attach_gpu(undefined, String(e && e.message || e)))
+      : Promise.resolve(lab.attach_gpu(undefined, 'WebGPU is not available in this browser'));
+  }
+  return gpuAsked;
+}
+
+// Browsers often leave an adapter's description empty; vendor and
+// architecture (e.g. "google swiftshader") still say what it is.
+async function adapterName() {
+  try {
+    const a = await navigator.gpu.requestAdapter();
+    const info = (a && a.info) || {};
+    return [info.vendor, info.architecture].filter(Boolean).join(' ') || 'WebGPU adapter';
+  } catch { return 'WebGPU adapter'; }
+}
+
+// One slice: on the GPU the run trains on its own copy while the lab stays
+// usable, then the copy read back is handed to the lab.
+async function slice(budget, maxBatches) {
+  const gpuSlice = lab.gpu_slice_begin();
+  if (!gpuSlice) return lab.train_slice(budget, maxBatches, false);
+  const done = await gpuSlice.run(budget, maxBatches, false);
+  return lab.gpu_slice_end(done);
+}
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 function evaluationIfNew(prog) {
@@ -26,7 +57,7 @@ async function trainLoop(mode) {
   try {
     let startEpoch = null;
     for (;;) {
-      const prog = lab.train_slice(40, mode === 'batch' ? 1 : 1e9, false);
+      const prog = await slice(40, mode === 'batch' ? 1 : 1e9);
       if (startEpoch === null) startEpoch = prog.epoch - (prog.new_epochs.length ? 1 : 0);
       post({ event: 'progress', value: prog });
       evaluationIfNew(prog);
@@ -59,6 +90,7 @@ const commands = {
   import_model: (json, weights) => lab.import_model(json, weights),
   train: (mode) => { if (!running) trainLoop(mode); return true; },
   pause: () => { stopRequested = true; return true; },
+  set_backend: async (choice) => { if (choice !== 'cpu') await askForGpu(); return lab.set_backend(choice); },
 };
 
 self.onmessage = async (e) => {
@@ -67,7 +99,7 @@ self.onmessage = async (e) => {
     await ready;
     const f = commands[cmd];
     if (!f) throw new Error('unknown command ' + cmd);
-    const value = f(...(args || []));
+    const value = await f(...(args || []));
     post({ id, ok: true, value });
   } catch (err) {
     // A Rust panic surfaces as a RuntimeError ("unreachable"): the module is

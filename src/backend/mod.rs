@@ -12,7 +12,6 @@
 
 pub mod cpu;
 pub mod gpu;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod select;
 
 use crate::nn::activation::{Activation, GateActivation};

@@ -3,7 +3,10 @@
 //! model gives it enough work per step to beat the CPU's lower latency, and
 //! says which it took and why.
 
-use super::gpu::{GpuBackend, GpuUnavailable};
+use super::gpu::{AdapterSummary, GpuBackend};
+#[cfg(not(target_arch = "wasm32"))]
+use super::gpu::GpuUnavailable;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::error::{Error, Result};
 use crate::model::LayerInfo;
 use crate::nn::LayerConfig;
@@ -48,25 +51,34 @@ pub fn step_flops(layers: &[LayerInfo], batch: usize) -> f64 {
     6.0 * per_sample * batch as f64
 }
 
-pub fn select(request: BackendRequest, layers: &[LayerInfo], batch: usize) -> Result<Selected> {
-    let open = || GpuBackend::new();
-    match request {
-        BackendRequest::Cpu => Ok(Selected { gpu: None, reason: "asked for the CPU".into() }),
-        BackendRequest::Gpu => match open() {
-            Ok(g) => Ok(Selected { reason: format!("asked for the GPU: {} ({})", g.adapter().name, g.adapter().backend), gpu: Some(g) }),
-            Err(GpuUnavailable(why)) => Err(Error::Backend { backend: "gpu".into(), reason: why }),
-        },
-        BackendRequest::Auto => {
-            let flops = step_flops(layers, batch);
-            match open() {
-                Err(GpuUnavailable(why)) => Ok(Selected { gpu: None, reason: format!("auto: CPU, because {}", why) }),
-                Ok(g) if g.adapter().software => Ok(Selected { gpu: None, reason: format!("auto: CPU, because the only GPU adapter, {}, is software running on this same CPU", g.adapter().name) }),
-                Ok(g) if flops < AUTO_MIN_STEP_FLOPS => Ok(Selected {
-                    gpu: None,
-                    reason: format!("auto: CPU, because a step of this model is {:.2} GFLOP, too little to gain from {} (it pays from {:.0} GFLOP)", flops / 1e9, g.adapter().name, AUTO_MIN_STEP_FLOPS / 1e9),
-                }),
-                Ok(g) => Ok(Selected { reason: format!("auto: GPU {}, for {:.1} GFLOP a step", g.adapter().name, flops / 1e9), gpu: Some(g) }),
-            }
+/// The decision, given what opening a GPU gave (`found`) and the work per
+/// step: whether to train on the GPU, and why (in words, for the user). A
+/// forced GPU without an adapter is the caller's error to raise.
+pub fn decide(request: BackendRequest, found: std::result::Result<&AdapterSummary, &str>, flops: f64) -> (bool, String) {
+    match (request, found) {
+        (BackendRequest::Cpu, _) => (false, "asked for the CPU".into()),
+        (BackendRequest::Gpu, Ok(a)) => (true, format!("asked for the GPU: {} ({})", a.name, a.backend)),
+        (BackendRequest::Gpu, Err(why)) => (false, format!("asked for the GPU, but {}; training on the CPU", why)),
+        (BackendRequest::Auto, Err(why)) => (false, format!("auto: CPU, because {}", why)),
+        (BackendRequest::Auto, Ok(a)) if a.software => (false, format!("auto: CPU, because the only GPU adapter, {}, is software running on this same CPU", a.name)),
+        (BackendRequest::Auto, Ok(a)) if flops < AUTO_MIN_STEP_FLOPS => {
+            (false, format!("auto: CPU, because a step of this model is {:.2} GFLOP, too little to gain from {} (it pays from {:.0} GFLOP)", flops / 1e9, a.name, AUTO_MIN_STEP_FLOPS / 1e9))
         }
+        (BackendRequest::Auto, Ok(a)) => (true, format!("auto: GPU {}, for {:.1} GFLOP a step", a.name, flops / 1e9)),
     }
+}
+
+/// Open the GPU (natively, blocking) and decide; a forced GPU without an
+/// adapter is an error, not a silent CPU run.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn select(request: BackendRequest, layers: &[LayerInfo], batch: usize) -> Result<Selected> {
+    if request == BackendRequest::Cpu {
+        return Ok(Selected { gpu: None, reason: "asked for the CPU".into() });
+    }
+    let opened = GpuBackend::new();
+    if let (BackendRequest::Gpu, Err(GpuUnavailable(why))) = (request, &opened) {
+        return Err(Error::Backend { backend: "gpu".into(), reason: why.clone() });
+    }
+    let (use_gpu, reason) = decide(request, opened.as_ref().map(|g| g.adapter()).map_err(|e| e.0.as_str()), step_flops(layers, batch));
+    Ok(Selected { gpu: if use_gpu { opened.ok() } else { None }, reason })
 }

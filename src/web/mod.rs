@@ -12,7 +12,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::lab::{Lab, Settings};
+use crate::backend::gpu::GpuBackend;
+use crate::backend::select::BackendRequest;
+use crate::backend::CpuBackend;
+use crate::error::Error;
+use crate::lab::{gpu_slice_run, Lab, Settings};
+use crate::trainer::Trainer;
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -128,6 +133,89 @@ impl WebLab {
     pub fn settings(&self) -> Result<JsValue, JsValue> {
         to_js(&self.lab.settings)
     }
+
+    /// Hand the lab what `open_gpu` found: the adapter, or why there is none.
+    pub fn attach_gpu(&mut self, gpu: Option<GpuHandle>, why_not: &str) {
+        self.lab.set_gpu_found(gpu.map(|g| g.0).ok_or_else(|| why_not.to_string()));
+    }
+
+    /// "cpu", "gpu" or "auto": returns {backend, note}.
+    pub fn set_backend(&mut self, choice: &str) -> Result<JsValue, JsValue> {
+        let request = match choice {
+            "cpu" => BackendRequest::Cpu,
+            "gpu" => BackendRequest::Gpu,
+            "auto" => BackendRequest::Auto,
+            other => return Err(JsValue::from_str(&format!("invalid value for backend: '{}' (cpu, gpu or auto)", other))),
+        };
+        let (backend, note) = self.lab.choose_backend(request);
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"backend".into(), &JsValue::from_str(&backend))?;
+        js_sys::Reflect::set(&o, &"note".into(), &JsValue::from_str(&note))?;
+        Ok(o.into())
+    }
+
+    /// A training slice on the GPU, or undefined when training on the CPU
+    /// (then call `train_slice`).
+    pub fn gpu_slice_begin(&mut self) -> Result<Option<GpuSlice>, JsValue> {
+        Ok(self.lab.gpu_slice_begin().map_err(err)?.map(|(trainer, generation)| GpuSlice { trainer, generation }))
+    }
+
+    /// Put a finished GPU slice back; returns the progress as `train_slice`.
+    pub fn gpu_slice_end(&mut self, done: GpuSliceDone) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.gpu_slice_end(done.generation, done.trainer, done.copy, done.failure).map_err(err)?)
+    }
+}
+
+/// A GPU found by `open_gpu`.
+#[wasm_bindgen]
+pub struct GpuHandle(GpuBackend);
+
+#[wasm_bindgen]
+impl GpuHandle {
+    pub fn adapter(&self) -> String {
+        self.0.adapter().name.clone()
+    }
+}
+
+/// Ask the browser for a WebGPU adapter and device: resolves to a
+/// `GpuHandle`, or rejects with why there is none. `name` names the adapter
+/// when the browser keeps its description to itself (vendor, architecture).
+#[wasm_bindgen]
+pub fn open_gpu(name: String) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        match GpuBackend::new_async(&name).await {
+            Ok(g) => Ok(GpuHandle(g).into()),
+            Err(e) => Err(JsValue::from_str(&e.to_string())),
+        }
+    })
+}
+
+/// The run on the GPU, out of the lab while a slice trains it, so the page
+/// can keep using the lab (predictions, charts) meanwhile.
+#[wasm_bindgen]
+pub struct GpuSlice {
+    trainer: Trainer<GpuBackend>,
+    generation: u64,
+}
+
+#[wasm_bindgen]
+impl GpuSlice {
+    /// Train as `train_slice` does; resolves to a `GpuSliceDone` for
+    /// `WebLab.gpu_slice_end`.
+    pub fn run(self, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (trainer, copy, failure) = gpu_slice_run(self.trainer, budget_ms, max_batches, to_epoch_end).await;
+            Ok(GpuSliceDone { trainer, copy, failure, generation: self.generation }.into())
+        })
+    }
+}
+
+#[wasm_bindgen]
+pub struct GpuSliceDone {
+    trainer: Trainer<GpuBackend>,
+    copy: crate::error::Result<Trainer<CpuBackend>>,
+    failure: Option<Error>,
+    generation: u64,
 }
 
 impl Default for WebLab {

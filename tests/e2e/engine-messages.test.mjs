@@ -30,10 +30,20 @@ const ALLOWED = [
   'softmax', 'hard_sigmoid', 'sigmoid', 'tanh', 'relu', 'mask_zero', 'return_sequences', 'recurrent_activation',
   'Keras', 'TensorFlow.js', 'NaN', 'TAB', 'CSV', 'TSV', 'model.json', 'JSON', 'UTF-8', 'Unicode', 'float32', 'Sequential',
   'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
+  'WebGPU', 'webgpu', 'GPU', 'CPU', 'GFLOP',
 ];
 
 // [English message as the engine produces it, user data and names it carries]
 const CASES = [
+  // the compute backend (src/backend/select.rs, src/lab.rs, src/backend/gpu/context.rs)
+  ['asked for the CPU', []],
+  ['asked for the GPU: SwiftShader Device (webgpu)', ['SwiftShader Device']],
+  ['asked for the GPU, but this browser offers no WebGPU adapter; training on the CPU', []],
+  ['auto: CPU, because WebGPU is not available in this browser', []],
+  ['auto: CPU, because the only GPU adapter, SwiftShader Device, is software running on this same CPU', ['SwiftShader Device']],
+  ['auto: CPU, because a step of this model is 0.12 GFLOP, too little to gain from NVIDIA H200 (it pays from 2 GFLOP)', ['NVIDIA H200']],
+  ['auto: GPU NVIDIA H200, for 5.1 GFLOP a step', ['NVIDIA H200']],
+  ['the GPU stopped (device destroyed); training continues on the CPU from the last slice', ['device destroyed']],
   // settings (src/lab.rs, src/data/mod.rs, src/trainer.rs, src/optim/mod.rs, src/model.rs)
   [setting('validation split', '0.95 must be at least 0 and below 0.9'), []],
   [setting('learning rate', '0 is not a usable learning rate (give a positive number, typically 1e-4 to 1)'), []],

@@ -209,6 +209,18 @@ export const ENGINE = [
   [/(?<!model at )layer (\S+) \((\w+)\): missing '([^']*)'/g, '层 $1（$2）：缺少 $3'],
   [/(?<!model at )layer (\S+) \((\w+)\): /g, '层 $1（$2）：'],
 
+  // ---- src/backend/select.rs, src/lab.rs, src/backend/gpu: the compute backend ----
+  [/this browser offers no WebGPU adapter/g, '此浏览器没有可用的 WebGPU 适配器'],
+  [/WebGPU is not available in this browser/g, '此浏览器不支持 WebGPU'],
+  [/the only GPU adapter, (.+?), is software running on this same CPU/g, '唯一的 GPU 适配器 $1 是在这颗 CPU 上运行的软件实现'],
+  [/a step of this model is ([\d.]+) GFLOP, too little to gain from (.+?) \(it pays from (\d+) GFLOP\)/g, '此模型每步只有 $1 GFLOP，用 $2 得不到加速（从 $3 GFLOP 起才划算）'],
+  [/auto: GPU (.+?), for ([\d.]+) GFLOP a step/g, '自动：使用 GPU $1，每步 $2 GFLOP'],
+  [/auto: CPU, because /g, '自动：使用 CPU，因为'],
+  [/asked for the GPU, but (.+?); training on the CPU/g, '选择了 GPU，但$1；改用 CPU 训练'],
+  [/asked for the GPU: (.+) \((\w+)\)$/g, '选择了 GPU：$1（$2）'],
+  [/asked for the CPU/g, '选择了 CPU'],
+  [/the GPU stopped \((.+?)\); training continues on the CPU from the last slice/g, 'GPU 已停止（$1）；从上一个训练片段起改用 CPU 继续训练'],
+
   // ---- src/lab.rs: "not ready: {first missing}" and the missing() prefixes ----
   [/not ready: /g, '尚未就绪：'],
   [/(^|：)(data|model|settings): /g, (_, before, what) => `${before}${{ data: '数据', model: '模型', settings: '设置' }[what]}：`],

@@ -117,19 +117,30 @@ impl GpuContext {
     /// Find an adapter and open a device on it, blocking (natively only).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<GpuContext, GpuUnavailable> {
-        pollster::block_on(Self::new_async())
+        pollster::block_on(Self::new_async(""))
     }
 
-    pub async fn new_async() -> Result<GpuContext, GpuUnavailable> {
+    /// Open a device without blocking. Browsers may keep the adapter's name
+    /// to themselves; `fallback_name` then names it.
+    pub async fn new_async(fallback_name: &str) -> Result<GpuContext, GpuUnavailable> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, ..Default::default() })
             .await
-            .map_err(|e| GpuUnavailable(format!("no GPU adapter found ({}); on Linux, Mesa's lavapipe (apt-get install mesa-vulkan-drivers libvulkan1) provides a software one", e)))?;
+            .map_err(|e| {
+                if cfg!(target_arch = "wasm32") {
+                    GpuUnavailable("this browser offers no WebGPU adapter".into())
+                } else {
+                    GpuUnavailable(format!("no GPU adapter found ({}); on Linux, Mesa's lavapipe (apt-get install mesa-vulkan-drivers libvulkan1) provides a software one", e))
+                }
+            })?;
         let info = adapter.get_info();
         let summary = AdapterSummary {
-            name: info.name.clone(),
-            backend: format!("{:?}", info.backend).to_lowercase(),
+            name: if info.name.trim().is_empty() { fallback_name.to_string() } else { info.name.clone() },
+            backend: match info.backend {
+                wgpu::Backend::BrowserWebGpu => "webgpu".into(),
+                other => format!("{:?}", other).to_lowercase(),
+            },
             software: info.device_type == wgpu::DeviceType::Cpu || info.name.to_lowercase().contains("llvmpipe") || info.name.to_lowercase().contains("swiftshader"),
         };
         // Ask for the adapter's own limits: large vocabularies need storage

@@ -102,9 +102,10 @@ impl GpuBackend {
         Ok(GpuBackend { ctx: Rc::new(GpuContext::new()?) })
     }
 
-    /// Open the first GPU adapter (WebGPU in the browser).
-    pub async fn new_async() -> Result<GpuBackend, GpuUnavailable> {
-        Ok(GpuBackend { ctx: Rc::new(GpuContext::new_async().await?) })
+    /// Open the first GPU adapter without blocking (WebGPU in the browser);
+    /// `fallback_name` names it when the browser does not.
+    pub async fn new_async(fallback_name: &str) -> Result<GpuBackend, GpuUnavailable> {
+        Ok(GpuBackend { ctx: Rc::new(GpuContext::new_async(fallback_name).await?) })
     }
 
     pub fn adapter(&self) -> &AdapterSummary {

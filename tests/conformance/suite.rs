@@ -1,0 +1,332 @@
+//! The backend conformance suite itself, shared by the native test target
+//! (`tests/conformance.rs`) and the browser one (`tests/web_gpu.rs`). It is
+//! async because WebGPU reads back only through the event loop; natively
+//! every read is ready at once.
+
+use gradlab::backend::{Backend, CpuBackend, CpuTensor};
+use gradlab::loss::Loss;
+use gradlab::nn::activation::{Activation, GateActivation};
+use gradlab::optim::{adagrad, adam, rmsprop, sgd, UpdateRule};
+
+/// A tensor's values, read back without blocking.
+pub async fn dl<B: Backend>(be: &B, t: &B::Tensor) -> Vec<f32> {
+    be.read_async(&[t]).await.pop().unwrap()
+}
+
+/// A small deterministic generator: values in [-1, 1).
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> f32 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+    pub fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
+        (0..n).map(|_| self.next() * scale).collect()
+    }
+    pub fn ids(&mut self, n: usize, below: usize) -> Vec<f32> {
+        (0..n).map(|_| (((self.next() + 1.0) * 0.5 * below as f32) as usize).min(below - 1) as f32).collect()
+    }
+}
+
+/// |got − want| ≤ tol · max(|want|, mean |want|) element by element.
+pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_close_abs(what, got, want, tol, 0.0);
+}
+
+/// The same with an absolute floor `atol`, for values that come through a
+/// logarithm: WGSL's `log` is exact only to 2⁻²¹ absolute near 1.
+fn assert_close_abs(what: &str, got: &[f32], want: &[f32], tol: f32, atol: f32) {
+    assert_eq!(got.len(), want.len(), "{}: {} values, expected {}", what, got.len(), want.len());
+    let scale = want.iter().map(|v| v.abs()).sum::<f32>() / want.len().max(1) as f32;
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ok = (g - w).abs() <= tol * w.abs().max(scale).max(1e-6) + atol || (g.is_nan() && w.is_nan()) || g == w;
+        assert!(ok, "{}: element {} is {}, expected {} (tolerance {} relative)", what, i, g, w, tol);
+    }
+}
+
+/// A backend under test beside the CPU reference.
+struct Pair<'a, B: Backend> {
+    be: &'a B,
+    cpu: CpuBackend,
+}
+
+impl<'a, B: Backend> Pair<'a, B> {
+    fn up(&self, shape: &[usize], data: &[f32]) -> (B::Tensor, CpuTensor) {
+        (self.be.upload(shape, data), self.cpu.upload(shape, data))
+    }
+    async fn same(&self, what: &str, got: &B::Tensor, want: &CpuTensor) {
+        assert_eq!(self.be.shape(got), self.cpu.shape(want), "{}: shape", what);
+        assert_close(what, &dl(self.be, got).await, &self.cpu.download(want), 1e-5);
+    }
+}
+
+const MATMUL_SHAPES: [(usize, usize, usize); 10] = [
+    (1, 1, 1),
+    (3, 5, 7),
+    (64, 64, 64),
+    (63, 17, 65),
+    (65, 129, 33),
+    (5, 1000, 3),
+    (1, 70, 130),
+    (130, 70, 1),
+    (2, 3, 300),
+    (200, 8, 256),
+];
+
+async fn check_matmul<B: Backend>(be: &B) {
+    let mut rng = Rng(7);
+    for &(m, k, n) in &MATMUL_SHAPES {
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            let a = rng.vec(m * k, 1.0);
+            let b = rng.vec(k * n, 1.0);
+            let at = be.upload(&if ta { [k, m] } else { [m, k] }, &a);
+            let bt = be.upload(&if tb { [n, k] } else { [k, n] }, &b);
+            let c = be.matmul(&at, &bt, ta, tb);
+            assert_eq!(be.shape(&c), &[m, n]);
+            let got = dl(be, &c).await;
+            for i in 0..m {
+                for j in 0..n {
+                    let (mut exact, mut bound) = (0.0f64, 0.0f64);
+                    for kk in 0..k {
+                        let av = if ta { a[kk * m + i] } else { a[i * k + kk] } as f64;
+                        let bv = if tb { b[j * k + kk] } else { b[kk * n + j] } as f64;
+                        exact += av * bv;
+                        bound += (av * bv).abs();
+                    }
+                    let err = (got[i * n + j] as f64 - exact).abs();
+                    assert!(err <= 1e-5 * bound + 1e-7, "{}: matmul {}×{}×{} (ta {}, tb {}) at ({}, {}): {} vs {}", be.name(), m, k, n, ta, tb, i, j, got[i * n + j], exact);
+                }
+            }
+        }
+    }
+}
+
+async fn check_elementwise<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(11);
+    for shape in [vec![1], vec![7], vec![3, 5], vec![33, 257], vec![2, 3, 70]] {
+        let n: usize = shape.iter().product();
+        let av = rng.vec(n, 4.0);
+        let bv = rng.vec(n, 4.0);
+        let (a, ac) = p.up(&shape, &av);
+        let (b, bc) = p.up(&shape, &bv);
+        p.same("add", &p.be.add(&a, &b), &p.cpu.add(&ac, &bc)).await;
+        p.same("mul", &p.be.mul(&a, &b), &p.cpu.mul(&ac, &bc)).await;
+        p.same("scale", &p.be.scale(&a, -0.37), &p.cpu.scale(&ac, -0.37)).await;
+        let mut ids = rng.ids(n, 3);
+        ids[0] = 0.0;
+        let (i, ic) = p.up(&shape, &ids);
+        p.same("nonzero", &p.be.nonzero(&i), &p.cpu.nonzero(&ic)).await;
+        // In place, on a shared buffer: the other handle keeps its values.
+        let (mut x, mut xc) = (a.clone(), ac.clone());
+        p.be.add_assign(&mut x, &b);
+        p.cpu.add_assign(&mut xc, &bc);
+        p.same("add_assign", &x, &xc).await;
+        p.same("add_assign leaves a clone alone", &a, &ac).await;
+        let d = *shape.last().unwrap();
+        let biasv = rng.vec(d, 1.0);
+        let (bias, biasc) = p.up(&[d], &biasv);
+        p.same("add_bias", &p.be.add_bias(&a, &bias), &p.cpu.add_bias(&ac, &biasc)).await;
+        p.same("sum_rows", &p.be.sum_rows(&a), &p.cpu.sum_rows(&ac)).await;
+        let want = p.cpu.sum_squares(&ac);
+        assert_close("sum_squares_each", &p.be.sum_squares_each_async(&[&a, &b]).await, &[want, p.cpu.sum_squares(&bc)], 1e-5);
+        p.same("full", &p.be.full(&shape, 2.5), &p.cpu.full(&shape, 2.5)).await;
+        p.same("zeros", &p.be.zeros(&shape), &p.cpu.zeros(&shape)).await;
+        p.same("reshape", &p.be.reshape(&a, &[n]), &p.cpu.reshape(&ac, &[n])).await;
+        for act in Activation::ALL {
+            let y = p.be.activation(act, &a);
+            let yc = p.cpu.activation(act, &ac);
+            p.same(&format!("{:?}", act), &y, &yc).await;
+            p.same(&format!("{:?} backward", act), &p.be.activation_backward(act, &a, &y, &b), &p.cpu.activation_backward(act, &ac, &yc, &bc)).await;
+        }
+    }
+    // Non-finite values pass through and are seen by the finiteness check.
+    let (inf, infc) = p.up(&[3], &[1.0, f32::INFINITY, 2.0]);
+    assert!(!p.be.sum_squares_each_async(&[&inf]).await[0].is_finite() && !p.cpu.sum_squares(&infc).is_finite());
+}
+
+async fn check_losses<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(13);
+    for (rows, n) in [(1, 2), (5, 3), (300, 10), (64, 1)] {
+        let logits = rng.vec(rows * n, 5.0);
+        let (l, lc) = p.up(&[rows, n], &logits);
+        let (probs, pc) = (p.be.softmax(&l), p.cpu.softmax(&lc));
+        p.same("softmax", &probs, &pc).await;
+        let dyv = rng.vec(rows * n, 1.0);
+        let (dy, dyc) = p.up(&[rows, n], &dyv);
+        p.same("softmax_backward", &p.be.softmax_backward(&probs, &dy), &p.cpu.softmax_backward(&pc, &dyc)).await;
+        let classes = rng.ids(rows, n);
+        let mut onehot = vec![0.0; rows * n];
+        for (r, &c) in classes.iter().enumerate() {
+            onehot[r * n + c as usize] = 1.0;
+        }
+        for (sparse, t) in [(true, &classes), (false, &onehot)] {
+            let shape = if sparse { vec![rows] } else { vec![rows, n] };
+            let (tg, tgc) = p.up(&shape, t);
+            let (pr, loss) = p.be.softmax_cross_entropy(&l, &tg, sparse);
+            let (prc, lossc) = p.cpu.softmax_cross_entropy(&lc, &tgc, sparse);
+            p.same("softmax_cross_entropy probabilities", &pr, &prc).await;
+            p.same("softmax_cross_entropy loss", &loss, &lossc).await;
+            p.same("softmax_cross_entropy_backward", &p.be.softmax_cross_entropy_backward(&pr, &tg, sparse), &p.cpu.softmax_cross_entropy_backward(&prc, &tgc, sparse)).await;
+        }
+        // The other losses on probabilities (some clipped at ε) and on
+        // real-valued predictions.
+        let mut pv = p.cpu.download(&pc);
+        if n > 1 {
+            pv[0] = 0.0;
+        }
+        let (pp, ppc) = p.up(&[rows, n], &pv);
+        let realv = rng.vec(rows * n, 3.0);
+        let (real, realc) = p.up(&[rows, n], &realv);
+        for loss in Loss::ALL {
+            let (target, shape): (&Vec<f32>, Vec<usize>) = if loss == Loss::SparseCategoricalCrossentropy { (&classes, vec![rows]) } else { (&onehot, vec![rows, n]) };
+            let (t, tc) = p.up(&shape, target);
+            let (pred, predc) = if matches!(loss, Loss::MeanSquaredError | Loss::MeanAbsoluteError | Loss::Huber) { (&real, &realc) } else { (&pp, &ppc) };
+            let (got, want) = (dl(p.be, &p.be.loss(loss, pred, &t)).await, p.cpu.download(&p.cpu.loss(loss, predc, &tc)));
+            assert_close_abs(&format!("{:?}", loss), &got, &want, 1e-5, 1e-6);
+            p.same(&format!("{:?} backward", loss), &p.be.loss_backward(loss, pred, &t), &p.cpu.loss_backward(loss, predc, &tc)).await;
+        }
+    }
+}
+
+async fn check_sequences<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(17);
+    for (b, steps, d) in [(1, 1, 1), (3, 7, 5), (32, 20, 64), (2, 100, 3)] {
+        let xv = rng.vec(b * steps * d, 2.0);
+        let (x, xc) = p.up(&[b, steps, d], &xv);
+        let rows = 11;
+        let (table, tablec) = p.up(&[rows, d], &rng.vec(rows * d, 1.0));
+        let idv = rng.ids(b * steps, rows);
+        let (ids, idsc) = p.up(&[b, steps], &idv);
+        p.same("gather_rows", &p.be.gather_rows(&table, &ids), &p.cpu.gather_rows(&tablec, &idsc)).await;
+        p.same("scatter_add_rows", &p.be.scatter_add_rows(&ids, &x, rows), &p.cpu.scatter_add_rows(&idsc, &xc, rows)).await;
+        for t in [0, steps - 1] {
+            p.same("time_slice", &p.be.time_slice(&x, t), &p.cpu.time_slice(&xc, t)).await;
+            let (s, sc) = p.up(&[b, d], &rng.vec(b * d, 1.0));
+            let (mut y, mut yc) = (x.clone(), xc.clone());
+            p.be.time_slice_add(&mut y, t, &s);
+            p.cpu.time_slice_add(&mut yc, t, &sc);
+            p.same("time_slice_add", &y, &yc).await;
+        }
+        p.same("time_slice_add leaves a clone alone", &x, &xc).await;
+        let parts: Vec<B::Tensor> = (0..steps).map(|t| p.be.time_slice(&x, t)).collect();
+        let parts_c: Vec<CpuTensor> = (0..steps).map(|t| p.cpu.time_slice(&xc, t)).collect();
+        p.same("time_stack", &p.be.time_stack(&parts.iter().collect::<Vec<_>>()), &p.cpu.time_stack(&parts_c.iter().collect::<Vec<_>>())).await;
+        let flat = p.be.reshape(&x, &[b * steps, d]);
+        let flatc = p.cpu.reshape(&xc, &[b * steps, d]);
+        let (start, len) = (d / 3, d - d / 3);
+        p.same("cols_slice", &p.be.cols_slice(&flat, start, len), &p.cpu.cols_slice(&flatc, start, len)).await;
+        let (s, sc) = p.up(&[b * steps, len], &rng.vec(b * steps * len, 1.0));
+        let (mut y, mut yc) = (flat.clone(), flatc.clone());
+        p.be.cols_slice_add(&mut y, start, &s);
+        p.cpu.cols_slice_add(&mut yc, start, &sc);
+        p.same("cols_slice_add", &y, &yc).await;
+        p.same("max_over_time", &p.be.max_over_time(&x), &p.cpu.max_over_time(&xc)).await;
+        let (dy, dyc) = p.up(&[b, d], &rng.vec(b * d, 1.0));
+        p.same("max_over_time_backward", &p.be.max_over_time_backward(&x, &dy), &p.cpu.max_over_time_backward(&xc, &dyc)).await;
+        // A mask with an empty row.
+        let mut maskv: Vec<f32> = rng.vec(b * steps, 1.0).iter().map(|&v| if v > -0.3 { 1.0 } else { 0.0 }).collect();
+        maskv[..steps].iter_mut().for_each(|v| *v = 0.0);
+        let (mask, maskc) = p.up(&[b, steps], &maskv);
+        for (m, mc) in [(None, None), (Some(&mask), Some(&maskc))] {
+            p.same("mean_over_time", &p.be.mean_over_time(&x, m), &p.cpu.mean_over_time(&xc, mc)).await;
+            p.same("mean_over_time_backward", &p.be.mean_over_time_backward(&dy, &[b, steps, d], m), &p.cpu.mean_over_time_backward(&dyc, &[b, steps, d], mc)).await;
+        }
+        for (kernel, stride) in [(1, 1), (3, 1), (5, 2), (steps, 1)] {
+            if kernel > steps {
+                continue;
+            }
+            let cols = p.be.im2col_1d(&x, kernel, stride);
+            let colsc = p.cpu.im2col_1d(&xc, kernel, stride);
+            p.same("im2col_1d", &cols, &colsc).await;
+            p.same("col2im_1d", &p.be.col2im_1d(&cols, &[b, steps, d], kernel, stride), &p.cpu.col2im_1d(&colsc, &[b, steps, d], kernel, stride)).await;
+        }
+        // Recurrent cells at step t, with and without the mask.
+        let h = d;
+        for gate in [GateActivation::Sigmoid, GateActivation::HardSigmoid] {
+            let (z, zc) = p.up(&[b, 4 * h], &rng.vec(b * 4 * h, 3.0));
+            let (hc, hcc) = p.up(&[b, 2 * h], &rng.vec(b * 2 * h, 1.0));
+            let (dhc, dhcc) = p.up(&[b, 2 * h], &rng.vec(b * 2 * h, 1.0));
+            for t in [0, steps - 1] {
+                for (m, mc) in [(None, None), (Some((&mask, t)), Some((&maskc, t)))] {
+                    p.same("lstm_cell", &p.be.lstm_cell(&z, &hc, m, gate), &p.cpu.lstm_cell(&zc, &hcc, mc, gate)).await;
+                    let (dz, dp) = p.be.lstm_cell_backward(&z, &hc, m, gate, &dhc);
+                    let (dzc, dpc) = p.cpu.lstm_cell_backward(&zc, &hcc, mc, gate, &dhcc);
+                    p.same("lstm_cell_backward dz", &dz, &dzc).await;
+                    p.same("lstm_cell_backward dprev", &dp, &dpc).await;
+                }
+            }
+        }
+        let (xz, xzc) = p.up(&[b, 3 * h], &rng.vec(b * 3 * h, 3.0));
+        let (hz, hzc) = p.up(&[b, 3 * h], &rng.vec(b * 3 * h, 3.0));
+        let (hp, hpc) = p.up(&[b, h], &rng.vec(b * h, 1.0));
+        let (dh, dhc_) = p.up(&[b, h], &rng.vec(b * h, 1.0));
+        for (m, mc) in [(None, None), (Some((&mask, 0)), Some((&maskc, 0)))] {
+            p.same("gru_cell", &p.be.gru_cell(&xz, &hz, &hp, m), &p.cpu.gru_cell(&xzc, &hzc, &hpc, mc)).await;
+            let (a, bb, c) = p.be.gru_cell_backward(&xz, &hz, &hp, m, &dh);
+            let (ac, bc, cc) = p.cpu.gru_cell_backward(&xzc, &hzc, &hpc, mc, &dhc_);
+            p.same("gru_cell_backward dxz", &a, &ac).await;
+            p.same("gru_cell_backward dhz", &bb, &bc).await;
+            p.same("gru_cell_backward dh_prev", &c, &cc).await;
+        }
+    }
+}
+
+/// Each update rule against its scalar definition, over a few steps.
+async fn check_optimizers<B: Backend>(be: &B) {
+    let mut rng = Rng(19);
+    let n = 1000;
+    let rules = [
+        UpdateRule::Sgd { lr: 0.1, momentum: 0.0, nesterov: false },
+        UpdateRule::Sgd { lr: 0.1, momentum: 0.9, nesterov: false },
+        UpdateRule::Sgd { lr: 0.1, momentum: 0.9, nesterov: true },
+        UpdateRule::Adam { alpha: adam::step_size(0.01, 0.9, 0.999, 3), beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0.0 },
+        UpdateRule::Adam { alpha: adam::step_size(0.01, 0.9, 0.999, 3), beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0.01 * 0.004 },
+        UpdateRule::RmsProp { lr: 0.01, rho: 0.9, eps: 1e-7 },
+        UpdateRule::Adagrad { lr: 0.01, eps: 1e-7 },
+    ];
+    for rule in rules {
+        let slots_n = match rule {
+            UpdateRule::Sgd { momentum, .. } => usize::from(momentum != 0.0),
+            UpdateRule::Adam { .. } => 2,
+            _ => 1,
+        };
+        let init = if matches!(rule, UpdateRule::Adagrad { .. }) { adagrad::INITIAL_ACCUMULATOR } else { 0.0 };
+        let mut pv = rng.vec(n, 1.0);
+        let mut sv: Vec<Vec<f32>> = (0..slots_n).map(|_| vec![init; n]).collect();
+        let mut p = be.upload(&[n], &pv);
+        let shared = p.clone();
+        let mut slots: Vec<B::Tensor> = (0..slots_n).map(|_| be.full(&[n], init)).collect();
+        for _ in 0..3 {
+            let gv = rng.vec(n, 1.0);
+            be.optimizer_update(&rule, &mut p, &be.upload(&[n], &gv), &mut slots);
+            for i in 0..n {
+                match (rule, sv.as_mut_slice()) {
+                    (UpdateRule::Sgd { lr, momentum, nesterov }, []) => sgd::update(&mut pv[i], gv[i], &mut 0.0, lr, momentum, nesterov),
+                    (UpdateRule::Sgd { lr, momentum, nesterov }, [m]) => sgd::update(&mut pv[i], gv[i], &mut m[i], lr, momentum, nesterov),
+                    (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v]) => adam::update(&mut pv[i], gv[i], &mut m[i], &mut v[i], alpha, beta1, beta2, eps, decay),
+                    (UpdateRule::RmsProp { lr, rho, eps }, [v]) => rmsprop::update(&mut pv[i], gv[i], &mut v[i], lr, rho, eps),
+                    (UpdateRule::Adagrad { lr, eps }, [a]) => adagrad::update(&mut pv[i], gv[i], &mut a[i], lr, eps),
+                    _ => unreachable!(),
+                }
+            }
+        }
+        assert_close(&format!("{:?} parameter", rule), &dl(be, &p).await, &pv, 1e-5);
+        for (s, want) in slots.iter().zip(&sv) {
+            assert_close(&format!("{:?} slot", rule), &dl(be, s).await, want, 1e-5);
+        }
+        let kept = dl(be, &shared).await;
+        assert_eq!(kept.len(), n);
+        assert_ne!(kept, pv, "{:?}: the update wrote through a shared handle", rule);
+    }
+}
+
+/// Every op, against the references above.
+pub async fn conformance<B: Backend>(be: &B) {
+    check_matmul(be).await;
+    let p = Pair { be, cpu: CpuBackend };
+    check_elementwise(&p).await;
+    check_losses(&p).await;
+    check_sequences(&p).await;
+    check_optimizers(be).await;
+}
+

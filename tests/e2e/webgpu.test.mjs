@@ -1,0 +1,90 @@
+// The page training on the GPU backend through WebGPU, in Debian's Chromium
+// with its software WebGPU (SwiftShader): the same sample and settings train
+// on the CPU and then on the GPU, and a person sees the GPU named as the
+// backend, the curves, the metrics and a prediction, with the same figures.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(import.meta.dirname, '../../dist');
+const shots = path.resolve(import.meta.dirname, '../../target/screenshots');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.tsv': 'text/plain; charset=utf-8', '.json': 'application/json' };
+
+let server, browser, base;
+
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = path.join(root, url === '/' ? 'index.html' : url);
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function trainOn(page, backend) {
+  await page.selectOption('#backend-select', backend);
+  await page.waitForFunction((b) => document.getElementById('backend').textContent.startsWith(b), backend, { timeout: 30000 });
+  await page.click('#reset-btn');
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '2', null, { timeout: 240000 });
+  await page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
+  return { loss: Number(await page.textContent('#train-loss')), acc: Number(await page.textContent('#val-accuracy')), backend: await page.textContent('#backend'), why: await page.textContent('#backend-why') };
+}
+
+test('the page trains on WebGPU: the GPU is named, curves, metrics and predictions match the CPU', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const hasAdapter = await page.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()));
+  assert.ok(hasAdapter, 'this Chromium offers no WebGPU adapter (SwiftShader)');
+  await page.selectOption('#sample-select', 'spam');
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
+  await page.selectOption('#model-preset', 'bow');
+  await page.waitForFunction(() => /global_average_pooling1d/.test(document.getElementById('model-summary').textContent));
+  await page.fill('#epochs', '2');
+  await page.dispatchEvent('#epochs', 'change');
+  await page.fill('#learning-rate', '0.01');
+  await page.dispatchEvent('#learning-rate', 'change');
+  await page.waitForTimeout(300);
+
+  // auto stays on the CPU: SwiftShader is software, and it says so.
+  await page.selectOption('#backend-select', 'auto');
+  await page.waitForFunction(() => /software/.test(document.getElementById('backend-why').textContent), null, { timeout: 30000 });
+  assert.equal(await page.textContent('#backend'), 'cpu');
+
+  const cpu = await trainOn(page, 'cpu');
+  const gpu = await trainOn(page, 'gpu');
+  assert.match(gpu.backend, /^gpu \(.+\)$/, 'the backend names the adapter');
+  assert.match(gpu.why, /asked for the GPU/);
+  assert.ok(Math.abs(gpu.loss - cpu.loss) < 2e-3, `training loss ${gpu.loss} on the GPU, ${cpu.loss} on the CPU`);
+  assert.ok(Math.abs(gpu.acc - cpu.acc) <= 0.01, `validation accuracy ${gpu.acc} on the GPU, ${cpu.acc} on the CPU`);
+  assert.ok(gpu.acc > 0.7, `validation accuracy ${gpu.acc}`);
+  assert.match(await page.textContent('#metrics'), /precision/);
+  await page.fill('#predict-input', 'Congratulations! You have won a free prize, click here to claim your cash now');
+  await page.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
+  assert.match(await page.textContent('#predict-output'), /%/);
+  await page.screenshot({ path: path.join(shots, 'webgpu.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -62,9 +62,6 @@ export default {
   'setup.num_words': 'Vocabulary (num_words)', 'setup.max_len': 'Max length', 'setup.padding': 'Padding', 'setup.truncating': 'Truncating',
   'side.post': 'post', 'side.pre': 'pre', 'setup.seed': 'Seed', 'setup.compute': 'Compute',
   'backend.auto': 'auto', 'backend.cpu': 'CPU', 'backend.gpu': 'GPU (WebGPU)', 'setup.backend_in_use': 'Backend in use:',
-  'backend.chosen': '(chosen)',
-  'backend.why_gpu': '(WebGPU is available in this browser, but the GPU backend runs only in the command-line trainer so far: gradlab train --backend gpu)',
-  'backend.why_nogpu': '(WebGPU is not available in this browser; the GPU backend runs only in the command-line trainer so far: gradlab train --backend gpu)',
   'form.not_number': '“{raw}” is not a number', 'form.whole': 'must be a whole number', 'form.between': 'must be between {min} and {max}',
   'form.error': '{field}: {error}',
 

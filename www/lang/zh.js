@@ -64,9 +64,6 @@ export default {
   'setup.num_words': '词表大小（num_words）', 'setup.max_len': '最大长度', 'setup.padding': '填充位置', 'setup.truncating': '截断位置',
   'side.post': '后', 'side.pre': '前', 'setup.seed': '随机种子', 'setup.compute': '计算设备',
   'backend.auto': '自动', 'backend.cpu': 'CPU', 'backend.gpu': 'GPU（WebGPU）', 'setup.backend_in_use': '正在使用的后端：',
-  'backend.chosen': '（已选择）',
-  'backend.why_gpu': '（此浏览器支持 WebGPU，但目前 GPU 后端只在命令行训练器 gradlab 中可用）',
-  'backend.why_nogpu': '（此浏览器不支持 WebGPU；目前 GPU 后端只在命令行训练器 gradlab 中可用）',
   'form.not_number': '“{raw}”不是数字', 'form.whole': '必须是整数', 'form.between': '必须在 {min} 到 {max} 之间',
   'form.error': '{field}：{error}',
 

@@ -19,6 +19,7 @@ enum Op {
     /// A parameter or input; `trainable` leaves receive gradients.
     Leaf,
     MatMul(Var, Var),
+    MatMulBias(Var, Var, Var),
     Add(Var, Var),
     Mul(Var, Var),
     AddBias(Var, Var),
@@ -100,6 +101,12 @@ impl<'b, B: Backend> Graph<'b, B> {
     pub fn matmul(&mut self, a: Var, b: Var) -> Var {
         let y = self.backend.matmul(self.value(a), self.value(b), false, false);
         self.push(y, Op::MatMul(a, b), &[a, b])
+    }
+    /// a·w + bias in one backend op (the GPU adds the bias as it writes the
+    /// product, saving a pass over the output).
+    pub fn matmul_bias(&mut self, a: Var, w: Var, bias: Var) -> Var {
+        let y = self.backend.matmul_bias(self.value(a), self.value(w), self.value(bias));
+        self.push(y, Op::MatMulBias(a, w, bias), &[a, w, bias])
     }
     pub fn add(&mut self, a: Var, b: Var) -> Var {
         let y = self.backend.add(self.value(a), self.value(b));
@@ -212,6 +219,11 @@ impl<'b, B: Backend> Graph<'b, B> {
                 Op::MatMul(a, b) => {
                     send(&mut grads, *a, be.matmul(&g, val(*b), false, true));
                     send(&mut grads, *b, be.matmul(val(*a), &g, true, false));
+                }
+                Op::MatMulBias(a, w, bias) => {
+                    send(&mut grads, *bias, be.sum_rows(&g));
+                    send(&mut grads, *a, be.matmul(&g, val(*w), false, true));
+                    send(&mut grads, *w, be.matmul(val(*a), &g, true, false));
                 }
                 Op::Add(a, b) => {
                     send(&mut grads, *a, g.clone());

@@ -59,6 +59,12 @@ pub trait Backend: Clone + 'static {
     /// op(a) · op(b) for 2-D tensors, where op transposes when asked.
     fn matmul(&self, a: &Self::Tensor, b: &Self::Tensor, trans_a: bool, trans_b: bool) -> Self::Tensor;
 
+    /// a·w + bias (bias broadcast along rows): one op so that a GPU can add
+    /// the bias as it writes the product.
+    fn matmul_bias(&self, a: &Self::Tensor, w: &Self::Tensor, bias: &Self::Tensor) -> Self::Tensor {
+        self.add_bias(&self.matmul(a, w, false, false), bias)
+    }
+
     // ---- element-wise ------------------------------------------------------
     fn add(&self, a: &Self::Tensor, b: &Self::Tensor) -> Self::Tensor;
     /// a += b, in place.

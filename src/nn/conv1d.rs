@@ -55,8 +55,7 @@ impl Conv1D {
         let out_t = conv_out_len(steps, self.kernel_size, self.strides);
         let cols = g.im2col(x, self.kernel_size, self.strides);
         let kernel = g.reshape(w[0], &[self.kernel_size * c, self.filters]);
-        let y = g.matmul(cols, kernel);
-        let y = g.add_bias(y, w[1]);
+        let y = g.matmul_bias(cols, kernel, w[1]);
         let y = g.activation(y, self.activation);
         g.reshape(y, &[b, out_t, self.filters])
     }

@@ -57,10 +57,7 @@ impl Dense {
         let d = *shape.last().unwrap();
         let rows = shape.iter().product::<usize>() / d.max(1);
         let x2 = if shape.len() == 2 { x } else { g.reshape(x, &[rows, d]) };
-        let mut y = g.matmul(x2, w[0]);
-        if self.use_bias {
-            y = g.add_bias(y, w[1]);
-        }
+        let mut y = if self.use_bias { g.matmul_bias(x2, w[0], w[1]) } else { g.matmul(x2, w[0]) };
         y = g.activation(y, act);
         if shape.len() == 2 {
             y

@@ -44,16 +44,14 @@ impl Gru {
         let b_rec = g.cols_slice(bias, 3 * u, 3 * u);
         let b_rec = g.reshape(b_rec, &[3 * u]);
         let flat = g.reshape(x, &[b * steps, d]);
-        let proj = g.matmul(flat, w[0]);
-        let proj = g.add_bias(proj, b_in);
+        let proj = g.matmul_bias(flat, w[0], b_in);
         let proj = g.reshape(proj, &[b, steps, 3 * u]);
         let zero = g.backend.zeros(&[b, u]);
         let mut h = g.constant(zero);
         let mut outputs = Vec::new();
         for t in 0..steps {
             let xt = g.time_slice(proj, t);
-            let hu = g.matmul(h, w[1]);
-            let hz = g.add_bias(hu, b_rec);
+            let hz = g.matmul_bias(h, w[1], b_rec);
             h = g.gru_cell(xt, hz, h, mask.map(|m| (m, t)));
             if self.return_sequences {
                 outputs.push(h);

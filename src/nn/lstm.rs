@@ -54,8 +54,7 @@ impl Lstm {
         let shape = g.shape(x);
         let (b, steps, d, u) = (shape[0], shape[1], shape[2], self.units);
         let flat = g.reshape(x, &[b * steps, d]);
-        let proj = g.matmul(flat, w[0]);
-        let proj = g.add_bias(proj, w[2]);
+        let proj = g.matmul_bias(flat, w[0], w[2]);
         let proj = g.reshape(proj, &[b, steps, 4 * u]);
         let zero = g.backend.zeros(&[b, 2 * u]);
         let mut hc = g.constant(zero);

@@ -35,7 +35,7 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
 
 /// The same with an absolute floor `atol`, for values that come through a
 /// logarithm: WGSL's `log` is exact only to 2⁻²¹ absolute near 1.
-fn assert_close_abs(what: &str, got: &[f32], want: &[f32], tol: f32, atol: f32) {
+pub fn assert_close_abs(what: &str, got: &[f32], want: &[f32], tol: f32, atol: f32) {
     assert_eq!(got.len(), want.len(), "{}: {} values, expected {}", what, got.len(), want.len());
     let scale = want.iter().map(|v| v.abs()).sum::<f32>() / want.len().max(1) as f32;
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
@@ -60,7 +60,10 @@ impl<'a, B: Backend> Pair<'a, B> {
     }
 }
 
-const MATMUL_SHAPES: [(usize, usize, usize); 10] = [
+const MATMUL_SHAPES: [(usize, usize, usize); 13] = [
+    (12, 36, 20),
+    (129, 64, 100),
+    (70, 4, 4),
     (1, 1, 1),
     (3, 5, 7),
     (64, 64, 64),
@@ -98,6 +101,19 @@ async fn check_matmul<B: Backend>(be: &B) {
                 }
             }
         }
+    }
+}
+
+/// The product with its bias added on the way out, against the two steps.
+async fn check_matmul_bias<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(9);
+    for &(m, k, n) in &MATMUL_SHAPES {
+        let (a, ac) = p.up(&[m, k], &rng.vec(m * k, 1.0));
+        let (w, wc) = p.up(&[k, n], &rng.vec(k * n, 1.0));
+        let (b, bc) = p.up(&[n], &rng.vec(n, 1.0));
+        let want = p.cpu.add_bias(&p.cpu.matmul(&ac, &wc, false, false), &bc);
+        let got = dl(p.be, &p.be.matmul_bias(&a, &w, &b)).await;
+        assert_close_abs(&format!("matmul_bias {}×{}×{}", m, k, n), &got, &p.cpu.download(&want), 1e-5, 1e-5 * (k as f32).sqrt());
     }
 }
 
@@ -324,6 +340,7 @@ async fn check_optimizers<B: Backend>(be: &B) {
 pub async fn conformance<B: Backend>(be: &B) {
     check_matmul(be).await;
     let p = Pair { be, cpu: CpuBackend };
+    check_matmul_bias(&p).await;
     check_elementwise(&p).await;
     check_losses(&p).await;
     check_sequences(&p).await;

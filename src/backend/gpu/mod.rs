@@ -172,6 +172,35 @@ impl GpuBackend {
         }
     }
 
+    /// op(a)·op(b) (+ bias) with the tiled kernel.
+    fn product(&self, a: &GpuTensor, b: &GpuTensor, trans_a: bool, trans_b: bool, bias: Option<&GpuTensor>) -> GpuTensor {
+        assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
+        let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
+        let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
+        assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
+        let out = self.tensor(&[m, n]);
+        if k == 0 {
+            match bias {
+                Some(bias) => self.ctx.dispatch_flat("elementwise", "add_bias", &[u(m * n), 0, u(n.max(1))], &[(1, self.zeros(&[m, n]).raw()), (2, bias.raw()), (4, out.raw())], m * n),
+                None => self.fill(&out, 0.0),
+            }
+            return out;
+        }
+        let groups = [u(n.div_ceil(64)), u(m.div_ceil(64)), 1];
+        // vec4 reads need rows that start on a 4-float boundary.
+        let vec4_a = !trans_a && k % 4 == 0;
+        let vec4_b = !trans_b && n % 4 == 0;
+        let bias_buf = bias.map(|b| b.raw()).unwrap_or(self.ctx.dummies[0].raw());
+        self.ctx.dispatch(
+            "matmul",
+            "main",
+            &[u(m), u(n), u(k), trans_a as u32, trans_b as u32, bias.is_some() as u32, vec4_a as u32, vec4_b as u32],
+            &[(1, a.raw()), (2, b.raw()), (3, out.raw()), (4, bias_buf), (5, a.raw()), (6, b.raw())],
+            groups,
+        );
+        out
+    }
+
     fn mean_rows(&self, rows_loss: &GpuTensor, rows: usize) -> GpuTensor {
         let out = self.tensor(&[1]);
         self.ctx.dispatch("softmax", "mean_rows", &[u(rows), 1, 0, 0], &[(1, rows_loss.raw()), (4, out.raw())], [1, 1, 1]);
@@ -214,18 +243,11 @@ impl Backend for GpuBackend {
     }
 
     fn matmul(&self, a: &GpuTensor, b: &GpuTensor, trans_a: bool, trans_b: bool) -> GpuTensor {
-        assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
-        let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
-        let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
-        assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
-        let out = self.tensor(&[m, n]);
-        if k == 0 {
-            self.fill(&out, 0.0);
-            return out;
-        }
-        let groups = [u(n.div_ceil(64)), u(m.div_ceil(64)), 1];
-        self.ctx.dispatch("matmul", "main", &[u(m), u(n), u(k), trans_a as u32, trans_b as u32], &[(1, a.raw()), (2, b.raw()), (3, out.raw())], groups);
-        out
+        self.product(a, b, trans_a, trans_b, None)
+    }
+    fn matmul_bias(&self, a: &GpuTensor, w: &GpuTensor, bias: &GpuTensor) -> GpuTensor {
+        assert_eq!(bias.len(), *w.shape.last().unwrap_or(&0), "matmul_bias: bias {:?} for weights {:?}", bias.shape, w.shape);
+        self.product(a, w, false, false, Some(bias))
     }
 
     fn add(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {

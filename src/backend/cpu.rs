@@ -111,6 +111,25 @@ impl Backend for CpuBackend {
         CpuTensor::new(&[m, n], out)
     }
 
+    fn matmul_bias(&self, a: &CpuTensor, w: &CpuTensor, bias: &CpuTensor) -> CpuTensor {
+        if cfg!(target_arch = "wasm32") || a.shape.len() != 2 || w.shape.len() != 2 || bias.data.len() != w.shape[1] || a.shape[1] != w.shape[0] {
+            return self.add_bias(&self.matmul(a, w, false, false), bias);
+        }
+        // C starts as the bias in every row and the product is added onto
+        // it (β = 1): no second pass over the output.
+        let (m, n) = (a.shape[0], w.shape[1]);
+        let mut out = Vec::with_capacity(m * n);
+        for _ in 0..m {
+            out.extend_from_slice(&bias.data);
+        }
+        {
+            let av = ArrayView2::from_shape((m, a.shape[1]), &a.data).unwrap();
+            let wv = ArrayView2::from_shape((w.shape[0], n), &w.data).unwrap();
+            let mut cv = ArrayViewMut2::from_shape((m, n), &mut out).unwrap();
+            general_mat_mul(1.0, &av, &wv, 1.0, &mut cv);
+        }
+        CpuTensor::new(&[m, n], out)
+    }
     fn add(&self, a: &CpuTensor, b: &CpuTensor) -> CpuTensor {
         zip_map(a, b, |x, y| x + y)
     }
@@ -151,17 +170,25 @@ impl Backend for CpuBackend {
         CpuTensor::new(&[d], out)
     }
     fn activation(&self, act: Activation, x: &CpuTensor) -> CpuTensor {
-        if act == Activation::Softmax {
-            return self.softmax(x);
+        match act {
+            Activation::Softmax => self.softmax(x),
+            // The common cases get loops of their own, which vectorise; a
+            // match per element does not.
+            Activation::Relu => map(x, |v| v.max(0.0)),
+            Activation::Linear => x.clone(),
+            _ => map(x, |v| act.f(v)),
         }
-        map(x, |v| act.f(v))
     }
     fn activation_backward(&self, act: Activation, x: &CpuTensor, y: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
-        if act == Activation::Softmax {
-            return self.softmax_backward(y, dy);
+        match act {
+            Activation::Softmax => self.softmax_backward(y, dy),
+            Activation::Relu => zip_map(x, dy, |x, g| if x > 0.0 { g } else { 0.0 }),
+            Activation::Linear => dy.clone(),
+            _ => {
+                let out = x.data.iter().zip(y.data.iter()).zip(dy.data.iter()).map(|((&x, &y), &g)| g * act.df(x, y)).collect();
+                CpuTensor::new(&x.shape, out)
+            }
         }
-        let out = x.data.iter().zip(y.data.iter()).zip(dy.data.iter()).map(|((&x, &y), &g)| g * act.df(x, y)).collect();
-        CpuTensor::new(&x.shape, out)
     }
     fn softmax(&self, x: &CpuTensor) -> CpuTensor {
         let (_, d) = x.rows_cols();
@@ -183,8 +210,17 @@ impl Backend for CpuBackend {
         CpuTensor::new(&y.shape, out)
     }
     fn sum_squares(&self, x: &CpuTensor) -> f32 {
-        // Accumulate in f64: a sum of many squares loses digits in f32.
-        x.data.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() as f32
+        // Accumulate in f64 (a sum of many squares loses digits in f32), in
+        // eight independent lanes so the loop vectorises.
+        let mut lanes = [0.0f64; 8];
+        let chunks = x.data.chunks_exact(8);
+        let rest: f64 = chunks.remainder().iter().map(|&v| (v as f64) * (v as f64)).sum();
+        for c in chunks {
+            for (l, &v) in lanes.iter_mut().zip(c) {
+                *l += (v as f64) * (v as f64);
+            }
+        }
+        (lanes.iter().sum::<f64>() + rest) as f32
     }
 
     fn loss(&self, loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
@@ -460,9 +496,7 @@ impl Backend for CpuBackend {
             let o = &mut out[bi * d..(bi + 1) * d];
             for t in 0..steps {
                 for (m, &v) in o.iter_mut().zip(&x.data[(bi * steps + t) * d..(bi * steps + t + 1) * d]) {
-                    if v > *m {
-                        *m = v;
-                    }
+                    *m = m.max(v);
                 }
             }
         }
@@ -471,16 +505,24 @@ impl Backend for CpuBackend {
     fn max_over_time_backward(&self, x: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
         let (b, steps, d) = x.btd();
         let mut out = vec![0.0f32; x.data.len()];
+        let mut best = vec![0usize; d];
+        let mut max = vec![0.0f32; d];
         for bi in 0..b {
-            for j in 0..d {
-                // The gradient goes to the first step holding the maximum.
-                let mut best = 0;
-                for t in 1..steps {
-                    if x.data[(bi * steps + t) * d + j] > x.data[(bi * steps + best) * d + j] {
-                        best = t;
+            // The gradient goes to the first step holding the maximum. Steps
+            // are scanned in order, a row at a time, so reads are contiguous.
+            let rows = &x.data[bi * steps * d..(bi + 1) * steps * d];
+            max.copy_from_slice(&rows[..d]);
+            best.iter_mut().for_each(|v| *v = 0);
+            for t in 1..steps {
+                for ((m, bt), &v) in max.iter_mut().zip(best.iter_mut()).zip(&rows[t * d..(t + 1) * d]) {
+                    if v > *m {
+                        *m = v;
+                        *bt = t;
                     }
                 }
-                out[(bi * steps + best) * d + j] = dy.data[bi * d + j];
+            }
+            for j in 0..d {
+                out[(bi * steps + best[j]) * d + j] = dy.data[bi * d + j];
             }
         }
         CpuTensor::new(&x.shape, out)

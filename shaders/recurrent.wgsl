@@ -28,6 +28,26 @@ fn live(bi: u32) -> bool {
     return p.has_mask == 0u || mask[bi * p.steps + p.t] != 0.0;
 }
 
+// The LSTM gates (i, f, c̃, o) of unit j from the pre-activations at z.
+fn lstm_gates(z: u32, j: u32) -> vec4<f32> {
+    let h = p.units;
+    return vec4<f32>(
+        gate_f(p.gate, in_a[z + j]),
+        gate_f(p.gate, in_a[z + h + j]),
+        stable_tanh(in_a[z + 2u * h + j]),
+        gate_f(p.gate, in_a[z + 3u * h + j]),
+    );
+}
+
+// The GRU's update gate, reset gate and candidate of unit j in row x.
+fn gru_gates(x: u32, j: u32) -> vec3<f32> {
+    let h = p.units;
+    let zg = sigmoid(in_a[x + j] + in_b[x + j]);
+    let rg = sigmoid(in_a[x + h + j] + in_b[x + h + j]);
+    let hh = stable_tanh(in_a[x + 2u * h + j] + rg * in_b[x + 2u * h + j]);
+    return vec3<f32>(zg, rg, hh);
+}
+
 // LSTM (gates i, f, c, o as Keras): z = in_a [batch, 4h], previous state
 // in_b [batch, 2h] = [h | c] → out0 [batch, 2h]. A masked row carries its
 // state through.
@@ -46,14 +66,10 @@ fn lstm_cell(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg:
         out0[s + h + j] = in_b[s + h + j];
         return;
     }
-    let z = bi * 4u * h;
-    let i = gate_f(p.gate, in_a[z + j]);
-    let f = gate_f(p.gate, in_a[z + h + j]);
-    let g = stable_tanh(in_a[z + 2u * h + j]);
-    let o = gate_f(p.gate, in_a[z + 3u * h + j]);
-    let c = f * in_b[s + h + j] + i * g;
+    let q = lstm_gates(bi * 4u * h, j);
+    let c = q.y * in_b[s + h + j] + q.x * q.z;
     out0[s + h + j] = c;
-    out0[s + j] = o * stable_tanh(c);
+    out0[s + j] = q.w * stable_tanh(c);
 }
 
 // Its gradient: from d state in_c [batch, 2h] to d z (out0) and d previous
@@ -78,10 +94,11 @@ fn lstm_cell_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgro
         out0[z + 3u * h + j] = 0.0;
         return;
     }
-    let i = gate_f(p.gate, in_a[z + j]);
-    let f = gate_f(p.gate, in_a[z + h + j]);
-    let g = stable_tanh(in_a[z + 2u * h + j]);
-    let o = gate_f(p.gate, in_a[z + 3u * h + j]);
+    let q = lstm_gates(z, j);
+    let i = q.x;
+    let f = q.y;
+    let g = q.z;
+    let o = q.w;
     let c_prev = in_b[s + h + j];
     let tc = stable_tanh(f * c_prev + i * g);
     let dh = in_c[s + j];
@@ -111,11 +128,8 @@ fn gru_cell(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
         out0[bi * h + j] = hp;
         return;
     }
-    let x = bi * 3u * h;
-    let zg = sigmoid(in_a[x + j] + in_b[x + j]);
-    let rg = sigmoid(in_a[x + h + j] + in_b[x + h + j]);
-    let hh = stable_tanh(in_a[x + 2u * h + j] + rg * in_b[x + 2u * h + j]);
-    out0[bi * h + j] = zg * hp + (1.0 - zg) * hh;
+    let q = gru_gates(bi * 3u * h, j);
+    out0[bi * h + j] = q.x * hp + (1.0 - q.x) * q.z;
 }
 
 // Its gradient from d h (in_d): d xz (out0), d hz (out1), d h_prev (out2).
@@ -139,9 +153,10 @@ fn gru_cell_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgrou
         return;
     }
     let hp = in_c[bi * h + j];
-    let zg = sigmoid(in_a[x + j] + in_b[x + j]);
-    let rg = sigmoid(in_a[x + h + j] + in_b[x + h + j]);
-    let hh = stable_tanh(in_a[x + 2u * h + j] + rg * in_b[x + 2u * h + j]);
+    let q = gru_gates(x, j);
+    let zg = q.x;
+    let rg = q.y;
+    let hh = q.z;
     let d_hh = g * (1.0 - zg) * (1.0 - hh * hh);
     let d_z = g * (hp - hh) * zg * (1.0 - zg);
     let d_r = d_hh * in_b[x + 2u * h + j] * rg * (1.0 - rg);

@@ -19,6 +19,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read> in1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out0: array<f32>;
 
+// (batch row, step, channel) of flat index i in a [a, b, c] tensor.
+fn btc(i: u32) -> vec3<u32> {
+    return vec3<u32>(i / (p.c * p.b), (i / p.c) % p.b, i % p.c);
+}
+
 // For rows r < a and columns j < b:
 //   out0[r·c + d + j] (= or +=) in0[r·e + f + j], adding when g = 1.
 // A time slice, its gradient, a step of a stack and column slices are all
@@ -77,9 +82,10 @@ fn col2im_1d(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg:
     if (i >= p.a * p.b * p.c) {
         return;
     }
-    let ch = i % p.c;
-    let t = (i / p.c) % p.b;
-    let bi = i / (p.c * p.b);
+    let at = btc(i);
+    let bi = at.x;
+    let t = at.y;
+    let ch = at.z;
     let width = p.d * p.c;
     var s = 0.0;
     // Windows j with j·stride ≤ t < j·stride + kernel.
@@ -120,9 +126,10 @@ fn max_over_time_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_wor
     if (i >= p.a * p.b * p.c) {
         return;
     }
-    let j = i % p.c;
-    let t = (i / p.c) % p.b;
-    let bi = i / (p.c * p.b);
+    let at = btc(i);
+    let bi = at.x;
+    let t = at.y;
+    let j = at.z;
     var best = 0u;
     for (var s = 1u; s < p.b; s++) {
         if (in0[(bi * p.b + s) * p.c + j] > in0[(bi * p.b + best) * p.c + j]) {
@@ -178,8 +185,9 @@ fn mean_over_time_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_wo
     if (i >= p.a * p.b * p.c) {
         return;
     }
-    let j = i % p.c;
-    let t = (i / p.c) % p.b;
-    let bi = i / (p.c * p.b);
+    let at = btc(i);
+    let bi = at.x;
+    let t = at.y;
+    let j = at.z;
     out0[i] = in0[bi * p.c + j] * step_weight(bi, t) / step_count(bi);
 }

@@ -41,6 +41,24 @@ fn row_max(r: u32) -> f32 {
     return m;
 }
 
+// Σ_k exp(x_k − m) over row r.
+fn row_sum_exp(r: u32, m: f32) -> f32 {
+    var s = 0.0;
+    for (var k = 0u; k < p.cols; k++) {
+        s += exp(in0[r * p.cols + k] - m);
+    }
+    return s;
+}
+
+// Σ_k in0[r, k]: a row of probabilities' total.
+fn row_sum(r: u32) -> f32 {
+    var s = 0.0;
+    for (var k = 0u; k < p.cols; k++) {
+        s += in0[r * p.cols + k];
+    }
+    return s;
+}
+
 // out0 = softmax(in0) row by row
 @compute @workgroup_size(256)
 fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -49,14 +67,9 @@ fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
         return;
     }
     let m = row_max(r);
-    var s = 0.0;
+    let s = row_sum_exp(r, m);
     for (var k = 0u; k < p.cols; k++) {
-        let e = exp(in0[r * p.cols + k] - m);
-        out0[r * p.cols + k] = e;
-        s += e;
-    }
-    for (var k = 0u; k < p.cols; k++) {
-        out0[r * p.cols + k] /= s;
+        out0[r * p.cols + k] = exp(in0[r * p.cols + k] - m) / s;
     }
 }
 
@@ -86,10 +99,7 @@ fn softmax_cross_entropy(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_work
         return;
     }
     let m = row_max(r);
-    var s = 0.0;
-    for (var k = 0u; k < p.cols; k++) {
-        s += exp(in0[r * p.cols + k] - m);
-    }
+    let s = row_sum_exp(r, m);
     let lse = log(s) + m;
     var loss = 0.0;
     for (var k = 0u; k < p.cols; k++) {
@@ -128,10 +138,7 @@ fn loss_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg:
     var total = 0.0;
     if (p.loss == CATEGORICAL || p.loss == SPARSE_CATEGORICAL) {
         // Keras renormalises the row, then clips.
-        var s = 0.0;
-        for (var k = 0u; k < p.cols; k++) {
-            s += in0[r * p.cols + k];
-        }
+        let s = row_sum(r);
         for (var k = 0u; k < p.cols; k++) {
             total -= target_at(r, k) * log(clamp(in0[r * p.cols + k] / s, EPSILON, 1.0 - EPSILON));
         }
@@ -164,10 +171,7 @@ fn loss_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
     let n = f32(max(p.cols, 1u));
     let inv_b = 1.0 / f32(max(p.rows, 1u));
     if (p.loss == CATEGORICAL || p.loss == SPARSE_CATEGORICAL) {
-        var s = 0.0;
-        for (var k = 0u; k < p.cols; k++) {
-            s += in0[r * p.cols + k];
-        }
+        let s = row_sum(r);
         // L = −Σ t_k log(p_k / s): through p_j directly and through s; a
         // clipped probability passes no gradient, as in Keras.
         var through_s = 0.0;

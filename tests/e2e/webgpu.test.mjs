@@ -75,6 +75,21 @@ test('the page trains on WebGPU: the GPU is named, curves, metrics and predictio
   await page.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
   assert.match(await page.textContent('#predict-output'), /%/);
   await page.screenshot({ path: path.join(shots, 'webgpu.png'), fullPage: true });
+
+  // The classic LSTM stack: one batch on each backend, the same loss.
+  await page.selectOption('#model-preset', 'lstm');
+  await page.waitForFunction(() => /lstm_1/.test(document.getElementById('model-summary').textContent));
+  const stepOn = async (backend) => {
+    await page.selectOption('#backend-select', backend);
+    await page.waitForFunction((b) => document.getElementById('backend').textContent.startsWith(b), backend, { timeout: 30000 });
+    await page.click('#reset-btn');
+    await page.click('#step-btn');
+    await page.waitForFunction(() => document.getElementById('batch-count').textContent.startsWith('1/'), null, { timeout: 120000 });
+    return Number(await page.textContent('#train-loss'));
+  };
+  const lstmCpu = await stepOn('cpu');
+  const lstmGpu = await stepOn('gpu');
+  assert.ok(Number.isFinite(lstmGpu) && Math.abs(lstmGpu - lstmCpu) < 2e-3, `lstm first-batch loss ${lstmGpu} on the GPU, ${lstmCpu} on the CPU`);
   assert.deepEqual(errors, []);
   await ctx.close();
 });

@@ -42,12 +42,13 @@ class EpochTimes(keras.callbacks.Callback):
 
 def main():
     ids_file, preset, epochs, mask = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] != "false"
+    seed = int(sys.argv[5]) if len(sys.argv) > 5 else 42
     d = json.load(open(ids_file))
     k = len(d["labels"])
     x = np.array(d["train"]["ids"], dtype="float32")
     y = keras.utils.to_categorical(d["train"]["classes"], k)
     vx = np.array(d["val"]["ids"], dtype="float32")
-    keras.utils.set_random_seed(42)
+    keras.utils.set_random_seed(seed)
     model = build(preset, d["num_words"], d["max_len"], k, mask)
     times = EpochTimes()
     model.fit(x, y, batch_size=32, epochs=epochs, shuffle=True, verbose=0, callbacks=[times])

@@ -95,6 +95,9 @@ enum Command {
         backend: BackendArg,
         #[arg(long, default_value_t = 32)]
         batch_size: usize,
+        /// Seed of the initial weights, shuffling and dropout.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
         #[arg(long)]
         json: bool,
     },
@@ -233,9 +236,9 @@ pub fn main() -> i32 {
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),
-        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, backend, batch_size, json } => match matmul {
+        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, backend, batch_size, seed, json } => match matmul {
             Some(sizes) => bench_matmul(&sizes, json),
-            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size }).map(|_| ()),
+            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size, seed }).map(|_| ()),
         },
         Command::GpuBench { sizes, batch_size, data, models, limit, json } => gpu_bench(&sizes, batch_size, data.as_deref(), &models, limit, json),
     };
@@ -748,6 +751,7 @@ struct BenchArgs<'a> {
     json: bool,
     backend: BackendRequest,
     batch_size: usize,
+    seed: u64,
 }
 
 /// Peak resident memory of this process in MB (Linux), for the benchmark table.
@@ -792,13 +796,13 @@ fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
     tok.fit_on_texts(&train_set.texts);
     let layers = preset(a.preset, settings.num_words, all.labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}'", a.preset)))?;
-    let model = Model::new(CpuBackend, &layers, settings.max_len, 42)?;
+    let model = Model::new(CpuBackend, &layers, settings.max_len, a.seed)?;
     let enc = Encoded { ids: encode(&tok, &train_set.texts, &settings), classes: train_set.classes.clone() };
     let val = Encoded { ids: encode(&tok, &val_set.texts, &settings), classes: val_set.classes.clone() };
     if let Some(dir) = a.export {
         export_bench_data(dir, &all.labels, &train_set, &val_set, &enc, &val, &settings)?;
     }
-    let config = TrainConfig { epochs: a.epochs.max(1), batch_size: a.batch_size, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: 42, shuffle: true, early_stopping_patience: None };
+    let config = TrainConfig { epochs: a.epochs.max(1), batch_size: a.batch_size, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: a.seed, shuffle: true, early_stopping_patience: None };
     let trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
     let selected = select(a.backend, &architecture(&layers, settings.max_len)?, a.batch_size)?;
     let backend_name = if selected.gpu.is_some() { "gpu" } else { "cpu" };
@@ -854,7 +858,7 @@ fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, 
         for preset_name in models.split(',') {
             let mut row = json!({"preset": preset_name, "batch_size": batch_size});
             for (name, request) in [("cpu", BackendRequest::Cpu), ("gpu", BackendRequest::Gpu)] {
-                let args = BenchArgs { data, preset: preset_name, limit, epochs: 2, mask: true, export: None, json: true, backend: request, batch_size };
+                let args = BenchArgs { data, preset: preset_name, limit, epochs: 2, mask: true, export: None, json: true, backend: request, batch_size, seed: 42 };
                 let out = capture_bench(&args)?;
                 row[name] = out["train_samples_per_s"].clone();
                 row[format!("{}_val_accuracy", name)] = out["val_accuracy"].clone();

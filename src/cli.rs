@@ -238,7 +238,7 @@ pub fn main() -> i32 {
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),
         Command::Bench { data, model, limit, epochs, no_mask, export, matmul, backend, batch_size, seed, json } => match matmul {
             Some(sizes) => bench_matmul(&sizes, json),
-            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size, seed }).map(|_| ()),
+            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size, seed }),
         },
         Command::GpuBench { sizes, batch_size, data, models, limit, json } => gpu_bench(&sizes, batch_size, data.as_deref(), &models, limit, json),
     };
@@ -410,25 +410,17 @@ fn train(a: TrainArgs) -> Result<()> {
     let mut epoch_start = now_seconds();
     let mut failure = None;
     loop {
+        let (done, batch, epoch) = running.position();
+        if done {
+            break;
+        }
+        if !a.json && batch == 0 {
+            println!("Epoch {}/{}", epoch + 1, a.epochs);
+            epoch_start = now_seconds();
+        }
         let outcome = match &mut running {
-            Running::Cpu(t) => {
-                if t.is_done() {
-                    break;
-                }
-                if !a.json && t.batch_in_epoch() == 0 {
-                    println!("Epoch {}/{}", t.epoch + 1, a.epochs);
-                    epoch_start = now_seconds();
-                }
-                t.step()
-            }
+            Running::Cpu(t) => t.step(),
             Running::Gpu(t, checkpoint) => {
-                if t.is_done() {
-                    break;
-                }
-                if !a.json && t.batch_in_epoch() == 0 {
-                    println!("Epoch {}/{}", t.epoch + 1, a.epochs);
-                    epoch_start = now_seconds();
-                }
                 let g = t.model.backend.clone();
                 if lose_at == Some(t.batches.len()) {
                     g.lose_device();
@@ -463,16 +455,13 @@ fn train(a: TrainArgs) -> Result<()> {
                 }
             }
         };
-        let (t_batch, recent) = running.progress();
         match outcome {
             Ok(StepOutcome::Batch(_)) => {
                 if !a.json && tty {
-                    let done = t_batch;
+                    let (done, loss, acc) = running.epoch_so_far();
                     let steps = running.steps_per_epoch();
                     let elapsed = now_seconds() - epoch_start;
                     let eta = elapsed / done as f64 * (steps - done) as f64;
-                    let loss = recent.iter().map(|b| b.0).sum::<f64>() / done as f64;
-                    let acc = recent.iter().map(|b| b.1).sum::<f64>() / done as f64;
                     print!("\r{}/{} {} ETA {:.0}s - accuracy: {:.4} - loss: {:.4}   ", done, steps, progress_bar(done, steps), eta, acc, loss);
                     let _ = std::io::stdout().flush();
                 }
@@ -513,11 +502,23 @@ enum Running {
 }
 
 impl Running {
-    /// (batch in epoch, the epoch's (loss, accuracy) so far)
-    fn progress(&self) -> (usize, Vec<(f64, f64)>) {
-        fn of<B: Backend>(t: &Trainer<B>) -> (usize, Vec<(f64, f64)>) {
-            let done = t.batch_in_epoch();
-            (done, t.batches[t.batches.len() - done.min(t.batches.len())..].iter().map(|b| (b.loss as f64, b.accuracy as f64)).collect())
+    fn trainer_position<B: Backend>(t: &Trainer<B>) -> (bool, usize, usize) {
+        (t.is_done(), t.batch_in_epoch(), t.epoch)
+    }
+    /// (done, batch in the epoch, epochs completed)
+    fn position(&self) -> (bool, usize, usize) {
+        match self {
+            Running::Cpu(t) => Self::trainer_position(t),
+            Running::Gpu(t, _) => Self::trainer_position(t),
+        }
+    }
+    /// (batches in this epoch, their mean loss, their mean accuracy)
+    fn epoch_so_far(&self) -> (usize, f64, f64) {
+        fn of<B: Backend>(t: &Trainer<B>) -> (usize, f64, f64) {
+            let done = t.batch_in_epoch().min(t.batches.len());
+            let recent = &t.batches[t.batches.len() - done..];
+            let mean = |f: fn(&crate::trainer::BatchRecord) -> f32| recent.iter().map(|b| f(b) as f64).sum::<f64>() / done.max(1) as f64;
+            (done, mean(|b| b.loss), mean(|b| b.accuracy))
         }
         match self {
             Running::Cpu(t) => of(t),
@@ -763,10 +764,10 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// Training and inference speed of one preset on Keras's split of `data`
 /// (the last 20 % validate), as `bench/run.mjs` compares with its peers.
-fn bench(a: &BenchArgs) -> Result<Value> {
+fn bench(a: &BenchArgs) -> Result<()> {
     let out = bench_quiet(a)?;
     print_bench(a, &out);
-    Ok(out)
+    Ok(())
 }
 
 fn print_bench(a: &BenchArgs, out: &Value) {
@@ -783,6 +784,7 @@ fn print_bench(a: &BenchArgs, out: &Value) {
     }
 }
 
+/// `bench`'s measurement, as the JSON object it prints.
 fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
     let all = LabelledTexts::from_rows(&rows, None)?;
@@ -837,7 +839,7 @@ fn run_bench_epochs<B: Backend>(mut trainer: Trainer<B>, epochs: usize, val: &En
 }
 
 fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, limit: usize, json_out: bool) -> Result<()> {
-    use crate::backend::gpu::bench;
+    use crate::backend::timing::matmul_gflops;
     let squares: Vec<usize> = sizes.split(',').map(|s| s.trim().parse().map_err(|_| Error::setting("--sizes", format!("'{}' is not a size", s)))).collect::<Result<_>>()?;
     let gpu = GpuBackend::new().map_err(|e| Error::Backend { backend: "gpu".into(), reason: e.0 })?;
     let adapter = gpu.adapter().clone();
@@ -846,12 +848,22 @@ fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, 
         println!("{:<34} {:>12} {:>12} {:>8}", "matrix product", "GPU GFLOP/s", "CPU GFLOP/s", "GPU/CPU");
     }
     let mut products = Vec::new();
-    for shape in bench::shapes(&squares, batch_size) {
-        let (label, g, c) = bench::matmul_table(&gpu, std::slice::from_ref(&shape)).remove(0);
+    // The squares, then the products of an LSTM(64) layer over 100 steps:
+    // the input projection for all steps at once, one recurrent step, and
+    // the weight gradient (Aᵀ·B).
+    let (t, d, h4, b) = (100, 64, 256, batch_size);
+    let shapes = squares.iter().map(|&n| (format!("{n}×{n}×{n}"), n, n, n, false)).chain([
+        (format!("LSTM input  {}×{}×{}", b * t, d, h4), b * t, d, h4, false),
+        (format!("LSTM step   {}×{}×{}", b, d, h4), b, d, h4, false),
+        (format!("LSTM dW  ({}ᵀ)×{}×{}", b * t, d, h4), d, b * t, h4, true),
+    ]);
+    for (label, m, k, n, trans_a) in shapes {
+        let g = matmul_gflops(&gpu, m, k, n, trans_a, || gpu.sync());
+        let c = matmul_gflops(&CpuBackend, m, k, n, trans_a, || {});
         if !json_out {
             println!("{:<34} {:>12.1} {:>12.1} {:>7.2}x", label, g, c, g / c);
         }
-        products.push(json!({"shape": label, "m": shape.1, "k": shape.2, "n": shape.3, "gpu_gflops": g, "cpu_gflops": c}));
+        products.push(json!({"shape": label, "m": m, "k": k, "n": n, "gpu_gflops": g, "cpu_gflops": c}));
     }
     let mut training = Vec::new();
     if let Some(data) = data {
@@ -859,7 +871,7 @@ fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, 
             let mut row = json!({"preset": preset_name, "batch_size": batch_size});
             for (name, request) in [("cpu", BackendRequest::Cpu), ("gpu", BackendRequest::Gpu)] {
                 let args = BenchArgs { data, preset: preset_name, limit, epochs: 2, mask: true, export: None, json: true, backend: request, batch_size, seed: 42 };
-                let out = capture_bench(&args)?;
+                let out = bench_quiet(&args)?;
                 row[name] = out["train_samples_per_s"].clone();
                 row[format!("{}_val_accuracy", name)] = out["val_accuracy"].clone();
             }
@@ -874,11 +886,6 @@ fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, 
         println!("{}", json!({"adapter": adapter.name, "software": adapter.software, "matmul": products, "training": training}));
     }
     Ok(())
-}
-
-/// `bench` without printing: its JSON object.
-fn capture_bench(a: &BenchArgs) -> Result<Value> {
-    bench_quiet(a)
 }
 
 /// rows.tsv: the training rows then the validation rows, with the

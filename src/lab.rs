@@ -329,12 +329,8 @@ impl Lab {
         let found = self.gpu_found.as_ref().map(|g| g.adapter()).map_err(|e| e.as_str());
         let (use_gpu, note) = decide(self.backend_request, found, flops);
         let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
-        let same = match (&gpu, &self.gpu) {
-            (Some(a), Some(b)) => a.adapter().name == b.adapter().name,
-            (None, None) => true,
-            _ => false,
-        };
-        if same {
+        // The only GPU is the one found, so only on or off can change.
+        if gpu.is_some() == self.gpu.is_some() {
             self.backend_note = note;
         } else {
             self.set_gpu(gpu, note);
@@ -350,10 +346,7 @@ impl Lab {
 
     /// "cpu" or "gpu (adapter)".
     pub fn backend_name(&self) -> String {
-        match &self.gpu {
-            Some(g) => format!("gpu ({})", g.adapter().name),
-            None => "cpu".into(),
-        }
+        self.gpu.as_ref().map(|g| g.name()).unwrap_or_else(|| CpuBackend.name())
     }
 
     /// Drop the GPU copy of the run: the CPU copy changed or was replaced.

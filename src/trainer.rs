@@ -292,8 +292,7 @@ impl<B: Backend> Trainer<B> {
             }
             let mut grads = g.backward(l);
             let flat: Vec<B::Tensor> = vars.iter().flatten().map(|v| grads.take(*v).unwrap_or_else(|| be.zeros(be.shape(g.value(*v))))).collect();
-            let squares = be.sum_squares_each_async(&flat.iter().collect::<Vec<_>>()).await;
-            let norm = squares.iter().map(|&s| s as f64).sum::<f64>().sqrt() as f32;
+            let norm = Optimizer::<B>::global_norm_async(&be, &flat).await;
             (loss, correct, flat, norm)
         };
         self.dropout_rng = rng;

@@ -88,47 +88,13 @@ impl Backend for CpuBackend {
     }
 
     fn matmul(&self, a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool) -> CpuTensor {
-        assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
-        // In wasm, matrixmultiply has no SIMD kernel; the row-streaming
-        // kernel below vectorises with simd128 and is about twice as fast.
-        if cfg!(target_arch = "wasm32") {
-            let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
-            let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
-            assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
-            return CpuTensor::new(&[m, n], matmul_rows(&a.data, &b.data, m, k, n, trans_a, trans_b));
-        }
-        let av = ArrayView2::from_shape((a.shape[0], a.shape[1]), &a.data).unwrap();
-        let bv = ArrayView2::from_shape((b.shape[0], b.shape[1]), &b.data).unwrap();
-        let av = if trans_a { av.reversed_axes() } else { av };
-        let bv = if trans_b { bv.reversed_axes() } else { bv };
-        assert_eq!(av.ncols(), bv.nrows(), "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
-        let (m, n) = (av.nrows(), bv.ncols());
-        let mut out = vec![0.0f32; m * n];
-        {
-            let mut cv = ArrayViewMut2::from_shape((m, n), &mut out).unwrap();
-            general_mat_mul(1.0, &av, &bv, 0.0, &mut cv);
-        }
-        CpuTensor::new(&[m, n], out)
+        product(a, b, trans_a, trans_b, None)
     }
-
     fn matmul_bias(&self, a: &CpuTensor, w: &CpuTensor, bias: &CpuTensor) -> CpuTensor {
-        if cfg!(target_arch = "wasm32") || a.shape.len() != 2 || w.shape.len() != 2 || bias.data.len() != w.shape[1] || a.shape[1] != w.shape[0] {
+        if cfg!(target_arch = "wasm32") {
             return self.add_bias(&self.matmul(a, w, false, false), bias);
         }
-        // C starts as the bias in every row and the product is added onto
-        // it (β = 1): no second pass over the output.
-        let (m, n) = (a.shape[0], w.shape[1]);
-        let mut out = Vec::with_capacity(m * n);
-        for _ in 0..m {
-            out.extend_from_slice(&bias.data);
-        }
-        {
-            let av = ArrayView2::from_shape((m, a.shape[1]), &a.data).unwrap();
-            let wv = ArrayView2::from_shape((w.shape[0], n), &w.data).unwrap();
-            let mut cv = ArrayViewMut2::from_shape((m, n), &mut out).unwrap();
-            general_mat_mul(1.0, &av, &wv, 1.0, &mut cv);
-        }
-        CpuTensor::new(&[m, n], out)
+        product(a, w, false, false, Some(bias))
     }
     fn add(&self, a: &CpuTensor, b: &CpuTensor) -> CpuTensor {
         zip_map(a, b, |x, y| x + y)
@@ -571,6 +537,38 @@ impl Backend for CpuBackend {
     }
 }
 
+/// op(a)·op(b), plus `bias` in every row when given: natively through
+/// ndarray, with C starting as the bias rows and the product added onto it
+/// (β = 1, no second pass over the output); in wasm through `matmul_rows`.
+fn product(a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool, bias: Option<&CpuTensor>) -> CpuTensor {
+    assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
+    let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
+    let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
+    assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
+    // In wasm, matrixmultiply has no SIMD kernel; the row-streaming kernel
+    // below vectorises with simd128 and is about twice as fast.
+    if cfg!(target_arch = "wasm32") {
+        assert!(bias.is_none(), "the wasm product adds no bias");
+        return CpuTensor::new(&[m, n], matmul_rows(&a.data, &b.data, m, k, n, trans_a, trans_b));
+    }
+    let mut out = match bias {
+        Some(bias) => {
+            assert_eq!(bias.data.len(), n, "matmul_bias: bias {:?} for {} columns", bias.shape, n);
+            bias.data.repeat(m)
+        }
+        None => vec![0.0f32; m * n],
+    };
+    let av = ArrayView2::from_shape((a.shape[0], a.shape[1]), &a.data).unwrap();
+    let bv = ArrayView2::from_shape((b.shape[0], b.shape[1]), &b.data).unwrap();
+    let av = if trans_a { av.reversed_axes() } else { av };
+    let bv = if trans_b { bv.reversed_axes() } else { bv };
+    {
+        let mut cv = ArrayViewMut2::from_shape((m, n), &mut out).unwrap();
+        general_mat_mul(1.0, &av, &bv, if bias.is_some() { 1.0 } else { 0.0 }, &mut cv);
+    }
+    CpuTensor::new(&[m, n], out)
+}
+
 /// op(A)·op(B) for row-major A and B (`m`×`k` times `k`×`n`), in register
 /// blocks of C: the wasm matrix kernel (natively the twin is tested).
 pub fn matmul_rows(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: bool, trans_b: bool) -> Vec<f32> {
@@ -759,24 +757,7 @@ fn time_weights<'a>(mask: Option<&'a CpuTensor>, bi: usize, steps: usize) -> (im
     (move |t: usize| row.map(|r| r[t]).unwrap_or(1.0), count)
 }
 
-/// GFLOP/s of the CPU backend's matrix product at n×n×n: the best of a few
-/// repeats of at least ~0.1 s each (the wasm clock counts milliseconds).
+/// GFLOP/s of the CPU backend's matrix product at n×n×n.
 pub fn matmul_gflops(n: usize) -> f64 {
-    use crate::backend::Backend;
-    use crate::clock::now_seconds;
-    let be = CpuBackend;
-    let v: Vec<f32> = (0..n * n).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
-    let a = be.upload(&[n, n], &v);
-    let b = be.upload(&[n, n], &v);
-    let flops = 2.0 * (n as f64).powi(3);
-    let reps = ((1e9 / flops) as usize).clamp(2, 10_000);
-    let mut best = f64::INFINITY;
-    for _ in 0..3 {
-        let start = now_seconds();
-        for _ in 0..reps {
-            std::hint::black_box(be.matmul(&a, &b, false, false));
-        }
-        best = best.min((now_seconds() - start) / reps as f64);
-    }
-    flops / best / 1e9
+    crate::backend::timing::matmul_gflops(&CpuBackend, n, n, n, false, || {})
 }

@@ -13,6 +13,7 @@
 pub mod cpu;
 pub mod gpu;
 pub mod select;
+pub mod timing;
 
 use crate::nn::activation::{Activation, GateActivation};
 use crate::loss::Loss;
@@ -85,19 +86,15 @@ pub trait Backend: Clone + 'static {
     fn softmax_backward(&self, y: &Self::Tensor, dy: &Self::Tensor) -> Self::Tensor;
     /// Σ x², read back: used for global-norm clipping and finiteness checks.
     fn sum_squares(&self, x: &Self::Tensor) -> f32;
-    /// Σ x² of each tensor, read back together: one round trip on a GPU
-    /// instead of one per tensor.
-    fn sum_squares_each(&self, xs: &[&Self::Tensor]) -> Vec<f32> {
-        xs.iter().map(|x| self.sum_squares(x)).collect()
-    }
     /// Tensors read back together, without blocking.
     fn read_async(&self, ts: &[&Self::Tensor]) -> Reading<Vec<Vec<f32>>> {
         let v: Vec<Vec<f32>> = ts.iter().map(|t| self.download(t)).collect();
         Box::pin(std::future::ready(v))
     }
-    /// `sum_squares_each` without blocking.
+    /// Σ x² of each tensor, read back together without blocking: one round
+    /// trip on a GPU instead of one per tensor.
     fn sum_squares_each_async(&self, xs: &[&Self::Tensor]) -> Reading<Vec<f32>> {
-        let v = self.sum_squares_each(xs);
+        let v: Vec<f32> = xs.iter().map(|x| self.sum_squares(x)).collect();
         Box::pin(std::future::ready(v))
     }
 

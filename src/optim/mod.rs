@@ -210,8 +210,14 @@ impl<B: Backend> Optimizer<B> {
 
     /// Global L2 norm of a list of gradients.
     pub fn global_norm(backend: &B, grads: &[B::Tensor]) -> f32 {
+        crate::backend::ready_now(Self::global_norm_async(backend, grads))
+    }
+
+    /// `global_norm`, reading the sums of squares back in one round trip
+    /// without blocking.
+    pub async fn global_norm_async(backend: &B, grads: &[B::Tensor]) -> f32 {
         let refs: Vec<&B::Tensor> = grads.iter().collect();
-        backend.sum_squares_each(&refs).iter().map(|&s| s as f64).sum::<f64>().sqrt() as f32
+        backend.sum_squares_each_async(&refs).await.iter().map(|&s| s as f64).sum::<f64>().sqrt() as f32
     }
 
     /// Apply one update at rate `lr`. Gradients are clipped first when the

@@ -9,8 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::num::NonZeroU64;
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::mpsc;
 
@@ -106,11 +105,12 @@ pub struct GpuContext {
     pending: RefCell<Pending>,
     params: wgpu::Buffer,
     pool: Rc<RefCell<BufferPool>>,
-    /// Stand-ins for optional bindings (no mask, no second optimizer slot):
-    /// two, since one buffer may not be bound writable twice.
+    /// Stand-ins for optional bindings: [0] for a missing read-only input
+    /// (no mask, no bias), [1] and [2] for missing optimizer slots, apart
+    /// because one buffer may not be bound writable twice.
     pub(crate) dummies: [Rc<PooledBuffer>; 3],
-    lost: Arc<AtomicBool>,
-    lost_reason: Arc<std::sync::Mutex<String>>,
+    /// Why the device was lost, once it has been.
+    lost: Arc<Mutex<Option<String>>>,
 }
 
 impl GpuContext {
@@ -149,14 +149,12 @@ impl GpuContext {
             .request_device(&wgpu::DeviceDescriptor { label: Some("gradlab"), required_features: wgpu::Features::empty(), required_limits: adapter.limits(), ..Default::default() })
             .await
             .map_err(|e| GpuUnavailable(format!("the GPU adapter '{}' refused a device: {}", summary.name, e)))?;
-        let lost = Arc::new(AtomicBool::new(false));
-        let lost_reason = Arc::new(std::sync::Mutex::new(String::new()));
+        let lost = Arc::new(Mutex::new(None));
         {
-            let (lost, why) = (lost.clone(), lost_reason.clone());
+            let lost = lost.clone();
             device.set_device_lost_callback(move |reason, message| {
-                lost.store(true, Ordering::SeqCst);
                 let reason = format!("{:?}", reason).to_lowercase();
-                *why.lock().unwrap() = if message.trim().is_empty() { format!("device {}", reason) } else { format!("device {}: {}", reason, message.trim()) };
+                *lost.lock().unwrap() = Some(if message.trim().is_empty() { format!("device {}", reason) } else { format!("device {}: {}", reason, message.trim()) });
             });
         }
         let params = device.create_buffer(&wgpu::BufferDescriptor {
@@ -185,13 +183,12 @@ impl GpuContext {
             pool,
             dummies,
             lost,
-            lost_reason,
         })
     }
 
     /// Whether the device has been lost (driver reset, GPU removed).
     pub fn lost(&self) -> Option<String> {
-        self.lost.load(Ordering::SeqCst).then(|| self.lost_reason.lock().unwrap().clone())
+        self.lost.lock().unwrap().clone()
     }
 
     pub fn destroy(&self) {

@@ -7,8 +7,6 @@
 //! see the `Backend` trait. The conformance suite (`tests/conformance.rs`)
 //! checks every operation here against the CPU backend.
 
-#[cfg(not(target_arch = "wasm32"))]
-pub mod bench;
 mod context;
 
 use std::rc::Rc;
@@ -178,14 +176,14 @@ impl GpuBackend {
         let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
         let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
         assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
-        let out = self.tensor(&[m, n]);
         if k == 0 {
-            match bias {
-                Some(bias) => self.ctx.dispatch_flat("elementwise", "add_bias", &[u(m * n), 0, u(n.max(1))], &[(1, self.zeros(&[m, n]).raw()), (2, bias.raw()), (4, out.raw())], m * n),
-                None => self.fill(&out, 0.0),
-            }
-            return out;
+            let zeros = self.zeros(&[m, n]);
+            return match bias {
+                Some(bias) => self.add_bias(&zeros, bias),
+                None => zeros,
+            };
         }
+        let out = self.tensor(&[m, n]);
         let groups = [u(n.div_ceil(64)), u(m.div_ceil(64)), 1];
         // vec4 reads need rows that start on a 4-float boundary.
         let vec4_a = !trans_a && k % 4 == 0;
@@ -313,10 +311,7 @@ impl Backend for GpuBackend {
         out
     }
     fn sum_squares(&self, x: &GpuTensor) -> f32 {
-        self.sum_squares_each(&[x])[0]
-    }
-    fn sum_squares_each(&self, xs: &[&GpuTensor]) -> Vec<f32> {
-        crate::backend::ready_now(self.sum_squares_each_async(xs))
+        crate::backend::ready_now(self.sum_squares_each_async(&[x]))[0]
     }
     fn sum_squares_each_async(&self, xs: &[&GpuTensor]) -> Reading<Vec<f32>> {
         // 64 partial sums per tensor, all read back at once.

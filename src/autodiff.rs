@@ -6,7 +6,7 @@
 //! The ops are the backend's primitives; their gradient rules are all here,
 //! one match arm each, so the backends need no autodiff code.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, PoolKind, Window2d};
 use crate::loss::Loss;
 use crate::nn::activation::{Activation, GateActivation};
 
@@ -32,6 +32,10 @@ enum Op {
     LstmCell { z: Var, hc_prev: Var, mask: Option<(Var, usize)>, gate: GateActivation },
     GruCell { xz: Var, hz: Var, h_prev: Var, mask: Option<(Var, usize)> },
     Im2col { x: Var, kernel: usize, stride: usize },
+    Im2col2d { x: Var, win: Window2d },
+    Pool2d { x: Var, win: Window2d, kind: PoolKind },
+    /// `batch_stats`: mean and var were computed from x (training).
+    BatchNorm { x: Var, gamma: Var, beta: Var, mean: Var, var: Var, eps: f32, batch_stats: bool },
     MaxOverTime(Var),
     MeanOverTime(Var, Option<Var>),
     Loss { loss: Loss, pred: Var, target: Var },
@@ -49,6 +53,9 @@ struct Node<B: Backend> {
 pub struct Graph<'b, B: Backend> {
     pub backend: &'b B,
     nodes: Vec<Node<B>>,
+    /// New values for non-trainable weights (moving statistics) computed by
+    /// the forward pass, applied by the trainer after the step.
+    pub updates: Vec<(Var, B::Tensor)>,
 }
 
 /// Gradients from one `backward` call, indexed by `Var`.
@@ -67,7 +74,7 @@ impl<B: Backend> Gradients<B> {
 
 impl<'b, B: Backend> Graph<'b, B> {
     pub fn new(backend: &'b B) -> Self {
-        Graph { backend, nodes: Vec::with_capacity(1024) }
+        Graph { backend, nodes: Vec::with_capacity(1024), updates: Vec::new() }
     }
 
     fn push(&mut self, value: B::Tensor, op: Op, inputs: &[Var]) -> Var {
@@ -159,6 +166,25 @@ impl<'b, B: Backend> Graph<'b, B> {
     pub fn im2col(&mut self, x: Var, kernel: usize, stride: usize) -> Var {
         let y = self.backend.im2col_1d(self.value(x), kernel, stride);
         self.push(y, Op::Im2col { x, kernel, stride }, &[x])
+    }
+    pub fn im2col_2d(&mut self, x: Var, win: Window2d) -> Var {
+        let y = self.backend.im2col_2d(self.value(x), &win);
+        self.push(y, Op::Im2col2d { x, win }, &[x])
+    }
+    pub fn pool_2d(&mut self, x: Var, win: Window2d, kind: PoolKind) -> Var {
+        let y = self.backend.pool_2d(self.value(x), &win, kind);
+        self.push(y, Op::Pool2d { x, win, kind }, &[x])
+    }
+    /// Batch normalisation with the given statistics; `batch_stats` says they
+    /// were computed from `x` itself, so gradients flow through them too.
+    #[allow(clippy::too_many_arguments)]
+    pub fn batch_norm(&mut self, x: Var, gamma: Var, beta: Var, mean: Var, var: Var, eps: f32, batch_stats: bool) -> Var {
+        let y = self.backend.batch_norm(self.value(x), self.value(mean), self.value(var), self.value(gamma), self.value(beta), eps);
+        self.push(y, Op::BatchNorm { x, gamma, beta, mean, var, eps, batch_stats }, &[x, gamma, beta])
+    }
+    /// Record a new value for a non-trainable weight.
+    pub fn assign(&mut self, weight: Var, value: B::Tensor) {
+        self.updates.push((weight, value));
     }
     pub fn max_over_time(&mut self, x: Var) -> Var {
         let y = self.backend.max_over_time(self.value(x));
@@ -266,6 +292,14 @@ impl<'b, B: Backend> Graph<'b, B> {
                 Op::Im2col { x, kernel, stride } => {
                     let shape = be.shape(val(*x)).to_vec();
                     send(&mut grads, *x, be.col2im_1d(&g, &shape, *kernel, *stride));
+                }
+                Op::Im2col2d { x, win } => send(&mut grads, *x, be.col2im_2d(&g, win)),
+                Op::Pool2d { x, win, kind } => send(&mut grads, *x, be.pool_2d_backward(val(*x), &g, win, *kind)),
+                Op::BatchNorm { x, gamma, beta, mean, var, eps, batch_stats } => {
+                    let (dx, dgamma, dbeta) = be.batch_norm_backward(val(*x), val(*mean), val(*var), val(*gamma), *eps, &g, *batch_stats);
+                    send(&mut grads, *gamma, dgamma);
+                    send(&mut grads, *beta, dbeta);
+                    send(&mut grads, *x, dx);
                 }
                 Op::MaxOverTime(x) => send(&mut grads, *x, be.max_over_time_backward(val(*x), &g)),
                 Op::MeanOverTime(x, mask) => {

@@ -14,15 +14,16 @@ use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions};
 use crate::data::parse::{LabelColumn, ParseOptions};
 use crate::data::split::{looks_sorted, split, SplitMode};
-use crate::data::{encode, pad, parse, Encoded, LabelledTexts, Side, TextSettings, Tokenizer};
+use crate::data::image::{self, ImageSet, ImageShape};
+use crate::data::{encode, pad, parse, Augmentation, Encoded, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
-use crate::io::tfjs::{self, TextMetadata};
+use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
 use crate::model::{architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
-use crate::presets::{lint, preset};
+use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
 use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer};
 
 #[derive(Parser)]
@@ -34,7 +35,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on labelled text (label<TAB>text or CSV).
+    /// Train a model on labelled text (label<TAB>text or CSV) or images (a CSV of label,pixels with --image-shape).
     Train(TrainArgs),
     /// Evaluate a saved model on labelled text.
     Eval {
@@ -168,9 +169,22 @@ struct TrainArgs {
     /// How --val-split chooses rows: stratified and shuffled, or Keras's last fraction.
     #[arg(long, value_enum, default_value = "stratified")]
     split: SplitArg,
-    /// lstm, cnn, bow, or a path to a model.json.
+    /// lstm, cnn, bow, image-cnn, or a path to a model.json.
     #[arg(long, default_value = "lstm")]
     model: String,
+    /// Train on images: the data is a CSV of label,p0,…,pN and this is one
+    /// image's shape (8x8x1, 28x28, 32x32x3), or "auto" for a grayscale
+    /// square. Implied by --model image-cnn.
+    #[arg(long)]
+    image_shape: Option<String>,
+    /// Image pixel scaling: unit (divide by the largest value: [0, 1]) or
+    /// standardize (training set mean 0, deviation 1).
+    #[arg(long, default_value = "unit")]
+    scale: String,
+    /// Random moves of training images each epoch, e.g.
+    /// shift=0.1,rotate=10,zoom=0.1,flip (default: none).
+    #[arg(long, default_value = "none")]
+    augment: String,
     #[arg(long, default_value_t = 10)]
     epochs: usize,
     #[arg(long, default_value_t = 32)]
@@ -321,80 +335,16 @@ fn train(a: TrainArgs) -> Result<()> {
         Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace(' ', "-")), reason),
         other => other,
     })?;
-    let mut settings = TextSettings { num_words: a.num_words, max_len: a.max_len, padding: a.padding.into(), truncating: a.truncating.into(), oov_token: if a.oov.is_empty() { None } else { Some(a.oov.clone()) } };
-    settings.validate()?;
-    let cleaning = clean_options(&a.clean)?;
-
-    // A saved model brings its layers, weights and maybe tokenizer and labels.
     let saved = if a.model.ends_with(".json") || Path::new(&a.model).is_file() { Some(tfjs::load(Path::new(&a.model))?) } else { None };
-    let rows = read_rows(&a.data, a.label_column, &cleaning, a.json)?;
-    let model_labels = saved.as_ref().and_then(|s| s.metadata.as_ref()).map(|m| m.labels.clone()).filter(|l| !l.is_empty());
-    let all = LabelledTexts::from_rows(&rows, model_labels.as_deref())?;
-    let (train_set, val_set) = match &a.val_data {
-        Some(p) => {
-            let vrows = read_rows(p, a.label_column, &cleaning, a.json)?;
-            (all.clone(), Some(LabelledTexts::from_rows(&vrows, Some(&all.labels))?))
-        }
-        None if a.val_split > 0.0 => {
-            let mode = match a.split {
-                SplitArg::Stratified => SplitMode::Stratified,
-                SplitArg::Last => SplitMode::Last,
-            };
-            if mode == SplitMode::Last && looks_sorted(&all.classes) && !a.json {
-                eprintln!("warning: the labels arrive sorted, so the last {}% of rows are mostly one class", (a.val_split * 100.0).round());
-            }
-            let (t, v) = split(&all.classes, a.val_split, mode, a.seed);
-            (all.subset(&t), Some(all.subset(&v)))
-        }
-        None => (all.clone(), None),
-    };
-    let labels = all.labels.clone();
-    if labels.len() < 2 {
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", labels.join("")) });
-    }
-
-    let saved_tok = saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.tokenizer.clone());
-    let tokenizer = match saved_tok {
-        Some(t) => t,
-        None => {
-            // A loaded model fixes the vocabulary size through its Embedding.
-            if let Some(LayerConfig::Embedding(e)) = saved.as_ref().and_then(|s| s.layers.first()) {
-                settings.num_words = settings.num_words.min(e.input_dim);
-            }
-            let mut t = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
-            t.fit_on_texts(&train_set.texts);
-            t
-        }
-    };
-    let backend = CpuBackend;
-    let model = match &saved {
-        Some(s) => {
-            settings.max_len = s.input_len;
-            if s.weights.is_empty() {
-                Model::new(backend, &s.layers, s.input_len, a.seed)?
-            } else {
-                Model::with_weights(backend, &s.layers, s.input_len, s.weights.clone())?
-            }
-        }
-        None => {
-            let layers = preset(&a.model, settings.num_words, labels.len(), !a.no_mask).ok_or_else(|| Error::setting("--model", format!("'{}' is neither a preset (lstm, cnn, bow) nor a model.json file", a.model)))?;
-            Model::new(backend, &layers, settings.max_len, a.seed)?
-        }
-    };
-    if !a.json {
-        for l in lint(&model.configs(), settings.padding == Side::Post) {
-            eprintln!("warning: layer {}: {}", l.layer, l.message);
-        }
-    }
-    let train_enc = Encoded { ids: encode(&tokenizer, &train_set.texts, &settings), classes: train_set.classes.clone() };
-    let val_enc = val_set.as_ref().map(|v| Encoded { ids: encode(&tokenizer, &v.texts, &settings), classes: v.classes.clone() });
-    let layers = model.configs();
-    let input_len = model.input_len;
-    let batch_size = config.batch_size;
+    let images = a.image_shape.is_some() || IMAGE_PRESETS.contains(&a.model.as_str()) || saved.as_ref().is_some_and(|s| s.input_shape.len() == 3);
+    let (trainer, metadata) = if images { prepare_images(&a, config, saved)? } else { prepare_text(&a, config, saved)? };
+    let layers = trainer.model.configs();
+    let input_shape = trainer.model.input_shape.clone();
+    let labels = trainer.labels.clone();
+    let batch_size = trainer.config.batch_size;
     // Built on the CPU first: that validates data and model, and is the
     // checkpoint a lost GPU falls back to.
-    let trainer = Trainer::new(model, config, labels.clone(), train_enc, val_enc)?;
-    let selected = select(a.backend.into(), &architecture(&layers, input_len)?, batch_size)?;
+    let selected = select(a.backend.into(), &architecture(&layers, &input_shape)?, batch_size)?;
     if !a.json {
         println!("backend: {}", selected.reason);
     }
@@ -487,10 +437,154 @@ fn train(a: TrainArgs) -> Result<()> {
         Running::Gpu(t, _) => json!({"kind": "gpu", "adapter": t.model.backend.adapter().name, "reason": selected.reason}),
         Running::Cpu(_) => json!({"kind": "cpu", "adapter": null, "reason": selected.reason, "notes": backend_note}),
     };
-    let finish = Finish { a: &a, tokenizer: &tokenizer, labels: &labels, settings: &settings, layers: &layers, input_len, backend: backend_json, failure };
+    let _ = labels;
+    let finish = Finish { a: &a, metadata: &metadata, layers: &layers, input_shape: &input_shape, backend: backend_json, failure };
     match running {
         Running::Cpu(t) => finish.report(&t),
         Running::Gpu(t, _) => finish.report(&t),
+    }
+}
+
+/// Text → token ids, and the model: a preset or a saved model.json (which
+/// brings its layers, weights and maybe tokenizer and labels).
+fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedModel>) -> Result<(Trainer<CpuBackend>, Metadata)> {
+    let mut settings = TextSettings { num_words: a.num_words, max_len: a.max_len, padding: a.padding.into(), truncating: a.truncating.into(), oov_token: if a.oov.is_empty() { None } else { Some(a.oov.clone()) } };
+    settings.validate()?;
+    let cleaning = clean_options(&a.clean)?;
+
+    let rows = read_rows(&a.data, a.label_column, &cleaning, a.json)?;
+    let model_labels = saved.as_ref().and_then(|s| s.metadata.as_ref()).map(|m| m.labels.clone()).filter(|l| !l.is_empty());
+    let all = LabelledTexts::from_rows(&rows, model_labels.as_deref())?;
+    let (train_set, val_set) = match &a.val_data {
+        Some(p) => {
+            let vrows = read_rows(p, a.label_column, &cleaning, a.json)?;
+            (all.clone(), Some(LabelledTexts::from_rows(&vrows, Some(&all.labels))?))
+        }
+        None if a.val_split > 0.0 => {
+            let mode = match a.split {
+                SplitArg::Stratified => SplitMode::Stratified,
+                SplitArg::Last => SplitMode::Last,
+            };
+            if mode == SplitMode::Last && looks_sorted(&all.classes) && !a.json {
+                eprintln!("warning: the labels arrive sorted, so the last {}% of rows are mostly one class", (a.val_split * 100.0).round());
+            }
+            let (t, v) = split(&all.classes, a.val_split, mode, a.seed);
+            (all.subset(&t), Some(all.subset(&v)))
+        }
+        None => (all.clone(), None),
+    };
+    let labels = all.labels.clone();
+    if labels.len() < 2 {
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", labels.join("")) });
+    }
+
+    let saved_tok = saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.tokenizer.clone());
+    let tokenizer = match saved_tok {
+        Some(t) => t,
+        None => {
+            // A loaded model fixes the vocabulary size through its Embedding.
+            if let Some(LayerConfig::Embedding(e)) = saved.as_ref().and_then(|s| s.layers.first()) {
+                settings.num_words = settings.num_words.min(e.input_dim);
+            }
+            let mut t = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
+            t.fit_on_texts(&train_set.texts);
+            t
+        }
+    };
+    let backend = CpuBackend;
+    let model = match &saved {
+        Some(s) => {
+            settings.max_len = s.input_shape[0];
+            if s.weights.is_empty() {
+                Model::new(backend, &s.layers, &s.input_shape, a.seed)?
+            } else {
+                Model::with_weights(backend, &s.layers, &s.input_shape, s.weights.clone())?
+            }
+        }
+        None => {
+            let layers = preset(&a.model, settings.num_words, labels.len(), !a.no_mask).ok_or_else(|| Error::setting("--model", format!("'{}' is neither a preset (lstm, cnn, bow; image-cnn for images) nor a model.json file", a.model)))?;
+            Model::new(backend, &layers, &[settings.max_len], a.seed)?
+        }
+    };
+    if !a.json {
+        for l in lint(&model.configs(), settings.padding == Side::Post) {
+            eprintln!("warning: layer {}: {}", l.layer, l.message);
+        }
+    }
+    let train_enc = Encoded { ids: encode(&tokenizer, &train_set.texts, &settings), classes: train_set.classes.clone() };
+    let val_enc = val_set.as_ref().map(|v| Encoded { ids: encode(&tokenizer, &v.texts, &settings), classes: v.classes.clone() });
+    let metadata = Metadata { tokenizer: Some(tokenizer), labels: labels.clone(), max_len: settings.max_len, padding: settings.padding, truncating: settings.truncating, scaling: None };
+    Ok((Trainer::new(model, config, labels, train_enc, val_enc)?, metadata))
+}
+
+/// A CSV of label,pixels → scaled images, and an image model.
+fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedModel>) -> Result<(Trainer<CpuBackend>, Metadata)> {
+    let saved_shape: Option<ImageShape> = saved.as_ref().and_then(|s| <[usize; 3]>::try_from(s.input_shape.as_slice()).ok());
+    let shape = match (a.image_shape.as_deref(), saved_shape) {
+        (_, Some(s)) => Some(s),
+        (None | Some("auto"), None) => None,
+        (Some(s), None) => Some(image::parse_shape(s).map_err(|e| as_flag(e, "--image-shape"))?),
+    };
+    let model_labels = saved.as_ref().and_then(|s| s.metadata.as_ref()).map(|m| m.labels.clone()).filter(|l| !l.is_empty());
+    let read = |path: &Path, shape: Option<ImageShape>, labels: Option<&[String]>| -> Result<ImageSet> {
+        let set = image::parse_csv(&read_text(path)?, shape, labels).map_err(|e| match e {
+            Error::EmptyData { reason, .. } => Error::EmptyData { source_name: path.display().to_string(), reason },
+            other => other,
+        })?;
+        if !a.json && !set.rejected.is_empty() {
+            eprintln!("{}: {} line(s) rejected", path.display(), set.rejected.len());
+            for r in set.rejected.iter().take(5) {
+                eprintln!("  line {}: {}", r.line, r.reason);
+            }
+        }
+        Ok(set)
+    };
+    let all = read(&a.data, shape, model_labels.as_deref())?;
+    let (train_set, val_set) = match &a.val_data {
+        Some(p) => (all.clone(), Some(read(p, Some(all.shape), Some(&all.labels))?)),
+        None if a.val_split > 0.0 => {
+            let mode = match a.split {
+                SplitArg::Stratified => SplitMode::Stratified,
+                SplitArg::Last => SplitMode::Last,
+            };
+            let (t, v) = split(&all.classes, a.val_split, mode, a.seed);
+            (all.subset(&t), Some(all.subset(&v)))
+        }
+        None => (all.clone(), None),
+    };
+    let labels = all.labels.clone();
+    if labels.len() < 2 {
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", labels.join("")) });
+    }
+    let scaling = match saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.scaling) {
+        Some(s) => s,
+        None => {
+            let kind = ScalingKind::from_name(&a.scale).ok_or_else(|| Error::setting("--scale", format!("'{}' is not unit or standardize", a.scale)))?;
+            Scaling::fit(kind, &train_set.pixels)
+        }
+    };
+    let augmentation = Augmentation::parse(&a.augment).map_err(|e| as_flag(e, "--augment"))?;
+    let shape = all.shape.to_vec();
+    let model = match &saved {
+        Some(s) if s.weights.is_empty() => Model::new(CpuBackend, &s.layers, &shape, a.seed)?,
+        Some(s) => Model::with_weights(CpuBackend, &s.layers, &shape, s.weights.clone())?,
+        None => {
+            let layers = image_preset(&a.model, labels.len()).ok_or_else(|| Error::setting("--model", format!("'{}' is not an image preset (image-cnn) nor a model.json file", a.model)))?;
+            Model::new(CpuBackend, &layers, &shape, a.seed)?
+        }
+    };
+    let encode_images = |set: &ImageSet| Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes: set.classes.clone() };
+    let metadata = Metadata { tokenizer: None, labels: labels.clone(), max_len: 0, padding: Side::Post, truncating: Side::Post, scaling: Some(scaling) };
+    let mut trainer = Trainer::new(model, config, labels, encode_images(&train_set), val_set.as_ref().map(encode_images))?;
+    trainer.augmentation = (!augmentation.is_identity()).then_some(augmentation);
+    Ok((trainer, metadata))
+}
+
+/// A setting's error, named as the command line's flag.
+fn as_flag(e: Error, flag: &str) -> Error {
+    match e {
+        Error::InvalidSetting { reason, .. } => Error::setting(flag, reason),
+        other => other,
     }
 }
 
@@ -546,11 +640,9 @@ impl From<BackendArg> for BackendRequest {
 /// What the end of `train` needs, whichever backend trained.
 struct Finish<'a> {
     a: &'a TrainArgs,
-    tokenizer: &'a Tokenizer,
-    labels: &'a [String],
-    settings: &'a TextSettings,
+    metadata: &'a Metadata,
     layers: &'a [LayerConfig],
-    input_len: usize,
+    input_shape: &'a [usize],
     backend: Value,
     failure: Option<Error>,
 }
@@ -568,8 +660,7 @@ impl Finish<'_> {
         let samples_per_second = if train_seconds > 0.0 { samples / train_seconds } else { 0.0 };
 
         if let Some(dir) = &a.save {
-            let meta = TextMetadata { tokenizer: Some(self.tokenizer.clone()), labels: self.labels.to_vec(), max_len: self.input_len, padding: self.settings.padding, truncating: self.settings.truncating };
-            tfjs::save_dir(dir, self.layers, self.input_len, &trainer.model.get_weights(), Some(&meta))?;
+            tfjs::save_dir(dir, self.layers, self.input_shape, &trainer.model.get_weights(), Some(self.metadata))?;
             if !a.json {
                 println!("saved to {}", dir.join("model.json").display());
             }
@@ -644,7 +735,7 @@ fn print_report(r: &Report) {
 }
 
 /// A saved model with what it needs to read text.
-fn load_text_model(path: &Path) -> Result<(Model<CpuBackend>, TextMetadata)> {
+fn load_text_model(path: &Path) -> Result<(Model<CpuBackend>, Metadata)> {
     let saved = tfjs::load(path)?;
     let file = path.display().to_string();
     let meta = saved.metadata.clone().ok_or_else(|| Error::model_file(&file, "it carries no gradlab tokenizer and labels (userDefinedMetadata.gradlab); train it with gradlab or add them"))?;
@@ -654,14 +745,14 @@ fn load_text_model(path: &Path) -> Result<(Model<CpuBackend>, TextMetadata)> {
     if saved.weights.is_empty() {
         return Err(Error::model_file(&file, "it has no weights"));
     }
-    let model = Model::with_weights(CpuBackend, &saved.layers, saved.input_len, saved.weights).map_err(|e| Error::model_file(&file, e.to_string()))?;
+    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights).map_err(|e| Error::model_file(&file, e.to_string()))?;
     if meta.labels.len() != model.output_classes() && !(model.output_classes() == 1 && meta.labels.len() == 2) {
         return Err(Error::model_file(&file, format!("it names {} labels but outputs {} values", meta.labels.len(), model.output_classes())));
     }
     Ok((model, meta))
 }
 
-fn settings_of(meta: &TextMetadata, input_len: usize) -> TextSettings {
+fn settings_of(meta: &Metadata, input_len: usize) -> TextSettings {
     TextSettings { num_words: meta.tokenizer.as_ref().map(|t| t.vocab_size()).unwrap_or(2), max_len: input_len, padding: meta.padding, truncating: meta.truncating, oov_token: None }
 }
 
@@ -798,7 +889,7 @@ fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
     tok.fit_on_texts(&train_set.texts);
     let layers = preset(a.preset, settings.num_words, all.labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}'", a.preset)))?;
-    let model = Model::new(CpuBackend, &layers, settings.max_len, a.seed)?;
+    let model = Model::new(CpuBackend, &layers, &[settings.max_len], a.seed)?;
     let enc = Encoded { ids: encode(&tok, &train_set.texts, &settings), classes: train_set.classes.clone() };
     let val = Encoded { ids: encode(&tok, &val_set.texts, &settings), classes: val_set.classes.clone() };
     if let Some(dir) = a.export {
@@ -806,7 +897,7 @@ fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     }
     let config = TrainConfig { epochs: a.epochs.max(1), batch_size: a.batch_size, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: a.seed, shuffle: true, early_stopping_patience: None };
     let trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
-    let selected = select(a.backend, &architecture(&layers, settings.max_len)?, a.batch_size)?;
+    let selected = select(a.backend, &architecture(&layers, &[settings.max_len])?, a.batch_size)?;
     let backend_name = if selected.gpu.is_some() { "gpu" } else { "cpu" };
     let (epoch_seconds, ev, infer_secs) = match &selected.gpu {
         Some(g) => run_bench_epochs(trainer.move_to(g.clone())?, a.epochs, &val)?,

@@ -16,7 +16,7 @@ use crate::data::split::{looks_sorted, split, SplitMode};
 use crate::data::{encode, pad, Encoded, LabelledTexts, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
 use crate::insides::{insides, lstm_gates, GateMap, Insides};
-use crate::io::tfjs::{self, TextMetadata};
+use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
 use crate::model::{architecture, Model};
@@ -325,7 +325,7 @@ impl Lab {
 
     fn apply_backend(&mut self) {
         let classes = self.texts.as_ref().map(|t| t.labels.len()).unwrap_or(2);
-        let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, self.settings.text().max_len).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
+        let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, &[self.settings.text().max_len]).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
         let found = self.gpu_found.as_ref().map(|g| g.adapter()).map_err(|e| e.as_str());
         let (use_gpu, note) = decide(self.backend_request, found, flops);
         let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
@@ -534,7 +534,7 @@ impl Lab {
     /// The Keras-style summary of the current settings' model.
     pub fn summary(&self) -> Result<Summary> {
         let layers = self.settings.layer_list(self.classes())?;
-        let infos = architecture(&layers, self.settings.max_len)?;
+        let infos = architecture(&layers, &[self.settings.max_len])?;
         Ok(Summary {
             rows: infos.iter().map(|l| SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count() }).collect(),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
@@ -571,7 +571,7 @@ impl Lab {
             let train = self.train_set.as_ref().unwrap();
             let enc = |s: &LabelledTexts| Encoded { ids: encode(tok, &s.texts, &ts), classes: s.classes.clone() };
             let layers = self.settings.layer_list(texts.labels.len())?;
-            let model = Model::new(CpuBackend, &layers, ts.max_len, self.settings.seed)?;
+            let model = Model::new(CpuBackend, &layers, &[ts.max_len], self.settings.seed)?;
             let trainer = Trainer::new(model, self.settings.train_config(), texts.labels.clone(), enc(train), self.val_set.as_ref().map(enc))?;
             self.trainer = Some(trainer);
             self.reported_batches = 0;
@@ -696,8 +696,8 @@ impl Lab {
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
-        let meta = TextMetadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating };
-        tfjs::to_files(&t.model.configs(), t.model.input_len, &t.model.get_weights(), Some(&meta))
+        let meta = Metadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: None };
+        tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }
 
     /// Use an uploaded model (and its tokenizer) for prediction and further
@@ -708,18 +708,18 @@ impl Lab {
         let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no tokenizer"))?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
-        self.settings.max_len = saved.input_len;
+        self.settings.max_len = saved.input_shape[0];
         self.settings.padding = meta.padding;
         self.settings.truncating = meta.truncating;
         self.settings.num_words = tok.num_words.unwrap_or(tok.word_index.len() + 1);
         self.tokenizer = Some(tok);
-        let model = Model::with_weights(CpuBackend, &saved.layers, saved.input_len, saved.weights)?;
+        let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
         let ts = self.settings.text();
         let enc = |s: &LabelledTexts| Encoded { ids: encode(self.tokenizer.as_ref().unwrap(), &s.texts, &ts), classes: s.classes.clone() };
         let (train, val) = match (&self.train_set, &self.val_set) {
             (Some(t), v) if t.labels == meta.labels => (enc(t), v.as_ref().map(enc)),
             // No matching data: a one-row placeholder keeps the trainer usable for prediction.
-            _ => (Encoded { ids: vec![vec![0.0; saved.input_len]], classes: vec![0] }, None),
+            _ => (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None),
         };
         let trainer = Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?;
         self.trainer = Some(trainer);

@@ -28,16 +28,24 @@ impl LayerInfo {
     }
 }
 
-/// Check a layer list for inputs of `input_len` token ids and name its
-/// layers as Keras would (dense, dense_1, …).
-pub fn architecture(layers: &[LayerConfig], input_len: usize) -> Result<Vec<LayerInfo>> {
+/// Check a layer list for inputs of one sample's shape (`[max_len]` token
+/// ids, or `[height, width, channels]` pixels) and name its layers as Keras
+/// would (dense, dense_1, …).
+pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
     if layers.is_empty() {
         return Err(Error::InvalidModel { index: 0, layer: "-".into(), reason: "the model has no layers".into() });
     }
-    if input_len == 0 {
-        return Err(Error::setting("max length", "must be at least 1"));
+    if input_shape.is_empty() || input_shape.contains(&0) {
+        let field = if input_shape.len() == 1 { "max length" } else { "image shape" };
+        return Err(Error::setting(field, "every size must be at least 1"));
     }
-    let mut shape = vec![input_len];
+    if input_shape.len() > 1 && matches!(layers[0], LayerConfig::Embedding(_)) {
+        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: format!("an Embedding reads token ids, but this data is images of shape {:?}; start with Conv2D, Flatten or Dense", input_shape) });
+    }
+    if input_shape.len() == 1 && !matches!(layers[0], LayerConfig::Embedding(_) | LayerConfig::Dense(_) | LayerConfig::Dropout(_)) {
+        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: "text is read as token ids: start the model with an Embedding".into() });
+    }
+    let mut shape = input_shape.to_vec();
     let mut counts = std::collections::HashMap::new();
     let mut infos = Vec::with_capacity(layers.len());
     let mut mask = false;
@@ -66,7 +74,7 @@ pub fn architecture(layers: &[LayerConfig], input_len: usize) -> Result<Vec<Laye
         return Err(Error::InvalidModel {
             index: last,
             layer: layers[last - 1].describe(),
-            reason: format!("the model must end in one vector of class scores, but its output has shape {:?}; add GlobalAveragePooling1D, GlobalMaxPooling1D or Flatten before the Dense layers, or set return_sequences off on the last recurrent layer", shape),
+            reason: format!("the model must end in one vector of class scores, but its output has shape {:?}; add Flatten or global pooling (GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D) before the Dense layers, or set return_sequences off on the last recurrent layer", shape),
         });
     }
     Ok(infos)
@@ -79,6 +87,12 @@ fn to_snake(class: &str) -> String {
         "Conv1D" => "conv1d".into(),
         "GlobalMaxPooling1D" => "global_max_pooling1d".into(),
         "GlobalAveragePooling1D" => "global_average_pooling1d".into(),
+        "Conv2D" => "conv2d".into(),
+        "MaxPooling2D" => "max_pooling2d".into(),
+        "AveragePooling2D" => "average_pooling2d".into(),
+        "GlobalAveragePooling2D" => "global_average_pooling2d".into(),
+        "GlobalMaxPooling2D" => "global_max_pooling2d".into(),
+        "BatchNormalization" => "batch_normalization".into(),
         other => other.to_ascii_lowercase(),
     }
 }
@@ -94,6 +108,9 @@ pub struct LayerTrace {
 
 pub struct Model<B: Backend> {
     pub backend: B,
+    /// One sample's shape: [max_len] token ids or [height, width, channels].
+    pub input_shape: Vec<usize>,
+    /// Values in one sample (the product of `input_shape`).
     pub input_len: usize,
     pub layers: Vec<LayerInfo>,
     /// Per layer, its weights in Keras's order.
@@ -102,8 +119,8 @@ pub struct Model<B: Backend> {
 
 impl<B: Backend> Model<B> {
     /// Build and initialise with Keras's default initialisers from `seed`.
-    pub fn new(backend: B, layers: &[LayerConfig], input_len: usize, seed: u64) -> Result<Self> {
-        let layers = architecture(layers, input_len)?;
+    pub fn new(backend: B, layers: &[LayerConfig], input_shape: &[usize], seed: u64) -> Result<Self> {
+        let layers = architecture(layers, input_shape)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let weights = layers
             .iter()
@@ -112,12 +129,12 @@ impl<B: Backend> Model<B> {
                 l.weights.iter().zip(values).map(|(spec, v)| backend.upload(&spec.shape, &v)).collect()
             })
             .collect();
-        Ok(Model { backend, input_len, layers, weights })
+        Ok(Model { backend, input_shape: input_shape.to_vec(), input_len: input_shape.iter().product(), layers, weights })
     }
 
     /// Build with given weights (per layer, Keras order and layout).
-    pub fn with_weights(backend: B, layers: &[LayerConfig], input_len: usize, values: Vec<Vec<Vec<f32>>>) -> Result<Self> {
-        let mut model = Model::new(backend, layers, input_len, 0)?;
+    pub fn with_weights(backend: B, layers: &[LayerConfig], input_shape: &[usize], values: Vec<Vec<Vec<f32>>>) -> Result<Self> {
+        let mut model = Model::new(backend, layers, input_shape, 0)?;
         model.set_weights(values)?;
         Ok(model)
     }
@@ -143,7 +160,7 @@ impl<B: Backend> Model<B> {
             }
         }
         if let Some(row) = ids.iter().find(|r| r.len() != self.input_len) {
-            return Err(Error::shape("model input", format!("a row of {} ids for a model reading {}", row.len(), self.input_len)));
+            return Err(Error::shape("model input", format!("a row of {} values for a model reading {} ({:?})", row.len(), self.input_len, self.input_shape)));
         }
         Ok(())
     }
@@ -153,9 +170,37 @@ impl<B: Backend> Model<B> {
         matches!(self.layers.last().map(|l| &l.config), Some(LayerConfig::Dense(d)) if d.activation == Activation::Softmax)
     }
 
-    /// The weights as tape values, in layer order.
+    /// The weights as tape values, in layer order: trainable ones receive
+    /// gradients, state (moving statistics) does not.
     pub fn weight_vars(&self, g: &mut Graph<B>) -> Vec<Vec<Var>> {
-        self.weights.iter().map(|ws| ws.iter().map(|w| g.param(w.clone())).collect()).collect()
+        self.layers
+            .iter()
+            .zip(&self.weights)
+            .map(|(l, ws)| l.weights.iter().zip(ws).map(|(spec, w)| if spec.trainable { g.param(w.clone()) } else { g.constant(w.clone()) }).collect())
+            .collect()
+    }
+
+    /// Whether each weight, flattened in layer order, is trainable.
+    pub fn trainable_mask(&self) -> Vec<bool> {
+        self.layers.iter().flat_map(|l| l.weights.iter().map(|w| w.trainable)).collect()
+    }
+
+    /// Store the new values of non-trainable weights that a training pass
+    /// recorded on the tape (`Graph::assign`), given the weights' tape vars.
+    pub fn apply_updates(&mut self, vars: &[Vec<Var>], updates: Vec<(Var, B::Tensor)>) {
+        for (var, value) in updates {
+            for (li, ws) in vars.iter().enumerate() {
+                if let Some(wi) = ws.iter().position(|v| *v == var) {
+                    self.weights[li][wi] = value;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The batch shape of `n` samples: [n, ..input_shape].
+    pub fn batch_shape(&self, n: usize) -> Vec<usize> {
+        std::iter::once(n).chain(self.input_shape.iter().copied()).collect()
     }
 
     /// The forward pass over token ids [batch, input_len]. With `logits`
@@ -189,7 +234,7 @@ impl<B: Backend> Model<B> {
         let flat: Vec<f32> = ids.iter().flat_map(|r| r.iter().copied()).collect();
         let mut g = Graph::new(&self.backend);
         let vars: Vec<Vec<Var>> = self.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
-        let x = g.constant(self.backend.upload(&[ids.len(), self.input_len], &flat));
+        let x = g.constant(self.backend.upload(&self.batch_shape(ids.len()), &flat));
         let mut out = Vec::with_capacity(self.layers.len());
         let be = &self.backend;
         self.forward_seen(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, false, |g, y, mask_in| {
@@ -206,7 +251,7 @@ impl<B: Backend> Model<B> {
             let flat: Vec<f32> = chunk.iter().flat_map(|r| r.iter().copied()).collect();
             let mut g = Graph::new(&self.backend);
             let vars: Vec<Vec<Var>> = self.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
-            let x = g.constant(self.backend.upload(&[chunk.len(), self.input_len], &flat));
+            let x = g.constant(self.backend.upload(&self.batch_shape(chunk.len()), &flat));
             let y = self.forward(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, false);
             let n = self.output_classes();
             out.extend(self.backend.download(g.value(y)).chunks(n).map(|r| r.to_vec()));

@@ -1,9 +1,29 @@
 //! The named models of the command line and the page, and the checks for
 //! set-ups that build fine but are known to fail silently.
 
-use crate::nn::{Activation, Conv1D, Dense, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, Lstm};
+use crate::backend::Padding;
+use crate::nn::{Activation, Conv1D, Conv2D, Dense, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, Lstm, Pooling2D};
 
 pub const PRESETS: [&str; 3] = ["lstm", "cnn", "bow"];
+pub const IMAGE_PRESETS: [&str; 1] = ["image-cnn"];
+
+/// An image preset for `classes` outputs. `image-cnn` is the classic small
+/// CNN: Conv2D(16, 3, relu) → MaxPooling2D → Conv2D(32, 3, relu, same) →
+/// MaxPooling2D → Flatten → Dense(64, relu) → Dense(n, softmax).
+pub fn image_preset(name: &str, classes: usize) -> Option<Vec<LayerConfig>> {
+    match name {
+        "image-cnn" => Some(vec![
+            LayerConfig::Conv2D(Conv2D::new(16, 3, Padding::Valid, Activation::Relu)),
+            LayerConfig::MaxPooling2D(Pooling2D::default()),
+            LayerConfig::Conv2D(Conv2D::new(32, 3, Padding::Same, Activation::Relu)),
+            LayerConfig::MaxPooling2D(Pooling2D::default()),
+            LayerConfig::Flatten(Flatten {}),
+            LayerConfig::Dense(Dense::new(64, Activation::Relu)),
+            LayerConfig::Dense(Dense::new(classes, Activation::Softmax)),
+        ]),
+        _ => None,
+    }
+}
 
 /// A preset for `num_words` tokens and `classes` outputs. `mask` sets
 /// `mask_zero` on the Embedding (the `lstm` and `bow` presets use it; `cnn`

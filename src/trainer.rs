@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::autodiff::{Graph, Var};
 use crate::backend::{ready_now, Backend};
 use crate::clock::now_seconds;
-use crate::data::Encoded;
+use crate::data::{Augmentation, Encoded};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::metrics::{self, argmax, Report};
@@ -116,6 +116,9 @@ pub struct Trainer<B: Backend> {
     /// The gradients of the last step (weights flattened in layer order),
     /// with the step they belong to: the page's gradient histograms.
     pub last_gradients: Option<(usize, Vec<B::Tensor>)>,
+    /// Random moves of training images, drawn afresh for every batch.
+    pub augmentation: Option<Augmentation>,
+    augment_rng: ChaCha8Rng,
 }
 
 #[derive(Default, Clone)]
@@ -142,7 +145,7 @@ impl<B: Backend> Trainer<B> {
         let all: Vec<&B::Tensor> = self.model.weights.iter().flatten().chain(slots.iter().flatten()).collect();
         let mut values = from.read_async(&all).await.into_iter();
         let weights: Vec<Vec<Vec<f32>>> = self.model.weights.iter().map(|ws| ws.iter().map(|_| values.next().unwrap()).collect()).collect();
-        let model = Model::with_weights(backend.clone(), &self.model.configs(), self.model.input_len, weights)?;
+        let model = Model::with_weights(backend.clone(), &self.model.configs(), &self.model.input_shape, weights)?;
         let moved_slots: Vec<Vec<C::Tensor>> = slots.iter().map(|ss| ss.iter().map(|s| backend.upload(from.shape(s), &values.next().unwrap())).collect()).collect();
         Ok(Trainer {
             model,
@@ -165,6 +168,8 @@ impl<B: Backend> Trainer<B> {
             best_val: self.best_val,
             epochs_without_improvement: self.epochs_without_improvement,
             last_gradients: None,
+            augmentation: self.augmentation,
+            augment_rng: self.augment_rng.clone(),
         })
     }
 
@@ -190,6 +195,7 @@ impl<B: Backend> Trainer<B> {
         }
         let optimizer = Optimizer::new(config.optimizer.clone());
         let schedule = ScheduleState::new(config.schedule.clone());
+        let augment_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
         let mut t = Trainer {
             order: Vec::new(),
             shuffle_rng: ChaCha8Rng::seed_from_u64(config.seed),
@@ -211,6 +217,8 @@ impl<B: Backend> Trainer<B> {
             best_val: f64::INFINITY,
             epochs_without_improvement: 0,
             last_gradients: None,
+            augmentation: None,
+            augment_rng,
         };
         t.new_order();
         Ok(t)
@@ -273,14 +281,22 @@ impl<B: Backend> Trainer<B> {
         let start = now_seconds();
         let end = (self.cursor + self.config.batch_size).min(self.order.len());
         let rows: Vec<usize> = self.order[self.cursor..end].to_vec();
-        let ids: Vec<&Vec<f32>> = rows.iter().map(|&i| &self.train.ids[i]).collect();
+        let augmented: Option<Vec<Vec<f32>>> = match (&self.augmentation, self.model.input_shape.as_slice()) {
+            (Some(a), &[h, w, c]) if !a.is_identity() => Some(rows.iter().map(|&i| a.apply(&self.train.ids[i], [h, w, c], &mut self.augment_rng)).collect()),
+            _ => None,
+        };
+        let ids: Vec<&Vec<f32>> = match &augmented {
+            Some(imgs) => imgs.iter().collect(),
+            None => rows.iter().map(|&i| &self.train.ids[i]).collect(),
+        };
         let classes: Vec<usize> = rows.iter().map(|&i| self.train.classes[i]).collect();
         let step_no = self.batches.len() + 1;
         let lr = self.learning_rate();
 
         let be = self.model.backend.clone();
         let mut rng = self.dropout_rng.clone();
-        let (loss, correct, grads, grad_norm) = {
+        let trainable = self.model.trainable_mask();
+        let (loss, correct, grads, grad_norm, vars, updates) = {
             let mut g = Graph::new(&be);
             let vars = self.model.weight_vars(&mut g);
             let (l, probs) = forward_loss(&self.model, self.config.loss, &mut g, &vars, &ids, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
@@ -292,8 +308,10 @@ impl<B: Backend> Trainer<B> {
             }
             let mut grads = g.backward(l);
             let flat: Vec<B::Tensor> = vars.iter().flatten().map(|v| grads.take(*v).unwrap_or_else(|| be.zeros(be.shape(g.value(*v))))).collect();
-            let norm = Optimizer::<B>::global_norm_async(&be, &flat).await;
-            (loss, correct, flat, norm)
+            let learned: Vec<B::Tensor> = flat.iter().zip(&trainable).filter(|(_, t)| **t).map(|(g, _)| g.clone()).collect();
+            let norm = Optimizer::<B>::global_norm_async(&be, &learned).await;
+            let updates = std::mem::take(&mut g.updates);
+            (loss, correct, flat, norm, vars, updates)
         };
         self.dropout_rng = rng;
         if !grad_norm.is_finite() {
@@ -301,9 +319,13 @@ impl<B: Backend> Trainer<B> {
         }
         let before: Vec<Vec<B::Tensor>> = self.model.weights.clone();
         {
-            let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().collect();
-            self.optimizer.step(&be, &mut params, &grads, lr, grad_norm);
+            // The optimizer sees trainable weights only; state such as moving
+            // statistics is replaced by the values the forward pass computed.
+            let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().zip(&trainable).filter(|(_, t)| **t).map(|(p, _)| p).collect();
+            let learned: Vec<B::Tensor> = grads.iter().zip(&trainable).filter(|(_, t)| **t).map(|(g, _)| g.clone()).collect();
+            self.optimizer.step(&be, &mut params, &learned, lr, grad_norm);
         }
+        self.model.apply_updates(&vars, updates);
         let weights_ok = be.sum_squares_each_async(&self.model.weights.iter().flatten().collect::<Vec<_>>()).await.iter().all(|s| s.is_finite());
         if !weights_ok {
             self.model.weights = before;
@@ -410,12 +432,13 @@ impl<B: Backend> Trainer<B> {
     /// Put the model back to fresh weights from `seed` and forget the history.
     pub fn reset(&mut self, seed: u64) -> Result<()> {
         let configs = self.model.configs();
-        self.model = Model::new(self.model.backend.clone(), &configs, self.model.input_len, seed)?;
+        self.model = Model::new(self.model.backend.clone(), &configs, &self.model.input_shape, seed)?;
         self.optimizer.reset();
         self.schedule.reset();
         self.config.seed = seed;
         self.shuffle_rng = ChaCha8Rng::seed_from_u64(seed);
         self.dropout_rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1));
+        self.augment_rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(2));
         self.epoch = 0;
         self.sums = EpochSums::default();
         self.batches.clear();
@@ -471,7 +494,7 @@ pub fn forward_loss<B: Backend>(model: &Model<B>, loss: Loss, g: &mut Graph<B>, 
     let be = g.backend;
     let n = ids.len();
     let flat: Vec<f32> = ids.iter().flat_map(|r| r.iter().copied()).collect();
-    let x = g.constant(be.upload(&[n, model.input_len], &flat));
+    let x = g.constant(be.upload(&model.batch_shape(n), &flat));
     let out = model.output_classes();
     let fused = loss.is_categorical() && model.ends_in_softmax();
     let sparse = loss == Loss::SparseCategoricalCrossentropy;

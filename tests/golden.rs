@@ -89,7 +89,7 @@ fn every_layer_forward_matches_keras() {
         let layers = layers_for(name);
         let weights: Vec<Vec<Vec<f32>>> = case["weights"].as_array().unwrap().iter().map(|l| l.as_array().unwrap().iter().map(floats).collect()).collect();
         let input_len = case["input_len"].as_u64().unwrap() as usize;
-        let model = Model::with_weights(CpuBackend, &layers, input_len, weights).unwrap_or_else(|e| panic!("{}: {}", name, e));
+        let model = Model::with_weights(CpuBackend, &layers, &[input_len], weights).unwrap_or_else(|e| panic!("{}: {}", name, e));
         let ids: Vec<Vec<f32>> = case["ids"].as_array().unwrap().iter().map(floats).collect();
         let got: Vec<f32> = model.predict(&ids, 32).into_iter().flatten().collect();
         assert_close(name, &got, &floats(&case["output"]), 2e-5);
@@ -178,11 +178,11 @@ fn tfjs_files_round_trip_every_layer() {
     for case in f["models"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let layers = layers_for(name);
-        let model = Model::new(CpuBackend, &layers, 8, 7).unwrap();
-        let (json, bytes) = tfjs::to_files(&layers, 8, &model.get_weights(), None).unwrap();
+        let model = Model::new(CpuBackend, &layers, &[8], 7).unwrap();
+        let (json, bytes) = tfjs::to_files(&layers, &[8], &model.get_weights(), None).unwrap();
         let back = tfjs::from_json(&json, Some(&bytes), "model.json").unwrap();
         assert_eq!(back.layers, layers, "{}", name);
-        assert_eq!(back.input_len, 8);
+        assert_eq!(back.input_shape, vec![8]);
         assert_eq!(back.weights, model.get_weights(), "{}", name);
     }
 }

@@ -28,9 +28,14 @@ fn check_model(name: &str, layers: Vec<LayerConfig>, ids: Vec<Vec<f32>>, classes
 }
 
 fn check_model_with_step(name: &str, layers: Vec<LayerConfig>, ids: Vec<Vec<f32>>, classes: Vec<usize>, loss: Loss, step: f32) {
-    let be = CpuBackend;
     let input_len = ids[0].len();
-    let mut model = Model::new(be.clone(), &layers, input_len, 3).unwrap();
+    check_model_shaped(name, layers, &[input_len], ids, classes, loss, step)
+}
+
+/// `check_model` for inputs of any per-sample shape (images [h, w, c]).
+fn check_model_shaped(name: &str, layers: Vec<LayerConfig>, input_shape: &[usize], ids: Vec<Vec<f32>>, classes: Vec<usize>, loss: Loss, step: f32) {
+    let be = CpuBackend;
+    let mut model = Model::new(be.clone(), &layers, input_shape, 3).unwrap();
     let rows: Vec<&Vec<f32>> = ids.iter().collect();
     let eval = |model: &Model<CpuBackend>| -> f32 {
         let mut g = Graph::new(&be);
@@ -135,6 +140,85 @@ fn average_pooling_masked_and_dropout() {
     check_model("bow", vec![emb(true, 4), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(6, "tanh"), dense(3, "softmax")], ids_post(), vec![2, 0, 1], Loss::CategoricalCrossentropy);
     // Dropout: the same seed gives the same mask in every evaluation.
     check_model("dropout", vec![emb(false, 4), j(r#"{"type":"Dropout","rate":0.3}"#), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(3, "softmax")], ids_post(), vec![2, 0, 1], Loss::CategoricalCrossentropy);
+}
+
+/// Three random images of shape [h, w, c] in [0, 1).
+fn images(h: usize, w: usize, c: usize, seed: u64) -> Vec<Vec<f32>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..3).map(|_| (0..h * w * c).map(|_| rng.gen_range(0.0..1.0)).collect()).collect()
+}
+
+fn check_images(name: &str, layers: Vec<LayerConfig>, shape: [usize; 3], step: f32) {
+    check_model_shaped(name, layers, &shape, images(shape[0], shape[1], shape[2], 4), vec![0, 2, 1], Loss::CategoricalCrossentropy, step);
+}
+
+#[test]
+fn conv2d_padding_and_strides() {
+    // Each Conv2D after the first also checks col2im (the input gradient).
+    check_images(
+        "conv2d",
+        vec![
+            j(r#"{"type":"Conv2D","filters":3,"kernel_size":3,"activation":"tanh"}"#),
+            j(r#"{"type":"Conv2D","filters":4,"kernel_size":[3,2],"strides":[2,1],"padding":"same","activation":"tanh"}"#),
+            j(r#"{"type":"Conv2D","filters":2,"kernel_size":2,"strides":2,"padding":"valid","activation":"linear"}"#),
+            j(r#"{"type":"Flatten"}"#),
+            dense(3, "softmax"),
+        ],
+        [7, 6, 2],
+        STEP,
+    );
+}
+
+#[test]
+fn pooling_2d_max_average_and_global() {
+    // Max pooling is piecewise: a small step keeps each window's winner.
+    check_images(
+        "max pool",
+        vec![
+            j(r#"{"type":"Conv2D","filters":3,"kernel_size":2,"activation":"tanh"}"#),
+            j(r#"{"type":"MaxPooling2D","pool_size":2,"strides":2,"padding":"same"}"#),
+            j(r#"{"type":"Conv2D","filters":4,"kernel_size":2,"padding":"same","activation":"tanh"}"#),
+            j(r#"{"type":"GlobalMaxPooling2D"}"#),
+            dense(3, "softmax"),
+        ],
+        [6, 7, 1],
+        1e-4,
+    );
+    check_images(
+        "average pool",
+        vec![
+            j(r#"{"type":"Conv2D","filters":3,"kernel_size":2,"activation":"tanh"}"#),
+            j(r#"{"type":"AveragePooling2D","pool_size":3,"strides":[2,1],"padding":"same"}"#),
+            j(r#"{"type":"Conv2D","filters":4,"kernel_size":2,"activation":"tanh"}"#),
+            j(r#"{"type":"AveragePooling2D"}"#),
+            j(r#"{"type":"GlobalAveragePooling2D"}"#),
+            dense(3, "softmax"),
+        ],
+        [7, 6, 3],
+        STEP,
+    );
+}
+
+#[test]
+fn batch_normalization_on_images_and_vectors() {
+    // Training mode: the batch's own statistics, whose gradients count.
+    check_images(
+        "batch norm image",
+        vec![
+            j(r#"{"type":"Conv2D","filters":3,"kernel_size":3,"activation":"tanh"}"#),
+            j(r#"{"type":"BatchNormalization"}"#),
+            j(r#"{"type":"Flatten"}"#),
+            dense(3, "softmax"),
+        ],
+        [5, 4, 2],
+        STEP,
+    );
+    check_images(
+        "batch norm dense",
+        vec![j(r#"{"type":"Flatten"}"#), dense(5, "tanh"), j(r#"{"type":"BatchNormalization","momentum":0.9}"#), j(r#"{"type":"Dropout","rate":0.2}"#), dense(3, "softmax")],
+        [3, 3, 1],
+        STEP,
+    );
 }
 
 #[test]

@@ -55,7 +55,7 @@ fn histogram_counts_every_finite_value_once() {
 
 #[test]
 fn insides_cover_every_weight_and_the_last_steps_gradients() {
-    let model = Model::new(CpuBackend, &lstm_layers(true), 9, 3).unwrap();
+    let model = Model::new(CpuBackend, &lstm_layers(true), &[9], 3).unwrap();
     let before = insides(&model, &rows(6), 0, None, 20);
     assert_eq!(before.layers.len(), 4);
     assert_eq!(before.gradient_step, None);
@@ -95,7 +95,7 @@ fn insides_cover_every_weight_and_the_last_steps_gradients() {
 #[test]
 fn gate_map_reproduces_the_lstm_layers_own_output() {
     for mask in [true, false] {
-        let model = Model::new(CpuBackend, &lstm_layers(mask), 9, 11).unwrap();
+        let model = Model::new(CpuBackend, &lstm_layers(mask), &[9], 11).unwrap();
         for row in rows(2) {
             let trace = model.trace(std::slice::from_ref(&row));
             // The first LSTM returns sequences: h at every shown step.

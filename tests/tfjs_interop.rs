@@ -30,7 +30,7 @@ fn tfjs_models_load_and_predict_like_tfjs() {
         let expected: Value = serde_json::from_str(&std::fs::read_to_string(fixture(name).join("expected.json")).unwrap()).unwrap();
         let ids: Vec<Vec<f32>> = expected["ids"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()).collect();
         let want: Vec<f32> = expected["output"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32)).collect();
-        let model = Model::with_weights(CpuBackend, &saved.layers, saved.input_len, saved.weights.clone()).unwrap();
+        let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights.clone()).unwrap();
         let got: Vec<f32> = model.predict(&ids, 8).into_iter().flatten().collect();
         assert_eq!(got.len(), want.len());
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -47,7 +47,7 @@ fn tfjs_models_load_and_predict_like_tfjs() {
         assert_eq!(t.epochs.len(), 3);
 
         // And what gradlab writes back reads as the same model.
-        let (json, bytes) = tfjs::to_files(&saved.layers, saved.input_len, &t.model.get_weights(), None).unwrap();
+        let (json, bytes) = tfjs::to_files(&saved.layers, &saved.input_shape, &t.model.get_weights(), None).unwrap();
         let again = tfjs::from_json(&json, Some(&bytes), "model.json").unwrap();
         assert_eq!(again.layers, saved.layers);
     }

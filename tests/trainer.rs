@@ -35,7 +35,7 @@ fn labels() -> Vec<String> {
 
 #[test]
 fn step_and_epoch_record_history_and_learn() {
-    let model = Model::new(CpuBackend, &layers("softmax"), 6, 1).unwrap();
+    let model = Model::new(CpuBackend, &layers("softmax"), &[6], 1).unwrap();
     let mut cfg = config(OptimizerKind::Adam, 0.05, Loss::CategoricalCrossentropy);
     cfg.epochs = 4;
     let mut t = Trainer::new(model, cfg, labels(), toy(60), Some(toy(20))).unwrap();
@@ -62,7 +62,7 @@ fn step_and_epoch_record_history_and_learn() {
 
 #[test]
 fn divergence_stops_at_the_step_and_keeps_finite_weights() {
-    let model = Model::new(CpuBackend, &layers("linear"), 6, 1).unwrap();
+    let model = Model::new(CpuBackend, &layers("linear"), &[6], 1).unwrap();
     let mut t = Trainer::new(model, config(OptimizerKind::Sgd, 900.0, Loss::MeanSquaredError), labels(), toy(64), None).unwrap();
     let err = loop {
         match t.step() {
@@ -84,10 +84,10 @@ fn divergence_stops_at_the_step_and_keeps_finite_weights() {
 
 #[test]
 fn one_class_and_wrong_width_are_refused() {
-    let model = Model::new(CpuBackend, &layers("softmax"), 6, 1).unwrap();
+    let model = Model::new(CpuBackend, &layers("softmax"), &[6], 1).unwrap();
     let r = Trainer::new(model, config(OptimizerKind::Adam, 0.01, Loss::CategoricalCrossentropy), vec!["only".into()], toy(10), None);
     assert!(matches!(r, Err(Error::EmptyData { .. })));
-    let model = Model::new(CpuBackend, &layers("softmax"), 6, 1).unwrap();
+    let model = Model::new(CpuBackend, &layers("softmax"), &[6], 1).unwrap();
     let three = vec!["a".into(), "b".into(), "c".into()];
     assert!(matches!(Trainer::new(model, config(OptimizerKind::Adam, 0.01, Loss::CategoricalCrossentropy), three, toy(10), None), Err(Error::InvalidModel { .. })));
 }
@@ -102,7 +102,7 @@ fn every_optimizer_and_schedule_trains() {
             Schedule::Cosine { warmup: 3, decay_steps: 20, alpha: 0.0 },
             Schedule::ReduceOnPlateau { factor: 0.5, patience: 1, min_lr: 1e-5 },
         ] {
-            let model = Model::new(CpuBackend, &layers("softmax"), 6, 1).unwrap();
+            let model = Model::new(CpuBackend, &layers("softmax"), &[6], 1).unwrap();
             let mut cfg = config(kind, if kind == OptimizerKind::Sgd { 0.5 } else { 0.05 }, Loss::CategoricalCrossentropy);
             cfg.schedule = schedule.clone();
             cfg.epochs = 6;
@@ -118,9 +118,9 @@ fn every_optimizer_and_schedule_trains() {
 #[test]
 fn invalid_stacks_are_explained() {
     let dense_on_sequence: Vec<LayerConfig> = serde_json::from_str(r#"[{"type":"Embedding","input_dim":20,"output_dim":8},{"type":"Dense","units":2,"activation":"softmax"}]"#).unwrap();
-    let err = Model::new(CpuBackend, &dense_on_sequence, 6, 1).err().unwrap().to_string();
+    let err = Model::new(CpuBackend, &dense_on_sequence, &[6], 1).err().unwrap().to_string();
     assert!(err.contains("GlobalAveragePooling1D") && err.contains("[6, 2]"), "{}", err);
     let lstm_first: Vec<LayerConfig> = serde_json::from_str(r#"[{"type":"LSTM","units":4}]"#).unwrap();
-    let err = Model::new(CpuBackend, &lstm_first, 6, 1).err().unwrap().to_string();
+    let err = Model::new(CpuBackend, &lstm_first, &[6], 1).err().unwrap().to_string();
     assert!(err.contains("layer 1") && err.contains("LSTM"), "{}", err);
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::cpu_image;
+use super::window::{PoolKind, Window2d};
 use super::{numel, Backend, StepMask};
 use crate::loss::Loss;
 use crate::nn::activation::{fast_tanh, Activation, GateActivation};
@@ -29,6 +31,9 @@ impl CpuTensor {
     }
     pub fn data(&self) -> &[f32] {
         &self.data
+    }
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
     }
     fn data_mut(&mut self) -> &mut Vec<f32> {
         Arc::make_mut(&mut self.data)
@@ -530,6 +535,27 @@ impl Backend for CpuBackend {
         CpuTensor::new(x_shape, out)
     }
 
+    fn im2col_2d(&self, x: &CpuTensor, win: &Window2d) -> CpuTensor {
+        cpu_image::im2col_2d(x, win)
+    }
+    fn col2im_2d(&self, cols: &CpuTensor, win: &Window2d) -> CpuTensor {
+        cpu_image::col2im_2d(cols, win)
+    }
+    fn pool_2d(&self, x: &CpuTensor, win: &Window2d, kind: PoolKind) -> CpuTensor {
+        cpu_image::pool_2d(x, win, kind)
+    }
+    fn pool_2d_backward(&self, x: &CpuTensor, dy: &CpuTensor, win: &Window2d, kind: PoolKind) -> CpuTensor {
+        cpu_image::pool_2d_backward(x, dy, win, kind)
+    }
+    fn moments(&self, x: &CpuTensor) -> (CpuTensor, CpuTensor) {
+        cpu_image::moments(x)
+    }
+    fn batch_norm(&self, x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, beta: &CpuTensor, eps: f32) -> CpuTensor {
+        cpu_image::batch_norm(x, mean, var, gamma, beta, eps)
+    }
+    fn batch_norm_backward(&self, x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor, batch_stats: bool) -> (CpuTensor, CpuTensor, CpuTensor) {
+        cpu_image::batch_norm_backward(x, mean, var, gamma, eps, dy, batch_stats)
+    }
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, slots: &mut [CpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         let mut state: Vec<&mut [f32]> = slots.iter_mut().map(|s| s.data_mut().as_mut_slice()).collect();

@@ -11,15 +11,18 @@
 //! exactly, far beyond any vocabulary here.
 
 pub mod cpu;
+mod cpu_image;
 pub mod gpu;
 pub mod select;
 pub mod timing;
+pub mod window;
 
 use crate::nn::activation::{Activation, GateActivation};
 use crate::loss::Loss;
 use crate::optim::UpdateRule;
 
 pub use cpu::{CpuBackend, CpuTensor};
+pub use window::{Padding, PoolKind, Window2d};
 
 /// Which step of a recurrent sequence a cell reads its mask from:
 /// the mask tensor [batch, time] and the time index.
@@ -149,6 +152,27 @@ pub trait Backend: Clone + 'static {
     /// Mean over the time axis, counting only steps whose mask is 1.
     fn mean_over_time(&self, x: &Self::Tensor, mask: Option<&Self::Tensor>) -> Self::Tensor;
     fn mean_over_time_backward(&self, dy: &Self::Tensor, x_shape: &[usize], mask: Option<&Self::Tensor>) -> Self::Tensor;
+
+    // ---- images [batch, height, width, channels] ---------------------------
+    /// The patches of a 2-D convolution → [batch·oh·ow, kh·kw·c], each row
+    /// ordered (ky, kx, channel) as Keras's kernel; padding cells read 0.
+    fn im2col_2d(&self, x: &Self::Tensor, win: &Window2d) -> Self::Tensor;
+    /// The gradient of `im2col_2d`: patches added back into [batch, h, w, c].
+    fn col2im_2d(&self, cols: &Self::Tensor, win: &Window2d) -> Self::Tensor;
+    /// Max or average pooling of each channel → [batch, oh, ow, c].
+    fn pool_2d(&self, x: &Self::Tensor, win: &Window2d, kind: PoolKind) -> Self::Tensor;
+    /// d x from d y [batch, oh, ow, c]; max pooling sends each window's
+    /// gradient to its first largest cell.
+    fn pool_2d_backward(&self, x: &Self::Tensor, dy: &Self::Tensor, win: &Window2d, kind: PoolKind) -> Self::Tensor;
+    /// Per-channel mean and biased variance over every axis but the last:
+    /// the batch statistics of batch normalisation, ([c], [c]).
+    fn moments(&self, x: &Self::Tensor) -> (Self::Tensor, Self::Tensor);
+    /// (x − mean) / √(var + eps) · gamma + beta, per channel (last axis).
+    fn batch_norm(&self, x: &Self::Tensor, mean: &Self::Tensor, var: &Self::Tensor, gamma: &Self::Tensor, beta: &Self::Tensor, eps: f32) -> Self::Tensor;
+    /// (d x, d gamma, d beta). With `batch_stats` the mean and variance were
+    /// computed from x itself (training), so d x includes their gradients.
+    #[allow(clippy::too_many_arguments)]
+    fn batch_norm_backward(&self, x: &Self::Tensor, mean: &Self::Tensor, var: &Self::Tensor, gamma: &Self::Tensor, eps: f32, dy: &Self::Tensor, batch_stats: bool) -> (Self::Tensor, Self::Tensor, Self::Tensor);
 
     // ---- optimisation ------------------------------------------------------
     /// Apply one optimizer update in place, element by element, with the

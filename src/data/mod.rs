@@ -1,6 +1,8 @@
 //! From pasted text to training batches: parse, clean, label, tokenize, pad.
 
+pub mod augment;
 pub mod clean;
+pub mod image;
 pub mod pad;
 pub mod parse;
 pub mod split;
@@ -8,7 +10,9 @@ pub mod tokenizer;
 
 use serde::{Deserialize, Serialize};
 
+pub use augment::Augmentation;
 pub use clean::{CleanOptions, CleanReport};
+pub use image::{ImageSet, ImageShape, Scaling, ScalingKind};
 pub use pad::Side;
 pub use parse::{parse, ParseOptions, Parsed, Rejected, Row};
 pub use split::SplitMode;

@@ -1,48 +1,56 @@
 //! The TensorFlow.js "layers-model" format: `model.json` (the topology in
 //! Keras's config form plus a weights manifest) and binary little-endian
-//! float32 weight files. gradlab's tokenizer, labels and padding travel in
-//! `userDefinedMetadata`, so a saved model predicts from raw text.
+//! float32 weight files. gradlab's tokenizer, labels and padding (or, for
+//! images, the pixel scaling) travel in `userDefinedMetadata`, so a saved
+//! model predicts from raw text or raw pixels.
 
 use serde_json::{json, Value};
 
-use crate::data::{Side, Tokenizer};
+use crate::data::{Scaling, Side, Tokenizer};
 use crate::error::{Error, Result};
 use crate::model::{architecture, LayerInfo};
 use crate::nn::activation::GateActivation;
-use crate::nn::{Activation, Conv1D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Gru, LayerConfig, Lstm};
+use crate::backend::Padding;
+use crate::nn::{Activation, BatchNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalPooling2D, Gru, LayerConfig, Lstm, Pair, Pooling2D};
 
 pub const WEIGHTS_FILE: &str = "group1-shard1of1.bin";
 
-/// What gradlab needs besides the network to use a model on text.
+/// What gradlab needs besides the network to use a model on its data.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TextMetadata {
+pub struct Metadata {
     pub tokenizer: Option<Tokenizer>,
     pub labels: Vec<String>,
     pub max_len: usize,
     pub padding: Side,
     pub truncating: Side,
+    /// For an image model: how raw pixels were scaled for training.
+    pub scaling: Option<Scaling>,
 }
 
 /// A model read from (or about to be written to) files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedModel {
     pub layers: Vec<LayerConfig>,
-    pub input_len: usize,
+    /// One sample's shape: [max_len] or [height, width, channels].
+    pub input_shape: Vec<usize>,
     /// Per layer, its weights in Keras's order.
     pub weights: Vec<Vec<Vec<f32>>>,
-    pub metadata: Option<TextMetadata>,
+    pub metadata: Option<Metadata>,
 }
 
 fn initializer(class: &str) -> Value {
     json!({"class_name": class, "config": if class == "RandomUniform" { json!({"minval": -0.05, "maxval": 0.05, "seed": null}) } else { json!({"seed": null}) }})
 }
 
-fn layer_json(info: &LayerInfo, first: bool, input_len: usize) -> Value {
+fn layer_json(info: &LayerInfo, first: bool, input_shape: &[usize]) -> Value {
     let mut c = json!({"name": info.name, "trainable": true, "dtype": "float32"});
     let obj = c.as_object_mut().unwrap();
     if first {
-        obj.insert("batch_input_shape".into(), json!([null, input_len]));
+        let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
+        obj.insert("batch_input_shape".into(), Value::Array(batch));
     }
+    let input_len = input_shape[0];
+    let padding = |p: Padding| if p == Padding::Same { "same" } else { "valid" };
     let extra = match &info.config {
         LayerConfig::Embedding(e) => json!({
             "input_dim": e.input_dim, "output_dim": e.output_dim, "mask_zero": e.mask_zero, "input_length": input_len,
@@ -70,6 +78,17 @@ fn layer_json(info: &LayerInfo, first: bool, input_len: usize) -> Value {
         LayerConfig::GlobalMaxPooling1D(_) | LayerConfig::GlobalAveragePooling1D(_) => json!({"data_format": "channels_last"}),
         LayerConfig::Dropout(d) => json!({"rate": d.rate, "noise_shape": null, "seed": null}),
         LayerConfig::Flatten(_) => json!({"data_format": "channels_last"}),
+        LayerConfig::Conv2D(c) => json!({
+            "filters": c.filters, "kernel_size": c.kernel_size.0, "strides": c.strides.0, "padding": padding(c.padding), "data_format": "channels_last",
+            "dilation_rate": [1, 1], "groups": 1, "activation": c.activation.keras_name(), "use_bias": true,
+            "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}}}),
+        LayerConfig::MaxPooling2D(p) | LayerConfig::AveragePooling2D(p) => json!({
+            "pool_size": p.pool_size.0, "strides": p.strides.unwrap_or(p.pool_size).0, "padding": padding(p.padding), "data_format": "channels_last"}),
+        LayerConfig::GlobalAveragePooling2D(_) | LayerConfig::GlobalMaxPooling2D(_) => json!({"data_format": "channels_last", "keepdims": false}),
+        LayerConfig::BatchNormalization(b) => json!({
+            "axis": -1, "momentum": b.momentum, "epsilon": b.epsilon, "center": true, "scale": true,
+            "beta_initializer": {"class_name": "Zeros", "config": {}}, "gamma_initializer": {"class_name": "Ones", "config": {}},
+            "moving_mean_initializer": {"class_name": "Zeros", "config": {}}, "moving_variance_initializer": {"class_name": "Ones", "config": {}}}),
     };
     for (k, v) in extra.as_object().unwrap() {
         obj.insert(k.clone(), v.clone());
@@ -78,9 +97,9 @@ fn layer_json(info: &LayerInfo, first: bool, input_len: usize) -> Value {
 }
 
 /// Build `model.json` and the weight bytes.
-pub fn to_files(layers: &[LayerConfig], input_len: usize, weights: &[Vec<Vec<f32>>], metadata: Option<&TextMetadata>) -> Result<(String, Vec<u8>)> {
-    let infos = architecture(layers, input_len)?;
-    let topology_layers: Vec<Value> = infos.iter().enumerate().map(|(i, l)| layer_json(l, i == 0, input_len)).collect();
+pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<(String, Vec<u8>)> {
+    let infos = architecture(layers, input_shape)?;
+    let topology_layers: Vec<Value> = infos.iter().enumerate().map(|(i, l)| layer_json(l, i == 0, input_shape)).collect();
     let mut manifest = Vec::new();
     let mut bytes = Vec::new();
     for (info, ws) in infos.iter().zip(weights) {
@@ -107,6 +126,7 @@ pub fn to_files(layers: &[LayerConfig], input_len: usize, weights: &[Vec<Vec<f32
         root["userDefinedMetadata"] = json!({"gradlab": {
             "labels": m.labels, "max_len": m.max_len, "padding": m.padding.name(), "truncating": m.truncating.name(),
             "tokenizer": m.tokenizer.as_ref().map(|t| t.to_keras_json()),
+            "scaling": m.scaling,
         }});
     }
     Ok((serde_json::to_string_pretty(&root).unwrap(), bytes))
@@ -129,15 +149,23 @@ fn activation_of(c: &Value, key: &str, file: &str, layer: &str) -> Result<Activa
     Activation::from_name(&name).ok_or_else(|| Error::model_file(file, format!("layer {}: activation '{}' is not supported", layer, name)))
 }
 
-fn input_len_of(c: &Value) -> Option<usize> {
+fn input_shape_of(c: &Value) -> Option<Vec<usize>> {
     for key in ["batch_input_shape", "batch_shape"] {
         if let Some(Value::Array(a)) = c.get(key) {
             if a.len() >= 2 {
-                return a[1].as_u64().map(|v| v as usize);
+                return a[1..].iter().map(|v| v.as_u64().map(|v| v as usize)).collect();
             }
         }
     }
-    c.get("input_length").and_then(|v| v.as_u64()).map(|v| v as usize)
+    c.get("input_length").and_then(|v| v.as_u64()).map(|v| vec![v as usize])
+}
+
+/// A (height, width) pair written as one number or two.
+fn get_pair(c: &Value, key: &str) -> Option<Pair> {
+    match c.get(key)? {
+        Value::Array(a) if a.len() == 2 => Some(Pair([a[0].as_u64()? as usize, a[1].as_u64()? as usize])),
+        v => v.as_u64().map(|n| Pair([n as usize, n as usize])),
+    }
 }
 
 /// Parse a layer's Keras config.
@@ -201,8 +229,51 @@ fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>
         "GlobalAveragePooling1D" | "GlobalAvgPool1D" => LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}),
         "Dropout" => LayerConfig::Dropout(Dropout { rate: c.get("rate").and_then(|v| v.as_f64()).unwrap_or(0.0) as f32 }),
         "Flatten" => LayerConfig::Flatten(Flatten {}),
+        "Conv2D" | "Convolution2D" => {
+            if c.get("data_format").and_then(|v| v.as_str()).is_some_and(|f| f != "channels_last") {
+                return Err(bad("only channels_last images are supported".into()));
+            }
+            if get_pair(c, "dilation_rate").is_some_and(|p| p.0 != [1, 1]) || get_usize(c, "groups").unwrap_or(1) != 1 {
+                return Err(bad("dilation and groups are not supported".into()));
+            }
+            if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
+                return Err(bad("Conv2D without a bias is not supported".into()));
+            }
+            LayerConfig::Conv2D(Conv2D {
+                filters: need("filters")?,
+                kernel_size: get_pair(c, "kernel_size").ok_or_else(|| bad("missing 'kernel_size'".into()))?,
+                strides: get_pair(c, "strides").unwrap_or(Pair([1, 1])),
+                padding: padding_of(c).map_err(bad)?,
+                activation: activation_of(c, "activation", file, &name)?,
+            })
+        }
+        "MaxPooling2D" | "MaxPool2D" | "AveragePooling2D" | "AvgPool2D" => {
+            let p = Pooling2D { pool_size: get_pair(c, "pool_size").unwrap_or(Pair([2, 2])), strides: get_pair(c, "strides"), padding: padding_of(c).map_err(bad)? };
+            if class.starts_with("Max") { LayerConfig::MaxPooling2D(p) } else { LayerConfig::AveragePooling2D(p) }
+        }
+        "GlobalAveragePooling2D" | "GlobalAvgPool2D" => LayerConfig::GlobalAveragePooling2D(GlobalPooling2D {}),
+        "GlobalMaxPooling2D" | "GlobalMaxPool2D" => LayerConfig::GlobalMaxPooling2D(GlobalPooling2D {}),
+        "BatchNormalization" => {
+            let axis = c.get("axis").map(|a| if let Value::Array(v) = a { v.first().cloned().unwrap_or(Value::Null) } else { a.clone() });
+            if axis.and_then(|a| a.as_i64()).is_some_and(|a| a != -1 && a != 3) {
+                return Err(bad("only the last axis (channels) can be normalised".into()));
+            }
+            if c.get("center").and_then(|v| v.as_bool()) == Some(false) || c.get("scale").and_then(|v| v.as_bool()) == Some(false) {
+                return Err(bad("center=false and scale=false are not supported".into()));
+            }
+            let f = |key: &str, default: f32| c.get(key).and_then(|v| v.as_f64()).map(|v| v as f32).unwrap_or(default);
+            LayerConfig::BatchNormalization(BatchNormalization { momentum: f("momentum", 0.99), epsilon: f("epsilon", 1e-3) })
+        }
         other => return Err(Error::model_file(file, format!("layer {}: type '{}' is not supported", name, other))),
     }))
+}
+
+fn padding_of(c: &Value) -> std::result::Result<Padding, String> {
+    match c.get("padding").and_then(|v| v.as_str()).unwrap_or("valid") {
+        "valid" => Ok(Padding::Valid),
+        "same" => Ok(Padding::Same),
+        other => Err(format!("padding '{}' is not supported (only 'valid' or 'same')", other)),
+    }
 }
 
 /// Read `model.json` text and its weight bytes (all shards, concatenated in
@@ -221,22 +292,22 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         None => return Err(Error::model_file(file, "modelTopology has no config")),
     };
     let mut layers = Vec::new();
-    let mut input_len = None;
+    let mut input_shape = None;
     for lv in &layer_values {
         let class = lv.get("class_name").and_then(|v| v.as_str()).ok_or_else(|| Error::model_file(file, "a layer has no class_name"))?;
         let cfg = lv.get("config").cloned().unwrap_or(json!({}));
-        if input_len.is_none() {
-            input_len = input_len_of(&cfg);
+        if input_shape.is_none() {
+            input_shape = input_shape_of(&cfg);
         }
         if let Some(l) = parse_layer(class, &cfg, file)? {
             layers.push(l);
         }
     }
     let metadata = parse_metadata(&root, file)?;
-    let input_len = input_len
-        .or_else(|| metadata.as_ref().map(|m| m.max_len))
-        .ok_or_else(|| Error::model_file(file, "the input length is not given (no batch_input_shape or input_length)"))?;
-    let infos = architecture(&layers, input_len).map_err(|e| Error::model_file(file, e.to_string()))?;
+    let input_shape = input_shape
+        .or_else(|| metadata.as_ref().map(|m| vec![m.max_len]))
+        .ok_or_else(|| Error::model_file(file, "the input shape is not given (no batch_input_shape or input_length)"))?;
+    let infos = architecture(&layers, &input_shape).map_err(|e| Error::model_file(file, e.to_string()))?;
 
     // Weights: the manifest lists them layer by layer in Keras's order.
     let manifest: Vec<Value> = root
@@ -282,31 +353,35 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             out
         }
     };
-    Ok(SavedModel { layers, input_len, weights, metadata })
+    Ok(SavedModel { layers, input_shape, weights, metadata })
 }
 
-fn parse_metadata(root: &Value, file: &str) -> Result<Option<TextMetadata>> {
+fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
     let Some(m) = root.pointer("/userDefinedMetadata/gradlab") else { return Ok(None) };
     let side = |key: &str| Side::from_name(m.get(key).and_then(|v| v.as_str()).unwrap_or("post")).ok_or_else(|| Error::model_file(file, format!("metadata {} must be 'pre' or 'post'", key)));
     let tokenizer = match m.get("tokenizer") {
         None | Some(Value::Null) => None,
         Some(t) => Some(Tokenizer::from_keras_json(t).map_err(|e| Error::model_file(file, e))?),
     };
-    Ok(Some(TextMetadata {
+    Ok(Some(Metadata {
         tokenizer,
         labels: m.get("labels").and_then(|l| l.as_array()).map(|a| a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect()).unwrap_or_default(),
         max_len: m.get("max_len").and_then(|v| v.as_u64()).unwrap_or(0) as usize,
         padding: side("padding")?,
         truncating: side("truncating")?,
+        scaling: match m.get("scaling") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| Error::model_file(file, format!("metadata scaling: {}", e)))?),
+        },
     }))
 }
 
 /// Write `model.json` and the weights into `dir` (created if needed).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], input_len: usize, weights: &[Vec<Vec<f32>>], metadata: Option<&TextMetadata>) -> Result<()> {
+pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<()> {
     let io = |p: &std::path::Path, e: std::io::Error| Error::Io { path: p.display().to_string(), reason: e.to_string() };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let (json, bytes) = to_files(layers, input_len, weights, metadata)?;
+    let (json, bytes) = to_files(layers, input_shape, weights, metadata)?;
     let mj = dir.join("model.json");
     std::fs::write(&mj, json).map_err(|e| io(&mj, e))?;
     let wb = dir.join(WEIGHTS_FILE);

@@ -41,8 +41,8 @@ impl Conv1D {
     }
     pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
         vec![
-            WeightSpec { name: "kernel", shape: vec![self.kernel_size, input[1], self.filters] },
-            WeightSpec { name: "bias", shape: vec![self.filters] },
+            WeightSpec::trainable("kernel", vec![self.kernel_size, input[1], self.filters]),
+            WeightSpec::trainable("bias", vec![self.filters]),
         ]
     }
     pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {

@@ -36,9 +36,9 @@ impl Dense {
         Ok(out)
     }
     pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
-        let mut w = vec![WeightSpec { name: "kernel", shape: vec![*input.last().unwrap(), self.units] }];
+        let mut w = vec![WeightSpec::trainable("kernel", vec![*input.last().unwrap(), self.units])];
         if self.use_bias {
-            w.push(WeightSpec { name: "bias", shape: vec![self.units] });
+            w.push(WeightSpec::trainable("bias", vec![self.units]));
         }
         w
     }

@@ -27,7 +27,7 @@ impl Embedding {
         }
     }
     pub fn weights(&self) -> Vec<WeightSpec> {
-        vec![WeightSpec { name: "embeddings", shape: vec![self.input_dim, self.output_dim] }]
+        vec![WeightSpec::trainable("embeddings", vec![self.input_dim, self.output_dim])]
     }
     pub fn init(&self, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
         vec![init::uniform(rng, self.input_dim * self.output_dim, 0.05)]

@@ -26,9 +26,9 @@ impl Gru {
     pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
         let (d, u) = (input[1], self.units);
         vec![
-            WeightSpec { name: "kernel", shape: vec![d, 3 * u] },
-            WeightSpec { name: "recurrent_kernel", shape: vec![u, 3 * u] },
-            WeightSpec { name: "bias", shape: vec![2, 3 * u] },
+            WeightSpec::trainable("kernel", vec![d, 3 * u]),
+            WeightSpec::trainable("recurrent_kernel", vec![u, 3 * u]),
+            WeightSpec::trainable("bias", vec![2, 3 * u]),
         ]
     }
     pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {

@@ -37,9 +37,9 @@ impl Lstm {
     pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
         let (d, u) = (input[1], self.units);
         vec![
-            WeightSpec { name: "kernel", shape: vec![d, 4 * u] },
-            WeightSpec { name: "recurrent_kernel", shape: vec![u, 4 * u] },
-            WeightSpec { name: "bias", shape: vec![4 * u] },
+            WeightSpec::trainable("kernel", vec![d, 4 * u]),
+            WeightSpec::trainable("recurrent_kernel", vec![u, 4 * u]),
+            WeightSpec::trainable("bias", vec![4 * u]),
         ]
     }
     pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {

@@ -1,0 +1,211 @@
+//! The CPU backend's image operations: 2-D windows (convolution patches
+//! and pooling) over channels-last images, and batch normalisation.
+//! Plain loops over contiguous channel runs; the heavy work of a
+//! convolution is the matrix product that follows `im2col_2d`.
+
+use super::cpu::CpuTensor;
+use super::window::{PoolKind, Window2d};
+
+pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
+    let Window2d { batch, h, w, c, kh, kw, oh, ow, .. } = *win;
+    let width = kh * kw * c;
+    let data = x.data();
+    let mut out = vec![0.0f32; batch * oh * ow * width];
+    for b in 0..batch {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let row = &mut out[((b * oh + oy) * ow + ox) * width..][..width];
+                for ky in 0..kh {
+                    let Some(y) = win.in_y(oy, ky) else { continue };
+                    for kx in 0..kw {
+                        let Some(xx) = win.in_x(ox, kx) else { continue };
+                        let src = ((b * h + y) * w + xx) * c;
+                        row[(ky * kw + kx) * c..][..c].copy_from_slice(&data[src..src + c]);
+                    }
+                }
+            }
+        }
+    }
+    CpuTensor::new(&[batch * oh * ow, width], out)
+}
+
+pub fn col2im_2d(cols: &CpuTensor, win: &Window2d) -> CpuTensor {
+    let Window2d { batch, h, w, c, kh, kw, oh, ow, .. } = *win;
+    let width = kh * kw * c;
+    let data = cols.data();
+    let mut out = vec![0.0f32; batch * h * w * c];
+    for b in 0..batch {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let row = &data[((b * oh + oy) * ow + ox) * width..][..width];
+                for ky in 0..kh {
+                    let Some(y) = win.in_y(oy, ky) else { continue };
+                    for kx in 0..kw {
+                        let Some(xx) = win.in_x(ox, kx) else { continue };
+                        let dst = &mut out[((b * h + y) * w + xx) * c..][..c];
+                        for (o, &v) in dst.iter_mut().zip(&row[(ky * kw + kx) * c..][..c]) {
+                            *o += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    CpuTensor::new(&win.input_shape(), out)
+}
+
+/// Calls `f(output index, input cell index)` for every cell of every window;
+/// returns nothing, but visits windows in output order.
+fn each_window(win: &Window2d, mut f: impl FnMut(usize, &[usize])) {
+    let Window2d { batch, h, w, kh, kw, oh, ow, .. } = *win;
+    let mut cells = Vec::with_capacity(kh * kw);
+    for b in 0..batch {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                cells.clear();
+                for ky in 0..kh {
+                    let Some(y) = win.in_y(oy, ky) else { continue };
+                    for kx in 0..kw {
+                        if let Some(xx) = win.in_x(ox, kx) {
+                            cells.push((b * h + y) * w + xx);
+                        }
+                    }
+                }
+                f((b * oh + oy) * ow + ox, &cells);
+            }
+        }
+    }
+}
+
+pub fn pool_2d(x: &CpuTensor, win: &Window2d, kind: PoolKind) -> CpuTensor {
+    let c = win.c;
+    let data = x.data();
+    let mut out = vec![0.0f32; win.batch * win.oh * win.ow * c];
+    each_window(win, |o, cells| {
+        let dst = &mut out[o * c..][..c];
+        match kind {
+            PoolKind::Max => {
+                dst.fill(f32::NEG_INFINITY);
+                for &cell in cells {
+                    for (m, &v) in dst.iter_mut().zip(&data[cell * c..][..c]) {
+                        *m = m.max(v);
+                    }
+                }
+            }
+            PoolKind::Average => {
+                for &cell in cells {
+                    for (m, &v) in dst.iter_mut().zip(&data[cell * c..][..c]) {
+                        *m += v;
+                    }
+                }
+                let inv = 1.0 / cells.len() as f32;
+                dst.iter_mut().for_each(|m| *m *= inv);
+            }
+        }
+    });
+    CpuTensor::new(&win.output_shape(c), out)
+}
+
+pub fn pool_2d_backward(x: &CpuTensor, dy: &CpuTensor, win: &Window2d, kind: PoolKind) -> CpuTensor {
+    let c = win.c;
+    let (data, g) = (x.data(), dy.data());
+    let mut out = vec![0.0f32; win.batch * win.h * win.w * c];
+    each_window(win, |o, cells| {
+        let gy = &g[o * c..][..c];
+        match kind {
+            PoolKind::Max => {
+                for ch in 0..c {
+                    let mut best = cells[0];
+                    for &cell in &cells[1..] {
+                        if data[cell * c + ch] > data[best * c + ch] {
+                            best = cell;
+                        }
+                    }
+                    out[best * c + ch] += gy[ch];
+                }
+            }
+            PoolKind::Average => {
+                let inv = 1.0 / cells.len() as f32;
+                for &cell in cells {
+                    for (d, &v) in out[cell * c..][..c].iter_mut().zip(gy) {
+                        *d += v * inv;
+                    }
+                }
+            }
+        }
+    });
+    CpuTensor::new(&win.input_shape(), out)
+}
+
+/// Rows of a tensor viewed as [n, channels].
+fn rows(x: &CpuTensor) -> (usize, usize) {
+    let c = *x.shape().last().unwrap();
+    (x.data().len() / c.max(1), c)
+}
+
+pub fn moments(x: &CpuTensor) -> (CpuTensor, CpuTensor) {
+    let (n, c) = rows(x);
+    let data = x.data();
+    // Two passes in f64: the variance of values far from zero stays exact.
+    let mut mean = vec![0.0f64; c];
+    for row in data.chunks(c) {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += v as f64;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut var = vec![0.0f64; c];
+    for row in data.chunks(c) {
+        for ((s, &v), &m) in var.iter_mut().zip(row).zip(&mean) {
+            let d = v as f64 - m;
+            *s += d * d;
+        }
+    }
+    let to32 = |v: Vec<f64>, div: f64| v.into_iter().map(|x| (x / div) as f32).collect::<Vec<f32>>();
+    (CpuTensor::new(&[c], to32(mean, 1.0)), CpuTensor::new(&[c], to32(var, n as f64)))
+}
+
+fn inv_std(var: &CpuTensor, eps: f32) -> Vec<f32> {
+    var.data().iter().map(|&v| 1.0 / (v + eps).sqrt()).collect()
+}
+
+pub fn batch_norm(x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, beta: &CpuTensor, eps: f32) -> CpuTensor {
+    let (_, c) = rows(x);
+    let inv = inv_std(var, eps);
+    let (m, g, b) = (mean.data(), gamma.data(), beta.data());
+    let mut out = x.data().to_vec();
+    for row in out.chunks_mut(c) {
+        for j in 0..c {
+            row[j] = (row[j] - m[j]) * inv[j] * g[j] + b[j];
+        }
+    }
+    CpuTensor::new(x.shape(), out)
+}
+
+pub fn batch_norm_backward(x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor, batch_stats: bool) -> (CpuTensor, CpuTensor, CpuTensor) {
+    let (n, c) = rows(x);
+    let inv = inv_std(var, eps);
+    let (m, g) = (mean.data(), gamma.data());
+    let mut dgamma = vec![0.0f64; c];
+    let mut dbeta = vec![0.0f64; c];
+    for (row, grow) in x.data().chunks(c).zip(dy.data().chunks(c)) {
+        for j in 0..c {
+            dbeta[j] += grow[j] as f64;
+            dgamma[j] += (grow[j] * (row[j] - m[j]) * inv[j]) as f64;
+        }
+    }
+    let mut dx = dy.data().to_vec();
+    for (d, row) in dx.chunks_mut(c).zip(x.data().chunks(c)) {
+        for j in 0..c {
+            d[j] = if batch_stats {
+                // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
+                let xhat = (row[j] - m[j]) * inv[j];
+                g[j] * inv[j] * (d[j] - (dbeta[j] / n as f64) as f32 - xhat * (dgamma[j] / n as f64) as f32)
+            } else {
+                d[j] * g[j] * inv[j]
+            };
+        }
+    }
+    let to32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<f32>>();
+    (CpuTensor::new(x.shape(), dx), CpuTensor::new(&[c], to32(dgamma)), CpuTensor::new(&[c], to32(dbeta)))
+}

@@ -4,6 +4,8 @@
 //! as plain serialisable structs. The wasm layer only converts these to
 //! JavaScript values, so everything here is tested natively.
 
+mod images;
+
 use serde::{Deserialize, Serialize};
 
 use crate::backend::gpu::GpuBackend;
@@ -13,7 +15,7 @@ use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};
 use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
 use crate::data::split::{looks_sorted, split, SplitMode};
-use crate::data::{encode, pad, Encoded, LabelledTexts, Side, TextSettings, Tokenizer};
+use crate::data::{encode, pad, Augmentation, Encoded, ImageSet, ImageShape, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
 use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, Metadata};
@@ -22,7 +24,9 @@ use crate::metrics::Report;
 use crate::model::{architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
-use crate::presets::{lint, preset};
+use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
+
+pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
 use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
 
 /// Largest paste the lab accepts (bytes): beyond it the page would stall.
@@ -53,6 +57,15 @@ pub struct Settings {
     pub val_split: f32,
     pub split: SplitMode,
     pub seed: u64,
+    /// Images: one image's shape for a pixel CSV (None: a square inferred
+    /// from the pixel count).
+    pub image_shape: Option<ImageShape>,
+    /// Images: dropped files become grayscale (else RGB) …
+    pub grayscale: bool,
+    /// … and are resized to this many pixels a side.
+    pub image_size: usize,
+    pub scaling: ScalingKind,
+    pub augmentation: Augmentation,
 }
 
 impl Default for Settings {
@@ -78,6 +91,11 @@ impl Default for Settings {
             val_split: 0.2,
             split: SplitMode::Stratified,
             seed: 42,
+            image_shape: None,
+            grayscale: true,
+            image_size: 28,
+            scaling: ScalingKind::Unit,
+            augmentation: Augmentation::default(),
         }
     }
 }
@@ -92,7 +110,9 @@ impl Settings {
         if self.preset == "custom" {
             return self.layers.clone().ok_or_else(|| Error::setting("model", "a custom model needs a layer list"));
         }
-        preset(&self.preset, self.num_words, classes.max(2), self.mask).ok_or_else(|| Error::setting("model", format!("unknown preset '{}'", self.preset)))
+        preset(&self.preset, self.num_words, classes.max(2), self.mask)
+            .or_else(|| image_preset(&self.preset, classes.max(2)))
+            .ok_or_else(|| Error::setting("model", format!("unknown preset '{}'", self.preset)))
     }
 
     /// Check every field, naming the one at fault.
@@ -101,6 +121,13 @@ impl Settings {
         if !(self.val_split.is_finite() && (0.0..0.9).contains(&self.val_split)) {
             return Err(Error::setting("validation split", format!("{} must be at least 0 and below 0.9", self.val_split)));
         }
+        if let Some(shape) = self.image_shape {
+            crate::data::image::check_shape(shape)?;
+        }
+        if !(4..=128).contains(&self.image_size) {
+            return Err(Error::setting("image size", format!("{} must be between 4 and 128 pixels", self.image_size)));
+        }
+        self.augmentation.validate()?;
         self.train_config().validate()
     }
 
@@ -206,7 +233,11 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Misclassified {
     pub line: usize,
+    /// Index in the validation set.
+    pub index: usize,
     pub text: String,
+    /// For images: display values in [0, 1] (shape in the data report).
+    pub image: Option<Vec<f32>>,
     pub truth: String,
     pub predicted: String,
     /// The probability the model gave the true class.
@@ -264,6 +295,12 @@ pub struct Lab {
     train_set: Option<LabelledTexts>,
     val_set: Option<LabelledTexts>,
     tokenizer: Option<Tokenizer>,
+    /// Image data, when images were loaded instead of text.
+    images: Option<ImageSet>,
+    image_train: Option<ImageSet>,
+    image_val: Option<ImageSet>,
+    /// Fitted on the training images.
+    scaling: Option<Scaling>,
     trainer: Option<Trainer<CpuBackend>>,
     reported_batches: usize,
     reported_epochs: usize,
@@ -297,6 +334,10 @@ impl Lab {
             train_set: None,
             val_set: None,
             tokenizer: None,
+            images: None,
+            image_train: None,
+            image_val: None,
+            scaling: None,
             trainer: None,
             reported_batches: 0,
             reported_epochs: 0,
@@ -324,8 +365,8 @@ impl Lab {
     }
 
     fn apply_backend(&mut self) {
-        let classes = self.texts.as_ref().map(|t| t.labels.len()).unwrap_or(2);
-        let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, &[self.settings.text().max_len]).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
+        let classes = self.classes();
+        let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
         let found = self.gpu_found.as_ref().map(|g| g.adapter()).map_err(|e| e.as_str());
         let (use_gpu, note) = decide(self.backend_request, found, flops);
         let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
@@ -408,21 +449,28 @@ impl Lab {
             clip_norm: self.settings.clip_norm,
             batch_size: self.settings.batch_size,
             epochs: self.settings.epochs,
+            augmentation: self.settings.augmentation,
             ..settings.clone()
         } == self.settings;
         if steering_only {
             if let Some(t) = &mut self.trainer {
                 t.update_config(settings.train_config())?;
+                t.augmentation = self.images.as_ref().and(Some(settings.augmentation)).filter(|a| !a.is_identity());
             }
             self.invalidate_gpu();
             self.settings = settings;
             self.apply_backend();
             return Ok(());
         }
-        let data_changed = settings.label_column != self.settings.label_column || settings.cleaning != self.settings.cleaning;
+        let data_changed = settings.label_column != self.settings.label_column
+            || settings.cleaning != self.settings.cleaning
+            || settings.image_shape != self.settings.image_shape
+            || settings.grayscale != self.settings.grayscale
+            || settings.image_size != self.settings.image_size;
         self.settings = settings;
         if !data_changed {
             self.refit();
+            self.refit_images();
         }
         self.trainer = None;
         self.invalidate_gpu();
@@ -434,11 +482,10 @@ impl Lab {
     pub fn load_data(&mut self, input: &str) -> Result<DataReport> {
         // New data replaces the old even when it fails to parse, so the page
         // never trains on rows it no longer shows.
-        self.texts = None;
-        self.train_set = None;
-        self.val_set = None;
-        self.trainer = None;
-        self.invalidate_gpu();
+        self.forget_data();
+        if IMAGE_PRESETS.contains(&self.settings.preset.as_str()) {
+            self.settings.preset = "lstm".into();
+        }
         if input.len() > MAX_INPUT_BYTES {
             return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: format!("it is {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, MAX_INPUT_BYTES / 1_000_000) });
         }
@@ -528,13 +575,13 @@ impl Lab {
     }
 
     pub fn classes(&self) -> usize {
-        self.texts.as_ref().map(|t| t.labels.len()).unwrap_or(2)
+        self.texts.as_ref().map(|t| t.labels.len()).or(self.images.as_ref().map(|i| i.labels.len())).unwrap_or(2)
     }
 
     /// The Keras-style summary of the current settings' model.
     pub fn summary(&self) -> Result<Summary> {
         let layers = self.settings.layer_list(self.classes())?;
-        let infos = architecture(&layers, &[self.settings.max_len])?;
+        let infos = architecture(&layers, &self.input_shape())?;
         Ok(Summary {
             rows: infos.iter().map(|l| SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count() }).collect(),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
@@ -545,9 +592,10 @@ impl Lab {
     /// What is still missing before training can start.
     pub fn missing(&self) -> Vec<String> {
         let mut m = Vec::new();
-        match &self.texts {
+        let labels = self.texts.as_ref().map(|t| t.labels.len()).or(self.images.as_ref().map(|i| i.labels.len()));
+        match labels {
             None => m.push("data: paste labelled text or pick a sample".to_string()),
-            Some(t) if t.labels.len() < 2 => m.push("data: at least two classes".to_string()),
+            Some(n) if n < 2 => m.push("data: at least two classes".to_string()),
             _ => {}
         }
         if let Err(e) = self.summary() {
@@ -565,14 +613,22 @@ impl Lab {
             if let Some(first) = missing.first() {
                 return Err(Error::setting("training", format!("not ready: {}", first)));
             }
-            let texts = self.texts.as_ref().unwrap();
-            let tok = self.tokenizer.as_ref().unwrap();
-            let ts = self.settings.text();
-            let train = self.train_set.as_ref().unwrap();
-            let enc = |s: &LabelledTexts| Encoded { ids: encode(tok, &s.texts, &ts), classes: s.classes.clone() };
-            let layers = self.settings.layer_list(texts.labels.len())?;
-            let model = Model::new(CpuBackend, &layers, &[ts.max_len], self.settings.seed)?;
-            let trainer = Trainer::new(model, self.settings.train_config(), texts.labels.clone(), enc(train), self.val_set.as_ref().map(enc))?;
+            let layers = self.settings.layer_list(self.classes())?;
+            let model = Model::new(CpuBackend, &layers, &self.input_shape(), self.settings.seed)?;
+            let trainer = if let Some(images) = &self.images {
+                let train = self.encode_images(self.image_train.as_ref().unwrap());
+                let val = self.image_val.as_ref().map(|v| self.encode_images(v));
+                let mut t = Trainer::new(model, self.settings.train_config(), images.labels.clone(), train, val)?;
+                t.augmentation = Some(self.settings.augmentation).filter(|a| !a.is_identity());
+                t
+            } else {
+                let texts = self.texts.as_ref().unwrap();
+                let tok = self.tokenizer.as_ref().unwrap();
+                let ts = self.settings.text();
+                let train = self.train_set.as_ref().unwrap();
+                let enc = |s: &LabelledTexts| Encoded { ids: encode(tok, &s.texts, &ts), classes: s.classes.clone() };
+                Trainer::new(model, self.settings.train_config(), texts.labels.clone(), enc(train), self.val_set.as_ref().map(enc))?
+            };
             self.trainer = Some(trainer);
             self.reported_batches = 0;
             self.reported_epochs = 0;
@@ -629,20 +685,29 @@ impl Lab {
     pub fn evaluation(&self) -> Option<EvaluationView> {
         let t = self.trainer.as_ref()?;
         let ev = t.last_validation.as_ref()?;
-        let val = self.val_set.as_ref()?;
+        let (classes, lines, labels) = match (&self.val_set, &self.image_val) {
+            (Some(v), _) => (&v.classes, &v.lines, &v.labels),
+            (None, Some(v)) => (&v.classes, &v.lines, &v.labels),
+            _ => return None,
+        };
         let mut worst: Vec<Misclassified> = ev
             .probabilities
             .iter()
             .enumerate()
-            .filter(|(i, p)| predicted_class(p) != val.classes[*i])
+            .filter(|(i, p)| predicted_class(p) != classes[*i])
             .map(|(i, p)| {
-                let truth = val.classes[i];
+                let truth = classes[i];
                 let tp = if p.len() == 1 { if truth == 1 { p[0] } else { 1.0 - p[0] } } else { p[truth] };
-                Misclassified { line: val.lines[i], text: val.texts[i].chars().take(200).collect(), truth: val.labels[truth].clone(), predicted: val.labels[predicted_class(p)].clone(), truth_probability: tp }
+                let text = self.val_set.as_ref().map(|v| v.texts[i].chars().take(200).collect()).unwrap_or_default();
+                Misclassified { line: lines[i], text, image: None, truth: labels[truth].clone(), predicted: labels[predicted_class(p)].clone(), truth_probability: tp, index: i }
             })
             .collect();
         worst.sort_by(|a, b| a.truth_probability.total_cmp(&b.truth_probability));
-        worst.truncate(10);
+        // The gallery of images shows more of them than the list of texts.
+        worst.truncate(if self.images.is_some() { 32 } else { 10 });
+        for w in worst.iter_mut() {
+            w.image = self.val_image(w.index);
+        }
         Some(EvaluationView { epoch: t.epoch, loss: ev.loss, report: ev.report.clone(), worst })
     }
 
@@ -685,6 +750,9 @@ impl Lab {
     /// Class probabilities for a sentence, and the tokens the model saw.
     pub fn predict(&self, text: &str) -> Result<Prediction> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
+        if self.tokenizer.is_none() || t.model.input_shape.len() != 1 {
+            return Err(Error::setting("predict", "this model reads images: draw on the pad instead"));
+        }
         let (tokens, ids) = self.tokens_of(text);
         let ids: Vec<f32> = ids.into_iter().map(|i| i as f32).collect();
         t.model.check_ids(std::slice::from_ref(&ids))?;
@@ -696,7 +764,7 @@ impl Lab {
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
-        let meta = Metadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: None };
+        let meta = Metadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: self.scaling };
         tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }
 
@@ -705,6 +773,9 @@ impl Lab {
     pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<Summary> {
         let saved = tfjs::from_json(json, Some(weights), "the uploaded model.json")?;
         let meta = saved.metadata.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no gradlab tokenizer and labels"))?;
+        if saved.input_shape.len() == 3 {
+            return self.import_image_model(saved, meta);
+        }
         let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no tokenizer"))?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());

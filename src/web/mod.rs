@@ -130,6 +130,43 @@ impl WebLab {
         to_js(&self.lab.insides(example, layer).map_err(err)?)
     }
 
+    /// Images from a CSV of label,p0,…,pN.
+    pub fn load_image_csv(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.load_image_csv(text).map_err(err)?)
+    }
+
+    /// Images from dropped files: `[{path, width, height, rgba}]`, decoded
+    /// and resized by the page (labels from folders or `label_` prefixes).
+    pub fn load_image_files(&mut self, files: JsValue) -> Result<JsValue, JsValue> {
+        let files: Vec<crate::lab::ImageFile> = serde_wasm_bindgen::from_value(files).map_err(|e| JsValue::from_str(&format!("image files: {}", e)))?;
+        to_js(&self.lab.load_image_files(files).map_err(err)?)
+    }
+
+    /// `count` training images with `variants` augmentations each.
+    pub fn augment_preview(&self, count: usize, variants: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.augment_preview(count, variants).map_err(err)?)
+    }
+
+    /// Predict a drawing: [height·width] values in [0, 1], 1 = ink.
+    pub fn predict_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.predict_image(pixels, width, height).map_err(err)?)
+    }
+
+    /// The first Conv2D's kernels.
+    pub fn filters(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.filters().map_err(err)?)
+    }
+
+    /// Each image layer's output for validation image `index`.
+    pub fn feature_maps(&mut self, index: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.feature_maps(index).map_err(err)?)
+    }
+
+    /// Whether the loaded data is images.
+    pub fn has_images(&self) -> bool {
+        self.lab.has_images()
+    }
+
     pub fn settings(&self) -> Result<JsValue, JsValue> {
         to_js(&self.lab.settings)
     }

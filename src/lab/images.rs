@@ -1,0 +1,437 @@
+//! The lab's image side: loading a pixel CSV or dropped image files, the
+//! preview of what the network sees after scaling and augmentation, and the
+//! pictures of a trained CNN (first-layer filters, feature maps, predictions
+//! from the drawing pad). Pixel values the page draws are in [0, 1], with 1
+//! the data's brightest value.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{ClassCount, Lab, Prediction};
+use crate::data::image::{self, ImageSet, ImageShape};
+use crate::data::parse::Rejected;
+use crate::data::split::{looks_sorted, split};
+use crate::backend::Backend;
+use crate::data::{Encoded, Scaling};
+use crate::error::{Error, Result};
+use crate::nn::LayerConfig;
+use crate::trainer::predicted_class;
+
+/// One decoded image file, as the page hands it over: RGBA bytes at the
+/// size the page resized it to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageFile {
+    /// The file's path inside the drop ("digits/3/a.png") or its name.
+    pub path: String,
+    pub width: usize,
+    pub height: usize,
+    #[serde(with = "serde_bytes_vec")]
+    pub rgba: Vec<u8>,
+}
+
+/// RGBA arrives from JavaScript as a Uint8Array or a plain array.
+mod serde_bytes_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        Vec::<u8>::deserialize(d)
+    }
+}
+
+/// What the data section shows after images are loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageDataReport {
+    pub accepted: usize,
+    pub rejected_count: usize,
+    pub rejected: Vec<Rejected>,
+    /// [height, width, channels]
+    pub shape: ImageShape,
+    pub classes: Vec<ClassCount>,
+    pub warnings: Vec<String>,
+    pub scaling: Scaling,
+    /// A few images per class, for the data preview.
+    pub preview: Vec<ImagePreview>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagePreview {
+    pub line: usize,
+    pub label: String,
+    /// Display values in [0, 1], row-major [h, w, c].
+    pub pixels: Vec<f32>,
+}
+
+/// An image and the versions of it that augmentation makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AugmentedPreview {
+    pub line: usize,
+    pub label: String,
+    pub original: Vec<f32>,
+    pub augmented: Vec<Vec<f32>>,
+}
+
+/// A prediction from the drawing pad, with the input the network saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagePrediction {
+    pub prediction: Prediction,
+    pub shape: ImageShape,
+    /// The pad's drawing shrunk to the model's input, as display values.
+    pub input: Vec<f32>,
+}
+
+/// The first convolution's kernels as little pictures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterView {
+    pub layer: String,
+    pub kernel: [usize; 2],
+    pub channels: usize,
+    /// Per filter its kh·kw·channels weights scaled to [-1, 1] by the
+    /// largest magnitude in the layer (so filters compare).
+    pub filters: Vec<Vec<f32>>,
+    pub scale: f32,
+}
+
+/// What each image layer makes of one example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureMaps {
+    pub index: usize,
+    pub count: usize,
+    pub line: usize,
+    pub label: String,
+    pub predicted: String,
+    pub shape: ImageShape,
+    pub image: Vec<f32>,
+    pub layers: Vec<LayerMaps>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerMaps {
+    pub name: String,
+    pub class_name: String,
+    /// [height, width, channels]
+    pub shape: Vec<usize>,
+    /// Per channel (at most 32), its h·w values scaled to [0, 1] by the
+    /// layer's largest value.
+    pub maps: Vec<Vec<f32>>,
+}
+
+/// Grayscale by luma, or RGB: channels from RGBA bytes.
+fn rgba_to_channels(rgba: &[u8], channels: usize) -> Vec<f32> {
+    rgba.chunks_exact(4)
+        .flat_map(|p| {
+            let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+            if channels == 1 { vec![0.299 * r + 0.587 * g + 0.114 * b] } else { vec![r, g, b] }
+        })
+        .collect()
+}
+
+/// The label of a dropped file: its folder ("cats/001.png" → cats), else
+/// the part of its name before the first '_' ("cat_001.png" → cat).
+pub fn label_of_path(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    if parts.len() >= 2 {
+        return Some(parts[parts.len() - 2].to_string());
+    }
+    let name = parts.last()?;
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    stem.split_once('_').map(|(l, _)| l.to_string()).filter(|l| !l.is_empty())
+}
+
+/// Area-average resampling of a [h, w, c] image to [th, tw, c]: what
+/// shrinking a drawing to the digits' 8×8 grid needs (each cell the mean of
+/// the pixels it covers, as the digits were made from 32×32 bitmaps).
+pub fn resample(img: &[f32], [h, w, c]: ImageShape, th: usize, tw: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; th * tw * c];
+    for ty in 0..th {
+        let (y0, y1) = (ty as f64 * h as f64 / th as f64, (ty + 1) as f64 * h as f64 / th as f64);
+        for tx in 0..tw {
+            let (x0, x1) = (tx as f64 * w as f64 / tw as f64, (tx + 1) as f64 * w as f64 / tw as f64);
+            let mut acc = vec![0.0f64; c];
+            let mut area = 0.0f64;
+            let mut y = y0.floor();
+            while y < y1 {
+                let wy = (y + 1.0).min(y1) - y.max(y0);
+                let mut x = x0.floor();
+                while x < x1 {
+                    let wx = (x + 1.0).min(x1) - x.max(x0);
+                    let (yi, xi) = ((y as usize).min(h - 1), (x as usize).min(w - 1));
+                    for ch in 0..c {
+                        acc[ch] += img[(yi * w + xi) * c + ch] as f64 * wx * wy;
+                    }
+                    area += wx * wy;
+                    x += 1.0;
+                }
+                y += 1.0;
+            }
+            for ch in 0..c {
+                out[(ty * tw + tx) * c + ch] = (acc[ch] / area.max(1e-12)) as f32;
+            }
+        }
+    }
+    out
+}
+
+impl Lab {
+    pub fn has_images(&self) -> bool {
+        self.images.is_some()
+    }
+
+    /// One sample's shape for the model: the images' or [max_len].
+    pub fn input_shape(&self) -> Vec<usize> {
+        match (&self.images, &self.trainer) {
+            (Some(set), _) => set.shape.to_vec(),
+            // An uploaded image model, without images loaded.
+            (None, Some(t)) if t.model.input_shape.len() == 3 => t.model.input_shape.clone(),
+            _ => vec![self.settings.max_len],
+        }
+    }
+
+    pub(super) fn forget_data(&mut self) {
+        self.texts = None;
+        self.train_set = None;
+        self.val_set = None;
+        self.images = None;
+        self.image_train = None;
+        self.image_val = None;
+        self.scaling = None;
+        self.trainer = None;
+        self.invalidate_gpu();
+    }
+
+    /// Images from a CSV of label,p0,…,pN (the shape from the settings, or
+    /// inferred from a square pixel count).
+    pub fn load_image_csv(&mut self, input: &str) -> Result<ImageDataReport> {
+        self.forget_data();
+        if input.len() > super::MAX_INPUT_BYTES {
+            return Err(Error::EmptyData { source_name: "the pasted images".into(), reason: format!("they are {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, super::MAX_INPUT_BYTES / 1_000_000) });
+        }
+        let set = image::parse_csv(input, self.settings.image_shape, None)?;
+        self.use_images(set)
+    }
+
+    /// Images from dropped files, already decoded and resized by the page;
+    /// labelled by folder or `label_` file-name prefix.
+    pub fn load_image_files(&mut self, files: Vec<ImageFile>) -> Result<ImageDataReport> {
+        self.forget_data();
+        let channels = if self.settings.grayscale { 1 } else { 3 };
+        let mut rows = Vec::new();
+        let mut rejected = Vec::new();
+        let mut shape: Option<ImageShape> = None;
+        for (i, f) in files.iter().enumerate() {
+            let line = i + 1;
+            let Some(label) = label_of_path(&f.path) else {
+                rejected.push(Rejected { line, reason: format!("{}: no label; put files in one folder per class, or name them label_anything.png", f.path) });
+                continue;
+            };
+            if f.width == 0 || f.height == 0 || f.rgba.len() != f.width * f.height * 4 {
+                rejected.push(Rejected { line, reason: format!("{}: could not be decoded ({}x{}, {} bytes)", f.path, f.width, f.height, f.rgba.len()) });
+                continue;
+            }
+            let s = [f.height, f.width, channels];
+            match shape {
+                None => {
+                    image::check_shape(s)?;
+                    shape = Some(s);
+                }
+                Some(have) if have != s => {
+                    rejected.push(Rejected { line, reason: format!("{}: {}x{} differs from the first image's {}x{}", f.path, f.height, f.width, have[0], have[1]) });
+                    continue;
+                }
+                _ => {}
+            }
+            rows.push((line, label, rgba_to_channels(&f.rgba, channels)));
+        }
+        let Some(shape) = shape else {
+            let why = rejected.first().map(|r| r.reason.clone()).unwrap_or_else(|| "no files were dropped".into());
+            return Err(Error::EmptyData { source_name: "the dropped images".into(), reason: why });
+        };
+        if rows.is_empty() {
+            return Err(Error::EmptyData { source_name: "the dropped images".into(), reason: rejected[0].reason.clone() });
+        }
+        let set = ImageSet::from_rows(shape, rows, None, rejected)?;
+        self.use_images(set)
+    }
+
+    fn use_images(&mut self, set: ImageSet) -> Result<ImageDataReport> {
+        let counts = set.class_counts();
+        let mut warnings = Vec::new();
+        if set.labels.len() < 2 {
+            warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", set.labels[0]));
+        } else {
+            let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
+            if hi >= 10 * lo.max(1) {
+                warnings.push(format!("Classes are badly imbalanced ({} vs {} images): accuracy alone will mislead; watch per-class recall.", hi, lo));
+            }
+            if looks_sorted(&set.classes) {
+                warnings.push("Images arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.".into());
+            }
+        }
+        if !super::IMAGE_PRESETS.contains(&self.settings.preset.as_str()) && self.settings.preset != "custom" {
+            self.settings.preset = super::IMAGE_PRESETS[0].into();
+        }
+        self.images = Some(set);
+        self.refit_images();
+        let set = self.images.as_ref().unwrap();
+        let scaling = self.scaling.unwrap();
+        // Up to two images of each class, in data order.
+        let mut seen = vec![0usize; set.labels.len()];
+        let mut preview = Vec::new();
+        for i in 0..set.len() {
+            let c = set.classes[i];
+            if seen[c] < 2 && preview.len() < 40 {
+                seen[c] += 1;
+                preview.push(ImagePreview { line: set.lines[i], label: set.labels[c].clone(), pixels: self.display(&scaling.apply(&set.pixels[i])) });
+            }
+        }
+        Ok(ImageDataReport {
+            accepted: set.len(),
+            rejected_count: set.rejected.len(),
+            rejected: set.rejected.iter().take(50).cloned().collect(),
+            shape: set.shape,
+            classes: set.labels.iter().zip(&counts).map(|(l, &c)| ClassCount { label: l.clone(), count: c }).collect(),
+            warnings,
+            scaling,
+            preview,
+        })
+    }
+
+    /// Split, and fit the scaling on the training part.
+    pub(super) fn refit_images(&mut self) {
+        let Some(set) = &self.images else { return };
+        let (t, v) = split(&set.classes, self.settings.val_split, self.settings.split, self.settings.seed);
+        let train = set.subset(&t);
+        self.scaling = Some(Scaling::fit(self.settings.scaling, &train.pixels));
+        self.image_train = Some(train);
+        self.image_val = if v.is_empty() { None } else { Some(set.subset(&v)) };
+    }
+
+    /// Network inputs of a set, scaled.
+    pub(super) fn encode_images(&self, set: &ImageSet) -> Encoded {
+        let s = self.scaling.unwrap();
+        Encoded { ids: set.pixels.iter().map(|p| s.apply(p)).collect(), classes: set.classes.clone() }
+    }
+
+    /// Scaled inputs → display values in [0, 1].
+    fn display(&self, x: &[f32]) -> Vec<f32> {
+        let s = self.scaling.unwrap_or(Scaling::Unit { max: 1.0 });
+        let top = s.raw_range();
+        s.invert(x).into_iter().map(|v| (v / top).clamp(0.0, 1.0)).collect()
+    }
+
+    /// `count` training images, each with `variants` random augmentations:
+    /// exactly what the network is shown while training.
+    pub fn augment_preview(&self, count: usize, variants: usize) -> Result<Vec<AugmentedPreview>> {
+        let set = self.image_train.as_ref().ok_or_else(|| Error::setting("augmentation", "load images first"))?;
+        let scaling = self.scaling.unwrap();
+        let aug = self.settings.augmentation;
+        aug.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.settings.seed.wrapping_add(2));
+        Ok((0..count.min(set.len()))
+            .map(|k| {
+                let i = k * set.len() / count.min(set.len()).max(1);
+                let x = scaling.apply(&set.pixels[i]);
+                let augmented = (0..variants.min(12)).map(|_| self.display(&aug.apply(&x, set.shape, &mut rng))).collect();
+                AugmentedPreview { line: set.lines[i], label: set.labels[set.classes[i]].clone(), original: self.display(&x), augmented }
+            })
+            .collect())
+    }
+
+    /// Predict a drawing: `pixels` [height, width] in [0, 1] (1 = ink, as
+    /// the digits' bright strokes on black), shrunk to the model's input.
+    pub fn predict_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<ImagePrediction> {
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
+        let shape: ImageShape = <[usize; 3]>::try_from(t.model.input_shape.as_slice()).map_err(|_| Error::setting("predict", "the model reads text, not images"))?;
+        if width == 0 || height == 0 || pixels.len() != width * height || pixels.iter().any(|v| !v.is_finite()) {
+            return Err(Error::setting("drawing", format!("{} values for a {}x{} pad", pixels.len(), width, height)));
+        }
+        let small = resample(pixels, [height, width, 1], shape[0], shape[1]);
+        let grey: Vec<f32> = small.iter().flat_map(|&v| std::iter::repeat_n(v, shape[2])).collect();
+        let scaling = self.scaling.ok_or_else(|| Error::setting("predict", "load images first"))?;
+        // Display [0, 1] → raw values → the network's scaling.
+        let raw: Vec<f32> = grey.iter().map(|v| v * scaling.raw_range()).collect();
+        let input = scaling.apply(&raw);
+        let p = t.model.predict(std::slice::from_ref(&input), 1).remove(0);
+        let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
+        let prediction = Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens: Vec::new() };
+        Ok(ImagePrediction { prediction, shape, input: self.display(&input) })
+    }
+
+    /// The first Conv2D's kernels.
+    pub fn filters(&mut self) -> Result<FilterView> {
+        self.ensure_trainer()?;
+        let t = self.trainer.as_ref().unwrap();
+        let (li, layer) = t.model.layers.iter().enumerate().find(|(_, l)| matches!(l.config, LayerConfig::Conv2D(_))).ok_or_else(|| Error::setting("filters", "the model has no Conv2D layer"))?;
+        let shape = &layer.weights[0].shape;
+        let (kh, kw, c, f) = (shape[0], shape[1], shape[2], shape[3]);
+        let w = t.model.backend.download(&t.model.weights[li][0]);
+        let scale = w.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
+        let filters = (0..f).map(|k| (0..kh * kw * c).map(|i| w[i * f + k] / scale).collect()).collect();
+        Ok(FilterView { layer: layer.name.clone(), kernel: [kh, kw], channels: c, filters, scale })
+    }
+
+    /// Every image-shaped layer's output for validation image `index` (else
+    /// a training image).
+    pub fn feature_maps(&mut self, index: usize) -> Result<FeatureMaps> {
+        self.ensure_trainer()?;
+        let from_val = self.image_val.as_ref().is_some_and(|v| !v.is_empty());
+        let set = if from_val { self.image_val.as_ref() } else { self.image_train.as_ref() }.ok_or_else(|| Error::setting("feature maps", "load images first"))?;
+        let index = index.min(set.len() - 1);
+        let x = self.scaling.unwrap().apply(&set.pixels[index]);
+        let t = self.trainer.as_ref().unwrap();
+        let trace = t.model.trace(std::slice::from_ref(&x));
+        let probs = &trace.last().unwrap().output;
+        let layers = t
+            .model
+            .layers
+            .iter()
+            .zip(&trace)
+            .filter(|(_, tr)| tr.shape.len() == 4)
+            .map(|(l, tr)| {
+                let (h, w, c) = (tr.shape[1], tr.shape[2], tr.shape[3]);
+                let top = tr.output.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
+                let maps = (0..c.min(32)).map(|ch| (0..h * w).map(|p| (tr.output[p * c + ch] / top).clamp(-1.0, 1.0)).collect()).collect();
+                LayerMaps { name: l.name.clone(), class_name: l.config.class_name().into(), shape: vec![h, w, c], maps }
+            })
+            .collect();
+        Ok(FeatureMaps {
+            index,
+            count: set.len(),
+            line: set.lines[index],
+            label: set.labels[set.classes[index]].clone(),
+            predicted: t.labels[predicted_class(probs)].clone(),
+            shape: set.shape,
+            image: self.display(&x),
+            layers,
+        })
+    }
+
+    /// Use an uploaded image model: its scaling comes with it; the loaded
+    /// images train it further when their labels and shape match.
+    pub(super) fn import_image_model(&mut self, saved: crate::io::tfjs::SavedModel, meta: crate::io::tfjs::Metadata) -> Result<super::Summary> {
+        let file = "the uploaded model.json";
+        let scaling = meta.scaling.ok_or_else(|| Error::model_file(file, "an image model needs its pixel scaling in the gradlab metadata"))?;
+        let model = crate::model::Model::with_weights(crate::backend::CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+        self.settings.preset = "custom".into();
+        self.settings.layers = Some(saved.layers.clone());
+        let matches = self.images.as_ref().is_some_and(|i| i.labels == meta.labels && i.shape.as_slice() == saved.input_shape.as_slice());
+        self.scaling = Some(scaling);
+        let (train, val) = if matches {
+            (self.encode_images(self.image_train.as_ref().unwrap()), self.image_val.as_ref().map(|v| self.encode_images(v)))
+        } else {
+            // No matching data: a one-image placeholder keeps the trainer usable for prediction.
+            (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None)
+        };
+        self.trainer = Some(crate::trainer::Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?);
+        self.invalidate_gpu();
+        self.summary()
+    }
+
+    /// Display pixels of validation image `i` (for the misclassified gallery).
+    pub(super) fn val_image(&self, i: usize) -> Option<Vec<f32>> {
+        let set = self.image_val.as_ref()?;
+        Some(self.display(&self.scaling?.apply(set.pixels.get(i)?)))
+    }
+}

@@ -734,12 +734,17 @@ fn print_report(r: &Report) {
     }
 }
 
-/// A saved model with what it needs to read text.
-fn load_text_model(path: &Path) -> Result<(Model<CpuBackend>, Metadata)> {
+/// A saved model with what it needs to read text (or, for an image
+/// model, its pixel scaling).
+fn load_model(path: &Path) -> Result<(Model<CpuBackend>, Metadata)> {
     let saved = tfjs::load(path)?;
     let file = path.display().to_string();
     let meta = saved.metadata.clone().ok_or_else(|| Error::model_file(&file, "it carries no gradlab tokenizer and labels (userDefinedMetadata.gradlab); train it with gradlab or add them"))?;
-    if meta.tokenizer.is_none() {
+    let images = saved.input_shape.len() == 3;
+    if images && meta.scaling.is_none() {
+        return Err(Error::model_file(&file, "an image model needs its pixel scaling (userDefinedMetadata.gradlab.scaling)"));
+    }
+    if !images && meta.tokenizer.is_none() {
         return Err(Error::model_file(&file, "it carries no tokenizer"));
     }
     if saved.weights.is_empty() {
@@ -757,11 +762,27 @@ fn settings_of(meta: &Metadata, input_len: usize) -> TextSettings {
 }
 
 fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()> {
-    let (model, meta) = load_text_model(model_path)?;
-    let rows = read_rows(data, None, &CleanOptions::default(), json_out)?;
-    let set = LabelledTexts::from_rows(&rows, Some(&meta.labels))?;
-    let tok = meta.tokenizer.as_ref().unwrap();
-    let enc = Encoded { ids: encode(tok, &set.texts, &settings_of(&meta, model.input_len)), classes: set.classes };
+    let (model, meta) = load_model(model_path)?;
+    let enc = match meta.scaling {
+        Some(scaling) => {
+            let shape = <[usize; 3]>::try_from(model.input_shape.as_slice()).expect("an image model reads [h, w, c]");
+            let set = image::parse_csv(&read_text(data)?, Some(shape), None)?;
+            if !json_out && !set.rejected.is_empty() {
+                eprintln!("{}: {} line(s) rejected; the first: line {}: {}", data.display(), set.rejected.len(), set.rejected[0].line, set.rejected[0].reason);
+            }
+            let classes = set.classes.iter().map(|&c| {
+                let label = &set.labels[c];
+                meta.labels.iter().position(|l| l == label).ok_or_else(|| Error::setting(format!("{}", data.display()), format!("label '{}' is not one of the model's classes ({})", label, meta.labels.join(", "))))
+            }).collect::<Result<Vec<usize>>>()?;
+            Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes }
+        }
+        None => {
+            let rows = read_rows(data, None, &CleanOptions::default(), json_out)?;
+            let set = LabelledTexts::from_rows(&rows, Some(&meta.labels))?;
+            let tok = meta.tokenizer.as_ref().unwrap();
+            Encoded { ids: encode(tok, &set.texts, &settings_of(&meta, model.input_len)), classes: set.classes }
+        }
+    };
     model.check_ids(&enc.ids)?;
     let ev = crate::trainer::evaluate(&model, Loss::CategoricalCrossentropy, &meta.labels, &enc, 256);
     if json_out {
@@ -776,7 +797,10 @@ fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()> {
 }
 
 fn predict(model_path: &Path, texts: Vec<String>, json_out: bool) -> Result<()> {
-    let (model, meta) = load_text_model(model_path)?;
+    let (model, meta) = load_model(model_path)?;
+    if meta.tokenizer.is_none() {
+        return Err(Error::setting("--model", "this is an image model: evaluate it on a pixel CSV with `gradlab eval`"));
+    }
     let texts = if texts.is_empty() {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map_err(|e| Error::Io { path: "standard input".into(), reason: e.to_string() })?;

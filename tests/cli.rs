@@ -282,3 +282,50 @@ fn gpu_training_matches_cpu_and_survives_a_lost_device() {
         assert!((g["loss"].as_f64().unwrap() - c["loss"].as_f64().unwrap()).abs() < 1e-4);
     }
 }
+
+#[test]
+fn image_cnn_trains_on_digits_saves_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let digits = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/digits.csv");
+    let save = dir.path().join("digits-model");
+    let o = gradlab(&["train", "--data", digits, "--image-shape", "8x8x1", "--model", "image-cnn", "--epochs", "12", "--lr", "0.003", "--augment", "shift=0.05", "--json", "--save", save.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_else(|e| panic!("not one JSON object ({}): {}", e, stdout(&o)));
+    assert_eq!(v["history"].as_array().unwrap().len(), 12);
+    let acc = v["validation"]["accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.93, "validation accuracy {}", acc);
+    assert_eq!(v["validation"]["classes"].as_array().unwrap().len(), 10);
+    assert!(v["train_samples_per_second"].as_f64().unwrap() > 0.0);
+    let model_json: Value = serde_json::from_str(&std::fs::read_to_string(save.join("model.json")).unwrap()).unwrap();
+    let layers = model_json.pointer("/modelTopology/config/layers").unwrap().as_array().unwrap();
+    assert_eq!(layers[0]["class_name"], "Conv2D");
+    assert_eq!(layers[0]["config"]["batch_input_shape"], serde_json::json!([null, 8, 8, 1]));
+    assert_eq!(model_json.pointer("/userDefinedMetadata/gradlab/scaling/kind").unwrap(), "unit");
+    // The saved model evaluates raw pixels: its scaling travels with it.
+    let o = gradlab(&["eval", "--model", save.join("model.json").to_str().unwrap(), "--data", digits, "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(e["accuracy"].as_f64().unwrap() >= 0.93, "{}", e);
+    // Training the saved model further keeps its layers and scaling.
+    let o = gradlab(&["train", "--data", digits, "--model", save.join("model.json").to_str().unwrap(), "--epochs", "1", "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gradlab(&["predict", "--model", save.join("model.json").to_str().unwrap(), "hello"], None);
+    assert!(!o.status.success() && stderr(&o).contains("image model"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_image_flags_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("px.csv");
+    std::fs::write(&data, "a,1,2,3,4\nb,4,3,2,1\na,0,0,0,0\nb,9,9,9,9\n").unwrap();
+    let d = data.to_str().unwrap();
+    let o = gradlab(&["train", "--data", d, "--image-shape", "2by2", "--model", "image-cnn"], None);
+    assert!(stderr(&o).contains("--image-shape") && stderr(&o).contains("2by2"), "{}", stderr(&o));
+    let o = gradlab(&["train", "--data", d, "--image-shape", "2x2", "--augment", "rotate=500"], None);
+    assert!(stderr(&o).contains("--augment") && stderr(&o).contains("500"), "{}", stderr(&o));
+    let o = gradlab(&["train", "--data", d, "--image-shape", "2x2", "--scale", "log"], None);
+    assert!(stderr(&o).contains("--scale"), "{}", stderr(&o));
+    // 2×2 images are too small for image-cnn's 3×3 kernel: the layer is named.
+    let o = gradlab(&["train", "--data", d, "--image-shape", "2x2", "--model", "image-cnn"], None);
+    assert!(!o.status.success() && stderr(&o).contains("layer 1") && stderr(&o).contains("Conv2D"), "{}", stderr(&o));
+}

@@ -68,3 +68,30 @@ fn broken_model_files_name_the_fault() {
     let e = tfjs::from_json(&unknown, Some(&bytes), "cnn/model.json").unwrap_err().to_string();
     assert!(e.contains("SeparableConv1D") && e.contains("not supported"), "{}", e);
 }
+
+/// A CNN written by TensorFlow.js (every image layer, BatchNormalization
+/// in inference mode with its moving statistics listed after the trainable
+/// weights, as TensorFlow.js orders them) loads and predicts its numbers.
+#[test]
+fn tfjs_image_cnn_loads_and_predicts_like_tfjs() {
+    let saved = tfjs::load(&fixture("image_cnn").join("model.json")).unwrap();
+    assert_eq!(saved.input_shape, vec![7, 6, 2]);
+    let classes: Vec<&str> = saved.layers.iter().map(|l| l.class_name()).collect();
+    assert_eq!(classes, ["Conv2D", "BatchNormalization", "MaxPooling2D", "Conv2D", "AveragePooling2D", "Flatten", "Dense"]);
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(fixture("image_cnn").join("expected.json")).unwrap()).unwrap();
+    let rows: Vec<Vec<f32>> = expected["x"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()).collect();
+    let want: Vec<f32> = expected["output"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32)).collect();
+    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights.clone()).unwrap();
+    // The moving variance (made positive by the fixture) is where it belongs.
+    assert!(saved.weights[1][3].iter().all(|&v| v >= 1.0), "moving_variance {:?}", saved.weights[1][3]);
+    let got: Vec<f32> = model.predict(&rows, 8).into_iter().flatten().collect();
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((g - w).abs() < 1e-5, "image_cnn[{}]: gradlab {} vs TensorFlow.js {}", i, g, w);
+    }
+    // Written back in Keras's order (moving statistics with their layer), it reads the same.
+    let (json, bytes) = tfjs::to_files(&saved.layers, &saved.input_shape, &model.get_weights(), None).unwrap();
+    let again = tfjs::from_json(&json, Some(&bytes), "model.json").unwrap();
+    assert_eq!(again.layers, saved.layers);
+    assert_eq!(again.weights, saved.weights);
+}

@@ -292,6 +292,8 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         None => return Err(Error::model_file(file, "modelTopology has no config")),
     };
     let mut layers = Vec::new();
+    // The file's own layer names, which its weight names start with.
+    let mut layer_names: Vec<Option<String>> = Vec::new();
     let mut input_shape = None;
     for lv in &layer_values {
         let class = lv.get("class_name").and_then(|v| v.as_str()).ok_or_else(|| Error::model_file(file, "a layer has no class_name"))?;
@@ -301,6 +303,7 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         }
         if let Some(l) = parse_layer(class, &cfg, file)? {
             layers.push(l);
+            layer_names.push(cfg.get("name").and_then(|n| n.as_str()).map(str::to_string));
         }
     }
     let metadata = parse_metadata(&root, file)?;
@@ -322,33 +325,53 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             if manifest.len() != expected {
                 return Err(Error::model_file(file, format!("the manifest lists {} weights, the layers need {}", manifest.len(), expected)));
             }
+            // Each manifest entry's name, shape and byte offset, in file order.
             let mut at = 0usize;
-            let mut entries = manifest.iter();
+            let mut entries = Vec::with_capacity(manifest.len());
+            for e in &manifest {
+                let name = e.get("name").and_then(|v| v.as_str()).unwrap_or("?").to_string();
+                let shape: Vec<usize> = e.get("shape").and_then(|s| s.as_array()).map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect()).unwrap_or_default();
+                let dtype = e.get("dtype").and_then(|v| v.as_str()).unwrap_or("float32");
+                if dtype != "float32" || e.get("quantization").is_some() {
+                    return Err(Error::model_file(file, format!("weight {} is {} or quantised; only float32 is supported", name, dtype)));
+                }
+                let n: usize = shape.iter().product();
+                entries.push((name, shape, at));
+                at += 4 * n;
+            }
+            // TensorFlow.js lists trainable weights before non-trainable ones
+            // (a BatchNormalization's moving statistics come last), so match
+            // entries to layers by name ("layer/weight") when every one can
+            // be; otherwise take them in order, as Keras writes them.
+            let by_name: Option<Vec<usize>> = infos
+                .iter()
+                .zip(&layer_names)
+                .flat_map(|(info, lname)| info.weights.iter().map(move |spec| (lname, spec.name)))
+                .map(|(lname, wname)| entries.iter().position(|(n, _, _)| lname.as_deref().is_some_and(|l| n.strip_prefix(l).and_then(|r| r.strip_prefix('/')) == Some(wname))))
+                .collect();
+            let order: Vec<usize> = match by_name {
+                Some(o) if { let mut u = o.clone(); u.sort_unstable(); u.dedup(); u.len() == o.len() } => o,
+                _ => (0..entries.len()).collect(),
+            };
+            let mut next = order.into_iter();
             let mut out = Vec::new();
+            if bytes.len() > at {
+                return Err(Error::model_file(file, format!("the weight file has {} bytes, the manifest accounts for {}", bytes.len(), at)));
+            }
             for info in &infos {
                 let mut layer_ws = Vec::new();
                 for spec in &info.weights {
-                    let e = entries.next().unwrap();
-                    let name = e.get("name").and_then(|v| v.as_str()).unwrap_or("?");
-                    let shape: Vec<usize> = e.get("shape").and_then(|s| s.as_array()).map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect()).unwrap_or_default();
-                    if shape != spec.shape {
+                    let (name, shape, start) = &entries[next.next().unwrap()];
+                    if *shape != spec.shape {
                         return Err(Error::model_file(file, format!("weight {} has shape {:?}, layer {} needs {:?} for {}", name, shape, info.name, spec.shape, spec.name)));
                     }
-                    let dtype = e.get("dtype").and_then(|v| v.as_str()).unwrap_or("float32");
-                    if dtype != "float32" || e.get("quantization").is_some() {
-                        return Err(Error::model_file(file, format!("weight {} is {} or quantised; only float32 is supported", name, dtype)));
+                    let end = start + 4 * shape.iter().product::<usize>();
+                    if bytes.len() < end {
+                        return Err(Error::model_file(file, format!("the weight file ends at byte {} but {} needs bytes {}..{}", bytes.len(), name, start, end)));
                     }
-                    let n: usize = shape.iter().product();
-                    if bytes.len() < at + 4 * n {
-                        return Err(Error::model_file(file, format!("the weight file ends at byte {} but {} needs bytes {}..{}", bytes.len(), name, at, at + 4 * n)));
-                    }
-                    layer_ws.push(bytes[at..at + 4 * n].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
-                    at += 4 * n;
+                    layer_ws.push(bytes[*start..end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
                 }
                 out.push(layer_ws);
-            }
-            if at != bytes.len() {
-                return Err(Error::model_file(file, format!("the weight file has {} bytes, the manifest accounts for {}", bytes.len(), at)));
             }
             out
         }

@@ -15,13 +15,15 @@
 // module.createRequire(), whose CommonJS resolver does honour NODE_PATH.
 // (TFJS_NODE_MODULES=/path/to/node_modules works too, instead of NODE_PATH.)
 //
-// For each model <name> in {lstm_masked, cnn} it writes:
+// For each model <name> in {lstm_masked, cnn, image_cnn} it writes:
 //   OUTDIR/<name>/model.json    layers-model JSON, same layout as tfjs's own
 //                               save handlers (file:// in tfjs-node,
 //                               downloads:// in the browser) produce
 //   OUTDIR/<name>/weights.bin   artifacts.weightData, raw little-endian float32
 //   OUTDIR/<name>/expected.json {"ids": [[...]], "output": [[...]]} = the
 //                               model.predict() result of tfjs on `ids`
+//                               (image_cnn: {"x": [[flat image]], "shape":
+//                               [h, w, c], "output": …} for 3 images)
 //
 // Weights are set deterministically after building: weight k (in
 // model.getWeights() order), flat element i = float32(0.5*sin(1.3*i + 0.7*k)).
@@ -81,6 +83,33 @@ function buildCnn() {
   return model;
 }
 
+// Every image layer gradlab reads, in inference mode (BatchNormalization
+// with its moving statistics).
+function buildImageCnn() {
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ inputShape: [7, 6, 2], filters: 4, kernelSize: 3, padding: 'same', strides: [2, 1], activation: 'relu' }));
+  model.add(tf.layers.batchNormalization());
+  model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'valid' }));
+  model.add(tf.layers.conv2d({ filters: 3, kernelSize: [2, 3], activation: 'tanh' }));
+  model.add(tf.layers.averagePooling2d({ poolSize: 2, padding: 'same' }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+  return model;
+}
+
+// A variance must be positive: BatchNormalization's moving variance becomes
+// 1 + |pattern|. (getWeights() lists trainable weights first, so it is found
+// by name.)
+function fixVariance(model) {
+  const ws = model.getWeights();
+  const names = model.weights.map((w) => w.originalName || w.name);
+  const next = ws.map((w, k) => (names[k].includes('moving_variance') ? tf.add(tf.abs(w), 1) : w.clone()));
+  model.setWeights(next);
+  next.forEach((t) => t.dispose());
+}
+
+const IMAGES = [0, 1, 2].map((n) => Array.from({ length: 7 * 6 * 2 }, (_, i) => Math.fround(0.5 + 0.5 * Math.sin(0.37 * i + 1.1 * n))));
+
 // Mirrors tfjs-core io_utils.getModelJSONForModelArtifacts (not exported from
 // the public tf.io namespace), which browser_files.ts (downloads://) uses; the
 // tfjs-node file:// handler writes the same fields with paths ['weights.bin'].
@@ -117,11 +146,24 @@ async function main() {
   await tf.ready();
   console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}`);
 
-  const models = [['lstm_masked', buildLstmMasked], ['cnn', buildCnn]];
+  const models = [['lstm_masked', buildLstmMasked], ['cnn', buildCnn], ['image_cnn', buildImageCnn]];
   for (const [name, build] of models) {
     const model = build();
     setPatternWeights(model);
     const dir = path.join(outDir, name);
+    if (name === 'image_cnn') {
+      fixVariance(model);
+      await saveModel(model, dir);
+      const x = tf.tensor4d(IMAGES.flat(), [3, 7, 6, 2]);
+      const out = model.predict(x);
+      const output = await out.array();
+      x.dispose();
+      out.dispose();
+      const rows = (m) => m.map((r) => '  ' + JSON.stringify(r)).join(',\n');
+      writeFileSync(path.join(dir, 'expected.json'), `{\n "shape": [7, 6, 2],\n "x": [\n${rows(IMAGES)}\n ],\n "output": [\n${rows(output)}\n ]\n}\n`);
+      console.log(`${name}: wrote ${dir}`, output);
+      continue;
+    }
     await saveModel(model, dir);
 
     const ids = tf.tensor2d(IDS, [4, 8], 'int32');

@@ -106,8 +106,8 @@ fn labels() -> Vec<String> {
 fn same_training_step(g: &GpuBackend, name: &str, loss: Loss) {
     let (vocab, len) = (50, 12);
     let cfg = layers(name, vocab);
-    let cpu_model = Model::new(CpuBackend, &cfg, len, 5).unwrap();
-    let gpu_model = Model::with_weights(g.clone(), &cfg, len, cpu_model.get_weights()).unwrap();
+    let cpu_model = Model::new(CpuBackend, &cfg, &[len], 5).unwrap();
+    let gpu_model = Model::with_weights(g.clone(), &cfg, &[len], cpu_model.get_weights()).unwrap();
     let probe = data(9, len, vocab, 21).ids;
     let (pc, pg) = (cpu_model.predict(&probe, 4), gpu_model.predict(&probe, 4));
     for (a, b) in pg.iter().zip(&pc) {
@@ -145,8 +145,8 @@ fn gpu_training_reaches_cpu_accuracy() {
     let Some(g) = gpu() else { return };
     let (vocab, len) = (60, 10);
     let cfg = layers("bow", vocab);
-    let cpu_model = Model::new(CpuBackend, &cfg, len, 9).unwrap();
-    let gpu_model = Model::with_weights(g.clone(), &cfg, len, cpu_model.get_weights()).unwrap();
+    let cpu_model = Model::new(CpuBackend, &cfg, &[len], 9).unwrap();
+    let gpu_model = Model::with_weights(g.clone(), &cfg, &[len], cpu_model.get_weights()).unwrap();
     let (train, val) = (data(240, len, vocab, 31), data(120, len, vocab, 32));
     let mut tc = Trainer::new(cpu_model, config(Loss::CategoricalCrossentropy, 4), labels(), train.clone(), Some(val.clone())).unwrap();
     let mut tg = Trainer::new(gpu_model, config(Loss::CategoricalCrossentropy, 4), labels(), train, Some(val)).unwrap();
@@ -165,8 +165,8 @@ fn gpu_training_reaches_cpu_accuracy() {
 fn auto_takes_the_gpu_only_when_it_can_gain() {
     use gradlab::backend::select::{select, step_flops, BackendRequest, AUTO_MIN_STEP_FLOPS};
     use gradlab::model::architecture;
-    let lstm = architecture(&preset("lstm", 10_000, 2, true).unwrap(), 100).unwrap();
-    let bow = architecture(&preset("bow", 10_000, 2, true).unwrap(), 100).unwrap();
+    let lstm = architecture(&preset("lstm", 10_000, 2, true).unwrap(), &[100]).unwrap();
+    let bow = architecture(&preset("bow", 10_000, 2, true).unwrap(), &[100]).unwrap();
     assert!(step_flops(&lstm, 256) > AUTO_MIN_STEP_FLOPS, "lstm at batch 256 is GPU work");
     assert!(step_flops(&bow, 256) < AUTO_MIN_STEP_FLOPS, "bow is not");
     // An LSTM(64) over 100 steps: 4·64·(64+64+1) weights used 100 times.
@@ -184,4 +184,60 @@ fn auto_takes_the_gpu_only_when_it_can_gain() {
     }
     let forced = select(BackendRequest::Gpu, &bow, 32).unwrap();
     assert!(forced.gpu.is_some() && forced.reason.contains(&g.adapter().name));
+}
+
+/// Images [8, 8, 1] in [0, 1] whose class decides where a bright block sits.
+fn images(n: usize, seed: u64) -> Encoded {
+    let mut rng = Rng(seed);
+    let mut ids = Vec::new();
+    let mut classes = Vec::new();
+    for i in 0..n {
+        let class = i % 3;
+        let img: Vec<f32> = (0..64)
+            .map(|p| {
+                let (y, x) = (p / 8, p % 8);
+                let lit = (x / 3 == class) && (2..6).contains(&y);
+                0.5 * (rng.next() + 1.0) * 0.3 + if lit { 0.7 } else { 0.0 }
+            })
+            .collect();
+        ids.push(img);
+        classes.push(class);
+    }
+    Encoded { ids, classes }
+}
+
+/// The image layers on both backends from the same weights: the forward
+/// pass (inference: BatchNormalization's moving statistics), two training
+/// steps (batch statistics, moving statistics updated) and the weights after.
+#[test]
+fn gpu_image_models_match_cpu() {
+    let Some(g) = gpu() else { return };
+    let with_bn: Vec<LayerConfig> = serde_json::from_str(
+        r#"[{"type":"Conv2D","filters":6,"kernel_size":3,"padding":"same","activation":"relu"},{"type":"BatchNormalization"},
+            {"type":"MaxPooling2D","pool_size":2,"strides":2,"padding":"same"},{"type":"Conv2D","filters":5,"kernel_size":[3,2],"strides":[2,1],"activation":"tanh"},
+            {"type":"AveragePooling2D","pool_size":2,"strides":1,"padding":"same"},{"type":"GlobalAveragePooling2D"},{"type":"Dense","units":3,"activation":"softmax"}]"#,
+    )
+    .unwrap();
+    for (name, cfg) in [("image-cnn", gradlab::presets::image_preset("image-cnn", 3).unwrap()), ("batch norm", with_bn)] {
+        let cpu_model = Model::new(CpuBackend, &cfg, &[8, 8, 1], 5).unwrap();
+        let gpu_model = Model::with_weights(g.clone(), &cfg, &[8, 8, 1], cpu_model.get_weights()).unwrap();
+        let probe = images(7, 41).ids;
+        for (a, b) in gpu_model.predict(&probe, 4).iter().zip(&cpu_model.predict(&probe, 4)) {
+            assert_close(&format!("{} forward", name), a, b, 1e-4);
+        }
+        let train = images(48, 42);
+        let mut tc = Trainer::new(cpu_model, config(Loss::CategoricalCrossentropy, 1), labels(), train.clone(), None).unwrap();
+        let mut tg = Trainer::new(gpu_model, config(Loss::CategoricalCrossentropy, 1), labels(), train, None).unwrap();
+        for step in 0..2 {
+            tc.step().unwrap();
+            tg.step().unwrap();
+            let (lc, lg) = (tc.batches[step].loss, tg.batches[step].loss);
+            assert!((lc - lg).abs() <= 1e-4 * lc.abs().max(1.0), "{} step {}: loss {} on the GPU, {} on the CPU", name, step + 1, lg, lc);
+        }
+        for (lw, (wg, wc)) in tg.model.get_weights().iter().zip(tc.model.get_weights().iter()).enumerate() {
+            for (a, b) in wg.iter().zip(wc) {
+                assert_close(&format!("{} layer {} weights after two steps", name, lw), a, b, 1e-3);
+            }
+        }
+    }
 }

@@ -42,7 +42,7 @@ async fn webgpu_training_steps_match_cpu() {
     for name in ["lstm", "bow", "cnn"] {
         let cfg = preset(name, 40, 3, name != "cnn").unwrap();
         let (train, config) = suite_data();
-        let cpu_model = Model::new(CpuBackend, &cfg, 12, 5).unwrap();
+        let cpu_model = Model::new(CpuBackend, &cfg, &[12], 5).unwrap();
         let labels: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
         let mut tc = Trainer::new(cpu_model, config, labels, train, None).unwrap();
         let mut tg = tc.move_to(g.clone()).unwrap();

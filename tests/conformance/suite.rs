@@ -3,7 +3,7 @@
 //! async because WebGPU reads back only through the event loop; natively
 //! every read is ready at once.
 
-use gradlab::backend::{Backend, CpuBackend, CpuTensor};
+use gradlab::backend::{Backend, CpuBackend, CpuTensor, Padding, PoolKind, Window2d};
 use gradlab::loss::Loss;
 use gradlab::nn::activation::{Activation, GateActivation};
 use gradlab::optim::{adagrad, adam, rmsprop, sgd, UpdateRule};
@@ -287,6 +287,102 @@ async fn check_sequences<B: Backend>(p: &Pair<'_, B>) {
     }
 }
 
+/// Images [batch, h, w, c]: odd, non-square, one row, one channel, batch 1.
+const IMAGES: [[usize; 4]; 6] = [[1, 7, 5, 3], [3, 7, 5, 1], [1, 1, 9, 3], [3, 13, 11, 16], [3, 8, 6, 3], [1, 5, 7, 1]];
+
+/// Convolution windows: kernel, strides. Under "same" padding a stride of 2
+/// over an even side puts the odd padding cell after the image only.
+const CONV_WINDOWS: [([usize; 2], [usize; 2]); 6] = [([1, 1], [1, 1]), ([3, 3], [1, 1]), ([3, 2], [2, 1]), ([5, 5], [1, 1]), ([5, 5], [2, 2]), ([3, 3], [2, 2])];
+
+/// Pooling windows (window, strides).
+const POOL_WINDOWS: [([usize; 2], [usize; 2]); 5] = [([2, 2], [2, 2]), ([2, 2], [1, 1]), ([3, 3], [1, 1]), ([3, 3], [2, 2]), ([3, 2], [2, 1])];
+
+/// The windows over `shape` that fit, under both paddings.
+fn windows(shape: [usize; 4], kinds: &[([usize; 2], [usize; 2])]) -> Vec<Window2d> {
+    let mut out = Vec::new();
+    for &(kernel, strides) in kinds {
+        for padding in [Padding::Valid, Padding::Same] {
+            if let Ok(win) = Window2d::new(&shape, kernel, strides, padding) {
+                out.push(win);
+            }
+        }
+    }
+    out
+}
+
+async fn check_images<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(23);
+    // At least one window puts padding after the image and none before it.
+    let lopsided = Window2d::new(&[3, 8, 6, 3], [3, 3], [2, 2], Padding::Same).unwrap();
+    assert!(lopsided.pad_top == 0 && (lopsided.oh - 1) * lopsided.sh + lopsided.kh > lopsided.h, "{:?}", lopsided);
+    for shape in IMAGES {
+        let n: usize = shape.iter().product();
+        let (x, xc) = p.up(&shape, &rng.vec(n, 2.0));
+        for win in windows(shape, &CONV_WINDOWS) {
+            let what = |op: &str| format!("{} {:?}", op, win);
+            let (cols, colsc) = (p.be.im2col_2d(&x, &win), p.cpu.im2col_2d(&xc, &win));
+            p.same(&what("im2col_2d"), &cols, &colsc).await;
+            let cs = p.cpu.shape(&colsc).to_vec();
+            let (dcols, dcolsc) = p.up(&cs, &rng.vec(cs.iter().product(), 1.0));
+            p.same(&what("col2im_2d"), &p.be.col2im_2d(&dcols, &win), &p.cpu.col2im_2d(&dcolsc, &win)).await;
+        }
+        // Values on a coarse grid, so that windows hold ties: max pooling's
+        // gradient goes to the first largest cell.
+        let tied: Vec<f32> = rng.vec(n, 2.0).iter().map(|v| v.round() * 0.5).collect();
+        let (xt, xtc) = p.up(&shape, &tied);
+        for win in windows(shape, &POOL_WINDOWS) {
+            let os = win.output_shape(win.c);
+            let (dy, dyc) = p.up(&os, &rng.vec(os.iter().product(), 1.0));
+            for kind in [PoolKind::Max, PoolKind::Average] {
+                let what = |op: &str| format!("{} {:?} {:?}", op, kind, win);
+                for (input, inputc) in [(&x, &xc), (&xt, &xtc)] {
+                    p.same(&what("pool_2d"), &p.be.pool_2d(input, &win, kind), &p.cpu.pool_2d(inputc, &win, kind)).await;
+                    p.same(&what("pool_2d_backward"), &p.be.pool_2d_backward(input, &dy, &win, kind), &p.cpu.pool_2d_backward(inputc, &dyc, &win, kind)).await;
+                }
+            }
+        }
+    }
+    // Batch statistics: few channels over many rows, one channel over
+    // 100,000 (its values and gradients off zero, so that their sums are
+    // too), and values offset by 100, where a one-pass variance fails.
+    let cases: [(Vec<usize>, f32); 8] = [
+        (vec![64, 12, 12, 16], 0.0),
+        (vec![64, 12, 12, 16], 100.0),
+        (vec![3, 7, 5, 1], 0.0),
+        (vec![1, 1, 9, 3], 0.0),
+        (vec![5, 3], 0.0),
+        (vec![300, 70], 0.0),
+        (vec![2, 250, 200, 1], 0.5),
+        (vec![2, 250, 200, 1], 100.0),
+    ];
+    for (shape, offset) in cases {
+        let n: usize = shape.iter().product();
+        let c = *shape.last().unwrap();
+        let what = |op: &str| format!("{} {:?} + {}", op, shape, offset);
+        let (x, xc) = p.up(&shape, &rng.vec(n, 1.0).iter().map(|v| v + offset).collect::<Vec<_>>());
+        let ((mean, var), (meanc, varc)) = (p.be.moments(&x), p.cpu.moments(&xc));
+        p.same(&what("moments mean"), &mean, &meanc).await;
+        p.same(&what("moments variance"), &var, &varc).await;
+        // The CPU's statistics on both sides, so each op is checked alone.
+        let (m, mc) = p.up(&[c], &p.cpu.download(&meanc));
+        let (v, vc) = p.up(&[c], &p.cpu.download(&varc));
+        let (gamma, gammac) = p.up(&[c], &rng.vec(c, 1.5));
+        let (beta, betac) = p.up(&[c], &rng.vec(c, 1.0));
+        let eps = 1e-3;
+        p.same(&what("batch_norm"), &p.be.batch_norm(&x, &m, &v, &gamma, &beta, eps), &p.cpu.batch_norm(&xc, &mc, &vc, &gammac, &betac, eps)).await;
+        let dy_offset = if offset == 0.0 { 0.0 } else { 0.5 };
+        let (dy, dyc) = p.up(&shape, &rng.vec(n, 1.0).iter().map(|v| v + dy_offset).collect::<Vec<_>>());
+        for batch_stats in [true, false] {
+            let what = |op: &str| format!("batch_norm_backward {} {:?} + {} (batch statistics {})", op, shape, offset, batch_stats);
+            let (dx, dg, db) = p.be.batch_norm_backward(&x, &m, &v, &gamma, eps, &dy, batch_stats);
+            let (dxc, dgc, dbc) = p.cpu.batch_norm_backward(&xc, &mc, &vc, &gammac, eps, &dyc, batch_stats);
+            p.same(&what("dx"), &dx, &dxc).await;
+            p.same(&what("dgamma"), &dg, &dgc).await;
+            p.same(&what("dbeta"), &db, &dbc).await;
+        }
+    }
+}
+
 /// Each update rule against its scalar definition, over a few steps.
 async fn check_optimizers<B: Backend>(be: &B) {
     let mut rng = Rng(19);
@@ -344,6 +440,7 @@ pub async fn conformance<B: Backend>(be: &B) {
     check_elementwise(&p).await;
     check_losses(&p).await;
     check_sequences(&p).await;
+    check_images(&p).await;
     check_optimizers(be).await;
 }
 

@@ -23,6 +23,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("scatter_add", include_str!("../../../shaders/scatter_add.wgsl")),
     ("recurrent", include_str!("../../../shaders/recurrent.wgsl")),
     ("optimizer", include_str!("../../../shaders/optimizer.wgsl")),
+    ("image", include_str!("../../../shaders/image.wgsl")),
 ];
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 

@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 pub use context::{AdapterSummary, GpuContext, GpuUnavailable, PooledBuffer};
 
+use super::window::{PoolKind, Window2d};
 use super::{numel, Backend, Reading, StepMask};
 use crate::backend::cpu::conv_out_len;
 use crate::loss::Loss;
@@ -83,6 +84,43 @@ fn loss_code(loss: Loss) -> u32 {
         Loss::MeanSquaredError => 3,
         Loss::MeanAbsoluteError => 4,
         Loss::Huber => 5,
+    }
+}
+
+fn pool_code(kind: PoolKind) -> u32 {
+    match kind {
+        PoolKind::Max => 0,
+        PoolKind::Average => 1,
+    }
+}
+
+/// The parameter block of `shaders/image.wgsl` for a window (pooling kind
+/// `kind`); the batch-normalisation words stay 0.
+fn window_params(win: &Window2d, kind: u32) -> [u32; 16] {
+    let Window2d { batch, h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow } = *win;
+    u(batch * h * w * c);
+    u(batch * oh * ow * c);
+    [u(batch), u(h), u(w), u(c), u(kh), u(kw), u(sh), u(sw), u(pad_top), u(pad_left), u(oh), u(ow), kind, 0, 0, 0]
+}
+
+/// The parameter block of `shaders/image.wgsl` for batch normalisation over
+/// [rows, c]: `parts` workgroups per channel sum, `kind`, and ε or the
+/// divisor in `value`.
+fn norm_params(c: usize, rows: usize, parts: usize, kind: u32, value: f32) -> [u32; 16] {
+    u(rows * c);
+    [0, 0, 0, u(c), 0, 0, 0, 0, 0, 0, 0, 0, kind, u(rows), u(parts), value.to_bits()]
+}
+
+/// Workgroups that share each channel's sum: enough that each of their 256
+/// lanes folds about 16 rows, at most 64.
+fn sum_parts(rows: usize, c: usize) -> usize {
+    assert!(c <= 65_535, "batch statistics over {} channels: more than one grid dimension holds", c);
+    rows.div_ceil(256 * 16).clamp(1, 64)
+}
+
+fn check_channels(what: &str, c: usize, per_channel: &[&GpuTensor]) {
+    for t in per_channel {
+        assert_eq!(t.len(), c, "{}: a per-channel tensor {:?} for {} channels", what, t.shape, c);
     }
 }
 
@@ -499,6 +537,81 @@ impl Backend for GpuBackend {
         out
     }
 
+    fn im2col_2d(&self, x: &GpuTensor, win: &Window2d) -> GpuTensor {
+        assert_eq!(x.shape, win.input_shape(), "im2col_2d: input {:?} for a window over {:?}", x.shape, win.input_shape());
+        let out = self.tensor(&[win.batch * win.oh * win.ow, win.kh * win.kw * win.c]);
+        u(out.len());
+        self.ctx.dispatch_flat("image", "im2col_2d", &window_params(win, 0), &[(1, x.raw()), (4, out.raw())], out.len());
+        out
+    }
+    fn col2im_2d(&self, cols: &GpuTensor, win: &Window2d) -> GpuTensor {
+        assert_eq!(cols.shape, [win.batch * win.oh * win.ow, win.kh * win.kw * win.c], "col2im_2d: patches {:?} for {:?}", cols.shape, win);
+        u(cols.len());
+        let out = self.tensor(&win.input_shape());
+        self.ctx.dispatch_flat("image", "col2im_2d", &window_params(win, 0), &[(1, cols.raw()), (4, out.raw())], out.len());
+        out
+    }
+    fn pool_2d(&self, x: &GpuTensor, win: &Window2d, kind: PoolKind) -> GpuTensor {
+        assert_eq!(x.shape, win.input_shape(), "pool_2d: input {:?} for a window over {:?}", x.shape, win.input_shape());
+        let out = self.tensor(&win.output_shape(win.c));
+        self.ctx.dispatch_flat("image", "pool_2d", &window_params(win, pool_code(kind)), &[(1, x.raw()), (4, out.raw())], out.len());
+        out
+    }
+    fn pool_2d_backward(&self, x: &GpuTensor, dy: &GpuTensor, win: &Window2d, kind: PoolKind) -> GpuTensor {
+        assert_eq!(x.shape, win.input_shape(), "pool_2d_backward: input {:?} for a window over {:?}", x.shape, win.input_shape());
+        assert_eq!(dy.shape, win.output_shape(win.c), "pool_2d_backward: d y {:?} for {:?}", dy.shape, win);
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("image", "pool_2d_backward", &window_params(win, pool_code(kind)), &[(1, x.raw()), (2, dy.raw()), (4, out.raw())], out.len());
+        out
+    }
+    fn moments(&self, x: &GpuTensor) -> (GpuTensor, GpuTensor) {
+        let (rows, c) = x.rows_cols();
+        let parts = sum_parts(rows, c);
+        // Two passes: the mean, then the squared deviations from it.
+        let partial = self.tensor(&[2 * c * parts]);
+        let groups = [u(parts), u(c), 1];
+        let mean = self.tensor(&[c]);
+        self.ctx.dispatch("image", "sum_x", &norm_params(c, rows, parts, 0, 0.0), &[(1, x.raw()), (4, partial.raw())], groups);
+        self.ctx.dispatch_flat("image", "channel_total", &norm_params(c, rows, parts, 0, rows as f32), &[(1, partial.raw()), (4, mean.raw())], c);
+        let var = self.tensor(&[c]);
+        self.ctx.dispatch("image", "sum_squared_deviations", &norm_params(c, rows, parts, 0, 0.0), &[(1, x.raw()), (3, mean.raw()), (4, partial.raw())], groups);
+        self.ctx.dispatch_flat("image", "channel_total", &norm_params(c, rows, parts, 0, rows as f32), &[(1, partial.raw()), (4, var.raw())], c);
+        (mean, var)
+    }
+    fn batch_norm(&self, x: &GpuTensor, mean: &GpuTensor, var: &GpuTensor, gamma: &GpuTensor, beta: &GpuTensor, eps: f32) -> GpuTensor {
+        let (rows, c) = x.rows_cols();
+        check_channels("batch_norm", c, &[mean, var, gamma, beta]);
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat(
+            "image",
+            "batch_norm",
+            &norm_params(c, rows, 0, 0, eps),
+            &[(1, x.raw()), (3, mean.raw()), (5, var.raw()), (6, gamma.raw()), (7, beta.raw()), (4, out.raw())],
+            x.len(),
+        );
+        out
+    }
+    fn batch_norm_backward(&self, x: &GpuTensor, mean: &GpuTensor, var: &GpuTensor, gamma: &GpuTensor, eps: f32, dy: &GpuTensor, batch_stats: bool) -> (GpuTensor, GpuTensor, GpuTensor) {
+        assert_eq!(x.shape, dy.shape, "batch_norm_backward: x {:?}, d y {:?}", x.shape, dy.shape);
+        let (rows, c) = x.rows_cols();
+        check_channels("batch_norm_backward", c, &[mean, var, gamma]);
+        let parts = sum_parts(rows, c);
+        let partial = self.tensor(&[2 * c * parts]);
+        self.ctx.dispatch("image", "sum_norm_grads", &norm_params(c, rows, parts, 0, eps), &[(1, x.raw()), (2, dy.raw()), (3, mean.raw()), (5, var.raw()), (4, partial.raw())], [u(parts), u(c), 1]);
+        let (dgamma, dbeta) = (self.tensor(&[c]), self.tensor(&[c]));
+        for (k, out) in [&dgamma, &dbeta].into_iter().enumerate() {
+            self.ctx.dispatch_flat("image", "channel_total", &norm_params(c, rows, parts, k as u32, 1.0), &[(1, partial.raw()), (4, out.raw())], c);
+        }
+        let dx = self.tensor(&x.shape);
+        self.ctx.dispatch_flat(
+            "image",
+            "batch_norm_backward",
+            &norm_params(c, rows, 0, batch_stats as u32, eps),
+            &[(1, x.raw()), (2, dy.raw()), (3, mean.raw()), (5, var.raw()), (6, gamma.raw()), (8, dgamma.raw()), (9, dbeta.raw()), (4, dx.raw())],
+            x.len(),
+        );
+        (dx, dgamma, dbeta)
+    }
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut GpuTensor, grad: &GpuTensor, slots: &mut [GpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         self.make_unique(param);

@@ -1,7 +1,8 @@
 // One optimizer update over a whole parameter tensor, on the device: the
 // same element-wise rules as src/optim/*.rs (Keras's forms). Parameter and
 // slots are updated in place; slot1 is bound but unused by rules with fewer
-// state tensors.
+// state tensors. With `squares` set, grad_sq replaces g² (an Embedding's
+// per-token squares, as Keras adds them; see UpdateRule::apply).
 
 struct Params {
     n: u32,
@@ -9,7 +10,8 @@ struct Params {
     rule: u32,
     // SGD: 1 with momentum, 2 Nesterov.
     variant: u32,
-    _pad: u32,
+    // 1: read g² from grad_sq.
+    squares: u32,
     // lr (Adam: the bias-corrected step α).
     lr: f32,
     // momentum, β1 or ρ.
@@ -23,6 +25,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read> grad_sq: array<f32>;
 @group(0) @binding(4) var<storage, read_write> param: array<f32>;
 @group(0) @binding(5) var<storage, read_write> slot0: array<f32>;
 @group(0) @binding(6) var<storage, read_write> slot1: array<f32>;
@@ -34,6 +37,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
         return;
     }
     let g = grad[i];
+    let g2 = select(g * g, grad_sq[i], p.squares == 1u);
     switch p.rule {
         case 0u: {
             if (p.variant == 0u) {
@@ -54,18 +58,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
                 w -= w * p.decay;
             }
             let m = slot0[i] + (g - slot0[i]) * (1.0 - p.k1);
-            let v = slot1[i] + (g * g - slot1[i]) * (1.0 - p.k2);
+            let v = slot1[i] + (g2 - slot1[i]) * (1.0 - p.k2);
             slot0[i] = m;
             slot1[i] = v;
             param[i] = w - m * p.lr / (sqrt(v) + p.eps);
         }
         case 2u: {
-            let v = p.k1 * slot0[i] + (1.0 - p.k1) * g * g;
+            let v = p.k1 * slot0[i] + (1.0 - p.k1) * g2;
             slot0[i] = v;
             param[i] -= p.lr * g / sqrt(v + p.eps);
         }
         default: {
-            let a = slot0[i] + g * g;
+            let a = slot0[i] + g2;
             slot0[i] = a;
             param[i] -= p.lr * g / sqrt(a + p.eps);
         }

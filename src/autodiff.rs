@@ -56,14 +56,26 @@ pub struct Graph<'b, B: Backend> {
     /// New values for non-trainable weights (moving statistics) computed by
     /// the forward pass, applied by the trainer after the step.
     pub updates: Vec<(Var, B::Tensor)>,
+    /// Also collect, for an Embedding's table, the sum of each token's
+    /// squared gradient (what Keras's optimizers square; see
+    /// `UpdateRule::apply`).
+    pub token_squares: bool,
 }
 
 /// Gradients from one `backward` call, indexed by `Var`.
 pub struct Gradients<B: Backend> {
     grads: Vec<Option<B::Tensor>>,
+    /// Per value: Σ over tokens of each token's squared gradient, while all
+    /// of its gradient came through gathers (an Embedding's table).
+    squares: Vec<Option<B::Tensor>>,
 }
 
 impl<B: Backend> Gradients<B> {
+    /// The per-token squares of `v`'s gradient, when `v` is a table whose
+    /// whole gradient came from gathers and the graph was asked for them.
+    pub fn take_token_squares(&mut self, v: Var) -> Option<B::Tensor> {
+        self.squares[v.0].take()
+    }
     pub fn get(&self, v: Var) -> Option<&B::Tensor> {
         self.grads[v.0].as_ref()
     }
@@ -74,7 +86,7 @@ impl<B: Backend> Gradients<B> {
 
 impl<'b, B: Backend> Graph<'b, B> {
     pub fn new(backend: &'b B) -> Self {
-        Graph { backend, nodes: Vec::with_capacity(1024), updates: Vec::new() }
+        Graph { backend, nodes: Vec::with_capacity(1024), updates: Vec::new(), token_squares: false }
     }
 
     fn push(&mut self, value: B::Tensor, op: Op, inputs: &[Var]) -> Var {
@@ -211,6 +223,10 @@ impl<'b, B: Backend> Graph<'b, B> {
         let be = self.backend;
         let mut grads: Vec<Option<B::Tensor>> = vec![None; self.nodes.len()];
         grads[root.0] = Some(be.full(&[1], 1.0));
+        // Per-token squares of leaves fed only by gathers; `false` once any
+        // other gradient reaches a leaf.
+        let mut squares: Vec<Option<B::Tensor>> = vec![None; self.nodes.len()];
+        let only_gathers: Vec<std::cell::Cell<bool>> = vec![std::cell::Cell::new(true); self.nodes.len()];
         for i in (0..=root.0).rev() {
             let node = &self.nodes[i];
             if !node.needs_grad {
@@ -227,6 +243,7 @@ impl<'b, B: Backend> Graph<'b, B> {
                 if !self.nodes[v.0].needs_grad {
                     return;
                 }
+                only_gathers[v.0].set(false);
                 match &mut grads[v.0] {
                     Some(acc) => be.add_assign(acc, &d),
                     slot => *slot = Some(d),
@@ -237,6 +254,7 @@ impl<'b, B: Backend> Graph<'b, B> {
                 if !self.nodes[v.0].needs_grad {
                     return;
                 }
+                only_gathers[v.0].set(false);
                 let acc = grads[v.0].get_or_insert_with(|| be.zeros(be.shape(val(v))));
                 f(acc);
             };
@@ -267,7 +285,21 @@ impl<'b, B: Backend> Graph<'b, B> {
                 Op::Reshape(x) => send(&mut grads, *x, be.reshape(&g, be.shape(val(*x)))),
                 Op::Gather { table, ids } => {
                     let rows = be.shape(val(*table))[0];
-                    send(&mut grads, *table, be.scatter_add_rows(val(*ids), &g, rows));
+                    let t = &self.nodes[table.0];
+                    if t.needs_grad {
+                        if self.token_squares && matches!(t.op, Op::Leaf) {
+                            let sq = be.scatter_add_rows(val(*ids), &be.mul(&g, &g), rows);
+                            match &mut squares[table.0] {
+                                Some(acc) => be.add_assign(acc, &sq),
+                                slot => *slot = Some(sq),
+                            }
+                        }
+                        let d = be.scatter_add_rows(val(*ids), &g, rows);
+                        match &mut grads[table.0] {
+                            Some(acc) => be.add_assign(acc, &d),
+                            slot => *slot = Some(d),
+                        }
+                    }
                 }
                 Op::TimeSlice(x, t) => send_part(&mut grads, *x, &|acc| be.time_slice_add(acc, *t, &g)),
                 Op::TimeStack(xs) => {
@@ -315,6 +347,11 @@ impl<'b, B: Backend> Graph<'b, B> {
                 }
             }
         }
-        Gradients { grads }
+        for (sq, only) in squares.iter_mut().zip(&only_gathers) {
+            if !only.get() {
+                *sq = None;
+            }
+        }
+        Gradients { grads, squares }
     }
 }

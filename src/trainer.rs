@@ -296,8 +296,9 @@ impl<B: Backend> Trainer<B> {
         let be = self.model.backend.clone();
         let mut rng = self.dropout_rng.clone();
         let trainable = self.model.trainable_mask();
-        let (loss, correct, grads, grad_norm, vars, updates) = {
+        let (loss, correct, grads, grad_norm, vars, updates, squares) = {
             let mut g = Graph::new(&be);
+            g.token_squares = self.optimizer.wants_token_squares();
             let vars = self.model.weight_vars(&mut g);
             let (l, probs) = forward_loss(&self.model, self.config.loss, &mut g, &vars, &ids, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
             let read = be.read_async(&[g.value(l), &probs]).await;
@@ -308,10 +309,11 @@ impl<B: Backend> Trainer<B> {
             }
             let mut grads = g.backward(l);
             let flat: Vec<B::Tensor> = vars.iter().flatten().map(|v| grads.take(*v).unwrap_or_else(|| be.zeros(be.shape(g.value(*v))))).collect();
+            let squares: Vec<Option<B::Tensor>> = vars.iter().flatten().zip(&trainable).filter(|(_, t)| **t).map(|(v, _)| grads.take_token_squares(*v)).collect();
             let learned: Vec<B::Tensor> = flat.iter().zip(&trainable).filter(|(_, t)| **t).map(|(g, _)| g.clone()).collect();
             let norm = Optimizer::<B>::global_norm_async(&be, &learned).await;
             let updates = std::mem::take(&mut g.updates);
-            (loss, correct, flat, norm, vars, updates)
+            (loss, correct, flat, norm, vars, updates, squares)
         };
         self.dropout_rng = rng;
         if !grad_norm.is_finite() {
@@ -323,7 +325,7 @@ impl<B: Backend> Trainer<B> {
             // statistics is replaced by the values the forward pass computed.
             let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().zip(&trainable).filter(|(_, t)| **t).map(|(p, _)| p).collect();
             let learned: Vec<B::Tensor> = grads.iter().zip(&trainable).filter(|(_, t)| **t).map(|(g, _)| g.clone()).collect();
-            self.optimizer.step(&be, &mut params, &learned, lr, grad_norm);
+            self.optimizer.step_with_squares(&be, &mut params, &learned, &squares, lr, grad_norm);
         }
         self.model.apply_updates(&vars, updates);
         let weights_ok = be.sum_squares_each_async(&self.model.weights.iter().flatten().collect::<Vec<_>>()).await.iter().all(|s| s.is_finite());

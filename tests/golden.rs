@@ -186,3 +186,43 @@ fn tfjs_files_round_trip_every_layer() {
         assert_eq!(back.weights, model.get_weights(), "{}", name);
     }
 }
+
+/// Keras's optimizers square an Embedding's gradient token by token before
+/// adding (tf.IndexedSlices): three steps of each optimizer on a table with
+/// repeated tokens match Keras (fixtures: tests/reference/make_embedding_goldens.py).
+#[test]
+fn embedding_updates_match_keras_token_by_token() {
+    use gradlab::data::Encoded;
+    use gradlab::optim::Schedule;
+    use gradlab::trainer::{TrainConfig, Trainer};
+    let f: Value = serde_json::from_str(include_str!("fixtures/embedding_goldens.json")).unwrap();
+    let ids: Vec<Vec<f32>> = f["ids"].as_array().unwrap().iter().map(|r| floats(r)).collect();
+    let classes: Vec<usize> = f["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let layers: Vec<LayerConfig> = serde_json::from_str(r#"[{"type":"Embedding","input_dim":12,"output_dim":4,"mask_zero":true},{"type":"GlobalAveragePooling1D"},{"type":"Dense","units":3,"activation":"softmax"}]"#).unwrap();
+    for case in f["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut optimizer = match name {
+            "adam" => OptimizerConfig::new(OptimizerKind::Adam),
+            "rmsprop" => OptimizerConfig::new(OptimizerKind::RmsProp),
+            "adagrad" => OptimizerConfig::new(OptimizerKind::Adagrad),
+            _ => OptimizerConfig::new(OptimizerKind::Sgd),
+        };
+        optimizer.learning_rate = if matches!(name, "adagrad" | "sgd_momentum") { 0.1 } else { 0.01 };
+        if name == "sgd_momentum" {
+            optimizer.momentum = 0.9;
+        }
+        let start: Vec<Vec<f32>> = case["start"].as_array().unwrap().iter().map(floats).collect();
+        let weights = vec![vec![start[0].clone()], vec![], vec![start[1].clone(), start[2].clone()]];
+        let model = Model::with_weights(CpuBackend, &layers, &[7], weights).unwrap();
+        let config = TrainConfig { epochs: 3, batch_size: 4, optimizer, schedule: Schedule::Constant, loss: Loss::SparseCategoricalCrossentropy, seed: 0, shuffle: false, early_stopping_patience: None };
+        let mut t = Trainer::new(model, config, vec!["a".into(), "b".into(), "c".into()], Encoded { ids: ids.clone(), classes: classes.clone() }, None).unwrap();
+        for (step, want) in case["steps"].as_array().unwrap().iter().enumerate() {
+            t.step().unwrap();
+            assert!((t.batches[step].loss - want["loss"].as_f64().unwrap() as f32).abs() < 1e-5, "{} step {} loss", name, step + 1);
+            let got: Vec<Vec<f32>> = t.model.get_weights().into_iter().flatten().collect();
+            for (wi, (g, w)) in got.iter().zip(want["weights"].as_array().unwrap()).enumerate() {
+                assert_close(&format!("{} step {} weight {}", name, step + 1, wi), g, &floats(w), 2e-5);
+            }
+        }
+    }
+}

@@ -556,10 +556,10 @@ impl Backend for CpuBackend {
     fn batch_norm_backward(&self, x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor, batch_stats: bool) -> (CpuTensor, CpuTensor, CpuTensor) {
         cpu_image::batch_norm_backward(x, mean, var, gamma, eps, dy, batch_stats)
     }
-    fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, slots: &mut [CpuTensor]) {
+    fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, grad_sq: Option<&CpuTensor>, slots: &mut [CpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         let mut state: Vec<&mut [f32]> = slots.iter_mut().map(|s| s.data_mut().as_mut_slice()).collect();
-        rule.apply(param.data_mut(), &grad.data, &mut state);
+        rule.apply(param.data_mut(), &grad.data, grad_sq.map(|s| s.data()), &mut state);
     }
 }
 

@@ -177,7 +177,9 @@ pub trait Backend: Clone + 'static {
     // ---- optimisation ------------------------------------------------------
     /// Apply one optimizer update in place, element by element, with the
     /// rule's state tensors (`slots`, each shaped like the parameter).
-    fn optimizer_update(&self, rule: &UpdateRule, param: &mut Self::Tensor, grad: &Self::Tensor, slots: &mut [Self::Tensor]);
+    /// `grad_sq`, when given, stands in for grad² (an Embedding's per-token
+    /// squares, as Keras computes them; see `UpdateRule::apply`).
+    fn optimizer_update(&self, rule: &UpdateRule, param: &mut Self::Tensor, grad: &Self::Tensor, grad_sq: Option<&Self::Tensor>, slots: &mut [Self::Tensor]);
 }
 
 /// Number of elements of a shape.

@@ -5,7 +5,8 @@
 pub const INITIAL_ACCUMULATOR: f32 = 0.1;
 
 #[inline]
-pub fn update(p: &mut f32, g: f32, acc: &mut f32, lr: f32, eps: f32) {
-    *acc += g * g;
+/// `g2` is g² (for an Embedding, the sum of its per-token gradients' squares).
+pub fn update(p: &mut f32, g: f32, g2: f32, acc: &mut f32, lr: f32, eps: f32) {
+    *acc += g2;
     *p -= lr * g / (*acc + eps).sqrt();
 }

@@ -14,13 +14,16 @@ pub fn step_size(lr: f32, beta1: f32, beta2: f32, t: u64) -> f32 {
     (lr as f64 * (1.0 - (beta2 as f64).powi(t)).sqrt() / (1.0 - (beta1 as f64).powi(t))) as f32
 }
 
-/// One element's update. `decay` is η·λ (zero for plain Adam).
+/// One element's update. `decay` is η·λ (zero for plain Adam). `g2` is g²,
+/// except for an Embedding's table, where Keras squares each token's
+/// gradient before adding them up (see `UpdateRule::apply`).
 #[inline]
-pub fn update(p: &mut f32, g: f32, m: &mut f32, v: &mut f32, alpha: f32, beta1: f32, beta2: f32, eps: f32, decay: f32) {
+#[allow(clippy::too_many_arguments)]
+pub fn update(p: &mut f32, g: f32, g2: f32, m: &mut f32, v: &mut f32, alpha: f32, beta1: f32, beta2: f32, eps: f32, decay: f32) {
     if decay != 0.0 {
         *p -= *p * decay;
     }
     *m += (g - *m) * (1.0 - beta1);
-    *v += (g * g - *v) * (1.0 - beta2);
+    *v += (g2 - *v) * (1.0 - beta2);
     *p -= *m * alpha / (v.sqrt() + eps);
 }

@@ -162,36 +162,68 @@ impl UpdateRule {
     /// compiles to a tight loop the compiler vectorises (sqrt and divide
     /// several at a time), which a rule matched per element does not; an
     /// Embedding's 640k weights are updated every step.
-    pub fn apply(&self, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]]) {
+    ///
+    /// `g2`, when given, replaces g² in the rules that square the gradient
+    /// (Adam's v, RMSprop's and Adagrad's accumulators). Keras hands an
+    /// Embedding's gradient to its optimizer as one slice per token
+    /// (`IndexedSlices`) and squares the slices before adding them up, so a
+    /// word seen k times in a batch adds Σ gᵢ², not (Σ gᵢ)², to the second
+    /// moment. Matching that is what makes the same model learn as fast as
+    /// in Keras.
+    pub fn apply(&self, p: &mut [f32], g: &[f32], g2: Option<&[f32]>, slots: &mut [&mut [f32]]) {
         assert_eq!(p.len(), g.len());
-        match (*self, slots) {
-            (UpdateRule::Sgd { lr, momentum, nesterov }, []) => {
+        if let Some(s) = g2 {
+            assert_eq!(s.len(), g.len());
+        }
+        match (*self, slots, g2) {
+            (UpdateRule::Sgd { lr, momentum, nesterov }, [], _) => {
                 for (p, &g) in p.iter_mut().zip(g) {
                     sgd::update(p, g, &mut 0.0, lr, momentum, nesterov);
                 }
             }
-            (UpdateRule::Sgd { lr, momentum, nesterov }, [m]) => {
+            (UpdateRule::Sgd { lr, momentum, nesterov }, [m], _) => {
                 for ((p, &g), m) in p.iter_mut().zip(g).zip(m.iter_mut()) {
                     sgd::update(p, g, m, lr, momentum, nesterov);
                 }
             }
-            (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v]) => {
+            (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v], None) => {
                 for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    adam::update(p, g, m, v, alpha, beta1, beta2, eps, decay);
+                    adam::update(p, g, g * g, m, v, alpha, beta1, beta2, eps, decay);
                 }
             }
-            (UpdateRule::RmsProp { lr, rho, eps }, [v]) => {
+            (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v], Some(g2)) => {
+                for ((((p, &g), &g2), m), v) in p.iter_mut().zip(g).zip(g2).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    adam::update(p, g, g2, m, v, alpha, beta1, beta2, eps, decay);
+                }
+            }
+            (UpdateRule::RmsProp { lr, rho, eps }, [v], None) => {
                 for ((p, &g), v) in p.iter_mut().zip(g).zip(v.iter_mut()) {
-                    rmsprop::update(p, g, v, lr, rho, eps);
+                    rmsprop::update(p, g, g * g, v, lr, rho, eps);
                 }
             }
-            (UpdateRule::Adagrad { lr, eps }, [a]) => {
+            (UpdateRule::RmsProp { lr, rho, eps }, [v], Some(g2)) => {
+                for (((p, &g), &g2), v) in p.iter_mut().zip(g).zip(g2).zip(v.iter_mut()) {
+                    rmsprop::update(p, g, g2, v, lr, rho, eps);
+                }
+            }
+            (UpdateRule::Adagrad { lr, eps }, [a], None) => {
                 for ((p, &g), a) in p.iter_mut().zip(g).zip(a.iter_mut()) {
-                    adagrad::update(p, g, a, lr, eps);
+                    adagrad::update(p, g, g * g, a, lr, eps);
                 }
             }
-            (rule, slots) => panic!("{:?} does not keep {} state tensors", rule, slots.len()),
+            (UpdateRule::Adagrad { lr, eps }, [a], Some(g2)) => {
+                for (((p, &g), &g2), a) in p.iter_mut().zip(g).zip(g2).zip(a.iter_mut()) {
+                    adagrad::update(p, g, g2, a, lr, eps);
+                }
+            }
+            (rule, slots, _) => panic!("{:?} does not keep {} state tensors", rule, slots.len()),
         }
+    }
+
+    /// Whether the rule uses the squared gradient (and so wants an
+    /// Embedding's per-token squares).
+    pub fn squares_gradient(&self) -> bool {
+        !matches!(self, UpdateRule::Sgd { .. })
     }
 }
 
@@ -223,6 +255,19 @@ impl<B: Backend> Optimizer<B> {
     /// Apply one update at rate `lr`. Gradients are clipped first when the
     /// config asks for it; `grad_norm` is their global norm before clipping.
     pub fn step(&mut self, backend: &B, params: &mut [&mut B::Tensor], grads: &[B::Tensor], lr: f32, grad_norm: f32) {
+        self.step_with_squares(backend, params, grads, &[], lr, grad_norm)
+    }
+
+    /// Whether this optimizer's rule squares gradients (so the trainer keeps
+    /// an Embedding's per-token squares for it).
+    pub fn wants_token_squares(&self) -> bool {
+        self.config.rule(1e-3, 1).squares_gradient()
+    }
+
+    /// `step`, with the per-token squared gradients of parameters that are
+    /// Embedding tables (`squares[i]` for `params[i]`, None elsewhere; an
+    /// empty slice for none at all). See `UpdateRule::apply`.
+    pub fn step_with_squares(&mut self, backend: &B, params: &mut [&mut B::Tensor], grads: &[B::Tensor], squares: &[Option<B::Tensor>], lr: f32, grad_norm: f32) {
         assert_eq!(params.len(), grads.len());
         if self.slots.len() != params.len() {
             let init = self.config.slot_init();
@@ -237,10 +282,12 @@ impl<B: Backend> Optimizer<B> {
             Some(c) if grad_norm > c => Some(c / grad_norm),
             _ => None,
         };
-        for ((p, g), slots) in params.iter_mut().zip(grads).zip(self.slots.iter_mut()) {
+        for (i, ((p, g), slots)) in params.iter_mut().zip(grads).zip(self.slots.iter_mut()).enumerate() {
+            let g2 = squares.get(i).and_then(|s| s.as_ref());
             match clip {
-                Some(s) => backend.optimizer_update(&rule, p, &backend.scale(g, s), slots),
-                None => backend.optimizer_update(&rule, p, g, slots),
+                // A clipped gradient's squares shrink by the square of the scale.
+                Some(s) => backend.optimizer_update(&rule, p, &backend.scale(g, s), g2.map(|q| backend.scale(q, s * s)).as_ref(), slots),
+                None => backend.optimizer_update(&rule, p, g, g2, slots),
             }
         }
     }

@@ -396,7 +396,8 @@ async fn check_optimizers<B: Backend>(be: &B) {
         UpdateRule::RmsProp { lr: 0.01, rho: 0.9, eps: 1e-7 },
         UpdateRule::Adagrad { lr: 0.01, eps: 1e-7 },
     ];
-    for rule in rules {
+    // Each rule plain, and with per-token squares standing in for g².
+    for (rule, with_sq) in rules.iter().flat_map(|r| [(*r, false), (*r, true)]) {
         let slots_n = match rule {
             UpdateRule::Sgd { momentum, .. } => usize::from(momentum != 0.0),
             UpdateRule::Adam { .. } => 2,
@@ -410,21 +411,25 @@ async fn check_optimizers<B: Backend>(be: &B) {
         let mut slots: Vec<B::Tensor> = (0..slots_n).map(|_| be.full(&[n], init)).collect();
         for _ in 0..3 {
             let gv = rng.vec(n, 1.0);
-            be.optimizer_update(&rule, &mut p, &be.upload(&[n], &gv), &mut slots);
+            // Σ gᵢ² over tokens is at least (Σ gᵢ)²/k: any non-negative values will do.
+            let sqv: Vec<f32> = if with_sq { rng.vec(n, 1.0).iter().map(|v| v * v + 0.1).collect() } else { gv.iter().map(|g| g * g).collect() };
+            let sq = be.upload(&[n], &sqv);
+            be.optimizer_update(&rule, &mut p, &be.upload(&[n], &gv), with_sq.then_some(&sq), &mut slots);
             for i in 0..n {
+                let g2 = sqv[i];
                 match (rule, sv.as_mut_slice()) {
                     (UpdateRule::Sgd { lr, momentum, nesterov }, []) => sgd::update(&mut pv[i], gv[i], &mut 0.0, lr, momentum, nesterov),
                     (UpdateRule::Sgd { lr, momentum, nesterov }, [m]) => sgd::update(&mut pv[i], gv[i], &mut m[i], lr, momentum, nesterov),
-                    (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v]) => adam::update(&mut pv[i], gv[i], &mut m[i], &mut v[i], alpha, beta1, beta2, eps, decay),
-                    (UpdateRule::RmsProp { lr, rho, eps }, [v]) => rmsprop::update(&mut pv[i], gv[i], &mut v[i], lr, rho, eps),
-                    (UpdateRule::Adagrad { lr, eps }, [a]) => adagrad::update(&mut pv[i], gv[i], &mut a[i], lr, eps),
+                    (UpdateRule::Adam { alpha, beta1, beta2, eps, decay }, [m, v]) => adam::update(&mut pv[i], gv[i], g2, &mut m[i], &mut v[i], alpha, beta1, beta2, eps, decay),
+                    (UpdateRule::RmsProp { lr, rho, eps }, [v]) => rmsprop::update(&mut pv[i], gv[i], g2, &mut v[i], lr, rho, eps),
+                    (UpdateRule::Adagrad { lr, eps }, [a]) => adagrad::update(&mut pv[i], gv[i], g2, &mut a[i], lr, eps),
                     _ => unreachable!(),
                 }
             }
         }
-        assert_close(&format!("{:?} parameter", rule), &dl(be, &p).await, &pv, 1e-5);
+        assert_close(&format!("{:?} (squares {}) parameter", rule, with_sq), &dl(be, &p).await, &pv, 1e-5);
         for (s, want) in slots.iter().zip(&sv) {
-            assert_close(&format!("{:?} slot", rule), &dl(be, s).await, want, 1e-5);
+            assert_close(&format!("{:?} (squares {}) slot", rule, with_sq), &dl(be, s).await, want, 1e-5);
         }
         let kept = dl(be, &shared).await;
         assert_eq!(kept.len(), n);

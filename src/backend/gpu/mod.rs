@@ -612,7 +612,7 @@ impl Backend for GpuBackend {
         );
         (dx, dgamma, dbeta)
     }
-    fn optimizer_update(&self, rule: &UpdateRule, param: &mut GpuTensor, grad: &GpuTensor, slots: &mut [GpuTensor]) {
+    fn optimizer_update(&self, rule: &UpdateRule, param: &mut GpuTensor, grad: &GpuTensor, grad_sq: Option<&GpuTensor>, slots: &mut [GpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         self.make_unique(param);
         for s in slots.iter_mut() {
@@ -620,18 +620,22 @@ impl Backend for GpuBackend {
         }
         let n = u(param.len());
         let f = |v: f32| v.to_bits();
+        let sq = u32::from(grad_sq.is_some());
         let (params, want) = match *rule {
             UpdateRule::Sgd { lr, momentum, nesterov } => {
                 let variant = if momentum == 0.0 { 0 } else if nesterov { 2 } else { 1 };
-                ([n, 0, variant, 0, f(lr), f(momentum), 0, 0, 0], usize::from(variant != 0))
+                ([n, 0, variant, sq, f(lr), f(momentum), 0, 0, 0], usize::from(variant != 0))
             }
-            UpdateRule::Adam { alpha, beta1, beta2, eps, decay } => ([n, 1, 0, 0, f(alpha), f(beta1), f(beta2), f(eps), f(decay)], 2),
-            UpdateRule::RmsProp { lr, rho, eps } => ([n, 2, 0, 0, f(lr), f(rho), 0, f(eps), 0], 1),
-            UpdateRule::Adagrad { lr, eps } => ([n, 3, 0, 0, f(lr), 0, 0, f(eps), 0], 1),
+            UpdateRule::Adam { alpha, beta1, beta2, eps, decay } => ([n, 1, 0, sq, f(alpha), f(beta1), f(beta2), f(eps), f(decay)], 2),
+            UpdateRule::RmsProp { lr, rho, eps } => ([n, 2, 0, sq, f(lr), f(rho), 0, f(eps), 0], 1),
+            UpdateRule::Adagrad { lr, eps } => ([n, 3, 0, sq, f(lr), 0, 0, f(eps), 0], 1),
         };
+        if let Some(s) = grad_sq {
+            assert_eq!(s.shape, grad.shape, "optimizer update: squares {:?}, gradient {:?}", s.shape, grad.shape);
+        }
         assert_eq!(slots.len(), want, "{:?} does not keep {} state tensors", rule, slots.len());
         let slot0 = slots.first().map(|s| s.raw()).unwrap_or(self.ctx.dummies[1].raw());
         let slot1 = slots.get(1).map(|s| s.raw()).unwrap_or(self.ctx.dummies[2].raw());
-        self.ctx.dispatch_flat("optimizer", "main", &params, &[(1, grad.raw()), (4, param.raw()), (5, slot0), (6, slot1)], param.len());
+        self.ctx.dispatch_flat("optimizer", "main", &params, &[(1, grad.raw()), (2, grad_sq.unwrap_or(grad).raw()), (4, param.raw()), (5, slot0), (6, slot1)], param.len());
     }
 }

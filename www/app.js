@@ -7,10 +7,12 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 const fmt = (v, d = 4) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : Number(v).toFixed(d);
 
 const SAMPLES = {
-  spam: { url: 'samples/spam.tsv', source: 'data.source.spam' },
-  sentiment: { url: 'samples/sentiment.tsv', source: 'data.source.sentiment' },
+  spam: { url: 'samples/spam.tsv', source: 'data.source.spam', kind: 'text' },
+  sentiment: { url: 'samples/sentiment.tsv', source: 'data.source.sentiment', kind: 'text' },
+  digits: { url: 'samples/digits.csv', source: 'data.source.digits', kind: 'images' },
 };
 const STORE_DATA = 'gradlab.data';
+const STORE_KIND = 'gradlab.kind';
 const STORE_SETTINGS = 'gradlab.settings';
 const MAX_STORED = 4_500_000;
 
@@ -58,7 +60,7 @@ async function recover(message) {
   updateButtons();
   await applySettings();
   await applyBackend();
-  if (lastData) await loadData(lastData);
+  await reloadData();
 }
 
 function showBanner(text) {
@@ -75,7 +77,11 @@ const PRESET_LAYERS = {
   lstm: (s, n) => [emb(s, s.mask), { type: 'LSTM', units: 64, return_sequences: true }, { type: 'LSTM', units: 32 }, dense(24, 'relu'), dense(n, 'softmax')],
   cnn: (s, n) => [emb(s, false), { type: 'Conv1D', filters: 128, kernel_size: 5, strides: 1, activation: 'relu' }, { type: 'GlobalMaxPooling1D' }, dense(24, 'relu'), dense(n, 'softmax')],
   bow: (s, n) => [emb(s, s.mask), { type: 'GlobalAveragePooling1D' }, dense(24, 'relu'), dense(n, 'softmax')],
+  'image-cnn': (s, n) => [conv2d(16, 'valid'), { type: 'MaxPooling2D', pool_size: 2 }, conv2d(32, 'same'), { type: 'MaxPooling2D', pool_size: 2 }, { type: 'Flatten' }, dense(64, 'relu'), dense(n, 'softmax')],
 };
+// The preset each kind of data starts with.
+const DEFAULT_PRESET = { text: 'lstm', images: 'image-cnn' };
+function conv2d(filters, padding) { return { type: 'Conv2D', filters, kernel_size: 3, strides: 1, padding, activation: 'relu' }; }
 function emb(s, mask) { return { type: 'Embedding', input_dim: s.num_words, output_dim: 64, mask_zero: mask }; }
 function dense(units, activation) { return { type: 'Dense', units, activation, use_bias: true }; }
 
@@ -104,8 +110,26 @@ const FIELDS = [
   ['num-words', 'num_words', num(2, 1_000_000, true), 'setup.num_words'],
   ['max-len', 'max_len', num(1, 2000, true), 'setup.max_len'],
   ['seed', 'seed', num(0, 2 ** 32, true), 'setup.seed'],
+  ['image-size', 'image_size', num(4, 128, true), 'image.size'],
 ];
-const SELECTS = [['loss', 'loss'], ['optimizer', 'optimizer'], ['padding', 'padding'], ['truncating', 'truncating'], ['model-preset', 'preset']];
+// Augmentation: id, key in settings.augmentation, parser, label.
+const AUGMENT = [
+  ['aug-shift', 'shift', num(0, 0.5, false), 'prep.shift'],
+  ['aug-rotation', 'rotation', num(0, 180, false), 'prep.rotation'],
+  ['aug-zoom', 'zoom', num(0, 0.9, false), 'prep.zoom'],
+];
+// Fields of the image preparation, whose errors also show beside them.
+const IMAGE_FIELDS = new Set(['image-shape', 'image-size', 'aug-shift', 'aug-rotation', 'aug-zoom']);
+const SELECTS = [['loss', 'loss'], ['optimizer', 'optimizer'], ['padding', 'padding'], ['truncating', 'truncating'], ['model-preset', 'preset'], ['scaling', 'scaling']];
+
+// "8x8", "28×28×1", "32,32,3" → [h, w, c]; blank → null (inferred).
+function parseShape(raw) {
+  const text = raw.trim();
+  if (!text) return [null, null];
+  const parts = text.split(/\s*[x×X,]\s*/).map(Number);
+  if (!(parts.length === 2 || parts.length === 3) || !parts.every((v) => Number.isInteger(v) && v >= 1)) return [null, t('image.bad_shape', { raw })];
+  return [[parts[0], parts[1], parts.length === 3 ? parts[2] : 1], null];
+}
 const CLEANING = { 'clean-html': 'strip_html', 'clean-urls': 'strip_urls', 'clean-unicode': 'normalize_unicode', 'clean-whitespace': 'normalize_whitespace', 'clean-empty': 'drop_empty', 'clean-duplicates': 'drop_duplicates' };
 
 function fieldError(id, msg) {
@@ -118,13 +142,28 @@ function fieldError(id, msg) {
 // Read the form into `settings`; returns the list of field errors.
 function readForm() {
   const errors = [];
+  const imageErrors = [];
   const s = { ...settings };
+  const check = (id, label, err) => {
+    fieldError(id, err);
+    if (!err) return true;
+    const text = t('form.error', { field: t(label), error: err });
+    errors.push(text);
+    if (IMAGE_FIELDS.has(id)) imageErrors.push(text);
+    return false;
+  };
   for (const [id, key, parse, label] of FIELDS) {
     const [v, err] = parse($(id).value);
-    fieldError(id, err);
-    if (err) errors.push(t('form.error', { field: t(label), error: err }));
-    else s[key] = v;
+    if (check(id, label, err)) s[key] = v;
   }
+  s.augmentation = { ...(settings.augmentation || {}), flip: $('aug-flip').checked };
+  for (const [id, key, parse, label] of AUGMENT) {
+    const [v, err] = parse($(id).value);
+    if (check(id, label, err)) s.augmentation[key] = v;
+  }
+  const [shape, shapeErr] = parseShape($('image-shape').value);
+  if (check('image-shape', 'image.shape', shapeErr)) s.image_shape = shape;
+  s.grayscale = $('image-colour').value !== 'rgb';
   for (const [id, key] of SELECTS) s[key] = $(id).value;
   s.mask = $('mask').checked;
   s.schedule = SCHEDULES[$('schedule').value];
@@ -134,6 +173,7 @@ function readForm() {
   s.layers = s.preset === 'custom' ? customLayers : null;
   settings = s;
   $('setup-errors').innerHTML = errors.map((e) => `<div class="err">${esc(e)}</div>`).join('');
+  $('image-errors').innerHTML = imageErrors.map((e) => `<div class="err">${esc(e)}</div>`).join('');
   return errors;
 }
 
@@ -145,6 +185,11 @@ function writeForm() {
   $('schedule').value = Object.keys(SCHEDULES).find((k) => SCHEDULES[k].kind === (settings.schedule && settings.schedule.kind)) || 'constant';
   $('label-column').value = settings.label_column || '';
   for (const [id, key] of Object.entries(CLEANING)) $(id).checked = !!(settings.cleaning && settings.cleaning[key]);
+  const aug = settings.augmentation || {};
+  for (const [id, key] of AUGMENT) $(id).value = Number(Number(aug[key] || 0).toPrecision(6));
+  $('aug-flip').checked = !!aug.flip;
+  $('image-shape').value = Array.isArray(settings.image_shape) ? settings.image_shape.join('x') : '';
+  $('image-colour').value = settings.grayscale === false ? 'rgb' : 'gray';
   if (settings.preset === 'custom') customLayers = settings.layers;
 }
 
@@ -153,6 +198,14 @@ const URL_KEYS = { preset: 'model', learning_rate: 'lr', batch_size: 'bs', epoch
 function settingsToHash() {
   const p = new URLSearchParams();
   for (const [k, short] of Object.entries(URL_KEYS)) p.set(short, settings[k]);
+  if (dataKind === 'images') {
+    const a = settings.augmentation || {};
+    p.set('scale', settings.scaling);
+    p.set('aug', [a.shift || 0, a.rotation || 0, a.zoom || 0, a.flip ? 1 : 0].join(','));
+    if (settings.image_shape) p.set('shape', settings.image_shape.join('x'));
+    p.set('size', settings.image_size);
+    p.set('gray', settings.grayscale);
+  }
   p.set('sched', $('schedule').value);
   p.set('backend', $('backend-select').value);
   if (settings.preset === 'custom') p.set('layers', JSON.stringify(customLayers));
@@ -168,6 +221,14 @@ function settingsFromHash(hash, base) {
     s[k] = k === 'mask' ? v === 'true' : (typeof base[k] === 'number' ? Number(v) : v);
   }
   if (p.has('sched') && SCHEDULES[p.get('sched')]) s.schedule = SCHEDULES[p.get('sched')];
+  if (p.has('scale')) s.scaling = p.get('scale') === 'standardize' ? 'standardize' : 'unit';
+  if (p.has('aug')) {
+    const [shift, rotation, zoom, flip] = p.get('aug').split(',').map(Number);
+    s.augmentation = { shift: shift || 0, rotation: rotation || 0, zoom: zoom || 0, flip: flip === 1 };
+  }
+  if (p.has('shape')) { const [shape] = parseShape(p.get('shape')); if (shape) s.image_shape = shape; }
+  if (p.has('size')) s.image_size = Number(p.get('size')) || s.image_size;
+  if (p.has('gray')) s.grayscale = p.get('gray') !== 'false';
   if (p.has('layers')) { try { s.layers = JSON.parse(p.get('layers')); } catch { /* ignore a broken link's layers */ } }
   if (p.has('backend')) $('backend-select').value = p.get('backend');
   return s;
@@ -188,6 +249,8 @@ async function applySettings() {
     return true;
   } catch (e) {
     $('setup-errors').innerHTML = `<div class="err">${esc(e.message)}</div>`;
+    // A refused image setting is also shown beside the image fields.
+    if (/^invalid value for (image|augment)/.test(e.english || '')) $('image-errors').innerHTML = `<div class="err">${esc(e.message)}</div>`;
     return false;
   } finally {
     refreshStatus();
@@ -197,12 +260,103 @@ async function applySettings() {
 // ---------------------------------------------------------------- data
 let dataReport = null;
 let dataError = null; // the engine's refusal of the whole paste, if any
+let dataKind = 'text';   // what the data section reads: 'text' or 'images'
+let imageSource = null;  // images from 'csv' (the text box) or 'files' (dropped or picked)
+let imageFiles = [];     // the last image files: [{file, path}]
+let skippedFiles = [];   // paths of dropped files that are not images
+let uploadedImageModel = false; // an uploaded model reads images
+const MAX_FILES = 20000;
+const IMAGE_NAME = /\.(png|jpe?g|gif|webp|bmp)$/i;
 
-async function loadData(text) {
-  lastData = text;
+const isImageModel = () => dataKind === 'images' || uploadedImageModel;
+
+// Show the controls of one kind of data and hide the other's.
+function setKind(kind) {
+  dataKind = kind === 'images' ? 'images' : 'text';
+  try { localStorage.setItem(STORE_KIND, dataKind); } catch { /* storage disabled */ }
+  const images = dataKind === 'images';
+  $('kind-text').setAttribute('aria-pressed', String(!images));
+  $('kind-images').setAttribute('aria-pressed', String(images));
+  for (const el of document.querySelectorAll('.text-only')) el.hidden = images;
+  for (const el of document.querySelectorAll('.image-only')) el.hidden = !images;
+  for (const o of $('model-preset').options) {
+    if (!o.dataset.kind) continue;
+    const off = o.dataset.kind !== dataKind;
+    o.hidden = off;
+    o.disabled = off;
+  }
+  const ph = images ? 'data.placeholder_images' : 'data.placeholder';
+  $('dataset-input').dataset.i18nPlaceholder = ph;
+  $('dataset-input').placeholder = t(ph);
+  renderPredictArea();
+}
+
+// The preset must suit the data: a text preset for text, image-cnn for images,
+// a custom list without the other kind's layers.
+function fitPresetToKind() {
+  const preset = $('model-preset').value;
+  let fits;
+  if (preset === 'custom') {
+    const types = (customLayers || []).map((l) => l.type);
+    fits = dataKind === 'images' ? !types.some((x) => /^(Embedding|LSTM|GRU)$|1D$/.test(x)) : !types.some((x) => /2D$/.test(x));
+  } else {
+    const option = [...$('model-preset').options].find((o) => o.value === preset);
+    fits = !!option && (!option.dataset.kind || option.dataset.kind === dataKind);
+  }
+  if (fits) return;
+  $('model-preset').value = DEFAULT_PRESET[dataKind];
+  if (settings) settings.preset = DEFAULT_PRESET[dataKind];
+  customLayers = null;
+}
+
+// The engine picks image-cnn for images and lstm for text when it loads
+// them: the form follows.
+async function syncPreset() {
+  try {
+    const s = await call('settings');
+    if (s.preset !== $('model-preset').value) {
+      $('model-preset').value = s.preset;
+      settings.preset = s.preset;
+      if (s.preset !== 'custom') customLayers = null;
+    }
+  } catch { /* engine restarting */ }
+}
+
+// A pixel CSV: label, then many numbers (a header line may come first).
+function looksLikePixels(text) {
+  const lines = text.slice(0, 20000).split('\n', 6).map((l) => l.trim()).filter(Boolean).slice(0, 5);
+  return lines.some((l) => {
+    const cells = l.split(',');
+    return cells.length >= 5 && cells.slice(1).filter((c) => c.trim() !== '' && Number.isFinite(Number(c))).length >= 0.9 * (cells.length - 1);
+  });
+}
+
+function storeData(text) {
   if (text.length <= MAX_STORED) { try { localStorage.setItem(STORE_DATA, text); } catch { /* quota */ } }
+}
+
+// Whatever data the page holds, read again (after a worker restart, or a
+// setting that changes how it is read).
+async function reloadData() {
+  if (dataKind === 'images' && imageSource === 'files' && imageFiles.length) return loadImageFiles(imageFiles);
+  if (lastData) return loadData(lastData, { detect: false });
+}
+
+// Pasted, dropped or stored text: with `detect`, a pixel CSV switches the
+// page to images (and a tab-separated paste back to text).
+async function loadData(text, { detect = true } = {}) {
+  lastData = text;
+  storeData(text);
+  if (detect && text.trim()) {
+    const pixels = looksLikePixels(text);
+    if (pixels && dataKind === 'text') setKind('images');
+    else if (!pixels && dataKind === 'images' && text.split('\n', 1)[0].includes('\t')) setKind('text');
+  }
+  fitPresetToKind();
+  uploadedImageModel = false;
+  if (dataKind === 'images') return loadImageCsv(text);
   const report = $('parse-report');
-  if (!text.trim()) { dataReport = null; dataError = null; report.innerHTML = `<p class="hint">${t('data.none')}</p>`; refreshStatus(); return; }
+  if (!text.trim()) { dataReport = null; dataError = null; report.innerHTML = `<p class="hint">${t('data.none')}</p>`; await refreshModel(); return; }
   report.innerHTML = `<p class="hint">${t('data.reading')}</p>`;
   try {
     dataReport = await call('load_data', text);
@@ -213,11 +367,119 @@ async function loadData(text) {
     dataError = e;
     renderReport();
   }
+  await syncPreset();
   await refreshModel();
+}
+
+// Images from a CSV of label,p0,…,pN.
+async function loadImageCsv(text) {
+  imageSource = 'csv';
+  skippedFiles = [];
+  $('drop-status').textContent = '';
+  if (!text.trim()) { dataReport = null; dataError = null; renderReport(); renderAugment(); await refreshModel(); return; }
+  $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
+  try {
+    dataReport = await call('load_image_csv', text);
+    dataError = null;
+  } catch (e) {
+    dataReport = null;
+    dataError = e;
+  }
+  renderReport();
+  await afterImages();
+}
+
+async function afterImages() {
+  await syncPreset();
+  await refreshModel();
+  refreshAugmentPreview();
+}
+
+// Image files (dropped, picked, or a folder): decoded and resized here,
+// labelled by the engine from each path's folder or label_ prefix.
+async function loadImageFiles(entries) {
+  setKind('images');
+  fitPresetToKind();
+  uploadedImageModel = false;
+  imageSource = 'files';
+  imageFiles = entries.slice(0, MAX_FILES);
+  const images = imageFiles.filter((e) => (e.file.type || '').startsWith('image/') || IMAGE_NAME.test(e.path));
+  skippedFiles = imageFiles.filter((e) => !images.includes(e)).map((e) => e.path);
+  // The text box no longer holds the data.
+  $('dataset-input').value = '';
+  lastData = '';
+  storeData('');
+  const size = settings.image_size || 28;
+  const decoded = [];
+  for (let i = 0; i < images.length; i++) {
+    if (i % 25 === 0) $('drop-status').textContent = t('image.decoding', { i, n: images.length });
+    decoded.push(await decodeImage(images[i].file, images[i].path, size));
+  }
+  $('drop-status').textContent = entries.length > MAX_FILES ? t('image.too_many', { n: entries.length, max: MAX_FILES }) : '';
+  $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
+  try {
+    dataReport = await call('load_image_files', decoded);
+    dataError = null;
+  } catch (e) {
+    dataReport = null;
+    // No image at all among the files: say so in the page's words.
+    dataError = images.length ? e : { page: 'image.no_images', params: { n: imageFiles.length } };
+  }
+  renderReport();
+  await afterImages();
+}
+
+// One file → {path, width, height, rgba} at size×size (0×0 when it cannot
+// be decoded: the engine reports it with its number).
+async function decodeImage(file, path, size) {
+  try {
+    const bitmap = await createImageBitmap(file);
+    const canvas = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(size, size) : Object.assign(document.createElement('canvas'), { width: size, height: size });
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    // Transparent parts read as white, as an image viewer shows them.
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    ctx.drawImage(bitmap, 0, 0, size, size);
+    bitmap.close();
+    return { path, width: size, height: size, rgba: new Uint8Array(ctx.getImageData(0, 0, size, size).data.buffer) };
+  } catch {
+    return { path, width: 0, height: 0, rgba: new Uint8Array(0) };
+  }
+}
+
+// The files of a drop, folders walked (their names label the images). The
+// entries must be taken before the first await.
+function droppedEntries(dt) {
+  const items = [...(dt.items || [])].filter((i) => i.kind === 'file');
+  const entries = items.map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null));
+  const files = [...(dt.files || [])];
+  return async () => {
+    if (entries.length && entries.every(Boolean) && entries.some((e) => e.isDirectory)) {
+      const out = [];
+      for (const e of entries) await walkEntry(e, '', out);
+      return out;
+    }
+    return files.map((f) => ({ file: f, path: f.webkitRelativePath || f.name }));
+  };
+}
+async function walkEntry(entry, prefix, out) {
+  if (out.length >= MAX_FILES + 1) return;
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject)).catch(() => null);
+    if (file) out.push({ file, path: prefix + entry.name });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject)).catch(() => []);
+      if (!batch.length) break;
+      for (const child of batch) await walkEntry(child, `${prefix}${entry.name}/`, out);
+    }
+  }
 }
 
 // The report of the last paste, in the current language.
 function renderReport() {
+  if (dataKind === 'images') { renderImageReport(); return; }
   if (dataError) { $('parse-report').innerHTML = `<p class="err">${esc(engineText(dataError.english))}</p>`; return; }
   const r = dataReport;
   if (!r) { $('parse-report').innerHTML = lastData.trim() ? '' : `<p class="hint">${t('data.none')}</p>`; return; }
@@ -247,14 +509,175 @@ function renderReport() {
     <h3>${t('report.tokenizer')}</h3><ul class="preview">${preview}</ul>`;
 }
 
+// ---------------------------------------------------------------- pictures of pixels
+// Display values in [0, 1], row-major [h, w, c]; single-channel values may
+// go through a colour map instead of grey.
+function pxCanvas(k, shape, css, label) {
+  const [h, w] = shape;
+  const s = css / Math.max(h, w);
+  return `<canvas class="px" data-px="${k}" width="${w}" height="${h}" style="width:${Math.round(w * s)}px;height:${Math.round(h * s)}px"${label ? ` role="img" aria-label="${esc(label)}"` : ''}></canvas>`;
+}
+function putPixels(canvas, values, [h, w, c], map) {
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(w, h);
+  for (let i = 0; i < h * w; i++) {
+    let r, g, b;
+    if (map) [r, g, b] = map(values[i * c]);
+    else if (c === 3) [r, g, b] = [values[3 * i] * 255, values[3 * i + 1] * 255, values[3 * i + 2] * 255];
+    else r = g = b = values[i * c] * 255;
+    img.data[4 * i] = r; img.data[4 * i + 1] = g; img.data[4 * i + 2] = b; img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+// Fill the canvases pxCanvas(k, …) wrote into `root` from list[k].
+function paintPixels(root, list) {
+  for (const cv of root.querySelectorAll('canvas[data-px]')) {
+    const item = list[Number(cv.dataset.px)];
+    if (item) putPixels(cv, item.values, item.shape, item.map);
+  }
+}
+
+// Weights: blue negative, white zero, red positive.
+function diverging(v) {
+  const a = Math.min(1, Math.abs(v));
+  const [r, g, b] = v < 0 ? [33, 102, 172] : [178, 24, 43];
+  return [255 + (r - 255) * a, 255 + (g - 255) * a, 255 + (b - 255) * a];
+}
+// Activations: black → purple → orange → pale yellow; negative ones blue.
+const HEAT = [[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [252, 255, 164]];
+function heat(v) {
+  if (v < 0) { const a = Math.min(1, -v); return [20 * a, 90 * a, 230 * a]; }
+  const x = Math.min(1, v) * (HEAT.length - 1);
+  const i = Math.min(HEAT.length - 2, Math.floor(x));
+  const f = x - i;
+  return HEAT[i].map((c, k) => c + (HEAT[i + 1][k] - c) * f);
+}
+
+// Tiles of equal size in a grid on one canvas, each value a scale×scale block.
+function drawTiles(canvas, tiles, { cols, scale, gap = 4, map, border }) {
+  const th = Math.max(...tiles.map((t) => t.h)) * scale;
+  const tw = Math.max(...tiles.map((t) => t.w)) * scale;
+  const rows = Math.ceil(tiles.length / cols);
+  const pad = border ? 1 : 0;
+  canvas.width = Math.max(1, Math.min(cols, tiles.length) * (tw + gap) - gap + 2 * pad);
+  canvas.height = Math.max(1, rows * (th + gap) - gap + 2 * pad);
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  img.data.fill(255);
+  const put = (x, y, rgb) => {
+    const o = 4 * (y * canvas.width + x);
+    img.data[o] = rgb[0]; img.data[o + 1] = rgb[1]; img.data[o + 2] = rgb[2];
+  };
+  tiles.forEach((tile, k) => {
+    const ox = pad + (k % cols) * (tw + gap);
+    const oy = pad + Math.floor(k / cols) * (th + gap);
+    if (border) {
+      // A grey line around the tile, so pale tiles stand out from the page.
+      for (let x = ox - 1; x <= ox + tile.w * scale; x++) { put(x, oy - 1, border); put(x, oy + tile.h * scale, border); }
+      for (let y = oy; y < oy + tile.h * scale; y++) { put(ox - 1, y, border); put(ox + tile.w * scale, y, border); }
+    }
+    for (let y = 0; y < tile.h; y++) {
+      for (let x = 0; x < tile.w; x++) {
+        const i = y * tile.w + x;
+        const rgb = tile.c === 3 ? [tile.values[3 * i] * 255, tile.values[3 * i + 1] * 255, tile.values[3 * i + 2] * 255] : map(tile.values[i]);
+        for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) put(ox + x * scale + dx, oy + y * scale + dy, rgb);
+      }
+    }
+  });
+  ctx.putImageData(img, 0, 0);
+}
+
+// ---------------------------------------------------------------- image data report
+const shapeText = ([h, w, c]) => `${h}×${w}×${c}`;
+
+function renderImageReport() {
+  const el = $('parse-report');
+  const skipped = skippedFiles.length ? `<p class="warn">⚠ ${t('image.skipped', { n: skippedFiles.length })} <span translate="no">${esc(skippedFiles.slice(0, 8).join(', '))}${skippedFiles.length > 8 ? ', …' : ''}</span></p>` : '';
+  if (dataError) {
+    const msg = dataError.page ? t(dataError.page, dataError.params) : engineText(dataError.english);
+    el.innerHTML = `<p class="err">${esc(msg)}</p>${skipped}`;
+    return;
+  }
+  const r = dataReport;
+  if (!r) { el.innerHTML = `<p class="hint">${t(imageSource === 'files' ? 'image.none' : 'data.none')}</p>`; return; }
+  const files = imageSource === 'files';
+  const c = r.shape[2];
+  const classes = r.classes.map((x) => `<tr><td translate="no">${esc(x.label)}</td><td>${x.count}</td></tr>`).join('');
+  const rejected = r.rejected.map((x) => `<li>${t(files ? 'report.file' : 'report.line', { line: x.line, reason: esc(engineText(x.reason)) })}</li>`).join('');
+  const more = r.rejected_count > r.rejected.length ? `<li class="hint">${t('report.more', { n: r.rejected_count - r.rejected.length })}</li>` : '';
+  const warn = r.warnings.map((x) => `<p class="warn">⚠ ${esc(engineText(x))}</p>`).join('') + (lastData.length > MAX_STORED ? `<p class="warn">⚠ ${t('data.too_big_to_keep')}</p>` : '') + (files ? `<p class="hint">${t('image.not_kept')}</p>` : '');
+  const sc = r.scaling;
+  const scaling = sc.kind === 'unit' ? t('image.scaling_unit', { max: Number(sc.max.toPrecision(4)) }) : t('image.scaling_std', { mean: sc.mean.toFixed(2), std: sc.std.toFixed(2) });
+  const list = r.preview.map((p) => ({ values: p.pixels, shape: r.shape }));
+  const preview = r.preview.map((p, k) => `<figure>${pxCanvas(k, r.shape, 48, t('image.preview_alt', { label: p.label, line: p.line }))}<figcaption><b translate="no">${esc(p.label)}</b><br>${t(files ? 'image.at_file' : 'report.at_line', { line: p.line })}</figcaption></figure>`).join('');
+  el.innerHTML = `
+    <div class="report-grid">
+      <div>${t('image.accepted', { n: r.accepted })}${r.rejected_count ? t('report.rejected', { n: r.rejected_count }) : ''}
+        <div class="hint">${t('image.shape_is', { shape: shapeText(r.shape), kind: t(c === 3 ? 'image.rgb' : 'image.gray') })}</div>
+        <div class="hint">${scaling}</div>
+        ${rejected ? `<ul class="rejected">${rejected}${more}</ul>` : ''}</div>
+      <div><table><tr><th>${t('report.class')}</th><th>${t('image.images')}</th></tr>${classes}</table></div>
+    </div>${warn}${skipped}
+    <h3>${t('image.preview')}</h3><div class="gallery" id="image-preview">${preview}</div>`;
+  paintPixels(el, list);
+  }
+
+// ---------------------------------------------------------------- augmentation preview
+// Six training images, each as stored and as five random draws of the
+// seeded augmentation: exactly what the network is shown.
+let augmentView = null;
+let augmentTimer = null;
+function refreshAugmentPreview() {
+  clearTimeout(augmentTimer);
+  augmentTimer = setTimeout(loadAugment, 100);
+}
+async function loadAugment() {
+  if (dataKind !== 'images' || !dataReport) { augmentView = null; renderAugment(); return; }
+  try {
+    augmentView = { rows: await call('augment_preview', 6, 5) };
+  } catch (e) {
+    augmentView = { error: e.english || e.message };
+  }
+  renderAugment();
+}
+function renderAugment() {
+  const el = $('augment-preview');
+  const v = augmentView;
+  if (!v || !dataReport) { el.innerHTML = ''; return; }
+  if (v.error) { el.innerHTML = `<p class="err">${esc(engineText(v.error))}</p>`; return; }
+  const shape = dataReport.shape;
+  const a = settings.augmentation || {};
+  const none = !a.shift && !a.rotation && !a.zoom && !a.flip;
+  const list = [];
+  const cell = (values, label) => { list.push({ values, shape }); return pxCanvas(list.length - 1, shape, 48, label); };
+  const rows = v.rows.map((r) => `<span class="lbl" translate="no">${esc(r.label)}</span>${cell(r.original, t('prep.original_alt', { label: r.label, line: r.line }))}<span class="sep"></span>${r.augmented.map((x, i) => cell(x, t('prep.variant_alt', { label: r.label, n: i + 1 }))).join('')}`).join('');
+  el.innerHTML = `<div class="aug-grid"><span></span><span class="head">${t('prep.original')}</span><span></span><span class="head" style="grid-column: span 5">${t('prep.seen')}</span>${rows}</div>${none ? `<p class="hint">${t('prep.none')}</p>` : ''}`;
+  paintPixels(el, list);
+}
+
 // ---------------------------------------------------------------- model
 function currentLayers() {
   const n = dataReport ? Math.max(dataReport.classes.length, 2) : 2;
   return settings.preset === 'custom' ? customLayers : PRESET_LAYERS[settings.preset](settings, n);
 }
 
-const LAYER_TYPES = ['Embedding', 'LSTM', 'GRU', 'Conv1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling1D', 'Dense', 'Dropout', 'Flatten'];
+const LAYER_TYPES = {
+  text: ['Embedding', 'LSTM', 'GRU', 'Conv1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling1D', 'Dense', 'Dropout', 'Flatten'],
+  images: ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'Flatten', 'Dense', 'Dropout'],
+};
+// Sizes Keras writes as one number or a pair: shown as "3" or "3×5".
+const PAIRS = new Set(['kernel_size', 'strides', 'pool_size']);
+const pairText = (v) => (Array.isArray(v) ? (v[0] === v[1] ? String(v[0]) : v.join('×')) : String(v));
+function parsePair(raw) {
+  const parts = raw.trim().split(/\s*[x×X,]\s*/).map(Number);
+  if (!(parts.length === 1 || parts.length === 2) || !parts.every((v) => Number.isInteger(v) && v >= 1)) return null;
+  return parts.length === 1 ? parts[0] : parts;
+}
+const PADDINGS = ['valid', 'same'];
 const LAYER_FIELDS = {
+  Conv2D: [['filters', 'filters', 16], ['kernel_size', 'kernel', 3], ['strides', 'strides', 1], ['padding', 'padding', 'same'], ['activation', 'activation', 'relu']],
+  MaxPooling2D: [['pool_size', 'pool', 2]],
+  AveragePooling2D: [['pool_size', 'pool', 2]],
   Embedding: [['output_dim', 'dim', 64], ['mask_zero', 'mask_zero', true]],
   LSTM: [['units', 'units', 32], ['return_sequences', 'return_sequences', false]],
   GRU: [['units', 'units', 32], ['return_sequences', 'return_sequences', false]],
@@ -271,13 +694,13 @@ function renderLayerEditor() {
     const fields = (LAYER_FIELDS[l.type] || []).map(([key, label, def]) => {
       const v = l[key] ?? def;
       if (typeof def === 'boolean') return `<label><input type="checkbox" data-i="${i}" data-k="${key}" ${v ? 'checked' : ''} ${editable ? '' : 'disabled'}> ${t('field.' + label)}</label>`;
-      if (key === 'activation') return `<label>${t('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no" ${editable ? '' : 'disabled'}>${ACTIVATIONS.map((a) => `<option ${a === v ? 'selected' : ''}>${a}</option>`).join('')}</select></label>`;
-      return `<label>${t('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${esc(v)}" ${editable ? '' : 'disabled'}></label>`;
+      if (key === 'activation' || key === 'padding') return `<label>${t('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no" ${editable ? '' : 'disabled'}>${(key === 'padding' ? PADDINGS : ACTIVATIONS).map((a) => `<option ${a === v ? 'selected' : ''}>${a}</option>`).join('')}</select></label>`;
+      return `<label>${t('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${esc(PAIRS.has(key) ? pairText(v) : v)}" ${editable ? '' : 'disabled'}></label>`;
     }).join(' ');
     const tools = editable ? `<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
     return `<div class="layer"><b translate="no">${i + 1}. ${l.type}</b> ${fields} ${tools}</div>`;
   }).join('') + (editable
-    ? `<div class="row"><select id="add-layer-type" translate="no" aria-label="${t('model.add')}">${LAYER_TYPES.map((x) => `<option>${x}</option>`).join('')}</select><button id="add-layer">${t('model.add')}</button></div>`
+    ? `<div class="row"><select id="add-layer-type" translate="no" aria-label="${t('model.add')}">${LAYER_TYPES[dataKind].map((x) => `<option>${x}</option>`).join('')}</select><button id="add-layer">${t('model.add')}</button></div>`
     : `<p class="hint">${t('model.edit_hint')}</p>`);
 }
 
@@ -287,8 +710,14 @@ $('layer-editor').addEventListener('change', (e) => {
   const l = customLayers[Number(input.dataset.i)];
   const k = input.dataset.k;
   if (input.type === 'checkbox') l[k] = input.checked;
-  else if (k === 'activation') l[k] = input.value;
-  else {
+  else if (k === 'activation' || k === 'padding') l[k] = input.value;
+  else if (PAIRS.has(k)) {
+    const v = parsePair(input.value);
+    input.classList.toggle('invalid', v === null);
+    input.title = v === null ? t('model.bad_pair') : '';
+    if (v === null) return;
+    l[k] = v;
+  } else {
     const v = Number(input.value);
     const bad = !Number.isFinite(v) || v <= 0 || (k !== 'rate' && !Number.isInteger(v)) || (k === 'rate' && v >= 1);
     input.classList.toggle('invalid', bad);
@@ -321,31 +750,45 @@ async function refreshModel() {
   readForm();
   if (settings.preset === 'custom' && !customLayers) {
     // Start the custom list from the preset the user was looking at.
-    customLayers = (PRESET_LAYERS[previous] || PRESET_LAYERS.lstm)(settings, dataReport ? dataReport.classes.length : 2);
+    customLayers = (PRESET_LAYERS[previous] || PRESET_LAYERS[DEFAULT_PRESET[dataKind]])(settings, dataReport ? dataReport.classes.length : 2);
     settings.layers = customLayers;
   }
-  if (settings.preset === 'custom' && !customLayers) customLayers = PRESET_LAYERS.lstm(settings, dataReport ? dataReport.classes.length : 2);
+  if (settings.preset === 'custom' && !customLayers) customLayers = PRESET_LAYERS[DEFAULT_PRESET[dataKind]](settings, dataReport ? dataReport.classes.length : 2);
   if (settings.preset === 'custom') {
     // Keep the Embedding's rows and the output width in step with the data.
     for (const l of customLayers) if (l.type === 'Embedding') l.input_dim = settings.num_words;
   }
   renderLayerEditor();
   if (!(await applySettings())) return;
-  try {
-    summary = await call('summary');
-    summaryError = null;
-  } catch (e) {
+  if (awaitingImages()) {
+    // Without images the engine cannot know the input's shape.
     summary = null;
-    summaryError = e;
+    summaryError = null;
+  } else {
+    try {
+      summary = await call('summary');
+      summaryError = null;
+    } catch (e) {
+      summary = null;
+      summaryError = e;
+    }
   }
   renderSummary();
   await refreshStatus();
   refreshInsides(true);
+  refreshImageInsides(true);
 }
 
 let summary = null;
 let summaryError = null;
+// Image mode before any images are loaded (or after a load failed).
+const awaitingImages = () => dataKind === 'images' && !dataReport && !uploadedImageModel;
 function renderSummary() {
+  if (!summary && !summaryError && awaitingImages()) {
+    $('model-summary').innerHTML = `<p class="hint">${t('model.wait_images')}</p>`;
+    $('model-lints').innerHTML = '';
+    return;
+  }
   if (summaryError) {
     $('model-summary').innerHTML = `<p class="err">${esc(engineText(summaryError.english))}</p>`;
     $('model-lints').innerHTML = '';
@@ -368,10 +811,12 @@ $('model-lints').addEventListener('click', (e) => {
 async function refreshStatus() {
   let missing = [];
   try { missing = await call('missing'); } catch { /* engine restarting */ }
+  // The model's check needs the images' shape: not a fault before they load.
+  if (awaitingImages()) missing = missing.filter((m) => !m.startsWith('model:')).map((m) => (m.startsWith('data: paste') ? t('missing.images') : m));
   const formErrors = $('setup-errors').textContent.trim();
   if (formErrors) missing.push(t('missing.fields'));
   $('missing').textContent = missing.length ? t('missing.before', { list: missing.map(engineText).join(' · ') }) : (epochs.length ? '' : t('missing.ready'));
-  const steps = { data: !!dataReport && dataReport.classes.length > 1, model: !missing.some((m) => m.startsWith('model')), setup: !formErrors, training: epochs.length > 0, evaluation: epochs.length > 0, predict: epochs.length > 0 };
+  const steps = { data: !!dataReport && dataReport.classes.length > 1, model: !missing.some((m) => m.startsWith('model')) && !awaitingImages(), setup: !formErrors, training: epochs.length > 0, evaluation: epochs.length > 0, predict: epochs.length > 0 };
   let current = null;
   for (const a of document.querySelectorAll('nav#steps a')) {
     const done = steps[a.dataset.step];
@@ -430,6 +875,7 @@ $('reset-btn').onclick = async () => {
   chartsDirty = true;
   refreshStatus();
   refreshInsides(true);
+  refreshImageInsides(true);
 };
 
 function onEvent(m) {
@@ -456,6 +902,7 @@ function onEvent(m) {
   } else if (m.event === 'evaluation' && m.value) {
     lastEvaluation = m.value;
     renderEvaluation();
+    refreshImageInsides(false);
   } else if (m.event === 'stopped') {
     training = false;
     if (trainStatus && trainStatus.key === 'status.training') setTrainStatus({ key: 'status.paused' });
@@ -463,6 +910,7 @@ function onEvent(m) {
     refreshStatus();
     predictNow();
     refreshInsides(true);
+    refreshImageInsides(true);
   } else if (m.event === 'error') {
     setTrainStatus({ error: m.error });
     if (m.fatal) recover(m.error);
@@ -478,7 +926,7 @@ function renderEvaluation() {
   const ev = lastEvaluation;
   if (!ev) {
     $('metrics').innerHTML = `<p class="hint">${t('eval.wait')}</p>`;
-    $('worst').innerHTML = ''; $('eval-epoch').textContent = '';
+    $('worst').innerHTML = ''; $('worst-gallery').innerHTML = ''; $('eval-epoch').textContent = '';
     $('confusion-matrix').setAttribute('aria-label', t('cm.empty'));
     return;
   }
@@ -491,6 +939,21 @@ function renderEvaluation() {
   draw_confusion_matrix('confusion-matrix', r.confusion_matrix, r.classes, { predicted: t('cm.predicted'), true: t('cm.true') });
   $('confusion-matrix').setAttribute('aria-label', t('cm.alt', { rows: r.confusion_matrix.map((row, i) => `${r.classes[i]}: ${row.join(' ')}`).join('; ') }));
   $('worst').innerHTML = ev.worst.map((w) => `<li>${t('eval.worst_row', { line: w.line, truth: esc(w.truth), predicted: esc(w.predicted), p: w.truth_probability.toFixed(3) })}<span translate="no">${esc(w.text)}</span></li>`).join('') || `<li class="hint">${t('eval.none_wrong')}</li>`;
+  renderGallery(ev);
+}
+
+// The misclassified validation images, worst first: true → predicted (p).
+function renderGallery(ev) {
+  const el = $('worst-gallery');
+  const shape = dataReport && dataReport.shape;
+  const shown = shape ? ev.worst.filter((w) => w.image) : [];
+  if (!shown.length) { el.innerHTML = `<p class="hint">${t(ev.worst.length ? 'eval.gallery_no_pictures' : 'eval.none_wrong')}</p>`; return; }
+  const list = shown.map((w) => ({ values: w.image, shape }));
+  el.innerHTML = shown.map((w, k) => {
+    const params = { line: w.line, truth: esc(w.truth), predicted: esc(w.predicted), p: w.truth_probability.toFixed(2) };
+    return `<figure title="${t('eval.gallery_title', params)}">${pxCanvas(k, shape, 56, t('eval.gallery_alt', params))}<figcaption translate="no"><b>${esc(w.truth)}</b> → <b class="err">${esc(w.predicted)}</b><br>(${params.p})</figcaption></figure>`;
+  }).join('');
+  paintPixels(el, list);
 }
 
 // Exponential moving average, as TensorBoard's smoothing.
@@ -540,13 +1003,13 @@ function frame() {
 // ---------------------------------------------------------------- predict
 let predictTimer = null;
 async function predictNow() {
+  if (isImageModel()) { predictPad(); return; }
   const text = $('predict-input').value;
   const out = $('predict-output');
   if (!text.trim()) { out.innerHTML = ''; return; }
   try {
     const p = await call('predict', text);
-    const top = Math.max(...p.probabilities.map((x) => x[1]));
-    const bars = p.probabilities.map(([label, v]) => `<div class="bar${v === top ? ' top' : ''}"><span>${esc(label)}</span><div class="fill" style="width:${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`).join('');
+    const bars = probabilityBars(p.probabilities);
     const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}" translate="no">${esc(w)}</span>`).join('') || `<span class="hint">${t('predict.no_tokens')}</span>`;
     out.innerHTML = `<p>${t('predict.label', { label: esc(p.label) })}</p><div class="bars" translate="no">${bars}</div><p class="hint">${t('predict.tokens')}</p><div>${toks}</div>`;
   } catch (e) {
@@ -554,6 +1017,118 @@ async function predictNow() {
   }
 }
 $('predict-input').addEventListener('input', () => { clearTimeout(predictTimer); predictTimer = setTimeout(predictNow, 150); });
+
+// Probability bars, the top class highlighted.
+function probabilityBars(probabilities) {
+  const top = Math.max(...probabilities.map((x) => x[1]));
+  return probabilities.map(([label, v]) => `<div class="bar${v === top ? ' top' : ''}"><span>${esc(label)}</span><div class="fill" style="width:${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`).join('');
+}
+
+// ---------------------------------------------------------------- drawing pad
+// White ink on black, like the digits; a thick round brush for the mouse,
+// a pen or a finger. Predicts while drawing (at most ~7 times a second)
+// and on release.
+function renderPredictArea() {
+  const images = isImageModel();
+  $('pad-area').hidden = !images;
+  $('predict-input').hidden = images;
+  $('image-insides').hidden = !images;
+}
+const pad = $('pad');
+const padCtx = pad.getContext('2d', { willReadFrequently: true });
+let padInk = false;
+let padDrawing = false;
+let padLast = null;
+let padBusy = false;
+let padAgain = false;
+let padTimer = null;
+let padAt = 0;
+let padPrediction = null; // {value} or {error}
+
+function clearPad() {
+  padCtx.fillStyle = '#000';
+  padCtx.fillRect(0, 0, pad.width, pad.height);
+  padInk = false;
+  padPrediction = null;
+  renderPadPrediction();
+}
+function padPoint(e) {
+  const r = pad.getBoundingClientRect();
+  return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height];
+}
+function padStroke(from, to) {
+  padCtx.strokeStyle = '#fff';
+  padCtx.lineWidth = pad.width / 10;
+  padCtx.lineCap = 'round';
+  padCtx.lineJoin = 'round';
+  padCtx.beginPath();
+  padCtx.moveTo(from[0], from[1]);
+  padCtx.lineTo(to[0], to[1]);
+  padCtx.stroke();
+  padInk = true;
+}
+function schedulePadPredict() {
+  clearTimeout(padTimer);
+  const wait = 150 - (performance.now() - padAt);
+  if (wait <= 0) predictPad(); else padTimer = setTimeout(predictPad, wait);
+}
+pad.addEventListener('pointerdown', (e) => {
+  if (e.button > 0) return;
+  e.preventDefault();
+  try { pad.setPointerCapture(e.pointerId); } catch { /* a pointer the browser no longer tracks */ }
+  padDrawing = true;
+  padLast = padPoint(e);
+  padStroke(padLast, padLast);
+  schedulePadPredict();
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!padDrawing) return;
+  const p = padPoint(e);
+  padStroke(padLast, p);
+  padLast = p;
+  schedulePadPredict();
+});
+for (const type of ['pointerup', 'pointercancel']) {
+  pad.addEventListener(type, () => {
+    if (!padDrawing) return;
+    padDrawing = false;
+    clearTimeout(padTimer);
+    predictPad();
+  });
+}
+$('pad-clear').onclick = clearPad;
+
+async function predictPad() {
+  if (!padInk) { padPrediction = null; renderPadPrediction(); return; }
+  if (padBusy) { padAgain = true; return; }
+  padBusy = true;
+  padAt = performance.now();
+  const d = padCtx.getImageData(0, 0, pad.width, pad.height).data;
+  const pixels = new Float32Array(pad.width * pad.height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = d[4 * i] / 255;
+  try {
+    padPrediction = { value: await call('predict_image', pixels, pad.width, pad.height) };
+  } catch (e) {
+    padPrediction = { error: e.english || e.message };
+  } finally {
+    padBusy = false;
+  }
+  renderPadPrediction();
+  if (padAgain) { padAgain = false; predictPad(); }
+}
+
+function renderPadPrediction() {
+  if (!isImageModel()) return;
+  const out = $('predict-output');
+  const v = padPrediction;
+  if (!v) { out.innerHTML = `<p class="hint">${t(padInk ? 'pad.predicting' : 'pad.empty')}</p>`; return; }
+  if (v.error) { out.innerHTML = `<p class="hint">${esc(engineText(v.error))}</p>`; return; }
+  const p = v.value.prediction;
+  const [h, w] = v.value.shape;
+  out.innerHTML = `<p>${t('predict.label', { label: esc(p.label) })}</p><div class="bars" translate="no">${probabilityBars(p.probabilities)}</div>
+    <div class="seen">${pxCanvas(0, v.value.shape, 96, t('pad.seen_alt', { h, w }))}<span class="hint">${t('pad.seen', { h, w })}</span></div>`;
+  paintPixels(out, [{ values: v.value.input, shape: v.value.shape }]);
+}
 
 // ---------------------------------------------------------------- keep & share
 function download(name, data, type) {
@@ -576,7 +1151,11 @@ $('upload-input').onchange = async (e) => {
   const bin = files.find((f) => f.name.endsWith('.bin'));
   if (!json || !bin) { showBanner(t('keep.both_files')); return; }
   try {
-    await call('import_model', await json.text(), new Uint8Array(await bin.arrayBuffer()));
+    const text = await json.text();
+    await call('import_model', text, new Uint8Array(await bin.arrayBuffer()));
+    // A model whose input is [batch, height, width, channels] reads images.
+    uploadedImageModel = /"batch_input_shape"\s*:\s*\[\s*null\s*(,\s*\d+\s*){3}\]/.test(text);
+    renderPredictArea();
     settings = await call('settings');
     writeForm();
     showBanner('');
@@ -670,11 +1249,47 @@ $('sample-select').onchange = async () => {
   const res = await fetch(SAMPLES[key].url);
   if (!res.ok) { showBanner(t('data.sample_failed', { status: res.status })); return; }
   const text = await res.text();
+  setKind(SAMPLES[key].kind);
   $('dataset-input').value = text;
-  await loadData(text);
+  await loadData(text, { detect: false });
 };
-for (const id of [...FIELDS.map((f) => f[0])]) $(id).addEventListener('change', () => refreshModel());
+// Text or images: the text box is read again as the chosen kind.
+for (const [id, kind] of [['kind-text', 'text'], ['kind-images', 'images']]) {
+  $(id).addEventListener('click', async () => {
+    if (kind === dataKind) return;
+    setKind(kind);
+    if (kind === 'images' && imageFiles.length && !$('dataset-input').value.trim()) await loadImageFiles(imageFiles);
+    else await loadData($('dataset-input').value, { detect: false });
+  });
+}
+for (const id of FIELDS.map((f) => f[0]).filter((id) => id !== 'image-size')) $(id).addEventListener('change', () => refreshModel());
+// How images are read: the data is read again.
+$('image-shape').addEventListener('change', async () => { if (await applySettings() && dataKind === 'images' && imageSource !== 'files') await loadImageCsv($('dataset-input').value); else refreshModel(); });
+for (const id of ['image-size', 'image-colour']) $(id).addEventListener('change', async () => { if (await applySettings() && imageSource === 'files' && imageFiles.length) await loadImageFiles(imageFiles); else refreshModel(); });
+$('scaling').addEventListener('change', async () => { if (await applySettings()) await reloadData(); });
+// Augmentation steers training without resetting it; the preview follows.
+let augmentFieldTimer = null;
+async function augmentChanged() {
+  clearTimeout(augmentFieldTimer);
+  if (await applySettings()) refreshAugmentPreview();
+}
+for (const [id] of AUGMENT) {
+  $(id).addEventListener('input', () => { clearTimeout(augmentFieldTimer); augmentFieldTimer = setTimeout(augmentChanged, 400); });
+  $(id).addEventListener('change', augmentChanged);
+}
+$('aug-flip').addEventListener('change', augmentChanged);
+$('image-files').addEventListener('change', async (e) => {
+  const files = [...e.target.files].map((f) => ({ file: f, path: f.name }));
+  e.target.value = '';
+  if (files.length) await loadImageFiles(files);
+});
+$('image-folder').addEventListener('change', async (e) => {
+  const files = [...e.target.files].map((f) => ({ file: f, path: f.webkitRelativePath || f.name }));
+  e.target.value = '';
+  if (files.length) await loadImageFiles(files);
+});
 for (const id of ['loss', 'optimizer', 'padding', 'truncating', 'schedule', 'mask']) $(id).addEventListener('change', () => refreshModel());
+$('seed').addEventListener('change', () => refreshAugmentPreview());
 $('model-preset').addEventListener('change', () => refreshModel());
 for (const id of ['label-column', ...Object.keys(CLEANING)]) $(id).addEventListener('change', async () => { if (await applySettings()) await loadData($('dataset-input').value); });
 $('backend-select').addEventListener('change', () => { applyBackend(); persist(); });
@@ -699,14 +1314,21 @@ function describeBackend() {
 // Drop a file anywhere on the page.
 document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dragging'); });
 document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
+// One text file is read as data (a pixel CSV switches to images); image
+// files and folders are images, labelled by folder or label_ prefix.
 document.addEventListener('drop', async (e) => {
   e.preventDefault();
   document.body.classList.remove('dragging');
-  const f = e.dataTransfer.files[0];
-  if (!f) return;
-  const text = await f.text();
-  $('dataset-input').value = text;
-  await loadData(text);
+  const entries = await droppedEntries(e.dataTransfer)();
+  if (!entries.length) return;
+  const one = entries.length === 1 ? entries[0] : null;
+  if (one && !IMAGE_NAME.test(one.path) && !(one.file.type || '').startsWith('image/')) {
+    const text = await one.file.text();
+    $('dataset-input').value = text;
+    await loadData(text);
+    return;
+  }
+  await loadImageFiles(entries);
 });
 
 // ---------------------------------------------------------------- inside the model
@@ -777,6 +1399,88 @@ $('insides-refresh').onclick = () => refreshInsides(true);
 $('gate-layer').addEventListener('change', () => refreshInsides(true));
 $('gate-example').addEventListener('change', () => refreshInsides(true));
 
+// ---------------------------------------------------------------- filters and feature maps
+// The first Conv2D's kernels, and what each image layer makes of one
+// validation image; refreshed after each epoch (at most once a second),
+// when training stops and when the section is opened.
+let imageInsides = null;
+let imageInsidesAt = 0;
+let imageInsidesBusy = false;
+let imageInsidesAgain = false;
+async function refreshImageInsides(force) {
+  if (!isImageModel() || !$('image-insides').open) return;
+  if (!force && performance.now() - imageInsidesAt < 1000) return;
+  if (imageInsidesBusy) { imageInsidesAgain = true; return; }
+  if (!dataReport && !uploadedImageModel) { imageInsides = null; renderImageInsides(); return; }
+  imageInsidesBusy = true;
+  imageInsidesAt = performance.now();
+  const index = Math.max(1, Math.floor(Number($('maps-index').value)) || 1) - 1;
+  const view = {};
+  try { view.filters = await call('filters'); } catch (e) { view.filtersError = e.english || e.message; }
+  try { view.maps = await call('feature_maps', index); } catch (e) { view.mapsError = e.english || e.message; }
+  imageInsides = view;
+  imageInsidesBusy = false;
+  renderImageInsides();
+  if (imageInsidesAgain) { imageInsidesAgain = false; refreshImageInsides(true); }
+}
+
+function renderImageInsides() {
+  const v = imageInsides;
+  const canvas = $('filters-canvas');
+  const msg = $('filters-message');
+  if (!v) {
+    msg.textContent = t('insides.wait');
+    canvas.hidden = true;
+    $('feature-maps').innerHTML = '';
+    $('maps-info').textContent = '';
+    return;
+  }
+  // Filters: one tile per filter, its kh×kw weights (RGB when the input has three channels).
+  if (v.filters) {
+    const f = v.filters;
+    const [kh, kw] = f.kernel;
+    const tiles = f.filters.map((w) => {
+      if (f.channels === 3) return { h: kh, w: kw, c: 3, values: w.map((x) => (x + 1) / 2) };
+      const values = [];
+      for (let i = 0; i < kh * kw; i++) {
+        let sum = 0;
+        for (let ch = 0; ch < f.channels; ch++) sum += w[i * f.channels + ch];
+        values.push(sum / f.channels);
+      }
+      return { h: kh, w: kw, values };
+    });
+    drawTiles(canvas, tiles, { cols: Math.min(16, tiles.length), scale: Math.max(4, Math.floor(42 / Math.max(kh, kw))), gap: 6, map: diverging, border: [170, 176, 188] });
+    canvas.hidden = false;
+    canvas.setAttribute('aria-label', t('filters.alt', { n: tiles.length, kh, kw, layer: f.layer, scale: f.scale.toFixed(3) }));
+    msg.textContent = t('filters.info', { layer: f.layer, n: tiles.length, kh, kw, channels: f.channels, scale: f.scale.toFixed(3) });
+  } else {
+    canvas.hidden = true;
+    msg.textContent = engineText(v.filtersError);
+  }
+  // Feature maps: the input, then a grid of channels per layer.
+  const el = $('feature-maps');
+  if (!v.maps) {
+    el.innerHTML = `<p class="hint">${esc(engineText(v.mapsError))}</p>`;
+    $('maps-info').textContent = '';
+    return;
+  }
+  const m = v.maps;
+  $('maps-index').value = m.index + 1;
+  $('maps-info').textContent = t('maps.info', { index: m.index + 1, count: m.count, line: m.line, label: m.label, predicted: m.predicted });
+  const layers = m.layers.map((l, k) => `<div class="maps-layer"><h5 translate="no">${esc(l.name)} <span>(${esc(l.class_name)}, ${shapeText(l.shape)}${l.maps.length < l.shape[2] ? ` — ${t('maps.first', { n: l.maps.length })}` : ''})</span></h5><canvas data-layer="${k}" role="img" aria-label="${esc(t('maps.alt', { name: l.name, n: l.maps.length, h: l.shape[0], w: l.shape[1] }))}"></canvas></div>`).join('');
+  el.innerHTML = `<div class="maps-input">${pxCanvas(0, m.shape, 64, t('maps.input_alt', { label: m.label }))}<span>${t('maps.input', { label: esc(m.label), predicted: esc(m.predicted) })}</span></div>${layers || `<p class="hint">${t('maps.none')}</p>`}`;
+  paintPixels(el, [{ values: m.image, shape: m.shape }]);
+  for (const cv of el.querySelectorAll('canvas[data-layer]')) {
+    const l = m.layers[Number(cv.dataset.layer)];
+    const [h, w] = l.shape;
+    drawTiles(cv, l.maps.map((values) => ({ h, w, values })), { cols: Math.min(16, l.maps.length), scale: Math.max(2, Math.floor(48 / Math.max(h, w))), gap: 4, map: heat });
+  }
+}
+$('image-insides').addEventListener('toggle', () => refreshImageInsides(true));
+$('maps-index').addEventListener('change', () => refreshImageInsides(true));
+$('maps-prev').onclick = () => { $('maps-index').value = Math.max(1, (Number($('maps-index').value) || 1) - 1); refreshImageInsides(true); };
+$('maps-next').onclick = () => { $('maps-index').value = (Number($('maps-index').value) || 0) + 1; refreshImageInsides(true); };
+
 // ---------------------------------------------------------------- language
 // Switching keeps every state: the static labels are refilled and each
 // dynamic part is drawn again from what the page already holds.
@@ -796,6 +1500,8 @@ function renderLanguage(code) {
   drawVisualisers();
   drawRace();
   renderInsides();
+  renderAugment();
+  renderImageInsides();
   refreshStatus();
   predictNow();
 }
@@ -813,9 +1519,14 @@ async function main() {
   try { stored = JSON.parse(localStorage.getItem(STORE_SETTINGS)); } catch { /* none */ }
   settings = settingsFromHash(location.hash, { ...settings, ...(stored || {}) }) || { ...settings, ...(stored || {}) };
   writeForm();
+  setKind(localStorage.getItem(STORE_KIND) === 'images' ? 'images' : 'text');
+  fitPresetToKind();
+  clearPad();
   await applyBackend();
+  // The engine reads the data with the stored settings (image shape, cleaning).
+  await applySettings();
   const data = localStorage.getItem(STORE_DATA);
-  if (data) { $('dataset-input').value = data; await loadData(data); } else await refreshModel();
+  if (data) { $('dataset-input').value = data; await loadData(data, { detect: false }); } else { renderReport(); await refreshModel(); }
   drawCharts();
   drawVisualisers();
   drawRace();

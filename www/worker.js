@@ -91,6 +91,15 @@ const commands = {
   train: (mode) => { if (!running) trainLoop(mode); return true; },
   pause: () => { stopRequested = true; return true; },
   set_backend: async (choice) => { if (choice !== 'cpu') await askForGpu(); return lab.set_backend(choice); },
+  // Images: a pixel CSV, decoded files, what augmentation makes of them,
+  // predictions from the drawing pad, and pictures of a trained CNN.
+  load_image_csv: (text) => lab.load_image_csv(text),
+  load_image_files: (files) => lab.load_image_files(files),
+  augment_preview: (count, variants) => lab.augment_preview(count, variants),
+  predict_image: (pixels, width, height) => lab.predict_image(pixels, width, height),
+  filters: () => lab.filters(),
+  feature_maps: (index) => lab.feature_maps(index),
+  has_images: () => lab.has_images(),
 };
 
 self.onmessage = async (e) => {

@@ -23,6 +23,12 @@ const nonFinite = (step, epoch, what) => `training diverged at step ${step} (epo
 const UPLOAD = 'the uploaded model.json';
 // src/nn/mod.rs expect_sequence
 const needsSequence = (layer, shape) => `${layer} needs a sequence [time, features] but receives shape ${shape}; put it after an Embedding, Conv1D or a recurrent layer with return_sequences`;
+// src/nn/mod.rs expect_image
+const needsImages = (layer, shape) => `${layer} needs images [height, width, channels] but receives shape ${shape}; use it on image data, before Flatten or global pooling`;
+// src/backend/window.rs Window2d::new
+const noFit = (k, h, w) => `a ${k}×${k} window does not fit a ${h}×${w} image with valid padding; use padding 'same', a smaller window, or a larger image`;
+// src/model.rs architecture: the last layer's output must be a vector
+const endInVector = (shape) => `the model must end in one vector of class scores, but its output has shape ${shape}; add Flatten or global pooling (GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D) before the Dense layers, or set return_sequences off on the last recurrent layer`;
 
 // Names a Chinese ML page keeps in Latin letters.
 const ALLOWED = [
@@ -31,6 +37,7 @@ const ALLOWED = [
   'Keras', 'TensorFlow.js', 'NaN', 'TAB', 'CSV', 'TSV', 'model.json', 'JSON', 'UTF-8', 'Unicode', 'float32', 'Sequential',
   'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
   'WebGPU', 'webgpu', 'GPU', 'CPU', 'GFLOP',
+  'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'RGB',
 ];
 
 // [English message as the engine produces it, user data and names it carries]
@@ -75,7 +82,7 @@ const CASES = [
   // missing() entries
   ['data: at least two classes', []],
   [`settings: ${setting('validation split', 'NaN must be at least 0 and below 0.9')}`, []],
-  [`model: ${invalidModel(5, 'Dense(2, softmax)', 'the model must end in one vector of class scores, but its output has shape [100, 2]; add GlobalAveragePooling1D, GlobalMaxPooling1D or Flatten before the Dense layers, or set return_sequences off on the last recurrent layer')}`, []],
+  [`model: ${invalidModel(5, 'Dense(2, softmax)', endInVector('[100, 2]'))}`, []],
   [`model: ${setting('model', "unknown preset 'gpt'")}`, ['gpt']],
   // loading data (src/data/parse.rs, src/lab.rs, src/trainer.rs)
   [emptyData('the pasted data', "it is empty; paste lines like 'positive<TAB>great film'"), []],
@@ -114,7 +121,8 @@ const CASES = [
   [invalidModel(3, 'GlobalMaxPooling1D', needsSequence('global pooling', '[64]')), []],
   [invalidModel(4, 'GRU(32)', needsSequence('GRU', '[32]')), []],
   [invalidModel(5, 'Dense(3, softmax)', 'it outputs 3 values but the data has 2 classes'), []],
-  [shape('model input', 'a row of 99 ids for a model reading 100'), []],
+  [shape('model input', 'a row of 99 values for a model reading 100 ([100])'), []],
+  [shape('model input', 'a row of 63 values for a model reading 64 ([8, 8, 1])'), []],
   [shape('set_weights', 'lstm/kernel needs [64, 256] (16384 values), got 100'), ['lstm/kernel']],
   [shape('set_weights', 'layer 2 (lstm) has 3 weights, got 2'), ['lstm']],
   [shape('set_weights', '4 layers of weights for a model of 5 layers'), []],
@@ -127,7 +135,7 @@ const CASES = [
   [modelFile(UPLOAD, 'config has no layers'), ['layers']],
   [modelFile(UPLOAD, 'modelTopology has no config'), []],
   [modelFile(UPLOAD, 'a layer has no class_name'), []],
-  [modelFile(UPLOAD, 'the input length is not given (no batch_input_shape or input_length)'), []],
+  [modelFile(UPLOAD, 'the input shape is not given (no batch_input_shape or input_length)'), []],
   [modelFile(UPLOAD, 'layer lstm (LSTM): go_backwards is not supported'), ['lstm', 'go_backwards']],
   [modelFile(UPLOAD, 'layer lstm_1 (LSTM): recurrent_activation \'relu\' is not supported (only sigmoid or hard_sigmoid)'), ['lstm_1']],
   [modelFile(UPLOAD, 'layer lstm (LSTM): activation \'relu\' is not supported (only \'tanh\')'), ['lstm']],
@@ -152,6 +160,76 @@ const CASES = [
   [modelFile(UPLOAD, 'character-level tokenizers are not supported'), []],
   [modelFile(UPLOAD, 'it has no gradlab tokenizer and labels'), []],
   [modelFile(UPLOAD, 'it has no tokenizer'), []],
+
+  // images: a pixel CSV (src/data/image.rs, src/lab/images.rs)
+  [setting('image shape', "'8 by 8' is not HEIGHTxWIDTH or HEIGHTxWIDTHxCHANNELS (e.g. 8x8x1, 28x28, 32x32x3)"), ['8 by 8']],
+  [setting('image shape', '8x8x2: height and width must be at least 1 and channels 1 (grayscale) or 3 (RGB)'), []],
+  [setting('image shape', '1024x768 is larger than 512x512; resize the images first'), []],
+  [setting('image shape', 'line 2 has 63 pixel values, which is not a square; give the shape (e.g. 28x28x1 or 32x32x3)'), []],
+  [setting('image shape', 'every size must be at least 1'), []],
+  ['expected label,p0,p1,… (comma-separated); found one field', []],
+  ["pixel 17 ('abc') is not a finite number", ['abc']],
+  ["pixel 0 ('NaN') is not a finite number", []],
+  ['63 pixel values, but a 8x8x1 image has 64', []],
+  ['the label (first field) is empty', []],
+  [setting('line 12', "label 'seven' is not one of the model's classes (0, 1, 2)"), ['seven']],
+  [emptyData('the image data', 'no line holds a label and pixel values (label,p0,p1,…)'), []],
+  [emptyData('the image data', "line 3: pixel 1 ('x') is not a finite number"), []],
+  [emptyData('the image data', 'line 2: 4 pixel values, but a 3x3x1 image has 9'), []],
+  [emptyData('the image data', 'it is empty'), []],
+  [emptyData('the pasted images', 'they are 33.2 MB; the lab takes at most 32 MB'), []],
+  // dropped image files
+  ['cats/001.png: no label; put files in one folder per class, or name them label_anything.png', ['cats/001.png', 'png']],
+  ['broken_3.png: could not be decoded (0x0, 0 bytes)', ['broken_3.png']],
+  ["digits/3/a.png: 32x32 differs from the first image's 28x28", ['digits/3/a.png']],
+  [emptyData('the dropped images', 'no files were dropped'), []],
+  [emptyData('the dropped images', 'notes.png: could not be decoded (0x0, 0 bytes)'), ['notes.png']],
+  // image data-report warnings
+  ["Only one class ('cat'): a classifier needs at least two.", ['cat']],
+  ['Classes are badly imbalanced (900 vs 12 images): accuracy alone will mislead; watch per-class recall.', []],
+  ["Images arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.", []],
+  // augmentation (src/data/augment.rs; the page's fields and --augment)
+  [setting('augment shift', '0.7 must be between 0 and 0.5 (a fraction of the image)'), []],
+  [setting('augment shift', 'NaN must be between 0 and 0.5 (a fraction of the image)'), []],
+  [setting('augment rotation', '-5 must be between 0 and 180 degrees'), []],
+  [setting('augment zoom', 'inf must be between 0 and 0.9 (a fraction)'), []],
+  [setting('--augment', "'zoom' needs a number, e.g. zoom=0.1"), ['--augment', 'zoom', 'zoom=0.1']],
+  [setting('--augment', "unknown part 'blur' (use shift=F, rotate=DEGREES, zoom=F, flip)"), ['--augment', 'blur', 'shift=F', 'rotate=', 'zoom=F', 'flip']],
+  [setting('augmentation', 'load images first'), []],
+  // settings, prediction and pictures (src/lab.rs, src/lab/images.rs)
+  [setting('image size', '200 must be between 4 and 128 pixels'), []],
+  [setting('predict', 'this model reads images: draw on the pad instead'), []],
+  [setting('predict', 'the model reads text, not images'), []],
+  [setting('predict', 'load images first'), []],
+  [setting('drawing', '100 values for a 32x32 pad'), []],
+  [setting('filters', 'the model has no Conv2D layer'), []],
+  [setting('feature maps', 'load images first'), []],
+  [setting('training', 'not ready: data: at least two classes'), []],
+  [modelFile(UPLOAD, 'an image model needs its pixel scaling in the gradlab metadata'), []],
+  // the model on images (src/model.rs, src/nn/*.rs, src/backend/window.rs)
+  [invalidModel(1, 'Embedding(10000, 64, mask_zero)', 'an Embedding reads token ids, but this data is images of shape [8, 8, 1]; start with Conv2D, Flatten or Dense'), []],
+  [invalidModel(1, 'Conv2D(16, 3×3, relu)', 'text is read as token ids: start the model with an Embedding'), []],
+  [`model: ${invalidModel(6, 'Dense(10, softmax)', endInVector('[6, 6, 10]'))}`, []],
+  [invalidModel(3, 'Conv2D(32, 3×3, relu)', needsImages('Conv2D', '[64]')), []],
+  [invalidModel(2, 'MaxPooling2D(2×2)', needsImages('MaxPooling2D', '[100, 64]')), []],
+  [invalidModel(4, 'GlobalAveragePooling2D', needsImages('GlobalAveragePooling2D', '[32]')), []],
+  [invalidModel(2, 'AveragePooling2D(2×2)', needsImages('AveragePooling2D', '[10]')), []],
+  [invalidModel(5, 'GlobalMaxPooling2D', needsImages('GlobalMaxPooling2D', '[10]')), []],
+  [invalidModel(3, 'Conv2D(32, 5×5, relu)', noFit(5, 3, 3)), ['valid', 'same']],
+  [invalidModel(4, 'MaxPooling2D(2×2)', noFit(2, 1, 1)), ['valid', 'same']],
+  [invalidModel(1, 'Conv2D(16, 3×3, relu)', 'expects a batch of images [batch, height, width, channels], got [8, 8]'), []],
+  [invalidModel(1, 'Conv2D(0, 3×3, relu)', 'filters must be at least 1'), []],
+  [invalidModel(3, 'BatchNormalization', 'momentum 1.5 must be in [0, 1]'), []],
+  [invalidModel(3, 'BatchNormalization', 'epsilon 0 must be a positive number'), []],
+  // image layers in an uploaded model (src/io/tfjs.rs)
+  [modelFile(UPLOAD, 'layer conv2d (Conv2D): only channels_last images are supported'), ['conv2d', 'channels_last']],
+  [modelFile(UPLOAD, 'layer conv2d (Conv2D): dilation and groups are not supported'), ['conv2d', 'dilation', 'groups']],
+  [modelFile(UPLOAD, 'layer conv2d (Conv2D): Conv2D without a bias is not supported'), ['conv2d']],
+  [modelFile(UPLOAD, "layer conv2d (Conv2D): missing 'kernel_size'"), ['conv2d', 'kernel_size']],
+  [modelFile(UPLOAD, "layer max_pooling2d (MaxPooling2D): padding 'causal' is not supported (only 'valid' or 'same')"), ['max_pooling2d', 'padding', 'causal', 'valid', 'same']],
+  [modelFile(UPLOAD, 'layer batch_normalization (BatchNormalization): only the last axis (channels) can be normalised'), ['batch_normalization']],
+  [modelFile(UPLOAD, 'layer batch_normalization (BatchNormalization): center=false and scale=false are not supported'), ['batch_normalization', 'center=false', 'scale=false']],
+  [modelFile(UPLOAD, invalidModel(1, 'Conv2D(16, 3×3, relu)', noFit(3, 2, 2))), ['valid', 'same']],
 ];
 
 function leftoverEnglish(zh, keep) {
@@ -183,7 +261,7 @@ test('every pattern is a global RegExp with a string or function replacement', (
 });
 
 test('every setting field of the page has a Chinese name', () => {
-  for (const f of ['validation split', 'learning rate', 'batch size', 'epochs', 'num words', 'max length', 'momentum', 'weight decay', 'clip norm', 'loss', 'model', 'gate layer']) {
+  for (const f of ['validation split', 'learning rate', 'batch size', 'epochs', 'num words', 'max length', 'momentum', 'weight decay', 'clip norm', 'loss', 'model', 'gate layer', 'image shape', 'image size', 'augment shift', 'augment rotation', 'augment zoom', 'drawing']) {
     assert.match(FIELDS[f] ?? '', /[\u4e00-\u9fff]/, f);
   }
 });

@@ -42,13 +42,19 @@ export const FIELDS = {
   training: '训练',
   predict: '预测',
   download: '下载',
+  'image shape': '图像形状',
+  'image size': '图像尺寸',
+  'augment shift': '增强的平移幅度',
+  'augment rotation': '增强的旋转角度',
+  'augment zoom': '增强的缩放幅度',
+  drawing: '画板',
 };
 
 // Fields that name an action rather than a setting: "cannot <action>: why".
-const ACTIONS = { training: '无法开始训练', predict: '无法预测', download: '无法下载' };
+const ACTIONS = { training: '无法开始训练', predict: '无法预测', download: '无法下载', augmentation: '无法预览数据增强', filters: '无法显示卷积核', 'feature maps': '无法显示特征图' };
 
 // Inputs named by EmptyData / ModelFile / Shape (src/lab.rs, src/trainer.rs, src/model.rs).
-const SOURCES = { 'the pasted data': '粘贴的数据', 'training set': '训练集' };
+const SOURCES = { 'the pasted data': '粘贴的数据', 'training set': '训练集', 'the image data': '图像数据', 'the pasted images': '粘贴的图像', 'the dropped images': '拖入的图像' };
 const FILES = { 'the uploaded model.json': '上传的 model.json' };
 const OPS = { 'model input': '模型输入' };
 // What became non-finite (src/trainer.rs, Trainer::step).
@@ -77,12 +83,49 @@ export const ENGINE = [
   [/none of its (\d+) lines has a label and a text(?: \(line (\d+): (.*)\))?/g,
     (_, n, line, why) => `全部 ${n} 行都没有同时给出标签和文本` + (line ? `（第 ${line} 行：${why}）` : '')],
 
+  // ---- src/data/image.rs: a pixel CSV's shape, lines and reasons ----
+  [/'([^']*)' is not HEIGHTxWIDTH or HEIGHTxWIDTHxCHANNELS \(e\.g\. 8x8x1, 28x28, 32x32x3\)/g, '“$1”不是 高x宽 或 高x宽x通道数 的形式（例如 8x8x1、28x28、32x32x3）'],
+  [/(\d+)x(\d+)x(\d+): height and width must be at least 1 and channels 1 \(grayscale\) or 3 \(RGB\)/g, '$1x$2x$3：高和宽都必须至少为 1，通道数必须为 1（灰度）或 3（RGB）'],
+  [/(\d+)x(\d+) is larger than 512x512; resize the images first/g, '$1x$2 大于 512x512；请先缩小图像'],
+  [/expected label,p0,p1,… \(comma-separated\); found one field/g, '应为 标签,p0,p1,…（逗号分隔）；却只有一个字段'],
+  [/pixel (\d+) \('(.*?)'\) is not a finite number/g, "第 $1 个像素（'$2'）不是有限数"],
+  [/line (\d+) has (\d+) pixel values, which is not a square; give the shape \(e\.g\. 28x28x1 or 32x32x3\)/g, '第 $1 行有 $2 个像素值，不是平方数；请给出图像形状（例如 28x28x1 或 32x32x3）'],
+  [/(\d+) pixel values, but a (\d+x\d+x\d+) image has (\d+)/g, '$1 个像素值，而 $2 的图像应有 $3 个'],
+  [/the label \(first field\) is empty/g, '标签（第一个字段）为空'],
+  [/no line holds a label and pixel values \(label,p0,p1,…\)/g, '没有一行同时给出标签和像素值（标签,p0,p1,…）'],
+  // EmptyData's reason quoting the first rejected line.
+  [/(: )line (\d+): /g, '$1第 $2 行：'],
+  [/it is empty(?!;)/g, '内容为空'],
+
+  // ---- src/data/augment.rs: the augmentation's ranges and --augment ----
+  [/(-?[\d.]+|NaN|-?inf) must be between 0 and 0\.5 \(a fraction of the image\)/g, '$1 必须在 0 到 0.5 之间（图像尺寸的比例）'],
+  [/(-?[\d.]+|NaN|-?inf) must be between 0 and 180 degrees/g, '$1 必须在 0 到 180 度之间'],
+  [/(-?[\d.]+|NaN|-?inf) must be between 0 and 0\.9 \(a fraction\)/g, '$1 必须在 0 到 0.9 之间（比例）'],
+  [/'([^']*)' needs a number, e\.g\. (\w+)=0\.1/g, '“$1”需要一个数字，例如 $2=0.1'],
+  [/unknown part '([^']*)' \(use shift=F, rotate=DEGREES, zoom=F, flip\)/g, '未知的部分“$1”（可用 shift=F、rotate=角度、zoom=F、flip）'],
+
+  // ---- src/lab/images.rs, src/lab.rs: images loaded, dropped, drawn, shown ----
+  [/they are ([\d.]+) MB; the lab takes at most (\d+) MB/g, '图像数据有 $1 MB；本实验室最多接受 $2 MB'],
+  [/: no label; put files in one folder per class, or name them label_anything\.png/g, '：没有标签；请把文件按类别放进各自的文件夹，或命名为 标签_任意名.png'],
+  [/: could not be decoded \((\d+)x(\d+), (\d+) bytes\)/g, '：无法解码（$1x$2，$3 字节）'],
+  [/: (\d+)x(\d+) differs from the first image's (\d+)x(\d+)/g, '：尺寸 $1x$2 与第一张图像的 $3x$4 不同'],
+  [/no files were dropped/g, '没有拖入任何文件'],
+  [/Images arrive sorted by label: a 'last fraction' validation split would see mostly one class\. The default stratified split shuffles\./g,
+    '图像按标签排好了序：按“末尾比例”划分的验证集几乎只会包含一个类别。默认的分层划分会先打乱顺序。'],
+  [/load images first/g, '请先载入图像'],
+  [/the model reads text, not images/g, '该模型读取的是文本，不是图像'],
+  [/this model reads images: draw on the pad instead/g, '该模型读取的是图像：请改在画板上书写'],
+  [/(\d+) values for a (\d+)x(\d+) pad/g, '$1 个值对应 $2x$3 的画板'],
+  [/the model has no Conv2D layer/g, '模型没有 Conv2D 层'],
+  [/an image model needs its pixel scaling in the gradlab metadata/g, '图像模型需要在 gradlab 元数据中给出像素缩放方式'],
+  [/(-?[\d.]+|NaN|-?inf) must be between 4 and 128 pixels/g, '$1 必须在 4 到 128 像素之间'],
+
   // ---- src/lab.rs: loading, data-report warnings, missing(), actions ----
   [/it is ([\d.]+) MB; the lab takes at most (\d+) MB/g, '数据有 $1 MB；本实验室最多接受 $2 MB'],
   [/cleaning removed every row/g, '清洗后一行也没有剩下'],
   [/Only one class \('(.*)'\): a classifier needs at least two\./g, '只有一个类别（“$1”）：分类器至少需要两个类别。'],
-  [/Classes are badly imbalanced \((\d+) vs (\d+) rows\): accuracy alone will mislead; watch per-class recall\./g,
-    '类别严重不平衡（$1 行对 $2 行）：只看准确率会产生误导，请关注每个类别的召回率。'],
+  [/Classes are badly imbalanced \((\d+) vs (\d+) (rows|images)\): accuracy alone will mislead; watch per-class recall\./g,
+    (_, hi, lo, what) => `类别严重不平衡（${hi} ${what === 'rows' ? '行' : '张图像'}对 ${lo} ${what === 'rows' ? '行' : '张图像'}）：只看准确率会产生误导，请关注每个类别的召回率。`],
   [/Rows arrive sorted by label: a 'last fraction' validation split would see mostly one class\. The default stratified split shuffles\./g,
     '数据行按标签排好了序：按“末尾比例”划分的验证集几乎只会包含一个类别。默认的分层划分会先打乱顺序。'],
   [/(\d+) distinct labels: is the label in the other column\?/g, '共有 $1 个不同的标签：标签是否在另一列？'],
@@ -110,6 +153,11 @@ export const ENGINE = [
   [/early stopping: validation loss has not improved for (\d+) epochs/g, '提前停止：验证集损失已连续 $1 轮没有改善'],
   [/(-?[\d.]+|NaN|-?inf) must be between ([\d,]+) and ([\d,]+)/g, '$1 必须在 $2 到 $3 之间'],
 
+  // ---- src/nn/batch_norm.rs, src/nn/conv2d.rs: image layers' own settings ----
+  [/momentum (-?[\d.]+|NaN|-?inf) must be in \[0, 1\](?!\))/g, '动量 $1 必须在 [0, 1] 之内'],
+  [/epsilon (-?[\d.]+|NaN|-?inf) must be a positive number/g, 'ε $1 必须是正数'],
+  [/filters must be at least 1/g, '卷积核数必须至少为 1'],
+
   // ---- src/optim/mod.rs: OptimizerConfig::validate ----
   [/(-?[\d.]+|NaN|-?inf) is not a usable learning rate \(give a positive number, typically 1e-4 to 1\)/g,
     '$1 不是可用的学习率（请给出一个正数，通常在 1e-4 到 1 之间）'],
@@ -126,18 +174,28 @@ export const ENGINE = [
   [/kernel size (\d+) is longer than the sequence \((\d+) steps\); lower it or raise max length/g,
     '卷积核大小 $1 超过了序列长度（$2 步）；请减小它或增大最大长度'],
   [/Dense needs at least one input axis/g, 'Dense 至少需要一个输入轴'],
+  [/(Conv2D|MaxPooling2D|AveragePooling2D|GlobalAveragePooling2D|GlobalMaxPooling2D) needs images \[height, width, channels\] but receives shape (\[[\d, ]*\]); use it on image data, before Flatten or global pooling/g,
+    '$1 需要图像输入 [高, 宽, 通道]，但收到的形状是 $2；请把它用在图像数据上，并放在 Flatten 或全局池化层之前'],
+  // src/backend/window.rs: a Conv2D's or pooling layer's window.
+  [/expects a batch of images \[batch, height, width, channels\], got (\[[\d, ]*\])/g, '需要一批图像 [批, 高, 宽, 通道]，却收到 $1'],
+  [/a (\d+)×(\d+) window does not fit a (\d+)×(\d+) image with valid padding; use padding 'same', a smaller window, or a larger image/g,
+    '$1×$2 的窗口放不进 $3×$4 的图像（valid 填充）；请改用 same 填充、更小的窗口或更大的图像'],
   [/Embedding must be the first layer \(it reads token ids \[time\]\) but receives shape (\[[\d, ]*\])/g,
     'Embedding 必须是第一层（它读取词元 id [时间步]），但收到的形状是 $1'],
 
   // ---- src/model.rs: architecture, check_ids, set_weights ----
   [/the model has no layers/g, '模型一层也没有'],
   [/its output shape (\[[\d, ]*\]) is empty; every size must be at least 1/g, '它的输出形状 $1 为空；每个维度都必须至少为 1'],
-  [/the model must end in one vector of class scores, but its output has shape (\[[\d, ]*\]); add GlobalAveragePooling1D, GlobalMaxPooling1D or Flatten before the Dense layers, or set return_sequences off on the last recurrent layer/g,
-    '模型的输出必须是一个类别得分向量，但它的输出形状是 $1；请在 Dense 层之前加入 GlobalAveragePooling1D、GlobalMaxPooling1D 或 Flatten，或关闭最后一个循环层的 return_sequences'],
+  [/every size must be at least 1/g, '每个维度都必须至少为 1'],
+  [/the model must end in one vector of class scores, but its output has shape (\[[\d, ]*\]); add Flatten or global pooling \(GlobalAveragePooling1D\/2D, GlobalMaxPooling1D\/2D\) before the Dense layers, or set return_sequences off on the last recurrent layer/g,
+    '模型的输出必须是一个类别得分向量，但它的输出形状是 $1；请在 Dense 层之前加入 Flatten 或全局池化层（GlobalAveragePooling1D/2D、GlobalMaxPooling1D/2D），或关闭最后一个循环层的 return_sequences'],
+  [/an Embedding reads token ids, but this data is images of shape (\[[\d, ]*\]); start with Conv2D, Flatten or Dense/g,
+    'Embedding 读取的是词元 id，但这份数据是形状为 $1 的图像；请以 Conv2D、Flatten 或 Dense 开头'],
+  [/text is read as token ids: start the model with an Embedding/g, '文本以词元 id 的形式读入：模型请以 Embedding 开头'],
   [/must be at least 1(?![\d.])/g, '必须至少为 1'],
   [/token id (-?[\d.]+|NaN|-?inf) does not fit the Embedding's (\d+) rows; use a vocabulary of at most (\d+) words/g,
     '词元 id $1 超出了 Embedding 的 $2 行；请使用最多 $3 个词的词表'],
-  [/a row of (\d+) ids for a model reading (\d+)/g, '一行有 $1 个 id，而模型读取 $2 个'],
+  [/a row of (\d+) values for a model reading (\d+) \((\[[\d, ]*\])\)/g, '一行有 $1 个值，而模型读取 $2 个（$3）'],
   [/(\d+) layers of weights for a model of (\d+) layers/g, '给出了 $1 层的权重，而模型有 $2 层'],
   [/layer (\d+) \(([^()]*)\) has (\d+) weights, got (\d+)/g, '第 $1 层（$2）有 $3 个权重，却收到 $4 个'],
   [/(\S+)\/(\S+) needs (\[[\d, ]*\]) \((\d+) values\), got (\d+)/g, '$1/$2 需要形状 $3（$4 个值），却收到 $5 个'],
@@ -187,7 +245,13 @@ export const ENGINE = [
   [/config has no layers/g, 'config 中没有 layers 列表'],
   [/modelTopology has no config/g, 'modelTopology 中没有 config'],
   [/a layer has no class_name/g, '有一层没有 class_name'],
-  [/the input length is not given \(no batch_input_shape or input_length\)/g, '没有给出输入长度（既没有 batch_input_shape，也没有 input_length）'],
+  [/the input shape is not given \(no batch_input_shape or input_length\)/g, '没有给出输入形状（既没有 batch_input_shape，也没有 input_length）'],
+  [/only channels_last images are supported/g, '只支持 channels_last 格式的图像'],
+  [/dilation and groups are not supported/g, '不支持空洞卷积（dilation）和分组卷积（groups）'],
+  [/only the last axis \(channels\) can be normalised/g, '只能对最后一个轴（通道）做归一化'],
+  [/center=false and scale=false are not supported/g, '不支持 center=false 和 scale=false'],
+  [/padding '([^']*)' is not supported \(only 'valid' or 'same'\)/g, '不支持 padding“$1”（只支持 valid 或 same）'],
+  [/metadata scaling: /g, '元数据 scaling：'],
   [/the manifest lists (\d+) weights, the layers need (\d+)/g, '权重清单列出了 $1 个权重，而各层需要 $2 个'],
   [/weight (\S+) has shape (\[[\d, ]*\]), layer (\S+) needs (\[[\d, ]*\]) for (\S+)/g, '权重 $1 的形状是 $2，而层 $3 的 $5 需要 $4'],
   [/weight (\S+) is (\S+) or quantised; only float32 is supported/g, '权重 $1 是 $2 类型或经过了量化；只支持 float32'],
@@ -203,7 +267,7 @@ export const ENGINE = [
     '暂不支持 reset_after=false 的 GRU（TensorFlow.js 的形式）；只支持 Keras 默认的 reset_after=true'],
   [/padding '([^']*)' is not supported \(only 'valid'\)/g, '不支持 padding“$1”（只支持 valid）'],
   [/dilation is not supported/g, '不支持空洞卷积（dilation）'],
-  [/Conv1D without a bias is not supported/g, '不支持没有偏置的 Conv1D'],
+  [/(Conv1D|Conv2D) without a bias is not supported/g, '不支持没有偏置的 $1'],
   [/(?<!model at )layer (\S+): activation '([^']*)' is not supported/g, '层 $1：不支持激活函数“$2”'],
   [/(?<!model at )layer (\S+): type '([^']*)' is not supported/g, '层 $1：不支持类型“$2”'],
   [/(?<!model at )layer (\S+) \((\w+)\): missing '([^']*)'/g, '层 $1（$2）：缺少 $3'],

@@ -8,22 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { root, serveDist } from './serve.mjs';
+import { root, shots, startBrowser } from './serve.mjs';
 
-const shots = path.resolve(import.meta.dirname, '../../target/screenshots');
 
 let server, browser, base;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(root, 'index.html')), 'dist/index.html is missing: run trunk build first');
-  fs.mkdirSync(shots, { recursive: true });
-  ({ server, base } = await serveDist());
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  ({ server, base, browser } = await startBrowser());
 });
 
 after(async () => {

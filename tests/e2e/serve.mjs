@@ -1,8 +1,13 @@
-// Serves the built page (dist/) on a free localhost port for the browser
-// tests; resolves to { server, base }.
+// What the browser tests share: the built page (dist/) served on a free
+// localhost port, and Debian's Chromium launched through playwright-core.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const shots = path.resolve(import.meta.dirname, '../../target/screenshots');
+const QUIET = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 export const root = path.resolve(import.meta.dirname, '../../dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.tsv': 'text/plain; charset=utf-8', '.json': 'application/json', '.csv': 'text/csv; charset=utf-8', '.png': 'image/png' };
@@ -17,4 +22,18 @@ export async function serveDist() {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${server.address().port}/` };
+}
+
+/// Serve dist/ and launch Chromium (with `gpuArgs` instead of --disable-gpu
+/// for tests that need WebGPU); resolves to { server, base, browser }.
+export async function startBrowser(gpuArgs = null) {
+  assert.ok(fs.existsSync(path.join(root, 'index.html')), 'dist/index.html is missing: run trunk build first');
+  fs.mkdirSync(shots, { recursive: true });
+  const { server, base } = await serveDist();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', ...(gpuArgs || ['--disable-gpu']), ...QUIET],
+  });
+  return { server, base, browser };
 }

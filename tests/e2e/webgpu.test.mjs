@@ -4,24 +4,13 @@
 // backend, the curves, the metrics and a prediction, with the same figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serveDist } from './serve.mjs';
-
-const shots = path.resolve(import.meta.dirname, '../../target/screenshots');
+import { shots, startBrowser } from './serve.mjs';
 
 let server, browser, base;
 
 before(async () => {
-  fs.mkdirSync(shots, { recursive: true });
-  ({ server, base } = await serveDist());
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  ({ server, base, browser } = await startBrowser(['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist']));
 });
 
 after(async () => {

@@ -1,7 +1,8 @@
-"""Keras on TensorFlow CPU training the same model on the same token ids as
-gradlab (ids.json from `gradlab bench --export`). Prints one JSON line.
+"""Keras on TensorFlow CPU training the same model on the same token ids, or
+scaled pixels, as gradlab (ids.json from `gradlab bench --export`). Prints
+one JSON line.
 
-    python bench/keras_train.py IDS.json PRESET EPOCHS MASK(true|false)
+    python bench/keras_train.py IDS.json PRESET EPOCHS MASK(true|false) [SEED] [STEPS_PER_EXECUTION]
 """
 import json
 import os
@@ -14,6 +15,22 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+
+
+def build_image(shape, classes, steps_per_execution):
+    """The image-cnn preset, with Keras's defaults (Glorot uniform, zero bias)."""
+    model = keras.Sequential([
+        keras.Input(tuple(shape)),
+        layers.Conv2D(16, 3, activation="relu", padding="valid"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(32, 3, activation="relu", padding="same"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(classes, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"], steps_per_execution=steps_per_execution)
+    return model
 
 
 def build(preset, num_words, max_len, classes, mask):
@@ -43,15 +60,26 @@ class EpochTimes(keras.callbacks.Callback):
 def main():
     ids_file, preset, epochs, mask = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] != "false"
     seed = int(sys.argv[5]) if len(sys.argv) > 5 else 42
+    steps_per_execution = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     d = json.load(open(ids_file))
     k = len(d["labels"])
+    images = d.get("kind") == "image"
+    # Images: each row holds one image's pixels in height × width × channels order.
+    shape = (-1, *d["image_shape"]) if images else None
     x = np.array(d["train"]["ids"], dtype="float32")
     y = keras.utils.to_categorical(d["train"]["classes"], k)
     vx = np.array(d["val"]["ids"], dtype="float32")
+    if images:
+        x, vx = x.reshape(shape), vx.reshape(shape)
     keras.utils.set_random_seed(seed)
-    model = build(preset, d["num_words"], d["max_len"], k, mask)
+    if images:
+        model = build_image(d["image_shape"], k, steps_per_execution)
+    else:
+        model = build(preset, d["num_words"], d["max_len"], k, mask)
     times = EpochTimes()
     model.fit(x, y, batch_size=32, epochs=epochs, shuffle=True, verbose=0, callbacks=[times])
+    # Inference is timed on a second pass: the first traces and compiles the predict function.
+    model.predict(vx, batch_size=256, verbose=0)
     t0 = time.perf_counter()
     probs = model.predict(vx, batch_size=256, verbose=0)
     infer = time.perf_counter() - t0
@@ -59,7 +87,8 @@ def main():
     steady = times.seconds[1:] if len(times.seconds) > 1 else times.seconds
     n = len(x)
     print(json.dumps({
-        "system": "keras", "version": f"keras {keras.__version__}, tensorflow {tf.__version__}", "preset": preset, "mask": mask,
+        "system": "keras", "version": f"keras {keras.__version__}, tensorflow {tf.__version__}", "preset": preset, "mask": mask and not images,
+        "steps_per_execution": steps_per_execution if images else 1,
         "rows": n, "val_rows": len(vx), "epochs": epochs, "epoch_seconds": times.seconds,
         "train_samples_per_s": n * len(steady) / sum(steady), "infer_samples_per_s": len(vx) / infer,
         "val_accuracy": acc, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

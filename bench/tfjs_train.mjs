@@ -1,6 +1,7 @@
 // TensorFlow.js (pinned in bench/package.json) training the same model on
-// the same token ids as gradlab (ids.json from `gradlab bench --export`).
-//   node bench/tfjs_train.mjs wasm|cpu IDS.json PRESET EPOCHS MASK(true|false) [MAX_SECONDS]
+// the same token ids, or scaled pixels, as gradlab (ids.json from
+// `gradlab bench --export`).
+//   node bench/tfjs_train.mjs wasm|cpu|wasm-polyfill IDS.json PRESET EPOCHS MASK(true|false) [MAX_SECONDS]
 // A run past MAX_SECONDS stops early (the cpu backend trains a CNN at a few
 // samples/s) and reports the speed of its batches after the first;
 // its accuracy is then left out, as it saw fewer epochs.
@@ -9,6 +10,10 @@
 // UnsortedSegmentSum kernel (an Embedding's gradient), and the cpu backend's
 // loops over every vocabulary row per segment; both get the linear scatter-add
 // registered below, and the output says so.
+// TF.js 4.22's wasm backend also lacks Conv2DBackpropFilter (a Conv1D's or
+// Conv2D's weight gradient), so it cannot train a CNN. `wasm-polyfill` is the
+// wasm backend with that one kernel supplied in JavaScript (a direct loop,
+// below): what a user would have to add to train a CNN on TF.js wasm.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,7 +22,8 @@ const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
 const wasm = require('@tensorflow/tfjs-backend-wasm');
 
-const [backendName, ...rest] = process.argv.slice(2);
+const [systemName, ...rest] = process.argv.slice(2);
+const backendName = systemName === 'wasm-polyfill' ? 'wasm' : systemName;
 
 // One pass over the rows: out[segmentIds[i]] += x[i].
 function scatterAdd(xVals, ids, rowLen, out) {
@@ -53,11 +59,56 @@ function registerScatterAdd(name) {
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: name, kernelFunc });
 }
 
+// dW[r, c, i, o] = Σ over batch and output positions of x[b, y·s + r − pad, …, i] · dy[b, y, …, o],
+// for NHWC inputs and dilation 1 (what Keras-style Conv1D/Conv2D layers use).
+let filterCalls = 0;
+function registerConvFilterGradient() {
+  const kernelFunc = ({ inputs, backend, attrs }) => {
+    filterCalls++;
+    const { x, dy } = inputs;
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(dataFormat));
+    if (info.dataFormat !== 'channelsLast') throw new Error('the JavaScript Conv2DBackpropFilter takes NHWC only');
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const top = info.padInfo.top, left = info.padInfo.left;
+    const xv = backend.readSync(x.dataId), dyv = backend.readSync(dy.dataId);
+    const out = backend.makeOutput(info.filterShape, 'float32');
+    const dw = backend.typedArrayFromHeap(out);
+    dw.fill(0);
+    for (let b = 0; b < batchSize; b++) {
+      for (let yr = 0; yr < outHeight; yr++) {
+        for (let yc = 0; yc < outWidth; yc++) {
+          const g = ((b * outHeight + yr) * outWidth + yc) * outChannels;
+          for (let wr = 0; wr < filterHeight; wr++) {
+            const xr = yr * strideHeight + wr - top;
+            if (xr < 0 || xr >= inHeight) continue;
+            for (let wc = 0; wc < filterWidth; wc++) {
+              const xc = yc * strideWidth + wc - left;
+              if (xc < 0 || xc >= inWidth) continue;
+              const xo = ((b * inHeight + xr) * inWidth + xc) * inChannels;
+              const wo = (wr * filterWidth + wc) * inChannels * outChannels;
+              for (let i = 0; i < inChannels; i++) {
+                const v = xv[xo + i];
+                if (v === 0) continue;
+                const o = wo + i * outChannels;
+                for (let k = 0; k < outChannels; k++) dw[o + k] += v * dyv[g + k];
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
+  };
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc });
+}
+
 async function setup() {
   if (backendName === 'wasm') {
     wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
   }
   registerScatterAdd(backendName);
+  if (systemName === 'wasm-polyfill') registerConvFilterGradient();
   await tf.setBackend(backendName);
   await tf.ready();
   const simd = backendName === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : null;
@@ -65,7 +116,24 @@ async function setup() {
   return { simd, threads };
 }
 
+// The image-cnn preset with Keras's defaults (TF.js's own default kernel
+// initializer is Glorot normal; Keras's is Glorot uniform).
+function buildImage(shape, classes) {
+  const init = { kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' };
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: shape, filters: 16, kernelSize: 3, activation: 'relu', padding: 'valid', ...init }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', padding: 'same', ...init }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 64, activation: 'relu', ...init }));
+  m.add(tf.layers.dense({ units: classes, activation: 'softmax', ...init }));
+  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
 function build(preset, numWords, maxLen, classes, mask) {
+  if (preset === 'image-cnn') throw new Error('image-cnn needs image data (ids.json with kind "image")');
   const m = tf.sequential();
   const emb = (maskZero) => tf.layers.embedding({ inputDim: numWords, outputDim: 64, inputLength: maxLen, maskZero });
   if (preset === 'lstm') {
@@ -91,10 +159,13 @@ async function train(idsFile, preset, epochs, mask, maxSeconds) {
   const env = await setup();
   const d = JSON.parse(fs.readFileSync(idsFile, 'utf8'));
   const k = d.labels.length;
-  const x = tf.tensor2d(d.train.ids, undefined, 'float32');
+  const images = d.kind === 'image';
+  // Images: each row holds one image's pixels in height × width × channels order (NHWC).
+  const input = (rows) => (images ? tf.tensor4d(rows.flat(), [rows.length, ...d.image_shape], 'float32') : tf.tensor2d(rows, undefined, 'float32'));
+  const x = input(d.train.ids);
   const y = tf.oneHot(tf.tensor1d(d.train.classes, 'int32'), k).toFloat();
-  const vx = tf.tensor2d(d.val.ids, undefined, 'float32');
-  const model = build(preset, d.num_words, d.max_len, k, mask);
+  const vx = input(d.val.ids);
+  const model = images ? buildImage(d.image_shape, k) : build(preset, d.num_words, d.max_len, k, mask);
   const epochSeconds = [];
   const batchEnds = [];
   let t0 = 0;
@@ -113,6 +184,8 @@ async function train(idsFile, preset, epochs, mask, maxSeconds) {
   });
   // A stopped run's accuracy is not reported: time inference on 256 rows only.
   const inferX = stopped ? vx.slice(0, Math.min(256, d.val.ids.length)) : vx;
+  // Inference is timed on a second pass, as gradlab's (after its epochs) and Keras's are.
+  tf.tidy(() => { model.predict(inferX, { batchSize: 256 }).dataSync(); });
   const i0 = performance.now();
   const probs = model.predict(inferX, { batchSize: 256 });
   const predicted = await probs.argMax(-1).data();
@@ -124,11 +197,12 @@ async function train(idsFile, preset, epochs, mask, maxSeconds) {
     ? 32 * (batchEnds.length - 1) / ((batchEnds[batchEnds.length - 1] - batchEnds[0]) / 1000)
     : n * steady.length / steady.reduce((a, b) => a + b, 0);
   console.log(JSON.stringify({
-    system: `tfjs-${backendName}`, version: tf.version.tfjs, preset, mask, rows: n, val_rows: d.val.ids.length, epochs,
+    system: `tfjs-${systemName}`, version: tf.version.tfjs, preset, mask, rows: n, val_rows: d.val.ids.length, epochs,
     epoch_seconds: epochSeconds, train_samples_per_s: speed, stopped_after_seconds: stopped ? maxSeconds : null, batches: batchEnds.length,
     infer_samples_per_s: inferX.shape[0] / inferSecs, val_accuracy: stopped ? null : correct / d.val.ids.length,
     peak_mb: process.resourceUsage().maxRSS / 1024, ...env,
-    note: 'UnsortedSegmentSum registered as a linear scatter-add (the Embedding gradient)', scatter_add_calls: scatterCalls,
+    ...(images ? {} : { note: 'UnsortedSegmentSum registered as a linear scatter-add (the Embedding gradient)', scatter_add_calls: scatterCalls }),
+    ...(systemName === 'wasm-polyfill' ? { polyfill: 'Conv2DBackpropFilter registered in JavaScript', conv_filter_calls: filterCalls } : {}),
   }));
 }
 
@@ -148,7 +222,7 @@ async function matmul(sizes) {
     }
     out[n] = flops / best / 1e9;
   }
-  console.log(JSON.stringify({ system: `tfjs-${backendName}`, version: tf.version.tfjs, matmul_gflops: out, ...env }));
+  console.log(JSON.stringify({ system: `tfjs-${systemName}`, version: tf.version.tfjs, matmul_gflops: out, ...env }));
 }
 
 if (rest[0] === '--matmul') await matmul(rest[1].split(',').map(Number));

@@ -23,7 +23,7 @@ use crate::metrics::Report;
 use crate::model::{architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
-use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
+use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS, PRESETS};
 use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer};
 
 #[derive(Parser)]
@@ -71,6 +71,7 @@ enum Command {
     },
     /// Train one epoch of a preset and print training samples/s beside the reference figures.
     Bench {
+        /// Labelled text, or a pixel CSV (label,p0,…) for an image preset (image-cnn).
         #[arg(long)]
         data: PathBuf,
         #[arg(long, default_value = "lstm")]
@@ -99,6 +100,10 @@ enum Command {
         /// Seed of the initial weights, shuffling and dropout.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// An image preset's image shape, e.g. 8x8x1 (default: a grayscale
+        /// square inferred from the pixel count).
+        #[arg(long)]
+        image_shape: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -250,9 +255,9 @@ pub fn main() -> i32 {
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),
-        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, backend, batch_size, seed, json } => match matmul {
+        Command::Bench { data, model, limit, epochs, no_mask, export, matmul, backend, batch_size, seed, image_shape, json } => match matmul {
             Some(sizes) => bench_matmul(&sizes, json),
-            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size, seed }),
+            None => bench(&BenchArgs { data: &data, preset: &model, limit, epochs, mask: !no_mask, export: export.as_deref(), json, backend: backend.into(), batch_size, seed, image_shape: image_shape.as_deref() }),
         },
         Command::GpuBench { sizes, batch_size, data, models, limit, json } => gpu_bench(&sizes, batch_size, data.as_deref(), &models, limit, json),
     };
@@ -868,6 +873,8 @@ struct BenchArgs<'a> {
     backend: BackendRequest,
     batch_size: usize,
     seed: u64,
+    /// An image preset's image shape (None: inferred).
+    image_shape: Option<&'a str>,
 }
 
 /// Peak resident memory of this process in MB (Linux), for the benchmark table.
@@ -901,6 +908,9 @@ fn print_bench(a: &BenchArgs, out: &Value) {
 
 /// `bench`'s measurement, as the JSON object it prints.
 fn bench_quiet(a: &BenchArgs) -> Result<Value> {
+    if IMAGE_PRESETS.contains(&a.preset) {
+        return bench_images(a);
+    }
     let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
     let all = LabelledTexts::from_rows(&rows, None)?;
     let (t, v) = split(&all.classes, 0.2, SplitMode::Last, 42);
@@ -912,28 +922,66 @@ fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     let settings = TextSettings::default();
     let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
     tok.fit_on_texts(&train_set.texts);
-    let layers = preset(a.preset, settings.num_words, all.labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}'", a.preset)))?;
-    let model = Model::new(CpuBackend, &layers, &[settings.max_len], a.seed)?;
+    let layers = preset(a.preset, settings.num_words, all.labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}' (text: {}; images: {})", a.preset, PRESETS.join(", "), IMAGE_PRESETS.join(", "))))?;
     let enc = Encoded { ids: encode(&tok, &train_set.texts, &settings), classes: train_set.classes.clone() };
     let val = Encoded { ids: encode(&tok, &val_set.texts, &settings), classes: val_set.classes.clone() };
     if let Some(dir) = a.export {
         export_bench_data(dir, &all.labels, &train_set, &val_set, &enc, &val, &settings)?;
     }
+    bench_train(a, &layers, &[settings.max_len], &all.labels, enc, val, a.mask)
+}
+
+/// `bench` for an image preset: a pixel CSV split as Keras's
+/// validation_split (the last 20 %), pixels divided by the training rows'
+/// largest value (16 for the digits), as `gradlab train` and the lab do.
+fn bench_images(a: &BenchArgs) -> Result<Value> {
+    let shape = match a.image_shape {
+        None | Some("auto") => None,
+        Some(s) => Some(image::parse_shape(s).map_err(|e| as_flag(e, "--image-shape"))?),
+    };
+    let all = image::parse_csv(&read_text(a.data)?, shape, None).map_err(|e| match e {
+        Error::EmptyData { reason, .. } => Error::EmptyData { source_name: a.data.display().to_string(), reason },
+        other => other,
+    })?;
+    if !all.rejected.is_empty() {
+        let r = &all.rejected[0];
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("{} line(s) rejected (the peers of bench/run.mjs must train on the same rows); line {}: {}", all.rejected.len(), r.line, r.reason) });
+    }
+    let (t, v) = split(&all.classes, 0.2, SplitMode::Last, 42);
+    let mut train_set = all.subset(&t);
+    let val_set = all.subset(&v);
+    if a.limit > 0 && a.limit < train_set.len() {
+        train_set = train_set.subset(&(0..a.limit).collect::<Vec<_>>());
+    }
+    let scaling = Scaling::fit(ScalingKind::Unit, &train_set.pixels);
+    let encode_images = |set: &ImageSet| Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes: set.classes.clone() };
+    let (enc, val) = (encode_images(&train_set), encode_images(&val_set));
+    if let Some(dir) = a.export {
+        export_bench_images(dir, &all.labels, &train_set, &val_set, &enc, &val, scaling)?;
+    }
+    let layers = image_preset(a.preset, all.labels.len()).expect("an image preset");
+    bench_train(a, &layers, &all.shape, &all.labels, enc, val, false)
+}
+
+/// Train `a.epochs` epochs of `layers` on `enc` (Adam 0.001, shuffled) and
+/// time inference on `val`: the JSON object `bench` prints.
+fn bench_train(a: &BenchArgs, layers: &[LayerConfig], input_shape: &[usize], labels: &[String], enc: Encoded, val: Encoded, mask: bool) -> Result<Value> {
+    let n = enc.ids.len();
+    let model = Model::new(CpuBackend, layers, input_shape, a.seed)?;
     let config = TrainConfig { epochs: a.epochs.max(1), batch_size: a.batch_size, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: a.seed, shuffle: true, early_stopping_patience: None };
-    let trainer = Trainer::new(model, config, all.labels.clone(), enc, None)?;
-    let selected = select(a.backend, &architecture(&layers, &[settings.max_len])?, a.batch_size)?;
+    let trainer = Trainer::new(model, config, labels.to_vec(), enc, None)?;
+    let selected = select(a.backend, &architecture(layers, input_shape)?, a.batch_size)?;
     let backend_name = if selected.gpu.is_some() { "gpu" } else { "cpu" };
     let (epoch_seconds, ev, infer_secs) = match &selected.gpu {
         Some(g) => run_bench_epochs(trainer.move_to(g.clone())?, a.epochs, &val)?,
         None => run_bench_epochs(trainer, a.epochs, &val)?,
     };
-    let n = train_set.texts.len();
     // Steady state: the epochs after the first when there are several (the
     // peers compile or warm up in their first).
     let steady = if epoch_seconds.len() > 1 { &epoch_seconds[1..] } else { &epoch_seconds[..] };
     let sps = n as f64 * steady.len() as f64 / steady.iter().sum::<f64>();
     let out = json!({
-        "system": "gradlab-native", "backend": backend_name, "adapter": selected.gpu.as_ref().map(|g| g.adapter().name.clone()), "batch_size": a.batch_size, "preset": a.preset, "mask": a.mask, "rows": n, "val_rows": val.ids.len(), "epochs": a.epochs,
+        "system": "gradlab-native", "backend": backend_name, "adapter": selected.gpu.as_ref().map(|g| g.adapter().name.clone()), "batch_size": a.batch_size, "preset": a.preset, "mask": mask, "rows": n, "val_rows": val.ids.len(), "epochs": a.epochs,
         "epoch_seconds": epoch_seconds, "train_samples_per_s": sps, "infer_samples_per_s": val.ids.len() as f64 / infer_secs,
         "val_accuracy": ev.report.accuracy, "peak_mb": peak_rss_mb(),
     });
@@ -985,7 +1033,7 @@ fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, 
         for preset_name in models.split(',') {
             let mut row = json!({"preset": preset_name, "batch_size": batch_size});
             for (name, request) in [("cpu", BackendRequest::Cpu), ("gpu", BackendRequest::Gpu)] {
-                let args = BenchArgs { data, preset: preset_name, limit, epochs: 2, mask: true, export: None, json: true, backend: request, batch_size, seed: 42 };
+                let args = BenchArgs { data, preset: preset_name, limit, epochs: 2, mask: true, export: None, json: true, backend: request, batch_size, seed: 42, image_shape: None };
                 let out = bench_quiet(&args)?;
                 row[name] = out["train_samples_per_s"].clone();
                 row[format!("{}_val_accuracy", name)] = out["val_accuracy"].clone();
@@ -1003,23 +1051,29 @@ fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, 
     Ok(())
 }
 
+/// The validation fraction that splits `classes` (training rows first) back
+/// into exactly `train_len` training rows with Keras's "last" split.
+fn last_split_fraction(classes: &[usize], train_len: usize) -> f64 {
+    let mut fraction = (((classes.len() - train_len) as f64 / classes.len() as f64) * 1e7).round() / 1e7;
+    for _ in 0..20 {
+        let (t, _) = split(classes, fraction as f32, SplitMode::Last, 42);
+        match t.len().cmp(&train_len) {
+            std::cmp::Ordering::Equal => break,
+            std::cmp::Ordering::Greater => fraction += 1e-7,
+            std::cmp::Ordering::Less => fraction -= 1e-7,
+        }
+    }
+    fraction
+}
+
 /// rows.tsv: the training rows then the validation rows, with the
 /// validation fraction that splits them back exactly (Keras's "last" split);
 /// ids.json: the token ids every peer trains on.
 fn export_bench_data(dir: &Path, labels: &[String], train: &LabelledTexts, val: &LabelledTexts, enc: &Encoded, val_enc: &Encoded, settings: &TextSettings) -> Result<()> {
     let io = |e: std::io::Error| Error::Io { path: dir.display().to_string(), reason: e.to_string() };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let total = train.texts.len() + val.texts.len();
     let classes: Vec<usize> = train.classes.iter().chain(&val.classes).copied().collect();
-    let mut fraction = ((val.texts.len() as f64 / total as f64) * 1e7).round() / 1e7;
-    for _ in 0..20 {
-        let (t, _) = split(&classes, fraction as f32, SplitMode::Last, 42);
-        match t.len().cmp(&train.texts.len()) {
-            std::cmp::Ordering::Equal => break,
-            std::cmp::Ordering::Greater => fraction += 1e-7,
-            std::cmp::Ordering::Less => fraction -= 1e-7,
-        }
-    }
+    let fraction = last_split_fraction(&classes, train.texts.len());
     let mut tsv = String::new();
     for (texts, cls) in [(&train.texts, &train.classes), (&val.texts, &val.classes)] {
         for (t, &c) in texts.iter().zip(cls) {
@@ -1031,6 +1085,39 @@ fn export_bench_data(dir: &Path, labels: &[String], train: &LabelledTexts, val: 
     let ids = json!({
         "num_words": settings.num_words, "max_len": settings.max_len, "labels": labels, "val_split": fraction,
         "train": {"ids": ints(enc), "classes": enc.classes}, "val": {"ids": ints(val_enc), "classes": val_enc.classes},
+    });
+    std::fs::write(dir.join("ids.json"), ids.to_string()).map_err(io)?;
+    Ok(())
+}
+
+/// An image workload's export: rows.csv (label,p0,… with the raw pixels,
+/// training rows then validation rows, for the lab's `load_image_csv` with
+/// the "last" split of `val_split`) and ids.json (the scaled pixels, flat
+/// per image in height × width × channels order, that the peers train on).
+fn export_bench_images(dir: &Path, labels: &[String], train: &ImageSet, val: &ImageSet, enc: &Encoded, val_enc: &Encoded, scaling: Scaling) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io { path: dir.display().to_string(), reason: e.to_string() };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let classes: Vec<usize> = train.classes.iter().chain(&val.classes).copied().collect();
+    let fraction = last_split_fraction(&classes, train.len());
+    let pixels = train.shape.iter().product::<usize>();
+    let mut csv = String::from("label");
+    for i in 0..pixels {
+        csv.push_str(&format!(",p{i}"));
+    }
+    csv.push('\n');
+    for set in [train, val] {
+        for (px, &c) in set.pixels.iter().zip(&set.classes) {
+            csv.push_str(&labels[c]);
+            for v in px {
+                csv.push_str(&format!(",{v}"));
+            }
+            csv.push('\n');
+        }
+    }
+    std::fs::write(dir.join("rows.csv"), csv).map_err(io)?;
+    let ids = json!({
+        "kind": "image", "image_shape": train.shape, "scaling": scaling, "labels": labels, "val_split": fraction,
+        "train": {"ids": enc.ids, "classes": enc.classes}, "val": {"ids": val_enc.ids, "classes": val_enc.classes},
     });
     std::fs::write(dir.join("ids.json"), ids.to_string()).map_err(io)?;
     Ok(())

@@ -6,21 +6,48 @@
 use super::cpu::CpuTensor;
 use super::window::{PoolKind, Window2d};
 
+/// For each output column `ox`, the kernel columns `kx0..kx1` that fall
+/// inside the image, and the image column of `kx0`. Consecutive kernel
+/// columns read consecutive image columns, so each kernel row of a window is
+/// one contiguous run of `(kx1 - kx0) * c` values, in the image and in the
+/// patch alike: one copy instead of one per cell.
+fn column_runs(win: &Window2d) -> Vec<(usize, usize, usize)> {
+    (0..win.ow)
+        .map(|ox| {
+            let start = ox * win.sw;
+            let kx0 = win.pad_left.saturating_sub(start).min(win.kw);
+            let kx1 = (win.w + win.pad_left).saturating_sub(start).min(win.kw);
+            (kx0, kx1.max(kx0), (start + kx0).saturating_sub(win.pad_left))
+        })
+        .collect()
+}
+
 pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
     let Window2d { batch, h, w, c, kh, kw, oh, ow, .. } = *win;
     let width = kh * kw * c;
     let data = x.data();
+    let runs = column_runs(win);
     let mut out = vec![0.0f32; batch * oh * ow * width];
     for b in 0..batch {
         for oy in 0..oh {
-            for ox in 0..ow {
+            for (ox, &(kx0, kx1, x0)) in runs.iter().enumerate() {
+                let len = (kx1 - kx0) * c;
+                if len == 0 {
+                    continue;
+                }
                 let row = &mut out[((b * oh + oy) * ow + ox) * width..][..width];
                 for ky in 0..kh {
                     let Some(y) = win.in_y(oy, ky) else { continue };
-                    for kx in 0..kw {
-                        let Some(xx) = win.in_x(ox, kx) else { continue };
-                        let src = ((b * h + y) * w + xx) * c;
-                        row[(ky * kw + kx) * c..][..c].copy_from_slice(&data[src..src + c]);
+                    let src = &data[((b * h + y) * w + x0) * c..][..len];
+                    let dst = &mut row[(ky * kw + kx0) * c..][..len];
+                    if len <= 16 {
+                        // Short runs (a one-channel image's three pixels):
+                        // a loop beats a call to memcpy, in wasm above all.
+                        for (d, &v) in dst.iter_mut().zip(src) {
+                            *d = v;
+                        }
+                    } else {
+                        dst.copy_from_slice(src);
                     }
                 }
             }
@@ -29,23 +56,28 @@ pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
     CpuTensor::new(&[batch * oh * ow, width], out)
 }
 
+/// The gradient of `im2col_2d`. Each image cell receives its patches'
+/// values in the same order as a cell-by-cell loop (windows in output
+/// order, then kernel rows and columns), so the sums are the same bits.
 pub fn col2im_2d(cols: &CpuTensor, win: &Window2d) -> CpuTensor {
     let Window2d { batch, h, w, c, kh, kw, oh, ow, .. } = *win;
     let width = kh * kw * c;
     let data = cols.data();
+    let runs = column_runs(win);
     let mut out = vec![0.0f32; batch * h * w * c];
     for b in 0..batch {
         for oy in 0..oh {
-            for ox in 0..ow {
+            for (ox, &(kx0, kx1, x0)) in runs.iter().enumerate() {
+                let len = (kx1 - kx0) * c;
+                if len == 0 {
+                    continue;
+                }
                 let row = &data[((b * oh + oy) * ow + ox) * width..][..width];
                 for ky in 0..kh {
                     let Some(y) = win.in_y(oy, ky) else { continue };
-                    for kx in 0..kw {
-                        let Some(xx) = win.in_x(ox, kx) else { continue };
-                        let dst = &mut out[((b * h + y) * w + xx) * c..][..c];
-                        for (o, &v) in dst.iter_mut().zip(&row[(ky * kw + kx) * c..][..c]) {
-                            *o += v;
-                        }
+                    let dst = &mut out[((b * h + y) * w + x0) * c..][..len];
+                    for (o, &v) in dst.iter_mut().zip(&row[(ky * kw + kx0) * c..][..len]) {
+                        *o += v;
                     }
                 }
             }
@@ -88,7 +120,10 @@ pub fn pool_2d(x: &CpuTensor, win: &Window2d, kind: PoolKind) -> CpuTensor {
                 dst.fill(f32::NEG_INFINITY);
                 for &cell in cells {
                     for (m, &v) in dst.iter_mut().zip(&data[cell * c..][..c]) {
-                        *m = m.max(v);
+                        // f32::max as a select: from −∞ both skip NaN and
+                        // keep the largest, but in wasm f32::max is a call
+                        // to fmaxf per element (this is 6× faster there).
+                        *m = if v > *m { v } else { *m };
                     }
                 }
             }
@@ -110,18 +145,26 @@ pub fn pool_2d_backward(x: &CpuTensor, dy: &CpuTensor, win: &Window2d, kind: Poo
     let c = win.c;
     let (data, g) = (x.data(), dy.data());
     let mut out = vec![0.0f32; win.batch * win.h * win.w * c];
+    // Max: each channel's first largest cell of the window, found a whole
+    // cell (all channels, contiguous) at a time.
+    let mut best = vec![0usize; c];
+    let mut best_value = vec![0.0f32; c];
     each_window(win, |o, cells| {
         let gy = &g[o * c..][..c];
         match kind {
             PoolKind::Max => {
-                for ch in 0..c {
-                    let mut best = cells[0];
-                    for &cell in &cells[1..] {
-                        if data[cell * c + ch] > data[best * c + ch] {
-                            best = cell;
+                best.fill(cells[0]);
+                best_value.copy_from_slice(&data[cells[0] * c..][..c]);
+                for &cell in &cells[1..] {
+                    for ((b, m), &v) in best.iter_mut().zip(best_value.iter_mut()).zip(&data[cell * c..][..c]) {
+                        if v > *m {
+                            *m = v;
+                            *b = cell;
                         }
                     }
-                    out[best * c + ch] += gy[ch];
+                }
+                for (ch, (&b, &gv)) in best.iter().zip(gy).enumerate() {
+                    out[b * c + ch] += gv;
                 }
             }
             PoolKind::Average => {

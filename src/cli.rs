@@ -466,14 +466,7 @@ fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedMod
             (all.clone(), Some(LabelledTexts::from_rows(&vrows, Some(&all.labels))?))
         }
         None if a.val_split > 0.0 => {
-            let mode = match a.split {
-                SplitArg::Stratified => SplitMode::Stratified,
-                SplitArg::Last => SplitMode::Last,
-            };
-            if mode == SplitMode::Last && looks_sorted(&all.classes) && !a.json {
-                eprintln!("warning: the labels arrive sorted, so the last {}% of rows are mostly one class", (a.val_split * 100.0).round());
-            }
-            let (t, v) = split(&all.classes, a.val_split, mode, a.seed);
+            let (t, v) = validation_split(a, &all.classes);
             (all.subset(&t), Some(all.subset(&v)))
         }
         None => (all.clone(), None),
@@ -548,11 +541,7 @@ fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedM
     let (train_set, val_set) = match &a.val_data {
         Some(p) => (all.clone(), Some(read(p, Some(all.shape), Some(&all.labels))?)),
         None if a.val_split > 0.0 => {
-            let mode = match a.split {
-                SplitArg::Stratified => SplitMode::Stratified,
-                SplitArg::Last => SplitMode::Last,
-            };
-            let (t, v) = split(&all.classes, a.val_split, mode, a.seed);
+            let (t, v) = validation_split(a, &all.classes);
             (all.subset(&t), Some(all.subset(&v)))
         }
         None => (all.clone(), None),
@@ -583,6 +572,19 @@ fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedM
     let mut trainer = Trainer::new(model, config, labels, encode_images(&train_set), val_set.as_ref().map(encode_images))?;
     trainer.augmentation = (!augmentation.is_identity()).then_some(augmentation);
     Ok((trainer, metadata))
+}
+
+/// Training and validation row indices by --val-split and --split, with a
+/// warning when a "last" split of sorted labels would see mostly one class.
+fn validation_split(a: &TrainArgs, classes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mode = match a.split {
+        SplitArg::Stratified => SplitMode::Stratified,
+        SplitArg::Last => SplitMode::Last,
+    };
+    if mode == SplitMode::Last && looks_sorted(classes) && !a.json {
+        eprintln!("warning: the labels arrive sorted, so the last {}% of rows are mostly one class", (a.val_split * 100.0).round());
+    }
+    split(classes, a.val_split, mode, a.seed)
 }
 
 /// A setting's error, named as the command line's flag.

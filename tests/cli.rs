@@ -329,3 +329,26 @@ fn bad_image_flags_name_the_flag() {
     let o = gradlab(&["train", "--data", d, "--image-shape", "2x2", "--model", "image-cnn"], None);
     assert!(!o.status.success() && stderr(&o).contains("layer 1") && stderr(&o).contains("Conv2D"), "{}", stderr(&o));
 }
+
+#[test]
+fn bench_exports_the_images_its_peers_train_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let digits = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/digits.csv");
+    let out_dir = dir.path().join("export");
+    let o = gradlab(&["bench", "--data", digits, "--model", "image-cnn", "--image-shape", "8x8x1", "--limit", "200", "--epochs", "1", "--export", out_dir.to_str().unwrap(), "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["rows"], 200);
+    assert!(v["val_accuracy"].as_f64().is_some_and(|a| (0.0..=1.0).contains(&a)));
+    let ids: Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("ids.json")).unwrap()).unwrap();
+    assert_eq!(ids["kind"], "image");
+    assert_eq!(ids["image_shape"], serde_json::json!([8, 8, 1]));
+    let train = ids["train"]["ids"].as_array().unwrap();
+    assert_eq!(train.len(), 200);
+    assert_eq!(train[0].as_array().unwrap().len(), 64);
+    // The peers train on scaled pixels in [0, 1]; rows.csv keeps the raw ones for the wasm path.
+    assert!(train.iter().flat_map(|r| r.as_array().unwrap()).all(|p| (0.0..=1.0).contains(&p.as_f64().unwrap())));
+    let csv = std::fs::read_to_string(out_dir.join("rows.csv")).unwrap();
+    let val = ids["val"]["ids"].as_array().unwrap().len();
+    assert_eq!(csv.lines().filter(|l| !l.starts_with("label")).count(), 200 + val);
+}

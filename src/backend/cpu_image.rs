@@ -22,12 +22,14 @@ fn column_runs(win: &Window2d) -> Vec<(usize, usize, usize)> {
         .collect()
 }
 
-pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
+/// Every run of pixels a patch shares with the image: calls
+/// `f(offset in the patches, offset in the image, length)`, windows in
+/// output order, then kernel rows. im2col copies the runs one way, col2im
+/// adds them back the other.
+fn each_run(win: &Window2d, mut f: impl FnMut(usize, usize, usize)) {
     let Window2d { batch, h, w, c, kh, kw, oh, ow, .. } = *win;
     let width = kh * kw * c;
-    let data = x.data();
     let runs = column_runs(win);
-    let mut out = vec![0.0f32; batch * oh * ow * width];
     for b in 0..batch {
         for oy in 0..oh {
             for (ox, &(kx0, kx1, x0)) in runs.iter().enumerate() {
@@ -35,24 +37,33 @@ pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
                 if len == 0 {
                     continue;
                 }
-                let row = &mut out[((b * oh + oy) * ow + ox) * width..][..width];
+                let row = ((b * oh + oy) * ow + ox) * width;
                 for ky in 0..kh {
                     let Some(y) = win.in_y(oy, ky) else { continue };
-                    let src = &data[((b * h + y) * w + x0) * c..][..len];
-                    let dst = &mut row[(ky * kw + kx0) * c..][..len];
-                    if len <= 16 {
-                        // Short runs (a one-channel image's three pixels):
-                        // a loop beats a call to memcpy, in wasm above all.
-                        for (d, &v) in dst.iter_mut().zip(src) {
-                            *d = v;
-                        }
-                    } else {
-                        dst.copy_from_slice(src);
-                    }
+                    f(row + (ky * kw + kx0) * c, ((b * h + y) * w + x0) * c, len);
                 }
             }
         }
     }
+}
+
+pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
+    let Window2d { batch, kh, kw, c, oh, ow, .. } = *win;
+    let width = kh * kw * c;
+    let data = x.data();
+    let mut out = vec![0.0f32; batch * oh * ow * width];
+    each_run(win, |at, from, len| {
+        let (dst, src) = (&mut out[at..at + len], &data[from..from + len]);
+        if len <= 16 {
+            // Short runs (a one-channel image's three pixels): a loop beats
+            // a call to memcpy, in wasm above all.
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = v;
+            }
+        } else {
+            dst.copy_from_slice(src);
+        }
+    });
     CpuTensor::new(&[batch * oh * ow, width], out)
 }
 
@@ -60,29 +71,14 @@ pub fn im2col_2d(x: &CpuTensor, win: &Window2d) -> CpuTensor {
 /// values in the same order as a cell-by-cell loop (windows in output
 /// order, then kernel rows and columns), so the sums are the same bits.
 pub fn col2im_2d(cols: &CpuTensor, win: &Window2d) -> CpuTensor {
-    let Window2d { batch, h, w, c, kh, kw, oh, ow, .. } = *win;
-    let width = kh * kw * c;
+    let Window2d { batch, h, w, c, .. } = *win;
     let data = cols.data();
-    let runs = column_runs(win);
     let mut out = vec![0.0f32; batch * h * w * c];
-    for b in 0..batch {
-        for oy in 0..oh {
-            for (ox, &(kx0, kx1, x0)) in runs.iter().enumerate() {
-                let len = (kx1 - kx0) * c;
-                if len == 0 {
-                    continue;
-                }
-                let row = &data[((b * oh + oy) * ow + ox) * width..][..width];
-                for ky in 0..kh {
-                    let Some(y) = win.in_y(oy, ky) else { continue };
-                    let dst = &mut out[((b * h + y) * w + x0) * c..][..len];
-                    for (o, &v) in dst.iter_mut().zip(&row[(ky * kw + kx0) * c..][..len]) {
-                        *o += v;
-                    }
-                }
-            }
+    each_run(win, |at, to, len| {
+        for (o, &v) in out[to..to + len].iter_mut().zip(&data[at..at + len]) {
+            *o += v;
         }
-    }
+    });
     CpuTensor::new(&win.input_shape(), out)
 }
 

@@ -172,6 +172,10 @@ fn auto_takes_the_gpu_only_when_it_can_gain() {
     // An LSTM(64) over 100 steps: 4·64·(64+64+1) weights used 100 times.
     let lstm1 = (4 * 64 * 129 * 100) as f64;
     assert!(step_flops(&lstm, 1) > 6.0 * lstm1 && step_flops(&lstm, 1) < 6.0 * lstm1 * 1.6);
+    // A Conv2D's kernel is used at every output pixel: image-cnn's first
+    // layer on 28×28 images, 160 weights at 26×26 positions.
+    let cnn = architecture(&gradlab::presets::image_preset("image-cnn", 10).unwrap(), &[28, 28, 1]).unwrap();
+    assert!(step_flops(&cnn[..1], 1) == 6.0 * (160 * 26 * 26) as f64);
     assert!(select(BackendRequest::Cpu, &lstm, 256).unwrap().gpu.is_none());
     let Some(g) = gpu() else { return };
     let auto = select(BackendRequest::Auto, &lstm, 256).unwrap();

@@ -42,7 +42,9 @@ pub fn step_flops(layers: &[LayerInfo], batch: usize) -> f64 {
             let steps = match l.config {
                 LayerConfig::Embedding(_) => 0,
                 LayerConfig::Lstm(_) | LayerConfig::Gru(_) => l.input_shape.first().copied().unwrap_or(1),
-                _ if l.output_shape.len() >= 2 => l.output_shape[0],
+                // A convolution (or a Dense on a sequence) uses its weights at
+                // every output position: each time step, each pixel.
+                _ if l.output_shape.len() >= 2 => l.output_shape[..l.output_shape.len() - 1].iter().product(),
                 _ => 1,
             };
             (l.param_count() * steps) as f64

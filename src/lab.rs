@@ -497,18 +497,7 @@ impl Lab {
         }
         let texts = LabelledTexts::from_rows(&rows, None)?;
         let counts = texts.class_counts();
-        let mut warnings = Vec::new();
-        if texts.labels.len() < 2 {
-            warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", texts.labels[0]));
-        } else {
-            let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
-            if hi >= 10 * lo.max(1) {
-                warnings.push(format!("Classes are badly imbalanced ({} vs {} rows): accuracy alone will mislead; watch per-class recall.", hi, lo));
-            }
-            if looks_sorted(&texts.classes) {
-                warnings.push("Rows arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.".into());
-            }
-        }
+        let mut warnings = class_warnings(&texts.labels, &counts, &texts.classes, ("Rows", "rows"));
         if texts.labels.len() > 100 {
             warnings.push(format!("{} distinct labels: is the label in the other column?", texts.labels.len()));
         }
@@ -797,6 +786,25 @@ impl Lab {
         self.invalidate_gpu();
         self.summary()
     }
+}
+
+/// What a person should know about the classes before training: only one,
+/// badly imbalanced, or sorted by label. `noun` names the items ("Rows",
+/// "rows" or "Images", "images").
+fn class_warnings(labels: &[String], counts: &[usize], classes: &[usize], noun: (&str, &str)) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if labels.len() < 2 {
+        warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", labels[0]));
+    } else {
+        let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
+        if hi >= 10 * lo.max(1) {
+            warnings.push(format!("Classes are badly imbalanced ({} vs {} {}): accuracy alone will mislead; watch per-class recall.", hi, lo, noun.1));
+        }
+        if looks_sorted(classes) {
+            warnings.push(format!("{} arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.", noun.0));
+        }
+    }
+    warnings
 }
 
 fn length_stats(mut lens: Vec<usize>, max_len: usize) -> LengthStats {

@@ -296,7 +296,7 @@ impl<B: Backend> Trainer<B> {
         let be = self.model.backend.clone();
         let mut rng = self.dropout_rng.clone();
         let trainable = self.model.trainable_mask();
-        let (loss, correct, grads, grad_norm, vars, updates, squares) = {
+        let (loss, correct, grads, learned, grad_norm, vars, updates, squares) = {
             let mut g = Graph::new(&be);
             g.token_squares = self.optimizer.wants_token_squares();
             let vars = self.model.weight_vars(&mut g);
@@ -313,7 +313,7 @@ impl<B: Backend> Trainer<B> {
             let learned: Vec<B::Tensor> = flat.iter().zip(&trainable).filter(|(_, t)| **t).map(|(g, _)| g.clone()).collect();
             let norm = Optimizer::<B>::global_norm_async(&be, &learned).await;
             let updates = std::mem::take(&mut g.updates);
-            (loss, correct, flat, norm, vars, updates, squares)
+            (loss, correct, flat, learned, norm, vars, updates, squares)
         };
         self.dropout_rng = rng;
         if !grad_norm.is_finite() {
@@ -324,7 +324,6 @@ impl<B: Backend> Trainer<B> {
             // The optimizer sees trainable weights only; state such as moving
             // statistics is replaced by the values the forward pass computed.
             let mut params: Vec<&mut B::Tensor> = self.model.weights.iter_mut().flatten().zip(&trainable).filter(|(_, t)| **t).map(|(p, _)| p).collect();
-            let learned: Vec<B::Tensor> = grads.iter().zip(&trainable).filter(|(_, t)| **t).map(|(g, _)| g.clone()).collect();
             self.optimizer.step_with_squares(&be, &mut params, &learned, &squares, lr, grad_norm);
         }
         self.model.apply_updates(&vars, updates);

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{ClassCount, Lab, Prediction};
 use crate::data::image::{self, ImageSet, ImageShape};
 use crate::data::parse::Rejected;
-use crate::data::split::{looks_sorted, split};
+use crate::data::split::split;
 use crate::backend::Backend;
 use crate::data::{Encoded, Scaling};
 use crate::error::{Error, Result};
@@ -26,19 +26,8 @@ pub struct ImageFile {
     pub path: String,
     pub width: usize,
     pub height: usize,
-    #[serde(with = "serde_bytes_vec")]
+    /// From JavaScript a Uint8Array or a plain array.
     pub rgba: Vec<u8>,
-}
-
-/// RGBA arrives from JavaScript as a Uint8Array or a plain array.
-mod serde_bytes_vec {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        Vec::<u8>::deserialize(d)
-    }
 }
 
 /// What the data section shows after images are loaded.
@@ -257,18 +246,7 @@ impl Lab {
 
     fn use_images(&mut self, set: ImageSet) -> Result<ImageDataReport> {
         let counts = set.class_counts();
-        let mut warnings = Vec::new();
-        if set.labels.len() < 2 {
-            warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", set.labels[0]));
-        } else {
-            let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
-            if hi >= 10 * lo.max(1) {
-                warnings.push(format!("Classes are badly imbalanced ({} vs {} images): accuracy alone will mislead; watch per-class recall.", hi, lo));
-            }
-            if looks_sorted(&set.classes) {
-                warnings.push("Images arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.".into());
-            }
-        }
+        let warnings = super::class_warnings(&set.labels, &counts, &set.classes, ("Images", "images"));
         if !super::IMAGE_PRESETS.contains(&self.settings.preset.as_str()) && self.settings.preset != "custom" {
             self.settings.preset = super::IMAGE_PRESETS[0].into();
         }

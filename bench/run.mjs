@@ -47,7 +47,14 @@ const runMatmul = picked ? picked.includes('matmul') : true;
 const kerasStepsPerExecution = 32;
 const work = path.join(root, 'target/bench');
 const gradlab = path.join(root, 'target/release/gradlab');
-const wasmPkg = path.join(root, 'target/wasm-node');
+// gradlab wasm is the relaxed-SIMD build, the one Chromium's worker loads
+// (./lab bench builds it; Node 20 needs a flag, passed on from ./lab), and
+// its matrix product is also timed in the plain-SIMD build other browsers get.
+const plainPkg = path.join(root, 'target/wasm-node');
+const relaxedPkg = path.join(root, 'target/wasm-node-relaxed');
+const hasRelaxed = fs.existsSync(path.join(relaxedPkg, 'gradlab.js'));
+const wasmPkg = hasRelaxed ? relaxedPkg : plainPkg;
+const wasmNode = (argv) => [...(hasRelaxed && process.env.GRADLAB_NODE_RELAXED_FLAG ? [process.env.GRADLAB_NODE_RELAXED_FLAG] : []), ...argv];
 const venvPython = path.join(work, 'venv/bin/python');
 
 const say = (s) => { if (!asJson) console.log(s); else process.stderr.write(s + '\n'); };
@@ -96,7 +103,7 @@ function trainOnce(system, w, dir) {
     case 'gradlab-native':
       return run(gradlab, benchArgs(w));
     case 'gradlab-wasm':
-      return run('node', ['bench/wasm_train.mjs', wasmPkg, dir, w.preset, e, m]);
+      return run('node', wasmNode(['bench/wasm_train.mjs', wasmPkg, dir, w.preset, e, m]));
     case 'tfjs-wasm':
     case 'tfjs-wasm-polyfill':
     case 'tfjs-cpu':
@@ -139,11 +146,33 @@ for (const w of workloads) {
 
 // Matrix products: GFLOP/s, single-threaded where the system allows.
 const matmul = {};
+let wasmBuild = null;
 if (runMatmul) say('matrix products …');
-// Native training uses every core (as Keras does); the product table is single-threaded, like the wasm builds.
-if (runMatmul) try { matmul['gradlab-native'] = run(gradlab, ['bench', '--data', data, '--matmul', sizes.join(','), '--json'], 600e3, { ...process.env, MATMUL_NUM_THREADS: '1' }).matmul_gflops; } catch (e) { say('gradlab-native matmul failed: ' + e.message); }
-if (runMatmul) try { matmul['gradlab-wasm'] = run('node', ['bench/wasm_train.mjs', wasmPkg, '--matmul', sizes.join(',')]).matmul_gflops; } catch (e) { say('gradlab-wasm matmul failed: ' + e.message); }
-if (runMatmul && !skipped['tfjs-wasm']) { try { matmul['tfjs-wasm'] = run('node', ['bench/tfjs_train.mjs', 'wasm', '--matmul', sizes.join(',')]).matmul_gflops; } catch (e) { say('tfjs-wasm matmul failed: ' + e.message); } }
+// Each system's product table, `repeats` times with the order of the systems
+// rotating, and the median per size (a noisy machine moves single figures
+// by a third). Native training uses every core (as Keras does); the product
+// table is single-threaded, like the wasm builds.
+const matmulSystems = {
+  'gradlab-native': () => run(gradlab, ['bench', '--data', data, '--matmul', sizes.join(','), '--json'], 600e3, { ...process.env, MATMUL_NUM_THREADS: '1' }),
+  'gradlab-wasm': () => run('node', wasmNode(['bench/wasm_train.mjs', wasmPkg, '--matmul', sizes.join(',')])),
+  ...(hasRelaxed ? { 'gradlab-wasm-simd128': () => run('node', ['bench/wasm_train.mjs', plainPkg, '--matmul', sizes.join(',')]) } : {}),
+  ...(!skipped['tfjs-wasm'] ? { 'tfjs-wasm': () => run('node', ['bench/tfjs_train.mjs', 'wasm', '--matmul', sizes.join(',')]) } : {}),
+};
+const matmulRuns = {};
+for (let rep = 0; runMatmul && rep < repeats; rep++) {
+  const names = Object.keys(matmulSystems);
+  for (let i = 0; i < names.length; i++) {
+    const system = names[(i + rep) % names.length];
+    try {
+      const r = matmulSystems[system]();
+      (matmulRuns[system] ||= []).push(r.matmul_gflops);
+      if (system === 'gradlab-wasm') wasmBuild = r.build;
+    } catch (e) { say(`${system} matmul failed: ${e.message}`); }
+  }
+}
+for (const [system, runs] of Object.entries(matmulRuns)) {
+  matmul[system] = Object.fromEntries(sizes.map((n) => [n, median(runs.map((r) => r[n]).filter((v) => typeof v === 'number'))]));
+}
 
 // Medians, and the shape --json promises.
 const summary = { train_samples_per_s: {}, infer_samples_per_s: {}, peak_mb: {}, val_accuracy: {} };
@@ -165,6 +194,7 @@ const workloadInfo = Object.fromEntries(workloads.map((w) => {
 const report = {
   date: new Date().toISOString(),
   machine: `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+  gradlab_wasm: { build: wasmBuild ?? (hasRelaxed ? 'relaxed-simd' : 'simd128'), node_flag: hasRelaxed ? process.env.GRADLAB_NODE_RELAXED_FLAG || null : null },
   versions: { node: process.version, 'tfjs': sample('tfjs-wasm').version || sample('tfjs-cpu').version, keras: sample('keras').version, gradlab: fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1] },
   workload: { data: path.relative(root, data), train_rows: rows, epochs, batch_size: 32, optimizer: 'adam 0.001', repeats, split: 'Keras validation_split 0.2 (last rows)' },
   workloads: workloadInfo,
@@ -184,6 +214,7 @@ if (asJson) {
   const num = (v, d = 0) => (v === null || v === undefined ? '–' : v.toFixed(d));
   const ratio = (v, base) => (v && base ? `${(v / base).toFixed(2)}×` : '–');
   console.log(`\ngradlab benchmark · ${report.date}\n${report.machine}\nnode ${report.versions.node} · TensorFlow.js ${report.versions.tfjs ?? '–'} (wasm SIMD ${report.tfjs.simd}, threads ${report.tfjs.threads}) · ${report.versions.keras ?? 'Keras skipped'}`);
+  console.log(`gradlab wasm: the ${report.gradlab_wasm.build} build${report.gradlab_wasm.node_flag ? ` (node ${report.gradlab_wasm.node_flag}; on by default in Chromium ≥ 114)` : ''}${matmul['gradlab-wasm-simd128'] ? '; gradlab-wasm-simd128 is the plain-SIMD build for browsers without relaxed SIMD' : ''}`);
   console.log(`batch 32, Adam 0.001, Keras's validation_split 0.2 (the last rows); samples/s from the epochs after the first; medians of ${repeats} runs`);
   if (report.tfjs.note) console.log(`TensorFlow.js: ${report.tfjs.note}`);
   if (report.tfjs.polyfill) console.log(`tfjs-wasm-polyfill: the wasm backend with ${report.tfjs.polyfill} (the wasm backend has none)`);

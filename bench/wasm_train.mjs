@@ -3,19 +3,21 @@
 // train_slice), on the rows `gradlab bench --export` wrote. Prints one JSON line.
 //   node bench/wasm_train.mjs PKG_DIR EXPORT_DIR PRESET EPOCHS MASK(true|false)
 //   node bench/wasm_train.mjs PKG_DIR --matmul 64,128,...
-// PKG_DIR holds `wasm-bindgen --target nodejs` output of the library.
+// PKG_DIR holds `wasm-bindgen --target nodejs` output of the library (either
+// build: plain wasm SIMD, or relaxed SIMD, which Node 20 runs only with
+// --experimental-wasm-relaxed-simd).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const [pkg, ...rest] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const { WebLab, bench_matmul_gflops } = require(path.resolve(pkg, 'gradlab.js'));
+const { WebLab, bench_matmul_gflops, simd_build } = require(path.resolve(pkg, 'gradlab.js'));
 
 if (rest[0] === '--matmul') {
   const out = {};
   for (const n of rest[1].split(',').map(Number)) out[n] = bench_matmul_gflops(n);
-  console.log(JSON.stringify({ system: 'gradlab-wasm', matmul_gflops: out }));
+  console.log(JSON.stringify({ system: 'gradlab-wasm', build: simd_build(), matmul_gflops: out }));
 } else {
   const [dir, preset, epochs = '1', mask = 'true'] = rest;
   const ids = JSON.parse(fs.readFileSync(path.join(dir, 'ids.json'), 'utf8'));

@@ -332,7 +332,7 @@ fn fast_math_is_accurate() {
 /// fewer rows than its block, not a multiple of it, long K, one column.
 #[test]
 fn wasm_matmul_kernel_matches_ndarray() {
-    use gradlab::backend::cpu::matmul_rows;
+    use gradlab::backend::cpu::{matmul_rows, matmul_rows_bias};
     let be = CpuBackend;
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     for &(m, k, n) in &[(1, 1, 1), (3, 5, 2), (4, 4, 4), (7, 64, 33), (32, 64, 256), (5, 700, 3), (9, 3, 1)] {
@@ -347,6 +347,13 @@ fn wasm_matmul_kernel_matches_ndarray() {
             let got = matmul_rows(&a, &b, m, k, n, ta, tb);
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);
+            }
+            // With a bias the accumulators start at it: every row gains it.
+            let bias: Vec<f32> = (0..n).map(|j| j as f32 - 2.5).collect();
+            let got = matmul_rows_bias(&a, &b, m, k, n, ta, tb, Some(&bias));
+            for (idx, (g, w)) in got.iter().zip(&want).enumerate() {
+                let w = w + bias[idx % n];
+                assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "bias {}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);
             }
         }
     }

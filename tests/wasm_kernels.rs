@@ -2,7 +2,7 @@
 //!   cargo test --release --target wasm32-unknown-unknown --no-default-features --test wasm_kernels
 #![cfg(target_arch = "wasm32")]
 
-use gradlab::backend::cpu::matmul_rows;
+use gradlab::backend::cpu::{matmul_rows, matmul_rows_bias, simd_build};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Vec<f32> {
@@ -37,6 +37,21 @@ fn simd_matmul_matches_a_plain_loop() {
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);
             }
+            let bias: Vec<f32> = (0..n).map(|j| j as f32 - 2.5).collect();
+            let got = matmul_rows_bias(&a, &b, m, k, n, ta, tb, Some(&bias));
+            for (idx, (g, w)) in got.iter().zip(&want).enumerate() {
+                let w = w + bias[idx % n];
+                assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "bias {}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);
+            }
         }
     }
+}
+
+/// `./lab test` runs this file twice: the plain-SIMD build, and the
+/// relaxed-SIMD one with GRADLAB_EXPECT_RELAXED_SIMD set; each must be what
+/// it claims, or the second run would test the first build again.
+#[wasm_bindgen_test]
+fn the_build_has_the_simd_it_was_asked_for() {
+    let want = if option_env!("GRADLAB_EXPECT_RELAXED_SIMD").is_some() { "relaxed-simd" } else { "simd128" };
+    assert_eq!(simd_build(), want);
 }

@@ -1,6 +1,11 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
-import init, { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values, draw_insides, draw_gates, insides_canvas_height } from './gradlab.js';
+import { loadEngine } from './engine.js';
 import { t, canvasWords, engineText, setLanguage, preferredLanguage, language } from './i18n.js';
+
+// The page draws with the same build of the engine the worker trains with
+// (relaxed SIMD where the browser has it), so only one is fetched.
+const { module: engineModule } = await loadEngine();
+const { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values, draw_insides, draw_gates, insides_canvas_height } = engineModule;
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -23,7 +28,10 @@ const pending = new Map();
 let lastData = '';
 
 function startWorker() {
-  worker = new Worker('./worker.js', { type: 'module' });
+  // ?wasm=simd128 asks the worker for the plain-SIMD engine (to compare, or
+  // where relaxed SIMD misbehaves).
+  const plain = new URLSearchParams(location.search).get('wasm') === 'simd128';
+  worker = new Worker(plain ? './worker.js?wasm=simd128' : './worker.js', { type: 'module' });
   worker.onmessage = (e) => {
     const m = e.data;
     if (m.id !== undefined) {
@@ -60,6 +68,7 @@ async function recover(message) {
   updateButtons();
   await applySettings();
   await applyBackend();
+  await askEngineBuild();
   await reloadData();
 }
 
@@ -1309,6 +1318,22 @@ async function applyBackend() {
 }
 function describeBackend() {
   $('backend-why').textContent = backendNote ? `(${engineText(backendNote)})` : '';
+  describeEngineBuild();
+}
+
+// Which of the engine's two wasm builds the worker loaded, and why.
+let engineBuild = null;
+async function askEngineBuild() {
+  try { engineBuild = await call('engine'); } catch { engineBuild = null; }
+  describeEngineBuild();
+}
+function describeEngineBuild() {
+  const e = engineBuild;
+  if (!e || !e.build) { $('engine-build').textContent = ''; return; }
+  let key = 'engine.relaxed';
+  if (e.build !== 'relaxed-simd') key = e.plain_asked ? 'engine.simd128_asked' : e.relaxed_failed ? 'engine.simd128_failed' : 'engine.simd128';
+  $('engine-build').textContent = t(key);
+  $('engine-build').dataset.build = e.build;
 }
 
 // Drop a file anywhere on the page.
@@ -1511,7 +1536,6 @@ async function main() {
   setLanguage(preferredLanguage());
   $('lang-select').value = language();
   renderEvaluation();
-  await init();
   startWorker();
   const defaults = await call('default_settings').catch(() => null);
   settings = defaults || {};
@@ -1522,6 +1546,7 @@ async function main() {
   setKind(localStorage.getItem(STORE_KIND) === 'images' ? 'images' : 'text');
   fitPresetToKind();
   clearPad();
+  await askEngineBuild();
   await applyBackend();
   // The engine reads the data with the stored settings (image shape, cleaning).
   await applySettings();

@@ -1,13 +1,22 @@
 // The training worker: owns the engine (WebLab) so training never blocks the
 // page. It answers requests {id, cmd, args} with {id, ok, value | error} and
 // streams {event: 'progress' | 'evaluation' | 'stopped'} while training.
-import init, { WebLab, open_gpu } from './gradlab.js';
+import { loadEngine } from './engine.js';
+
+// The engine: the relaxed-SIMD build where the browser has it (engine.js).
+let WebLab = null;
+let open_gpu = null;
+let engine = null;
 
 let lab = null;
 let running = false;   // a training loop is active
 let stopRequested = false;
 
-const ready = init().then(() => { lab = new WebLab(); });
+const ready = loadEngine().then(({ module, info }) => {
+  ({ WebLab, open_gpu } = module);
+  engine = info;
+  lab = new WebLab();
+});
 
 const post = (msg) => self.postMessage(msg);
 
@@ -75,6 +84,7 @@ async function trainLoop(mode) {
 }
 
 const commands = {
+  engine: () => engine,
   default_settings: () => WebLab.default_settings(),
   settings: () => lab.settings(),
   set_settings: (s) => lab.set_settings(s),

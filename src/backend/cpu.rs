@@ -96,9 +96,6 @@ impl Backend for CpuBackend {
         product(a, b, trans_a, trans_b, None)
     }
     fn matmul_bias(&self, a: &CpuTensor, w: &CpuTensor, bias: &CpuTensor) -> CpuTensor {
-        if cfg!(target_arch = "wasm32") {
-            return self.add_bias(&self.matmul(a, w, false, false), bias);
-        }
         product(a, w, false, false, Some(bias))
     }
     fn add(&self, a: &CpuTensor, b: &CpuTensor) -> CpuTensor {
@@ -567,7 +564,8 @@ impl Backend for CpuBackend {
 
 /// op(a)·op(b), plus `bias` in every row when given: natively through
 /// ndarray, with C starting as the bias rows and the product added onto it
-/// (β = 1, no second pass over the output); in wasm through `matmul_rows`.
+/// (β = 1, no second pass over the output); in wasm through `matmul_rows_bias`,
+/// whose accumulators start at the bias.
 fn product(a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool, bias: Option<&CpuTensor>) -> CpuTensor {
     assert!(a.shape.len() == 2 && b.shape.len() == 2, "matmul needs 2-D tensors, got {:?} and {:?}", a.shape, b.shape);
     let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
@@ -576,8 +574,11 @@ fn product(a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool, bias: Opt
     // In wasm, matrixmultiply has no SIMD kernel; the row-streaming kernel
     // below vectorises with simd128 and is about twice as fast.
     if cfg!(target_arch = "wasm32") {
-        assert!(bias.is_none(), "the wasm product adds no bias");
-        return CpuTensor::new(&[m, n], matmul_rows(&a.data, &b.data, m, k, n, trans_a, trans_b));
+        let bias = bias.map(|t| {
+            assert_eq!(t.data.len(), n, "matmul_bias: bias {:?} for {} columns", t.shape, n);
+            &t.data[..]
+        });
+        return CpuTensor::new(&[m, n], matmul_rows_bias(&a.data, &b.data, m, k, n, trans_a, trans_b, bias));
     }
     let mut out = match bias {
         Some(bias) => {
@@ -600,126 +601,197 @@ fn product(a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool, bias: Opt
 /// op(A)·op(B) for row-major A and B (`m`×`k` times `k`×`n`), in register
 /// blocks of C: the wasm matrix kernel (natively the twin is tested).
 pub fn matmul_rows(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: bool, trans_b: bool) -> Vec<f32> {
-    // Bring both to row-major m × k and k × n once; the products dwarf the copies.
-    let (at, bt);
-    let a = if trans_a {
-        at = transpose(a, k, m);
-        &at[..]
+    matmul_rows_bias(a, b, m, k, n, trans_a, trans_b, None)
+}
+
+/// Which SIMD this build of the engine was compiled with: "relaxed-simd"
+/// (wasm SIMD with relaxed SIMD's fused multiply-add), "simd128" (wasm SIMD),
+/// or "native" (not wasm).
+pub fn simd_build() -> &'static str {
+    if !cfg!(target_arch = "wasm32") {
+        "native"
+    } else if cfg!(target_feature = "relaxed-simd") {
+        "relaxed-simd"
+    } else if cfg!(target_feature = "simd128") {
+        "simd128"
     } else {
-        a
-    };
-    let b = if trans_b {
-        bt = transpose(b, n, k);
-        &bt[..]
+        "scalar"
+    }
+}
+
+/// Rows of A per register block, and columns of B per panel.
+const BLOCK_ROWS: usize = 4;
+const PANEL: usize = 8;
+
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct PanelRow([f32; PANEL]);
+
+impl PanelRow {
+    fn slice(rows: &mut [PanelRow]) -> &mut [f32] {
+        // SAFETY: PanelRow is exactly 8 f32s (repr C, align 32 = its size).
+        unsafe { std::slice::from_raw_parts_mut(rows.as_mut_ptr() as *mut f32, rows.len() * PANEL) }
+    }
+}
+
+/// `matmul_rows` with `bias` (n values) added to every row of C: the
+/// accumulators start at the bias, so it costs no pass of its own.
+///
+/// C is computed in register blocks of 4 rows × 8 columns, each accumulated
+/// over all of k: per step, two 4-wide loads of B and four broadcasts of A
+/// feed eight 4-wide multiply-adds. Both operands are packed first, straight
+/// from op(A) and op(B) so a transposed operand costs no copy of its own:
+/// A once, as k × 4 strips per row block (zero rows past m); B one 8-column
+/// panel at a time (k × 8, zero columns past n), and every row block passes
+/// over that panel while it sits in L1. With the edges zero-padded every
+/// block is a full one.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_rows_bias(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: bool, trans_b: bool, bias: Option<&[f32]>) -> Vec<f32> {
+    assert!(a.len() >= m * k && b.len() >= k * n, "matmul_rows: {}x{} · {}x{} from {} and {} values", m, k, k, n, a.len(), b.len());
+    const R: usize = BLOCK_ROWS;
+    const W: usize = PANEL;
+    let blocks = m.div_ceil(R);
+    let mut strips = vec![0.0f32; blocks * k * R];
+    if trans_a {
+        // op(A)[i, p] = a[p·m + i]: read along i.
+        for p in 0..k {
+            for (i, &v) in a[p * m..(p + 1) * m].iter().enumerate() {
+                strips[((i / R) * k + p) * R + i % R] = v;
+            }
+        }
     } else {
-        b
-    };
+        for (i, row) in a.chunks_exact(k.max(1)).take(m).enumerate() {
+            let strip = &mut strips[(i / R) * k * R..];
+            for (p, &v) in row.iter().enumerate() {
+                strip[p * R + i % R] = v;
+            }
+        }
+    }
     let mut c = vec![0.0f32; m * n];
-    // Register blocks of 4 rows × 8 columns of C, accumulated over all of k:
-    // per step two 4-wide loads of B feed eight 4-wide multiply-adds. B is
-    // packed one 8-column panel at a time (k × 8, contiguous, zero-padded at
-    // the right edge), and every row block of A passes over that panel while
-    // it sits in L1: unpacked, each step of k touched a new cache line of B.
-    const R: usize = 4;
-    const W: usize = 8;
-    let mut panel = vec![0.0f32; k * W];
+    // Rows of the panel 32-byte aligned, so no 4-wide load straddles a cache line.
+    let mut panel_rows = vec![PanelRow([0.0; W]); k];
+    let panel = PanelRow::slice(&mut panel_rows);
+    let mut start = [0.0f32; W];
     let mut j = 0;
     while j < n {
         let cols = W.min(n - j);
-        for p in 0..k {
-            panel[p * W..p * W + cols].copy_from_slice(&b[p * n + j..p * n + j + cols]);
-            panel[p * W + cols..(p + 1) * W].fill(0.0);
-        }
-        let mut i = 0;
-        while i < m {
-            let rows = R.min(m - i);
-            let mut acc = [[0.0f32; W]; R];
-            if rows == R {
-                block_4x8(a, &panel, k, i, &mut acc);
-            } else {
-                for p in 0..k {
-                    for r in 0..rows {
-                        let x = a[(i + r) * k + p];
-                        for q in 0..W {
-                            acc[r][q] += x * panel[p * W + q];
-                        }
+        if trans_b {
+            // op(B)[p, j + q] = b[(j + q)·k + p]: read along p.
+            for q in 0..W {
+                if q < cols {
+                    for (p, &v) in b[(j + q) * k..(j + q + 1) * k].iter().enumerate() {
+                        panel[p * W + q] = v;
+                    }
+                } else {
+                    for p in 0..k {
+                        panel[p * W + q] = 0.0;
                     }
                 }
             }
-            for r in 0..rows {
-                c[(i + r) * n + j..(i + r) * n + j + cols].copy_from_slice(&acc[r][..cols]);
+        } else {
+            for p in 0..k {
+                panel[p * W..p * W + cols].copy_from_slice(&b[p * n + j..p * n + j + cols]);
+                panel[p * W + cols..(p + 1) * W].fill(0.0);
             }
-            i += R;
+        }
+        if let Some(bias) = bias {
+            start[..cols].copy_from_slice(&bias[j..j + cols]);
+        }
+        for ib in 0..blocks {
+            let rows = R.min(m - ib * R);
+            block_4x8(&strips[ib * k * R..(ib + 1) * k * R], panel, &start, &mut c[ib * R * n + j..], n, rows, cols);
         }
         j += W;
     }
     c
 }
 
-/// The transpose of a row-major rows × cols matrix.
-fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut t = vec![0.0f32; rows * cols];
-    for r in 0..rows {
-        for c in 0..cols {
-            t[c * rows + r] = x[r * cols + c];
-        }
-    }
-    t
-}
-
-/// One full 4 × 8 block of C: Σ_p A[i..i+4, p] · panel[p, 0..8].
+/// One block of C, `rows` × `cols` of at most 4 × 8, written at `c` (rows
+/// `ldc` apart): start + Σ_p strip[p, 0..4]ᵀ · panel[p, 0..8].
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline]
-fn block_4x8(a: &[f32], panel: &[f32], k: usize, i: usize, acc: &mut [[f32; 8]; 4]) {
-    for p in 0..k {
-        let bp = &panel[p * 8..p * 8 + 8];
-        for (r, row) in acc.iter_mut().enumerate() {
-            let x = a[(i + r) * k + p];
+fn block_4x8(strip: &[f32], panel: &[f32], start: &[f32; PANEL], c: &mut [f32], ldc: usize, rows: usize, cols: usize) {
+    let mut acc = [*start; BLOCK_ROWS];
+    for (xs, bp) in strip.chunks_exact(BLOCK_ROWS).zip(panel.chunks_exact(PANEL)) {
+        for (row, &x) in acc.iter_mut().zip(xs) {
             for (o, &v) in row.iter_mut().zip(bp) {
                 *o += x * v;
             }
         }
     }
-}
-
-/// The same block with wasm SIMD: eight 4-wide accumulators in registers.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline]
-fn block_4x8(a: &[f32], panel: &[f32], k: usize, i: usize, acc: &mut [[f32; 8]; 4]) {
-    use core::arch::wasm32::*;
-    assert!(panel.len() >= k * 8 && a.len() >= (i + 4) * k);
-    let mut c = [f32x4_splat(0.0); 8];
-    let rows = [&a[i * k..], &a[(i + 1) * k..], &a[(i + 2) * k..], &a[(i + 3) * k..]];
-    for p in 0..k {
-        // SAFETY: the assert above keeps both 4-wide loads inside `panel`.
-        let (b0, b1) = unsafe {
-            let at = panel.as_ptr().add(p * 8);
-            (v128_load(at as *const v128), v128_load(at.add(4) as *const v128))
-        };
-        for (r, row) in rows.iter().enumerate() {
-            // SAFETY: each row slice holds at least k values (assert above).
-            let x = f32x4_splat(unsafe { *row.get_unchecked(p) });
-            c[2 * r] = f32x4_add(c[2 * r], f32x4_mul(x, b0));
-            c[2 * r + 1] = f32x4_add(c[2 * r + 1], f32x4_mul(x, b1));
-        }
-    }
-    for r in 0..4 {
-        for q in 0..4 {
-            acc[r][q] = f32x4_extract_lane_dyn(c[2 * r], q);
-            acc[r][q + 4] = f32x4_extract_lane_dyn(c[2 * r + 1], q);
-        }
+    for (r, row) in acc.iter().enumerate().take(rows) {
+        c[r * ldc..r * ldc + cols].copy_from_slice(&row[..cols]);
     }
 }
 
+/// The same block with wasm SIMD: eight 4-wide accumulators in registers,
+/// A broadcast straight from memory (`v128.load32_splat`); a full block is
+/// stored straight into C (a `copy_from_slice` per row is a call to memcpy
+/// in wasm: ~10 % of the product at 512³).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline]
-fn f32x4_extract_lane_dyn(v: core::arch::wasm32::v128, lane: usize) -> f32 {
+fn block_4x8(strip: &[f32], panel: &[f32], start: &[f32; PANEL], c: &mut [f32], ldc: usize, rows: usize, cols: usize) {
     use core::arch::wasm32::*;
-    match lane {
-        0 => f32x4_extract_lane::<0>(v),
-        1 => f32x4_extract_lane::<1>(v),
-        2 => f32x4_extract_lane::<2>(v),
-        _ => f32x4_extract_lane::<3>(v),
+    let k = strip.len() / BLOCK_ROWS;
+    assert!(panel.len() >= k * PANEL && rows <= BLOCK_ROWS && cols <= PANEL && c.len() >= (rows - 1) * ldc + cols);
+    // SAFETY: the pointers walk k steps of 4 values of `strip` and 8 of
+    // `panel`, both at least that long, and a full block's stores stay
+    // inside `c` (assert above); `start` and `out` hold 8 values per row.
+    unsafe {
+        let s0 = v128_load(start.as_ptr() as *const v128);
+        let s1 = v128_load(start.as_ptr().add(4) as *const v128);
+        let mut acc = [s0, s1, s0, s1, s0, s1, s0, s1];
+        let mut ap = strip.as_ptr();
+        let mut bp = panel.as_ptr();
+        let end = ap.add(k * BLOCK_ROWS);
+        while ap < end {
+            let b0 = v128_load(bp as *const v128);
+            let b1 = v128_load(bp.add(4) as *const v128);
+            for r in 0..BLOCK_ROWS {
+                let x = v128_load32_splat(ap.add(r) as *const u32);
+                acc[2 * r] = mul_add(x, b0, acc[2 * r]);
+                acc[2 * r + 1] = mul_add(x, b1, acc[2 * r + 1]);
+            }
+            ap = ap.add(BLOCK_ROWS);
+            bp = bp.add(PANEL);
+        }
+        if rows == BLOCK_ROWS && cols == PANEL {
+            for r in 0..BLOCK_ROWS {
+                let at = c.as_mut_ptr().add(r * ldc);
+                v128_store(at as *mut v128, acc[2 * r]);
+                v128_store(at.add(4) as *mut v128, acc[2 * r + 1]);
+            }
+        } else {
+            let mut out = [[0.0f32; PANEL]; BLOCK_ROWS];
+            for (r, row) in out.iter_mut().enumerate() {
+                v128_store(row.as_mut_ptr() as *mut v128, acc[2 * r]);
+                v128_store(row.as_mut_ptr().add(4) as *mut v128, acc[2 * r + 1]);
+            }
+            for r in 0..rows {
+                for q in 0..cols {
+                    *c.get_unchecked_mut(r * ldc + q) = out[r][q];
+                }
+            }
+        }
+    }
+}
+
+/// x·b + c, four lanes. With relaxed SIMD (the second wasm build, loaded
+/// where the browser validates it: www/worker.js) it is one fused
+/// multiply-add where the hardware has one, which is what the 128-bit kernel
+/// needs to keep pace with native AVX2 (~1.4× in the product); without it, a
+/// multiply and an add.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn mul_add(x: core::arch::wasm32::v128, b: core::arch::wasm32::v128, c: core::arch::wasm32::v128) -> core::arch::wasm32::v128 {
+    use core::arch::wasm32::*;
+    #[cfg(target_feature = "relaxed-simd")]
+    {
+        f32x4_relaxed_madd(x, b, c)
+    }
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    {
+        f32x4_add(c, f32x4_mul(x, b))
     }
 }
 

@@ -41,6 +41,13 @@ impl Texts {
     }
 }
 
+/// The SIMD this wasm build uses ("relaxed-simd" or "simd128"): the page
+/// loads one of two builds and says which.
+#[wasm_bindgen]
+pub fn simd_build() -> String {
+    crate::backend::cpu::simd_build().to_string()
+}
+
 /// GFLOP/s of the engine's matrix product at n×n×n in this wasm build
 /// (for bench/run.mjs).
 #[wasm_bindgen]

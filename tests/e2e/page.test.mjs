@@ -21,12 +21,12 @@ after(async () => {
   server?.close();
 });
 
-async function open(context) {
+async function open(context, query = '') {
   const ctx = context || await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base);
+  await page.goto(base + query);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   return { page, ctx, errors };
 }
@@ -250,6 +250,32 @@ test('a trained model downloads and uploads in the TensorFlow.js format', async 
   await ctx.close();
 });
 
+test('the engine runs its relaxed-SIMD build where the browser has it, and the plain build trains too', async () => {
+  const { page, ctx, errors } = await open();
+  await page.waitForFunction(() => document.getElementById('engine-build').dataset.build);
+  assert.equal(await page.getAttribute('#engine-build', 'data-build'), 'relaxed-simd');
+  assert.match(await page.textContent('#engine-build'), /fused multiply-add \(relaxed SIMD\)/);
+  await ctx.close();
+
+  // ?wasm=simd128: the build a browser without relaxed SIMD gets, trained
+  // on the sample like any other.
+  const plain = await open(undefined, '?wasm=simd128');
+  const fetched = new Set();
+  plain.page.on('response', (r) => { if (/\.wasm$/.test(r.url())) fetched.add(new URL(r.url()).pathname); });
+  await plain.page.waitForFunction(() => document.getElementById('engine-build').dataset.build);
+  assert.equal(await plain.page.getAttribute('#engine-build', 'data-build'), 'simd128');
+  assert.match(await plain.page.textContent('#engine-build'), /turned off by \?wasm=simd128/);
+  await loadSpamSample(plain.page);
+  await trainBow(plain.page, 3, 0.01);
+  await plain.page.waitForFunction(() => /^0\.\d+$/.test(document.getElementById('val-accuracy').textContent));
+  const acc = Number(await plain.page.textContent('#val-accuracy'));
+  assert.ok(acc > 0.8, `validation accuracy ${acc} on the plain-SIMD build`);
+  assert.ok(!fetched.has('/gradlab_relaxed_bg.wasm'), `fetched ${[...fetched].join(', ')}`);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(plain.errors, []);
+  await plain.ctx.close();
+});
+
 test('first load is quick and small', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
@@ -263,7 +289,10 @@ test('first load is quick and small', async () => {
   let gz = 0;
   for (const f of fetched) gz += zlib.gzipSync(fs.readFileSync(path.join(root, f))).length;
   console.log(`first load to interactive: ${ms} ms; wasm + JS fetched: ${[...fetched].join(', ')}; ${(gz / 1e6).toFixed(2)} MB gzipped`);
-  assert.ok(fetched.has('/gradlab_bg.wasm'));
+  // One build of the engine serves the page and the worker: Chromium has
+  // relaxed SIMD, so it is that one, and the plain build is never fetched.
+  assert.ok(fetched.has('/gradlab_relaxed_bg.wasm'), `fetched ${[...fetched].join(', ')}`);
+  assert.ok(!fetched.has('/gradlab_bg.wasm'), 'the plain-SIMD build was fetched too');
   assert.ok(gz <= 1_000_000, `wasm + JS are ${gz} bytes gzipped`);
   assert.ok(ms < 5000, `first load took ${ms} ms`);
   await ctx.close();
@@ -424,7 +453,7 @@ test('inside the model: histograms and LSTM gates follow training', async () => 
 // Visible words that are not in the page's language: the text of elements a
 // person sees, minus user data (translate="no"), formulas and names that
 // stay as they are in Chinese texts too.
-const NAMES = /gradlab|ReLU|Leaky|ELU|GELU|Sigmoid|tanh|Softplus|Swish|AdamW|Adam|SGD|RMSprop|Adagrad|Nesterov|Embedding|LSTM|GRU|Dense|Conv1D|softmax|lstm|cnn|bow|mask_zero|num_words|Huber|MSE|MAE|HTML|Unicode|NFKC|TAB|CSV|tsv|csv|txt|TensorFlow\.js|model\.json|bin|WebGPU|GPU|CPU|Keras|SpamAssassin|UCI|Amazon|IMDb|Yelp|npm|@stdlib\/datasets-spam-assassin|sentiment|Kotzias|KDD|BY|Rosenbrock|Glorot|LSTM|logit|None|English|max|ETA|cpu|sigmoid|momentum|embedding|dense/g;
+const NAMES = /gradlab|WebAssembly|relaxed SIMD|SIMD|simd128|ReLU|Leaky|ELU|GELU|Sigmoid|tanh|Softplus|Swish|AdamW|Adam|SGD|RMSprop|Adagrad|Nesterov|Embedding|LSTM|GRU|Dense|Conv1D|softmax|lstm|cnn|bow|mask_zero|num_words|Huber|MSE|MAE|HTML|Unicode|NFKC|TAB|CSV|tsv|csv|txt|TensorFlow\.js|model\.json|bin|WebGPU|GPU|CPU|Keras|SpamAssassin|UCI|Amazon|IMDb|Yelp|npm|@stdlib\/datasets-spam-assassin|sentiment|Kotzias|KDD|BY|Rosenbrock|Glorot|LSTM|logit|None|English|max|ETA|cpu|sigmoid|momentum|embedding|dense/g;
 async function foreignWords(page) {
   return page.evaluate((names) => {
     const re = new RegExp(names, 'g');

@@ -92,6 +92,11 @@ export default {
   'setup.num_words': 'Vocabulary (num_words)', 'setup.max_len': 'Max length', 'setup.padding': 'Padding', 'setup.truncating': 'Truncating',
   'side.post': 'post', 'side.pre': 'pre', 'setup.seed': 'Seed', 'setup.compute': 'Compute',
   'backend.auto': 'auto', 'backend.cpu': 'CPU', 'backend.gpu': 'GPU (WebGPU)', 'setup.backend_in_use': 'Backend in use:',
+  'setup.engine_build': 'CPU engine:',
+  'engine.relaxed': 'WebAssembly SIMD with fused multiply-add (relaxed SIMD)',
+  'engine.simd128': 'WebAssembly SIMD (this browser has no relaxed SIMD, so matrix products run about 1.4× slower)',
+  'engine.simd128_asked': 'WebAssembly SIMD (relaxed SIMD turned off by ?wasm=simd128)',
+  'engine.simd128_failed': 'WebAssembly SIMD (the relaxed-SIMD build failed to load)',
   'form.not_number': '“{raw}” is not a number', 'form.whole': 'must be a whole number', 'form.between': 'must be between {min} and {max}',
   'form.error': '{field}: {error}',
 

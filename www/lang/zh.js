@@ -94,6 +94,11 @@ export default {
   'setup.num_words': '词表大小（num_words）', 'setup.max_len': '最大长度', 'setup.padding': '填充位置', 'setup.truncating': '截断位置',
   'side.post': '后', 'side.pre': '前', 'setup.seed': '随机种子', 'setup.compute': '计算设备',
   'backend.auto': '自动', 'backend.cpu': 'CPU', 'backend.gpu': 'GPU（WebGPU）', 'setup.backend_in_use': '正在使用的后端：',
+  'setup.engine_build': 'CPU 引擎：',
+  'engine.relaxed': 'WebAssembly SIMD，带融合乘加（relaxed SIMD）',
+  'engine.simd128': 'WebAssembly SIMD（此浏览器不支持 relaxed SIMD，矩阵乘法约慢 1.4 倍）',
+  'engine.simd128_asked': 'WebAssembly SIMD（已由 ?wasm=simd128 关闭 relaxed SIMD）',
+  'engine.simd128_failed': 'WebAssembly SIMD（relaxed SIMD 版本加载失败）',
   'form.not_number': '“{raw}”不是数字', 'form.whole': '必须是整数', 'form.between': '必须在 {min} 到 {max} 之间',
   'form.error': '{field}：{error}',
 

@@ -213,7 +213,7 @@ if (asJson) {
   const pad = (s, n) => String(s).padEnd(n);
   const num = (v, d = 0) => (v === null || v === undefined ? '–' : v.toFixed(d));
   const ratio = (v, base) => (v && base ? `${(v / base).toFixed(2)}×` : '–');
-  console.log(`\ngradlab benchmark · ${report.date}\n${report.machine}\nnode ${report.versions.node} · TensorFlow.js ${report.versions.tfjs ?? '–'} (wasm SIMD ${report.tfjs.simd}, threads ${report.tfjs.threads}) · ${report.versions.keras ?? 'Keras skipped'}`);
+  console.log(`\ngradlab benchmark · ${report.date}\n${report.machine}\nnode ${report.versions.node} · TensorFlow.js ${report.versions.tfjs ?? '–'} (wasm SIMD ${report.tfjs.simd ?? '–'}, threads ${report.tfjs.threads ?? '–'}) · ${report.versions.keras ?? 'Keras skipped'}`);
   console.log(`gradlab wasm: the ${report.gradlab_wasm.build} build${report.gradlab_wasm.node_flag ? ` (node ${report.gradlab_wasm.node_flag}; on by default in Chromium ≥ 114)` : ''}${matmul['gradlab-wasm-simd128'] ? '; gradlab-wasm-simd128 is the plain-SIMD build for browsers without relaxed SIMD' : ''}`);
   console.log(`batch 32, Adam 0.001, Keras's validation_split 0.2 (the last rows); samples/s from the epochs after the first; medians of ${repeats} runs`);
   if (report.tfjs.note) console.log(`TensorFlow.js: ${report.tfjs.note}`);
@@ -233,8 +233,8 @@ if (asJson) {
   }
   if (runMatmul) {
     console.log('\nmatrix product, GFLOP/s (n×n×n)');
-    console.log(`  ${pad('system', 20)}${sizes.map((n) => pad(n, 8)).join('')}`);
-    for (const [system, g] of Object.entries(matmul)) console.log(`  ${pad(system, 20)}${sizes.map((n) => pad(num(g[n], 1), 8)).join('')}`);
+    console.log(`  ${pad('system', 22)}${sizes.map((n) => pad(n, 8)).join('')}`);
+    for (const [system, g] of Object.entries(matmul)) console.log(`  ${pad(system, 22)}${sizes.map((n) => pad(num(g[n], 1), 8)).join('')}`);
   }
   const w = summary.train_samples_per_s;
   const ran = (name) => name in results;

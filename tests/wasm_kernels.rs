@@ -28,7 +28,7 @@ fn simd_matmul_matches_a_plain_loop() {
         seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
     };
-    for &(m, k, n) in &[(1, 1, 1), (4, 1, 8), (3, 5, 2), (4, 4, 4), (7, 64, 33), (32, 64, 256), (5, 700, 3), (9, 3, 17), (8, 16, 8)] {
+    for &(m, k, n) in &[(1, 1, 1), (4, 1, 8), (3, 5, 2), (4, 4, 4), (7, 64, 33), (32, 64, 256), (5, 700, 3), (9, 3, 17), (8, 16, 8), (3, 0, 5), (300, 200, 20)] {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a: Vec<f32> = (0..m * k).map(|_| rand()).collect();
             let b: Vec<f32> = (0..k * n).map(|_| rand()).collect();

@@ -48,13 +48,17 @@ const kerasStepsPerExecution = 32;
 const work = path.join(root, 'target/bench');
 const gradlab = path.join(root, 'target/release/gradlab');
 // gradlab wasm is the relaxed-SIMD build, the one Chromium's worker loads
-// (./lab bench builds it; Node 20 needs a flag, passed on from ./lab), and
+// (./lab bench builds it; Node 20 needs a flag for it, Node 22 does not), and
 // its matrix product is also timed in the plain-SIMD build other browsers get.
 const plainPkg = path.join(root, 'target/wasm-node');
 const relaxedPkg = path.join(root, 'target/wasm-node-relaxed');
 const hasRelaxed = fs.existsSync(path.join(relaxedPkg, 'gradlab.js'));
 const wasmPkg = hasRelaxed ? relaxedPkg : plainPkg;
-const wasmNode = (argv) => [...(hasRelaxed && process.env.GRADLAB_NODE_RELAXED_FLAG ? [process.env.GRADLAB_NODE_RELAXED_FLAG] : []), ...argv];
+// The 49-byte module of www/engine.js: one function using f32x4.relaxed_madd.
+const relaxedProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0,
+  67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11]);
+const nodeRelaxedFlag = WebAssembly.validate(relaxedProbe) ? null : '--experimental-wasm-relaxed-simd';
+const wasmNode = (argv) => [...(hasRelaxed && nodeRelaxedFlag ? [nodeRelaxedFlag] : []), ...argv];
 const venvPython = path.join(work, 'venv/bin/python');
 
 const say = (s) => { if (!asJson) console.log(s); else process.stderr.write(s + '\n'); };
@@ -194,7 +198,7 @@ const workloadInfo = Object.fromEntries(workloads.map((w) => {
 const report = {
   date: new Date().toISOString(),
   machine: `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
-  gradlab_wasm: { build: wasmBuild ?? (hasRelaxed ? 'relaxed-simd' : 'simd128'), node_flag: hasRelaxed ? process.env.GRADLAB_NODE_RELAXED_FLAG || null : null },
+  gradlab_wasm: { build: wasmBuild ?? (hasRelaxed ? 'relaxed-simd' : 'simd128'), node_flag: hasRelaxed ? nodeRelaxedFlag : null },
   versions: { node: process.version, 'tfjs': sample('tfjs-wasm').version || sample('tfjs-cpu').version, keras: sample('keras').version, gradlab: fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1] },
   workload: { data: path.relative(root, data), train_rows: rows, epochs, batch_size: 32, optimizer: 'adam 0.001', repeats, split: 'Keras validation_split 0.2 (last rows)' },
   workloads: workloadInfo,

@@ -662,22 +662,28 @@ pub fn matmul_rows_bias(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, tran
     }
     let blocks = m.div_ceil(R);
     let mut strips = vec![0.0f32; blocks * k * R];
-    if trans_a {
-        // op(A)[i, p] = a[p·m + i]: a strip's 4 rows are 4 neighbours in a
-        // row of a, so each strip is written in order.
-        for (ib, strip) in strips.chunks_exact_mut(k * R).enumerate() {
-            let (i, rows) = (ib * R, R.min(m - ib * R));
+    for (ib, strip) in strips.chunks_exact_mut(k * R).enumerate() {
+        let (i, rows) = (ib * R, R.min(m - ib * R));
+        if trans_a {
+            // op(A)[i, p] = a[p·m + i]: a strip's 4 rows are 4 neighbours
+            // in a row of a.
             for (p, xs) in strip.chunks_exact_mut(R).enumerate() {
                 for (o, &v) in xs.iter_mut().zip(&a[p * m + i..p * m + i + rows]) {
                     *o = v;
                 }
             }
-        }
-    } else {
-        for (i, row) in a.chunks_exact(k).take(m).enumerate() {
-            let strip = &mut strips[(i / R) * k * R..];
-            for (p, &v) in row.iter().enumerate() {
-                strip[p * R + i % R] = v;
+        } else if rows == R {
+            // Four rows of a side by side (zips, so no index is checked:
+            // packing was 9 % of a 512³ product).
+            let (r0, r1, r2, r3) = (&a[i * k..(i + 1) * k], &a[(i + 1) * k..(i + 2) * k], &a[(i + 2) * k..(i + 3) * k], &a[(i + 3) * k..(i + 4) * k]);
+            for ((((xs, &x0), &x1), &x2), &x3) in strip.chunks_exact_mut(R).zip(r0).zip(r1).zip(r2).zip(r3) {
+                xs.copy_from_slice(&[x0, x1, x2, x3]);
+            }
+        } else {
+            for r in 0..rows {
+                for (xs, &v) in strip.chunks_exact_mut(R).zip(&a[(i + r) * k..(i + r + 1) * k]) {
+                    xs[r] = v;
+                }
             }
         }
     }
@@ -688,16 +694,20 @@ pub fn matmul_rows_bias(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, tran
     for (jp, panel) in packed_b.chunks_exact_mut(k).take(panels).enumerate() {
         let (j, cols) = (jp * W, W.min(n - jp * W));
         if trans_b {
-            // op(B)[p, j + q] = b[(j + q)·k + p]: read along p.
+            // op(B)[p, j + q] = b[(j + q)·k + p]: eight rows of b, read along p.
             for q in 0..cols {
                 for (row, &v) in panel.iter_mut().zip(&b[(j + q) * k..(j + q + 1) * k]) {
                     row.0[q] = v;
                 }
             }
+        } else if cols == W {
+            // Eight neighbours of each row of b: one 32-byte copy.
+            for (row, src) in panel.iter_mut().zip(b.chunks_exact(n)) {
+                row.0.copy_from_slice(&src[j..j + W]);
+            }
         } else {
-            // Row by row: a column at a time would touch k cache lines per value.
-            for (p, row) in panel.iter_mut().enumerate() {
-                for (o, &v) in row.0.iter_mut().zip(&b[p * n + j..p * n + j + cols]) {
+            for (row, src) in panel.iter_mut().zip(b.chunks_exact(n)) {
+                for (o, &v) in row.0.iter_mut().zip(&src[j..j + cols]) {
                     *o = v;
                 }
             }

@@ -152,10 +152,12 @@ for (const w of workloads) {
 const matmul = {};
 let wasmBuild = null;
 if (runMatmul) say('matrix products …');
-// Each system's product table, `repeats` times with the order of the systems
-// rotating, and the median per size (a noisy machine moves single figures
-// by a third). Native training uses every core (as Keras does); the product
-// table is single-threaded, like the wasm builds.
+// Each system's product table, at least 5 times (a round takes seconds) with
+// the order of the systems rotating, and the median per size: on this shared
+// machine a single figure can drop by a third, for native and wasm alike,
+// when a neighbour shares the core. Native training uses every core (as
+// Keras does); the product table is single-threaded, like the wasm builds.
+const matmulRepeats = Math.max(repeats, 5);
 const matmulSystems = {
   'gradlab-native': () => run(gradlab, ['bench', '--data', data, '--matmul', sizes.join(','), '--json'], 600e3, { ...process.env, MATMUL_NUM_THREADS: '1' }),
   'gradlab-wasm': () => run('node', wasmNode(['bench/wasm_train.mjs', wasmPkg, '--matmul', sizes.join(',')])),
@@ -163,7 +165,7 @@ const matmulSystems = {
   ...(!skipped['tfjs-wasm'] ? { 'tfjs-wasm': () => run('node', ['bench/tfjs_train.mjs', 'wasm', '--matmul', sizes.join(',')]) } : {}),
 };
 const matmulRuns = {};
-for (let rep = 0; runMatmul && rep < repeats; rep++) {
+for (let rep = 0; runMatmul && rep < matmulRepeats; rep++) {
   const names = Object.keys(matmulSystems);
   for (let i = 0; i < names.length; i++) {
     const system = names[(i + rep) % names.length];
@@ -208,6 +210,7 @@ const report = {
   tfjs_budget_seconds: budget,
   ...summary,
   matmul_gflops: matmul,
+  matmul_repeats: runMatmul ? matmulRepeats : 0,
   seconds: (Date.now() - started) / 1000,
 };
 
@@ -236,7 +239,7 @@ if (asJson) {
     }
   }
   if (runMatmul) {
-    console.log('\nmatrix product, GFLOP/s (n×n×n)');
+    console.log(`\nmatrix product, GFLOP/s (n×n×n), single-threaded; medians of ${matmulRepeats} runs`);
     console.log(`  ${pad('system', 22)}${sizes.map((n) => pad(n, 8)).join('')}`);
     for (const [system, g] of Object.entries(matmul)) console.log(`  ${pad(system, 22)}${sizes.map((n) => pad(num(g[n], 1), 8)).join('')}`);
   }

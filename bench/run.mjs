@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { relaxedSimdAvailable } from '../www/engine.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -54,10 +55,8 @@ const plainPkg = path.join(root, 'target/wasm-node');
 const relaxedPkg = path.join(root, 'target/wasm-node-relaxed');
 const hasRelaxed = fs.existsSync(path.join(relaxedPkg, 'gradlab.js'));
 const wasmPkg = hasRelaxed ? relaxedPkg : plainPkg;
-// The 49-byte module of www/engine.js: one function using f32x4.relaxed_madd.
-const relaxedProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0,
-  67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11]);
-const nodeRelaxedFlag = WebAssembly.validate(relaxedProbe) ? null : '--experimental-wasm-relaxed-simd';
+// The page's own check (www/engine.js), asked of this Node.
+const nodeRelaxedFlag = relaxedSimdAvailable ? null : '--experimental-wasm-relaxed-simd';
 const wasmNode = (argv) => [...(hasRelaxed && nodeRelaxedFlag ? [nodeRelaxedFlag] : []), ...argv];
 const venvPython = path.join(work, 'venv/bin/python');
 

@@ -239,15 +239,16 @@ impl<'b, B: Backend> Graph<'b, B> {
                 continue;
             }
             let val = |v: Var| &self.nodes[v.0].value;
+            let accumulate = |slot: &mut Option<B::Tensor>, d: B::Tensor| match slot {
+                Some(acc) => be.add_assign(acc, &d),
+                slot => *slot = Some(d),
+            };
             let send = |grads: &mut Vec<Option<B::Tensor>>, v: Var, d: B::Tensor| {
                 if !self.nodes[v.0].needs_grad {
                     return;
                 }
                 only_gathers[v.0].set(false);
-                match &mut grads[v.0] {
-                    Some(acc) => be.add_assign(acc, &d),
-                    slot => *slot = Some(d),
-                }
+                accumulate(&mut grads[v.0], d);
             };
             // Ops that add into part of their input: start from zeros.
             let send_part = |grads: &mut Vec<Option<B::Tensor>>, v: Var, f: &dyn Fn(&mut B::Tensor)| {
@@ -287,18 +288,11 @@ impl<'b, B: Backend> Graph<'b, B> {
                     let rows = be.shape(val(*table))[0];
                     let t = &self.nodes[table.0];
                     if t.needs_grad {
+                        // Not `send`: a gather keeps the table's squares.
                         if self.token_squares && matches!(t.op, Op::Leaf) {
-                            let sq = be.scatter_add_rows(val(*ids), &be.mul(&g, &g), rows);
-                            match &mut squares[table.0] {
-                                Some(acc) => be.add_assign(acc, &sq),
-                                slot => *slot = Some(sq),
-                            }
+                            accumulate(&mut squares[table.0], be.scatter_add_rows(val(*ids), &be.mul(&g, &g), rows));
                         }
-                        let d = be.scatter_add_rows(val(*ids), &g, rows);
-                        match &mut grads[table.0] {
-                            Some(acc) => be.add_assign(acc, &d),
-                            slot => *slot = Some(d),
-                        }
+                        accumulate(&mut grads[table.0], be.scatter_add_rows(val(*ids), &g, rows));
                     }
                 }
                 Op::TimeSlice(x, t) => send_part(&mut grads, *x, &|acc| be.time_slice_add(acc, *t, &g)),

@@ -11,8 +11,8 @@ const RELAXED_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1,
 export const relaxedSimdAvailable = WebAssembly.validate(RELAXED_SIMD_PROBE);
 
 // In the page, its own address; in the worker, the worker script's (the page
-// passes ?wasm=simd128 on).
-export const plainAsked = new URL(self.location.href).searchParams.get('wasm') === 'simd128';
+// passes ?wasm=simd128 on). Node (the bench, ./lab) has no location.
+export const plainAsked = typeof location !== 'undefined' && new URL(location.href).searchParams.get('wasm') === 'simd128';
 
 // The engine's module, initialised, and what was chosen and why.
 export async function loadEngine() {

@@ -571,8 +571,8 @@ fn product(a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool, bias: Opt
     let (m, k) = if trans_a { (a.shape[1], a.shape[0]) } else { (a.shape[0], a.shape[1]) };
     let (k2, n) = if trans_b { (b.shape[1], b.shape[0]) } else { (b.shape[0], b.shape[1]) };
     assert_eq!(k, k2, "matmul inner sizes: {:?}{} · {:?}{}", a.shape, if trans_a { "ᵀ" } else { "" }, b.shape, if trans_b { "ᵀ" } else { "" });
-    // In wasm, matrixmultiply has no SIMD kernel; the row-streaming kernel
-    // below vectorises with simd128 and is about twice as fast.
+    // In wasm, matrixmultiply has no SIMD kernel; `matmul_rows_bias` has one
+    // (simd128, or relaxed SIMD's fused multiply-add in that build).
     if cfg!(target_arch = "wasm32") {
         let bias = bias.map(|t| {
             assert_eq!(t.data.len(), n, "matmul_bias: bias {:?} for {} columns", t.shape, n);
@@ -623,17 +623,6 @@ pub fn simd_build() -> &'static str {
 const BLOCK_ROWS: usize = 4;
 const PANEL: usize = 8;
 
-#[derive(Clone, Copy)]
-#[repr(C, align(32))]
-struct PanelRow([f32; PANEL]);
-
-impl PanelRow {
-    fn flat(rows: &[PanelRow]) -> &[f32] {
-        // SAFETY: PanelRow is exactly 8 f32s (repr C, align 32 = its size).
-        unsafe { std::slice::from_raw_parts(rows.as_ptr() as *const f32, rows.len() * PANEL) }
-    }
-}
-
 /// How much of A's strips a chunk of row blocks may take: well inside the
 /// L2 of the machines this runs on (512 KiB here), leaving room for B's panels.
 const L2_BUDGET_BYTES: usize = 192 * 1024;
@@ -643,12 +632,10 @@ const L2_BUDGET_BYTES: usize = 192 * 1024;
 ///
 /// C is computed in register blocks of 4 rows × 8 columns, each accumulated
 /// over all of k: per step, two 4-wide loads of B and four broadcasts of A
-/// feed eight 4-wide multiply-adds. Both operands are packed first, straight
+/// feed eight 4-wide multiply-adds. Both operands are packed once, straight
 /// from op(A) and op(B) so a transposed operand costs no copy of its own:
-/// A once, as k × 4 strips per row block (zero rows past m); B one 8-column
-/// panel at a time (k × 8, zero columns past n), and every row block passes
-/// over that panel while it sits in L1. With the edges zero-padded every
-/// block is a full one.
+/// A as k × 4 strips per row block (zero rows past m), B as k × 8 panels
+/// (zero columns past n), so every block reads both contiguously.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_rows_bias(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, trans_a: bool, trans_b: bool, bias: Option<&[f32]>) -> Vec<f32> {
     assert!(a.len() >= m * k && b.len() >= k * n, "matmul_rows: {}x{} · {}x{} from {} and {} values", m, k, k, n, a.len(), b.len());
@@ -687,27 +674,25 @@ pub fn matmul_rows_bias(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, tran
             }
         }
     }
-    // B once, as 8-column panels (k × 8, rows 32-byte aligned so no 4-wide
-    // load straddles a cache line).
     let panels = n.div_ceil(W);
-    let mut packed_b = vec![PanelRow([0.0; W]); panels * k];
+    let mut packed_b = vec![[0.0f32; W]; panels * k];
     for (jp, panel) in packed_b.chunks_exact_mut(k).take(panels).enumerate() {
         let (j, cols) = (jp * W, W.min(n - jp * W));
         if trans_b {
             // op(B)[p, j + q] = b[(j + q)·k + p]: eight rows of b, read along p.
             for q in 0..cols {
                 for (row, &v) in panel.iter_mut().zip(&b[(j + q) * k..(j + q + 1) * k]) {
-                    row.0[q] = v;
+                    row[q] = v;
                 }
             }
         } else if cols == W {
             // Eight neighbours of each row of b: one 32-byte copy.
             for (row, src) in panel.iter_mut().zip(b.chunks_exact(n)) {
-                row.0.copy_from_slice(&src[j..j + W]);
+                row.copy_from_slice(&src[j..j + W]);
             }
         } else {
             for (row, src) in panel.iter_mut().zip(b.chunks_exact(n)) {
-                for (o, &v) in row.0.iter_mut().zip(&src[j..j + cols]) {
+                for (o, &v) in row.iter_mut().zip(&src[j..j + cols]) {
                     *o = v;
                 }
             }
@@ -726,7 +711,7 @@ pub fn matmul_rows_bias(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, tran
             if let Some(bias) = bias {
                 start[..cols].copy_from_slice(&bias[j..j + cols]);
             }
-            let panel = PanelRow::flat(panel);
+            let panel = panel.as_flattened();
             for ib in first..blocks.min(first + chunk) {
                 let rows = R.min(m - ib * R);
                 block_4x8(&strips[ib * k * R..(ib + 1) * k * R], panel, &start, &mut c[ib * R * n + j..], n, rows, cols);
@@ -807,7 +792,7 @@ fn block_4x8(strip: &[f32], panel: &[f32], start: &[f32; PANEL], c: &mut [f32], 
 }
 
 /// x·b + c, four lanes. With relaxed SIMD (the second wasm build, loaded
-/// where the browser validates it: www/worker.js) it is one fused
+/// where the browser validates it: www/engine.js) it is one fused
 /// multiply-add where the hardware has one, which is what the 128-bit kernel
 /// needs to keep pace with native AVX2 (~1.4× in the product); without it, a
 /// multiply and an add.

@@ -15,7 +15,7 @@ use crate::data::clean::{clean, CleanOptions};
 use crate::data::parse::{LabelColumn, ParseOptions};
 use crate::data::split::{looks_sorted, split, SplitMode};
 use crate::data::image::{self, ImageSet, ImageShape};
-use crate::data::{encode, pad, parse, Augmentation, Encoded, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
+use crate::data::{encode, pad, parse, Augmentation, Encoded, Framing, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
@@ -511,7 +511,7 @@ fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedMod
     }
     let train_enc = Encoded { ids: encode(&tokenizer, &train_set.texts, &settings), classes: train_set.classes.clone() };
     let val_enc = val_set.as_ref().map(|v| Encoded { ids: encode(&tokenizer, &v.texts, &settings), classes: v.classes.clone() });
-    let metadata = Metadata { tokenizer: Some(tokenizer), labels: labels.clone(), max_len: settings.max_len, padding: settings.padding, truncating: settings.truncating, scaling: None };
+    let metadata = Metadata { tokenizer: Some(tokenizer), labels: labels.clone(), max_len: settings.max_len, padding: settings.padding, truncating: settings.truncating, scaling: None, framing: None };
     Ok((Trainer::new(model, config, labels, train_enc, val_enc)?, metadata))
 }
 
@@ -568,7 +568,11 @@ fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedM
         }
     };
     let encode_images = |set: &ImageSet| Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes: set.classes.clone() };
-    let metadata = Metadata { tokenizer: None, labels: labels.clone(), max_len: 0, padding: Side::Post, truncating: Side::Post, scaling: Some(scaling) };
+    let framing = match saved.as_ref().and_then(|s| s.metadata.as_ref()) {
+        Some(m) if m.scaling.is_some() => m.framing,
+        _ => Framing::fit(&train_set.pixels, train_set.shape),
+    };
+    let metadata = Metadata { tokenizer: None, labels: labels.clone(), max_len: 0, padding: Side::Post, truncating: Side::Post, scaling: Some(scaling), framing };
     let mut trainer = Trainer::new(model, config, labels, encode_images(&train_set), val_set.as_ref().map(encode_images))?;
     trainer.augmentation = (!augmentation.is_identity()).then_some(augmentation);
     Ok((trainer, metadata))

@@ -15,7 +15,7 @@ use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};
 use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
 use crate::data::split::{looks_sorted, split, SplitMode};
-use crate::data::{encode, pad, Augmentation, Encoded, ImageSet, ImageShape, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
+use crate::data::{encode, pad, Augmentation, Encoded, Framing, ImageSet, ImageShape, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
 use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, Metadata};
@@ -301,6 +301,9 @@ pub struct Lab {
     image_val: Option<ImageSet>,
     /// Fitted on the training images.
     scaling: Option<Scaling>,
+    /// Where the training images' ink sits, for framing drawings (None
+    /// for photos and the like).
+    framing: Option<Framing>,
     trainer: Option<Trainer<CpuBackend>>,
     reported_batches: usize,
     reported_epochs: usize,
@@ -338,6 +341,7 @@ impl Lab {
             image_train: None,
             image_val: None,
             scaling: None,
+            framing: None,
             trainer: None,
             reported_batches: 0,
             reported_epochs: 0,
@@ -753,7 +757,7 @@ impl Lab {
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
-        let meta = Metadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: self.scaling };
+        let meta = Metadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: self.scaling, framing: self.framing };
         tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }
 

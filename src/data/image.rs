@@ -165,6 +165,40 @@ pub fn shape_name(s: ImageShape) -> String {
     format!("{}x{}x{}", s[0], s[1], s[2])
 }
 
+/// Area-average resampling of a [h, w, c] image to [th, tw, c]: what
+/// shrinking a drawing to the digits' 8×8 grid needs (each cell the mean of
+/// the pixels it covers, as the digits were made from 32×32 bitmaps).
+pub fn resample(img: &[f32], [h, w, c]: ImageShape, th: usize, tw: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; th * tw * c];
+    for ty in 0..th {
+        let (y0, y1) = (ty as f64 * h as f64 / th as f64, (ty + 1) as f64 * h as f64 / th as f64);
+        for tx in 0..tw {
+            let (x0, x1) = (tx as f64 * w as f64 / tw as f64, (tx + 1) as f64 * w as f64 / tw as f64);
+            let mut acc = vec![0.0f64; c];
+            let mut area = 0.0f64;
+            let mut y = y0.floor();
+            while y < y1 {
+                let wy = (y + 1.0).min(y1) - y.max(y0);
+                let mut x = x0.floor();
+                while x < x1 {
+                    let wx = (x + 1.0).min(x1) - x.max(x0);
+                    let (yi, xi) = ((y as usize).min(h - 1), (x as usize).min(w - 1));
+                    for ch in 0..c {
+                        acc[ch] += img[(yi * w + xi) * c + ch] as f64 * wx * wy;
+                    }
+                    area += wx * wy;
+                    x += 1.0;
+                }
+                y += 1.0;
+            }
+            for ch in 0..c {
+                out[(ty * tw + tx) * c + ch] = (acc[ch] / area.max(1e-12)) as f32;
+            }
+        }
+    }
+    out
+}
+
 /// How raw pixel values become network inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]

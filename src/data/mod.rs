@@ -2,6 +2,7 @@
 
 pub mod augment;
 pub mod clean;
+pub mod framing;
 pub mod image;
 pub mod pad;
 pub mod parse;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use augment::Augmentation;
 pub use clean::{CleanOptions, CleanReport};
+pub use framing::Framing;
 pub use image::{ImageSet, ImageShape, Scaling, ScalingKind};
 pub use pad::Side;
 pub use parse::{parse, ParseOptions, Parsed, Rejected, Row};

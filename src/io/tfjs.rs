@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::data::{Scaling, Side, Tokenizer};
+use crate::data::{Framing, Scaling, Side, Tokenizer};
 use crate::error::{Error, Result};
 use crate::model::{architecture, LayerInfo};
 use crate::nn::activation::GateActivation;
@@ -25,6 +25,9 @@ pub struct Metadata {
     pub truncating: Side,
     /// For an image model: how raw pixels were scaled for training.
     pub scaling: Option<Scaling>,
+    /// For an image model trained on ink on a dark ground: where the
+    /// training images' ink sat, so a drawing is framed the same way.
+    pub framing: Option<Framing>,
 }
 
 /// A model read from (or about to be written to) files.
@@ -127,6 +130,7 @@ pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Ve
             "labels": m.labels, "max_len": m.max_len, "padding": m.padding.name(), "truncating": m.truncating.name(),
             "tokenizer": m.tokenizer.as_ref().map(|t| t.to_keras_json()),
             "scaling": m.scaling,
+            "framing": m.framing,
         }});
     }
     Ok((serde_json::to_string_pretty(&root).unwrap(), bytes))
@@ -395,6 +399,10 @@ fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
         scaling: match m.get("scaling") {
             None | Some(Value::Null) => None,
             Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| Error::model_file(file, format!("metadata scaling: {}", e)))?),
+        },
+        framing: match m.get("framing") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| Error::model_file(file, format!("metadata framing: {}", e)))?),
         },
     }))
 }

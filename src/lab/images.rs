@@ -9,11 +9,12 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{ClassCount, Lab, Prediction};
+pub use crate::data::image::resample;
 use crate::data::image::{self, ImageSet, ImageShape};
 use crate::data::parse::Rejected;
 use crate::data::split::split;
 use crate::backend::Backend;
-use crate::data::{Encoded, Scaling};
+use crate::data::{Encoded, Framing, Scaling};
 use crate::error::{Error, Result};
 use crate::nn::LayerConfig;
 use crate::trainer::predicted_class;
@@ -69,6 +70,9 @@ pub struct ImagePrediction {
     pub shape: ImageShape,
     /// The pad's drawing shrunk to the model's input, as display values.
     pub input: Vec<f32>,
+    /// Whether it was centred and scaled like the training images' ink
+    /// (else the pad was shrunk whole).
+    pub framed: bool,
 }
 
 /// The first convolution's kernels as little pictures.
@@ -129,40 +133,6 @@ pub fn label_of_path(path: &str) -> Option<String> {
     stem.split_once('_').map(|(l, _)| l.to_string()).filter(|l| !l.is_empty())
 }
 
-/// Area-average resampling of a [h, w, c] image to [th, tw, c]: what
-/// shrinking a drawing to the digits' 8×8 grid needs (each cell the mean of
-/// the pixels it covers, as the digits were made from 32×32 bitmaps).
-pub fn resample(img: &[f32], [h, w, c]: ImageShape, th: usize, tw: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; th * tw * c];
-    for ty in 0..th {
-        let (y0, y1) = (ty as f64 * h as f64 / th as f64, (ty + 1) as f64 * h as f64 / th as f64);
-        for tx in 0..tw {
-            let (x0, x1) = (tx as f64 * w as f64 / tw as f64, (tx + 1) as f64 * w as f64 / tw as f64);
-            let mut acc = vec![0.0f64; c];
-            let mut area = 0.0f64;
-            let mut y = y0.floor();
-            while y < y1 {
-                let wy = (y + 1.0).min(y1) - y.max(y0);
-                let mut x = x0.floor();
-                while x < x1 {
-                    let wx = (x + 1.0).min(x1) - x.max(x0);
-                    let (yi, xi) = ((y as usize).min(h - 1), (x as usize).min(w - 1));
-                    for ch in 0..c {
-                        acc[ch] += img[(yi * w + xi) * c + ch] as f64 * wx * wy;
-                    }
-                    area += wx * wy;
-                    x += 1.0;
-                }
-                y += 1.0;
-            }
-            for ch in 0..c {
-                out[(ty * tw + tx) * c + ch] = (acc[ch] / area.max(1e-12)) as f32;
-            }
-        }
-    }
-    out
-}
-
 impl Lab {
     pub fn has_images(&self) -> bool {
         self.images.is_some()
@@ -186,6 +156,7 @@ impl Lab {
         self.image_train = None;
         self.image_val = None;
         self.scaling = None;
+        self.framing = None;
         self.trainer = None;
         self.invalidate_gpu();
     }
@@ -282,6 +253,7 @@ impl Lab {
         let (t, v) = split(&set.classes, self.settings.val_split, self.settings.split, self.settings.seed);
         let train = set.subset(&t);
         self.scaling = Some(Scaling::fit(self.settings.scaling, &train.pixels));
+        self.framing = Framing::fit(&train.pixels, train.shape);
         self.image_train = Some(train);
         self.image_val = if v.is_empty() { None } else { Some(set.subset(&v)) };
     }
@@ -325,7 +297,10 @@ impl Lab {
         if width == 0 || height == 0 || pixels.len() != width * height || pixels.iter().any(|v| !v.is_finite()) {
             return Err(Error::setting("drawing", format!("{} values for a {}x{} pad", pixels.len(), width, height)));
         }
-        let small = resample(pixels, [height, width, 1], shape[0], shape[1]);
+        let small = match self.framing {
+            Some(f) => f.frame(pixels, width, height, shape[0], shape[1]),
+            None => resample(pixels, [height, width, 1], shape[0], shape[1]),
+        };
         let grey: Vec<f32> = small.iter().flat_map(|&v| std::iter::repeat_n(v, shape[2])).collect();
         let scaling = self.scaling.ok_or_else(|| Error::setting("predict", "load images first"))?;
         // Display [0, 1] → raw values → the network's scaling.
@@ -334,7 +309,7 @@ impl Lab {
         let p = t.model.predict(std::slice::from_ref(&input), 1).remove(0);
         let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
         let prediction = Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens: Vec::new() };
-        Ok(ImagePrediction { prediction, shape, input: self.display(&input) })
+        Ok(ImagePrediction { prediction, shape, input: self.display(&input), framed: self.framing.is_some() })
     }
 
     /// The first Conv2D's kernels.
@@ -396,6 +371,7 @@ impl Lab {
         self.settings.layers = Some(saved.layers.clone());
         let matches = self.images.as_ref().is_some_and(|i| i.labels == meta.labels && i.shape.as_slice() == saved.input_shape.as_slice());
         self.scaling = Some(scaling);
+        self.framing = meta.framing;
         let (train, val) = if matches {
             (self.encode_images(self.image_train.as_ref().unwrap()), self.image_val.as_ref().map(|v| self.encode_images(v)))
         } else {

@@ -132,9 +132,10 @@ export default {
   'predict.label': 'Prediction: <b>{label}</b>', 'predict.tokens': 'Tokens the model saw (orange: out of vocabulary):',
   'predict.no_tokens': 'no known tokens',
   'pad.alt': 'drawing pad: draw a digit with the mouse, a pen or a finger', 'pad.clear': 'Clear',
-  'pad.hint': 'Draw one digit, large and centred, as in the samples.',
+  'pad.hint': 'Draw one digit, at any size, anywhere on the pad.',
   'pad.empty': 'Draw on the pad to see what the model thinks.', 'pad.predicting': 'Predicting…',
-  'pad.seen': 'The input the network saw: your drawing shrunk to {h}×{w} by averaging.',
+  'pad.seen': 'The input the network saw: your drawing centred and scaled like the training images’ ink, then shrunk to {h}×{w} by averaging.',
+  'pad.seen_whole': 'The input the network saw: the whole pad shrunk to {h}×{w} by averaging (the training images are not ink on a dark ground, so the drawing is not centred).',
   'pad.seen_alt': 'the drawing shrunk to {h}×{w} pixels',
 
   'vis.title': 'Visualisers', 'vis.activations': 'Activation functions',

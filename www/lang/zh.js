@@ -134,9 +134,10 @@ export default {
   'predict.label': '预测结果：<b>{label}</b>', 'predict.tokens': '模型看到的词（橙色：词表外）：',
   'predict.no_tokens': '没有已知的词',
   'pad.alt': '画板：用鼠标、手写笔或手指写一个数字', 'pad.clear': '清除',
-  'pad.hint': '写一个数字，像示例那样写大、写在中间。',
+  'pad.hint': '写一个数字，大小、位置随意。',
   'pad.empty': '在画板上写字，看看模型怎么认为。', 'pad.predicting': '正在预测……',
-  'pad.seen': '网络看到的输入：你的笔迹按平均缩小到 {h}×{w}。',
+  'pad.seen': '网络看到的输入：你的笔迹先像训练图像的笔迹那样居中、缩放，再按平均缩小到 {h}×{w}。',
+  'pad.seen_whole': '网络看到的输入：整个画板按平均缩小到 {h}×{w}（训练图像不是暗底亮笔迹，所以笔迹没有居中）。',
   'pad.seen_alt': '缩小到 {h}×{w} 像素的笔迹',
 
   'vis.title': '可视化', 'vis.activations': '激活函数',

@@ -1059,6 +1059,8 @@ function clearPad() {
   padCtx.fillRect(0, 0, pad.width, pad.height);
   padInk = false;
   padPrediction = null;
+  padAgain = false;
+  stopPadTimer();
   renderPadPrediction();
 }
 function padPoint(e) {
@@ -1076,16 +1078,27 @@ function padStroke(from, to) {
   padCtx.stroke();
   padInk = true;
 }
-function schedulePadPredict() {
+function stopPadTimer() {
   clearTimeout(padTimer);
+  padTimer = null;
+}
+function schedulePadPredict() {
+  stopPadTimer();
   const wait = 150 - (performance.now() - padAt);
-  if (wait <= 0) predictPad(); else padTimer = setTimeout(predictPad, wait);
+  if (wait <= 0) predictPad(); else padTimer = setTimeout(() => { padTimer = null; predictPad(); }, wait);
+}
+// The prediction shown while a stroke goes on is of part of it; the output
+// says aria-busy until the one shown is of the drawing as it stands, so a
+// screen reader (and a test) waits for that one.
+function padSettled() {
+  return !padDrawing && !padBusy && !padAgain && padTimer === null;
 }
 pad.addEventListener('pointerdown', (e) => {
   if (e.button > 0) return;
   e.preventDefault();
   try { pad.setPointerCapture(e.pointerId); } catch { /* a pointer the browser no longer tracks */ }
   padDrawing = true;
+  $('predict-output').setAttribute('aria-busy', 'true');
   padLast = padPoint(e);
   padStroke(padLast, padLast);
   schedulePadPredict();
@@ -1101,7 +1114,7 @@ for (const type of ['pointerup', 'pointercancel']) {
   pad.addEventListener(type, () => {
     if (!padDrawing) return;
     padDrawing = false;
-    clearTimeout(padTimer);
+    stopPadTimer();
     predictPad();
   });
 }
@@ -1115,13 +1128,16 @@ async function predictPad() {
   const d = padCtx.getImageData(0, 0, pad.width, pad.height).data;
   const pixels = new Float32Array(pad.width * pad.height);
   for (let i = 0; i < pixels.length; i++) pixels[i] = d[4 * i] / 255;
+  let answer;
   try {
-    padPrediction = { value: await call('predict_image', pixels, pad.width, pad.height) };
+    answer = { value: await call('predict_image', pixels, pad.width, pad.height) };
   } catch (e) {
-    padPrediction = { error: e.english || e.message };
+    answer = { error: e.english || e.message };
   } finally {
     padBusy = false;
   }
+  // A pad cleared while the answer was on its way keeps its empty message.
+  if (padInk) padPrediction = answer;
   renderPadPrediction();
   if (padAgain) { padAgain = false; predictPad(); }
 }
@@ -1129,13 +1145,14 @@ async function predictPad() {
 function renderPadPrediction() {
   if (!isImageModel()) return;
   const out = $('predict-output');
+  out.setAttribute('aria-busy', padSettled() ? 'false' : 'true');
   const v = padPrediction;
   if (!v) { out.innerHTML = `<p class="hint">${t(padInk ? 'pad.predicting' : 'pad.empty')}</p>`; return; }
   if (v.error) { out.innerHTML = `<p class="hint">${esc(engineText(v.error))}</p>`; return; }
   const p = v.value.prediction;
   const [h, w] = v.value.shape;
   out.innerHTML = `<p>${t('predict.label', { label: esc(p.label) })}</p><div class="bars" translate="no">${probabilityBars(p.probabilities)}</div>
-    <div class="seen">${pxCanvas(0, v.value.shape, 96, t('pad.seen_alt', { h, w }))}<span class="hint">${t('pad.seen', { h, w })}</span></div>`;
+    <div class="seen">${pxCanvas(0, v.value.shape, 96, t('pad.seen_alt', { h, w }))}<span class="hint">${t(v.value.framed ? 'pad.seen' : 'pad.seen_whole', { h, w })}</span></div>`;
   paintPixels(out, [{ values: v.value.input, shape: v.value.shape }]);
 }
 

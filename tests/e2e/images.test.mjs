@@ -3,7 +3,7 @@
 // gallery, the drawing pad, filters and feature maps, the augmentation
 // preview, dropped PNG files and bad input. Run after `trunk build`:
 //   cd tests/e2e && node --test --test-concurrency=1 images.test.mjs
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
+});
+
+// A failed test leaves its pages open (its own close is never reached);
+// closed here, they do not load the machine under the tests after it.
+afterEach(async () => {
+  for (const ctx of browser?.contexts() ?? []) await ctx.close().catch(() => {});
 });
 
 async function open(locale = 'en-US') {
@@ -69,6 +75,16 @@ async function loadDigits(page) {
   await page.selectOption('#sample-select', 'digits');
   await waitText(page, 'parse-report', /1797\s*images accepted/);
   await waitText(page, 'model-summary', /max_pooling2d_1/);
+}
+
+// The pad's prediction once it is of the whole drawing: while a stroke goes
+// on the page shows predictions of part of it, marked aria-busy.
+async function settledPrediction(page) {
+  await page.waitForFunction(() => {
+    const out = document.getElementById('predict-output');
+    return out.getAttribute('aria-busy') === 'false' && /Prediction: \d/.test(out.textContent);
+  }, null, { timeout: 20000 });
+  return (await text(page, 'predict-output')).match(/Prediction: (\d)/)[1];
 }
 
 // Draw with the mouse on the pad: `points` in [0, 1] of its width and height.
@@ -198,8 +214,7 @@ test('digits: the sample trains to ≥ 95 %, with gallery, drawing pad, filters,
   assert.ok(await page.isHidden('#predict-input'), 'the text box is hidden for an image model');
   assert.match(await text(page, 'predict-output'), /Draw on the pad/);
   await draw(page, [[0.52, 0.12], [0.5, 0.35], [0.49, 0.6], [0.48, 0.88]]);
-  await waitText(page, 'predict-output', /Prediction: \d/);
-  const one = (await text(page, 'predict-output')).match(/Prediction: (\d)/)[1];
+  const one = await settledPrediction(page);
   assert.equal(await page.locator('#predict-output .bar').count(), 10);
   const seen = await canvases(page, '#predict-output canvas');
   assert.equal(seen.length, 1);
@@ -210,12 +225,19 @@ test('digits: the sample trains to ≥ 95 %, with gallery, drawing pad, filters,
   const ellipse = [];
   for (let k = 0; k <= 24; k++) ellipse.push([0.5 + 0.24 * Math.sin((2 * Math.PI * k) / 24), 0.5 - 0.36 * Math.cos((2 * Math.PI * k) / 24)]);
   await draw(page, ellipse);
-  await waitText(page, 'predict-output', /Prediction: \d/);
-  const zero = (await text(page, 'predict-output')).match(/Prediction: (\d)/)[1];
-  console.log(`the pad: a stroke reads as ${one}, an ellipse as ${zero}`);
+  const zero = await settledPrediction(page);
+  assert.match(await text(page, 'predict-output'), /centred and scaled like the training images’ ink, then shrunk to 8×8/);
+  await page.locator('#predict').screenshot({ path: path.join(shots, 'images-predict-0.png') });
+  // Drawn small, low in the right-hand corner: centred and scaled, still a 0.
+  await page.click('#pad-clear');
+  await waitText(page, 'predict-output', /Draw on the pad/);
+  await draw(page, ellipse.map(([x, y]) => [0.5 + 0.45 * x, 0.48 + 0.45 * y]));
+  const small = await settledPrediction(page);
+  await page.locator('#predict').screenshot({ path: path.join(shots, 'images-predict-small-0.png') });
+  console.log(`the pad: a stroke reads as ${one}, an ellipse as ${zero}, a small ellipse in a corner as ${small}`);
   assert.equal(zero, '0', 'an ellipse is not read as 0');
   assert.equal(one, '1', 'a vertical stroke is not read as 1');
-  await page.locator('#predict').screenshot({ path: path.join(shots, 'images-predict-0.png') });
+  assert.equal(small, '0', 'a small ellipse in a corner is not read as 0');
 
   // Filters and feature maps of the trained model.
   await page.locator('#image-insides').scrollIntoViewIfNeeded();
@@ -410,8 +432,7 @@ test('an image model downloads, uploads into a fresh page and reads the same dra
   const ellipse = [];
   for (let k = 0; k <= 24; k++) ellipse.push([0.5 + 0.22 * Math.sin((2 * Math.PI * k) / 24), 0.5 - 0.34 * Math.cos((2 * Math.PI * k) / 24)]);
   await draw(page, ellipse);
-  await waitText(page, 'predict-output', /Prediction: \d/);
-  await page.waitForTimeout(400);
+  await settledPrediction(page);
   const before = await text(page, 'predict-output');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-image-model-'));
   const files = [];
@@ -427,6 +448,7 @@ test('an image model downloads, uploads into a fresh page and reads the same dra
   await got;
   const json = JSON.parse(fs.readFileSync(files.find((f) => f.endsWith('.json')), 'utf8'));
   assert.equal(json.userDefinedMetadata.gradlab.scaling.kind, 'unit');
+  assert.ok(json.userDefinedMetadata.gradlab.framing.spread > 1, 'the framing of drawings travels with the model');
   await ctx.close();
 
   // A fresh page with no data: the pad appears for the uploaded image model.
@@ -436,8 +458,7 @@ test('an image model downloads, uploads into a fresh page and reads the same dra
   await fresh.page.waitForFunction(() => !document.getElementById('pad-area').hidden);
   assert.ok(await fresh.page.isHidden('#predict-input'));
   await draw(fresh.page, ellipse);
-  await waitText(fresh.page, 'predict-output', /Prediction: \d/);
-  await fresh.page.waitForTimeout(400);
+  await settledPrediction(fresh.page);
   assert.equal(await text(fresh.page, 'predict-output'), before);
   // A finger draws as the mouse does (touch events through the DevTools protocol).
   await fresh.page.click('#pad-clear');
@@ -448,8 +469,7 @@ test('an image model downloads, uploads into a fresh page and reads the same dra
   await touch('touchStart', ellipse[0]);
   for (const p of ellipse.slice(1)) await touch('touchMove', p);
   await touch('touchEnd', ellipse[ellipse.length - 1]);
-  await waitText(fresh.page, 'predict-output', /Prediction: \d/);
-  await fresh.page.waitForTimeout(400);
+  await settledPrediction(fresh.page);
   assert.equal((await text(fresh.page, 'predict-output')).match(/Prediction: \d/)[0], before.match(/Prediction: \d/)[0]);
   const ink = await canvases(fresh.page, '#pad');
   assert.ok(ink[0].variance > 1000, 'the finger left no ink');

@@ -1,7 +1,7 @@
 // End-to-end tests of the lab page in Debian's Chromium, driven by
 // playwright-core (no browser download). Run by `./lab test` after
 // `trunk build`; serves dist/ itself on a free localhost port.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
+});
+
+// A failed test leaves its pages open (its own close is never reached);
+// closed here, they do not load the machine under the tests after it.
+afterEach(async () => {
+  for (const ctx of browser?.contexts() ?? []) await ctx.close().catch(() => {});
 });
 
 async function open(context, query = '') {

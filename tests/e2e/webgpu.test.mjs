@@ -2,7 +2,7 @@
 // with its software WebGPU (SwiftShader): the same sample and settings train
 // on the CPU and then on the GPU, and a person sees the GPU named as the
 // backend, the curves, the metrics and a prediction, with the same figures.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { shots, startBrowser } from './serve.mjs';
@@ -16,6 +16,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
+});
+
+// A failed test leaves its pages open (its own close is never reached);
+// closed here, they do not load the machine under the tests after it.
+afterEach(async () => {
+  for (const ctx of browser?.contexts() ?? []) await ctx.close().catch(() => {});
 });
 
 async function trainOn(page, backend) {

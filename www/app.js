@@ -245,7 +245,10 @@ function settingsFromHash(hash, base) {
 
 function persist() {
   try { localStorage.setItem(STORE_SETTINGS, JSON.stringify(settings)); } catch { /* storage full or disabled */ }
-  history.replaceState(null, '', settingsToHash());
+  // Only when it changed: replacing a history entry also stores the form's
+  // state in it, which takes over a second with a huge paste in the box.
+  const hash = settingsToHash();
+  if (hash !== location.hash) history.replaceState(null, '', hash);
 }
 
 // Send the settings to the engine. A rejected field is shown beside it.
@@ -351,9 +354,16 @@ async function reloadData() {
   if (lastData) return loadData(lastData, { detect: false });
 }
 
+// Data loads overlap (a changed image size re-reads the files while new
+// ones are dropped): only the newest may reach the engine and the report,
+// so an older, slower one finishing last cannot bring back what was replaced.
+let dataLoads = 0;
+const superseded = (load) => load !== dataLoads;
+
 // Pasted, dropped or stored text: with `detect`, a pixel CSV switches the
 // page to images (and a tab-separated paste back to text).
 async function loadData(text, { detect = true } = {}) {
+  const load = ++dataLoads;
   lastData = text;
   storeData(text);
   if (detect && text.trim()) {
@@ -368,10 +378,13 @@ async function loadData(text, { detect = true } = {}) {
   if (!text.trim()) { dataReport = null; dataError = null; report.innerHTML = `<p class="hint">${t('data.none')}</p>`; await refreshModel(); return; }
   report.innerHTML = `<p class="hint">${t('data.reading')}</p>`;
   try {
-    dataReport = await call('load_data', text);
+    const r = await call('load_data', text);
+    if (superseded(load)) return;
+    dataReport = r;
     dataError = null;
     renderReport();
   } catch (e) {
+    if (superseded(load)) return;
     dataReport = null;
     dataError = e;
     renderReport();
@@ -382,15 +395,19 @@ async function loadData(text, { detect = true } = {}) {
 
 // Images from a CSV of label,p0,…,pN.
 async function loadImageCsv(text) {
+  const load = ++dataLoads;
   imageSource = 'csv';
   skippedFiles = [];
   $('drop-status').textContent = '';
   if (!text.trim()) { dataReport = null; dataError = null; renderReport(); renderAugment(); await refreshModel(); return; }
   $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
   try {
-    dataReport = await call('load_image_csv', text);
+    const r = await call('load_image_csv', text);
+    if (superseded(load)) return;
+    dataReport = r;
     dataError = null;
   } catch (e) {
+    if (superseded(load)) return;
     dataReport = null;
     dataError = e;
   }
@@ -407,6 +424,7 @@ async function afterImages() {
 // Image files (dropped, picked, or a folder): decoded and resized here,
 // labelled by the engine from each path's folder or label_ prefix.
 async function loadImageFiles(entries) {
+  const load = ++dataLoads;
   setKind('images');
   fitPresetToKind();
   uploadedImageModel = false;
@@ -423,13 +441,17 @@ async function loadImageFiles(entries) {
   for (let i = 0; i < images.length; i++) {
     if (i % 25 === 0) $('drop-status').textContent = t('image.decoding', { i, n: images.length });
     decoded.push(await decodeImage(images[i].file, images[i].path, size));
+    if (superseded(load)) return;
   }
   $('drop-status').textContent = entries.length > MAX_FILES ? t('image.too_many', { n: entries.length, max: MAX_FILES }) : '';
   $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
   try {
-    dataReport = await call('load_image_files', decoded);
+    const r = await call('load_image_files', decoded);
+    if (superseded(load)) return;
+    dataReport = r;
     dataError = null;
   } catch (e) {
+    if (superseded(load)) return;
     dataReport = null;
     // No image at all among the files: say so in the page's words.
     dataError = images.length ? e : { page: 'image.no_images', params: { n: imageFiles.length } };

@@ -330,9 +330,14 @@ test('bad image input: line numbers, one class, non-image files, NaN fields; dro
   await setField(page, 'image-size', 28);
   await page.selectOption('#image-colour', 'gray');
 
-  // Files only, none an image.
+  // Files only, none an image, dropped while the two settings above still
+  // re-read the PNGs: the newest load wins, and an older one that finishes
+  // after it does not bring its images back.
   await page.setInputFiles('#image-files', [{ name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('x') }, { name: 'b.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF') }]);
   await waitText(page, 'parse-report', /None of the 2 dropped files is a PNG or JPEG image/);
+  await page.waitForTimeout(1000);
+  assert.match(await text(page, 'parse-report'), /None of the 2 dropped files/);
+  await waitText(page, 'missing', /data: paste a pixel CSV/);
 
   // A PNG that is not one, and one without a label: rejected with their numbers.
   await page.setInputFiles('#image-files', [

@@ -359,6 +359,13 @@ async function reloadData() {
 // so an older, slower one finishing last cannot bring back what was replaced.
 let dataLoads = 0;
 const superseded = (load) => load !== dataLoads;
+// The engine's answer to data load `load`: {report} or {error}, or null
+// when a newer load has replaced it.
+async function loadCall(load, cmd, arg) {
+  let answer;
+  try { answer = { report: await call(cmd, arg), error: null }; } catch (error) { answer = { report: null, error }; }
+  return superseded(load) ? null : answer;
+}
 
 // Pasted, dropped or stored text: with `detect`, a pixel CSV switches the
 // page to images (and a tab-separated paste back to text).
@@ -377,18 +384,10 @@ async function loadData(text, { detect = true } = {}) {
   const report = $('parse-report');
   if (!text.trim()) { dataReport = null; dataError = null; report.innerHTML = `<p class="hint">${t('data.none')}</p>`; await refreshModel(); return; }
   report.innerHTML = `<p class="hint">${t('data.reading')}</p>`;
-  try {
-    const r = await call('load_data', text);
-    if (superseded(load)) return;
-    dataReport = r;
-    dataError = null;
-    renderReport();
-  } catch (e) {
-    if (superseded(load)) return;
-    dataReport = null;
-    dataError = e;
-    renderReport();
-  }
+  const got = await loadCall(load, 'load_data', text);
+  if (!got) return;
+  ({ report: dataReport, error: dataError } = got);
+  renderReport();
   await syncPreset();
   await refreshModel();
 }
@@ -401,16 +400,9 @@ async function loadImageCsv(text) {
   $('drop-status').textContent = '';
   if (!text.trim()) { dataReport = null; dataError = null; renderReport(); renderAugment(); await refreshModel(); return; }
   $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
-  try {
-    const r = await call('load_image_csv', text);
-    if (superseded(load)) return;
-    dataReport = r;
-    dataError = null;
-  } catch (e) {
-    if (superseded(load)) return;
-    dataReport = null;
-    dataError = e;
-  }
+  const got = await loadCall(load, 'load_image_csv', text);
+  if (!got) return;
+  ({ report: dataReport, error: dataError } = got);
   renderReport();
   await afterImages();
 }
@@ -445,17 +437,11 @@ async function loadImageFiles(entries) {
   }
   $('drop-status').textContent = entries.length > MAX_FILES ? t('image.too_many', { n: entries.length, max: MAX_FILES }) : '';
   $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
-  try {
-    const r = await call('load_image_files', decoded);
-    if (superseded(load)) return;
-    dataReport = r;
-    dataError = null;
-  } catch (e) {
-    if (superseded(load)) return;
-    dataReport = null;
-    // No image at all among the files: say so in the page's words.
-    dataError = images.length ? e : { page: 'image.no_images', params: { n: imageFiles.length } };
-  }
+  const got = await loadCall(load, 'load_image_files', decoded);
+  if (!got) return;
+  ({ report: dataReport, error: dataError } = got);
+  // No image at all among the files: say so in the page's words.
+  if (dataError && !images.length) dataError = { page: 'image.no_images', params: { n: imageFiles.length } };
   renderReport();
   await afterImages();
 }

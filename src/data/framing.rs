@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::image::ImageShape;
+use super::image::{resample, resample_window, ImageShape};
 
 /// Where the training images' ink sits: its centre and spread, in pixels of
 /// the frame (medians over the images).
@@ -102,44 +102,14 @@ impl Framing {
     pub fn frame(&self, pixels: &[f32], width: usize, height: usize, th: usize, tw: usize) -> Vec<f32> {
         let whole = (th as f64 / height as f64).min(tw as f64 / width as f64);
         let Some((centre, sd)) = moments(pixels, height, width) else {
-            return super::image::resample(pixels, [height, width, 1], th, tw);
+            return resample(pixels, [height, width, 1], th, tw);
         };
         let spread = sd[0].max(sd[1]);
         let scale = if spread > 0.0 { (self.spread as f64 / spread).clamp(whole / 4.0, whole * 4.0) } else { whole * 4.0 };
         // Output pixel (ty, tx) covers the pad's [y0, y0 + 1/scale) × [x0, x0 + 1/scale).
         let origin = [centre[0] - self.centre[0] as f64 / scale, centre[1] - self.centre[1] as f64 / scale];
-        resample_window(pixels, height, width, origin, 1.0 / scale, th, tw)
+        resample_window(pixels, [height, width, 1], origin, [1.0 / scale; 2], th, tw)
     }
-}
-
-/// Area-average the window of `img` ([h, w], one channel) starting at
-/// `origin` (y, x), with output pixels `step` source pixels wide, into
-/// [th, tw]; the ground beyond the image is 0.
-fn resample_window(img: &[f32], h: usize, w: usize, origin: [f64; 2], step: f64, th: usize, tw: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; th * tw];
-    for ty in 0..th {
-        let (y0, y1) = (origin[0] + ty as f64 * step, origin[0] + (ty + 1) as f64 * step);
-        for tx in 0..tw {
-            let (x0, x1) = (origin[1] + tx as f64 * step, origin[1] + (tx + 1) as f64 * step);
-            let mut acc = 0.0f64;
-            let mut y = y0.floor();
-            while y < y1 {
-                let wy = (y + 1.0).min(y1) - y.max(y0);
-                if y >= 0.0 && (y as usize) < h {
-                    let mut x = x0.floor();
-                    while x < x1 {
-                        if x >= 0.0 && (x as usize) < w {
-                            acc += img[y as usize * w + x as usize] as f64 * wy * ((x + 1.0).min(x1) - x.max(x0));
-                        }
-                        x += 1.0;
-                    }
-                }
-                y += 1.0;
-            }
-            out[ty * tw + tx] = (acc / (step * step)) as f32;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -181,7 +151,7 @@ mod tests {
         let scale = f.spread as f64 / moments(&drawing, 100, 100).unwrap().1[0];
         assert!((mass as f64 - 300.0 * scale * scale).abs() < 0.01 * mass as f64, "mass {}", mass);
         // Shrinking the pad whole would have left it in the corner.
-        let (whole, _) = moments(&crate::data::image::resample(&drawing, [100, 100, 1], 8, 8), 8, 8).unwrap();
+        let (whole, _) = moments(&resample(&drawing, [100, 100, 1], 8, 8), 8, 8).unwrap();
         assert!(whole[0] < 2.0 && whole[1] < 1.0, "{:?}", whole);
     }
 

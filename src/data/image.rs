@@ -168,31 +168,40 @@ pub fn shape_name(s: ImageShape) -> String {
 /// Area-average resampling of a [h, w, c] image to [th, tw, c]: what
 /// shrinking a drawing to the digits' 8×8 grid needs (each cell the mean of
 /// the pixels it covers, as the digits were made from 32×32 bitmaps).
-pub fn resample(img: &[f32], [h, w, c]: ImageShape, th: usize, tw: usize) -> Vec<f32> {
+pub fn resample(img: &[f32], shape: ImageShape, th: usize, tw: usize) -> Vec<f32> {
+    let [h, w, _] = shape;
+    resample_window(img, shape, [0.0, 0.0], [h as f64 / th as f64, w as f64 / tw as f64], th, tw)
+}
+
+/// Area-average the window of `img` that starts at `origin` (y, x) into
+/// [th, tw, c], each output pixel `step` (y, x) source pixels in size; the
+/// ground beyond the image is 0 (framing a drawing moves the window off it).
+pub fn resample_window(img: &[f32], [h, w, c]: ImageShape, origin: [f64; 2], step: [f64; 2], th: usize, tw: usize) -> Vec<f32> {
     let mut out = vec![0.0f32; th * tw * c];
+    let mut acc = vec![0.0f64; c];
     for ty in 0..th {
-        let (y0, y1) = (ty as f64 * h as f64 / th as f64, (ty + 1) as f64 * h as f64 / th as f64);
+        let (y0, y1) = (origin[0] + ty as f64 * step[0], origin[0] + (ty + 1) as f64 * step[0]);
         for tx in 0..tw {
-            let (x0, x1) = (tx as f64 * w as f64 / tw as f64, (tx + 1) as f64 * w as f64 / tw as f64);
-            let mut acc = vec![0.0f64; c];
-            let mut area = 0.0f64;
+            let (x0, x1) = (origin[1] + tx as f64 * step[1], origin[1] + (tx + 1) as f64 * step[1]);
+            acc.fill(0.0);
             let mut y = y0.floor();
             while y < y1 {
                 let wy = (y + 1.0).min(y1) - y.max(y0);
                 let mut x = x0.floor();
-                while x < x1 {
+                while x < x1 && y >= 0.0 && (y as usize) < h {
                     let wx = (x + 1.0).min(x1) - x.max(x0);
-                    let (yi, xi) = ((y as usize).min(h - 1), (x as usize).min(w - 1));
-                    for ch in 0..c {
-                        acc[ch] += img[(yi * w + xi) * c + ch] as f64 * wx * wy;
+                    if x >= 0.0 && (x as usize) < w {
+                        let at = (y as usize * w + x as usize) * c;
+                        for ch in 0..c {
+                            acc[ch] += img[at + ch] as f64 * wx * wy;
+                        }
                     }
-                    area += wx * wy;
                     x += 1.0;
                 }
                 y += 1.0;
             }
             for ch in 0..c {
-                out[(ty * tw + tx) * c + ch] = (acc[ch] / area.max(1e-12)) as f32;
+                out[(ty * tw + tx) * c + ch] = (acc[ch] / (step[0] * step[1]).max(1e-12)) as f32;
             }
         }
     }

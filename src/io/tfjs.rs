@@ -383,6 +383,14 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
     Ok(SavedModel { layers, input_shape, weights, metadata })
 }
 
+/// An optional field of gradlab's metadata (absent or null: None).
+fn optional<T: serde::de::DeserializeOwned>(m: &Value, key: &str, file: &str) -> Result<Option<T>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| Error::model_file(file, format!("metadata {}: {}", key, e))),
+    }
+}
+
 fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
     let Some(m) = root.pointer("/userDefinedMetadata/gradlab") else { return Ok(None) };
     let side = |key: &str| Side::from_name(m.get(key).and_then(|v| v.as_str()).unwrap_or("post")).ok_or_else(|| Error::model_file(file, format!("metadata {} must be 'pre' or 'post'", key)));
@@ -396,14 +404,8 @@ fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
         max_len: m.get("max_len").and_then(|v| v.as_u64()).unwrap_or(0) as usize,
         padding: side("padding")?,
         truncating: side("truncating")?,
-        scaling: match m.get("scaling") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| Error::model_file(file, format!("metadata scaling: {}", e)))?),
-        },
-        framing: match m.get("framing") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| Error::model_file(file, format!("metadata framing: {}", e)))?),
-        },
+        scaling: optional(m, "scaling", file)?,
+        framing: optional(m, "framing", file)?,
     }))
 }
 

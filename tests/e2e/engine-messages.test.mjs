@@ -36,7 +36,7 @@ const ALLOWED = [
   'softmax', 'hard_sigmoid', 'sigmoid', 'tanh', 'relu', 'mask_zero', 'return_sequences', 'recurrent_activation',
   'Keras', 'TensorFlow.js', 'NaN', 'TAB', 'CSV', 'TSV', 'model.json', 'JSON', 'UTF-8', 'Unicode', 'float32', 'Sequential',
   'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
-  'WebGPU', 'webgpu', 'GPU', 'CPU', 'GFLOP',
+  'WebGPU', 'webgpu', 'GPU', 'CPU', 'GFLOP', 'NUL',
   'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'RGB',
 ];
 
@@ -94,6 +94,8 @@ const CASES = [
   [emptyData('training set', 'it has only one class (spam); a classifier needs at least two'), ['spam']],
   // per-line rejection reasons
   ['binary data, not text', []],
+  // src/error.rs Error::BinaryData: a binary file (an archive, an image, a PDF) given as data
+  ['data is binary, not text (a NUL or control byte on line 3); give a text file with one labelled example per line', []],
   ['no comma separating a label from the text', []],
   ['the label is empty', []],
   ['the label is 140 characters long; is the label in the other column?', []],

@@ -76,6 +76,9 @@ export const ENGINE = [
   [/invalid utf-8: invalid UTF-8 in field (\d+) near byte index (\d+)/g, '第 $1 个字段在字节索引 $2 附近含有无效的 UTF-8'],
   [/not valid CSV: /g, '不是有效的 CSV：'],
   [/it is empty; paste lines like 'positive<TAB>great film'/g, '内容为空；请粘贴形如“正面<TAB>这部电影很棒”的行'],
+  // Error::BinaryData (src/error.rs): the whole input is not text (an archive, an image, a PDF).
+  [/data is binary, not text \(a NUL or control byte on line (\d+)\); give a text file with one labelled example per line/g,
+    '数据是二进制的，不是文本（第 $1 行有 NUL 或控制字节）；请提供文本文件，每行一个带标签的样本'],
   [/binary data, not text/g, '是二进制数据，不是文本'],
   [/no (tab|comma) separating a label from the text/g, (_, s) => `没有分隔标签和文本的${s === 'tab' ? '制表符' : '逗号'}`],
   [/the label is empty/g, '标签为空'],

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { relaxedSimdAvailable } from '../www/engine.js';
+import { timedEpochs, describeEpochs, majorityBaseline, stats, measureRun, summarizeSystem, speedTarget, accuracyTarget, spread, accuracyCell, targetLine, num } from './report.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -116,9 +117,10 @@ function trainOnce(system, w, dir) {
   }
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null; };
-const results = {}; // results[workload][system] = [runs]
+
+const raw = {}; // raw[workload][system] = [each run's JSON line]
 const failures = {}; // failures[workload][system] = why
+const baselines = {}; // the majority-class baseline of each workload's validation rows
 const started = Date.now();
 for (const w of workloads) {
   const { name } = w;
@@ -126,7 +128,9 @@ for (const w of workloads) {
   const systems = systemsFor(w);
   // The export run is also gradlab native's first measurement.
   const first = run(gradlab, [...benchArgs(w), '--export', dir]);
-  results[name] = { 'gradlab-native': [first] };
+  raw[name] = { 'gradlab-native': [first] };
+  // Every system is scored against the same validation rows: those exported.
+  baselines[name] = majorityBaseline(JSON.parse(fs.readFileSync(path.join(dir, 'ids.json'), 'utf8')).val.classes);
   for (let r = 0; r < repeats; r++) {
     // Alternate the order so a machine that slows down does not favour one system.
     const order = systems.map((_, i) => systems[(i + r) % systems.length]);
@@ -135,7 +139,8 @@ for (const w of workloads) {
       say(`  ${name} · ${system} · run ${r + 1}/${repeats}`);
       try {
         const result = trainOnce(system, w, dir);
-        (results[name][system] ||= []).push(result);
+        (raw[name][system] ||= []).push(result);
+        if (result.stopped) say(`  ${system} stopped by its ${budget} s budget in epoch ${result.stopped.in_epoch}`);
       } catch (e) {
         // Keep the reason (e.g. a kernel TensorFlow.js's wasm backend lacks).
         const lines = String(e.stderr || e.message).split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v|throw |^\s*\^/.test(l));
@@ -148,14 +153,15 @@ for (const w of workloads) {
 }
 
 // Matrix products: GFLOP/s, single-threaded where the system allows.
-const matmul = {};
 let wasmBuild = null;
 if (runMatmul) say('matrix products …');
 // Each system's product table, at least 5 times (a round takes seconds) with
-// the order of the systems rotating, and the median per size: on this shared
-// machine a single figure can drop by a third, for native and wasm alike,
-// when a neighbour shares the core. Native training uses every core (as
-// Keras does); the product table is single-threaded, like the wasm builds.
+// the order of the systems rotating; per size the median and min–max over
+// the rounds (each round's figure is the best of 3 timed batches, for every
+// system). On a shared machine a single figure can drop by a third, for
+// native and wasm alike, when a neighbour shares the core. Native training
+// uses every core (as Keras does); the product table is single-threaded,
+// like the wasm builds.
 const matmulRepeats = Math.max(repeats, 5);
 const matmulSystems = {
   'gradlab-native': () => run(gradlab, ['bench', '--data', data, '--matmul', sizes.join(','), '--json'], 600e3, { ...process.env, MATMUL_NUM_THREADS: '1' }),
@@ -175,41 +181,99 @@ for (let rep = 0; runMatmul && rep < matmulRepeats; rep++) {
     } catch (e) { say(`${system} matmul failed: ${e.message}`); }
   }
 }
+const matmul = {};
 for (const [system, runs] of Object.entries(matmulRuns)) {
-  matmul[system] = Object.fromEntries(sizes.map((n) => [n, median(runs.map((r) => r[n]).filter((v) => typeof v === 'number'))]));
+  matmul[system] = Object.fromEntries(sizes.map((n) => [n, stats(runs.map((r) => r[n]))]));
 }
 
-// Medians, and the shape --json promises.
-const summary = { train_samples_per_s: {}, infer_samples_per_s: {}, peak_mb: {}, val_accuracy: {} };
-for (const [name, bySystem] of Object.entries(results)) {
+// Each workload's figures per system.
+const workloadEpochs = Object.fromEntries(workloads.map((w) => [w.name, w.epochs]));
+const perWorkload = {};
+for (const [name, bySystem] of Object.entries(raw)) {
+  perWorkload[name] = {};
   for (const [system, runs] of Object.entries(bySystem)) {
-    for (const key of Object.keys(summary)) {
-      (summary[key][system] ||= {})[name] = median(runs.map((x) => x[key]).filter((v) => typeof v === 'number'));
-    }
+    perWorkload[name][system] = summarizeSystem(runs.map((r) => measureRun(r, workloadEpochs[name])), baselines[name]);
   }
 }
+
+// Targets: fixed, but judged only on what was measured on comparable work.
+const targets = [];
+const ran = (name) => name in perWorkload;
+for (const [name, want] of [['lstm', 10], ['cnn', 3], ['bow', 3], ['image-cnn', 3]].filter(([n]) => ran(n))) {
+  const s = perWorkload[name];
+  const label = `gradlab wasm ≥ ${want}× TensorFlow.js wasm, ${name}`;
+  if (s['tfjs-wasm'] || !failures[name]?.['tfjs-wasm']) {
+    targets.push({ label, ...speedTarget(s['gradlab-wasm'], s['tfjs-wasm'], want, ['gradlab wasm', 'tfjs-wasm']) });
+    continue;
+  }
+  // TF.js wasm cannot train it: against the fastest TF.js that can, among those that timed comparable batches.
+  const peers = ['tfjs-cpu', 'tfjs-wasm-polyfill'].filter((p) => s[p]?.train_samples_per_s.n);
+  const comparable = peers.filter((p) => s[p].comparable);
+  const best = comparable.sort((a, b) => s[b].train_samples_per_s.median - s[a].train_samples_per_s.median)[0];
+  const others = peers.map((p) => `${((s['gradlab-wasm']?.train_samples_per_s.median ?? NaN) / s[p].train_samples_per_s.median).toFixed(1)}× ${p}${s[p].comparable ? '' : ' (not comparable: stopped in epoch 1)'}`).join(', ');
+  const t = best ? speedTarget(s['gradlab-wasm'], s[best], want, ['gradlab wasm', best]) : { verdict: 'not judged', why: 'no TF.js that trains it timed comparable batches' };
+  targets.push({ label, ...t, why: [`TensorFlow.js wasm cannot train it${best ? `; against the fastest TF.js that can, ${best}` : ''}`, t.why, peers.length ? `all: ${others}` : null].filter(Boolean).join('; ') });
+}
+for (const name of ['lstm', 'cnn', 'bow', 'image-cnn'].filter(ran)) {
+  const s = perWorkload[name];
+  targets.push({ label: `gradlab native ≥ 1× Keras, ${name}`, ...(s.keras ? speedTarget(s['gradlab-native'], s.keras, 1, ['gradlab native', 'keras']) : { verdict: 'not judged', why: `Keras ${skipped.keras || failures[name]?.keras || 'has no figure'}` }) });
+}
+if (runMatmul) {
+  const at = (sys) => matmul[sys]?.[512];
+  const gf = (s) => s && s.n ? { train_samples_per_s: s, comparable: true, timed: [] } : undefined;
+  targets.push({ label: 'gradlab wasm matmul ≥ 1× TensorFlow.js wasm at 512', ...speedTarget(gf(at('gradlab-wasm')), gf(at('tfjs-wasm')), 1, ['gradlab wasm', 'tfjs-wasm']) });
+  const nat = speedTarget(gf(at('gradlab-wasm')), gf(at('gradlab-native')), 0.5, ['gradlab wasm', 'gradlab native']);
+  targets.push({ label: 'gradlab wasm matmul within 2× of native at 512 (wasm ÷ native ≥ 0.5)', ...nat });
+}
+for (const name of ['lstm', 'cnn', 'bow', 'image-cnn'].filter(ran)) {
+  const s = perWorkload[name];
+  targets.push({ label: `validation accuracy within 1 point of Keras, ${name} (gradlab wasm − Keras)`, ...accuracyTarget(s['gradlab-wasm'], s.keras, baselines[name], 1, ['gradlab wasm', 'keras']) });
+}
+
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [, os.cpus()[0]?.model])[1];
-const sample = (sys) => Object.values(results).map((r) => r[sys]?.[0]).find(Boolean) || {};
-const textSample = (sys) => Object.entries(results).filter(([n]) => n !== 'image-cnn').map(([, r]) => r[sys]?.[0]).find(Boolean) || {};
+const sample = (sys) => Object.values(raw).map((r) => r[sys]?.[0]).find(Boolean) || {};
+const textSample = (sys) => Object.entries(raw).filter(([n]) => n !== 'image-cnn').map(([, r]) => r[sys]?.[0]).find(Boolean) || {};
 // What each workload trained on (from gradlab native's export run).
 const workloadInfo = Object.fromEntries(workloads.map((w) => {
-  const g = results[w.name]['gradlab-native'][0];
-  return [w.name, { preset: w.preset, mask: w.mask && w.kind === 'text', data: path.relative(root, w.data), train_rows: g.rows, val_rows: g.val_rows, epochs: w.epochs, ...(w.kind === 'image' ? { input: 'pixels / the training rows\' largest value', keras_steps_per_execution: kerasStepsPerExecution } : {}) }];
+  const g = raw[w.name]['gradlab-native'][0];
+  return [w.name, {
+    preset: w.preset, mask: w.mask && w.kind === 'text', data: path.relative(root, w.data), train_rows: g.rows, val_rows: g.val_rows, epochs: w.epochs,
+    timed_epochs: describeEpochs(w.epochs), majority_baseline: baselines[w.name],
+    ...(w.kind === 'image' ? { input: 'pixels / the training rows\' largest value', keras_steps_per_execution: kerasStepsPerExecution } : {}),
+    systems: perWorkload[w.name],
+  }];
 }));
+const flat = (f) => Object.fromEntries(allSystems.map((sys) => [sys, Object.fromEntries(Object.entries(perWorkload).filter(([, s]) => s[sys]).map(([n, s]) => [n, f(s[sys])]))]).filter(([, v]) => Object.keys(v).length));
 const report = {
   date: new Date().toISOString(),
   machine: `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
   gradlab_wasm: { build: wasmBuild ?? (hasRelaxed ? 'relaxed-simd' : 'simd128'), node_flag: hasRelaxed ? nodeRelaxedFlag : null },
-  versions: { node: process.version, 'tfjs': sample('tfjs-wasm').version || sample('tfjs-cpu').version, keras: sample('keras').version, gradlab: fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1] },
+  versions: { node: process.version, 'tfjs': sample('tfjs-wasm').version || sample('tfjs-cpu').version || sample('tfjs-wasm-polyfill').version, keras: sample('keras').version, gradlab: fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"/m)[1] },
   workload: { data: path.relative(root, data), train_rows: rows, epochs, batch_size: 32, optimizer: 'adam 0.001', repeats, split: 'Keras validation_split 0.2 (last rows)' },
+  method: {
+    train_samples_per_s: 'each timed epoch is one figure (rows ÷ its seconds): the epochs after the first, or the only one, for every system; median and min–max over all runs\' timed epochs',
+    infer_samples_per_s: 'the validation rows in batches of 256: a warm pass, then 3 timed passes, each one figure (gradlab wasm: its validation passes in the timed epochs)',
+    accuracy: 'validation accuracy beside the majority-class baseline of the validation rows; learned = above it',
+    tfjs_budget: `a TensorFlow.js run past ${budget} s stops once it has timed 4 batches of the timed epochs (or at ${4 * budget} s regardless); its figure is then from the batches it timed, comparable only if those are of the timed epochs`,
+    targets: 'judged on medians, only when both sides timed comparable work (accuracy: only when both learned)',
+  },
   workloads: workloadInfo,
   tfjs: { simd: sample('tfjs-wasm').simd ?? sample('tfjs-wasm-polyfill').simd, threads: sample('tfjs-wasm').threads ?? sample('tfjs-wasm-polyfill').threads, note: textSample('tfjs-wasm').note || textSample('tfjs-cpu').note, polyfill: sample('tfjs-wasm-polyfill').polyfill },
   skipped: Object.fromEntries(Object.entries(skipped).filter(([, v]) => v)),
   failed: failures,
   tfjs_budget_seconds: budget,
-  ...summary,
-  matmul_gflops: matmul,
+  // Medians per system and workload, as before; the spreads are under workloads.
+  train_samples_per_s: flat((s) => s.train_samples_per_s.median),
+  infer_samples_per_s: flat((s) => s.infer_samples_per_s.median),
+  peak_mb: flat((s) => s.peak_mb),
+  val_accuracy: flat((s) => s.val_accuracy),
+  learned: flat((s) => s.learned),
+  majority_baseline: baselines,
+  matmul_gflops: Object.fromEntries(Object.entries(matmul).map(([sys, g]) => [sys, Object.fromEntries(Object.entries(g).map(([n, s]) => [n, s.median]))])),
+  matmul_gflops_spread: matmul,
   matmul_repeats: runMatmul ? matmulRepeats : 0,
+  targets,
+  raw,
   seconds: (Date.now() - started) / 1000,
 };
 
@@ -217,60 +281,40 @@ if (asJson) {
   console.log(JSON.stringify(report));
 } else {
   const pad = (s, n) => String(s).padEnd(n);
-  const num = (v, d = 0) => (v === null || v === undefined ? '–' : v.toFixed(d));
   const ratio = (v, base) => (v && base ? `${(v / base).toFixed(2)}×` : '–');
   console.log(`\ngradlab benchmark · ${report.date}\n${report.machine}\nnode ${report.versions.node} · TensorFlow.js ${report.versions.tfjs ?? '–'} (wasm SIMD ${report.tfjs.simd ?? '–'}, threads ${report.tfjs.threads ?? '–'}) · ${report.versions.keras ?? 'Keras skipped'}`);
   console.log(`gradlab wasm: the ${report.gradlab_wasm.build} build${report.gradlab_wasm.node_flag ? ` (node ${report.gradlab_wasm.node_flag}; on by default in Chromium ≥ 114)` : ''}${matmul['gradlab-wasm-simd128'] ? '; gradlab-wasm-simd128 is the plain-SIMD build for browsers without relaxed SIMD' : ''}`);
-  console.log(`batch 32, Adam 0.001, Keras's validation_split 0.2 (the last rows); samples/s from the epochs after the first; medians of ${repeats} runs`);
+  console.log(`batch 32, Adam 0.001, Keras's validation_split 0.2 (the last rows); ${repeats} run${repeats > 1 ? 's' : ''} per system, systems alternating`);
+  console.log('How it measures:');
+  console.log(`  train/s: each timed epoch is one figure, for every system the same epochs (after the first, which compiles and warms up; or the only one)`);
+  console.log(`  infer/s: the validation rows, batches of 256: a warm pass, then 3 timed passes (gradlab wasm: its validation passes in the timed epochs)`);
+  console.log(`  each figure: median (min–max, n = number of figures) over all runs`);
+  console.log(`  val acc: beside the majority-class baseline (the share of the most common class in the validation rows); a model not above it "did not learn"`);
+  console.log(`  A TensorFlow.js run past ${budget} s stops once it has timed 4 batches of the timed epochs (at ${4 * budget} s regardless); it is reported as stopped, with the batches it timed, and without accuracy`);
   if (report.tfjs.note) console.log(`TensorFlow.js: ${report.tfjs.note}`);
-  if (report.tfjs.polyfill) console.log(`tfjs-wasm-polyfill: the wasm backend with ${report.tfjs.polyfill} (the wasm backend has none)`);
-  console.log(`A TensorFlow.js run past ${budget} s stops and reports the speed of its batches so far (accuracy then –)`);
-  for (const name of Object.keys(results)) {
-    const info = workloadInfo[name];
-    console.log(`\n${name}: ${info.train_rows} training rows of ${info.data} (${info.val_rows} validate), ${info.epochs} epochs${info.keras_steps_per_execution ? `; Keras steps_per_execution ${info.keras_steps_per_execution}` : ''}`);
-    console.log(`  ${pad('system', 20)}${pad('train/s', 10)}${pad('× wasm', 9)}${pad('infer/s', 10)}${pad('× wasm', 9)}${pad('peak MB', 9)}val acc`);
-    const base = summary.train_samples_per_s['gradlab-wasm']?.[name];
-    const ibase = summary.infer_samples_per_s['gradlab-wasm']?.[name];
+  if (report.tfjs.polyfill) console.log(`tfjs-wasm-polyfill: the wasm backend with ${report.tfjs.polyfill} (the wasm backend has none; bench/test/conv_filter_grad.test.mjs checks it against the cpu backend's)`);
+  const notes = [];
+  for (const name of Object.keys(perWorkload)) {
+    const info = workloadInfo[name], s = perWorkload[name];
+    console.log(`\n${name}: ${info.train_rows} training rows of ${info.data}, ${info.epochs} epochs, timed: ${info.timed_epochs}${info.keras_steps_per_execution ? `; Keras steps_per_execution ${info.keras_steps_per_execution}` : ''}`);
+    console.log(`  ${info.val_rows} validation rows; majority-class baseline ${info.majority_baseline.toFixed(4)}`);
+    console.log(`  ${pad('system', 20)}${pad('train/s (min–max, n)', 30)}${pad('× wasm', 9)}${pad('infer/s (min–max, n)', 34)}${pad('× wasm', 9)}${pad('peak MB', 9)}val acc`);
+    const base = s['gradlab-wasm']?.train_samples_per_s.median, ibase = s['gradlab-wasm']?.infer_samples_per_s.median;
     for (const [system, why] of Object.entries(failures[name] || {})) console.log(`  ${pad(system, 20)}cannot train this model: ${why}`);
-    for (const system of Object.keys(results[name])) {
-      const tr = summary.train_samples_per_s[system][name], inf = summary.infer_samples_per_s[system][name];
-      console.log(`  ${pad(system, 20)}${pad(num(tr), 10)}${pad(ratio(tr, base), 9)}${pad(num(inf), 10)}${pad(ratio(inf, ibase), 9)}${pad(num(summary.peak_mb[system][name]), 9)}${num(summary.val_accuracy[system][name], 4)}`);
+    for (const [system, x] of Object.entries(s)) {
+      const mark = x.stopped_runs ? (x.comparable ? ' stopped' : ' stopped*') : '';
+      console.log(`  ${pad(system, 20)}${pad(spread(x.train_samples_per_s) + mark, 30)}${pad(ratio(x.train_samples_per_s.median, base), 9)}${pad(spread(x.infer_samples_per_s) + (x.infer_note ? '†' : ''), 34)}${pad(ratio(x.infer_samples_per_s.median, ibase), 9)}${pad(num(x.peak_mb), 9)}${accuracyCell(x, info.majority_baseline)}`);
+      if (x.stopped_runs) for (const t of x.timed) notes.push(`${name} · ${system}: ${t}${x.comparable ? '' : ' (* not comparable: no ratio of it is judged)'}`);
+      if (x.infer_note) notes.push(`${name} · ${system} inference (†): ${x.infer_note}`);
     }
   }
+  if (notes.length) console.log(`\n${notes.join('\n')}`);
   if (runMatmul) {
-    console.log(`\nmatrix product, GFLOP/s (n×n×n), single-threaded; medians of ${matmulRepeats} runs`);
-    console.log(`  ${pad('system', 22)}${sizes.map((n) => pad(n, 8)).join('')}`);
-    for (const [system, g] of Object.entries(matmul)) console.log(`  ${pad(system, 22)}${sizes.map((n) => pad(num(g[n], 1), 8)).join('')}`);
+    console.log(`\nmatrix product, GFLOP/s (n×n×n), single-threaded; each round the best of 3 timed batches; median (min–max) over ${matmulRepeats} rounds`);
+    console.log(`  ${pad('system', 22)}${sizes.map((n) => pad(n, 20)).join('')}`);
+    for (const [system, g] of Object.entries(matmul)) console.log(`  ${pad(system, 22)}${sizes.map((n) => pad(g[n].n ? `${g[n].median.toFixed(1)} (${g[n].min.toFixed(1)}–${g[n].max.toFixed(1)})` : '–', 20)).join('')}`);
   }
-  const w = summary.train_samples_per_s;
-  const ran = (name) => name in results;
-  console.log('\ntargets');
-  for (const [name, want] of [['lstm', 10], ['cnn', 3], ['bow', 3], ['image-cnn', 3]].filter(([n]) => ran(n))) {
-    const r = w['gradlab-wasm']?.[name] / w['tfjs-wasm']?.[name];
-    if (Number.isFinite(r)) {
-      console.log(`  gradlab wasm ≥ ${want}× TensorFlow.js wasm, ${name}: ${r.toFixed(1)}× ${r >= want ? 'met' : 'not met'}`);
-      continue;
-    }
-    // TF.js wasm cannot train it: against the fastest TF.js that can.
-    const peers = ['tfjs-cpu', 'tfjs-wasm-polyfill'].filter((s) => Number.isFinite(w[s]?.[name]));
-    const ratios = peers.map((s) => `${(w['gradlab-wasm']?.[name] / w[s][name]).toFixed(1)}× ${s}`).join(', ');
-    const best = Math.max(...peers.map((s) => w[s][name]));
-    const rb = w['gradlab-wasm']?.[name] / best;
-    console.log(`  gradlab wasm ≥ ${want}× TensorFlow.js wasm, ${name}: TensorFlow.js wasm cannot train it${peers.length ? `; against the fastest TF.js that can: ${rb.toFixed(1)}× ${rb >= want ? 'met' : 'not met'} (${ratios})` : ''}`);
-  }
-  for (const name of ['lstm', 'cnn', 'bow', 'image-cnn'].filter(ran)) {
-    const r = w['gradlab-native']?.[name] / w.keras?.[name];
-    console.log(`  gradlab native ≥ 1× Keras, ${name}: ${Number.isFinite(r) ? r.toFixed(2) + '× ' + (r >= 1 ? 'met' : 'not met') : '– (Keras skipped)'}`);
-  }
-  if (runMatmul) {
-    const mm = matmul['gradlab-wasm']?.[512] / matmul['tfjs-wasm']?.[512];
-    console.log(`  gradlab wasm matmul ≥ 1× TensorFlow.js wasm at 512: ${Number.isFinite(mm) ? mm.toFixed(2) + '× ' + (mm >= 1 ? 'met' : 'not met') : '–'}`);
-    const nat = matmul['gradlab-wasm']?.[512] / matmul['gradlab-native']?.[512];
-    console.log(`  gradlab wasm matmul within 2× of native at 512: ${Number.isFinite(nat) ? (1 / nat).toFixed(2) + '× slower ' + (nat >= 0.5 ? 'met' : 'not met') : '–'}`);
-  }
-  for (const name of ['lstm', 'cnn', 'bow', 'image-cnn'].filter(ran)) {
-    const a = summary.val_accuracy['gradlab-wasm']?.[name], k = summary.val_accuracy.keras?.[name];
-    if (a !== undefined && k !== undefined && a !== null && k !== null) console.log(`  validation accuracy within 1 point of Keras, ${name}: ${(100 * (a - k)).toFixed(1)} points ${Math.abs(a - k) <= 0.01 ? 'met' : 'not met'}`);
-  }
+  console.log('\ntargets (judged on medians, only on comparable work; accuracy only when both models learned)');
+  for (const t of targets) console.log(targetLine(t.label, t));
   console.log(`\n(${report.seconds.toFixed(0)} s)`);
 }

@@ -1,10 +1,12 @@
 // TensorFlow.js (pinned in bench/package.json) training the same model on
 // the same token ids, or scaled pixels, as gradlab (ids.json from
 // `gradlab bench --export`).
-//   node bench/tfjs_train.mjs wasm|cpu|wasm-polyfill IDS.json PRESET EPOCHS MASK(true|false) [MAX_SECONDS]
+//   node bench/tfjs_train.mjs wasm|cpu|wasm-polyfill IDS.json PRESET EPOCHS MASK(true|false) [MAX_SECONDS [HARD_SECONDS]]
 // A run past MAX_SECONDS stops early (the cpu backend trains a CNN at a few
-// samples/s) and reports the speed of its batches after the first;
-// its accuracy is then left out, as it saw fewer epochs.
+// samples/s) once it has timed 4 batches of the epochs the other systems time
+// (those after the first), or past HARD_SECONDS (4 × MAX_SECONDS) regardless, and reports
+// which batches it timed (`stopped`, `timed_batches`); its accuracy is then
+// left out, as it saw fewer epochs.
 //   node bench/tfjs_train.mjs wasm --matmul 64,128,...
 // Prints one JSON line. Fair play: TF.js 4.22's wasm backend has no
 // UnsortedSegmentSum kernel (an Embedding's gradient), and the cpu backend's
@@ -13,10 +15,13 @@
 // TF.js 4.22's wasm backend also lacks Conv2DBackpropFilter (a Conv1D's or
 // Conv2D's weight gradient), so it cannot train a CNN. `wasm-polyfill` is the
 // wasm backend with that one kernel supplied in JavaScript (a direct loop,
-// below): what a user would have to add to train a CNN on TF.js wasm.
+// bench/conv_filter_grad.mjs, checked against the cpu backend's kernel by
+// bench/test/conv_filter_grad.test.mjs): what a user would have to add to
+// train a CNN on TF.js wasm.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { registerConv2dBackpropFilterWasm } from './conv_filter_grad.mjs';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
@@ -59,56 +64,14 @@ function registerScatterAdd(name) {
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: name, kernelFunc });
 }
 
-// dW[r, c, i, o] = Σ over batch and output positions of x[b, y·s + r − pad, …, i] · dy[b, y, …, o],
-// for NHWC inputs and dilation 1 (what Keras-style Conv1D/Conv2D layers use).
 let filterCalls = 0;
-function registerConvFilterGradient() {
-  const kernelFunc = ({ inputs, backend, attrs }) => {
-    filterCalls++;
-    const { x, dy } = inputs;
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(dataFormat));
-    if (info.dataFormat !== 'channelsLast') throw new Error('the JavaScript Conv2DBackpropFilter takes NHWC only');
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-    const top = info.padInfo.top, left = info.padInfo.left;
-    const xv = backend.readSync(x.dataId), dyv = backend.readSync(dy.dataId);
-    const out = backend.makeOutput(info.filterShape, 'float32');
-    const dw = backend.typedArrayFromHeap(out);
-    dw.fill(0);
-    for (let b = 0; b < batchSize; b++) {
-      for (let yr = 0; yr < outHeight; yr++) {
-        for (let yc = 0; yc < outWidth; yc++) {
-          const g = ((b * outHeight + yr) * outWidth + yc) * outChannels;
-          for (let wr = 0; wr < filterHeight; wr++) {
-            const xr = yr * strideHeight + wr - top;
-            if (xr < 0 || xr >= inHeight) continue;
-            for (let wc = 0; wc < filterWidth; wc++) {
-              const xc = yc * strideWidth + wc - left;
-              if (xc < 0 || xc >= inWidth) continue;
-              const xo = ((b * inHeight + xr) * inWidth + xc) * inChannels;
-              const wo = (wr * filterWidth + wc) * inChannels * outChannels;
-              for (let i = 0; i < inChannels; i++) {
-                const v = xv[xo + i];
-                if (v === 0) continue;
-                const o = wo + i * outChannels;
-                for (let k = 0; k < outChannels; k++) dw[o + k] += v * dyv[g + k];
-              }
-            }
-          }
-        }
-      }
-    }
-    return out;
-  };
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc });
-}
 
 async function setup() {
   if (backendName === 'wasm') {
     wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
   }
   registerScatterAdd(backendName);
-  if (systemName === 'wasm-polyfill') registerConvFilterGradient();
+  if (systemName === 'wasm-polyfill') registerConv2dBackpropFilterWasm(tf, () => { filterCalls++; });
   await tf.setBackend(backendName);
   await tf.ready();
   const simd = backendName === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : null;
@@ -155,7 +118,7 @@ function build(preset, numWords, maxLen, classes, mask) {
   return m;
 }
 
-async function train(idsFile, preset, epochs, mask, maxSeconds) {
+async function train(idsFile, preset, epochs, mask, maxSeconds, hardSeconds = 4 * maxSeconds) {
   const env = await setup();
   const d = JSON.parse(fs.readFileSync(idsFile, 'utf8'));
   const k = d.labels.length;
@@ -166,40 +129,80 @@ async function train(idsFile, preset, epochs, mask, maxSeconds) {
   const y = tf.oneHot(tf.tensor1d(d.train.classes, 'int32'), k).toFloat();
   const vx = input(d.val.ids);
   const model = images ? buildImage(d.image_shape, k) : build(preset, d.num_words, d.max_len, k, mask);
+  // The epochs every system times: those after the first (the first
+  // compiles and warms up), or the only one. A run past its budget stops,
+  // but only once it has timed at least 4 batches of those epochs (or at 4×
+  // the budget regardless), so its speed is of the same kind of batches.
+  const firstTimed = epochs > 1 ? 2 : 1;
+  const batchesPerEpoch = Math.ceil(d.train.ids.length / 32);
   const epochSeconds = [];
-  const batchEnds = [];
-  let t0 = 0;
+  let epoch = 0, epochStart = 0, batchInEpoch = 0;
+  let timedStart = null, timedBatches = 0, timedSamples = 0, lastEnd = 0;
+  // The first epoch's batches after its first: what a run stopped in the first epoch can tell.
+  let firstEpoch = { start: null, batches: 0, samples: 0, end: 0 };
   const start = performance.now();
-  let stopped = false;
+  let stopped = null;
   await model.fit(x, y, {
     batchSize: 32, epochs, shuffle: true, verbose: 0,
     callbacks: {
-      onEpochBegin: async () => { t0 = performance.now(); },
-      onEpochEnd: async () => { epochSeconds.push((performance.now() - t0) / 1000); },
-      onBatchEnd: async () => {
-        batchEnds.push(performance.now());
-        if ((performance.now() - start) / 1000 > maxSeconds && batchEnds.length >= 4) { model.stopTraining = true; stopped = true; }
+      onEpochBegin: async (e) => {
+        epoch = e + 1; batchInEpoch = 0;
+        epochStart = performance.now();
+        if (epoch === firstTimed) timedStart = epochStart;
+      },
+      // A stopped epoch (TF.js still ends it) is not a whole epoch's time.
+      onEpochEnd: async () => { if (!stopped) epochSeconds.push((performance.now() - epochStart) / 1000); },
+      onBatchEnd: async (_batch, logs) => {
+        const now = performance.now();
+        const size = logs?.size ?? 32;
+        batchInEpoch++;
+        if (epoch >= firstTimed) { timedBatches++; timedSamples += size; lastEnd = now; }
+        if (epoch === 1) {
+          if (firstEpoch.start === null) firstEpoch.start = now;
+          else { firstEpoch.batches++; firstEpoch.samples += size; firstEpoch.end = now; }
+        }
+        const elapsed = (now - start) / 1000;
+        // Past the hard limit it stops regardless, once it has any figure at all.
+        const last = epoch === epochs && batchInEpoch === batchesPerEpoch;
+        if (!last && ((elapsed > maxSeconds && timedBatches >= 4) || (elapsed > hardSeconds && (timedBatches >= 1 || firstEpoch.batches >= 4)))) {
+          model.stopTraining = true;
+          stopped = { after_seconds: elapsed, in_epoch: epoch, batches_done_in_epoch: batchInEpoch, batches_per_epoch: batchesPerEpoch };
+        }
       },
     },
   });
+  const n = d.train.ids.length;
+  // A stopped run's speed: the batches it timed, from the start of the first
+  // timed epoch to its last batch; if it never reached that epoch, the first
+  // epoch's batches after its first, which the other systems do not time.
+  let timed = null;
+  if (stopped) {
+    timed = timedBatches > 0
+      ? { from_epoch: firstTimed, to_epoch: stopped.in_epoch, batches: timedBatches, samples: timedSamples, seconds: (lastEnd - timedStart) / 1000, comparable: true }
+      : { from_epoch: 1, to_epoch: 1, from_batch: 2, batches: firstEpoch.batches, samples: firstEpoch.samples, seconds: (firstEpoch.end - firstEpoch.start) / 1000, comparable: false };
+  }
   // A stopped run's accuracy is not reported: time inference on 256 rows only.
   const inferX = stopped ? vx.slice(0, Math.min(256, d.val.ids.length)) : vx;
-  // Inference is timed on a second pass, as gradlab's (after its epochs) and Keras's are.
+  // Inference: a warm pass (TF.js compiles its kernels on the first), then
+  // 3 timed passes, as gradlab's and Keras's.
   tf.tidy(() => { model.predict(inferX, { batchSize: 256 }).dataSync(); });
-  const i0 = performance.now();
-  const probs = model.predict(inferX, { batchSize: 256 });
-  const predicted = await probs.argMax(-1).data();
-  const inferSecs = (performance.now() - i0) / 1000;
-  const correct = predicted.reduce((n, p, i) => n + (p === d.val.classes[i] ? 1 : 0), 0);
-  const steady = epochSeconds.length > 1 ? epochSeconds.slice(1) : epochSeconds;
-  const n = d.train.ids.length;
-  const speed = stopped
-    ? 32 * (batchEnds.length - 1) / ((batchEnds[batchEnds.length - 1] - batchEnds[0]) / 1000)
-    : n * steady.length / steady.reduce((a, b) => a + b, 0);
+  const inferSeconds = [];
+  let predicted;
+  for (let r = 0; r < 3; r++) {
+    const i0 = performance.now();
+    const probs = model.predict(inferX, { batchSize: 256 });
+    predicted = await probs.argMax(-1).data();
+    inferSeconds.push((performance.now() - i0) / 1000);
+    probs.dispose();
+  }
+  const correct = predicted.reduce((c, p, i) => c + (p === d.val.classes[i] ? 1 : 0), 0);
+  const steady = epochSeconds.slice(firstTimed - 1);
   console.log(JSON.stringify({
     system: `tfjs-${systemName}`, version: tf.version.tfjs, preset, mask, rows: n, val_rows: d.val.ids.length, epochs,
-    epoch_seconds: epochSeconds, train_samples_per_s: speed, stopped_after_seconds: stopped ? maxSeconds : null, batches: batchEnds.length,
-    infer_samples_per_s: inferX.shape[0] / inferSecs, val_accuracy: stopped ? null : correct / d.val.ids.length,
+    epoch_seconds: epochSeconds,
+    train_samples_per_s: stopped ? timed.samples / timed.seconds : n * steady.length / steady.reduce((a, b) => a + b, 0),
+    budget_seconds: Number.isFinite(maxSeconds) ? maxSeconds : null, stopped, timed_batches: timed,
+    infer_rows: inferX.shape[0], infer_seconds: inferSeconds, val_accuracy: stopped ? null : correct / d.val.ids.length,
     peak_mb: process.resourceUsage().maxRSS / 1024, ...env,
     ...(images ? {} : { note: 'UnsortedSegmentSum registered as a linear scatter-add (the Embedding gradient)', scatter_add_calls: scatterCalls }),
     ...(systemName === 'wasm-polyfill' ? { polyfill: 'Conv2DBackpropFilter registered in JavaScript', conv_filter_calls: filterCalls } : {}),
@@ -213,17 +216,22 @@ async function matmul(sizes) {
     const a = tf.randomUniform([n, n]);
     const b = tf.randomUniform([n, n]);
     const flops = 2 * n ** 3;
-    const reps = Math.min(1000, Math.max(1, Math.floor(3e8 / flops)));
-    let best = Infinity;
-    for (let r = 0; r < 3; r++) {
+    // As gradlab's (src/backend/timing.rs): a warm call, calls batched until
+    // a batch takes at least 0.1 s, the best of three such batches.
+    const batch = (reps) => {
       const t0 = performance.now();
       for (let i = 0; i < reps; i++) { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); }
-      best = Math.min(best, (performance.now() - t0) / 1000 / reps);
-    }
+      return (performance.now() - t0) / 1000;
+    };
+    batch(1);
+    let reps = 1;
+    while (reps < 100000 && batch(reps) < 0.1) reps *= 2;
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) best = Math.min(best, batch(reps) / reps);
     out[n] = flops / best / 1e9;
   }
   console.log(JSON.stringify({ system: `tfjs-${systemName}`, version: tf.version.tfjs, matmul_gflops: out, ...env }));
 }
 
 if (rest[0] === '--matmul') await matmul(rest[1].split(',').map(Number));
-else await train(rest[0], rest[1], Number(rest[2] || 1), rest[3] !== 'false', Number(rest[4] || Infinity));
+else await train(rest[0], rest[1], Number(rest[2] || 1), rest[3] !== 'false', Number(rest[4] ?? Infinity), ...(rest[5] !== undefined ? [Number(rest[5])] : []));

@@ -14,7 +14,9 @@ pub enum Schedule {
     /// η·rate^(step / decay_steps), as Keras's `ExponentialDecay`.
     Exponential { decay_steps: u64, rate: f32 },
     /// Linear warm-up from 0 to η over `warmup` steps, then a half cosine
-    /// from η down to α·η over `decay_steps`, as Keras's `CosineDecay`.
+    /// from η down to α·η over `decay_steps`, as Keras's
+    /// `CosineDecay(0.0, decay_steps, alpha, warmup_target=η, warmup_steps=warmup)`
+    /// (so the first update's rate is 0 when there is a warm-up).
     Cosine { warmup: u64, decay_steps: u64, alpha: f32 },
     /// Multiply η by `factor` when the validation loss has not improved for
     /// `patience` epochs, never below `min_lr`.
@@ -43,7 +45,7 @@ impl ScheduleState {
             Schedule::Exponential { decay_steps, rate } => base * rate.powf(step as f32 / decay_steps.max(1) as f32),
             Schedule::Cosine { warmup, decay_steps, alpha } => {
                 if step < warmup {
-                    base * (step + 1) as f32 / warmup as f32
+                    base * (step as f32 / warmup as f32)
                 } else {
                     let t = ((step - warmup) as f32 / decay_steps.max(1) as f32).min(1.0);
                     let cos = 0.5 * (1.0 + (std::f32::consts::PI * t).cos());

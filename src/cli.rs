@@ -69,7 +69,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Train one epoch of a preset and print training samples/s beside the reference figures.
+    /// Train a preset and print what was measured: training samples/s (the
+    /// epochs after the first, or the only one), inference samples/s, and
+    /// validation accuracy beside the majority-class baseline. Only gradlab
+    /// is measured; `./lab bench` compares it with TensorFlow.js and Keras.
     Bench {
         /// Labelled text, or a pixel CSV (label,p0,…) for an image preset (image-cnn).
         #[arg(long)]
@@ -863,11 +866,6 @@ fn tokenize(num_words: Option<usize>, oov: Option<String>, max_len: Option<usize
     Ok(())
 }
 
-/// Reference training speeds measured on this kind of machine (see
-/// ../shared/data/README.md): samples/s for the `lstm` preset.
-const KERAS_LSTM: f64 = 824.0;
-const TFJS_WASM_LSTM: f64 = 54.0;
-
 struct BenchArgs<'a> {
     data: &'a Path,
     preset: &'a str,
@@ -899,16 +897,42 @@ fn bench(a: &BenchArgs) -> Result<()> {
 }
 
 fn print_bench(a: &BenchArgs, out: &Value) {
-    let sps = out["train_samples_per_s"].as_f64().unwrap_or(0.0);
     if a.json {
         println!("{}", out);
-    } else {
-        println!("gradlab native ({}), preset {}: {} rows × {} epochs, {:.1} samples/s training, {:.0} samples/s inference, validation accuracy {:.4}", out["backend"].as_str().unwrap_or(""), a.preset, out["rows"], a.epochs, sps, out["infer_samples_per_s"].as_f64().unwrap_or(0.0), out["val_accuracy"].as_f64().unwrap_or(0.0));
-        if a.preset == "lstm" {
-            println!("  vs Keras/TensorFlow CPU (~{} samples/s, reference): {:.2}x", KERAS_LSTM, sps / KERAS_LSTM);
-            println!("  vs TensorFlow.js wasm (~{} samples/s, reference): {:.2}x", TFJS_WASM_LSTM, sps / TFJS_WASM_LSTM);
-        }
-        println!("  bench/run.mjs runs TensorFlow.js and Keras beside it on the same rows");
+        return;
+    }
+    let f = |key: &str| out[key].as_f64().unwrap_or(f64::NAN);
+    let spread = |key: &str| {
+        let xs: Vec<f64> = out[key].as_array().map(|v| v.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+        let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        if xs.len() > 1 { format!(" (min–max {lo:.0}–{hi:.0} over {} figures)", xs.len()) } else { String::new() }
+    };
+    println!("gradlab native ({}), preset {}: {} training rows × {} epochs, {} validation rows", out["backend"].as_str().unwrap_or(""), a.preset, out["rows"], out["epochs"], out["val_rows"]);
+    println!("  training: {:.1} samples/s, the median of {}{}", f("train_samples_per_s"), out["timed_epochs"].as_str().unwrap_or(""), spread("epoch_samples_per_s"));
+    println!("  inference: {:.0} samples/s, the median of {} timed passes after a warm one{}", f("infer_samples_per_s"), out["infer_seconds"].as_array().map_or(0, |v| v.len()), spread("infer_samples_per_s_each"));
+    let (acc, base) = (f("val_accuracy"), f("majority_baseline"));
+    let verdict = if out["learned"].as_bool() == Some(true) { format!("{:+.1} points above it", 100.0 * (acc - base)) } else { "did not learn: not above it".to_string() };
+    println!("  validation accuracy {acc:.4}; the majority-class baseline of the validation rows is {base:.4} ({verdict})");
+    println!("  This measures gradlab only; `./lab bench` runs TensorFlow.js and Keras beside it on the same rows and compares.");
+}
+
+/// The majority-class baseline of a split: the share of its most common class
+/// (what a model that always answers that class scores).
+fn majority_baseline(classes: &[usize]) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for &c in classes {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    counts.values().copied().max().unwrap_or(0) as f64 / classes.len().max(1) as f64
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => s[n / 2],
+        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
     }
 }
 
@@ -978,33 +1002,48 @@ fn bench_train(a: &BenchArgs, layers: &[LayerConfig], input_shape: &[usize], lab
     let trainer = Trainer::new(model, config, labels.to_vec(), enc, None)?;
     let selected = select(a.backend, &architecture(layers, input_shape)?, a.batch_size)?;
     let backend_name = if selected.gpu.is_some() { "gpu" } else { "cpu" };
-    let (epoch_seconds, ev, infer_secs) = match &selected.gpu {
+    let (epoch_seconds, ev, infer_seconds) = match &selected.gpu {
         Some(g) => run_bench_epochs(trainer.move_to(g.clone())?, a.epochs, &val)?,
         None => run_bench_epochs(trainer, a.epochs, &val)?,
     };
-    // Steady state: the epochs after the first when there are several (the
-    // peers compile or warm up in their first).
-    let steady = if epoch_seconds.len() > 1 { &epoch_seconds[1..] } else { &epoch_seconds[..] };
-    let sps = n as f64 * steady.len() as f64 / steady.iter().sum::<f64>();
+    // The timed epochs, the same for every system of bench/run.mjs: those
+    // after the first when there are several (the peers compile or warm up
+    // in their first), else the only one. Each is one figure; the median counts.
+    let first_timed = if epoch_seconds.len() > 1 { 1 } else { 0 };
+    let epoch_sps: Vec<f64> = epoch_seconds[first_timed..].iter().map(|s| n as f64 / s).collect();
+    let timed_epochs = match (first_timed, epoch_seconds.len()) {
+        (0, _) => "epoch 1 (the only one)".to_string(),
+        (_, 2) => "epoch 2 (the first warms up)".to_string(),
+        (_, e) => format!("epochs 2–{e} (the first warms up)"),
+    };
+    let infer_each: Vec<f64> = infer_seconds.iter().map(|s| val.ids.len() as f64 / s).collect();
+    let baseline = majority_baseline(&val.classes);
     let out = json!({
-        "system": "gradlab-native", "backend": backend_name, "adapter": selected.gpu.as_ref().map(|g| g.adapter().name.clone()), "batch_size": a.batch_size, "preset": a.preset, "mask": mask, "rows": n, "val_rows": val.ids.len(), "epochs": a.epochs,
-        "epoch_seconds": epoch_seconds, "train_samples_per_s": sps, "infer_samples_per_s": val.ids.len() as f64 / infer_secs,
-        "val_accuracy": ev.report.accuracy, "peak_mb": peak_rss_mb(),
+        "system": "gradlab-native", "backend": backend_name, "adapter": selected.gpu.as_ref().map(|g| g.adapter().name.clone()), "batch_size": a.batch_size, "preset": a.preset, "mask": mask, "rows": n, "val_rows": val.ids.len(), "epochs": epoch_seconds.len(),
+        "epoch_seconds": epoch_seconds, "timed_epochs": timed_epochs, "epoch_samples_per_s": epoch_sps, "train_samples_per_s": median(&epoch_sps),
+        "infer_rows": val.ids.len(), "infer_seconds": infer_seconds, "infer_samples_per_s_each": infer_each, "infer_samples_per_s": median(&infer_each),
+        "val_accuracy": ev.report.accuracy, "majority_baseline": baseline, "learned": ev.report.accuracy > baseline, "peak_mb": peak_rss_mb(),
     });
     Ok(out)
 }
 
-/// Train `epochs` epochs, timing each, then time inference on `val`.
-fn run_bench_epochs<B: Backend>(mut trainer: Trainer<B>, epochs: usize, val: &Encoded) -> Result<(Vec<f64>, crate::trainer::Evaluation, f64)> {
+/// Train `epochs` epochs, timing each, then time inference on `val`: a warm
+/// pass, then 3 timed passes (as the peers of bench/run.mjs do).
+fn run_bench_epochs<B: Backend>(mut trainer: Trainer<B>, epochs: usize, val: &Encoded) -> Result<(Vec<f64>, crate::trainer::Evaluation, Vec<f64>)> {
     let mut epoch_seconds = Vec::new();
     for _ in 0..epochs.max(1) {
         let start = now_seconds();
         trainer.epoch()?;
         epoch_seconds.push(now_seconds() - start);
     }
-    let start = now_seconds();
-    let ev = trainer.evaluate(val);
-    Ok((epoch_seconds, ev, now_seconds() - start))
+    let mut ev = trainer.evaluate(val);
+    let mut infer_seconds = Vec::new();
+    for _ in 0..3 {
+        let start = now_seconds();
+        ev = trainer.evaluate(val);
+        infer_seconds.push(now_seconds() - start);
+    }
+    Ok((epoch_seconds, ev, infer_seconds))
 }
 
 fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, limit: usize, json_out: bool) -> Result<()> {

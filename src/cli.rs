@@ -24,7 +24,8 @@ use crate::model::{architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS, PRESETS};
-use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer};
+use crate::data::{MAX_LEN, MAX_NUM_WORDS, MIN_NUM_WORDS};
+use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer, MAX_BATCH_SIZE, MAX_EPOCHS};
 
 #[derive(Parser)]
 #[command(name = "gradlab", version, about = "Train, evaluate and apply Keras-style text classifiers")]
@@ -56,11 +57,11 @@ enum Command {
     },
     /// Fit a tokenizer on texts from standard input (one per line) and print their sequences.
     Tokenize {
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = count(MIN_NUM_WORDS, MAX_NUM_WORDS))]
         num_words: Option<usize>,
         #[arg(long)]
         oov: Option<String>,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = count(1, MAX_LEN))]
         max_len: Option<usize>,
         #[arg(long, value_enum, default_value = "post")]
         padding: SideArg,
@@ -133,6 +134,19 @@ enum Command {
     },
 }
 
+/// A whole-number flag's accepted range, so that a bad value (`--epochs -1`)
+/// is named with its range by the parser, as the engine's checks name it.
+fn count(min: usize, max: usize) -> clap::builder::RangedI64ValueParser<usize> {
+    // Parsed as a signed number so that "-1" is reported as out of range,
+    // not as "invalid digit".
+    clap::builder::RangedI64ValueParser::<usize>::new().range(min as i64..=max as i64)
+}
+
+/// A seed: any whole number in 0..=u64::MAX.
+fn seed(s: &str) -> std::result::Result<u64, String> {
+    s.trim().parse::<u64>().map_err(|_| format!("a seed is a whole number in 0..={}", u64::MAX))
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum SideArg {
     Pre,
@@ -172,7 +186,7 @@ struct TrainArgs {
     data: PathBuf,
     #[arg(long)]
     val_data: Option<PathBuf>,
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
     val_split: f32,
     /// How --val-split chooses rows: stratified and shuffled, or Keras's last fraction.
     #[arg(long, value_enum, default_value = "stratified")]
@@ -193,19 +207,19 @@ struct TrainArgs {
     /// shift=0.1,rotate=10,zoom=0.1,flip (default: none).
     #[arg(long, default_value = "none")]
     augment: String,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = count(1, MAX_EPOCHS))]
     epochs: usize,
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, allow_negative_numbers = true, value_parser = count(1, MAX_BATCH_SIZE))]
     batch_size: usize,
     #[arg(long, default_value = "adam")]
     optimizer: String,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     lr: Option<f32>,
     #[arg(long, default_value = "categorical_crossentropy")]
     loss: String,
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, allow_negative_numbers = true, value_parser = count(MIN_NUM_WORDS, MAX_NUM_WORDS))]
     num_words: usize,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = count(1, MAX_LEN))]
     max_len: usize,
     #[arg(long, value_enum, default_value = "post")]
     padding: SideArg,
@@ -213,7 +227,7 @@ struct TrainArgs {
     truncating: SideArg,
     #[arg(long, default_value = "<OOV>")]
     oov: String,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, allow_negative_numbers = true, value_parser = seed)]
     seed: u64,
     #[arg(long)]
     no_shuffle: bool,
@@ -226,10 +240,10 @@ struct TrainArgs {
     #[arg(long, default_value = "constant")]
     schedule: String,
     /// Clip gradients to this global norm.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     clip_norm: Option<f32>,
     /// Stop when validation loss has not improved for this many epochs.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = count(1, MAX_EPOCHS))]
     patience: Option<usize>,
     /// Which column holds the label (detected when not given).
     #[arg(long, value_enum)]
@@ -361,8 +375,10 @@ fn train(a: TrainArgs) -> Result<()> {
         Some(g) => Running::Gpu(trainer.move_to(g.clone())?, trainer),
         None => Running::Cpu(trainer),
     };
-    // For tests of the fallback: lose the GPU device after this many steps.
+    // For tests of the fallback: lose the GPU device after this many steps,
+    // or fail in some other way (a bug: the run must stop, not fall back).
     let lose_at: Option<usize> = std::env::var("GRADLAB_TEST_LOSE_GPU_AT_STEP").ok().and_then(|v| v.parse().ok());
+    let panic_at: Option<usize> = std::env::var("GRADLAB_TEST_GPU_PANIC_AT_STEP").ok().and_then(|v| v.parse().ok());
 
     let tty = std::io::stdout().is_terminal();
     let mut epoch_start = now_seconds();
@@ -383,11 +399,17 @@ fn train(a: TrainArgs) -> Result<()> {
                 if lose_at == Some(t.batches.len()) {
                     g.lose_device();
                 }
+                let steps_done = t.batches.len();
                 // A lost device makes wgpu panic; the message is reported
                 // below, so the default hook's backtrace is held back.
                 let hook = std::panic::take_hook();
                 std::panic::set_hook(Box::new(|_| {}));
-                let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.step()));
+                let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if panic_at == Some(steps_done) {
+                        panic!("test failure injected at step {}", steps_done);
+                    }
+                    t.step()
+                }));
                 std::panic::set_hook(hook);
                 match (o, g.lost()) {
                     (Ok(o), None) => {
@@ -396,11 +418,16 @@ fn train(a: TrainArgs) -> Result<()> {
                         }
                         o
                     }
-                    (o, lost) => {
-                        let why = lost.unwrap_or_else(|| match o {
-                            Err(p) => p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default(),
-                            Ok(_) => String::new(),
+                    // Only a lost device may fall back to the CPU: any other
+                    // failure is a bug, and continuing would hide it.
+                    (Err(p), None) => {
+                        let what = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "a panic without a message".into());
+                        return Err(Error::Backend {
+                            backend: "gpu".into(),
+                            reason: format!("training failed at step {} with the device still working ({}); this is a bug in gradlab, so the run stops rather than continue on the CPU (--backend cpu trains on the CPU)", steps_done + 1, what.trim()),
                         });
+                    }
+                    (_, Some(why)) => {
                         let note = format!("the GPU stopped ({}); training continues on the CPU from the end of epoch {} with the history so far", why.trim(), checkpoint.epoch);
                         if !a.json {
                             println!("\n{}", note);
@@ -476,7 +503,7 @@ fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedMod
     };
     let labels = all.labels.clone();
     if labels.len() < 2 {
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", labels.join("")) });
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(""), 40)) });
     }
 
     let saved_tok = saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.tokenizer.clone());
@@ -551,7 +578,7 @@ fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedM
     };
     let labels = all.labels.clone();
     if labels.len() < 2 {
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", labels.join("")) });
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(""), 40)) });
     }
     let scaling = match saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.scaling) {
         Some(s) => s,
@@ -786,7 +813,7 @@ fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()> {
             }
             let classes = set.classes.iter().map(|&c| {
                 let label = &set.labels[c];
-                meta.labels.iter().position(|l| l == label).ok_or_else(|| Error::setting(format!("{}", data.display()), format!("label '{}' is not one of the model's classes ({})", label, meta.labels.join(", "))))
+                meta.labels.iter().position(|l| l == label).ok_or_else(|| Error::setting(format!("{}", data.display()), format!("label '{}' is not one of the model's classes ({})", crate::error::printable(label, 40), meta.labels.join(", "))))
             }).collect::<Result<Vec<usize>>>()?;
             Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes }
         }

@@ -9,6 +9,10 @@ pub enum Error {
     #[error("no usable rows in {source_name}: {reason}")]
     EmptyData { source_name: String, reason: String },
 
+    /// The input is not text at all (an archive, an image, a PDF).
+    #[error("data is binary, not text (a NUL or control byte on line {line}); give a text file with one labelled example per line")]
+    BinaryData { source_name: String, line: usize },
+
     /// A setting (flag, field of the page) has a value that cannot work.
     #[error("invalid value for {field}: {reason}")]
     InvalidSetting { field: String, reason: String },
@@ -51,3 +55,35 @@ impl Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// `s` made safe to print in a message: control characters (which could
+/// move a terminal's cursor or ring its bell) written as escapes such as
+/// `\u{1b}`, and at most `max_chars` characters kept (then "…").
+pub fn printable(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn printable_escapes_control_characters_and_truncates() {
+        assert_eq!(printable("a\u{1b}[31mb\0", 10), "a\\u{1b}[31mb\\u{0}");
+        assert_eq!(printable("spam", 10), "spam");
+        assert_eq!(printable("abcdef", 3), "abc…");
+        assert_eq!(printable("垃圾邮件", 2), "垃圾…");
+    }
+}

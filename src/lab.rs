@@ -305,6 +305,10 @@ pub struct Lab {
     /// for photos and the like).
     framing: Option<Framing>,
     trainer: Option<Trainer<CpuBackend>>,
+    /// Why `trainer` cannot train: an uploaded model with no data of its
+    /// labels loaded holds a placeholder row so that it can predict, and
+    /// must never train on it.
+    untrainable: Option<String>,
     reported_batches: usize,
     reported_epochs: usize,
     /// The GPU, when the user chose it and one was found.
@@ -343,6 +347,7 @@ impl Lab {
             scaling: None,
             framing: None,
             trainer: None,
+            untrainable: None,
             reported_batches: 0,
             reported_epochs: 0,
             gpu: None,
@@ -597,6 +602,9 @@ impl Lab {
         if let Err(e) = self.settings.validate() {
             m.push(format!("settings: {}", e));
         }
+        if let Some(why) = self.trainer.as_ref().and(self.untrainable.as_ref()) {
+            m.push(format!("data: {}", why));
+        }
         m
     }
 
@@ -623,8 +631,12 @@ impl Lab {
                 Trainer::new(model, self.settings.train_config(), texts.labels.clone(), enc(train), self.val_set.as_ref().map(enc))?
             };
             self.trainer = Some(trainer);
+            self.untrainable = None;
             self.reported_batches = 0;
             self.reported_epochs = 0;
+        }
+        if let Some(why) = self.trainer.as_ref().and(self.untrainable.as_ref()) {
+            return Err(Error::setting("training", why.clone()));
         }
         Ok(self.trainer.as_mut().unwrap())
     }
@@ -780,15 +792,35 @@ impl Lab {
         let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
         let ts = self.settings.text();
         let enc = |s: &LabelledTexts| Encoded { ids: encode(self.tokenizer.as_ref().unwrap(), &s.texts, &ts), classes: s.classes.clone() };
+        let data_labels = self.train_set.as_ref().map(|t| t.labels.clone());
         let (train, val) = match (&self.train_set, &self.val_set) {
             (Some(t), v) if t.labels == meta.labels => (enc(t), v.as_ref().map(enc)),
-            // No matching data: a one-row placeholder keeps the trainer usable for prediction.
+            // No matching data: a one-row placeholder keeps the trainer usable
+            // for prediction; `untrainable` stops it from training on it.
             _ => (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None),
         };
         let trainer = Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?;
+        self.untrainable = untrainable_reason(&meta.labels, data_labels.as_deref(), "rows");
         self.trainer = Some(trainer);
         self.invalidate_gpu();
         self.summary()
+    }
+}
+
+/// Why an uploaded model with `labels` cannot train on the data loaded
+/// (whose labels are `data`, if any), or None when it can.
+pub(crate) fn untrainable_reason(labels: &[String], data: Option<&[String]>, noun: &str) -> Option<String> {
+    let names = |l: &[String]| l.iter().map(|s| format!("'{}'", crate::error::printable(s, 40))).collect::<Vec<_>>().join(", ");
+    match data {
+        Some(d) if d == labels => None,
+        Some(d) => Some(format!(
+            "the uploaded model's classes ({}) differ from those of the {} loaded ({}); load {} labelled with the model's classes, then upload the model again to train it further (it can predict now)",
+            names(labels), noun, names(d), noun
+        )),
+        None => Some(format!(
+            "the uploaded model has no {} to train on; load {} labelled with its classes ({}), then upload the model again to train it further (it can predict now)",
+            noun, noun, names(labels)
+        )),
     }
 }
 
@@ -798,7 +830,7 @@ impl Lab {
 fn class_warnings(labels: &[String], counts: &[usize], classes: &[usize], noun: (&str, &str)) -> Vec<String> {
     let mut warnings = Vec::new();
     if labels.len() < 2 {
-        warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", labels[0]));
+        warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", crate::error::printable(&labels[0], 40)));
     } else {
         let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
         if hi >= 10 * lo.max(1) {

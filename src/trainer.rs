@@ -21,6 +21,11 @@ use crate::nn::ForwardCtx;
 use crate::optim::schedule::ScheduleState;
 use crate::optim::{Optimizer, OptimizerConfig, Schedule};
 
+/// The largest number of epochs a run may ask for.
+pub const MAX_EPOCHS: usize = 100_000;
+/// The largest batch.
+pub const MAX_BATCH_SIZE: usize = 65_536;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub epochs: usize,
@@ -37,10 +42,10 @@ pub struct TrainConfig {
 
 impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
-        if self.epochs == 0 || self.epochs > 100_000 {
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
             return Err(Error::setting("epochs", format!("{} must be between 1 and 100,000", self.epochs)));
         }
-        if self.batch_size == 0 || self.batch_size > 65_536 {
+        if self.batch_size == 0 || self.batch_size > MAX_BATCH_SIZE {
             return Err(Error::setting("batch size", format!("{} must be between 1 and 65,536", self.batch_size)));
         }
         self.optimizer.validate()
@@ -181,7 +186,7 @@ impl<B: Backend> Trainer<B> {
         let classes = labels.len();
         let out = model.output_classes();
         if classes < 2 {
-            return Err(Error::EmptyData { source_name: "training set".into(), reason: format!("it has only one class ({}); a classifier needs at least two", labels.join(", ")) });
+            return Err(Error::EmptyData { source_name: "training set".into(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(", "), 40)) });
         }
         if !(out == classes || (out == 1 && classes == 2)) {
             return Err(Error::InvalidModel { index: model.layers.len(), layer: model.layers.last().unwrap().config.describe(), reason: format!("it outputs {} values but the data has {} classes", out, classes) });

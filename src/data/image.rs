@@ -69,7 +69,7 @@ impl ImageSet {
                     set.classes.push(c);
                     set.lines.push(line);
                 }
-                None => rejected.push(Rejected { line, reason: format!("label '{}' is not one of the model's classes ({})", label, set.labels.join(", ")) }),
+                None => rejected.push(Rejected { line, reason: format!("label '{}' is not one of the model's classes ({})", crate::error::printable(&label, 40), set.labels.join(", ")) }),
             }
         }
         set.rejected = rejected;
@@ -106,6 +106,9 @@ impl ImageSet {
 /// are not numbers is a header. Bad lines are rejected with the reason.
 pub fn parse_csv(input: &str, shape: Option<ImageShape>, labels: Option<&[String]>) -> Result<ImageSet> {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    if let Some(line) = crate::data::parse::binary_line(input) {
+        return Err(Error::BinaryData { source_name: "the pixel CSV".into(), line });
+    }
     let mut shape = shape;
     let mut rows = Vec::new();
     let mut rejected = Vec::new();

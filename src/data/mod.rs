@@ -40,18 +40,25 @@ impl Default for TextSettings {
 
 impl TextSettings {
     pub fn validate(&self) -> Result<()> {
-        if self.num_words < 2 {
+        if self.num_words < MIN_NUM_WORDS {
             return Err(Error::setting("num words", format!("{} is too small; the vocabulary needs at least 2 entries (padding and one word)", self.num_words)));
         }
-        if self.num_words > 5_000_000 {
+        if self.num_words > MAX_NUM_WORDS {
             return Err(Error::setting("num words", format!("{} is too large (at most 5,000,000)", self.num_words)));
         }
-        if self.max_len == 0 || self.max_len > 10_000 {
+        if self.max_len == 0 || self.max_len > MAX_LEN {
             return Err(Error::setting("max length", format!("{} must be between 1 and 10,000", self.max_len)));
         }
         Ok(())
     }
 }
+
+/// The smallest vocabulary: padding and one word.
+pub const MIN_NUM_WORDS: usize = 2;
+/// The largest vocabulary.
+pub const MAX_NUM_WORDS: usize = 5_000_000;
+/// The longest sequence.
+pub const MAX_LEN: usize = 10_000;
 
 /// Labelled rows with class indices.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +82,7 @@ impl LabelledTexts {
         for r in rows {
             match index.get(r.label.as_str()) {
                 Some(&c) => classes.push(c),
-                None => return Err(Error::setting(format!("line {}", r.line), format!("label '{}' is not one of the model's classes ({})", r.label, labels.join(", ")))),
+                None => return Err(Error::setting(format!("line {}", r.line), format!("label '{}' is not one of the model's classes ({})", crate::error::printable(&r.label, 40), labels.join(", ")))),
             }
         }
         Ok(LabelledTexts { texts: rows.iter().map(|r| r.text.clone()).collect(), classes, labels, lines: rows.iter().map(|r| r.line).collect() })

@@ -111,11 +111,29 @@ fn looks_binary(s: &str) -> bool {
     head.contains(&'\0') || control * 10 >= head.len() || undecodable * 2 >= head.len()
 }
 
+/// The line of the first NUL or other control byte when the start of
+/// `input` is binary (an archive, an image, a PDF) rather than text: any NUL,
+/// or one character in ten a control character or undecodable. Real mail
+/// with a few stray bytes is text.
+pub fn binary_line(input: &str) -> Option<usize> {
+    let head: Vec<char> = input.chars().take(8192).collect();
+    let control = |c: char| c == '\0' || (c.is_control() && c != '\t' && c != '\r' && c != '\n' && c != '\u{0c}');
+    let bad = head.iter().filter(|&&c| control(c) || c == '\u{FFFD}').count();
+    if !head.contains(&'\0') && bad * 10 < head.len() {
+        return None;
+    }
+    let at = head.iter().position(|&c| control(c) || c == '\u{FFFD}').unwrap_or(0);
+    Some(1 + head[..at].iter().filter(|&&c| c == '\n').count())
+}
+
 /// Parse pasted or file text. `source_name` names the input in errors.
 pub fn parse(input: &str, opts: &ParseOptions, source_name: &str) -> Result<Parsed> {
     let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
     if input.trim().is_empty() {
         return Err(Error::EmptyData { source_name: source_name.into(), reason: "it is empty; paste lines like 'positive<TAB>great film'".into() });
+    }
+    if let Some(line) = binary_line(input) {
+        return Err(Error::BinaryData { source_name: source_name.into(), line });
     }
     let delimiter = opts.delimiter.unwrap_or_else(|| {
         let sample: Vec<&str> = input.lines().filter(|l| !l.trim().is_empty()).take(50).collect();

@@ -370,6 +370,7 @@ impl Lab {
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
         let matches = self.images.as_ref().is_some_and(|i| i.labels == meta.labels && i.shape.as_slice() == saved.input_shape.as_slice());
+        let data_labels = self.images.as_ref().map(|i| i.labels.clone());
         self.scaling = Some(scaling);
         self.framing = meta.framing;
         let (train, val) = if matches {
@@ -379,6 +380,15 @@ impl Lab {
             (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None)
         };
         self.trainer = Some(crate::trainer::Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?);
+        self.untrainable = match (matches, &self.images) {
+            (true, _) => None,
+            (false, Some(i)) if i.labels == meta.labels => Some(format!(
+                "the uploaded model takes {} images and the images loaded are {}; load images of the model's shape, then upload the model again to train it further (it can predict now)",
+                saved.input_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×"),
+                i.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+            )),
+            _ => super::untrainable_reason(&meta.labels, data_labels.as_deref(), "images"),
+        };
         self.invalidate_gpu();
         self.summary()
     }

@@ -95,3 +95,90 @@ fn tfjs_image_cnn_loads_and_predicts_like_tfjs() {
     assert_eq!(again.layers, saved.layers);
     assert_eq!(again.weights, saved.weights);
 }
+
+#[path = "interop/cases.rs"]
+mod cases;
+
+/// The other way: models gradlab saved — every preset, masked and not, and
+/// models using every layer — loaded by stock TensorFlow.js 4.22 with
+/// `tf.loadLayersModel` (tests/interop/tfjs_predict.mjs, in Node, with the
+/// TensorFlow.js pinned in bench/package.json) predict what `gradlab
+/// predict` predicts, to 1e-5, on real e-mails. A model TensorFlow.js
+/// cannot run is one the export says so about, naming the layer; and
+/// TensorFlow.js does refuse it.
+#[test]
+fn gradlab_models_predict_the_same_in_tensorflow_js() {
+    let tfjs_dir = cases::root().join("bench/node_modules/@tensorflow/tfjs");
+    assert!(tfjs_dir.is_dir(), "TensorFlow.js is not installed: run `(cd bench && npm ci)` (./lab test does)");
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = cases::build(tmp.path());
+    let cases_json = tmp.path().join("cases.json");
+    let out_json = tmp.path().join("tfjs.json");
+    cases::write_json(&cases, &cases_json);
+    let run = std::process::Command::new("node").arg(cases::root().join("tests/interop/tfjs_predict.mjs")).arg(&cases_json).arg(&out_json).output().expect("run node");
+    assert!(run.status.success(), "node tests/interop/tfjs_predict.mjs: {}", String::from_utf8_lossy(&run.stderr));
+    let out: Value = serde_json::from_str(&std::fs::read_to_string(&out_json).unwrap()).unwrap();
+    let mut failures = Vec::new();
+    for c in &cases {
+        let r = &out[&c.name];
+        let problems = tfjs::tfjs_incompatibilities(&c.layers);
+        if !problems.is_empty() {
+            // The export's warning names a layer, and TensorFlow.js does refuse the file.
+            let error = r["error"].as_str().unwrap_or_else(|| panic!("{}: the export warns {:?} but TensorFlow.js ran it", c.name, problems));
+            println!("{:<28} TensorFlow.js refuses it, as the export warns: {} (TensorFlow.js: {})", c.name, problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "), error);
+            continue;
+        }
+        let Some(rows) = r["output"].as_array() else {
+            failures.push(format!("{}: TensorFlow.js could not load or run it: {}", c.name, r["error"]));
+            continue;
+        };
+        let got: Vec<Vec<f32>> = rows.iter().map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()).collect();
+        let d = cases::max_diff(&c.name, &got, &c.gradlab);
+        println!("{:<28} max |TensorFlow.js − gradlab| = {:.2e}   ({})", c.name, d, c.layers.iter().map(|l| l.describe()).collect::<Vec<_>>().join(" → "));
+        if d > 1e-5 {
+            failures.push(format!("{}: TensorFlow.js's probabilities differ from gradlab's by {:.3e}", c.name, d));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A masked average is written as a functional graph of standard layers
+/// (TensorFlow.js's GlobalAveragePooling1D ignores masks) that reads back
+/// as the same model and weights; a changed score table, or the graph
+/// without a mask to average by, is refused by name.
+#[test]
+fn masked_average_round_trips_and_tampering_is_named() {
+    use gradlab::nn::{Dense, Embedding, GlobalAveragePooling1D};
+    use gradlab::nn::activation::Activation;
+    let layers = vec![
+        LayerConfig::Embedding(Embedding { input_dim: 30, output_dim: 4, mask_zero: true }),
+        LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}),
+        LayerConfig::Dense(Dense::new(3, Activation::Softmax)),
+    ];
+    let model = Model::new(CpuBackend, &layers, &[6], 3).unwrap();
+    let (json, bytes) = tfjs::to_files(&layers, &[6], &model.get_weights(), None).unwrap();
+    let root: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(root["modelTopology"]["class_name"], "Model");
+    let classes: Vec<&str> = root["modelTopology"]["config"]["layers"].as_array().unwrap().iter().map(|l| l["class_name"].as_str().unwrap()).collect();
+    assert_eq!(classes, ["InputLayer", "Embedding", "Embedding", "Flatten", "Activation", "Reshape", "Cropping2D", "Flatten", "Dot", "Dense"]);
+    let back = tfjs::from_json(&json, Some(&bytes), "m.json").unwrap();
+    assert_eq!(back.layers, layers);
+    assert_eq!(back.input_shape, vec![6]);
+    assert_eq!(back.weights, model.get_weights());
+    // The score table sits last in the file: its padding row's first score.
+    let score_at = bytes.len() - 30 * 2 * 4;
+    assert_eq!(f32::from_le_bytes(bytes[score_at..score_at + 4].try_into().unwrap()), -1000.0);
+    let mut tampered = bytes.clone();
+    tampered[score_at + 8..score_at + 12].copy_from_slice(&0.5f32.to_le_bytes());
+    let e = tfjs::from_json(&json, Some(&tampered), "m.json").unwrap_err().to_string();
+    assert!(e.contains("_mask_scores") && e.contains("untrainable"), "{}", e);
+    // Without mask_zero nothing is masked: the graph is not a masked average then.
+    let unmasked = json.replacen("\"mask_zero\": true", "\"mask_zero\": false", 1);
+    assert_ne!(unmasked, json);
+    let e = tfjs::from_json(&unmasked, Some(&bytes), "m.json").unwrap_err().to_string();
+    assert!(e.contains("needs a mask"), "{}", e);
+    // An unmasked average stays Sequential.
+    let plain = vec![LayerConfig::Embedding(Embedding { input_dim: 30, output_dim: 4, mask_zero: false }), layers[1].clone(), layers[2].clone()];
+    let (json, _) = tfjs::to_files(&plain, &[6], &Model::new(CpuBackend, &plain, &[6], 3).unwrap().get_weights(), None).unwrap();
+    assert!(json.contains("\"Sequential\""));
+}

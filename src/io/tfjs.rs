@@ -99,10 +99,134 @@ fn layer_json(info: &LayerInfo, first: bool, input_shape: &[usize]) -> Value {
     json!({"class_name": info.config.class_name(), "config": c})
 }
 
-/// Build `model.json` and the weight bytes.
+/// A layer that stock TensorFlow.js (4.22) cannot load or compute as
+/// gradlab does, with why and what to do. The file is still written: Keras
+/// (tools/keras_load.py) and gradlab read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incompatibility {
+    /// 1-based, as the page numbers layers.
+    pub layer: usize,
+    pub message: String,
+}
+
+/// What a saved model's users should know before loading it in
+/// TensorFlow.js: empty when `tf.loadLayersModel` loads it and predicts
+/// what gradlab predicts (tests/tfjs_interop.rs checks both ways).
+pub fn tfjs_incompatibilities(layers: &[LayerConfig]) -> Vec<Incompatibility> {
+    let mut out = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        let message = match l {
+            LayerConfig::Gru(_) => Some(format!(
+                "{}: TensorFlow.js cannot load this model. Its GRU implements only reset_after=false (the reset gate applied before the recurrent product), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other. Use LSTM for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
+                l.describe()
+            )),
+            LayerConfig::Dense(d) if d.activation == Activation::LeakyRelu => Some(format!(
+                "{}: TensorFlow.js cannot load this model: it has no 'leaky_relu' activation (only a LeakyReLU layer). Use another activation for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
+                l.describe()
+            )),
+            LayerConfig::Conv1D(c) if c.activation == Activation::LeakyRelu => Some(format!("{}: TensorFlow.js cannot load this model: it has no 'leaky_relu' activation. Use another activation for TensorFlow.js; Keras loads this one.", l.describe())),
+            LayerConfig::Conv2D(c) if c.activation == Activation::LeakyRelu => Some(format!("{}: TensorFlow.js cannot load this model: it has no 'leaky_relu' activation. Use another activation for TensorFlow.js; Keras loads this one.", l.describe())),
+            _ => None,
+        };
+        if let Some(message) = message {
+            out.push(Incompatibility { layer: i + 1, message: format!("layer {}, {}", i + 1, message) });
+        }
+    }
+    out
+}
+
+// The masked average over time in layers stock TensorFlow.js has.
+//
+// TensorFlow.js's GlobalAveragePooling1D ignores the padding mask (it takes
+// the mean over every step), where Keras's and gradlab's average only the
+// unmasked steps. So a model with a masked average is written as a
+// functional graph that computes Keras's masked mean exactly with standard
+// layers: a second, untrainable Embedding of the token ids gives each step
+// two scores, (0, -1000) for a token and (-1000, -500) for padding; one
+// softmax over all of them (Flatten, Activation) gives every token exactly
+// 1/n (exp(-1000) and exp(-500) are 0 in float32) and, for a text with no
+// token at all, 0 to every step (the -500 entries take the weight), as
+// gradlab averages an empty row to zero; Reshape and Cropping2D keep the
+// first score of each step, and a Dot over time with the sequence sums the
+// steps with those weights. gradlab reads the graph back as
+// GlobalAveragePooling1D; tools/keras_load.py builds Keras's own masked
+// GlobalAveragePooling1D from it.
+const MASK_INPUT: &str = "input";
+const MASK_TOKEN_SCORES: [f32; 2] = [0.0, -1000.0];
+const MASK_PAD_SCORES: [f32; 2] = [-1000.0, -500.0];
+const MASK_BRANCH: [(&str, &str); 6] = [("Embedding", "_mask_scores"), ("Flatten", "_mask_flat"), ("Activation", "_mask_softmax"), ("Reshape", "_mask_grid"), ("Cropping2D", "_mask_crop"), ("Flatten", "_mask_weights")];
+
+/// The mask branch's score table: row 0 (padding) and every token's row.
+fn mask_scores(vocab: usize) -> Vec<f32> {
+    (0..vocab).flat_map(|i| if i == 0 { MASK_PAD_SCORES } else { MASK_TOKEN_SCORES }).collect()
+}
+
+fn node(mut layer: Value, inputs: &[&str]) -> Value {
+    let name = layer["config"]["name"].clone();
+    layer["name"] = name;
+    layer["inbound_nodes"] = if inputs.is_empty() { json!([]) } else { json!([inputs.iter().map(|i| json!([i, 0, 0, {}])).collect::<Vec<_>>()]) };
+    layer
+}
+
+/// The functional graph of a model with a masked average (see above).
+fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Vec<(String, Vec<usize>, Vec<f32>)>) {
+    let steps = input_shape[0];
+    let vocab = match infos.first().map(|l| &l.config) {
+        Some(LayerConfig::Embedding(e)) => e.input_dim,
+        _ => unreachable!("a mask starts at an Embedding"),
+    };
+    let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
+    let mut layers = vec![node(json!({"class_name": "InputLayer", "config": {"batch_input_shape": batch, "dtype": "float32", "sparse": false, "name": MASK_INPUT}}), &[])];
+    let mut extra = Vec::new();
+    let mut prev = MASK_INPUT.to_string();
+    for info in infos {
+        if matches!(info.config, LayerConfig::GlobalAveragePooling1D(_)) && info.receives_mask {
+            let p = &info.name;
+            let n = |suffix: &str| format!("{}{}", p, suffix);
+            let common = |name: String| json!({"name": name, "trainable": false, "dtype": "float32"});
+            let mut scores = common(n("_mask_scores"));
+            for (k, v) in json!({"input_dim": vocab, "output_dim": 2, "mask_zero": false, "input_length": steps,
+                "embeddings_initializer": {"class_name": "Zeros", "config": {}}, "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null}).as_object().unwrap() {
+                scores[k] = v.clone();
+            }
+            let with = |name: String, extra: Value| {
+                let mut c = common(name);
+                for (k, v) in extra.as_object().unwrap() {
+                    c[k] = v.clone();
+                }
+                c
+            };
+            layers.push(node(json!({"class_name": "Embedding", "config": scores}), &[MASK_INPUT]));
+            layers.push(node(json!({"class_name": "Flatten", "config": with(n("_mask_flat"), json!({"data_format": "channels_last"}))}), &[&n("_mask_scores")]));
+            layers.push(node(json!({"class_name": "Activation", "config": with(n("_mask_softmax"), json!({"activation": "softmax"}))}), &[&n("_mask_flat")]));
+            layers.push(node(json!({"class_name": "Reshape", "config": with(n("_mask_grid"), json!({"target_shape": [steps, 2, 1]}))}), &[&n("_mask_softmax")]));
+            layers.push(node(json!({"class_name": "Cropping2D", "config": with(n("_mask_crop"), json!({"cropping": [[0, 0], [0, 1]], "data_format": "channels_last"}))}), &[&n("_mask_grid")]));
+            layers.push(node(json!({"class_name": "Flatten", "config": with(n("_mask_weights"), json!({"data_format": "channels_last"}))}), &[&n("_mask_crop")]));
+            layers.push(node(json!({"class_name": "Dot", "config": {"name": p, "trainable": true, "dtype": "float32", "axes": 1, "normalize": false}}), &[&n("_mask_weights"), &prev]));
+            extra.push((format!("{}/embeddings", n("_mask_scores")), vec![vocab, 2], mask_scores(vocab)));
+        } else {
+            layers.push(node(layer_json(info, false, input_shape), &[&prev]));
+        }
+        prev = info.name.clone();
+    }
+    let topology = json!({"class_name": "Model", "config": {"name": "model", "layers": layers, "input_layers": [[MASK_INPUT, 0, 0]], "output_layers": [[prev, 0, 0]]}});
+    (topology, extra)
+}
+
+/// Build `model.json` and the weight bytes. A model whose padding mask
+/// reaches a GlobalAveragePooling1D is written as a functional graph that
+/// TensorFlow.js computes as Keras does (see `functional_topology`); any
+/// other as a Sequential model. See `tfjs_incompatibilities` for what
+/// TensorFlow.js cannot load.
 pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<(String, Vec<u8>)> {
     let infos = architecture(layers, input_shape)?;
-    let topology_layers: Vec<Value> = infos.iter().enumerate().map(|(i, l)| layer_json(l, i == 0, input_shape)).collect();
+    let masked_average = infos.iter().any(|l| matches!(l.config, LayerConfig::GlobalAveragePooling1D(_)) && l.receives_mask);
+    let (topology, extra) = if masked_average {
+        functional_topology(&infos, input_shape)
+    } else {
+        let topology_layers: Vec<Value> = infos.iter().enumerate().map(|(i, l)| layer_json(l, i == 0, input_shape)).collect();
+        (json!({"class_name": "Sequential", "config": {"name": "sequential", "layers": topology_layers}}), Vec::new())
+    };
     let mut manifest = Vec::new();
     let mut bytes = Vec::new();
     for (info, ws) in infos.iter().zip(weights) {
@@ -113,16 +237,20 @@ pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Ve
             }
         }
     }
+    for (name, shape, values) in &extra {
+        manifest.push(json!({"name": name, "shape": shape, "dtype": "float32"}));
+        for v in values {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let mut topology = topology;
+    topology["keras_version"] = json!("tfjs-layers 4.22.0");
+    topology["backend"] = json!("tensor_flow.js");
     let mut root = json!({
         "format": "layers-model",
         "generatedBy": format!("gradlab {}", env!("CARGO_PKG_VERSION")),
         "convertedBy": null,
-        "modelTopology": {
-            "class_name": "Sequential",
-            "config": {"name": "sequential", "layers": topology_layers},
-            "keras_version": "tfjs-layers 4.22.0",
-            "backend": "tensor_flow.js"
-        },
+        "modelTopology": topology,
         "weightsManifest": [{"paths": [WEIGHTS_FILE], "weights": manifest}]
     });
     if let Some(m) = metadata {
@@ -287,13 +415,17 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
     let topo = root.get("modelTopology").ok_or_else(|| Error::model_file(file, "no modelTopology"))?;
     let topo = topo.get("model_config").unwrap_or(topo);
     let class = topo.get("class_name").and_then(|v| v.as_str()).unwrap_or("");
-    if class != "Sequential" {
-        return Err(Error::model_file(file, format!("only Sequential models are supported, this is '{}'", class)));
-    }
-    let layer_values = match topo.get("config") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(c) => c.get("layers").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::model_file(file, "config has no layers"))?,
-        None => return Err(Error::model_file(file, "modelTopology has no config")),
+    let (layer_values, mask_branches) = match class {
+        "Sequential" => (
+            match topo.get("config") {
+                Some(Value::Array(a)) => a.clone(),
+                Some(c) => c.get("layers").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::model_file(file, "config has no layers"))?,
+                None => return Err(Error::model_file(file, "modelTopology has no config")),
+            },
+            Vec::new(),
+        ),
+        "Model" | "Functional" => functional_chain(topo, file)?,
+        _ => return Err(Error::model_file(file, format!("only Sequential models (and gradlab's functional form of a masked average) are supported, this is '{}'", class))),
     };
     let mut layers = Vec::new();
     // The file's own layer names, which its weight names start with.
@@ -322,7 +454,12 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         .and_then(|m| m.as_array())
         .map(|groups| groups.iter().flat_map(|g| g.get("weights").and_then(|w| w.as_array()).cloned().unwrap_or_default()).collect())
         .unwrap_or_default();
-    let expected: usize = infos.iter().map(|l| l.weights.len()).sum();
+    for (i, info) in infos.iter().enumerate() {
+        if mask_branches.iter().any(|(name, _)| layer_names[i].as_deref() == Some(name)) && !info.receives_mask {
+            return Err(Error::model_file(file, format!("layer {} (Dot): the masked average needs a mask, but no Embedding with mask_zero passes one to it", info.name)));
+        }
+    }
+    let expected: usize = infos.iter().map(|l| l.weights.len()).sum::<usize>() + mask_branches.len();
     let weights = match weight_bytes {
         None => Vec::new(),
         Some(bytes) => {
@@ -343,6 +480,20 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
                 entries.push((name, shape, at));
                 at += 4 * n;
             }
+            // The masked averages' score tables: checked, not model weights.
+            for (_, scores) in &mask_branches {
+                let key = format!("{}/embeddings", scores);
+                let (_, shape, start) = entries.iter().find(|(n, _, _)| *n == key).ok_or_else(|| Error::model_file(file, format!("the manifest has no {}", key)))?;
+                let (vocab, end) = (shape.first().copied().unwrap_or(0), start + 4 * shape.iter().product::<usize>());
+                if shape.len() != 2 || shape[1] != 2 || bytes.len() < end {
+                    return Err(Error::model_file(file, format!("weight {} has shape {:?} or lies past the weight file's end", key, shape)));
+                }
+                let values: Vec<f32> = bytes[*start..end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                if values != mask_scores(vocab) {
+                    return Err(Error::model_file(file, format!("weight {} is not the padding mask's scores (0, -1000 for a token; -1000, -500 for padding): it was changed, so the Dot is no longer a masked average; keep layer {} untrainable", key, scores)));
+                }
+            }
+            entries.retain(|(n, _, _)| !mask_branches.iter().any(|(_, s)| n.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('/'))));
             // TensorFlow.js lists trainable weights before non-trainable ones
             // (a BatchNormalization's moving statistics come last), so match
             // entries to layers by name ("layer/weight") when every one can
@@ -373,7 +524,11 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
                     if bytes.len() < end {
                         return Err(Error::model_file(file, format!("the weight file ends at byte {} but {} needs bytes {}..{}", bytes.len(), name, start, end)));
                     }
-                    layer_ws.push(bytes[*start..end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
+                    let values: Vec<f32> = bytes[*start..end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                    if let Some(at) = values.iter().position(|v| !v.is_finite()) {
+                        return Err(Error::model_file(file, format!("weight {} holds {} at index {}; a model with NaN or infinite weights cannot predict", name, values[at], at)));
+                    }
+                    layer_ws.push(values);
                 }
                 out.push(layer_ws);
             }
@@ -381,6 +536,131 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         }
     };
     Ok(SavedModel { layers, input_shape, weights, metadata })
+}
+
+/// The layers a functional layer takes its input from.
+fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            // Keras 3: {"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}}], …}
+            Value::Object(o) => match o.get("keras_history").and_then(|h| h.get(0)).and_then(|n| n.as_str()) {
+                Some(name) => out.push(name.to_string()),
+                None => o.values().for_each(|x| walk(x, out)),
+            },
+            // TensorFlow.js and Keras 2: [[[name, node, tensor, kwargs], …]]
+            Value::Array(a) if a.len() >= 3 && a[1].is_number() => match a[0].as_str() {
+                Some(name) => out.push(name.to_string()),
+                None => a.iter().for_each(|x| walk(x, out)),
+            },
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let nodes = layer.get("inbound_nodes").and_then(|n| n.as_array()).cloned().unwrap_or_default();
+    if nodes.len() > 1 {
+        return Err("it is applied more than once (shared layers are not supported)".into());
+    }
+    let mut out = Vec::new();
+    nodes.iter().for_each(|n| walk(n, &mut out));
+    Ok(out)
+}
+
+/// A functional model's layers as a Sequential list: the graph must be a
+/// chain from the input to the output, except for gradlab's masked-average
+/// branches (see `functional_topology`), whose Dot reads back as
+/// GlobalAveragePooling1D. Also returns, per branch, the Dot's name and its
+/// score Embedding's name.
+fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String, String)>)> {
+    let bad = |why: String| Error::model_file(file, why);
+    let values = topo.pointer("/config/layers").and_then(|l| l.as_array()).ok_or_else(|| bad("config has no layers".into()))?;
+    struct Node {
+        name: String,
+        class: String,
+        value: Value,
+        inputs: Vec<String>,
+    }
+    let mut nodes = Vec::new();
+    for v in values {
+        let class = v.get("class_name").and_then(|c| c.as_str()).ok_or_else(|| bad("a layer has no class_name".into()))?.to_string();
+        let name = v.get("name").or_else(|| v.pointer("/config/name")).and_then(|n| n.as_str()).ok_or_else(|| bad(format!("a {} layer has no name", class)))?.to_string();
+        let inputs = inbound_names(v).map_err(|e| bad(format!("layer {}: {}", name, e)))?;
+        nodes.push(Node { name, class, value: v.clone(), inputs });
+    }
+    let find = |name: &str| nodes.iter().position(|n| n.name == name);
+    let inputs: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].class == "InputLayer").collect();
+    let [input] = inputs[..] else { return Err(bad(format!("a model with {} inputs; only one is supported", inputs.len()))) };
+    let mut skip = vec![false; nodes.len()];
+    // For each Dot: the layer it averages.
+    let mut averages: Vec<(usize, usize)> = Vec::new();
+    let mut branches = Vec::new();
+    for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.class == "Dot") {
+        let not_ours = |why: &str| bad(format!("layer {} (Dot) is supported only as gradlab's masked average (a Dot over time of a softmax over a score Embedding with the sequence): {}", n.name, why));
+        let [w, x] = &n.inputs[..] else { return Err(not_ours("it does not have two inputs")) };
+        let x = find(x).ok_or_else(|| not_ours("its input is missing"))?;
+        let mut at = find(w).ok_or_else(|| not_ours("its input is missing"))?;
+        let mut branch = Vec::new();
+        for (class, _) in MASK_BRANCH.iter().rev() {
+            let l = &nodes[at];
+            if l.class != *class {
+                return Err(not_ours(&format!("layer {} is {} where {} was expected", l.name, l.class, class)));
+            }
+            let c = &l.value["config"];
+            let ok = match *class {
+                "Cropping2D" => c["cropping"] == json!([[0, 0], [0, 1]]),
+                "Reshape" => c["target_shape"].as_array().is_some_and(|t| t.len() == 3 && t[1] == json!(2) && t[2] == json!(1)),
+                "Activation" => c["activation"] == json!("softmax"),
+                "Embedding" => c["output_dim"] == json!(2) && c["mask_zero"] != json!(true),
+                _ => true,
+            };
+            if !ok {
+                return Err(not_ours(&format!("layer {} ({}) is not configured as gradlab writes it", l.name, class)));
+            }
+            branch.push(at);
+            let [src] = &l.inputs[..] else { return Err(not_ours(&format!("layer {} does not have one input", l.name))) };
+            at = find(src).ok_or_else(|| not_ours("an input is missing"))?;
+        }
+        if at != input {
+            return Err(not_ours("the score Embedding does not read the model's input"));
+        }
+        branch.iter().for_each(|&b| skip[b] = true);
+        branches.push((n.name.clone(), nodes[*branch.last().unwrap()].name.clone()));
+        averages.push((i, x));
+    }
+    // The rest is a chain from the input.
+    let mut order = vec![input];
+    loop {
+        let current = &nodes[*order.last().unwrap()].name;
+        let sources = |i: usize| -> Vec<String> {
+            match averages.iter().find(|(d, _)| *d == i) {
+                Some((_, x)) => vec![nodes[*x].name.clone()],
+                None => nodes[i].inputs.clone(),
+            }
+        };
+        let next: Vec<usize> = (0..nodes.len()).filter(|&i| !skip[i] && i != input && sources(i).contains(current)).collect();
+        match next[..] {
+            [] => break,
+            [i] if sources(i).len() == 1 => order.push(i),
+            [i] => return Err(bad(format!("layer {} ({}) takes {} inputs; only a chain of layers is supported", nodes[i].name, nodes[i].class, sources(i).len()))),
+            _ => return Err(bad(format!("the model branches after layer {}; only a chain of layers is supported", current))),
+        }
+    }
+    if let Some(stray) = (0..nodes.len()).find(|i| !skip[*i] && !order.contains(i)) {
+        return Err(bad(format!("layer {} is not on the path from the input to the output", nodes[stray].name)));
+    }
+    let last = &nodes[*order.last().unwrap()].name;
+    if let Some(out) = topo.pointer("/config/output_layers").and_then(|o| o.get(0)).and_then(|o| if o.is_string() { Some(o) } else { o.get(0) }).and_then(|n| n.as_str()) {
+        if out != last {
+            return Err(bad(format!("the output is layer {}, not the end of the chain ({})", out, last)));
+        }
+    }
+    let layers = order
+        .iter()
+        .map(|&i| match averages.iter().any(|(d, _)| *d == i) {
+            true => json!({"class_name": "GlobalAveragePooling1D", "config": {"name": nodes[i].name}}),
+            false => nodes[i].value.clone(),
+        })
+        .collect();
+    Ok((layers, branches))
 }
 
 /// An optional field of gradlab's metadata (absent or null: None).

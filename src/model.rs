@@ -49,6 +49,7 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
     let mut counts = std::collections::HashMap::new();
     let mut infos = Vec::with_capacity(layers.len());
     let mut mask = false;
+    let mut params = 0usize;
     for (i, layer) in layers.iter().enumerate() {
         let class = layer.class_name();
         let out = layer.output_shape(&shape).map_err(|reason| Error::InvalidModel { index: i + 1, layer: layer.describe(), reason })?;
@@ -66,7 +67,9 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
             LayerConfig::Gru(l) => mask && l.return_sequences,
             other => mask && other.supports_mask() && !matches!(other, LayerConfig::GlobalAveragePooling1D(_)),
         };
-        infos.push(LayerInfo { name, config: layer.clone(), input_shape: shape.clone(), weights: layer.weights(&shape), output_shape: out.clone(), receives_mask });
+        let weights = layer.weights(&shape);
+        check_budget(i + 1, layer, &out, &weights, &mut params)?;
+        infos.push(LayerInfo { name, config: layer.clone(), input_shape: shape.clone(), weights, output_shape: out.clone(), receives_mask });
         shape = out;
     }
     if shape.len() != 1 {
@@ -78,6 +81,34 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         });
     }
     Ok(infos)
+}
+
+/// The most parameters a model may have: 100 million f32s are 400 MB, and
+/// training keeps three or four copies (gradients, optimizer moments), which
+/// is what a browser tab's 4 GB WebAssembly memory can hold.
+pub const MAX_PARAMS: usize = 100_000_000;
+/// The most values one layer may output for one sample (a batch holds
+/// `batch size` times as many).
+pub const MAX_LAYER_OUTPUT: usize = 32_000_000;
+
+/// Refuse a layer whose weights or output are absurdly large before
+/// anything is allocated (sizes are multiplied with overflow checks).
+fn check_budget(index: usize, layer: &LayerConfig, out: &[usize], weights: &[WeightSpec], params: &mut usize) -> Result<()> {
+    let product = |dims: &[usize]| dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let too_big = |reason: String| Error::InvalidModel { index, layer: layer.describe(), reason };
+    match product(out) {
+        Some(n) if n <= MAX_LAYER_OUTPUT => {}
+        _ => return Err(too_big(format!("its output {:?} holds more than {} values per sample; make it smaller", out, MAX_LAYER_OUTPUT))),
+    }
+    let own = weights.iter().try_fold(0usize, |acc, w| product(&w.shape).and_then(|n| acc.checked_add(n)));
+    match own.and_then(|n| params.checked_add(n)) {
+        Some(total) if total <= MAX_PARAMS => *params = total,
+        _ => {
+            let own = own.map(|n| n.to_string()).unwrap_or_else(|| "too many".into());
+            return Err(too_big(format!("it has {} parameters, and a model may have at most {} in all; use fewer units, filters or words", own, MAX_PARAMS)));
+        }
+    }
+    Ok(())
 }
 
 fn to_snake(class: &str) -> String {

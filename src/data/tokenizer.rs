@@ -183,6 +183,11 @@ impl Tokenizer {
         if word_index.is_empty() {
             return Err("tokenizer has an empty word_index".into());
         }
+        // Keras numbers words 1, 2, …; an index past the word count would
+        // make index_word() allocate (or index) that far.
+        if let Some((w, &i)) = word_index.iter().find(|(_, &i)| i == 0 || i > word_index.len()) {
+            return Err(format!("tokenizer word_index: '{}' has index {}, but indices run from 1 to the number of words ({})", crate::error::printable(w, 40), i, word_index.len()));
+        }
         if c.get("char_level").and_then(|v| v.as_bool()) == Some(true) {
             return Err("character-level tokenizers are not supported".into());
         }

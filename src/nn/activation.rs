@@ -177,7 +177,8 @@ impl Activation {
                     x.exp_m1()
                 }
             }
-            Activation::Gelu => 0.5 * x * (1.0 + libm::erff(x / SQRT_2)),
+            // TensorFlow's form, erfc(−x/√2): 1 + erf(x/√2) cancels for x ≪ 0.
+            Activation::Gelu => 0.5 * x * libm::erfcf(-x / SQRT_2),
             Activation::Sigmoid => sigmoid(x),
             Activation::Tanh => x.tanh(),
             Activation::Softplus => softplus(x),
@@ -205,7 +206,7 @@ impl Activation {
                 }
             }
             Activation::Gelu => {
-                let cdf = 0.5 * (1.0 + libm::erff(x / SQRT_2));
+                let cdf = 0.5 * libm::erfcf(-x / SQRT_2);
                 let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
                 cdf + x * pdf
             }

@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Open a gradlab model in Keras 3.
+
+    python3 tools/keras_load.py MODEL_DIR OUT.keras
+
+MODEL_DIR holds what gradlab saves (`gradlab train --save DIR`, or the
+page's download): model.json, a TensorFlow.js layers-model, and its weight
+file. This builds the same network from Keras 3's own layers, sets the
+weights from the weight file, and saves OUT.keras, which
+`keras.saving.load_model` opens (TensorFlow or JAX backend) without custom
+objects. Beside it:
+
+  OUT.tokenizer.json  a text model's tokenizer in Keras's
+                      `Tokenizer.to_json()` form, for
+                      `keras_preprocessing.text.tokenizer_from_json`
+  OUT.gradlab.json    labels (class i is labels[i]), max_len, padding and
+                      truncating, or an image model's pixel scaling
+
+A masked average that gradlab writes as a small graph for TensorFlow.js
+(see src/io/tfjs.rs) becomes Keras's GlobalAveragePooling1D with the
+Embedding's mask, as it was trained. One difference from gradlab remains,
+and it is Keras's: a text with no known token at all (every step padding)
+averages to 0/0 = NaN in Keras, where gradlab averages it to zero.
+
+Anything that cannot be built exactly stops the script with a message that
+names the layer. Needs Keras 3 (pip install tensorflow-cpu, or keras + jax).
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+# The masked-average branch gradlab writes, from the score Embedding to the Dot.
+MASK_BRANCH = ["Embedding", "Flatten", "Activation", "Reshape", "Cropping2D", "Flatten"]
+MASK_TOKEN_SCORES = [0.0, -1000.0]
+MASK_PAD_SCORES = [-1000.0, -500.0]
+
+
+class ModelFileError(Exception):
+    pass
+
+
+def inbound_names(layer):
+    nodes = layer.get("inbound_nodes") or []
+    if len(nodes) > 1:
+        raise ModelFileError(f"layer {layer.get('name')}: it is applied more than once (shared layers are not supported)")
+    out = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            hist = v.get("keras_history")
+            if isinstance(hist, list) and hist and isinstance(hist[0], str):
+                out.append(hist[0])
+            else:
+                for x in v.values():
+                    walk(x)
+        elif isinstance(v, list):
+            if len(v) >= 3 and isinstance(v[0], str) and isinstance(v[1], int):
+                out.append(v[0])
+            else:
+                for x in v:
+                    walk(x)
+
+    walk(nodes)
+    return out
+
+
+def layer_list(topology):
+    """The model's layers as a chain: [(class_name, config)], and the score
+    Embeddings of its masked averages (whose weights are checked, not used)."""
+    topology = topology.get("model_config", topology)
+    cls = topology.get("class_name")
+    config = topology.get("config")
+    if cls == "Sequential":
+        layers = config if isinstance(config, list) else config["layers"]
+        return [(l["class_name"], l.get("config", {})) for l in layers], []
+    if cls not in ("Model", "Functional"):
+        raise ModelFileError(f"only Sequential models and gradlab's functional form of a masked average are supported, this is '{cls}'")
+    nodes = {}
+    order = []
+    for l in config["layers"]:
+        name = l.get("name") or l["config"]["name"]
+        nodes[name] = (l["class_name"], l.get("config", {}), inbound_names(l))
+        order.append(name)
+    inputs = [n for n in order if nodes[n][0] == "InputLayer"]
+    if len(inputs) != 1:
+        raise ModelFileError(f"a model with {len(inputs)} inputs; only one is supported")
+    skip, sources, branches = set(), {}, []
+    for name in order:
+        cls_, cfg, ins = nodes[name]
+        sources[name] = ins
+        if cls_ != "Dot":
+            continue
+        why = f"layer {name} (Dot) is supported only as gradlab's masked average"
+        if len(ins) != 2:
+            raise ModelFileError(f"{why}: it has {len(ins)} inputs")
+        at, chain = ins[0], []
+        for expected in reversed(MASK_BRANCH):
+            c, lc, lin = nodes[at]
+            if c != expected or len(lin) != 1:
+                raise ModelFileError(f"{why}: layer {at} is {c} where {expected} was expected")
+            chain.append(at)
+            at = lin[0]
+        if at != inputs[0]:
+            raise ModelFileError(f"{why}: its score Embedding does not read the model's input")
+        skip.update(chain)
+        branches.append(chain[-1])
+        sources[name] = [ins[1]]
+    chain = [inputs[0]]
+    while True:
+        nxt = [n for n in order if n not in skip and n != inputs[0] and chain[-1] in sources[n]]
+        if not nxt:
+            break
+        if len(nxt) > 1 or len(sources[nxt[0]]) != 1:
+            raise ModelFileError(f"the model branches after layer {chain[-1]}; only a chain of layers is supported")
+        chain.append(nxt[0])
+    stray = [n for n in order if n not in skip and n not in chain]
+    if stray:
+        raise ModelFileError(f"layer {stray[0]} is not on the path from the input to the output")
+    out = []
+    for n in chain:
+        c, cfg, _ = nodes[n]
+        if c == "Dot":
+            out.append(("GlobalAveragePooling1D", {"name": n, "_masked_average": True}))
+        else:
+            out.append((c, cfg))
+    return out, branches
+
+
+def input_shape_of(layers):
+    for _, cfg in layers:
+        for key in ("batch_input_shape", "batch_shape"):
+            if cfg.get(key):
+                return tuple(cfg[key][1:])
+        if cfg.get("input_length"):
+            return (cfg["input_length"],)
+    raise ModelFileError("the input shape is not given (no batch_input_shape or input_length)")
+
+
+def pair(v, default):
+    if v is None:
+        return default
+    if isinstance(v, (list, tuple)):
+        return tuple(v) if len(v) == 2 else (v[0], v[0])
+    return (v, v)
+
+
+def one(v, default):
+    if v is None:
+        return default
+    return v[0] if isinstance(v, (list, tuple)) else v
+
+
+def activation(cfg, key, where):
+    a = cfg.get(key) or "linear"
+    if isinstance(a, dict):
+        a = (a.get("config") or {}).get("name") or a.get("class_name")
+    known = {"linear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "swish", "silu", "softmax", "selu", "softsign", "mish"}
+    if a not in known:
+        raise ModelFileError(f"{where}: activation '{a}' is not one this script builds")
+    return a
+
+
+def build_layer(keras, cls, cfg, where):
+    L = keras.layers
+    name = cfg.get("name")
+    if cls == "Embedding":
+        return L.Embedding(cfg["input_dim"], cfg["output_dim"], mask_zero=bool(cfg.get("mask_zero")), name=name)
+    if cls == "Dense":
+        return L.Dense(cfg["units"], activation=activation(cfg, "activation", where), use_bias=cfg.get("use_bias", True), name=name)
+    if cls in ("LSTM", "GRU"):
+        for key in ("go_backwards", "stateful", "return_state"):
+            if cfg.get(key):
+                raise ModelFileError(f"{where}: {key} is not supported")
+        if cfg.get("activation", "tanh") != "tanh":
+            raise ModelFileError(f"{where}: activation '{cfg.get('activation')}' is not supported (only tanh)")
+        gate = cfg.get("recurrent_activation", "sigmoid")
+        if gate != "sigmoid":
+            # TensorFlow.js's (and Keras 2's) hard_sigmoid is 0.2x + 0.5;
+            # Keras 3's is x/6 + 0.5: no Keras 3 gate computes the same.
+            raise ModelFileError(f"{where}: recurrent_activation '{gate}' (TensorFlow.js's 0.2x + 0.5) has no exact Keras 3 counterpart (Keras 3's hard_sigmoid is x/6 + 0.5); retrain with sigmoid gates")
+        if cls == "LSTM":
+            return L.LSTM(cfg["units"], return_sequences=bool(cfg.get("return_sequences")), name=name)
+        if cfg.get("reset_after") is False:
+            raise ModelFileError(f"{where}: GRU with reset_after=false (TensorFlow.js's form) is not supported; gradlab writes reset_after=true")
+        return L.GRU(cfg["units"], return_sequences=bool(cfg.get("return_sequences")), reset_after=True, name=name)
+    if cls == "Conv1D":
+        if cfg.get("padding", "valid") != "valid" or one(cfg.get("dilation_rate"), 1) != 1:
+            raise ModelFileError(f"{where}: only padding 'valid' without dilation is supported")
+        return L.Conv1D(cfg["filters"], one(cfg["kernel_size"], None), strides=one(cfg.get("strides"), 1), padding="valid", activation=activation(cfg, "activation", where), name=name)
+    if cls in ("GlobalMaxPooling1D", "GlobalMaxPool1D"):
+        return L.GlobalMaxPooling1D(name=name)
+    if cls in ("GlobalAveragePooling1D", "GlobalAvgPool1D"):
+        return L.GlobalAveragePooling1D(name=name)
+    if cls == "Dropout":
+        return L.Dropout(cfg.get("rate", 0.0), name=name)
+    if cls == "Flatten":
+        return L.Flatten(name=name)
+    if cls in ("Conv2D", "Convolution2D"):
+        if cfg.get("data_format", "channels_last") != "channels_last" or pair(cfg.get("dilation_rate"), (1, 1)) != (1, 1) or cfg.get("groups", 1) != 1:
+            raise ModelFileError(f"{where}: only channels_last without dilation or groups is supported")
+        return L.Conv2D(cfg["filters"], pair(cfg["kernel_size"], None), strides=pair(cfg.get("strides"), (1, 1)), padding=cfg.get("padding", "valid"), activation=activation(cfg, "activation", where), name=name)
+    if cls in ("MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"):
+        kind = L.MaxPooling2D if cls.startswith("Max") else L.AveragePooling2D
+        size = pair(cfg.get("pool_size"), (2, 2))
+        return kind(size, strides=pair(cfg.get("strides"), size), padding=cfg.get("padding", "valid"), name=name)
+    if cls in ("GlobalAveragePooling2D", "GlobalAvgPool2D"):
+        return L.GlobalAveragePooling2D(name=name)
+    if cls in ("GlobalMaxPooling2D", "GlobalMaxPool2D"):
+        return L.GlobalMaxPooling2D(name=name)
+    if cls == "BatchNormalization":
+        axis = one(cfg.get("axis"), -1)
+        if axis not in (-1, 3) or cfg.get("center") is False or cfg.get("scale") is False:
+            raise ModelFileError(f"{where}: only the last axis, with center and scale, is supported")
+        return L.BatchNormalization(axis=-1, momentum=cfg.get("momentum", 0.99), epsilon=cfg.get("epsilon", 1e-3), name=name)
+    raise ModelFileError(f"{where}: layer type '{cls}' is not one this script builds")
+
+
+def read_weights(model_dir, root):
+    """Manifest name -> float32 array, from the weight files in order."""
+    out, data = {}, b""
+    entries = []
+    for group in root.get("weightsManifest") or []:
+        for p in group["paths"]:
+            with open(os.path.join(model_dir, p), "rb") as f:
+                data += f.read()
+        entries.extend(group["weights"])
+    at = 0
+    for e in entries:
+        if e.get("dtype", "float32") != "float32" or e.get("quantization"):
+            raise ModelFileError(f"weight {e['name']} is {e.get('dtype')} or quantised; only float32 is supported")
+        n = int(np.prod(e["shape"])) if e["shape"] else 1
+        if at + 4 * n > len(data):
+            raise ModelFileError(f"the weight files end at byte {len(data)} but {e['name']} needs bytes {at}..{at + 4 * n}")
+        out[e["name"]] = np.frombuffer(data, dtype="<f4", count=n, offset=at).reshape(e["shape"]).copy()
+        at += 4 * n
+    return out
+
+
+def build(model_dir, out_path):
+    import keras
+
+    path = model_dir if model_dir.endswith(".json") else os.path.join(model_dir, "model.json")
+    model_dir = os.path.dirname(path)
+    with open(path, encoding="utf-8") as f:
+        root = json.load(f)
+    if "modelTopology" not in root:
+        raise ModelFileError(f"{path}: no modelTopology (not a TensorFlow.js layers-model)")
+    layers, branches = layer_list(root["modelTopology"])
+    shape = input_shape_of(layers)
+    weights = read_weights(model_dir, root)
+    for b in branches:
+        w = weights.get(f"{b}/embeddings")
+        want = np.array([MASK_PAD_SCORES] + [MASK_TOKEN_SCORES] * (0 if w is None else w.shape[0] - 1), dtype=np.float32)
+        if w is None or w.shape != want.shape or not np.array_equal(w, want):
+            raise ModelFileError(f"{b}/embeddings is not the padding mask's scores: the masked average was changed")
+
+    model = keras.Sequential(name=root["modelTopology"].get("config", {}).get("name", "gradlab") if isinstance(root["modelTopology"].get("config"), dict) else "gradlab")
+    model.add(keras.Input(shape=shape, dtype="float32"))
+    built = []
+    masked = False
+    for i, (cls, cfg) in enumerate(layers):
+        if cls == "InputLayer":
+            continue
+        where = f"layer {i + 1} {cfg.get('name')} ({cls})"
+        if cfg.get("_masked_average") and not masked:
+            raise ModelFileError(f"{where}: the masked average needs a mask, but no Embedding with mask_zero passes one to it")
+        layer = build_layer(keras, cls, cfg, where)
+        model.add(layer)
+        built.append((layer, cfg.get("name"), where))
+        # Whether a mask reaches the next layer (as Keras and gradlab pass it).
+        if cls == "Embedding":
+            masked = bool(cfg.get("mask_zero"))
+        elif cls in ("LSTM", "GRU"):
+            masked = masked and bool(cfg.get("return_sequences"))
+        elif cls not in ("Dense", "Dropout", "BatchNormalization"):
+            masked = False
+    for layer, name, where in built:
+        values = []
+        for v in layer.weights:
+            key = f"{name}/{v.name}"
+            if key not in weights:
+                raise ModelFileError(f"{where}: the weight file has no {key}")
+            if tuple(weights[key].shape) != tuple(v.shape):
+                raise ModelFileError(f"{where}: {key} has shape {list(weights[key].shape)}, Keras needs {list(v.shape)}")
+            values.append(weights[key])
+        layer.set_weights(values)
+    model.save(out_path)
+
+    stem = out_path[: -len(".keras")] if out_path.endswith(".keras") else out_path
+    meta = (root.get("userDefinedMetadata") or {}).get("gradlab")
+    written = [out_path]
+    if meta:
+        if meta.get("tokenizer"):
+            with open(stem + ".tokenizer.json", "w", encoding="utf-8") as f:
+                f.write(json.dumps(meta["tokenizer"], ensure_ascii=False))
+            written.append(stem + ".tokenizer.json")
+        with open(stem + ".gradlab.json", "w", encoding="utf-8") as f:
+            json.dump({k: v for k, v in meta.items() if k != "tokenizer"}, f, ensure_ascii=False, indent=1)
+        written.append(stem + ".gradlab.json")
+    return model, written
+
+
+def main(argv):
+    if len(argv) != 3 or not argv[2].endswith(".keras"):
+        print("usage: python3 tools/keras_load.py MODEL_DIR OUT.keras", file=sys.stderr)
+        return 2
+    try:
+        import keras
+    except ImportError:
+        print("keras_load.py needs Keras 3: pip install tensorflow-cpu (or keras with jax)", file=sys.stderr)
+        return 2
+    if not keras.__version__.startswith("3."):
+        print(f"keras_load.py needs Keras 3, this is Keras {keras.__version__}", file=sys.stderr)
+        return 2
+    try:
+        _, written = build(argv[1], argv[2])
+    except (ModelFileError, OSError, KeyError, ValueError, json.JSONDecodeError) as e:
+        print(f"{argv[1]}: cannot build the Keras model: {e}", file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(written))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -149,6 +149,7 @@ fn three_optimizer_steps_match_keras() {
         }
         let mut opt = Optimizer::<CpuBackend>::new(config.clone());
         let mut p = be.upload(&[7], &floats(&case["start"]));
+        assert_eq!(case["grads"].as_array().unwrap().len(), case["steps"].as_array().unwrap().len(), "{}: fixture steps", name);
         for (step, (g, want)) in case["grads"].as_array().unwrap().iter().zip(case["steps"].as_array().unwrap()).enumerate() {
             let g = be.upload(&[7], &floats(g));
             let norm = Optimizer::<CpuBackend>::global_norm(&be, std::slice::from_ref(&g));
@@ -220,6 +221,7 @@ fn embedding_updates_match_keras_token_by_token() {
             t.step().unwrap();
             assert!((t.batches[step].loss - want["loss"].as_f64().unwrap() as f32).abs() < 1e-5, "{} step {} loss", name, step + 1);
             let got: Vec<Vec<f32>> = t.model.get_weights().into_iter().flatten().collect();
+            assert_eq!(got.len(), want["weights"].as_array().unwrap().len(), "{} step {}: weight tensors", name, step + 1);
             for (wi, (g, w)) in got.iter().zip(want["weights"].as_array().unwrap()).enumerate() {
                 assert_close(&format!("{} step {} weight {}", name, step + 1, wi), g, &floats(w), 2e-5);
             }

@@ -121,15 +121,17 @@ fn cnn_gradients_match_keras() {
     let (l, _) = forward_loss(&model, Loss::SparseCategoricalCrossentropy, &mut g, &vars, &rows, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
     assert_close("loss", &be.download(g.value(l)), &[f["loss_before"].as_f64().unwrap() as f32], 1e-6);
     let grads = g.backward(l);
+    assert_eq!(model.layers.len(), f["gradients"].as_array().unwrap().len(), "layers with gradients");
     for (li, (layer, want)) in model.layers.iter().zip(f["gradients"].as_array().unwrap()).enumerate() {
         let trainable: Vec<_> = layer.weights.iter().zip(&vars[li]).filter(|(s, _)| s.trainable).collect();
         assert_eq!(trainable.len(), want.as_array().unwrap().len(), "layer {} ({})", li + 1, layer.name);
         for ((spec, v), w) in trainable.into_iter().zip(want.as_array().unwrap()) {
-            let got = be.download(grads.get(*v).unwrap());
+            let got = be.download(grads.get(*v).unwrap_or_else(|| panic!("{}/{} has no gradient", layer.name, spec.name)));
             // Gradients are differences of nearly equal sums: compare to the
             // tensor's scale, not element by element.
             let want = floats(w);
             let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            assert_eq!(got.len(), want.len(), "{}/{} gradient length", layer.name, spec.name);
             for (i, (a, b)) in got.iter().zip(&want).enumerate() {
                 assert!((a - b).abs() <= 1e-4 * scale + 1e-7, "{}/{} gradient [{}]: gradlab {} vs Keras {}", layer.name, spec.name, i, a, b);
             }
@@ -152,7 +154,9 @@ fn one_adam_step_of_a_cnn_matches_keras() {
         other => panic!("one batch should end the epoch: {:?}", other),
     };
     assert!((record.loss - f["loss_before"].as_f64().unwrap() as f32).abs() < 1e-5, "loss {} vs Keras {}", record.loss, f["loss_before"]);
+    assert_eq!(t.model.layers.len(), f["weights_after"].as_array().unwrap().len(), "layers");
     for (li, (layer, want)) in t.model.layers.iter().zip(f["weights_after"].as_array().unwrap()).enumerate() {
+        assert_eq!(layer.weights.len(), want.as_array().unwrap().len(), "{} weight tensors", layer.name);
         for (wi, (spec, w)) in layer.weights.iter().zip(want.as_array().unwrap()).enumerate() {
             let got = CpuBackend.download(&t.model.weights[li][wi]);
             assert_close(&format!("{}/{}", layer.name, spec.name), &got, &floats(w), 2e-5);

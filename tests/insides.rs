@@ -59,6 +59,7 @@ fn insides_cover_every_weight_and_the_last_steps_gradients() {
     let before = insides(&model, &rows(6), 0, None, 20);
     assert_eq!(before.layers.len(), 4);
     assert_eq!(before.gradient_step, None);
+    assert_eq!(before.layers.len(), model.layers.len());
     for (l, info) in before.layers.iter().zip(&model.layers) {
         assert_eq!(l.weights.as_ref().map(|h| h.count).unwrap_or(0), info.param_count(), "{}", l.name);
         assert!(l.gradients.is_none());
@@ -80,6 +81,7 @@ fn insides_cover_every_weight_and_the_last_steps_gradients() {
     assert_eq!(*step, 2);
     let after = insides(&t.model, &rows(6), 2, Some((*step, grads.as_slice())), 20);
     assert_eq!(after.gradient_step, Some(2));
+    assert_eq!(after.layers.len(), t.model.layers.len());
     for (l, info) in after.layers.iter().zip(&t.model.layers) {
         let g = l.gradients.as_ref().map(|h| h.count + h.zeros_left_out).unwrap_or(0);
         assert_eq!(g, info.param_count(), "{}", l.name);

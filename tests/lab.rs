@@ -96,7 +96,7 @@ fn slices_train_evaluate_predict_export_and_import() {
     assert_eq!(epochs, 6);
     let ev = lab.evaluation().unwrap();
     assert_eq!(ev.epoch, 6);
-    assert!(ev.report.accuracy > 0.75, "{}", ev.report.accuracy);
+    common::assert_beats_majority("the lab's bow after 6 epochs", ev.report.accuracy, &common::supports(&ev.report), 0.3);
     assert!(ev.worst.windows(2).all(|w| w[0].truth_probability <= w[1].truth_probability));
     let pr = lab.predict("free money click here now").unwrap();
     assert_eq!(pr.probabilities.len(), 2);
@@ -138,14 +138,9 @@ fn steering_settings_apply_mid_run_and_model_settings_start_afresh() {
 /// the CPU-only run's. A settings change mid-slice discards the slice.
 #[test]
 fn gpu_slices_train_like_the_cpu_and_a_change_mid_slice_wins() {
-    use gradlab::backend::gpu::GpuBackend;
     use gradlab::backend::ready_now;
     use gradlab::lab::gpu_slice_run;
-    let gpu = match GpuBackend::new() {
-        Ok(g) => g,
-        Err(e) if std::env::var("GRADLAB_REQUIRE_GPU").as_deref() == Ok("1") => panic!("GRADLAB_REQUIRE_GPU=1 but {}", e),
-        Err(e) => return eprintln!("skipping: {}", e),
-    };
+    let Some(gpu) = common::gpu_or_skip() else { return };
     let settings = Settings { epochs: 2, ..bow_settings() };
     let mut cpu_lab = Lab::new();
     cpu_lab.load_data(&mail(200)).unwrap();

@@ -1,5 +1,7 @@
 //! The training state machine: stepping, epochs, history, divergence.
 
+mod common;
+
 use gradlab::backend::{Backend, CpuBackend};
 use gradlab::data::Encoded;
 use gradlab::error::Error;
@@ -54,7 +56,8 @@ fn step_and_epoch_record_history_and_learn() {
     assert_eq!(t.epochs.len(), 4);
     assert_eq!(t.step().unwrap(), StepOutcome::Done);
     assert!(t.epochs[3].loss < t.epochs[0].loss);
-    assert!(t.last_validation.as_ref().unwrap().report.accuracy > 0.9, "{:?}", t.epochs);
+    let report = &t.last_validation.as_ref().unwrap().report;
+    common::assert_beats_majority(format!("toy data, epochs {:?}", t.epochs), report.accuracy, &common::supports(report), 0.8);
     // Reset gives a fresh model and history.
     t.reset(1).unwrap();
     assert!(t.batches.is_empty() && t.epochs.is_empty() && !t.is_done());

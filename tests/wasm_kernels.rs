@@ -34,11 +34,13 @@ fn simd_matmul_matches_a_plain_loop() {
             let b: Vec<f32> = (0..k * n).map(|_| rand()).collect();
             let got = matmul_rows(&a, &b, m, k, n, ta, tb);
             let want = naive(&a, &b, m, k, n, ta, tb);
+            assert_eq!(got.len(), want.len(), "{}x{}x{} ta={} tb={}: output length", m, k, n, ta, tb);
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);
             }
             let bias: Vec<f32> = (0..n).map(|j| j as f32 - 2.5).collect();
             let got = matmul_rows_bias(&a, &b, m, k, n, ta, tb, Some(&bias));
+            assert_eq!(got.len(), want.len(), "bias {}x{}x{} ta={} tb={}: output length", m, k, n, ta, tb);
             for (idx, (g, w)) in got.iter().zip(&want).enumerate() {
                 let w = w + bias[idx % n];
                 assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "bias {}x{}x{} ta={} tb={}: {} vs {}", m, k, n, ta, tb, g, w);

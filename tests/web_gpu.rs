@@ -54,7 +54,9 @@ async fn webgpu_training_steps_match_cpu() {
         }
         // The run read back from the device equals the CPU's.
         let back = tg.move_to_async(CpuBackend).await.unwrap();
+        assert_eq!(back.model.get_weights().len(), tc.model.get_weights().len(), "{}: layers", name);
         for (wg, wc) in back.model.get_weights().iter().zip(tc.model.get_weights().iter()) {
+            assert_eq!(wg.len(), wc.len(), "{}: weight tensors", name);
             for (a, b) in wg.iter().zip(wc) {
                 suite::assert_close(name, a, b, 1e-3);
             }

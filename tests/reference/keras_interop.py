@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tools"))
 import keras  # noqa: E402
 import keras_load  # noqa: E402
+import keras_save  # noqa: E402
 from keras.utils import pad_sequences  # noqa: E402  (keras_preprocessing's needs NumPy 1)
 from keras_preprocessing.text import tokenizer_from_json  # noqa: E402
 
@@ -64,6 +65,19 @@ for c in cases:
         if not np.array_equal(ids, np.array(c["inputs"], dtype=np.int64)):
             bad = int(np.flatnonzero((ids != np.array(c["inputs"])).any(axis=1))[0])
             failures.append(f"{name}: the Keras tokenizer gives {ids[bad].tolist()} for text {bad}, gradlab {c['inputs'][bad]}")
+
+    # The way back: train on in Keras (one epoch, so every weight and the
+    # batch statistics move), save for gradlab with tools/keras_save.py, and
+    # record what Keras now predicts; tests/keras_interop.rs loads the files
+    # in gradlab and compares.
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    # Not on texts without a token in a masked-average model: Keras's 0/0
+    # there makes the gradient NaN and would turn every weight NaN.
+    model.fit(x[~empty], want[~empty].argmax(axis=1), epochs=1, batch_size=8, verbose=0)
+    back = os.path.join(work, "back", name)
+    keras_save.save(model, back, keras_save.metadata_beside(out))
+    after = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
+    json.dump({"output": [[None if np.isnan(v) else float(v) for v in row] for row in after]}, open(os.path.join(back, "keras.json"), "w"))
 
 if failures:
     print("\n".join(failures), file=sys.stderr)

@@ -1,6 +1,8 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
 import { loadEngine } from './engine.js';
-import { t, canvasWords, engineText, setLanguage, preferredLanguage, language } from './i18n.js';
+import { t, th, canvasWords, engineText, setLanguage, preferredLanguage, language } from './i18n.js';
+// Markup only through html`…` and setHtml: every value put into it is text.
+import { html, setHtml } from './html.js';
 
 // The page draws with the same build of the engine the worker trains with
 // (relaxed SIMD where the browser has it), so only one is fetched.
@@ -8,7 +10,6 @@ const { module: engineModule } = await loadEngine();
 const { draw_line_chart, draw_confusion_matrix, draw_activations, draw_losses, draw_optimizer_race, activation_values, draw_insides, draw_gates, insides_canvas_height } = engineModule;
 
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const fmt = (v, d = 4) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : Number(v).toFixed(d);
 
 const SAMPLES = {
@@ -103,13 +104,21 @@ const SCHEDULES = {
 };
 
 // Form fields: id, settings key, parser (returns [value, error]).
-const num = (min, max, int) => (raw) => {
-  const text = raw.trim();
+// numCheck gives the error as {key, params}, for a message shown again in
+// another language; num's parser gives it as text.
+const numCheck = (min, max, int) => (raw) => {
+  const text = String(raw).trim();
   const v = Number(text);
-  if (text === '' || !Number.isFinite(v)) return [null, t('form.not_number', { raw })];
-  if (int && !Number.isInteger(v)) return [null, t('form.whole')];
-  if (v < min || v > max) return [null, t('form.between', { min, max })];
+  if (text === '' || !Number.isFinite(v)) return [null, { key: 'form.not_number', params: { raw: String(raw).slice(0, 60) } }];
+  if (int && !Number.isInteger(v)) return [null, { key: 'form.whole' }];
+  if (v < min || v > max) return [null, { key: 'form.between', params: { min, max } }];
   return [v, null];
+};
+const num = (min, max, int) => {
+  const check = numCheck(min, max, int);
+  const parse = (raw) => { const [v, err] = check(raw); return [v, err && t(err.key, err.params)]; };
+  parse.check = check;
+  return parse;
 };
 const FIELDS = [
   ['learning-rate', 'learning_rate', num(1e-7, 10, false), 'setup.learning_rate'],
@@ -181,8 +190,8 @@ function readForm() {
   for (const [id, key] of Object.entries(CLEANING)) s.cleaning[key] = $(id).checked;
   s.layers = s.preset === 'custom' ? customLayers : null;
   settings = s;
-  $('setup-errors').innerHTML = errors.map((e) => `<div class="err">${esc(e)}</div>`).join('');
-  $('image-errors').innerHTML = imageErrors.map((e) => `<div class="err">${esc(e)}</div>`).join('');
+  setHtml($('setup-errors'), html`${errors.map((e) => html`<div class="err">${e}</div>`)}`);
+  setHtml($('image-errors'), html`${imageErrors.map((e) => html`<div class="err">${e}</div>`)}`);
   return errors;
 }
 
@@ -220,26 +229,177 @@ function settingsToHash() {
   if (settings.preset === 'custom') p.set('layers', JSON.stringify(customLayers));
   return '#' + p.toString();
 }
+// ---------------------------------------------------------------- checking links and stored settings
+// Settings from the address (a shared link) or from storage are checked
+// against what the page knows (the layer kinds and their fields, the
+// presets, each field's range) before anything uses them. A value that
+// fails is not used: the page keeps its own, and says which field and why,
+// in the page's language. Problems are {key, params}; a param may itself
+// be {key, params} (translated when shown).
+const MAX_LAYERS = 64;
+const SHOWN_CHARS = 60;
+const shown = (v) => { const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v); return s.length > SHOWN_CHARS ? s.slice(0, SHOWN_CHARS) + '…' : s; };
+const optionValues = (id) => [...$(id).options].map((o) => o.value).filter(Boolean);
+const oneOf = (choices) => (v) => (choices().includes(String(v)) ? [String(v), null] : [null, { key: 'settings.one_of', params: { choices: choices().join(', ') } }]);
+const bool = (v) => (v === true || v === 'true' ? [true, null] : v === false || v === 'false' ? [false, null] : [null, { key: 'settings.bool' }]);
+const numberField = (key) => FIELDS.find((f) => f[1] === key)[2].check;
+const aug = (v) => {
+  const parts = String(v).split(',');
+  if (parts.length !== 4) return [null, { key: 'settings.aug_form' }];
+  const out = {};
+  for (let i = 0; i < 3; i++) {
+    const [, key, parse, label] = AUGMENT[i];
+    const [x, err] = parse.check(parts[i]);
+    if (err) return [null, { key: 'settings.part', params: { part: { key: label }, error: err } }];
+    out[key] = x;
+  }
+  if (parts[3] !== '0' && parts[3] !== '1') return [null, { key: 'settings.part', params: { part: { key: 'prep.flip' }, error: { key: 'settings.zero_one' } } }];
+  out.flip = parts[3] === '1';
+  return [out, null];
+};
+const shapeField = (v) => {
+  const text = Array.isArray(v) ? v.join('x') : String(v);
+  const [shape, err] = parseShape(text);
+  return err ? [null, { key: 'image.bad_shape', params: { raw: shown(text) } }] : [shape, null];
+};
+
+// URL key → [settings key (null: not a setting), field label, check].
+const URL_FIELDS = {
+  model: ['preset', 'model.preset', oneOf(() => optionValues('model-preset'))],
+  lr: ['learning_rate', 'setup.learning_rate', numberField('learning_rate')],
+  bs: ['batch_size', 'setup.batch_size', numberField('batch_size')],
+  epochs: ['epochs', 'setup.epochs', numberField('epochs')],
+  val: ['val_split', 'setup.val_split', numberField('val_split')],
+  words: ['num_words', 'setup.num_words', numberField('num_words')],
+  len: ['max_len', 'setup.max_len', numberField('max_len')],
+  pad: ['padding', 'setup.padding', oneOf(() => ['post', 'pre'])],
+  trunc: ['truncating', 'setup.truncating', oneOf(() => ['post', 'pre'])],
+  seed: ['seed', 'setup.seed', numberField('seed')],
+  loss: ['loss', 'setup.loss', oneOf(() => optionValues('loss'))],
+  opt: ['optimizer', 'setup.optimizer', oneOf(() => optionValues('optimizer'))],
+  mask: ['mask', 'model.mask', bool],
+  sched: ['schedule', 'setup.schedule', (v) => { const [k, err] = oneOf(() => Object.keys(SCHEDULES))(v); return err ? [null, err] : [SCHEDULES[k], null]; }],
+  scale: ['scaling', 'prep.scaling', oneOf(() => ['unit', 'standardize'])],
+  aug: ['augmentation', 'prep.title', aug],
+  shape: ['image_shape', 'image.shape', shapeField],
+  size: ['image_size', 'image.size', numberField('image_size')],
+  gray: ['grayscale', 'image.colour', bool],
+  backend: [null, 'setup.compute', oneOf(() => optionValues('backend-select'))],
+  layers: ['layers', 'settings.layers', (v) => checkLayers(v)],
+};
+
+// The layer kinds the engine builds (src/nn/mod.rs LayerConfig) and the
+// fields each takes, with what a field may hold.
+const KINDS = {
+  count: (v) => (Number.isInteger(v) && v >= 1 && v <= 1_000_000 ? null : { key: 'model.bad_count' }),
+  pair: (v) => ((Number.isInteger(v) && v >= 1 && v <= 512) || (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 1 && x <= 512)) ? null : { key: 'model.bad_pair' }),
+  rate: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? null : { key: 'model.bad_rate' }),
+  fraction: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? null : { key: 'form.between', params: { min: 0, max: 1 } }),
+  positive: (v) => (typeof v === 'number' && v > 0 && v < 1 ? null : { key: 'form.between', params: { min: 0, max: 1 } }),
+  bool: (v) => (typeof v === 'boolean' ? null : { key: 'settings.bool' }),
+  activation: (v) => (ACTIVATIONS.includes(v) ? null : { key: 'settings.one_of', params: { choices: ACTIVATIONS.join(', ') } }),
+  gate: (v) => (['sigmoid', 'hard_sigmoid'].includes(v) ? null : { key: 'settings.one_of', params: { choices: 'sigmoid, hard_sigmoid' } }),
+  padding: (v) => (PADDINGS.includes(v) ? null : { key: 'settings.one_of', params: { choices: PADDINGS.join(', ') } }),
+};
+const LAYER_CATALOGUE = {
+  Embedding: { input_dim: 'count', output_dim: 'count', mask_zero: 'bool' },
+  Dense: { units: 'count', activation: 'activation', use_bias: 'bool' },
+  LSTM: { units: 'count', return_sequences: 'bool', recurrent_activation: 'gate' },
+  GRU: { units: 'count', return_sequences: 'bool' },
+  Conv1D: { filters: 'count', kernel_size: 'count', strides: 'count', activation: 'activation' },
+  GlobalMaxPooling1D: {},
+  GlobalAveragePooling1D: {},
+  Dropout: { rate: 'rate' },
+  Flatten: {},
+  Conv2D: { filters: 'count', kernel_size: 'pair', strides: 'pair', padding: 'padding', activation: 'activation' },
+  MaxPooling2D: { pool_size: 'pair', strides: 'pair', padding: 'padding' },
+  AveragePooling2D: { pool_size: 'pair', strides: 'pair', padding: 'padding' },
+  GlobalAveragePooling2D: {},
+  GlobalMaxPooling2D: {},
+  BatchNormalization: { momentum: 'fraction', epsilon: 'positive' },
+};
+// Fields a layer needs (the engine has no default for them).
+const REQUIRED = { Embedding: ['input_dim', 'output_dim'], Dense: ['units'], LSTM: ['units'], GRU: ['units'], Conv1D: ['filters', 'kernel_size'], Dropout: ['rate'], Conv2D: ['filters', 'kernel_size'] };
+
+// A layer list (JSON text from a link, or a list from storage) → [layers, problem].
+function checkLayers(raw) {
+  let list = raw;
+  if (typeof raw === 'string') {
+    try { list = JSON.parse(raw); } catch (e) { return [null, { key: 'layers.not_json', params: { detail: String(e.message) } }]; }
+  }
+  if (list === null) return [null, null];
+  if (!Array.isArray(list) || !list.every((l) => l && typeof l === 'object' && !Array.isArray(l))) return [null, { key: 'layers.not_list' }];
+  if (list.length > MAX_LAYERS) return [null, { key: 'layers.too_many', params: { n: list.length, max: MAX_LAYERS } }];
+  const out = [];
+  for (const [i, l] of list.entries()) {
+    const n = i + 1;
+    if (!('type' in l)) return [null, { key: 'layers.no_type', params: { n } }];
+    const type = l.type;
+    if (typeof type !== 'string' || !Object.hasOwn(LAYER_CATALOGUE, type)) return [null, { key: 'layers.unknown_type', params: { n, type: shown(type), known: Object.keys(LAYER_CATALOGUE).join(', ') } }];
+    const fields = LAYER_CATALOGUE[type];
+    const layer = { type };
+    for (const [name, value] of Object.entries(l)) {
+      if (name === 'type') continue;
+      if (!Object.hasOwn(fields, name)) return [null, { key: 'layers.unknown_field', params: { n, type, name: shown(name) } }];
+      const err = KINDS[fields[name]](value);
+      if (err) return [null, { key: 'layers.bad_field', params: { n, type, name, value: shown(value), error: err } }];
+      layer[name] = value;
+    }
+    const missing = (REQUIRED[type] || []).find((name) => !(name in layer));
+    if (missing) return [null, { key: 'layers.missing_field', params: { n, type, name: missing } }];
+    out.push(layer);
+  }
+  return [out, null];
+}
+
+// Problems with the link's or the stored settings, shown until dismissed.
+let settingProblems = [];
+const translate = (m) => (typeof m === 'string' ? m : t(m.key, Object.fromEntries(Object.entries(m.params || {}).map(([k, v]) => [k, v && typeof v === 'object' && v.key ? translate(v) : v]))));
+function renderSettingProblems() {
+  const el = $('settings-problems');
+  el.hidden = !settingProblems.length;
+  setHtml(el, html`${settingProblems.map((p) => html`<p>${translate(p)}</p>`)}<button type="button" id="settings-problems-close" aria-label="${t('settings.dismiss')}">✕</button>`);
+}
+$('settings-problems').addEventListener('click', (e) => {
+  if (e.target.id !== 'settings-problems-close') return;
+  settingProblems = [];
+  renderSettingProblems();
+});
+function problem(source, urlKey, label, value, error) {
+  settingProblems.push({ key: 'settings.bad', params: { source: { key: 'settings.source.' + source }, field: { key: label }, name: urlKey, value: shown(value), error } });
+}
+
+// The settings a link carries (over `base`), checked; null when the
+// address holds no settings.
 function settingsFromHash(hash, base) {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   if (!p.has('model')) return null;
   const s = { ...base };
-  for (const [k, short] of Object.entries(URL_KEYS)) {
-    if (!p.has(short)) continue;
-    const v = p.get(short);
-    s[k] = k === 'mask' ? v === 'true' : (typeof base[k] === 'number' ? Number(v) : v);
+  for (const [short, value] of p) {
+    if (!Object.hasOwn(URL_FIELDS, short)) { settingProblems.push({ key: 'settings.unknown', params: { name: shown(short) } }); continue; }
+    const [key, label, check] = URL_FIELDS[short];
+    const [v, err] = check(value);
+    if (err) { problem('link', short, label, value, err); continue; }
+    if (key) s[key] = v;
+    else if (short === 'backend') $('backend-select').value = v;
   }
-  if (p.has('sched') && SCHEDULES[p.get('sched')]) s.schedule = SCHEDULES[p.get('sched')];
-  if (p.has('scale')) s.scaling = p.get('scale') === 'standardize' ? 'standardize' : 'unit';
-  if (p.has('aug')) {
-    const [shift, rotation, zoom, flip] = p.get('aug').split(',').map(Number);
-    s.augmentation = { shift: shift || 0, rotation: rotation || 0, zoom: zoom || 0, flip: flip === 1 };
+  return s;
+}
+
+// Settings kept by an earlier visit: each key the page knows is checked as
+// a link's would be; one that fails is dropped (the default stays).
+function checkStored(stored) {
+  if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return null;
+  const s = { ...stored };
+  for (const [short, [key, label, check]] of Object.entries(URL_FIELDS)) {
+    if (!key || !(key in s) || (key === 'image_shape' && s[key] === null)) continue;
+    let value = s[key];
+    if (key === 'schedule') value = value && Object.keys(SCHEDULES).find((k) => SCHEDULES[k].kind === value.kind);
+    if (key === 'augmentation') value = value && typeof value === 'object' ? [value.shift, value.rotation, value.zoom, value.flip ? 1 : 0].join(',') : value;
+    const [v, err] = check(value);
+    if (err) { problem('stored', short, label, s[key], err); delete s[key]; continue; }
+    s[key] = v;
   }
-  if (p.has('shape')) { const [shape] = parseShape(p.get('shape')); if (shape) s.image_shape = shape; }
-  if (p.has('size')) s.image_size = Number(p.get('size')) || s.image_size;
-  if (p.has('gray')) s.grayscale = p.get('gray') !== 'false';
-  if (p.has('layers')) { try { s.layers = JSON.parse(p.get('layers')); } catch { /* ignore a broken link's layers */ } }
-  if (p.has('backend')) $('backend-select').value = p.get('backend');
   return s;
 }
 
@@ -260,9 +420,9 @@ async function applySettings() {
     persist();
     return true;
   } catch (e) {
-    $('setup-errors').innerHTML = `<div class="err">${esc(e.message)}</div>`;
+    setHtml($('setup-errors'), html`<div class="err">${e.message}</div>`);
     // A refused image setting is also shown beside the image fields.
-    if (/^invalid value for (image|augment)/.test(e.english || '')) $('image-errors').innerHTML = `<div class="err">${esc(e.message)}</div>`;
+    if (/^invalid value for (image|augment)/.test(e.english || '')) setHtml($('image-errors'), html`<div class="err">${e.message}</div>`);
     return false;
   } finally {
     refreshStatus();
@@ -382,8 +542,8 @@ async function loadData(text, { detect = true } = {}) {
   uploadedImageModel = false;
   if (dataKind === 'images') return loadImageCsv(text);
   const report = $('parse-report');
-  if (!text.trim()) { dataReport = null; dataError = null; report.innerHTML = `<p class="hint">${t('data.none')}</p>`; await refreshModel(); return; }
-  report.innerHTML = `<p class="hint">${t('data.reading')}</p>`;
+  if (!text.trim()) { dataReport = null; dataError = null; setHtml(report, html`<p class="hint">${th('data.none')}</p>`); await refreshModel(); return; }
+  setHtml(report, html`<p class="hint">${th('data.reading')}</p>`);
   const got = await loadCall(load, 'load_data', text);
   if (!got) return;
   ({ report: dataReport, error: dataError } = got);
@@ -399,7 +559,7 @@ async function loadImageCsv(text) {
   skippedFiles = [];
   $('drop-status').textContent = '';
   if (!text.trim()) { dataReport = null; dataError = null; renderReport(); renderAugment(); await refreshModel(); return; }
-  $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
+  setHtml($('parse-report'), html`<p class="hint">${th('data.reading')}</p>`);
   const got = await loadCall(load, 'load_image_csv', text);
   if (!got) return;
   ({ report: dataReport, error: dataError } = got);
@@ -436,7 +596,7 @@ async function loadImageFiles(entries) {
     if (superseded(load)) return;
   }
   $('drop-status').textContent = entries.length > MAX_FILES ? t('image.too_many', { n: entries.length, max: MAX_FILES }) : '';
-  $('parse-report').innerHTML = `<p class="hint">${t('data.reading')}</p>`;
+  setHtml($('parse-report'), html`<p class="hint">${th('data.reading')}</p>`);
   const got = await loadCall(load, 'load_image_files', decoded);
   if (!got) return;
   ({ report: dataReport, error: dataError } = got);
@@ -497,33 +657,34 @@ async function walkEntry(entry, prefix, out) {
 // The report of the last paste, in the current language.
 function renderReport() {
   if (dataKind === 'images') { renderImageReport(); return; }
-  if (dataError) { $('parse-report').innerHTML = `<p class="err">${esc(engineText(dataError.english))}</p>`; return; }
+  const el = $('parse-report');
+  if (dataError) { setHtml(el, html`<p class="err">${engineText(dataError.english)}</p>`); return; }
   const r = dataReport;
-  if (!r) { $('parse-report').innerHTML = lastData.trim() ? '' : `<p class="hint">${t('data.none')}</p>`; return; }
+  if (!r) { setHtml(el, lastData.trim() ? html`` : html`<p class="hint">${th('data.none')}</p>`); return; }
   const notStored = lastData.length > MAX_STORED;
-  const classes = r.classes.map((c) => `<tr><td translate="no">${esc(c.label)}</td><td>${c.count}</td></tr>`).join('');
-  const rejected = r.rejected.map((x) => `<li>${t('report.line', { line: x.line, reason: esc(engineText(x.reason)) })}</li>`).join('');
-  const warn = r.warnings.map((w) => `<p class="warn">⚠ ${esc(engineText(w))}</p>`).join('') + (notStored ? `<p class="warn">⚠ ${t('data.too_big_to_keep')}</p>` : '');
+  const classes = r.classes.map((c) => html`<tr><td translate="no">${c.label}</td><td>${c.count}</td></tr>`);
+  const rejected = r.rejected.map((x) => html`<li>${th('report.line', { line: x.line, reason: engineText(x.reason) })}</li>`);
+  const warn = html`${r.warnings.map((w) => html`<p class="warn">⚠ ${engineText(w)}</p>`)}${notStored && html`<p class="warn">⚠ ${th('data.too_big_to_keep')}</p>`}`;
   const maxCount = Math.max(...r.lengths.histogram.map((h) => h[1]), 1);
-  const histo = r.lengths.histogram.map((h) => `<div style="height:${Math.max(2, 50 * h[1] / maxCount)}px" title="${esc(t('report.bin', { words: h[0], n: h[1] }))}"></div>`).join('');
+  const histo = r.lengths.histogram.map((h) => html`<div data-style="height: ${Math.max(2, 50 * h[1] / maxCount)}px" title="${t('report.bin', { words: h[0], n: h[1] })}"></div>`);
   const cl = r.cleaning;
   const cleaning = [['html', cl.html_changed], ['urls', cl.urls_changed], ['unicode', cl.unicode_changed], ['whitespace', cl.whitespace_changed], ['empty', cl.empty_dropped], ['duplicates', cl.duplicates_dropped]]
     .filter(([, n]) => n > 0).map(([k, n]) => `${t('report.clean.' + k)}: ${n}`).join(', ');
   const preview = r.preview.map((p) => {
-    const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}${oov ? ' ' + t('report.oov') : ''}">${esc(w)}</span>`).join('');
+    const toks = p.tokens.map(([w, id, oov]) => html`<span class="tok${oov ? ' oov' : ''}" title="id ${id}${oov ? ' ' + t('report.oov') : ''}">${w}</span>`);
     const pads = p.ids.filter((i) => i === 0).length;
-    return `<li translate="no"><b>${esc(p.label)}</b> (${t('report.at_line', { line: p.line })}): ${toks}${pads ? ` <span class="tok pad">${t('report.padding', { n: pads })}</span>` : ''}</li>`;
-  }).join('');
-  const format = t('report.format', { delimiter: t('delimiter.' + r.delimiter), column: t('column.' + r.label_column) }) + (r.header ? t('report.header', { header: esc(r.header.join(' | ')) }) : '');
-  $('parse-report').innerHTML = `
+    return html`<li translate="no"><b>${p.label}</b> (${th('report.at_line', { line: p.line })}): ${toks}${pads ? html` <span class="tok pad">${th('report.padding', { n: pads })}</span>` : ''}</li>`;
+  });
+  const format = html`${th('report.format', { delimiter: t('delimiter.' + r.delimiter), column: t('column.' + r.label_column) })}${r.header && th('report.header', { header: r.header.join(' | ') })}`;
+  setHtml(el, html`
     <div class="report-grid">
-      <div>${t('report.accepted', { n: r.accepted })}${r.rejected_count ? t('report.rejected', { n: r.rejected_count }) : ''}
+      <div>${th('report.accepted', { n: r.accepted })}${r.rejected_count ? th('report.rejected', { n: r.rejected_count }) : ''}
         <div class="hint">${format}</div>
-        ${rejected ? `<ul class="rejected">${rejected}</ul>` : ''}${cleaning ? `<div class="hint">${t('report.cleaning', { changes: cleaning })}</div>` : ''}</div>
-      <div><table><tr><th>${t('report.class')}</th><th>${t('report.rows')}</th></tr>${classes}</table></div>
-      <div>${t('report.words', { n: r.vocabulary })}<div class="hint">${t('report.lengths', { median: r.lengths.median, p90: r.lengths.p90, max: r.lengths.max, share: (100 * r.lengths.truncated_share).toFixed(0) })}</div><div class="histo" aria-label="${esc(t('report.lengths_label'))}">${histo}</div></div>
+        ${rejected.length ? html`<ul class="rejected">${rejected}</ul>` : ''}${cleaning && html`<div class="hint">${th('report.cleaning', { changes: cleaning })}</div>`}</div>
+      <div><table><tr><th>${th('report.class')}</th><th>${th('report.rows')}</th></tr>${classes}</table></div>
+      <div>${th('report.words', { n: r.vocabulary })}<div class="hint">${th('report.lengths', { median: r.lengths.median, p90: r.lengths.p90, max: r.lengths.max, share: (100 * r.lengths.truncated_share).toFixed(0) })}</div><div class="histo" aria-label="${t('report.lengths_label')}">${histo}</div></div>
     </div>${warn}
-    <h3>${t('report.tokenizer')}</h3><ul class="preview">${preview}</ul>`;
+    <h3>${th('report.tokenizer')}</h3><ul class="preview">${preview}</ul>`);
 }
 
 // ---------------------------------------------------------------- pictures of pixels
@@ -532,7 +693,7 @@ function renderReport() {
 function pxCanvas(k, shape, css, label) {
   const [h, w] = shape;
   const s = css / Math.max(h, w);
-  return `<canvas class="px" data-px="${k}" width="${w}" height="${h}" style="width:${Math.round(w * s)}px;height:${Math.round(h * s)}px"${label ? ` role="img" aria-label="${esc(label)}"` : ''}></canvas>`;
+  return html`<canvas class="px" data-px="${k}" width="${w}" height="${h}" data-style="width: ${Math.round(w * s)}px; height: ${Math.round(h * s)}px"${label ? html` role="img" aria-label="${label}"` : ''}></canvas>`;
 }
 function putPixels(canvas, values, [h, w, c], map) {
   const ctx = canvas.getContext('2d');
@@ -609,33 +770,33 @@ const shapeText = ([h, w, c]) => `${h}×${w}×${c}`;
 
 function renderImageReport() {
   const el = $('parse-report');
-  const skipped = skippedFiles.length ? `<p class="warn">⚠ ${t('image.skipped', { n: skippedFiles.length })} <span translate="no">${esc(skippedFiles.slice(0, 8).join(', '))}${skippedFiles.length > 8 ? ', …' : ''}</span></p>` : '';
+  const skipped = skippedFiles.length ? html`<p class="warn">⚠ ${th('image.skipped', { n: skippedFiles.length })} <span translate="no">${skippedFiles.slice(0, 8).join(', ')}${skippedFiles.length > 8 ? ', …' : ''}</span></p>` : '';
   if (dataError) {
     const msg = dataError.page ? t(dataError.page, dataError.params) : engineText(dataError.english);
-    el.innerHTML = `<p class="err">${esc(msg)}</p>${skipped}`;
+    setHtml(el, html`<p class="err">${msg}</p>${skipped}`);
     return;
   }
   const r = dataReport;
-  if (!r) { el.innerHTML = `<p class="hint">${t(imageSource === 'files' ? 'image.none' : 'data.none')}</p>`; return; }
+  if (!r) { setHtml(el, html`<p class="hint">${th(imageSource === 'files' ? 'image.none' : 'data.none')}</p>`); return; }
   const files = imageSource === 'files';
   const c = r.shape[2];
-  const classes = r.classes.map((x) => `<tr><td translate="no">${esc(x.label)}</td><td>${x.count}</td></tr>`).join('');
-  const rejected = r.rejected.map((x) => `<li>${t(files ? 'report.file' : 'report.line', { line: x.line, reason: esc(engineText(x.reason)) })}</li>`).join('');
-  const more = r.rejected_count > r.rejected.length ? `<li class="hint">${t('report.more', { n: r.rejected_count - r.rejected.length })}</li>` : '';
-  const warn = r.warnings.map((x) => `<p class="warn">⚠ ${esc(engineText(x))}</p>`).join('') + (lastData.length > MAX_STORED ? `<p class="warn">⚠ ${t('data.too_big_to_keep')}</p>` : '') + (files ? `<p class="hint">${t('image.not_kept')}</p>` : '');
+  const classes = r.classes.map((x) => html`<tr><td translate="no">${x.label}</td><td>${x.count}</td></tr>`);
+  const rejected = r.rejected.map((x) => html`<li>${th(files ? 'report.file' : 'report.line', { line: x.line, reason: engineText(x.reason) })}</li>`);
+  const more = r.rejected_count > r.rejected.length ? html`<li class="hint">${th('report.more', { n: r.rejected_count - r.rejected.length })}</li>` : '';
+  const warn = html`${r.warnings.map((x) => html`<p class="warn">⚠ ${engineText(x)}</p>`)}${lastData.length > MAX_STORED && html`<p class="warn">⚠ ${th('data.too_big_to_keep')}</p>`}${files && html`<p class="hint">${th('image.not_kept')}</p>`}`;
   const sc = r.scaling;
-  const scaling = sc.kind === 'unit' ? t('image.scaling_unit', { max: Number(sc.max.toPrecision(4)) }) : t('image.scaling_std', { mean: sc.mean.toFixed(2), std: sc.std.toFixed(2) });
+  const scaling = sc.kind === 'unit' ? th('image.scaling_unit', { max: Number(sc.max.toPrecision(4)) }) : th('image.scaling_std', { mean: sc.mean.toFixed(2), std: sc.std.toFixed(2) });
   const list = r.preview.map((p) => ({ values: p.pixels, shape: r.shape }));
-  const preview = r.preview.map((p, k) => `<figure>${pxCanvas(k, r.shape, 48, t('image.preview_alt', { label: p.label, line: p.line }))}<figcaption><b translate="no">${esc(p.label)}</b><br>${t(files ? 'image.at_file' : 'report.at_line', { line: p.line })}</figcaption></figure>`).join('');
-  el.innerHTML = `
+  const preview = r.preview.map((p, k) => html`<figure>${pxCanvas(k, r.shape, 48, t('image.preview_alt', { label: p.label, line: p.line }))}<figcaption><b translate="no">${p.label}</b><br>${th(files ? 'image.at_file' : 'report.at_line', { line: p.line })}</figcaption></figure>`);
+  setHtml(el, html`
     <div class="report-grid">
-      <div>${t('image.accepted', { n: r.accepted })}${r.rejected_count ? t('report.rejected', { n: r.rejected_count }) : ''}
-        <div class="hint">${t('image.shape_is', { shape: shapeText(r.shape), kind: t(c === 3 ? 'image.rgb' : 'image.gray') })}</div>
+      <div>${th('image.accepted', { n: r.accepted })}${r.rejected_count ? th('report.rejected', { n: r.rejected_count }) : ''}
+        <div class="hint">${th('image.shape_is', { shape: shapeText(r.shape), kind: t(c === 3 ? 'image.rgb' : 'image.gray') })}</div>
         <div class="hint">${scaling}</div>
-        ${rejected ? `<ul class="rejected">${rejected}${more}</ul>` : ''}</div>
-      <div><table><tr><th>${t('report.class')}</th><th>${t('image.images')}</th></tr>${classes}</table></div>
+        ${rejected.length ? html`<ul class="rejected">${rejected}${more}</ul>` : ''}</div>
+      <div><table><tr><th>${th('report.class')}</th><th>${th('image.images')}</th></tr>${classes}</table></div>
     </div>${warn}${skipped}
-    <h3>${t('image.preview')}</h3><div class="gallery" id="image-preview">${preview}</div>`;
+    <h3>${th('image.preview')}</h3><div class="gallery" id="image-preview">${preview}</div>`);
   paintPixels(el, list);
   }
 
@@ -660,15 +821,15 @@ async function loadAugment() {
 function renderAugment() {
   const el = $('augment-preview');
   const v = augmentView;
-  if (!v || !dataReport) { el.innerHTML = ''; return; }
-  if (v.error) { el.innerHTML = `<p class="err">${esc(engineText(v.error))}</p>`; return; }
+  if (!v || !dataReport) { setHtml(el, html``); return; }
+  if (v.error) { setHtml(el, html`<p class="err">${engineText(v.error)}</p>`); return; }
   const shape = dataReport.shape;
   const a = settings.augmentation || {};
   const none = !a.shift && !a.rotation && !a.zoom && !a.flip;
   const list = [];
   const cell = (values, label) => { list.push({ values, shape }); return pxCanvas(list.length - 1, shape, 48, label); };
-  const rows = v.rows.map((r) => `<span class="lbl" translate="no">${esc(r.label)}</span>${cell(r.original, t('prep.original_alt', { label: r.label, line: r.line }))}<span class="sep"></span>${r.augmented.map((x, i) => cell(x, t('prep.variant_alt', { label: r.label, n: i + 1 }))).join('')}`).join('');
-  el.innerHTML = `<div class="aug-grid"><span></span><span class="head">${t('prep.original')}</span><span></span><span class="head" style="grid-column: span 5">${t('prep.seen')}</span>${rows}</div>${none ? `<p class="hint">${t('prep.none')}</p>` : ''}`;
+  const rows = v.rows.map((r) => html`<span class="lbl" translate="no">${r.label}</span>${cell(r.original, t('prep.original_alt', { label: r.label, line: r.line }))}<span class="sep"></span>${r.augmented.map((x, i) => cell(x, t('prep.variant_alt', { label: r.label, n: i + 1 })))}`);
+  setHtml(el, html`<div class="aug-grid"><span></span><span class="head">${th('prep.original')}</span><span></span><span class="head span5">${th('prep.seen')}</span>${rows}</div>${none && html`<p class="hint">${th('prep.none')}</p>`}`);
   paintPixels(el, list);
 }
 
@@ -707,18 +868,20 @@ const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'elu', 'gelu', 'sigmoid', '
 function renderLayerEditor() {
   const layers = currentLayers();
   const editable = settings.preset === 'custom';
-  $('layer-editor').innerHTML = (layers || []).map((l, i) => {
+  const off = editable ? '' : html` disabled`;
+  const rows = (layers || []).map((l, i) => {
     const fields = (LAYER_FIELDS[l.type] || []).map(([key, label, def]) => {
       const v = l[key] ?? def;
-      if (typeof def === 'boolean') return `<label><input type="checkbox" data-i="${i}" data-k="${key}" ${v ? 'checked' : ''} ${editable ? '' : 'disabled'}> ${t('field.' + label)}</label>`;
-      if (key === 'activation' || key === 'padding') return `<label>${t('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no" ${editable ? '' : 'disabled'}>${(key === 'padding' ? PADDINGS : ACTIVATIONS).map((a) => `<option ${a === v ? 'selected' : ''}>${a}</option>`).join('')}</select></label>`;
-      return `<label>${t('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${esc(PAIRS.has(key) ? pairText(v) : v)}" ${editable ? '' : 'disabled'}></label>`;
-    }).join(' ');
-    const tools = editable ? `<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
-    return `<div class="layer"><b translate="no">${i + 1}. ${l.type}</b> ${fields} ${tools}</div>`;
-  }).join('') + (editable
-    ? `<div class="row"><select id="add-layer-type" translate="no" aria-label="${t('model.add')}">${LAYER_TYPES[dataKind].map((x) => `<option>${x}</option>`).join('')}</select><button id="add-layer">${t('model.add')}</button></div>`
-    : `<p class="hint">${t('model.edit_hint')}</p>`);
+      if (typeof def === 'boolean') return html`<label><input type="checkbox" data-i="${i}" data-k="${key}"${v ? html` checked` : ''}${off}> ${th('field.' + label)}</label> `;
+      if (key === 'activation' || key === 'padding') return html`<label>${th('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no"${off}>${(key === 'padding' ? PADDINGS : ACTIVATIONS).map((a) => html`<option${a === v ? html` selected` : ''}>${a}</option>`)}</select></label> `;
+      return html`<label>${th('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${PAIRS.has(key) ? pairText(v) : v}"${off}></label> `;
+    });
+    const tools = editable ? html`<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
+    return html`<div class="layer"><b translate="no">${i + 1}. ${l.type}</b> ${fields}${tools}</div>`;
+  });
+  setHtml($('layer-editor'), html`${rows}${editable
+    ? html`<div class="row"><select id="add-layer-type" translate="no" aria-label="${t('model.add')}">${LAYER_TYPES[dataKind].map((x) => html`<option>${x}</option>`)}</select><button id="add-layer">${th('model.add')}</button></div>`
+    : html`<p class="hint">${th('model.edit_hint')}</p>`}`);
 }
 
 $('layer-editor').addEventListener('change', (e) => {
@@ -802,20 +965,20 @@ let summaryError = null;
 const awaitingImages = () => dataKind === 'images' && !dataReport && !uploadedImageModel;
 function renderSummary() {
   if (!summary && !summaryError && awaitingImages()) {
-    $('model-summary').innerHTML = `<p class="hint">${t('model.wait_images')}</p>`;
-    $('model-lints').innerHTML = '';
+    setHtml($('model-summary'), html`<p class="hint">${th('model.wait_images')}</p>`);
+    setHtml($('model-lints'), html``);
     return;
   }
   if (summaryError) {
-    $('model-summary').innerHTML = `<p class="err">${esc(engineText(summaryError.english))}</p>`;
-    $('model-lints').innerHTML = '';
+    setHtml($('model-summary'), html`<p class="err">${engineText(summaryError.english)}</p>`);
+    setHtml($('model-lints'), html``);
     return;
   }
   if (!summary) return;
   const s = summary;
-  const rows = s.rows.map((r) => `<tr><td translate="no">${esc(r.name)} (${esc(r.class_name)})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`).join('');
-  $('model-summary').innerHTML = `<table><tr><th>${t('summary.layer')}</th><th>${t('summary.shape')}</th><th>${t('summary.params')}</th></tr>${rows}<tr><td><b>${t('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table>`;
-  $('model-lints').innerHTML = s.lints.map((l, i) => `<div class="lint">⚠ ${t('model.lint', { layer: l.layer, message: esc(engineText(l.message)) })} ${l.fix ? `<button data-fix="${esc(l.fix)}" data-lint="${i}">${t('model.fix_mask')}</button>` : ''}</div>`).join('');
+  const rows = s.rows.map((r) => html`<tr><td translate="no">${r.name} (${r.class_name})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`);
+  setHtml($('model-summary'), html`<div class="table-scroll"><table><tr><th>${th('summary.layer')}</th><th>${th('summary.shape')}</th><th>${th('summary.params')}</th></tr>${rows}<tr><td><b>${th('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table></div>`);
+  setHtml($('model-lints'), html`${s.lints.map((l, i) => html`<div class="lint">⚠ ${th('model.lint', { layer: l.layer, message: engineText(l.message) })} ${l.fix ? html`<button data-fix="${l.fix}" data-lint="${i}">${th('model.fix_mask')}</button>` : ''}</div>`)}`);
 }
 $('model-lints').addEventListener('click', (e) => {
   if (e.target.dataset.fix !== 'mask_zero') return;
@@ -862,7 +1025,7 @@ function setTrainStatus(s) { trainStatus = s; renderTrainStatus(); }
 function renderTrainStatus() {
   const el = $('train-status');
   if (!trainStatus) el.textContent = '';
-  else if (trainStatus.error !== undefined) el.innerHTML = `<span class="err">${esc(engineText(trainStatus.error))}</span>`;
+  else if (trainStatus.error !== undefined) setHtml(el, html`<span class="err">${engineText(trainStatus.error)}</span>`);
   else el.textContent = t(trainStatus.key, trainStatus.params);
 }
 
@@ -942,20 +1105,22 @@ function renderEta() {
 function renderEvaluation() {
   const ev = lastEvaluation;
   if (!ev) {
-    $('metrics').innerHTML = `<p class="hint">${t('eval.wait')}</p>`;
-    $('worst').innerHTML = ''; $('worst-gallery').innerHTML = ''; $('eval-epoch').textContent = '';
+    setHtml($('metrics'), html`<p class="hint">${th('eval.wait')}</p>`);
+    setHtml($('worst'), html``); setHtml($('worst-gallery'), html``); $('eval-epoch').textContent = '';
     $('confusion-matrix').setAttribute('aria-label', t('cm.empty'));
     return;
   }
   const r = ev.report;
   $('val-accuracy').textContent = r.accuracy.toFixed(4);
   $('eval-epoch').textContent = t('eval.after', { n: ev.epoch });
-  const rows = r.per_class.map((c) => `<tr><td translate="no">${esc(c.label)}</td><td>${fmt(c.precision)}</td><td>${fmt(c.recall)}</td><td>${fmt(c.f1)}</td><td>${c.support}</td></tr>`).join('');
-  $('metrics').innerHTML = `<p>${t('eval.summary', { acc: fmt(r.accuracy), macro: fmt(r.macro_f1), weighted: fmt(r.weighted_f1), loss: fmt(ev.loss) })}</p>
-    <table><tr><th>${t('eval.class')}</th><th>${t('eval.precision')}</th><th>${t('eval.recall')}</th><th>${t('eval.f1')}</th><th>${t('eval.support')}</th></tr>${rows}</table>`;
+  const rows = r.per_class.map((c) => html`<tr><td translate="no">${c.label}</td><td>${fmt(c.precision)}</td><td>${fmt(c.recall)}</td><td>${fmt(c.f1)}</td><td>${c.support}</td></tr>`);
+  setHtml($('metrics'), html`<p>${th('eval.summary', { acc: fmt(r.accuracy), macro: fmt(r.macro_f1), weighted: fmt(r.weighted_f1), loss: fmt(ev.loss) })}</p>
+    <div class="table-scroll"><table><tr><th>${th('eval.class')}</th><th>${th('eval.precision')}</th><th>${th('eval.recall')}</th><th>${th('eval.f1')}</th><th>${th('eval.support')}</th></tr>${rows}</table></div>`);
   draw_confusion_matrix('confusion-matrix', r.confusion_matrix, r.classes, { predicted: t('cm.predicted'), true: t('cm.true') });
   $('confusion-matrix').setAttribute('aria-label', t('cm.alt', { rows: r.confusion_matrix.map((row, i) => `${r.classes[i]}: ${row.join(' ')}`).join('; ') }));
-  $('worst').innerHTML = ev.worst.map((w) => `<li>${t('eval.worst_row', { line: w.line, truth: esc(w.truth), predicted: esc(w.predicted), p: w.truth_probability.toFixed(3) })}<span translate="no">${esc(w.text)}</span></li>`).join('') || `<li class="hint">${t('eval.none_wrong')}</li>`;
+  setHtml($('worst'), ev.worst.length
+    ? html`${ev.worst.map((w) => html`<li>${th('eval.worst_row', { line: w.line, truth: w.truth, predicted: w.predicted, p: w.truth_probability.toFixed(3) })}<span translate="no">${w.text}</span></li>`)}`
+    : html`<li class="hint">${th('eval.none_wrong')}</li>`);
   renderGallery(ev);
 }
 
@@ -964,12 +1129,12 @@ function renderGallery(ev) {
   const el = $('worst-gallery');
   const shape = dataReport && dataReport.shape;
   const shown = shape ? ev.worst.filter((w) => w.image) : [];
-  if (!shown.length) { el.innerHTML = `<p class="hint">${t(ev.worst.length ? 'eval.gallery_no_pictures' : 'eval.none_wrong')}</p>`; return; }
+  if (!shown.length) { setHtml(el, html`<p class="hint">${th(ev.worst.length ? 'eval.gallery_no_pictures' : 'eval.none_wrong')}</p>`); return; }
   const list = shown.map((w) => ({ values: w.image, shape }));
-  el.innerHTML = shown.map((w, k) => {
-    const params = { line: w.line, truth: esc(w.truth), predicted: esc(w.predicted), p: w.truth_probability.toFixed(2) };
-    return `<figure title="${t('eval.gallery_title', params)}">${pxCanvas(k, shape, 56, t('eval.gallery_alt', params))}<figcaption translate="no"><b>${esc(w.truth)}</b> → <b class="err">${esc(w.predicted)}</b><br>(${params.p})</figcaption></figure>`;
-  }).join('');
+  setHtml(el, html`${shown.map((w, k) => {
+    const params = { line: w.line, truth: w.truth, predicted: w.predicted, p: w.truth_probability.toFixed(2) };
+    return html`<figure title="${t('eval.gallery_title', params)}">${pxCanvas(k, shape, 56, t('eval.gallery_alt', params))}<figcaption translate="no"><b>${w.truth}</b> → <b class="err">${w.predicted}</b><br>(${params.p})</figcaption></figure>`;
+  })}`);
   paintPixels(el, list);
 }
 
@@ -1023,14 +1188,16 @@ async function predictNow() {
   if (isImageModel()) { predictPad(); return; }
   const text = $('predict-input').value;
   const out = $('predict-output');
-  if (!text.trim()) { out.innerHTML = ''; return; }
+  if (!text.trim()) { setHtml(out, html``); return; }
   try {
     const p = await call('predict', text);
     const bars = probabilityBars(p.probabilities);
-    const toks = p.tokens.map(([w, id, oov]) => `<span class="tok${oov ? ' oov' : ''}" title="id ${id}" translate="no">${esc(w)}</span>`).join('') || `<span class="hint">${t('predict.no_tokens')}</span>`;
-    out.innerHTML = `<p>${t('predict.label', { label: esc(p.label) })}</p><div class="bars" translate="no">${bars}</div><p class="hint">${t('predict.tokens')}</p><div>${toks}</div>`;
+    const toks = p.tokens.length
+      ? p.tokens.map(([w, id, oov]) => html`<span class="tok${oov ? ' oov' : ''}" title="id ${id}" translate="no">${w}</span>`)
+      : html`<span class="hint">${th('predict.no_tokens')}</span>`;
+    setHtml(out, html`<p>${th('predict.label', { label: p.label })}</p><div class="bars" translate="no">${bars}</div><p class="hint">${th('predict.tokens')}</p><div>${toks}</div>`);
   } catch (e) {
-    out.innerHTML = `<p class="hint">${esc(e.message)}</p>`;
+    setHtml(out, html`<p class="hint">${e.message}</p>`);
   }
 }
 $('predict-input').addEventListener('input', () => { clearTimeout(predictTimer); predictTimer = setTimeout(predictNow, 150); });
@@ -1038,7 +1205,7 @@ $('predict-input').addEventListener('input', () => { clearTimeout(predictTimer);
 // Probability bars, the top class highlighted.
 function probabilityBars(probabilities) {
   const top = Math.max(...probabilities.map((x) => x[1]));
-  return probabilities.map(([label, v]) => `<div class="bar${v === top ? ' top' : ''}"><span>${esc(label)}</span><div class="fill" style="width:${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`).join('');
+  return probabilities.map(([label, v]) => html`<div class="bar${v === top ? ' top' : ''}"><span>${label}</span><div class="fill" data-style="width: ${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`);
 }
 
 // ---------------------------------------------------------------- drawing pad
@@ -1155,12 +1322,12 @@ function renderPadPrediction() {
   const out = $('predict-output');
   out.setAttribute('aria-busy', padSettled() ? 'false' : 'true');
   const v = padPrediction;
-  if (!v) { out.innerHTML = `<p class="hint">${t(padInk ? 'pad.predicting' : 'pad.empty')}</p>`; return; }
-  if (v.error) { out.innerHTML = `<p class="hint">${esc(engineText(v.error))}</p>`; return; }
+  if (!v) { setHtml(out, html`<p class="hint">${th(padInk ? 'pad.predicting' : 'pad.empty')}</p>`); return; }
+  if (v.error) { setHtml(out, html`<p class="hint">${engineText(v.error)}</p>`); return; }
   const p = v.value.prediction;
   const [h, w] = v.value.shape;
-  out.innerHTML = `<p>${t('predict.label', { label: esc(p.label) })}</p><div class="bars" translate="no">${probabilityBars(p.probabilities)}</div>
-    <div class="seen">${pxCanvas(0, v.value.shape, 96, t('pad.seen_alt', { h, w }))}<span class="hint">${t(v.value.framed ? 'pad.seen' : 'pad.seen_whole', { h, w })}</span></div>`;
+  setHtml(out, html`<p>${th('predict.label', { label: p.label })}</p><div class="bars" translate="no">${probabilityBars(p.probabilities)}</div>
+    <div class="seen">${pxCanvas(0, v.value.shape, 96, t('pad.seen_alt', { h, w }))}<span class="hint">${th(v.value.framed ? 'pad.seen' : 'pad.seen_whole', { h, w })}</span></div>`);
   paintPixels(out, [{ values: v.value.input, shape: v.value.shape }]);
 }
 
@@ -1243,7 +1410,7 @@ $('activation-chart').addEventListener('mousemove', (e) => {
   const x = -range + 2 * range * t;
   const picks = [...document.querySelectorAll('#activation-picks input[type=checkbox]:checked')].map((c) => c.value);
   const rows = activation_values(picks, x, leakySlope());
-  $('activation-readout').innerHTML = `x = ${x.toFixed(2)}<br>` + rows.map(([n, f, d]) => `${esc(n)}: f = ${f.toFixed(3)}, f′ = ${d.toFixed(3)}`).join('<br>');
+  setHtml($('activation-readout'), html`x = ${x.toFixed(2)}${rows.map(([n, f, d]) => html`<br>${n}: f = ${f.toFixed(3)}, f′ = ${d.toFixed(3)}`)}`);
 });
 
 // The optimizer race: recomputed from the start each frame (cheap), so the
@@ -1427,7 +1594,7 @@ function renderInsides() {
   // The LSTM layer choice follows the model.
   const options = v.lstm_layers.map(([i]) => String(i)).join();
   const current = [...$('gate-layer').options].map((o) => o.value).join();
-  if (options !== current) $('gate-layer').innerHTML = v.lstm_layers.map(([i, name]) => `<option value="${i}">${esc(name)}</option>`).join('');
+  if (options !== current) setHtml($('gate-layer'), html`${v.lstm_layers.map(([i, name]) => html`<option value="${i}">${name}</option>`)}`);
   $('gate-layer').disabled = !v.lstm_layers.length;
   const ex = v.example;
   if (ex) $('gate-layer').value = String(ex.layer);
@@ -1481,7 +1648,7 @@ function renderImageInsides() {
   if (!v) {
     msg.textContent = t('insides.wait');
     canvas.hidden = true;
-    $('feature-maps').innerHTML = '';
+    setHtml($('feature-maps'), html``);
     $('maps-info').textContent = '';
     return;
   }
@@ -1510,15 +1677,15 @@ function renderImageInsides() {
   // Feature maps: the input, then a grid of channels per layer.
   const el = $('feature-maps');
   if (!v.maps) {
-    el.innerHTML = `<p class="hint">${esc(engineText(v.mapsError))}</p>`;
+    setHtml(el, html`<p class="hint">${engineText(v.mapsError)}</p>`);
     $('maps-info').textContent = '';
     return;
   }
   const m = v.maps;
   $('maps-index').value = m.index + 1;
   $('maps-info').textContent = t('maps.info', { index: m.index + 1, count: m.count, line: m.line, label: m.label, predicted: m.predicted });
-  const layers = m.layers.map((l, k) => `<div class="maps-layer"><h5 translate="no">${esc(l.name)} <span>(${esc(l.class_name)}, ${shapeText(l.shape)}${l.maps.length < l.shape[2] ? ` — ${t('maps.first', { n: l.maps.length })}` : ''})</span></h5><canvas data-layer="${k}" role="img" aria-label="${esc(t('maps.alt', { name: l.name, n: l.maps.length, h: l.shape[0], w: l.shape[1] }))}"></canvas></div>`).join('');
-  el.innerHTML = `<div class="maps-input">${pxCanvas(0, m.shape, 64, t('maps.input_alt', { label: m.label }))}<span>${t('maps.input', { label: esc(m.label), predicted: esc(m.predicted) })}</span></div>${layers || `<p class="hint">${t('maps.none')}</p>`}`;
+  const layers = m.layers.map((l, k) => html`<div class="maps-layer"><h5 translate="no">${l.name} <span>(${l.class_name}, ${shapeText(l.shape)}${l.maps.length < l.shape[2] ? html` — ${th('maps.first', { n: l.maps.length })}` : ''})</span></h5><canvas data-layer="${k}" role="img" aria-label="${t('maps.alt', { name: l.name, n: l.maps.length, h: l.shape[0], w: l.shape[1] })}"></canvas></div>`);
+  setHtml(el, html`<div class="maps-input">${pxCanvas(0, m.shape, 64, t('maps.input_alt', { label: m.label }))}<span>${th('maps.input', { label: m.label, predicted: m.predicted })}</span></div>${layers.length ? layers : html`<p class="hint">${th('maps.none')}</p>`}`);
   paintPixels(el, [{ values: m.image, shape: m.shape }]);
   for (const cv of el.querySelectorAll('canvas[data-layer]')) {
     const l = m.layers[Number(cv.dataset.layer)];
@@ -1565,8 +1732,9 @@ async function main() {
   const defaults = await call('default_settings').catch(() => null);
   settings = defaults || {};
   let stored = null;
-  try { stored = JSON.parse(localStorage.getItem(STORE_SETTINGS)); } catch { /* none */ }
+  try { stored = checkStored(JSON.parse(localStorage.getItem(STORE_SETTINGS))); } catch { /* none */ }
   settings = settingsFromHash(location.hash, { ...settings, ...(stored || {}) }) || { ...settings, ...(stored || {}) };
+  renderSettingProblems();
   writeForm();
   setKind(localStorage.getItem(STORE_KIND) === 'images' ? 'images' : 'text');
   fitPresetToKind();

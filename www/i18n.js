@@ -3,6 +3,7 @@
 // translates the engine's English messages (lang/zh-engine.js).
 import en from './lang/en.js';
 import zh, { ENGINE as ZH_ENGINE } from './lang/zh.js';
+import { Html, esc } from './html.js';
 
 const LANGS = { en: { strings: en, engine: [], html: 'en' }, zh: { strings: zh, engine: ZH_ENGINE, html: 'zh-CN' } };
 export const STORE_LANG = 'gradlab.lang';
@@ -31,6 +32,16 @@ export function t(key, params = {}) {
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+// The same string as markup for html`…` (www/html.js): the string is ours
+// and may hold markup (<b>, <code>); every parameter is text, escaped,
+// unless it is itself markup made by html`…`. Use t() for text sinks
+// (textContent, attributes set from script) and th() inside html`…`.
+export function th(key, params = {}) {
+  const escaped = {};
+  for (const [k, v] of Object.entries(params)) escaped[k] = v instanceof Html ? v.markup : esc(v);
+  return new Html(t(key, escaped));
+}
+
 // {key: text} for the words a Rust-drawn canvas needs, from `prefix + key`.
 export const canvasWords = (prefix, keys) => Object.fromEntries(keys.map((k) => [k, t(prefix + k)]));
 
@@ -42,7 +53,8 @@ export function engineText(message) {
 }
 
 // Fill every marked element: data-i18n (text), data-i18n-html (markup from
-// our own strings), data-i18n-placeholder / -aria / -title (attributes).
+// our own strings, never with parameters: nothing from outside reaches
+// it), data-i18n-placeholder / -aria / -title (attributes).
 export function setLanguage(code, root = document) {
   current = LANGS[code] ? code : 'en';
   try { localStorage.setItem(STORE_LANG, current); } catch { /* storage disabled */ }

@@ -9,7 +9,8 @@ import { chromium } from 'playwright-core';
 export const shots = path.resolve(import.meta.dirname, '../../target/screenshots');
 const QUIET = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-export const root = path.resolve(import.meta.dirname, '../../dist');
+// GRADLAB_DIST serves another build (e.g. an older one, to see a test fail on it).
+export const root = path.resolve(process.env.GRADLAB_DIST || path.resolve(import.meta.dirname, '../../dist'));
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.tsv': 'text/plain; charset=utf-8', '.json': 'application/json', '.csv': 'text/csv; charset=utf-8', '.png': 'image/png' };
 
 export async function serveDist() {
@@ -35,5 +36,30 @@ export async function startBrowser(gpuArgs = null) {
     headless: true,
     args: ['--no-sandbox', ...(gpuArgs || ['--disable-gpu']), ...QUIET],
   });
+  watchPolicy(browser);
   return { server, base, browser };
+}
+
+// The page runs under a Content-Security-Policy (index.html). Every
+// context of every test reports what the policy blocked; closing the
+// browser fails (so the file's tests fail) if anything was, naming it.
+function watchPolicy(browser) {
+  const violations = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const ctx = await newContext(...args);
+    await ctx.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`));
+    });
+    ctx.on('console', (m) => {
+      const text = m.text();
+      if (/^CSP violation|Content Security Policy/.test(text)) violations.push(text);
+    });
+    return ctx;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await close(...args);
+    assert.deepEqual(violations, [], 'the page broke its Content-Security-Policy');
+  };
 }

@@ -100,6 +100,21 @@ export default {
   'form.not_number': '“{raw}” is not a number', 'form.whole': 'must be a whole number', 'form.between': 'must be between {min} and {max}',
   'form.error': '{field}: {error}',
 
+  // A link's or the stored settings' value that the page does not use.
+  'settings.bad': '{source}: {field} ({name}={value}) was not used: {error}.',
+  'settings.unknown': 'The link has a setting “{name}” the page does not know; it was ignored.',
+  'settings.source.link': 'The link', 'settings.source.stored': 'The saved settings',
+  'settings.layers': 'layer list', 'settings.dismiss': 'dismiss these messages',
+  'settings.one_of': 'it must be one of {choices}', 'settings.bool': 'it must be true or false',
+  'settings.aug_form': 'it must be four values: shift,rotation,zoom,flip', 'settings.part': '{part}: {error}', 'settings.zero_one': 'must be 0 or 1',
+  'layers.not_json': 'it is not valid JSON ({detail})', 'layers.not_list': 'it must be a list of layers like [{"type":"Dense","units":16}]',
+  'layers.too_many': 'it has {n} layers; the page takes at most {max}',
+  'layers.no_type': 'layer {n} has no type',
+  'layers.unknown_type': 'layer {n} has the unknown type “{type}” (known types: {known})',
+  'layers.unknown_field': 'layer {n} ({type}) has the unknown field “{name}”',
+  'layers.bad_field': 'layer {n} ({type}), field {name} = {value}: {error}',
+  'layers.missing_field': 'layer {n} ({type}) lacks its field {name}',
+
   'training.title': 'Training', 'training.step': 'Step one batch', 'training.epoch': 'Step one epoch', 'training.train': 'Train',
   'training.pause': 'Pause', 'training.reset': 'Reset',
   'stats.epoch': 'epoch', 'stats.batch': 'batch', 'stats.train_loss': 'train loss', 'stats.val_accuracy': 'val accuracy',

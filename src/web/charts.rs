@@ -30,6 +30,98 @@ fn js_err<E: std::fmt::Display>(e: E) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
 
+/// Ticks on a 1-2-5 step from `lo` to `hi`, at most `max_ticks` of them,
+/// and the step. A step of at least `min_step` (1 for the step axis).
+fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, min_step: f64) -> (Vec<f64>, f64) {
+    let span = (hi - lo).max(f64::MIN_POSITIVE);
+    let raw = (span / (max_ticks.max(2) - 1) as f64).max(min_step);
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw * (1.0 - 1e-9)).unwrap_or(10.0 * mag);
+    let first = (lo / step - 1e-9).ceil();
+    let last = (hi / step + 1e-9).floor();
+    // Multiples of the step, so 0.3 is 3 × 0.1 and not 0.1 + 0.1 + 0.1.
+    let ticks = (first as i64..=last as i64).map(|k| k as f64 * step).collect();
+    (ticks, step)
+}
+
+/// A tick label with as many decimals as the step needs and no more:
+/// 0.0005 steps read 0.0005, 0.0010, …; finer steps or huge values are
+/// written as 5e-5 or 2e6, so a label never outgrows its 44 px margin.
+fn tick_label(v: f64, step: f64) -> String {
+    if v.abs() < step * 1e-6 {
+        return "0".to_string();
+    }
+    let step_exp = step.log10().floor() as i32;
+    if step_exp < -4 || v.abs() >= 1e5 {
+        let m = (v / 10f64.powi(step_exp)).round() as i64;
+        return format!("{}e{}", m, step_exp);
+    }
+    format!("{:.*}", (-step_exp).max(0) as usize, v)
+}
+
+/// The y range a chart shows: the data's (or the fixed ends given), with a
+/// little room above and below the data, widened to whole ticks; a
+/// constant series gets a band around its value instead of a zero span.
+fn y_axis(data_lo: f64, data_hi: f64, fixed_lo: Option<f64>, fixed_hi: Option<f64>, max_ticks: usize) -> (f64, f64, Vec<f64>, f64) {
+    let (mut lo, mut hi) = if data_lo.is_finite() && data_hi.is_finite() { (data_lo, data_hi) } else { (0.0, 1.0) };
+    if hi - lo <= (lo.abs().max(hi.abs())) * 1e-9 {
+        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        lo -= pad;
+        hi += pad;
+    } else {
+        let pad = 0.04 * (hi - lo);
+        lo -= pad;
+        hi += pad;
+    }
+    if let Some(v) = fixed_lo {
+        lo = v;
+    }
+    if let Some(v) = fixed_hi {
+        hi = v;
+    }
+    if hi <= lo {
+        hi = lo + if lo == 0.0 { 1.0 } else { lo.abs() * 0.2 };
+    }
+    let (_, step) = nice_ticks(lo, hi, max_ticks, 0.0);
+    if fixed_lo.is_none() {
+        lo = (lo / step - 1e-9).floor() * step;
+    }
+    if fixed_hi.is_none() {
+        hi = (hi / step + 1e-9).ceil() * step;
+    }
+    let (ticks, step) = nice_ticks(lo, hi, max_ticks, 0.0);
+    (lo, hi, ticks, step)
+}
+
+/// A value axis whose ticks (grid lines and labels) are exactly `ticks`:
+/// plotters's own choice ignores how tall the plot is, and its labels then
+/// overlap on a short chart. No light grid lines between the ticks.
+struct TickedAxis {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let share = (v - self.lo) / (self.hi - self.lo);
+        let share = if share.is_finite() { share.clamp(-1e3, 1e3) } else { 0.5 };
+        limit.0 + ((limit.1 - limit.0) as f64 * share + 1e-3).floor() as i32
+    }
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
 /// Draw line series into the canvas with id `canvas_id`.
 #[wasm_bindgen]
 pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
@@ -37,33 +129,40 @@ pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
     let backend = CanvasBackend::new(canvas_id).ok_or_else(|| JsValue::from_str(&format!("no canvas #{}", canvas_id)))?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(js_err)?;
+    let (width, height) = root.dim_in_pixel();
     let finite = |v: &f64| v.is_finite();
     let xs = spec.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(finite);
     let ys = spec.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(finite);
     let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-    let (mut y0, mut y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
     let (x0, x1) = if x0.is_finite() { (x0, if x1 > x0 { x1 } else { x0 + 1.0 }) } else { (0.0, 1.0) };
-    if let Some(v) = spec.y_min {
-        y0 = v;
-    }
-    if let Some(v) = spec.y_max {
-        y1 = v;
-    }
-    if !y0.is_finite() || !y1.is_finite() {
-        y0 = 0.0;
-        y1 = 1.0;
-    }
-    if y1 <= y0 {
-        y1 = y0 + 1.0;
-    }
+    // Ticks by the plot's size in pixels: y labels (12 px high) at least
+    // 26 px apart, step labels (up to six digits) at least 70 px apart. The
+    // plot is the canvas less the margins, the caption and the label areas.
+    const MARGIN: u32 = 8;
+    const CAPTION: u32 = 24;
+    const X_AREA: u32 = 40;
+    const Y_AREA: u32 = 50;
+    let plot_h = height.saturating_sub(2 * MARGIN + CAPTION + X_AREA) as usize;
+    let plot_w = width.saturating_sub(2 * MARGIN + Y_AREA) as usize;
+    let (y0, y1, y_ticks, y_step) = y_axis(y0, y1, spec.y_min, spec.y_max, (plot_h / 26).clamp(2, 11));
+    let (x_ticks, _) = nice_ticks(x0, x1, (plot_w / 70).clamp(2, 11), 1.0);
     let mut chart = ChartBuilder::on(&root)
         .caption(&spec.title, ("sans-serif", 15))
-        .margin(8)
-        .x_label_area_size(40)
-        .y_label_area_size(44)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .margin(MARGIN)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(Y_AREA)
+        .build_cartesian_2d(TickedAxis { lo: x0, hi: x1, ticks: x_ticks }, TickedAxis { lo: y0, hi: y1, ticks: y_ticks })
         .map_err(js_err)?;
-    chart.configure_mesh().x_desc(&spec.x_label).x_label_formatter(&|x| format!("{:.0}", x)).light_line_style(RGBColor(236, 236, 236)).label_style(("sans-serif", 12)).draw().map_err(js_err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&spec.x_label)
+        .x_label_formatter(&|x| format!("{:.0}", x))
+        .y_label_formatter(&|y| tick_label(*y, y_step))
+        .bold_line_style(RGBColor(232, 232, 232))
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(js_err)?;
     for s in &spec.series {
         let c = RGBColor(s.color.0, s.color.1, s.color.2);
         let style = if s.faint { c.mix(0.25).stroke_width(1) } else { c.stroke_width(2) };

@@ -153,13 +153,16 @@ test('bad input gets a clear message and nothing is lost', async () => {
   // The status line follows the report once the model is re-checked.
   await page.waitForFunction(() => /two classes/.test(document.getElementById('missing').textContent));
   assert.equal(await page.isDisabled('#train-btn'), true);
-  await paste(page, 'a\tfine <b>text</b>\nb\tother text\nno label here\na\t\u0000\u0001\u0002\u0003junk\n');
+  await paste(page, 'a\tfine <b>text</b>\nb\tother text\nno label here\na\t\u0001\u0002\u0003\u0004junk\n');
   await page.waitForFunction(() => /rejected/.test(document.getElementById('parse-report').textContent));
   const r = await report();
   assert.match(r, /line 3: no tab/);
   assert.match(r, /line 4: binary/);
   // Pasted text is shown as text, never as HTML.
   assert.equal(await page.locator('#parse-report b:text("text")').count(), 0);
+  // A NUL anywhere: the whole paste is binary (a file that is not text).
+  await paste(page, 'a\tfine text\nb\tother text\na\tsome\u0000thing\n');
+  await page.waitForFunction(() => /data is binary, not text \(a NUL or control byte on line 3\)/.test(document.getElementById('parse-report').textContent));
   // Absurd settings are refused next to the field, and the typed value stays.
   for (const [id, value] of [['#learning-rate', '1e9'], ['#batch-size', '0'], ['#max-len', '0'], ['#learning-rate', 'NaN']]) {
     await page.fill(id, value);

@@ -129,6 +129,23 @@ def layer_list(topology):
     return out, branches
 
 
+def merge_leaky_relu(layers):
+    """gradlab writes a layer with Keras's leaky_relu activation as the layer
+    without one, then a LeakyReLU layer (TensorFlow.js has no leaky_relu
+    activation): one layer again, as it was trained."""
+    out = []
+    for cls, cfg in layers:
+        if cls != "LeakyReLU":
+            out.append((cls, cfg))
+            continue
+        slope = cfg.get("alpha", cfg.get("negative_slope", 0.3))
+        prev = out[-1] if out else (None, {})
+        if abs(slope - 0.2) > 1e-6 or prev[0] not in ("Dense", "Conv1D", "Conv2D") or (prev[1].get("activation") or "linear") != "linear":
+            raise ModelFileError(f"layer {cfg.get('name')} (LeakyReLU): supported only with slope 0.2 right after a Dense or convolution without activation")
+        out[-1] = (prev[0], dict(prev[1], activation="leaky_relu"))
+    return out
+
+
 def input_shape_of(layers):
     for _, cfg in layers:
         for key in ("batch_input_shape", "batch_shape"):
@@ -249,6 +266,7 @@ def build(model_dir, out_path):
     if "modelTopology" not in root:
         raise ModelFileError(f"{path}: no modelTopology (not a TensorFlow.js layers-model)")
     layers, branches = layer_list(root["modelTopology"])
+    layers = merge_leaky_relu(layers)
     shape = input_shape_of(layers)
     weights = read_weights(model_dir, root)
     for b in branches:

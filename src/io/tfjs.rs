@@ -120,12 +120,6 @@ pub fn tfjs_incompatibilities(layers: &[LayerConfig]) -> Vec<Incompatibility> {
                 "{}: TensorFlow.js cannot load this model. Its GRU implements only reset_after=false (the reset gate applied before the recurrent product), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other. Use LSTM for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
                 l.describe()
             )),
-            LayerConfig::Dense(d) if d.activation == Activation::LeakyRelu => Some(format!(
-                "{}: TensorFlow.js cannot load this model: it has no 'leaky_relu' activation (only a LeakyReLU layer). Use another activation for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
-                l.describe()
-            )),
-            LayerConfig::Conv1D(c) if c.activation == Activation::LeakyRelu => Some(format!("{}: TensorFlow.js cannot load this model: it has no 'leaky_relu' activation. Use another activation for TensorFlow.js; Keras loads this one.", l.describe())),
-            LayerConfig::Conv2D(c) if c.activation == Activation::LeakyRelu => Some(format!("{}: TensorFlow.js cannot load this model: it has no 'leaky_relu' activation. Use another activation for TensorFlow.js; Keras loads this one.", l.describe())),
             _ => None,
         };
         if let Some(message) = message {
@@ -155,6 +149,25 @@ const MASK_INPUT: &str = "input";
 const MASK_TOKEN_SCORES: [f32; 2] = [0.0, -1000.0];
 const MASK_PAD_SCORES: [f32; 2] = [-1000.0, -500.0];
 const MASK_BRANCH: [(&str, &str); 6] = [("Embedding", "_mask_scores"), ("Flatten", "_mask_flat"), ("Activation", "_mask_softmax"), ("Reshape", "_mask_grid"), ("Cropping2D", "_mask_crop"), ("Flatten", "_mask_weights")];
+
+/// TensorFlow.js has no 'leaky_relu' activation, only a LeakyReLU layer: a
+/// layer with that activation is written as the layer with none, then
+/// LeakyReLU with Keras's slope; gradlab (and tools/keras_load.py) read the
+/// pair back as the one layer.
+fn split_leaky_relu(info: &LayerInfo, mut layer: Value) -> Vec<Value> {
+    let leaky = match &info.config {
+        LayerConfig::Dense(d) => d.activation == Activation::LeakyRelu,
+        LayerConfig::Conv1D(c) => c.activation == Activation::LeakyRelu,
+        LayerConfig::Conv2D(c) => c.activation == Activation::LeakyRelu,
+        _ => false,
+    };
+    if !leaky {
+        return vec![layer];
+    }
+    layer["config"]["activation"] = json!("linear");
+    let slope = crate::nn::activation::LEAKY_RELU_SLOPE;
+    vec![layer, json!({"class_name": "LeakyReLU", "config": {"name": format!("{}_leaky_relu", info.name), "alpha": slope, "trainable": true, "dtype": "float32"}})]
+}
 
 /// The mask branch's score table: row 0 (padding) and every token's row.
 fn mask_scores(vocab: usize) -> Vec<f32> {
@@ -204,10 +217,13 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
             layers.push(node(json!({"class_name": "Flatten", "config": with(n("_mask_weights"), json!({"data_format": "channels_last"}))}), &[&n("_mask_crop")]));
             layers.push(node(json!({"class_name": "Dot", "config": {"name": p, "trainable": true, "dtype": "float32", "axes": 1, "normalize": false}}), &[&n("_mask_weights"), &prev]));
             extra.push((format!("{}/embeddings", n("_mask_scores")), vec![vocab, 2], mask_scores(vocab)));
+            prev = info.name.clone();
         } else {
-            layers.push(node(layer_json(info, false, input_shape), &[&prev]));
+            for l in split_leaky_relu(info, layer_json(info, false, input_shape)) {
+                layers.push(node(l, &[&prev]));
+                prev = layers.last().unwrap()["name"].as_str().unwrap().to_string();
+            }
         }
-        prev = info.name.clone();
     }
     let topology = json!({"class_name": "Model", "config": {"name": "model", "layers": layers, "input_layers": [[MASK_INPUT, 0, 0]], "output_layers": [[prev, 0, 0]]}});
     (topology, extra)
@@ -224,7 +240,7 @@ pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Ve
     let (topology, extra) = if masked_average {
         functional_topology(&infos, input_shape)
     } else {
-        let topology_layers: Vec<Value> = infos.iter().enumerate().map(|(i, l)| layer_json(l, i == 0, input_shape)).collect();
+        let topology_layers: Vec<Value> = infos.iter().enumerate().flat_map(|(i, l)| split_leaky_relu(l, layer_json(l, i == 0, input_shape))).collect();
         (json!({"class_name": "Sequential", "config": {"name": "sequential", "layers": topology_layers}}), Vec::new())
     };
     let mut manifest = Vec::new();
@@ -436,6 +452,20 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         let cfg = lv.get("config").cloned().unwrap_or(json!({}));
         if input_shape.is_none() {
             input_shape = input_shape_of(&cfg);
+        }
+        if class == "LeakyReLU" {
+            let name = cfg.get("name").and_then(|n| n.as_str()).unwrap_or(class);
+            // TensorFlow.js writes the slope as alpha, Keras 3 as negative_slope; both default to 0.3.
+            let slope = cfg.get("alpha").or_else(|| cfg.get("negative_slope")).and_then(|v| v.as_f64()).unwrap_or(0.3);
+            let activation = match layers.last_mut() {
+                Some(LayerConfig::Dense(Dense { activation, .. })) | Some(LayerConfig::Conv1D(Conv1D { activation, .. })) | Some(LayerConfig::Conv2D(Conv2D { activation, .. })) if *activation == Activation::Linear => Some(activation),
+                _ => None,
+            };
+            match activation {
+                Some(a) if (slope - crate::nn::activation::LEAKY_RELU_SLOPE as f64).abs() < 1e-6 => *a = Activation::LeakyRelu,
+                _ => return Err(Error::model_file(file, format!("layer {} (LeakyReLU): supported only with slope 0.2 (Keras's leaky_relu) right after a Dense or convolution without activation; this one has slope {}", name, slope))),
+            }
+            continue;
         }
         if let Some(l) = parse_layer(class, &cfg, file)? {
             layers.push(l);

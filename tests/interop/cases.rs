@@ -112,9 +112,9 @@ pub fn build(dir: &Path) -> Vec<Case> {
     let conv2d = |filters, k, s, padding, activation| LayerConfig::Conv2D(Conv2D { filters, kernel_size: Pair([k, k]), strides: Pair([s, s]), padding, activation });
     let bn = || LayerConfig::BatchNormalization(BatchNormalization { momentum: 0.9, epsilon: 1e-3 });
     let text_models: Vec<(&str, Vec<LayerConfig>)> = vec![
-        // The mask through Dense, Dropout and BatchNormalization into an
+        // The mask through Dense (leaky_relu: a LeakyReLU layer in TF.js), Dropout and BatchNormalization into an
         // LSTM's sequences, then a masked average of those.
-        ("every-masked-lstm-average", vec![emb(16, true), dense(12, Activation::Tanh), LayerConfig::Dropout(Dropout { rate: 0.2 }), bn(), LayerConfig::Lstm(Lstm::new(10, true)), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(8, Activation::Gelu), dense(2, Activation::Softmax)]),
+        ("every-masked-lstm-average", vec![emb(16, true), dense(12, Activation::LeakyRelu), LayerConfig::Dropout(Dropout { rate: 0.2 }), bn(), LayerConfig::Lstm(Lstm::new(10, true)), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(8, Activation::Gelu), dense(2, Activation::Softmax)]),
         // A masked LSTM's sequences (padding steps included) into max pooling.
         ("every-masked-lstm-max", vec![emb(12, true), LayerConfig::Lstm(Lstm::new(8, true)), LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}), dense(6, Activation::Swish), dense(2, Activation::Softmax)]),
         // Convolutions (a strided one), an LSTM after them, every activation TF.js names.
@@ -122,7 +122,7 @@ pub fn build(dir: &Path) -> Vec<Case> {
         ("every-flatten", vec![emb(8, false), conv1d(6, 5, 1, Activation::Relu), LayerConfig::Flatten(Flatten {}), LayerConfig::Dropout(Dropout { rate: 0.3 }), dense(2, Activation::Softmax)]),
         // Keras's GRU (reset_after=True), masked, stacked.
         ("every-gru", vec![emb(12, true), LayerConfig::Gru(Gru { units: 8, return_sequences: true }), LayerConfig::Gru(Gru { units: 6, return_sequences: false }), dense(2, Activation::Softmax)]),
-        // leaky_relu, the one activation TF.js names differently.
+        // leaky_relu (TF.js has it only as a LeakyReLU layer) in a Sequential model.
         ("every-leaky-relu", vec![emb(8, false), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(6, Activation::LeakyRelu), dense(2, Activation::Softmax)]),
     ];
     let pool = |k, s: Option<usize>, padding| Pooling2D { pool_size: Pair([k, k]), strides: s.map(|s| Pair([s, s])), padding };

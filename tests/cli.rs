@@ -56,7 +56,9 @@ fn train_json_save_predict_eval_round_trip() {
     assert!(history[11]["loss"].as_f64().unwrap() < history[0]["loss"].as_f64().unwrap(), "loss should fall: {:?}", history);
     assert!(v["train_samples_per_second"].as_f64().unwrap() > 0.0);
     let val = &v["validation"];
-    assert!(val["accuracy"].as_f64().unwrap() > 0.8, "{}", val);
+    // bow after 12 epochs on 600 e-mails removes well over half of the
+    // majority class's errors (it reaches about 0.95 against about 0.7).
+    common::assert_beats_majority("bow on 600 e-mails, validation", val["accuracy"].as_f64().unwrap(), &common::json_supports(val), 0.5);
     assert_eq!(val["classes"], serde_json::json!(["0", "1"]));
     assert_eq!(val["per_class"].as_array().unwrap().len(), 2);
     for key in ["label", "precision", "recall", "f1", "support"] {
@@ -71,7 +73,9 @@ fn train_json_save_predict_eval_round_trip() {
     let model_json = save.join("model.json");
     let mj: Value = serde_json::from_str(&std::fs::read_to_string(&model_json).unwrap()).unwrap();
     assert_eq!(mj["format"], "layers-model");
-    assert_eq!(mj["modelTopology"]["config"]["layers"][0]["class_name"], "Embedding");
+    // The first layer after an optional InputLayer.
+    let first = mj["modelTopology"]["config"]["layers"].as_array().unwrap().iter().find(|l| l["class_name"] != "InputLayer").unwrap();
+    assert_eq!(first["class_name"], "Embedding");
     assert!(mj["userDefinedMetadata"]["gradlab"]["tokenizer"]["config"]["word_index"].is_string());
 
     let o = gradlab(&["predict", "--model", model_json.to_str().unwrap(), "--json", "win money now, click here", "meeting notes for tomorrow"], None);
@@ -91,7 +95,7 @@ fn train_json_save_predict_eval_round_trip() {
     let o = gradlab(&["eval", "--model", model_json.to_str().unwrap(), "--data", data.to_str().unwrap(), "--json"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     let ev: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-    assert!(ev["accuracy"].as_f64().unwrap() > 0.7);
+    common::assert_beats_majority("the saved bow model on the whole sample", ev["accuracy"].as_f64().unwrap(), &common::json_supports(&ev), 0.5);
 
     // A saved model trains on from its weights and tokenizer.
     let o = gradlab(&["train", "--data", data.to_str().unwrap(), "--model", model_json.to_str().unwrap(), "--epochs", "1", "--json"], None);
@@ -159,7 +163,7 @@ fn bad_input_fails_with_one_line_naming_the_fault() {
         (vec!["train", "--data", d, "--batch-size", "0"], "batch-size"),
         (vec!["train", "--data", d, "--lr", "NaN"], "learning-rate"),
         (vec!["train", "--data", d, "--lr", "1e9"], "learning-rate"),
-        (vec!["train", "--data", d, "--max-len", "0"], "max length"),
+        (vec!["train", "--data", d, "--max-len", "0"], "max-len"),
         (vec!["train", "--data", d, "--optimizer", "lion"], "--optimizer"),
         (vec!["train", "--data", d, "--val-split", "1.5"], "--val-split"),
         (vec!["train", "--data", d, "--schedule", "cosine:x"], "--schedule"),
@@ -172,7 +176,7 @@ fn bad_input_fails_with_one_line_naming_the_fault() {
         assert!(!o.status.success(), "{:?} should fail", args);
         let err = stderr(&o);
         assert!(err.contains(needle), "{:?}: error should name '{}': {}", args, needle, err);
-        assert!(err.trim().lines().count() <= 2, "{:?}: error should be short: {}", args, err);
+        assert!(err.lines().filter(|l| !l.trim().is_empty()).count() <= 2, "{:?}: error should be short: {}", args, err);
     }
 }
 
@@ -238,14 +242,7 @@ fn a_forced_gpu_without_an_adapter_is_an_error_not_a_cpu_run() {
 /// Whether this machine has a GPU adapter (lavapipe counts); without one the
 /// GPU command-line tests fail under GRADLAB_REQUIRE_GPU=1 and skip otherwise.
 fn have_gpu() -> bool {
-    match gradlab::backend::gpu::GpuBackend::new() {
-        Ok(_) => true,
-        Err(e) if std::env::var("GRADLAB_REQUIRE_GPU").as_deref() == Ok("1") => panic!("GRADLAB_REQUIRE_GPU=1 but {}", e),
-        Err(e) => {
-            eprintln!("skipping: {}", e);
-            false
-        }
-    }
+    common::gpu_or_skip().is_some()
 }
 
 #[test]
@@ -265,6 +262,7 @@ fn gpu_training_matches_cpu_and_survives_a_lost_device() {
     let gpu = run("gpu", &[]);
     assert_eq!(gpu["backend"]["kind"], "gpu");
     assert!(!gpu["backend"]["adapter"].as_str().unwrap().is_empty());
+    common::assert_same_len("gpu and cpu histories", gpu["history"].as_array().unwrap(), cpu["history"].as_array().unwrap());
     for (e, (g, c)) in gpu["history"].as_array().unwrap().iter().zip(cpu["history"].as_array().unwrap()).enumerate() {
         let (lg, lc) = (g["loss"].as_f64().unwrap(), c["loss"].as_f64().unwrap());
         assert!((lg - lc).abs() < 1e-4, "epoch {}: loss {} on the GPU, {} on the CPU", e + 1, lg, lc);
@@ -278,6 +276,7 @@ fn gpu_training_matches_cpu_and_survives_a_lost_device() {
     let note = lost["backend"]["notes"][0].as_str().unwrap();
     assert!(note.contains("GPU stopped") && note.contains("epoch 1"), "{}", note);
     assert_eq!(lost["history"].as_array().unwrap().len(), 3);
+    common::assert_same_len("lost-device and cpu histories", lost["history"].as_array().unwrap(), cpu["history"].as_array().unwrap());
     for (g, c) in lost["history"].as_array().unwrap().iter().zip(cpu["history"].as_array().unwrap()) {
         assert!((g["loss"].as_f64().unwrap() - c["loss"].as_f64().unwrap()).abs() < 1e-4);
     }
@@ -293,7 +292,8 @@ fn image_cnn_trains_on_digits_saves_and_evaluates() {
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_else(|e| panic!("not one JSON object ({}): {}", e, stdout(&o)));
     assert_eq!(v["history"].as_array().unwrap().len(), 12);
     let acc = v["validation"]["accuracy"].as_f64().unwrap();
-    assert!(acc >= 0.93, "validation accuracy {}", acc);
+    // Ten balanced digits: the majority class scores about 0.1.
+    common::assert_beats_majority("image-cnn on digits, validation", acc, &common::json_supports(&v["validation"]), 0.9);
     assert_eq!(v["validation"]["classes"].as_array().unwrap().len(), 10);
     assert!(v["train_samples_per_second"].as_f64().unwrap() > 0.0);
     let model_json: Value = serde_json::from_str(&std::fs::read_to_string(save.join("model.json")).unwrap()).unwrap();
@@ -305,7 +305,7 @@ fn image_cnn_trains_on_digits_saves_and_evaluates() {
     let o = gradlab(&["eval", "--model", save.join("model.json").to_str().unwrap(), "--data", digits, "--json"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     let e: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-    assert!(e["accuracy"].as_f64().unwrap() >= 0.93, "{}", e);
+    common::assert_beats_majority("the saved image-cnn on all digits", e["accuracy"].as_f64().unwrap(), &common::json_supports(&e), 0.9);
     // Training the saved model further keeps its layers and scaling.
     let o = gradlab(&["train", "--data", digits, "--model", save.join("model.json").to_str().unwrap(), "--epochs", "1", "--json"], None);
     assert!(o.status.success(), "{}", stderr(&o));

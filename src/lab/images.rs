@@ -186,7 +186,7 @@ impl Lab {
                 rejected.push(Rejected { line, reason: format!("{}: no label; put files in one folder per class, or name them label_anything.png", f.path) });
                 continue;
             };
-            if f.width == 0 || f.height == 0 || f.rgba.len() != f.width * f.height * 4 {
+            if f.width == 0 || f.height == 0 || f.width.checked_mul(f.height).and_then(|n| n.checked_mul(4)) != Some(f.rgba.len()) {
                 rejected.push(Rejected { line, reason: format!("{}: could not be decoded ({}x{}, {} bytes)", f.path, f.width, f.height, f.rgba.len()) });
                 continue;
             }

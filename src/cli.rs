@@ -741,13 +741,15 @@ impl Finish<'_> {
 fn parse_schedule(s: &str) -> Result<Schedule> {
     let bad = || Error::setting("--schedule", format!("'{}' is not constant, step:EVERY:GAMMA, exponential:STEPS:RATE, cosine:WARMUP:STEPS or plateau:FACTOR:PATIENCE", s));
     let parts: Vec<&str> = s.split(':').collect();
+    // Step counts are whole numbers ≥ 1 (0.5 would become 0 steps).
     let num = |i: usize| parts.get(i).and_then(|p| p.parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0).ok_or_else(bad);
+    let steps = |i: usize| parts.get(i).and_then(|p| p.parse::<u64>().ok()).filter(|v| *v >= 1).ok_or_else(bad);
     Ok(match parts[0] {
         "constant" if parts.len() == 1 => Schedule::Constant,
-        "step" if parts.len() == 3 => Schedule::Step { every: num(1)? as u64, gamma: num(2)? as f32 },
-        "exponential" if parts.len() == 3 => Schedule::Exponential { decay_steps: num(1)? as u64, rate: num(2)? as f32 },
-        "cosine" if parts.len() == 3 => Schedule::Cosine { warmup: parts[1].parse().map_err(|_| bad())?, decay_steps: num(2)? as u64, alpha: 0.0 },
-        "plateau" if parts.len() == 3 => Schedule::ReduceOnPlateau { factor: num(1)? as f32, patience: num(2)? as usize, min_lr: 1e-7 },
+        "step" if parts.len() == 3 => Schedule::Step { every: steps(1)?, gamma: num(2)? as f32 },
+        "exponential" if parts.len() == 3 => Schedule::Exponential { decay_steps: steps(1)?, rate: num(2)? as f32 },
+        "cosine" if parts.len() == 3 => Schedule::Cosine { warmup: parts[1].parse().map_err(|_| bad())?, decay_steps: steps(2)?, alpha: 0.0 },
+        "plateau" if parts.len() == 3 => Schedule::ReduceOnPlateau { factor: num(1)? as f32, patience: steps(2)? as usize, min_lr: 1e-7 },
         _ => return Err(bad()),
     })
 }

@@ -48,6 +48,7 @@ impl TrainConfig {
         if self.batch_size == 0 || self.batch_size > MAX_BATCH_SIZE {
             return Err(Error::setting("batch size", format!("{} must be between 1 and 65,536", self.batch_size)));
         }
+        self.schedule.validate()?;
         self.optimizer.validate()
     }
 }

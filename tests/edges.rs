@@ -186,3 +186,21 @@ fn an_uploaded_model_without_its_data_predicts_but_says_what_training_needs() {
     assert_eq!(progress.new_batches.len(), 3, "{:?}", progress);
     assert!(lab.missing().is_empty(), "{:?}", lab.missing());
 }
+
+#[test]
+fn schedules_keras_refuses_are_refused_with_the_flag_named() {
+    let data = common::spam_path();
+    let d = data.to_str().unwrap();
+    for (spec, want) in [
+        ("plateau:1.5:2", "between 0 and 1"),
+        ("plateau:1:2", "between 0 and 1"),
+        ("exponential:0.5:0.9", "exponential:STEPS:RATE"),
+        ("step:0:0.5", "step:EVERY:GAMMA"),
+        ("cosine:10:0", "cosine:WARMUP:STEPS"),
+    ] {
+        let o = gradlab(&["train", "--data", d, "--schedule", spec, "--epochs", "1"]);
+        assert_eq!(o.status.code(), Some(1), "{}: {}", spec, stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("invalid value for --schedule") && err.contains(want), "{}: {}", spec, err);
+    }
+}

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
@@ -21,6 +23,24 @@ pub enum Schedule {
     /// Multiply η by `factor` when the validation loss has not improved for
     /// `patience` epochs, never below `min_lr`.
     ReduceOnPlateau { factor: f32, patience: usize, min_lr: f32 },
+}
+
+impl Schedule {
+    /// Refuse settings Keras refuses or that cannot work: no step counts of
+    /// 0 (a division by zero), decay factors that are not finite and
+    /// positive, and a plateau factor outside (0, 1), as `ReduceLROnPlateau`.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |what: String| Err(Error::setting("schedule", what));
+        let positive = |v: f32| v.is_finite() && v > 0.0;
+        match *self {
+            Schedule::Constant => Ok(()),
+            Schedule::Step { every, gamma } if every == 0 || !positive(gamma) => bad(format!("step every {} by {}: give whole steps ≥ 1 and a factor > 0", every, gamma)),
+            Schedule::Exponential { decay_steps, rate } if decay_steps == 0 || !positive(rate) => bad(format!("exponential over {} steps at rate {}: give whole steps ≥ 1 and a rate > 0", decay_steps, rate)),
+            Schedule::Cosine { decay_steps, alpha, .. } if decay_steps == 0 || !(0.0..=1.0).contains(&alpha) => bad(format!("cosine over {} steps to {}: give whole steps ≥ 1 and a floor in [0, 1]", decay_steps, alpha)),
+            Schedule::ReduceOnPlateau { factor, min_lr, .. } if !(factor > 0.0 && factor < 1.0) || !(min_lr >= 0.0 && min_lr.is_finite()) => bad(format!("plateau factor {}: it must be between 0 and 1 (exclusive), as Keras's ReduceLROnPlateau requires", factor)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A schedule with the state reduce-on-plateau needs.

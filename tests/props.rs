@@ -6,6 +6,7 @@
 //!
 //! Case counts are fixed (`CASES`), failures are not persisted to files,
 //! and the suite runs in a few seconds in `cargo test --release`.
+#![cfg(not(target_arch = "wasm32"))]
 
 use gradlab::backend::CpuBackend;
 use gradlab::data::image::{self, ImageShape};

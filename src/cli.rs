@@ -705,6 +705,10 @@ impl Finish<'_> {
             if !a.json {
                 println!("saved to {}", dir.join("model.json").display());
             }
+            // On standard error, so that --json's standard output stays one object.
+            for w in tfjs::tfjs_incompatibilities(self.layers) {
+                eprintln!("gradlab: warning: {}", w.message);
+            }
         }
         let validation = trainer.last_validation.as_ref().map(|v| v.report.clone());
         if a.json {

@@ -204,6 +204,9 @@ pub struct Summary {
     pub total_params: usize,
     /// Set-ups that train but fail silently, with a fix the page can offer.
     pub lints: Vec<LintInfo>,
+    /// Why TensorFlow.js could not load this model once downloaded (empty
+    /// when it can), shown before the download.
+    pub tfjs_incompatibilities: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -584,6 +587,7 @@ impl Lab {
             rows: infos.iter().map(|l| SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count() }).collect(),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
             lints: lint(&layers, self.settings.padding == Side::Post).into_iter().map(|l| LintInfo { layer: l.layer, message: l.message, fix: l.fix.map(str::to_string) }).collect(),
+            tfjs_incompatibilities: crate::io::tfjs::tfjs_incompatibilities(&layers).into_iter().map(|w| w.message).collect(),
         })
     }
 

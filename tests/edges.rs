@@ -204,3 +204,23 @@ fn schedules_keras_refuses_are_refused_with_the_flag_named() {
         assert!(err.contains("invalid value for --schedule") && err.contains(want), "{}: {}", spec, err);
     }
 }
+
+#[test]
+fn a_model_tensorflow_js_cannot_load_says_so_before_the_download() {
+    let mut lab = Lab::new();
+    let rows: String = common::spam_text().lines().take(120).map(|l| format!("{}\n", l)).collect();
+    lab.load_data(&rows).unwrap();
+    assert!(lab.summary().unwrap().tfjs_incompatibilities.is_empty(), "the lstm preset loads in TF.js");
+    let mut s = lab.settings.clone();
+    s.preset = "custom".into();
+    s.layers = Some(
+        [r#"{"type":"Embedding","input_dim":10000,"output_dim":8,"mask_zero":true}"#, r#"{"type":"GRU","units":8}"#, r#"{"type":"Dense","units":2,"activation":"softmax"}"#]
+            .iter()
+            .map(|j| serde_json::from_str(j).unwrap())
+            .collect(),
+    );
+    lab.set_settings(s).unwrap();
+    let warnings = lab.summary().unwrap().tfjs_incompatibilities;
+    assert_eq!(warnings.len(), 1, "{:?}", warnings);
+    assert!(warnings[0].starts_with("layer 2, GRU") && warnings[0].contains("TensorFlow.js cannot load this model"), "{}", warnings[0]);
+}

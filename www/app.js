@@ -1704,6 +1704,7 @@ $('maps-next').onclick = () => { $('maps-index').value = (Number($('maps-index')
 function renderLanguage(code) {
   setLanguage(code);
   $('lang-select').value = language();
+  renderSettingProblems();
   renderReport();
   renderSummary();
   renderLayerEditor();

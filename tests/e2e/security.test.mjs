@@ -95,7 +95,12 @@ test('a link whose layer type is markup runs nothing and is refused, naming the 
     assert.ok(!editor.includes('<img'), editor);
     assert.equal(await page.inputValue('#model-preset'), 'custom');
     assert.deepEqual(errors, []);
-    if (locale === 'en-US') await page.screenshot({ path: path.join(shots, 'security-link.png') });
+    if (locale === 'en-US') {
+      await page.screenshot({ path: path.join(shots, 'security-link.png') });
+      // The message follows a language switch.
+      await page.selectOption('#lang-select', 'zh');
+      assert.match(await page.textContent('#settings-problems'), /链接中的层列表（layers=.*）未被采用：第 1 层的类型“<img src=x onerror="window.__pwned=1">”未知/);
+    }
     await ctx.close();
   }
 });

@@ -417,7 +417,7 @@ impl Lab {
             self.set_gpu(None, format!("the GPU stopped ({}); training continues on the CPU from the last slice", why));
             return Ok(None);
         }
-        self.ensure_trainer()?;
+        self.trainer_to_train()?;
         let trainer = match self.gpu_trainer.take() {
             Some(t) => t,
             None => self.trainer.as_ref().unwrap().move_to(gpu)?,
@@ -639,7 +639,15 @@ impl Lab {
             self.reported_batches = 0;
             self.reported_epochs = 0;
         }
-        if let Some(why) = self.trainer.as_ref().and(self.untrainable.as_ref()) {
+        Ok(self.trainer.as_mut().unwrap())
+    }
+
+    /// The run to train: as `ensure_trainer`, but an uploaded model with no
+    /// data of its classes (which can predict and be looked inside) says
+    /// what it needs instead of training on its placeholder row.
+    fn trainer_to_train(&mut self) -> Result<&mut Trainer<CpuBackend>> {
+        self.ensure_trainer()?;
+        if let Some(why) = &self.untrainable {
             return Err(Error::setting("training", why.clone()));
         }
         Ok(self.trainer.as_mut().unwrap())
@@ -648,7 +656,7 @@ impl Lab {
     /// Train for about `budget_ms` (at least one batch), or to the end of the
     /// epoch with `to_epoch_end`. Returns the progress and the new records.
     pub fn train_slice(&mut self, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> Result<Progress> {
-        let trainer = self.ensure_trainer()?;
+        let trainer = self.trainer_to_train()?;
         let failure = ready_now(run_slice(trainer, budget_ms, max_batches, to_epoch_end));
         let progress = self.progress();
         match failure {

@@ -979,6 +979,9 @@ function renderSummary() {
   const rows = s.rows.map((r) => html`<tr><td translate="no">${r.name} (${r.class_name})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`);
   setHtml($('model-summary'), html`<div class="table-scroll"><table><tr><th>${th('summary.layer')}</th><th>${th('summary.shape')}</th><th>${th('summary.params')}</th></tr>${rows}<tr><td><b>${th('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table></div>`);
   setHtml($('model-lints'), html`${s.lints.map((l, i) => html`<div class="lint">⚠ ${th('model.lint', { layer: l.layer, message: engineText(l.message) })} ${l.fix ? html`<button data-fix="${l.fix}" data-lint="${i}">${th('model.fix_mask')}</button>` : ''}</div>`)}`);
+  // Shown beside the download button, before anything is downloaded.
+  const tfjs = s.tfjs_incompatibilities || [];
+  setHtml($('tfjs-warnings'), tfjs.length ? html`<p class="lint">⚠ ${th('keep.tfjs_heading')}</p><ul>${tfjs.map((m) => html`<li>${engineText(m)}</li>`)}</ul>` : html``);
 }
 $('model-lints').addEventListener('click', (e) => {
   if (e.target.dataset.fix !== 'mask_zero') return;

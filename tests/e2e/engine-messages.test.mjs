@@ -96,6 +96,24 @@ const CASES = [
   ['binary data, not text', []],
   // src/error.rs Error::BinaryData: a binary file (an archive, an image, a PDF) given as data
   ['data is binary, not text (a NUL or control byte on line 3); give a text file with one labelled example per line', []],
+  // src/lab.rs untrainable_reason, src/lab/images.rs: an uploaded model that cannot train on the data loaded
+  [setting('training', "the uploaded model has no rows to train on; load rows labelled with its classes ('ham', 'spam'), then upload the model again to train it further (it can predict now)"), ["'ham', 'spam'"]],
+  [setting('training', "the uploaded model's classes ('0', '1') differ from those of the rows loaded ('neg', 'pos'); load rows labelled with the model's classes, then upload the model again to train it further (it can predict now)"), ["'0', '1'", "'neg', 'pos'"]],
+  [setting('training', "the uploaded model has no images to train on; load images labelled with its classes ('0', '1', '2'), then upload the model again to train it further (it can predict now)"), []],
+  [setting('training', 'the uploaded model takes 8×8×1 images and the images loaded are 28×28×1; load images of the model\'s shape, then upload the model again to train it further (it can predict now)'), []],
+  ["data: the uploaded model has no rows to train on; load rows labelled with its classes ('ham', 'spam'), then upload the model again to train it further (it can predict now)", ["'ham', 'spam'"]],
+  // src/optim/schedule.rs Schedule::validate
+  [setting('schedule', "plateau factor 1.5: it must be between 0 and 1 (exclusive), as Keras's ReduceLROnPlateau requires"), ['ReduceLROnPlateau']],
+  [setting('schedule', 'step every 0 by 0.5: give whole steps ≥ 1 and a factor > 0'), []],
+  [setting('schedule', 'exponential over 0 steps at rate 0.9: give whole steps ≥ 1 and a rate > 0'), []],
+  [setting('schedule', 'cosine over 0 steps to 0: give whole steps ≥ 1 and a floor in [0, 1]'), []],
+  // src/io/tfjs.rs tfjs_incompatibilities
+  ["layer 2, GRU(8): TensorFlow.js cannot load this model. Its GRU implements only reset_after=false (the reset gate applied before the recurrent product), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other. Use LSTM for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).", ['GRU(8)', 'reset_after=false', 'reset_after=true', 'tools/keras_load.py']],
+  // src/model.rs check_budget; src/io/tfjs.rs; src/data/tokenizer.rs
+  [invalidModel(2, 'Dense(1000000000, relu)', 'it has 64000000064 parameters, and a model may have at most 100000000 in all; use fewer units, filters or words'), ['Dense(1000000000, relu)']],
+  [invalidModel(1, 'Conv2D(16, 3)', 'its output [6, 6, 1000000000] holds more than 32000000 values per sample; make it smaller'), ['Conv2D(16, 3)']],
+  [modelFile(UPLOAD, 'weight dense/kernel holds NaN at index 3; a model with NaN or infinite weights cannot predict'), ['dense/kernel']],
+  [modelFile(UPLOAD, "tokenizer word_index: 'cruise' has index 90, but indices run from 1 to the number of words (12)"), ["'cruise'"]],
   ['no comma separating a label from the text', []],
   ['the label is empty', []],
   ['the label is 140 characters long; is the label in the other column?', []],

@@ -255,7 +255,26 @@ test('a trained model downloads and uploads in the TensorFlow.js format', async 
   await p2.fill('#predict-input', 'cheap meds online buy now');
   await p2.waitForFunction(() => /Prediction/.test(document.getElementById('predict-output').textContent));
   assert.equal(await p2.textContent('#predict-output'), before);
+  // With no data it cannot train, and the page says what to load instead of
+  // training on a placeholder.
+  await p2.waitForFunction(() => /no rows to train on; load rows labelled with its classes \('0', '1'\)/.test(document.getElementById('missing').textContent), null, { timeout: 20000 });
+  await p2.click('#train-btn', { force: true }).catch(() => {});
+  await p2.waitForTimeout(500);
+  assert.equal((await p2.textContent('#epoch-count')).trim(), '0', 'nothing may have trained');
   await fresh.close();
+  await ctx.close();
+});
+
+test('a model TensorFlow.js cannot load (a GRU) says so beside the download button, before any download', async () => {
+  const layers = JSON.stringify([{ type: 'Embedding', input_dim: 10000, output_dim: 8, mask_zero: true }, { type: 'GRU', units: 8 }, { type: 'Dense', units: 2, activation: 'softmax' }]);
+  const { page, ctx, errors } = await open(undefined, '#' + new URLSearchParams({ model: 'custom', layers }).toString());
+  await loadSpamSample(page);
+  await page.waitForFunction(() => /This model will not load in TensorFlow\.js/.test(document.getElementById('tfjs-warnings').textContent), null, { timeout: 20000 });
+  assert.match(await page.textContent('#tfjs-warnings'), /layer 2, GRU\(8\): TensorFlow\.js cannot load this model\. .*Use LSTM/);
+  // The lstm preset loads in TF.js: no warning.
+  await page.selectOption('#model-preset', 'lstm');
+  await page.waitForFunction(() => document.getElementById('tfjs-warnings').textContent.trim() === '', null, { timeout: 20000 });
+  assert.deepEqual(errors, []);
   await ctx.close();
 });
 

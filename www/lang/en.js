@@ -212,6 +212,7 @@ export default {
   'keep.link': 'Copy link to these settings', 'keep.copied': 'Link copied', 'keep.in_address': 'Link is in the address bar',
   'keep.hint': 'Your data and settings are kept in this browser and survive a reload; the settings, seed included, are also in the page address.',
   'keep.both_files': 'Choose both files of a model: model.json and its .bin weights.',
+  'keep.tfjs_heading': 'This model will not load in TensorFlow.js (gradlab and Keras load it):',
   'banner.restarted': 'The engine stopped with an internal error ({message}). It has been restarted; your data and settings are kept, the training run was reset.',
   'banner.failed': 'The lab failed to start: {message}',
 };

@@ -48,6 +48,7 @@ export const FIELDS = {
   'augment rotation': '增强的旋转角度',
   'augment zoom': '增强的缩放幅度',
   drawing: '画板',
+  schedule: '学习率调度',
 };
 
 // Fields that name an action rather than a setting: "cannot <action>: why".
@@ -106,6 +107,31 @@ export const ENGINE = [
   [/(-?[\d.]+|NaN|-?inf) must be between 0 and 0\.9 \(a fraction\)/g, '$1 必须在 0 到 0.9 之间（比例）'],
   [/'([^']*)' needs a number, e\.g\. (\w+)=0\.1/g, '“$1”需要一个数字，例如 $2=0.1'],
   [/unknown part '([^']*)' \(use shift=F, rotate=DEGREES, zoom=F, flip\)/g, '未知的部分“$1”（可用 shift=F、rotate=角度、zoom=F、flip）'],
+
+  // ---- src/lab.rs untrainable_reason, src/lab/images.rs: an uploaded model without its data ----
+  [/the uploaded model has no (rows|images) to train on; load (?:rows|images) labelled with its classes \((.*?)\), then upload the model again to train it further \(it can predict now\)/g,
+    (_, what, classes) => `上传的模型没有可训练的${what === 'rows' ? '数据行' : '图像'}；请载入以它的类别（${classes}）标注的${what === 'rows' ? '数据' : '图像'}，再重新上传模型即可继续训练（现在已可预测）`],
+  [/the uploaded model's classes \((.*?)\) differ from those of the (rows|images) loaded \((.*?)\); load (?:rows|images) labelled with the model's classes, then upload the model again to train it further \(it can predict now\)/g,
+    (_, mine, what, theirs) => `上传模型的类别（${mine}）与已载入${what === 'rows' ? '数据' : '图像'}的类别（${theirs}）不同；请载入以模型的类别标注的${what === 'rows' ? '数据' : '图像'}，再重新上传模型即可继续训练（现在已可预测）`],
+  [/the uploaded model takes (\S+) images and the images loaded are (\S+); load images of the model's shape, then upload the model again to train it further \(it can predict now\)/g,
+    '上传的模型接受 $1 的图像，而已载入的图像是 $2；请载入与模型形状相同的图像，再重新上传模型即可继续训练（现在已可预测）'],
+
+  // ---- src/optim/schedule.rs Schedule::validate ----
+  [/step every (\d+) by (-?[\d.e-]+|NaN|-?inf): give whole steps ≥ 1 and a factor > 0/g, '每 $1 步乘以 $2：步数须为 ≥ 1 的整数，因子须 > 0'],
+  [/exponential over (\d+) steps at rate (-?[\d.e-]+|NaN|-?inf): give whole steps ≥ 1 and a rate > 0/g, '指数衰减（$1 步，衰减率 $2）：步数须为 ≥ 1 的整数，衰减率须 > 0'],
+  [/cosine over (\d+) steps to (-?[\d.e-]+|NaN|-?inf): give whole steps ≥ 1 and a floor in \[0, 1\]/g, '余弦衰减（$1 步，下限 $2）：步数须为 ≥ 1 的整数，下限须在 [0, 1] 内'],
+  [/plateau factor (-?[\d.e-]+|NaN|-?inf): it must be between 0 and 1 \(exclusive\), as Keras's ReduceLROnPlateau requires/g, '平台衰减因子 $1：必须在 0 与 1 之间（不含两端），与 Keras 的 ReduceLROnPlateau 要求一致'],
+
+  // ---- src/io/tfjs.rs tfjs_incompatibilities: shown before a download ----
+  [/layer (\d+), (.*?): TensorFlow\.js cannot load this model\. Its GRU implements only reset_after=false \(the reset gate applied before the recurrent product\), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other\. Use LSTM for a model meant for TensorFlow\.js; Keras loads this one \(tools\/keras_load\.py\)\./g,
+    '第 $1 层，$2：TensorFlow.js 无法加载此模型。它的 GRU 只实现了 reset_after=false（重置门作用在循环乘积之前），而 gradlab 和 Keras 的 GRU 是 reset_after=true，两者无法相互改写。要在 TensorFlow.js 中使用，请改用 LSTM；Keras 可以加载此模型（tools/keras_load.py）。'],
+
+  // ---- src/model.rs check_budget, src/io/tfjs.rs, src/data/tokenizer.rs: absurd or corrupt models ----
+  [/it has (\d+|too many) parameters, and a model may have at most (\d+) in all; use fewer units, filters or words/g,
+    (_, n, max) => `它有 ${n === 'too many' ? '过多' : n} 个参数，而整个模型最多只能有 ${max} 个；请减少单元数、卷积核数或词表大小`],
+  [/its output (\[[\d, ]*\]) holds more than (\d+) values per sample; make it smaller/g, '它的输出 $1 每个样本超过 $2 个值；请把它调小'],
+  [/weight (\S+) holds (NaN|-?inf) at index (\d+); a model with NaN or infinite weights cannot predict/g, '权重 $1 在索引 $3 处为 $2；含 NaN 或无穷大权重的模型无法预测'],
+  [/tokenizer word_index: '(.*?)' has index (\d+), but indices run from 1 to the number of words \((\d+)\)/g, "分词器 word_index：'$1' 的索引是 $2，但索引应在 1 到词数（$3）之间"],
 
   // ---- src/lab/images.rs, src/lab.rs: images loaded, dropped, drawn, shown ----
   [/they are ([\d.]+) MB; the lab takes at most (\d+) MB/g, '图像数据有 $1 MB；本实验室最多接受 $2 MB'],

@@ -213,6 +213,7 @@ export default {
   'keep.link': '复制带有这些设置的链接', 'keep.copied': '链接已复制', 'keep.in_address': '链接就在地址栏中',
   'keep.hint': '你的数据和设置保存在本浏览器中，刷新后仍在；设置（包括随机种子）也写在页面地址里。',
   'keep.both_files': '请同时选择模型的两个文件：model.json 和它的 .bin 权重文件。',
+  'keep.tfjs_heading': '此模型无法在 TensorFlow.js 中加载（gradlab 和 Keras 可以加载）：',
   'banner.restarted': '引擎因内部错误停止（{message}）。已重新启动；你的数据和设置都在，本次训练已重置。',
   'banner.failed': '实验室启动失败：{message}',
 };

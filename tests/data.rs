@@ -47,13 +47,19 @@ fn unquoted_commas_in_text_are_kept() {
 
 #[test]
 fn rejected_lines_carry_numbers_and_reasons() {
-    let got = p("a\tfine text\nno separator here\n\tmissing label\nb\tanother\nc\t\u{0}\u{1}\u{2}\u{3}binary\n");
+    // A few control bytes on one line reject that line; a NUL anywhere
+    // (below) makes the whole input binary.
+    let got = p("a\tfine text\nno separator here\n\tmissing label\nb\tanother\nc\t\u{1}\u{2}\u{3}\u{4}binary\n");
     assert_eq!(got.rows.len(), 2);
     let lines: Vec<usize> = got.rejected.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![2, 3, 5]);
     assert!(got.rejected[0].reason.contains("no tab"), "{}", got.rejected[0].reason);
     assert!(got.rejected[1].reason.contains("label is empty"));
     assert!(got.rejected[2].reason.contains("binary"));
+    match parse("a\tfine text\nb\tanother\nc\t\u{0}\u{1}binary\n", &ParseOptions::default(), "paste") {
+        Err(Error::BinaryData { line, .. }) => assert_eq!(line, 3),
+        other => panic!("{:?}", other),
+    }
 }
 
 #[test]

@@ -117,20 +117,9 @@ fn negative_and_out_of_range_whole_numbers_name_the_flag_and_its_range() {
     }
 }
 
-fn have_gpu() -> bool {
-    match gradlab::backend::gpu::GpuBackend::new() {
-        Ok(_) => true,
-        Err(e) if std::env::var("GRADLAB_REQUIRE_GPU").as_deref() == Ok("1") => panic!("GRADLAB_REQUIRE_GPU=1 but {}", e),
-        Err(e) => {
-            eprintln!("GPU half skipped: no GPU adapter ({}); `GRADLAB_REQUIRE_GPU=1 cargo test` (as ./lab test runs it, with Mesa's lavapipe) makes this a failure", e);
-            false
-        }
-    }
-}
-
 #[test]
 fn a_gpu_failure_that_is_not_a_lost_device_stops_the_run() {
-    if !have_gpu() {
+    if common::gpu_or_skip().is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -36,6 +36,7 @@ enum Op {
     Pool2d { x: Var, win: Window2d, kind: PoolKind },
     /// `batch_stats`: mean and var were computed from x (training).
     BatchNorm { x: Var, gamma: Var, beta: Var, mean: Var, var: Var, eps: f32, batch_stats: bool },
+    LayerNorm { x: Var, gamma: Var, beta: Var, eps: f32 },
     MaxOverTime(Var),
     MeanOverTime(Var, Option<Var>),
     Loss { loss: Loss, pred: Var, target: Var },
@@ -194,6 +195,11 @@ impl<'b, B: Backend> Graph<'b, B> {
         let y = self.backend.batch_norm(self.value(x), self.value(mean), self.value(var), self.value(gamma), self.value(beta), eps);
         self.push(y, Op::BatchNorm { x, gamma, beta, mean, var, eps, batch_stats }, &[x, gamma, beta])
     }
+    /// Layer normalisation over the last axis (see `Backend::layer_norm`).
+    pub fn layer_norm(&mut self, x: Var, gamma: Var, beta: Var, eps: f32) -> Var {
+        let y = self.backend.layer_norm(self.value(x), self.value(gamma), self.value(beta), eps);
+        self.push(y, Op::LayerNorm { x, gamma, beta, eps }, &[x, gamma, beta])
+    }
     /// Record a new value for a non-trainable weight.
     pub fn assign(&mut self, weight: Var, value: B::Tensor) {
         self.updates.push((weight, value));
@@ -323,6 +329,12 @@ impl<'b, B: Backend> Graph<'b, B> {
                 Op::Pool2d { x, win, kind } => send(&mut grads, *x, be.pool_2d_backward(val(*x), &g, win, *kind)),
                 Op::BatchNorm { x, gamma, beta, mean, var, eps, batch_stats } => {
                     let (dx, dgamma, dbeta) = be.batch_norm_backward(val(*x), val(*mean), val(*var), val(*gamma), *eps, &g, *batch_stats);
+                    send(&mut grads, *gamma, dgamma);
+                    send(&mut grads, *beta, dbeta);
+                    send(&mut grads, *x, dx);
+                }
+                Op::LayerNorm { x, gamma, beta, eps } => {
+                    let (dx, dgamma, dbeta) = be.layer_norm_backward(val(*x), val(*gamma), *eps, &g);
                     send(&mut grads, *gamma, dgamma);
                     send(&mut grads, *beta, dbeta);
                     send(&mut grads, *x, dx);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use super::cpu_image;
+use super::{cpu_image, cpu_norm};
 use super::window::{PoolKind, Window2d};
 use super::{numel, Backend, StepMask};
 use crate::loss::Loss;
@@ -554,6 +554,12 @@ impl Backend for CpuBackend {
     }
     fn batch_norm_backward(&self, x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor, batch_stats: bool) -> (CpuTensor, CpuTensor, CpuTensor) {
         cpu_image::batch_norm_backward(x, mean, var, gamma, eps, dy, batch_stats)
+    }
+    fn layer_norm(&self, x: &CpuTensor, gamma: &CpuTensor, beta: &CpuTensor, eps: f32) -> CpuTensor {
+        cpu_norm::layer_norm(x, gamma, beta, eps)
+    }
+    fn layer_norm_backward(&self, x: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor) -> (CpuTensor, CpuTensor, CpuTensor) {
+        cpu_norm::layer_norm_backward(x, gamma, eps, dy)
     }
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, grad_sq: Option<&CpuTensor>, slots: &mut [CpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);

@@ -12,6 +12,7 @@
 
 pub mod cpu;
 mod cpu_image;
+mod cpu_norm;
 pub mod gpu;
 pub mod select;
 pub mod timing;
@@ -173,6 +174,14 @@ pub trait Backend: Clone + 'static {
     /// computed from x itself (training), so d x includes their gradients.
     #[allow(clippy::too_many_arguments)]
     fn batch_norm_backward(&self, x: &Self::Tensor, mean: &Self::Tensor, var: &Self::Tensor, gamma: &Self::Tensor, eps: f32, dy: &Self::Tensor, batch_stats: bool) -> (Self::Tensor, Self::Tensor, Self::Tensor);
+
+    // ---- normalisation over features ---------------------------------------
+    /// Layer normalisation: each row of x (every axis but the last) becomes
+    /// (x − mean) / √(var + eps) · gamma + beta with its own mean and biased
+    /// variance over the last axis; gamma and beta are [c].
+    fn layer_norm(&self, x: &Self::Tensor, gamma: &Self::Tensor, beta: &Self::Tensor, eps: f32) -> Self::Tensor;
+    /// (d x, d gamma, d beta), the row statistics recomputed from x.
+    fn layer_norm_backward(&self, x: &Self::Tensor, gamma: &Self::Tensor, eps: f32, dy: &Self::Tensor) -> (Self::Tensor, Self::Tensor, Self::Tensor);
 
     // ---- optimisation ------------------------------------------------------
     /// Apply one optimizer update in place, element by element, with the

@@ -383,6 +383,29 @@ async fn check_images<B: Backend>(p: &Pair<'_, B>) {
     }
 }
 
+/// Layer normalisation over each row's features, forward and backward,
+/// from one feature to wide rows, far from zero and with a constant row.
+async fn check_layer_norm<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(23);
+    let cases: [(Vec<usize>, f32); 6] = [(vec![5, 3], 0.0), (vec![300, 70], 0.0), (vec![2, 5, 6], 10.0), (vec![4, 1], 0.0), (vec![2, 3, 4, 64], 0.5), (vec![1000, 17], 0.0)];
+    for (shape, offset) in cases {
+        let n: usize = shape.iter().product();
+        let c = *shape.last().unwrap();
+        let what = |op: &str| format!("layer_norm {} {:?} + {}", op, shape, offset);
+        let (x, xc) = p.up(&shape, &rng.vec(n, 1.0).iter().map(|v| v + offset).collect::<Vec<_>>());
+        let (gamma, gammac) = p.up(&[c], &rng.vec(c, 1.5));
+        let (beta, betac) = p.up(&[c], &rng.vec(c, 1.0));
+        let eps = 1e-3;
+        p.same(&what("y"), &p.be.layer_norm(&x, &gamma, &beta, eps), &p.cpu.layer_norm(&xc, &gammac, &betac, eps)).await;
+        let (dy, dyc) = p.up(&shape, &rng.vec(n, 1.0));
+        let (dx, dg, db) = p.be.layer_norm_backward(&x, &gamma, eps, &dy);
+        let (dxc, dgc, dbc) = p.cpu.layer_norm_backward(&xc, &gammac, eps, &dyc);
+        assert_close(&what("dx"), &dl(p.be, &dx).await, &p.cpu.download(&dxc), 1e-4);
+        p.same(&what("dgamma"), &dg, &dgc).await;
+        p.same(&what("dbeta"), &db, &dbc).await;
+    }
+}
+
 /// Each update rule against its scalar definition, over a few steps.
 async fn check_optimizers<B: Backend>(be: &B) {
     let mut rng = Rng(19);
@@ -446,6 +469,7 @@ pub async fn conformance<B: Backend>(be: &B) {
     check_losses(&p).await;
     check_sequences(&p).await;
     check_images(&p).await;
+    check_layer_norm(&p).await;
     check_optimizers(be).await;
 }
 

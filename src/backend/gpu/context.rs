@@ -24,6 +24,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("recurrent", include_str!("../../../shaders/recurrent.wgsl")),
     ("optimizer", include_str!("../../../shaders/optimizer.wgsl")),
     ("image", include_str!("../../../shaders/image.wgsl")),
+    ("layer_norm", include_str!("../../../shaders/layer_norm.wgsl")),
 ];
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 

@@ -612,6 +612,25 @@ impl Backend for GpuBackend {
         );
         (dx, dgamma, dbeta)
     }
+    fn layer_norm(&self, x: &GpuTensor, gamma: &GpuTensor, beta: &GpuTensor, eps: f32) -> GpuTensor {
+        let (rows, c) = x.rows_cols();
+        check_channels("layer_norm", c, &[gamma, beta]);
+        let out = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("layer_norm", "forward", &[u(rows), u(c), eps.to_bits(), 0], &[(1, x.raw()), (3, gamma.raw()), (5, beta.raw()), (4, out.raw())], rows);
+        out
+    }
+    fn layer_norm_backward(&self, x: &GpuTensor, gamma: &GpuTensor, eps: f32, dy: &GpuTensor) -> (GpuTensor, GpuTensor, GpuTensor) {
+        assert_eq!(x.shape, dy.shape, "layer_norm_backward: x {:?}, d y {:?}", x.shape, dy.shape);
+        let (rows, c) = x.rows_cols();
+        check_channels("layer_norm_backward", c, &[gamma]);
+        let params = [u(rows), u(c), eps.to_bits(), 0];
+        let dx = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("layer_norm", "backward", &params, &[(1, x.raw()), (2, dy.raw()), (3, gamma.raw()), (4, dx.raw())], rows);
+        // d γ sums dy · x̂ over the rows: x̂ · dy per value, then the column sums.
+        let xhat_dy = self.tensor(&x.shape);
+        self.ctx.dispatch_flat("layer_norm", "xhat_dy", &params, &[(1, x.raw()), (2, dy.raw()), (4, xhat_dy.raw())], rows);
+        (dx, self.sum_rows(&xhat_dy), self.sum_rows(dy))
+    }
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut GpuTensor, grad: &GpuTensor, grad_sq: Option<&GpuTensor>, slots: &mut [GpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         self.make_unique(param);

@@ -511,8 +511,8 @@ fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfjs::SavedMod
         Some(t) => t,
         None => {
             // A loaded model fixes the vocabulary size through its Embedding.
-            if let Some(LayerConfig::Embedding(e)) = saved.as_ref().and_then(|s| s.layers.first()) {
-                settings.num_words = settings.num_words.min(e.input_dim);
+            if let Some(rows) = saved.as_ref().and_then(|s| s.layers.first()).and_then(|l| l.vocabulary()) {
+                settings.num_words = settings.num_words.min(rows);
             }
             let mut t = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
             t.fit_on_texts(&train_set.texts);

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
-use crate::nn::{Activation, ForwardCtx, LayerConfig, WeightSpec};
+use crate::nn::{ForwardCtx, LayerConfig, TokenIds, WeightSpec};
 
 /// A layer placed in a model: its name and the shapes it sees.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,10 +39,10 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         let field = if input_shape.len() == 1 { "max length" } else { "image shape" };
         return Err(Error::setting(field, "every size must be at least 1"));
     }
-    if input_shape.len() > 1 && matches!(layers[0], LayerConfig::Embedding(_)) {
+    if input_shape.len() > 1 && layers[0].token_ids() == TokenIds::Reads {
         return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: format!("an Embedding reads token ids, but this data is images of shape {:?}; start with Conv2D, Flatten or Dense", input_shape) });
     }
-    if input_shape.len() == 1 && !matches!(layers[0], LayerConfig::Embedding(_) | LayerConfig::Dense(_) | LayerConfig::Dropout(_)) {
+    if input_shape.len() == 1 && layers[0].token_ids() == TokenIds::Refuses {
         return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: "text is read as token ids: start the model with an Embedding".into() });
     }
     let mut shape = input_shape.to_vec();
@@ -61,12 +61,7 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         let name = if *n == 0 { base } else { format!("{}_{}", base, n) };
         *n += 1;
         let receives_mask = mask;
-        mask = match layer {
-            LayerConfig::Embedding(e) => e.mask_zero,
-            LayerConfig::Lstm(l) => mask && l.return_sequences,
-            LayerConfig::Gru(l) => mask && l.return_sequences,
-            other => mask && other.supports_mask() && !matches!(other, LayerConfig::GlobalAveragePooling1D(_)),
-        };
+        mask = layer.mask_out(mask);
         let weights = layer.weights(&shape);
         check_budget(i + 1, layer, &out, &weights, &mut params)?;
         infos.push(LayerInfo { name, config: layer.clone(), input_shape: shape.clone(), weights, output_shape: out.clone(), receives_mask });
@@ -111,21 +106,21 @@ fn check_budget(index: usize, layer: &LayerConfig, out: &[usize], weights: &[Wei
     Ok(())
 }
 
+/// Keras's layer names: its `to_snake_case` of the class name ("Conv2D"
+/// → "conv2d", "GlobalMaxPooling1D" → "global_max_pooling1d", "LSTM" →
+/// "lstm"): an underscore before each capital that starts a lower-case run
+/// or follows a lower-case letter.
 fn to_snake(class: &str) -> String {
-    match class {
-        "LSTM" => "lstm".into(),
-        "GRU" => "gru".into(),
-        "Conv1D" => "conv1d".into(),
-        "GlobalMaxPooling1D" => "global_max_pooling1d".into(),
-        "GlobalAveragePooling1D" => "global_average_pooling1d".into(),
-        "Conv2D" => "conv2d".into(),
-        "MaxPooling2D" => "max_pooling2d".into(),
-        "AveragePooling2D" => "average_pooling2d".into(),
-        "GlobalAveragePooling2D" => "global_average_pooling2d".into(),
-        "GlobalMaxPooling2D" => "global_max_pooling2d".into(),
-        "BatchNormalization" => "batch_normalization".into(),
-        other => other.to_ascii_lowercase(),
+    let c: Vec<char> = class.chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
+    let mut out = String::new();
+    for (i, &ch) in c.iter().enumerate() {
+        let starts_word = ch.is_ascii_uppercase() && i > 0 && (c.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()) || c[i - 1].is_ascii_lowercase());
+        if starts_word && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_lowercase());
     }
+    out
 }
 
 /// One layer's output in a trace: its shape (batch first), values, and the
@@ -183,10 +178,10 @@ impl<B: Backend> Model<B> {
     /// Token ids must index the Embedding's table: a tokenizer with more
     /// words than the model was built for is an error, not a crash.
     pub fn check_ids(&self, ids: &[Vec<f32>]) -> Result<()> {
-        if let Some(LayerConfig::Embedding(e)) = self.layers.first().map(|l| &l.config) {
+        if let Some(rows) = self.layers.first().and_then(|l| l.config.vocabulary()) {
             if let Some(&max) = ids.iter().flatten().max_by(|a, b| a.total_cmp(b)) {
-                if max as usize >= e.input_dim || max < 0.0 {
-                    return Err(Error::setting("num words", format!("token id {} does not fit the Embedding's {} rows; use a vocabulary of at most {} words", max, e.input_dim, e.input_dim)));
+                if max as usize >= rows || max < 0.0 {
+                    return Err(Error::setting("num words", format!("token id {} does not fit the Embedding's {} rows; use a vocabulary of at most {} words", max, rows, rows)));
                 }
             }
         }
@@ -198,7 +193,7 @@ impl<B: Backend> Model<B> {
 
     /// Whether the last layer is a softmax that the loss can take logits of.
     pub fn ends_in_softmax(&self) -> bool {
-        matches!(self.layers.last().map(|l| &l.config), Some(LayerConfig::Dense(d)) if d.activation == Activation::Softmax)
+        self.layers.last().is_some_and(|l| l.config.without_softmax().is_some())
     }
 
     /// The weights as tape values, in layer order: trainable ones receive
@@ -247,9 +242,9 @@ impl<B: Backend> Model<B> {
         let mut mask = None;
         let last = self.layers.len() - 1;
         for (i, (layer, w)) in self.layers.iter().zip(vars).enumerate() {
-            let (y, m) = match &layer.config {
-                LayerConfig::Dense(d) if i == last && logits => (d.forward(g, w, x, Activation::Linear), mask),
-                config => config.forward(g, w, x, mask, ctx),
+            let (y, m) = match layer.config.without_softmax() {
+                Some(logits_layer) if i == last && logits => logits_layer.forward(g, w, x, mask, ctx),
+                _ => layer.config.forward(g, w, x, mask, ctx),
             };
             seen(g, y, mask);
             x = y;

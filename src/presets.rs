@@ -2,7 +2,7 @@
 //! set-ups that build fine but are known to fail silently.
 
 use crate::backend::Padding;
-use crate::nn::{Activation, Conv1D, Conv2D, Dense, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, Lstm, Pooling2D};
+use crate::nn::{Activation, Conv1D, Conv2D, Dense, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, Lstm, MaxPooling2D};
 
 pub const PRESETS: [&str; 3] = ["lstm", "cnn", "bow"];
 pub const IMAGE_PRESETS: [&str; 1] = ["image-cnn"];
@@ -14,9 +14,9 @@ pub fn image_preset(name: &str, classes: usize) -> Option<Vec<LayerConfig>> {
     match name {
         "image-cnn" => Some(vec![
             LayerConfig::Conv2D(Conv2D::new(16, 3, Padding::Valid, Activation::Relu)),
-            LayerConfig::MaxPooling2D(Pooling2D::default()),
+            LayerConfig::MaxPooling2D(MaxPooling2D::default()),
             LayerConfig::Conv2D(Conv2D::new(32, 3, Padding::Same, Activation::Relu)),
-            LayerConfig::MaxPooling2D(Pooling2D::default()),
+            LayerConfig::MaxPooling2D(MaxPooling2D::default()),
             LayerConfig::Flatten(Flatten {}),
             LayerConfig::Dense(Dense::new(64, Activation::Relu)),
             LayerConfig::Dense(Dense::new(classes, Activation::Softmax)),
@@ -60,9 +60,9 @@ pub struct Lint {
 /// Look for known silent failures in a layer list used with `padding`.
 pub fn lint(layers: &[LayerConfig], padding_post: bool) -> Vec<Lint> {
     let mut out = Vec::new();
-    let masked = matches!(layers.first(), Some(LayerConfig::Embedding(e)) if e.mask_zero);
+    let masked = layers.first().is_some_and(|l| l.mask_out(false));
     for (i, l) in layers.iter().enumerate() {
-        let recurrent = matches!(l, LayerConfig::Lstm(_) | LayerConfig::Gru(_));
+        let recurrent = l.recurrent();
         if recurrent && padding_post && !masked {
             out.push(Lint {
                 layer: i + 1,
@@ -75,7 +75,7 @@ pub fn lint(layers: &[LayerConfig], padding_post: bool) -> Vec<Lint> {
             break;
         }
     }
-    if masked && layers.iter().any(|l| matches!(l, LayerConfig::Conv1D(_) | LayerConfig::Flatten(_))) {
+    if masked && layers.iter().any(|l| l.counts_padding()) {
         out.push(Lint { layer: 1, message: "Conv1D and Flatten do not use the padding mask: padded steps count as tokens after them.".into(), fix: None });
     }
     out

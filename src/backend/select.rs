@@ -9,7 +9,6 @@ use super::gpu::GpuUnavailable;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::error::{Error, Result};
 use crate::model::LayerInfo;
-use crate::nn::LayerConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendRequest {
@@ -39,14 +38,7 @@ pub fn step_flops(layers: &[LayerInfo], batch: usize) -> f64 {
     let per_sample: f64 = layers
         .iter()
         .map(|l| {
-            let steps = match l.config {
-                LayerConfig::Embedding(_) => 0,
-                LayerConfig::Lstm(_) | LayerConfig::Gru(_) => l.input_shape.first().copied().unwrap_or(1),
-                // A convolution (or a Dense on a sequence) uses its weights at
-                // every output position: each time step, each pixel.
-                _ if l.output_shape.len() >= 2 => l.output_shape[..l.output_shape.len() - 1].iter().product(),
-                _ => 1,
-            };
+            let steps = l.config.weight_uses(&l.input_shape, &l.output_shape);
             (l.param_count() * steps) as f64
         })
         .sum();

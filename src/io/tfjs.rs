@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 use crate::data::{Framing, Scaling, Side, Tokenizer};
 use crate::error::{Error, Result};
 use crate::model::{architecture, LayerInfo};
-use crate::nn::activation::GateActivation;
-use crate::backend::Padding;
-use crate::nn::{Activation, BatchNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalPooling2D, Gru, LayerConfig, Lstm, Pair, Pooling2D};
+use crate::nn::{Activation, KerasConfig, LayerConfig};
 
 pub const WEIGHTS_FILE: &str = "group1-shard1of1.bin";
 
@@ -41,10 +39,6 @@ pub struct SavedModel {
     pub metadata: Option<Metadata>,
 }
 
-fn initializer(class: &str) -> Value {
-    json!({"class_name": class, "config": if class == "RandomUniform" { json!({"minval": -0.05, "maxval": 0.05, "seed": null}) } else { json!({"seed": null}) }})
-}
-
 fn layer_json(info: &LayerInfo, first: bool, input_shape: &[usize]) -> Value {
     let mut c = json!({"name": info.name, "trainable": true, "dtype": "float32"});
     let obj = c.as_object_mut().unwrap();
@@ -52,48 +46,7 @@ fn layer_json(info: &LayerInfo, first: bool, input_shape: &[usize]) -> Value {
         let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
         obj.insert("batch_input_shape".into(), Value::Array(batch));
     }
-    let input_len = input_shape[0];
-    let padding = |p: Padding| if p == Padding::Same { "same" } else { "valid" };
-    let extra = match &info.config {
-        LayerConfig::Embedding(e) => json!({
-            "input_dim": e.input_dim, "output_dim": e.output_dim, "mask_zero": e.mask_zero, "input_length": input_len,
-            "embeddings_initializer": initializer("RandomUniform"), "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null}),
-        LayerConfig::Dense(d) => json!({
-            "units": d.units, "activation": d.activation.keras_name(), "use_bias": d.use_bias,
-            "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}},
-            "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}),
-        LayerConfig::Lstm(l) => json!({
-            "units": l.units, "activation": "tanh", "recurrent_activation": l.recurrent_activation.keras_name(), "use_bias": true,
-            "return_sequences": l.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
-            "unit_forget_bias": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
-            "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}},
-            "bias_initializer": {"class_name": "Zeros", "config": {}}}),
-        LayerConfig::Gru(l) => json!({
-            "units": l.units, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true,
-            "return_sequences": l.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
-            "reset_after": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
-            "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": null}},
-            "bias_initializer": {"class_name": "Zeros", "config": {}}}),
-        LayerConfig::Conv1D(c) => json!({
-            "filters": c.filters, "kernel_size": [c.kernel_size], "strides": [c.strides], "padding": "valid", "data_format": "channels_last",
-            "dilation_rate": [1], "activation": c.activation.keras_name(), "use_bias": true,
-            "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}}}),
-        LayerConfig::GlobalMaxPooling1D(_) | LayerConfig::GlobalAveragePooling1D(_) => json!({"data_format": "channels_last"}),
-        LayerConfig::Dropout(d) => json!({"rate": d.rate, "noise_shape": null, "seed": null}),
-        LayerConfig::Flatten(_) => json!({"data_format": "channels_last"}),
-        LayerConfig::Conv2D(c) => json!({
-            "filters": c.filters, "kernel_size": c.kernel_size.0, "strides": c.strides.0, "padding": padding(c.padding), "data_format": "channels_last",
-            "dilation_rate": [1, 1], "groups": 1, "activation": c.activation.keras_name(), "use_bias": true,
-            "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": {"class_name": "Zeros", "config": {}}}),
-        LayerConfig::MaxPooling2D(p) | LayerConfig::AveragePooling2D(p) => json!({
-            "pool_size": p.pool_size.0, "strides": p.strides.unwrap_or(p.pool_size).0, "padding": padding(p.padding), "data_format": "channels_last"}),
-        LayerConfig::GlobalAveragePooling2D(_) | LayerConfig::GlobalMaxPooling2D(_) => json!({"data_format": "channels_last", "keepdims": false}),
-        LayerConfig::BatchNormalization(b) => json!({
-            "axis": -1, "momentum": b.momentum, "epsilon": b.epsilon, "center": true, "scale": true,
-            "beta_initializer": {"class_name": "Zeros", "config": {}}, "gamma_initializer": {"class_name": "Ones", "config": {}},
-            "moving_mean_initializer": {"class_name": "Zeros", "config": {}}, "moving_variance_initializer": {"class_name": "Ones", "config": {}}}),
-    };
-    for (k, v) in extra.as_object().unwrap() {
+    for (k, v) in info.config.keras_config(&info.input_shape).as_object().unwrap() {
         obj.insert(k.clone(), v.clone());
     }
     json!({"class_name": info.config.class_name(), "config": c})
@@ -115,14 +68,7 @@ pub struct Incompatibility {
 pub fn tfjs_incompatibilities(layers: &[LayerConfig]) -> Vec<Incompatibility> {
     let mut out = Vec::new();
     for (i, l) in layers.iter().enumerate() {
-        let message = match l {
-            LayerConfig::Gru(_) => Some(format!(
-                "{}: TensorFlow.js cannot load this model. Its GRU implements only reset_after=false (the reset gate applied before the recurrent product), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other. Use LSTM for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
-                l.describe()
-            )),
-            _ => None,
-        };
-        if let Some(message) = message {
+        if let Some(message) = l.tfjs_incompatibility() {
             out.push(Incompatibility { layer: i + 1, message: format!("layer {}, {}", i + 1, message) });
         }
     }
@@ -155,13 +101,7 @@ const MASK_BRANCH: [(&str, &str); 6] = [("Embedding", "_mask_scores"), ("Flatten
 /// LeakyReLU with Keras's slope; gradlab (and tools/keras_load.py) read the
 /// pair back as the one layer.
 fn split_leaky_relu(info: &LayerInfo, mut layer: Value) -> Vec<Value> {
-    let leaky = match &info.config {
-        LayerConfig::Dense(d) => d.activation == Activation::LeakyRelu,
-        LayerConfig::Conv1D(c) => c.activation == Activation::LeakyRelu,
-        LayerConfig::Conv2D(c) => c.activation == Activation::LeakyRelu,
-        _ => false,
-    };
-    if !leaky {
+    if info.config.activation() != Some(Activation::LeakyRelu) {
         return vec![layer];
     }
     layer["config"]["activation"] = json!("linear");
@@ -184,16 +124,13 @@ fn node(mut layer: Value, inputs: &[&str]) -> Value {
 /// The functional graph of a model with a masked average (see above).
 fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Vec<(String, Vec<usize>, Vec<f32>)>) {
     let steps = input_shape[0];
-    let vocab = match infos.first().map(|l| &l.config) {
-        Some(LayerConfig::Embedding(e)) => e.input_dim,
-        _ => unreachable!("a mask starts at an Embedding"),
-    };
+    let vocab = infos.first().and_then(|l| l.config.vocabulary()).expect("a mask starts at an Embedding");
     let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
     let mut layers = vec![node(json!({"class_name": "InputLayer", "config": {"batch_input_shape": batch, "dtype": "float32", "sparse": false, "name": MASK_INPUT}}), &[])];
     let mut extra = Vec::new();
     let mut prev = MASK_INPUT.to_string();
     for info in infos {
-        if matches!(info.config, LayerConfig::GlobalAveragePooling1D(_)) && info.receives_mask {
+        if info.config.tfjs_masked_mean(info.receives_mask) {
             let p = &info.name;
             let n = |suffix: &str| format!("{}{}", p, suffix);
             let common = |name: String| json!({"name": name, "trainable": false, "dtype": "float32"});
@@ -236,7 +173,7 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
 /// TensorFlow.js cannot load.
 pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<(String, Vec<u8>)> {
     let infos = architecture(layers, input_shape)?;
-    let masked_average = infos.iter().any(|l| matches!(l.config, LayerConfig::GlobalAveragePooling1D(_)) && l.receives_mask);
+    let masked_average = infos.iter().any(|l| l.config.tfjs_masked_mean(l.receives_mask));
     let (topology, extra) = if masked_average {
         functional_topology(&infos, input_shape)
     } else {
@@ -280,23 +217,6 @@ pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Ve
     Ok((serde_json::to_string_pretty(&root).unwrap(), bytes))
 }
 
-fn get_usize(c: &Value, key: &str) -> Option<usize> {
-    match c.get(key)? {
-        Value::Array(a) => a.first()?.as_u64().map(|v| v as usize),
-        v => v.as_u64().map(|v| v as usize),
-    }
-}
-
-fn activation_of(c: &Value, key: &str, file: &str, layer: &str) -> Result<Activation> {
-    let name = match c.get(key) {
-        None | Some(Value::Null) => "linear".to_string(),
-        Some(Value::String(s)) => s.clone(),
-        // Keras 3 may serialise an activation as {"class_name": …, "config": {"name": …}}.
-        Some(v) => v.pointer("/config/name").or_else(|| v.get("class_name")).and_then(|n| n.as_str()).unwrap_or("?").to_string(),
-    };
-    Activation::from_name(&name).ok_or_else(|| Error::model_file(file, format!("layer {}: activation '{}' is not supported", layer, name)))
-}
-
 fn input_shape_of(c: &Value) -> Option<Vec<usize>> {
     for key in ["batch_input_shape", "batch_shape"] {
         if let Some(Value::Array(a)) = c.get(key) {
@@ -308,119 +228,16 @@ fn input_shape_of(c: &Value) -> Option<Vec<usize>> {
     c.get("input_length").and_then(|v| v.as_u64()).map(|v| vec![v as usize])
 }
 
-/// A (height, width) pair written as one number or two.
-fn get_pair(c: &Value, key: &str) -> Option<Pair> {
-    match c.get(key)? {
-        Value::Array(a) if a.len() == 2 => Some(Pair([a[0].as_u64()? as usize, a[1].as_u64()? as usize])),
-        v => v.as_u64().map(|n| Pair([n as usize, n as usize])),
-    }
-}
-
-/// Parse a layer's Keras config.
+/// A layer from its Keras config, through the registry; None for the
+/// InputLayer, which only gives the input shape.
 fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>> {
-    let name = c.get("name").and_then(|n| n.as_str()).unwrap_or(class).to_string();
-    let bad = |why: String| Error::model_file(file, format!("layer {} ({}): {}", name, class, why));
-    let need = |key: &str| get_usize(c, key).ok_or_else(|| Error::model_file(file, format!("layer {} ({}): missing '{}'", name, class, key)));
-    let flag = |key: &str| c.get(key).and_then(|v| v.as_bool()).unwrap_or(false);
-    let check_rnn = |gates: &[&str]| -> Result<()> {
-        for key in ["go_backwards", "stateful", "return_state"] {
-            if flag(key) {
-                return Err(bad(format!("{} is not supported", key)));
-            }
-        }
-        if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
-            return Err(bad("recurrent layers without a bias are not supported".into()));
-        }
-        if let Some(v) = c.get("activation").and_then(|v| v.as_str()) {
-            if v != "tanh" {
-                return Err(bad(format!("activation '{}' is not supported (only 'tanh')", v)));
-            }
-        }
-        if let Some(v) = c.get("recurrent_activation").and_then(|v| v.as_str()) {
-            if !gates.contains(&v) {
-                return Err(bad(format!("recurrent_activation '{}' is not supported (only {})", v, gates.join(" or "))));
-            }
-        }
-        Ok(())
-    };
-    Ok(Some(match class {
-        "InputLayer" => return Ok(None),
-        "Embedding" => LayerConfig::Embedding(Embedding { input_dim: need("input_dim")?, output_dim: need("output_dim")?, mask_zero: flag("mask_zero") }),
-        "Dense" => LayerConfig::Dense(Dense { units: need("units")?, activation: activation_of(c, "activation", file, &name)?, use_bias: c.get("use_bias").and_then(|v| v.as_bool()).unwrap_or(true) }),
-        "LSTM" => {
-            check_rnn(&["sigmoid", "hard_sigmoid"])?;
-            let recurrent_activation = if c.get("recurrent_activation").and_then(|v| v.as_str()) == Some("hard_sigmoid") { GateActivation::HardSigmoid } else { GateActivation::Sigmoid };
-            LayerConfig::Lstm(Lstm { units: need("units")?, return_sequences: flag("return_sequences"), recurrent_activation })
-        }
-        "GRU" => {
-            check_rnn(&["sigmoid"])?;
-            if c.get("reset_after").and_then(|v| v.as_bool()) == Some(false) {
-                return Err(bad("GRU with reset_after=false (TensorFlow.js's form) is not supported yet; only Keras's default reset_after=true".into()));
-            }
-            LayerConfig::Gru(Gru { units: need("units")?, return_sequences: flag("return_sequences") })
-        }
-        "Conv1D" => {
-            if let Some(p) = c.get("padding").and_then(|v| v.as_str()) {
-                if p != "valid" {
-                    return Err(bad(format!("padding '{}' is not supported (only 'valid')", p)));
-                }
-            }
-            if get_usize(c, "dilation_rate").unwrap_or(1) != 1 {
-                return Err(bad("dilation is not supported".into()));
-            }
-            if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
-                return Err(bad("Conv1D without a bias is not supported".into()));
-            }
-            LayerConfig::Conv1D(Conv1D { filters: need("filters")?, kernel_size: need("kernel_size")?, strides: get_usize(c, "strides").unwrap_or(1), activation: activation_of(c, "activation", file, &name)? })
-        }
-        "GlobalMaxPooling1D" | "GlobalMaxPool1D" => LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}),
-        "GlobalAveragePooling1D" | "GlobalAvgPool1D" => LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}),
-        "Dropout" => LayerConfig::Dropout(Dropout { rate: c.get("rate").and_then(|v| v.as_f64()).unwrap_or(0.0) as f32 }),
-        "Flatten" => LayerConfig::Flatten(Flatten {}),
-        "Conv2D" | "Convolution2D" => {
-            if c.get("data_format").and_then(|v| v.as_str()).is_some_and(|f| f != "channels_last") {
-                return Err(bad("only channels_last images are supported".into()));
-            }
-            if get_pair(c, "dilation_rate").is_some_and(|p| p.0 != [1, 1]) || get_usize(c, "groups").unwrap_or(1) != 1 {
-                return Err(bad("dilation and groups are not supported".into()));
-            }
-            if c.get("use_bias").and_then(|v| v.as_bool()) == Some(false) {
-                return Err(bad("Conv2D without a bias is not supported".into()));
-            }
-            LayerConfig::Conv2D(Conv2D {
-                filters: need("filters")?,
-                kernel_size: get_pair(c, "kernel_size").ok_or_else(|| bad("missing 'kernel_size'".into()))?,
-                strides: get_pair(c, "strides").unwrap_or(Pair([1, 1])),
-                padding: padding_of(c).map_err(bad)?,
-                activation: activation_of(c, "activation", file, &name)?,
-            })
-        }
-        "MaxPooling2D" | "MaxPool2D" | "AveragePooling2D" | "AvgPool2D" => {
-            let p = Pooling2D { pool_size: get_pair(c, "pool_size").unwrap_or(Pair([2, 2])), strides: get_pair(c, "strides"), padding: padding_of(c).map_err(bad)? };
-            if class.starts_with("Max") { LayerConfig::MaxPooling2D(p) } else { LayerConfig::AveragePooling2D(p) }
-        }
-        "GlobalAveragePooling2D" | "GlobalAvgPool2D" => LayerConfig::GlobalAveragePooling2D(GlobalPooling2D {}),
-        "GlobalMaxPooling2D" | "GlobalMaxPool2D" => LayerConfig::GlobalMaxPooling2D(GlobalPooling2D {}),
-        "BatchNormalization" => {
-            let axis = c.get("axis").map(|a| if let Value::Array(v) = a { v.first().cloned().unwrap_or(Value::Null) } else { a.clone() });
-            if axis.and_then(|a| a.as_i64()).is_some_and(|a| a != -1 && a != 3) {
-                return Err(bad("only the last axis (channels) can be normalised".into()));
-            }
-            if c.get("center").and_then(|v| v.as_bool()) == Some(false) || c.get("scale").and_then(|v| v.as_bool()) == Some(false) {
-                return Err(bad("center=false and scale=false are not supported".into()));
-            }
-            let f = |key: &str, default: f32| c.get(key).and_then(|v| v.as_f64()).map(|v| v as f32).unwrap_or(default);
-            LayerConfig::BatchNormalization(BatchNormalization { momentum: f("momentum", 0.99), epsilon: f("epsilon", 1e-3) })
-        }
-        other => return Err(Error::model_file(file, format!("layer {}: type '{}' is not supported", name, other))),
-    }))
-}
-
-fn padding_of(c: &Value) -> std::result::Result<Padding, String> {
-    match c.get("padding").and_then(|v| v.as_str()).unwrap_or("valid") {
-        "valid" => Ok(Padding::Valid),
-        "same" => Ok(Padding::Same),
-        other => Err(format!("padding '{}' is not supported (only 'valid' or 'same')", other)),
+    if class == "InputLayer" {
+        return Ok(None);
+    }
+    let config = KerasConfig::new(class, c, file);
+    match LayerConfig::from_keras(&config) {
+        Some(layer) => layer.map(Some),
+        None => Err(Error::model_file(file, format!("layer {}: type '{}' is not supported", config.name, class))),
     }
 }
 
@@ -457,12 +274,9 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             let name = cfg.get("name").and_then(|n| n.as_str()).unwrap_or(class);
             // TensorFlow.js writes the slope as alpha, Keras 3 as negative_slope; both default to 0.3.
             let slope = cfg.get("alpha").or_else(|| cfg.get("negative_slope")).and_then(|v| v.as_f64()).unwrap_or(0.3);
-            let activation = match layers.last_mut() {
-                Some(LayerConfig::Dense(Dense { activation, .. })) | Some(LayerConfig::Conv1D(Conv1D { activation, .. })) | Some(LayerConfig::Conv2D(Conv2D { activation, .. })) if *activation == Activation::Linear => Some(activation),
-                _ => None,
-            };
-            match activation {
-                Some(a) if (slope - crate::nn::activation::LEAKY_RELU_SLOPE as f64).abs() < 1e-6 => *a = Activation::LeakyRelu,
+            let previous = layers.last_mut().filter(|l: &&mut LayerConfig| l.activation() == Some(Activation::Linear));
+            match previous {
+                Some(l) if (slope - crate::nn::activation::LEAKY_RELU_SLOPE as f64).abs() < 1e-6 => l.set_activation(Activation::LeakyRelu),
                 _ => return Err(Error::model_file(file, format!("layer {} (LeakyReLU): supported only with slope 0.2 (Keras's leaky_relu) right after a Dense or convolution without activation; this one has slope {}", name, slope))),
             }
             continue;

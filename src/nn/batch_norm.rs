@@ -6,9 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ForwardCtx, WeightSpec};
+use serde_json::{json, Value};
+
+use super::keras::initializer;
+use super::{Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
+use crate::error::Result;
 
 fn momentum() -> f32 {
     0.99
@@ -31,18 +35,39 @@ impl Default for BatchNormalization {
     }
 }
 
-impl BatchNormalization {
-    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
+impl Layer for BatchNormalization {
+    const CLASS: &'static str = "BatchNormalization";
+    const MENU: Menu = Menu { text: None, images: Some(6) };
+    fn fields() -> Vec<Field> {
+        vec![Field::new("momentum", FieldKind::Fraction), Field::new("epsilon", FieldKind::Positive)]
+    }
+    fn from_keras(c: &KerasConfig) -> Result<Self> {
+        let axis = c.get("axis").map(|a| if let Value::Array(v) = a { v.first().cloned().unwrap_or(Value::Null) } else { a.clone() });
+        if axis.and_then(|a| a.as_i64()).is_some_and(|a| a != -1 && a != 3) {
+            return Err(c.bad("only the last axis (channels) can be normalised"));
+        }
+        if c.is_false("center") || c.is_false("scale") {
+            return Err(c.bad("center=false and scale=false are not supported"));
+        }
+        Ok(BatchNormalization { momentum: c.f32_or("momentum", 0.99), epsilon: c.f32_or("epsilon", 1e-3) })
+    }
+    fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
+        json!({
+            "axis": -1, "momentum": self.momentum, "epsilon": self.epsilon, "center": true, "scale": true,
+            "beta_initializer": initializer("Zeros"), "gamma_initializer": initializer("Ones"),
+            "moving_mean_initializer": initializer("Zeros"), "moving_variance_initializer": initializer("Ones")})
+    }
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
         if !(0.0..=1.0).contains(&self.momentum) {
             return Err(format!("momentum {} must be in [0, 1]", self.momentum));
         }
         if !(self.epsilon > 0.0 && self.epsilon.is_finite()) {
             return Err(format!("epsilon {} must be a positive number", self.epsilon));
         }
-        Ok(input.to_vec())
+        Ok(inputs[0].to_vec())
     }
-    pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
-        let c = *input.last().unwrap();
+    fn weights(&self, inputs: &[&[usize]]) -> Vec<WeightSpec> {
+        let c = *inputs[0].last().unwrap();
         vec![
             WeightSpec::trainable("gamma", vec![c]),
             WeightSpec::trainable("beta", vec![c]),
@@ -50,14 +75,18 @@ impl BatchNormalization {
             WeightSpec::state("moving_variance", vec![c]),
         ]
     }
-    pub fn init(&self, input: &[usize]) -> Vec<Vec<f32>> {
-        let c = *input.last().unwrap();
+    fn init(&self, inputs: &[&[usize]], _rng: &mut rand_chacha::ChaCha8Rng) -> Vec<Vec<f32>> {
+        let c = *inputs[0].last().unwrap();
         vec![vec![1.0; c], vec![0.0; c], vec![0.0; c], vec![1.0; c]]
     }
-    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, ctx: &ForwardCtx) -> Var {
+    fn mask_out(&self, masks: &[bool]) -> bool {
+        masks[0]
+    }
+    fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], masks: &[Option<Var>], ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+        let x = xs[0];
         let (gamma, beta, moving_mean, moving_var) = (w[0], w[1], w[2], w[3]);
         if !ctx.training {
-            return g.batch_norm(x, gamma, beta, moving_mean, moving_var, self.epsilon, false);
+            return (g.batch_norm(x, gamma, beta, moving_mean, moving_var, self.epsilon, false), masks[0]);
         }
         let be = g.backend;
         let (mean, var) = be.moments(g.value(x));
@@ -67,6 +96,6 @@ impl BatchNormalization {
         g.assign(moving_mean, moved_mean);
         g.assign(moving_var, moved_var);
         let (mean, var) = (g.constant(mean), g.constant(var));
-        g.batch_norm(x, gamma, beta, mean, var, self.epsilon, true)
+        (g.batch_norm(x, gamma, beta, mean, var, self.epsilon, true), masks[0])
     }
 }

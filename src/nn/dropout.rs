@@ -3,26 +3,43 @@
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::ForwardCtx;
+use super::{Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, TokenIds};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dropout {
     pub rate: f32,
 }
 
-impl Dropout {
-    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
+impl Layer for Dropout {
+    const CLASS: &'static str = "Dropout";
+    const MENU: Menu = Menu { text: Some(8), images: Some(9) };
+    fn fields() -> Vec<Field> {
+        vec![Field::new("rate", FieldKind::Rate).required().shown("rate", json!(0.2))]
+    }
+    fn from_keras(c: &KerasConfig) -> Result<Self> {
+        Ok(Dropout { rate: c.f32_or("rate", 0.0) })
+    }
+    fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
+        json!({"rate": self.rate, "noise_shape": null, "seed": null})
+    }
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
         if !(0.0..1.0).contains(&self.rate) {
             return Err(format!("dropout rate {} must be in [0, 1)", self.rate));
         }
-        Ok(input.to_vec())
+        Ok(inputs[0].to_vec())
     }
-    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, x: Var, ctx: &mut ForwardCtx) -> Var {
+    fn mask_out(&self, masks: &[bool]) -> bool {
+        masks[0]
+    }
+    fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], masks: &[Option<Var>], ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+        let x = xs[0];
         if !ctx.training || self.rate == 0.0 {
-            return x;
+            return (x, masks[0]);
         }
         let shape = g.shape(x);
         let keep = 1.0 - self.rate;
@@ -30,6 +47,12 @@ impl Dropout {
         let mask: Vec<f32> = (0..n).map(|_| if ctx.rng.gen::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect();
         let m = g.backend.upload(&shape, &mask);
         let m = g.constant(m);
-        g.mul(x, m)
+        (g.mul(x, m), masks[0])
+    }
+    fn describe(&self) -> String {
+        format!("Dropout({})", self.rate)
+    }
+    fn token_ids(&self) -> TokenIds {
+        TokenIds::Accepts
     }
 }

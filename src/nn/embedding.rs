@@ -6,10 +6,13 @@
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::{init, WeightSpec};
+use super::keras::initializer;
+use super::{init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, TokenIds, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Embedding {
@@ -19,21 +22,43 @@ pub struct Embedding {
     pub mask_zero: bool,
 }
 
-impl Embedding {
-    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
-        match input {
+impl Layer for Embedding {
+    const CLASS: &'static str = "Embedding";
+    const MENU: Menu = Menu { text: Some(1), images: None };
+    fn fields() -> Vec<Field> {
+        vec![
+            // The page sets input_dim from the vocabulary size.
+            Field::new("input_dim", FieldKind::Count).required(),
+            Field::new("output_dim", FieldKind::Count).required().shown("dim", json!(64)),
+            Field::new("mask_zero", FieldKind::Bool).shown("mask_zero", json!(true)),
+        ]
+    }
+    fn from_keras(c: &KerasConfig) -> Result<Self> {
+        Ok(Embedding { input_dim: c.need("input_dim")?, output_dim: c.need("output_dim")?, mask_zero: c.flag("mask_zero") })
+    }
+    fn keras_config(&self, inputs: &[&[usize]]) -> Value {
+        json!({
+            "input_dim": self.input_dim, "output_dim": self.output_dim, "mask_zero": self.mask_zero, "input_length": inputs[0][0],
+            "embeddings_initializer": initializer("RandomUniform"), "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null})
+    }
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        match inputs[0] {
             [t] => Ok(vec![*t, self.output_dim]),
-            _ => Err(format!("Embedding must be the first layer (it reads token ids [time]) but receives shape {:?}", input)),
+            input => Err(format!("Embedding must be the first layer (it reads token ids [time]) but receives shape {:?}", input)),
         }
     }
-    pub fn weights(&self) -> Vec<WeightSpec> {
+    fn weights(&self, _inputs: &[&[usize]]) -> Vec<WeightSpec> {
         vec![WeightSpec::trainable("embeddings", vec![self.input_dim, self.output_dim])]
     }
-    pub fn init(&self, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+    fn init(&self, _inputs: &[&[usize]], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
         vec![init::uniform(rng, self.input_dim * self.output_dim, 0.05)]
     }
-    /// `ids` holds token ids [batch, time] (as whole f32 values).
-    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], ids: Var) -> (Var, Option<Var>) {
+    fn mask_out(&self, _masks: &[bool]) -> bool {
+        self.mask_zero
+    }
+    /// The input holds token ids [batch, time] (as whole f32 values).
+    fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], _masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+        let ids = xs[0];
         let y = g.gather(w[0], ids);
         let mask = if self.mask_zero {
             let m = g.backend.nonzero(g.value(ids));
@@ -42,5 +67,18 @@ impl Embedding {
             None
         };
         (y, mask)
+    }
+    fn describe(&self) -> String {
+        format!("Embedding({}, {}{})", self.input_dim, self.output_dim, if self.mask_zero { ", mask_zero" } else { "" })
+    }
+    fn token_ids(&self) -> TokenIds {
+        TokenIds::Reads
+    }
+    fn vocabulary(&self) -> Option<usize> {
+        Some(self.input_dim)
+    }
+    /// A table lookup: no arithmetic on the weights.
+    fn weight_uses(&self, _input: &[usize], _output: &[usize]) -> usize {
+        0
     }
 }

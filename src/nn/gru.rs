@@ -6,10 +6,13 @@
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::{expect_sequence, init, WeightSpec};
+use super::keras::initializer;
+use super::{expect_sequence, init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gru {
@@ -18,24 +21,51 @@ pub struct Gru {
     pub return_sequences: bool,
 }
 
-impl Gru {
-    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
-        let (t, _) = expect_sequence("GRU", input)?;
+impl Layer for Gru {
+    const CLASS: &'static str = "GRU";
+    const MENU: Menu = Menu { text: Some(3), images: None };
+    fn fields() -> Vec<Field> {
+        vec![
+            Field::new("units", FieldKind::Count).required().shown("units", json!(32)),
+            Field::new("return_sequences", FieldKind::Bool).shown("return_sequences", json!(false)),
+        ]
+    }
+    fn from_keras(c: &KerasConfig) -> Result<Self> {
+        c.check_recurrent(&["sigmoid"])?;
+        if c.is_false("reset_after") {
+            return Err(c.bad("GRU with reset_after=false (TensorFlow.js's form) is not supported yet; only Keras's default reset_after=true"));
+        }
+        Ok(Gru { units: c.need("units")?, return_sequences: c.flag("return_sequences") })
+    }
+    fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
+        json!({
+            "units": self.units, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true,
+            "return_sequences": self.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
+            "reset_after": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
+            "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": initializer("Orthogonal"),
+            "bias_initializer": initializer("Zeros")})
+    }
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        let (t, _) = expect_sequence("GRU", inputs[0])?;
         Ok(if self.return_sequences { vec![t, self.units] } else { vec![self.units] })
     }
-    pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
-        let (d, u) = (input[1], self.units);
+    fn weights(&self, inputs: &[&[usize]]) -> Vec<WeightSpec> {
+        let (d, u) = (inputs[0][1], self.units);
         vec![
             WeightSpec::trainable("kernel", vec![d, 3 * u]),
             WeightSpec::trainable("recurrent_kernel", vec![u, 3 * u]),
             WeightSpec::trainable("bias", vec![2, 3 * u]),
         ]
     }
-    pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
-        let (d, u) = (input[1], self.units);
+    fn init(&self, inputs: &[&[usize]], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        let (d, u) = (inputs[0][1], self.units);
         vec![init::glorot_uniform(rng, d, 3 * u, d * 3 * u), init::orthogonal(rng, u, 3 * u), vec![0.0; 6 * u]]
     }
-    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>) -> (Var, Option<Var>) {
+    fn mask_out(&self, masks: &[bool]) -> bool {
+        masks[0] && self.return_sequences
+    }
+    fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+        let (x, mask) = (xs[0], masks[0]);
         let shape = g.shape(x);
         let (b, steps, d, u) = (shape[0], shape[1], shape[2], self.units);
         let bias = g.reshape(w[2], &[1, 6 * u]);
@@ -62,5 +92,21 @@ impl Gru {
         } else {
             (h, None)
         }
+    }
+    fn describe(&self) -> String {
+        format!("GRU({}{})", self.units, if self.return_sequences { ", return_sequences" } else { "" })
+    }
+    fn recurrent(&self) -> bool {
+        true
+    }
+    /// Each step uses every weight.
+    fn weight_uses(&self, input: &[usize], _output: &[usize]) -> usize {
+        input.first().copied().unwrap_or(1)
+    }
+    fn tfjs_incompatibility(&self) -> Option<String> {
+        Some(format!(
+            "{}: TensorFlow.js cannot load this model. Its GRU implements only reset_after=false (the reset gate applied before the recurrent product), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other. Use LSTM for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
+            self.describe()
+        ))
     }
 }

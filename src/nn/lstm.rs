@@ -8,11 +8,14 @@
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::activation::GateActivation;
-use super::{expect_sequence, init, WeightSpec};
+use super::keras::initializer;
+use super::{expect_sequence, init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lstm {
@@ -29,28 +32,56 @@ impl Lstm {
     pub fn new(units: usize, return_sequences: bool) -> Self {
         Lstm { units, return_sequences, recurrent_activation: GateActivation::Sigmoid }
     }
+}
 
-    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
-        let (t, _) = expect_sequence("LSTM", input)?;
+impl Layer for Lstm {
+    const CLASS: &'static str = "LSTM";
+    const MENU: Menu = Menu { text: Some(2), images: None };
+    fn fields() -> Vec<Field> {
+        vec![
+            Field::new("units", FieldKind::Count).required().shown("units", json!(32)),
+            Field::new("return_sequences", FieldKind::Bool).shown("return_sequences", json!(false)),
+            Field::new("recurrent_activation", FieldKind::Gate),
+        ]
+    }
+    fn from_keras(c: &KerasConfig) -> Result<Self> {
+        c.check_recurrent(&["sigmoid", "hard_sigmoid"])?;
+        let recurrent_activation = if c.str("recurrent_activation") == Some("hard_sigmoid") { GateActivation::HardSigmoid } else { GateActivation::Sigmoid };
+        Ok(Lstm { units: c.need("units")?, return_sequences: c.flag("return_sequences"), recurrent_activation })
+    }
+    fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
+        json!({
+            "units": self.units, "activation": "tanh", "recurrent_activation": self.recurrent_activation.keras_name(), "use_bias": true,
+            "return_sequences": self.return_sequences, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false,
+            "unit_forget_bias": true, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2,
+            "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": initializer("Orthogonal"),
+            "bias_initializer": initializer("Zeros")})
+    }
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        let (t, _) = expect_sequence("LSTM", inputs[0])?;
         Ok(if self.return_sequences { vec![t, self.units] } else { vec![self.units] })
     }
-    pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
-        let (d, u) = (input[1], self.units);
+    fn weights(&self, inputs: &[&[usize]]) -> Vec<WeightSpec> {
+        let (d, u) = (inputs[0][1], self.units);
         vec![
             WeightSpec::trainable("kernel", vec![d, 4 * u]),
             WeightSpec::trainable("recurrent_kernel", vec![u, 4 * u]),
             WeightSpec::trainable("bias", vec![4 * u]),
         ]
     }
-    pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
-        let (d, u) = (input[1], self.units);
+    fn init(&self, inputs: &[&[usize]], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        let (d, u) = (inputs[0][1], self.units);
         let kernel = init::glorot_uniform(rng, d, 4 * u, d * 4 * u);
         let recurrent = init::orthogonal(rng, u, 4 * u);
         let mut bias = vec![0.0; 4 * u];
         bias[u..2 * u].iter_mut().for_each(|b| *b = 1.0);
         vec![kernel, recurrent, bias]
     }
-    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>) -> (Var, Option<Var>) {
+    fn mask_out(&self, masks: &[bool]) -> bool {
+        masks[0] && self.return_sequences
+    }
+    fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+        let (x, mask) = (xs[0], masks[0]);
         let shape = g.shape(x);
         let (b, steps, d, u) = (shape[0], shape[1], shape[2], self.units);
         let flat = g.reshape(x, &[b * steps, d]);
@@ -78,5 +109,15 @@ impl Lstm {
         } else {
             (g.cols_slice(hc, 0, u), None)
         }
+    }
+    fn describe(&self) -> String {
+        format!("LSTM({}{})", self.units, if self.return_sequences { ", return_sequences" } else { "" })
+    }
+    fn recurrent(&self) -> bool {
+        true
+    }
+    /// Each step uses every weight.
+    fn weight_uses(&self, input: &[usize], _output: &[usize]) -> usize {
+        input.first().copied().unwrap_or(1)
     }
 }

@@ -1,10 +1,17 @@
-//! Layers. Each file holds one layer: its serialisable config (with Keras's
-//! defaults), the shapes of its output and weights, its initialisation and
-//! its forward pass in autodiff ops. Layers hold no tensors and know nothing
-//! of backends; the model owns the weights and hands them in as `Var`s.
+//! Layers. Each file holds one layer kind whole: an implementation of
+//! `Layer` with its serialisable config (Keras's defaults), its Keras
+//! config in both directions, the shapes of its output and weights, its
+//! initialisation, its forward pass in autodiff ops, its mask behaviour,
+//! its one-line description and the fields the page's editor shows.
+//! `registry!` at the end of this file lists the kinds: the one place a new
+//! layer is added besides its own file. Layers hold no tensors and know
+//! nothing of backends; the model owns the weights and hands them in as
+//! `Var`s.
 //!
 //! Shapes exclude the batch axis: a text model's input is `[time]` token
-//! ids, an image model's `[height, width, channels]` pixels.
+//! ids, an image model's `[height, width, channels]` pixels. A layer takes
+//! a list of inputs (`INPUTS` of them): one in a sequential model; a
+//! residual `Add` or attention's query and value take two.
 
 pub mod activation;
 pub mod batch_norm;
@@ -16,15 +23,18 @@ pub mod embedding;
 pub mod flatten;
 pub mod gru;
 pub mod init;
+pub mod keras;
 pub mod lstm;
 pub mod pooling;
 pub mod pooling2d;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::autodiff::{Graph, Var};
-use crate::backend::{Backend, PoolKind};
+use crate::backend::Backend;
+use crate::error::Result;
 
 pub use activation::Activation;
 pub use batch_norm::BatchNormalization;
@@ -35,9 +45,10 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use flatten::Flatten;
 pub use gru::Gru;
+pub use keras::KerasConfig;
 pub use lstm::Lstm;
 pub use pooling::{GlobalAveragePooling1D, GlobalMaxPooling1D};
-pub use pooling2d::{GlobalPooling2D, Pooling2D};
+pub use pooling2d::{AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Pooling2D};
 
 /// What a forward pass needs besides the data.
 pub struct ForwardCtx<'a> {
@@ -64,149 +75,187 @@ impl WeightSpec {
     }
 }
 
-/// One layer of a sequential model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum LayerConfig {
-    Embedding(Embedding),
-    Dense(Dense),
-    #[serde(rename = "LSTM")]
-    Lstm(Lstm),
-    #[serde(rename = "GRU")]
-    Gru(Gru),
-    Conv1D(Conv1D),
-    GlobalMaxPooling1D(GlobalMaxPooling1D),
-    GlobalAveragePooling1D(GlobalAveragePooling1D),
-    Dropout(Dropout),
-    Flatten(Flatten),
-    Conv2D(Conv2D),
-    MaxPooling2D(Pooling2D),
-    AveragePooling2D(Pooling2D),
-    GlobalAveragePooling2D(GlobalPooling2D),
-    GlobalMaxPooling2D(GlobalPooling2D),
-    BatchNormalization(BatchNormalization),
+/// How a layer treats token ids when it comes first in a text model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenIds {
+    /// It reads them (an Embedding): the first layer of a text model, never
+    /// of an image model.
+    Reads,
+    /// It takes any vector, ids included (Dense, Dropout).
+    Accepts,
+    /// It cannot start a text model.
+    Refuses,
 }
 
-impl LayerConfig {
-    /// Keras's class name.
-    pub fn class_name(&self) -> &'static str {
-        match self {
-            LayerConfig::Embedding(_) => "Embedding",
-            LayerConfig::Dense(_) => "Dense",
-            LayerConfig::Lstm(_) => "LSTM",
-            LayerConfig::Gru(_) => "GRU",
-            LayerConfig::Conv1D(_) => "Conv1D",
-            LayerConfig::GlobalMaxPooling1D(_) => "GlobalMaxPooling1D",
-            LayerConfig::GlobalAveragePooling1D(_) => "GlobalAveragePooling1D",
-            LayerConfig::Dropout(_) => "Dropout",
-            LayerConfig::Flatten(_) => "Flatten",
-            LayerConfig::Conv2D(_) => "Conv2D",
-            LayerConfig::MaxPooling2D(_) => "MaxPooling2D",
-            LayerConfig::AveragePooling2D(_) => "AveragePooling2D",
-            LayerConfig::GlobalAveragePooling2D(_) => "GlobalAveragePooling2D",
-            LayerConfig::GlobalMaxPooling2D(_) => "GlobalMaxPooling2D",
-            LayerConfig::BatchNormalization(_) => "BatchNormalization",
-        }
+/// Where the page's layer editor lists a layer: its position in the menu
+/// for text data and for image data (None: not offered there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Menu {
+    pub text: Option<u8>,
+    pub images: Option<u8>,
+}
+
+impl Menu {
+    pub const NONE: Menu = Menu { text: None, images: None };
+}
+
+/// What one field of a layer's config may hold, as the page checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// A whole number from 1 to 1,000,000 (units, filters, kernel size).
+    Count,
+    /// A whole number from 1 to 512, or a pair of them (kernel size, strides).
+    Pair,
+    /// A rate in [0, 1) (dropout).
+    Rate,
+    /// A number in [0, 1] (momentum).
+    Fraction,
+    /// A number in (0, 1) (epsilon).
+    Positive,
+    Bool,
+    /// One of `Activation::ALL`'s names.
+    Activation,
+    /// 'sigmoid' or 'hard_sigmoid' (an LSTM's gates).
+    Gate,
+    /// 'valid' or 'same'.
+    Padding,
+}
+
+/// One field of a layer's config: what it may hold, whether a layer needs
+/// it (the engine has no default), and how the page's editor shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub key: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// Shown in the layer editor: the label's text key ("field.<label>")
+    /// and the value a newly added layer starts with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editor: Option<Editor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Editor {
+    pub label: &'static str,
+    pub default: Value,
+}
+
+impl Field {
+    /// A field the page checks but the editor does not show.
+    pub fn new(key: &'static str, kind: FieldKind) -> Field {
+        Field { key, kind, required: false, editor: None }
+    }
+    /// The engine has no default for it.
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+    /// The editor shows it, labelled `label`, starting at `default`.
+    pub fn shown(mut self, label: &'static str, default: Value) -> Field {
+        self.editor = Some(Editor { label, default });
+        self
+    }
+}
+
+/// One layer kind. Everything particular to a kind is answered here, so
+/// nothing outside its file matches on kinds: the model asks a layer for
+/// its shapes, weights and mask; the model format asks for its Keras
+/// config; the trainer, the lints and the page ask the questions at the
+/// end. Input shapes and inputs come as lists (one per input, `INPUTS` of
+/// them); the model checks the count before calling.
+pub trait Layer: Sized {
+    /// Keras's class name (`class_name` in model.json).
+    const CLASS: &'static str;
+    /// Other class names Keras or TensorFlow.js write for the same layer.
+    const ALIASES: &'static [&'static str] = &[];
+    /// How many inputs it takes.
+    const INPUTS: usize = 1;
+    /// Where the page's editor offers it.
+    const MENU: Menu = Menu::NONE;
+    /// Its config's fields, as the page validates and edits them.
+    fn fields() -> Vec<Field> {
+        Vec::new()
     }
 
-    /// The per-sample output shape for a per-sample input shape, or why the
-    /// layer cannot take that input.
-    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
-        match self {
-            LayerConfig::Embedding(l) => l.output_shape(input),
-            LayerConfig::Dense(l) => l.output_shape(input),
-            LayerConfig::Lstm(l) => l.output_shape(input),
-            LayerConfig::Gru(l) => l.output_shape(input),
-            LayerConfig::Conv1D(l) => l.output_shape(input),
-            LayerConfig::GlobalMaxPooling1D(_) | LayerConfig::GlobalAveragePooling1D(_) => pooling::output_shape(input),
-            LayerConfig::Dropout(l) => l.output_shape(input),
-            LayerConfig::Flatten(_) => flatten::output_shape(input),
-            LayerConfig::Conv2D(l) => l.output_shape(input),
-            LayerConfig::MaxPooling2D(l) | LayerConfig::AveragePooling2D(l) => l.output_shape(self.class_name(), input),
-            LayerConfig::GlobalAveragePooling2D(_) | LayerConfig::GlobalMaxPooling2D(_) => pooling2d::global_output_shape(self.class_name(), input),
-            LayerConfig::BatchNormalization(l) => l.output_shape(input),
-        }
-    }
+    /// Read from a Keras `config` object; `class` is the name as written.
+    fn from_keras(c: &KerasConfig) -> Result<Self>;
+    /// Its own keys of a Keras `config` object (the writer adds `name`,
+    /// `trainable` and `dtype`).
+    fn keras_config(&self, inputs: &[&[usize]]) -> Value;
 
-    /// The weights the layer owns, in Keras's order and layout.
-    pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
-        match self {
-            LayerConfig::Embedding(l) => l.weights(),
-            LayerConfig::Dense(l) => l.weights(input),
-            LayerConfig::Lstm(l) => l.weights(input),
-            LayerConfig::Gru(l) => l.weights(input),
-            LayerConfig::Conv1D(l) => l.weights(input),
-            LayerConfig::Conv2D(l) => l.weights(input),
-            LayerConfig::BatchNormalization(l) => l.weights(input),
-            _ => Vec::new(),
-        }
+    /// The per-sample output shape, or why the inputs do not fit.
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String>;
+    /// The weights it owns, in Keras's order and layout.
+    fn weights(&self, _inputs: &[&[usize]]) -> Vec<WeightSpec> {
+        Vec::new()
     }
-
     /// Fresh weights, with Keras's default initialisers.
-    pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
-        match self {
-            LayerConfig::Embedding(l) => l.init(rng),
-            LayerConfig::Dense(l) => l.init(input, rng),
-            LayerConfig::Lstm(l) => l.init(input, rng),
-            LayerConfig::Gru(l) => l.init(input, rng),
-            LayerConfig::Conv1D(l) => l.init(input, rng),
-            LayerConfig::Conv2D(l) => l.init(input, rng),
-            LayerConfig::BatchNormalization(l) => l.init(input),
-            _ => Vec::new(),
-        }
+    fn init(&self, _inputs: &[&[usize]], _rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        Vec::new()
     }
-
-    /// Whether a mask arriving at this layer is used or passed on (rather
-    /// than dropped, as Keras's layers without mask support do).
-    pub fn supports_mask(&self) -> bool {
-        matches!(self, LayerConfig::Embedding(_) | LayerConfig::Dense(_) | LayerConfig::Lstm(_) | LayerConfig::Gru(_) | LayerConfig::GlobalAveragePooling1D(_) | LayerConfig::Dropout(_) | LayerConfig::BatchNormalization(_))
+    /// Whether its output carries a padding mask, given whether each input
+    /// does. The default drops it, as Keras's layers without mask support.
+    fn mask_out(&self, _masks: &[bool]) -> bool {
+        false
     }
-
-    /// The forward pass: `w` are the layer's weights as tape values.
-    /// Returns the output and the mask for the next layer.
-    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>, ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
-        match self {
-            LayerConfig::Embedding(l) => l.forward(g, w, x),
-            LayerConfig::Dense(l) => (l.forward(g, w, x, l.activation), mask),
-            LayerConfig::Lstm(l) => l.forward(g, w, x, mask),
-            LayerConfig::Gru(l) => l.forward(g, w, x, mask),
-            LayerConfig::Conv1D(l) => (l.forward(g, w, x), None),
-            LayerConfig::GlobalMaxPooling1D(_) => (g.max_over_time(x), None),
-            LayerConfig::GlobalAveragePooling1D(_) => (g.mean_over_time(x, mask), None),
-            LayerConfig::Dropout(l) => (l.forward(g, x, ctx), mask),
-            LayerConfig::Flatten(_) => (flatten::forward(g, x), None),
-            LayerConfig::Conv2D(l) => (l.forward(g, w, x), None),
-            LayerConfig::MaxPooling2D(l) => (l.forward(g, x, PoolKind::Max), None),
-            LayerConfig::AveragePooling2D(l) => (l.forward(g, x, PoolKind::Average), None),
-            LayerConfig::GlobalAveragePooling2D(_) => (pooling2d::global_forward(g, x, PoolKind::Average), None),
-            LayerConfig::GlobalMaxPooling2D(_) => (pooling2d::global_forward(g, x, PoolKind::Max), None),
-            LayerConfig::BatchNormalization(l) => (l.forward(g, w, x, ctx), mask),
-        }
-    }
-
+    /// The forward pass: `w` are its weights as tape values, `xs` its
+    /// inputs, `masks` the mask each input carries. Returns the output and
+    /// its mask (`mask_out` says statically whether there is one).
+    fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], masks: &[Option<Var>], ctx: &mut ForwardCtx) -> (Var, Option<Var>);
     /// A one-line description for summaries ("LSTM(64, return_sequences)").
-    pub fn describe(&self) -> String {
-        match self {
-            LayerConfig::Embedding(l) => format!("Embedding({}, {}{})", l.input_dim, l.output_dim, if l.mask_zero { ", mask_zero" } else { "" }),
-            LayerConfig::Dense(l) => format!("Dense({}, {})", l.units, l.activation.keras_name()),
-            LayerConfig::Lstm(l) => format!("LSTM({}{})", l.units, if l.return_sequences { ", return_sequences" } else { "" }),
-            LayerConfig::Gru(l) => format!("GRU({}{})", l.units, if l.return_sequences { ", return_sequences" } else { "" }),
-            LayerConfig::Conv1D(l) => format!("Conv1D({}, {}, {})", l.filters, l.kernel_size, l.activation.keras_name()),
-            LayerConfig::Dropout(l) => format!("Dropout({})", l.rate),
-            LayerConfig::Conv2D(l) => {
-                let [a, b] = l.kernel_size.0;
-                let strides = if l.strides.0 != [1, 1] { format!(", strides {}×{}", l.strides.0[0], l.strides.0[1]) } else { String::new() };
-                let padding = if l.padding == crate::backend::Padding::Same { ", same" } else { "" };
-                format!("Conv2D({}, {}×{}, {}{}{})", l.filters, a, b, l.activation.keras_name(), strides, padding)
-            }
-            LayerConfig::MaxPooling2D(l) | LayerConfig::AveragePooling2D(l) => l.describe(self.class_name()),
-            other => other.class_name().to_string(),
+    fn describe(&self) -> String {
+        Self::CLASS.to_string()
+    }
+
+    // ---- what the rest of the engine asks of particular layers -----------
+    /// How it treats token ids as a model's first layer.
+    fn token_ids(&self) -> TokenIds {
+        TokenIds::Refuses
+    }
+    /// The number of token ids it can read (an Embedding's rows).
+    fn vocabulary(&self) -> Option<usize> {
+        None
+    }
+    /// The activation it ends in, when it has one to choose.
+    fn activation(&self) -> Option<Activation> {
+        None
+    }
+    /// Change that activation (nothing, for a layer without one).
+    fn set_activation(&mut self, _a: Activation) {}
+    /// A recurrent layer, which runs through padding steps one by one.
+    fn recurrent(&self) -> bool {
+        false
+    }
+    /// A layer that reads a sequence without its padding mask, so padded
+    /// steps count as tokens after it.
+    fn counts_padding(&self) -> bool {
+        false
+    }
+    /// How many times one forward pass uses each weight (the work per
+    /// parameter, for choosing a backend): once per output position by
+    /// default — each time step or pixel of a convolution or of a Dense on
+    /// a sequence.
+    fn weight_uses(&self, _input: &[usize], output: &[usize]) -> usize {
+        if output.len() >= 2 {
+            output[..output.len() - 1].iter().product()
+        } else {
+            1
         }
+    }
+    /// Why stock TensorFlow.js (4.22) cannot load it, if it cannot.
+    fn tfjs_incompatibility(&self) -> Option<String> {
+        None
+    }
+    /// Whether, receiving a mask, TensorFlow.js needs it written as the
+    /// masked mean of standard layers (see io/tfjs.rs).
+    fn tfjs_masked_mean(&self, _receives_mask: bool) -> bool {
+        false
     }
 }
 
 /// Expect a 2-D per-sample input [time, features].
-pub(crate) fn expect_sequence(layer: &str, input: &[usize]) -> Result<(usize, usize), String> {
+pub(crate) fn expect_sequence(layer: &str, input: &[usize]) -> std::result::Result<(usize, usize), String> {
     match input {
         [t, d] => Ok((*t, *d)),
         _ => Err(format!("{} needs a sequence [time, features] but receives shape {:?}; put it after an Embedding, Conv1D or a recurrent layer with return_sequences", layer, input)),
@@ -214,7 +263,7 @@ pub(crate) fn expect_sequence(layer: &str, input: &[usize]) -> Result<(usize, us
 }
 
 /// Expect a 3-D per-sample input [height, width, channels].
-pub(crate) fn expect_image(layer: &str, input: &[usize]) -> Result<(), String> {
+pub(crate) fn expect_image(layer: &str, input: &[usize]) -> std::result::Result<(), String> {
     match input {
         [_, _, _] => Ok(()),
         _ => Err(format!("{} needs images [height, width, channels] but receives shape {:?}; use it on image data, before Flatten or global pooling", layer, input)),
@@ -247,4 +296,175 @@ impl From<Pair> for [usize; 2] {
     fn from(p: Pair) -> [usize; 2] {
         p.0
     }
+}
+
+/// One entry of the layer catalogue the page reads (`catalogue()`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerKind {
+    pub class: &'static str,
+    pub inputs: usize,
+    pub menu: Menu,
+    pub fields: Vec<Field>,
+}
+
+/// The registry: every layer kind, one line each. It makes `LayerConfig`
+/// (a layer of any kind, serialised with its class in `type`) and the
+/// methods that pass a question to the kind's `Layer` implementation.
+macro_rules! registry {
+    ($( $(#[$attr:meta])* $variant:ident($ty:ty), )*) => {
+        /// One layer of a model, of any registered kind.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type")]
+        pub enum LayerConfig {
+            $( $(#[$attr])* $variant($ty), )*
+        }
+
+        impl LayerConfig {
+            /// Every kind, in the registry's order: class, inputs, where the
+            /// page's editor offers it, and its fields.
+            pub fn catalogue() -> Vec<LayerKind> {
+                vec![$( LayerKind { class: <$ty as Layer>::CLASS, inputs: <$ty as Layer>::INPUTS, menu: <$ty as Layer>::MENU, fields: <$ty as Layer>::fields() }, )*]
+            }
+            /// The layer a Keras config describes; None when no registered
+            /// kind has that class name (or alias).
+            pub fn from_keras(c: &KerasConfig) -> Option<Result<LayerConfig>> {
+                $( if c.class == <$ty as Layer>::CLASS || <$ty as Layer>::ALIASES.contains(&c.class) {
+                    return Some(<$ty as Layer>::from_keras(c).map(LayerConfig::$variant));
+                } )*
+                None
+            }
+            /// Keras's class name.
+            pub fn class_name(&self) -> &'static str {
+                match self { $( LayerConfig::$variant(_) => <$ty as Layer>::CLASS, )* }
+            }
+            /// How many inputs the layer takes.
+            pub fn inputs(&self) -> usize {
+                match self { $( LayerConfig::$variant(_) => <$ty as Layer>::INPUTS, )* }
+            }
+            pub fn output_shapes(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+                if inputs.len() != self.inputs() {
+                    return Err(format!("{} takes {} input(s) but receives {}", self.class_name(), self.inputs(), inputs.len()));
+                }
+                match self { $( LayerConfig::$variant(l) => l.output_shape(inputs), )* }
+            }
+            pub fn weights_for(&self, inputs: &[&[usize]]) -> Vec<WeightSpec> {
+                match self { $( LayerConfig::$variant(l) => l.weights(inputs), )* }
+            }
+            pub fn init_for(&self, inputs: &[&[usize]], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+                match self { $( LayerConfig::$variant(l) => l.init(inputs, rng), )* }
+            }
+            pub fn mask_out_of(&self, masks: &[bool]) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.mask_out(masks), )* }
+            }
+            pub fn forward_many<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], masks: &[Option<Var>], ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+                match self { $( LayerConfig::$variant(l) => l.forward(g, w, xs, masks, ctx), )* }
+            }
+            pub fn keras_config_for(&self, inputs: &[&[usize]]) -> Value {
+                match self { $( LayerConfig::$variant(l) => l.keras_config(inputs), )* }
+            }
+            /// A one-line description for summaries ("LSTM(64, return_sequences)").
+            pub fn describe(&self) -> String {
+                match self { $( LayerConfig::$variant(l) => l.describe(), )* }
+            }
+            pub fn token_ids(&self) -> TokenIds {
+                match self { $( LayerConfig::$variant(l) => l.token_ids(), )* }
+            }
+            pub fn vocabulary(&self) -> Option<usize> {
+                match self { $( LayerConfig::$variant(l) => l.vocabulary(), )* }
+            }
+            pub fn activation(&self) -> Option<Activation> {
+                match self { $( LayerConfig::$variant(l) => l.activation(), )* }
+            }
+            pub fn set_activation(&mut self, a: Activation) {
+                match self { $( LayerConfig::$variant(l) => l.set_activation(a), )* }
+            }
+            pub fn recurrent(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.recurrent(), )* }
+            }
+            pub fn counts_padding(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.counts_padding(), )* }
+            }
+            pub fn weight_uses(&self, input: &[usize], output: &[usize]) -> usize {
+                match self { $( LayerConfig::$variant(l) => l.weight_uses(input, output), )* }
+            }
+            pub fn tfjs_incompatibility(&self) -> Option<String> {
+                match self { $( LayerConfig::$variant(l) => l.tfjs_incompatibility(), )* }
+            }
+            pub fn tfjs_masked_mean(&self, receives_mask: bool) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.tfjs_masked_mean(receives_mask), )* }
+            }
+        }
+    };
+}
+
+registry! {
+    Embedding(Embedding),
+    Dense(Dense),
+    #[serde(rename = "LSTM")]
+    Lstm(Lstm),
+    #[serde(rename = "GRU")]
+    Gru(Gru),
+    Conv1D(Conv1D),
+    GlobalMaxPooling1D(GlobalMaxPooling1D),
+    GlobalAveragePooling1D(GlobalAveragePooling1D),
+    Dropout(Dropout),
+    Flatten(Flatten),
+    Conv2D(Conv2D),
+    MaxPooling2D(MaxPooling2D),
+    AveragePooling2D(AveragePooling2D),
+    GlobalAveragePooling2D(GlobalAveragePooling2D),
+    GlobalMaxPooling2D(GlobalMaxPooling2D),
+    BatchNormalization(BatchNormalization),
+}
+
+/// The one-input view a sequential model uses.
+impl LayerConfig {
+    /// The per-sample output shape for a per-sample input shape, or why the
+    /// layer cannot take that input.
+    pub fn output_shape(&self, input: &[usize]) -> std::result::Result<Vec<usize>, String> {
+        self.output_shapes(&[input])
+    }
+    /// The weights the layer owns, in Keras's order and layout.
+    pub fn weights(&self, input: &[usize]) -> Vec<WeightSpec> {
+        self.weights_for(&[input])
+    }
+    /// Fresh weights, with Keras's default initialisers.
+    pub fn init(&self, input: &[usize], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        self.init_for(&[input], rng)
+    }
+    /// Whether the output carries a padding mask, given whether the input does.
+    pub fn mask_out(&self, mask: bool) -> bool {
+        self.mask_out_of(&[mask])
+    }
+    /// The forward pass: `w` are the layer's weights as tape values.
+    /// Returns the output and the mask for the next layer.
+    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>, ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
+        self.forward_many(g, w, &[x], &[mask], ctx)
+    }
+    /// The layer's own keys of Keras's config.
+    pub fn keras_config(&self, input: &[usize]) -> Value {
+        self.keras_config_for(&[input])
+    }
+    /// The same layer ending in logits where it ends in a softmax (the loss
+    /// then applies the softmax itself, stably); None otherwise.
+    pub fn without_softmax(&self) -> Option<LayerConfig> {
+        (self.activation() == Some(Activation::Softmax)).then(|| {
+            let mut l = self.clone();
+            l.set_activation(Activation::Linear);
+            l
+        })
+    }
+}
+
+/// Everything the page's model editor needs to know about layers, as one
+/// JSON object: the kinds (`LayerConfig::catalogue`) and the names an
+/// activation, an LSTM's gates and a padding may take.
+pub fn catalogue_json() -> Value {
+    use activation::GateActivation;
+    serde_json::json!({
+        "layers": LayerConfig::catalogue(),
+        "activations": Activation::ALL.iter().map(|a| a.keras_name()).collect::<Vec<_>>(),
+        "gates": [GateActivation::Sigmoid.keras_name(), GateActivation::HardSigmoid.keras_name()],
+        "paddings": [keras::padding_name(crate::backend::Padding::Valid), keras::padding_name(crate::backend::Padding::Same)],
+    })
 }

@@ -267,6 +267,23 @@ fn batch_normalization_on_images_and_vectors() {
 }
 
 #[test]
+fn layer_normalization_on_sequences_and_images() {
+    // Each position's features, padded positions included (the mask passes through).
+    check_model("layer norm seq", vec![emb(true, 4), j(r#"{"type":"LayerNormalization"}"#), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(3, "softmax")], ids_post(), vec![2, 0, 1], Loss::CategoricalCrossentropy);
+    check_images(
+        "layer norm image",
+        vec![
+            j(r#"{"type":"Conv2D","filters":3,"kernel_size":3,"activation":"tanh"}"#),
+            j(r#"{"type":"LayerNormalization","epsilon":1e-5}"#),
+            j(r#"{"type":"Flatten"}"#),
+            dense(3, "softmax"),
+        ],
+        [5, 4, 2],
+        STEP,
+    );
+}
+
+#[test]
 fn every_activation_through_dense() {
     for act in Activation::ALL {
         check_model(

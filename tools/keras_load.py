@@ -232,6 +232,11 @@ def build_layer(keras, cls, cfg, where):
         if axis not in (-1, 3) or cfg.get("center") is False or cfg.get("scale") is False:
             raise ModelFileError(f"{where}: only the last axis, with center and scale, is supported")
         return L.BatchNormalization(axis=-1, momentum=cfg.get("momentum", 0.99), epsilon=cfg.get("epsilon", 1e-3), name=name)
+    if cls == "LayerNormalization":
+        axis = cfg.get("axis", -1)
+        if axis not in (-1, [-1]) or cfg.get("center") is False or cfg.get("scale") is False or cfg.get("rms_scaling"):
+            raise ModelFileError(f"{where}: only the last axis, with center and scale, is supported")
+        return L.LayerNormalization(axis=-1, epsilon=cfg.get("epsilon", 1e-3), name=name)
     raise ModelFileError(f"{where}: layer type '{cls}' is not one this script builds")
 
 
@@ -293,7 +298,7 @@ def build(model_dir, out_path):
             masked = bool(cfg.get("mask_zero"))
         elif cls in ("LSTM", "GRU"):
             masked = masked and bool(cfg.get("return_sequences"))
-        elif cls not in ("Dense", "Dropout", "BatchNormalization"):
+        elif cls not in ("Dense", "Dropout", "BatchNormalization", "LayerNormalization"):
             masked = False
     for layer, name, where in built:
         values = []

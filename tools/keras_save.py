@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-SUPPORTED = {"Embedding", "Dense", "LSTM", "GRU", "Conv1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization"}
+SUPPORTED = {"Embedding", "Dense", "LSTM", "GRU", "Conv1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "LayerNormalization"}
 WEIGHTS_FILE = "group1-shard1of1.bin"
 
 

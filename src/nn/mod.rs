@@ -24,6 +24,7 @@ pub mod flatten;
 pub mod gru;
 pub mod init;
 pub mod keras;
+pub mod layer_norm;
 pub mod lstm;
 pub mod pooling;
 pub mod pooling2d;
@@ -46,6 +47,7 @@ pub use embedding::Embedding;
 pub use flatten::Flatten;
 pub use gru::Gru;
 pub use keras::KerasConfig;
+pub use layer_norm::LayerNormalization;
 pub use lstm::Lstm;
 pub use pooling::{GlobalAveragePooling1D, GlobalMaxPooling1D};
 pub use pooling2d::{AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Pooling2D};
@@ -415,6 +417,7 @@ registry! {
     GlobalAveragePooling2D(GlobalAveragePooling2D),
     GlobalMaxPooling2D(GlobalMaxPooling2D),
     BatchNormalization(BatchNormalization),
+    LayerNormalization(LayerNormalization),
 }
 
 /// The one-input view a sequential model uses.

@@ -13,7 +13,7 @@ use gradlab::data::{encode, image, TextSettings};
 use gradlab::io::tfjs;
 use gradlab::model::Model;
 use gradlab::nn::activation::Activation;
-use gradlab::nn::{BatchNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Gru, LayerConfig, Lstm, MaxPooling2D, Pair, Pooling2D};
+use gradlab::nn::{BatchNormalization, LayerNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Gru, LayerConfig, Lstm, MaxPooling2D, Pair, Pooling2D};
 use serde_json::{json, Value};
 
 pub fn root() -> PathBuf {
@@ -111,10 +111,11 @@ pub fn build(dir: &Path) -> Vec<Case> {
     let conv1d = |filters, kernel_size, strides, activation| LayerConfig::Conv1D(Conv1D { filters, kernel_size, strides, activation });
     let conv2d = |filters, k, s, padding, activation| LayerConfig::Conv2D(Conv2D { filters, kernel_size: Pair([k, k]), strides: Pair([s, s]), padding, activation });
     let bn = || LayerConfig::BatchNormalization(BatchNormalization { momentum: 0.9, epsilon: 1e-3 });
+    let ln = |epsilon| LayerConfig::LayerNormalization(LayerNormalization { epsilon });
     let text_models: Vec<(&str, Vec<LayerConfig>)> = vec![
-        // The mask through Dense (leaky_relu: a LeakyReLU layer in TF.js), Dropout and BatchNormalization into an
-        // LSTM's sequences, then a masked average of those.
-        ("every-masked-lstm-average", vec![emb(16, true), dense(12, Activation::LeakyRelu), LayerConfig::Dropout(Dropout { rate: 0.2 }), bn(), LayerConfig::Lstm(Lstm::new(10, true)), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(8, Activation::Gelu), dense(2, Activation::Softmax)]),
+        // The mask through Dense (leaky_relu: a LeakyReLU layer in TF.js), Dropout, BatchNormalization and
+        // LayerNormalization into an LSTM's sequences, then a masked average of those.
+        ("every-masked-lstm-average", vec![emb(16, true), dense(12, Activation::LeakyRelu), LayerConfig::Dropout(Dropout { rate: 0.2 }), bn(), ln(1e-3), LayerConfig::Lstm(Lstm::new(10, true)), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(8, Activation::Gelu), dense(2, Activation::Softmax)]),
         // A masked LSTM's sequences (padding steps included) into max pooling.
         ("every-masked-lstm-max", vec![emb(12, true), LayerConfig::Lstm(Lstm::new(8, true)), LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}), dense(6, Activation::Swish), dense(2, Activation::Softmax)]),
         // Convolutions (a strided one), an LSTM after them, every activation TF.js names.
@@ -129,7 +130,7 @@ pub fn build(dir: &Path) -> Vec<Case> {
     let image_models: Vec<(&str, Vec<LayerConfig>)> = vec![
         ("every-image-a", vec![conv2d(8, 3, 1, Padding::Same, Activation::Relu), bn(), LayerConfig::MaxPooling2D(MaxPooling2D(pool(2, None, Padding::Valid))), conv2d(12, 3, 1, Padding::Valid, Activation::Tanh), LayerConfig::AveragePooling2D(AveragePooling2D(pool(2, Some(1), Padding::Same))), LayerConfig::Flatten(Flatten {}), LayerConfig::Dropout(Dropout { rate: 0.25 }), dense(10, Activation::Softmax)]),
         ("every-image-b", vec![conv2d(6, 3, 2, Padding::Same, Activation::Relu), LayerConfig::MaxPooling2D(MaxPooling2D(pool(3, Some(1), Padding::Same))), LayerConfig::GlobalMaxPooling2D(GlobalMaxPooling2D {}), dense(10, Activation::Softmax)]),
-        ("every-image-c", vec![conv2d(6, 3, 1, Padding::Valid, Activation::Relu), bn(), LayerConfig::AveragePooling2D(AveragePooling2D(pool(2, None, Padding::Valid))), LayerConfig::GlobalAveragePooling2D(GlobalAveragePooling2D {}), dense(10, Activation::Softmax)]),
+        ("every-image-c", vec![conv2d(6, 3, 1, Padding::Valid, Activation::Relu), bn(), ln(1e-5), LayerConfig::AveragePooling2D(AveragePooling2D(pool(2, None, Padding::Valid))), LayerConfig::GlobalAveragePooling2D(GlobalAveragePooling2D {}), dense(10, Activation::Softmax)]),
     ];
 
     let mut cases = vec![

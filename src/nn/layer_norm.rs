@@ -45,7 +45,8 @@ impl Layer for LayerNormalization {
             Some(v) => vec![v.as_i64().unwrap_or(0)],
         };
         if axes != [-1] {
-            return Err(c.bad(format!("axis {:?} is not supported (only -1, the features)", axes)));
+            // The same words as BatchNormalization's, which the page translates.
+            return Err(c.bad("only the last axis (channels) can be normalised"));
         }
         if c.is_false("center") || c.is_false("scale") {
             return Err(c.bad("center=false and scale=false are not supported"));

@@ -38,6 +38,7 @@ const ALLOWED = [
   'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
   'WebGPU', 'webgpu', 'GPU', 'CPU', 'GFLOP', 'NUL',
   'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'RGB',
+  'LayerNormalization',
 ];
 
 // [English message as the engine produces it, user data and names it carries]
@@ -250,6 +251,12 @@ const CASES = [
   [modelFile(UPLOAD, 'layer batch_normalization (BatchNormalization): only the last axis (channels) can be normalised'), ['batch_normalization']],
   [modelFile(UPLOAD, 'layer batch_normalization (BatchNormalization): center=false and scale=false are not supported'), ['batch_normalization', 'center=false', 'scale=false']],
   [modelFile(UPLOAD, invalidModel(1, 'Conv2D(16, 3×3, relu)', noFit(3, 2, 2))), ['valid', 'same']],
+  // LayerNormalization (src/nn/layer_norm.rs)
+  [invalidModel(2, 'LayerNormalization', 'epsilon -1 must be a positive number'), []],
+  [invalidModel(2, 'LayerNormalization', 'LayerNormalization needs at least one input axis'), []],
+  [modelFile(UPLOAD, 'layer layer_normalization (LayerNormalization): only the last axis (channels) can be normalised'), ['layer_normalization']],
+  [modelFile(UPLOAD, 'layer layer_normalization (LayerNormalization): center=false and scale=false are not supported'), ['layer_normalization', 'center=false', 'scale=false']],
+  [modelFile(UPLOAD, 'layer layer_normalization (LayerNormalization): rms_scaling is not supported'), ['layer_normalization', 'rms_scaling']],
 ];
 
 function leftoverEnglish(zh, keep) {

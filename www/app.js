@@ -83,17 +83,11 @@ function showBanner(text) {
 let settings = null;     // mirrors the engine's Settings
 let customLayers = null; // the layer list when the preset is 'custom'
 
-const PRESET_LAYERS = {
-  lstm: (s, n) => [emb(s, s.mask), { type: 'LSTM', units: 64, return_sequences: true }, { type: 'LSTM', units: 32 }, dense(24, 'relu'), dense(n, 'softmax')],
-  cnn: (s, n) => [emb(s, false), { type: 'Conv1D', filters: 128, kernel_size: 5, strides: 1, activation: 'relu' }, { type: 'GlobalMaxPooling1D' }, dense(24, 'relu'), dense(n, 'softmax')],
-  bow: (s, n) => [emb(s, s.mask), { type: 'GlobalAveragePooling1D' }, dense(24, 'relu'), dense(n, 'softmax')],
-  'image-cnn': (s, n) => [conv2d(16, 'valid'), { type: 'MaxPooling2D', pool_size: 2 }, conv2d(32, 'same'), { type: 'MaxPooling2D', pool_size: 2 }, { type: 'Flatten' }, dense(64, 'relu'), dense(n, 'softmax')],
-};
+// A preset's layers as the engine builds them (src/presets.rs); null for
+// 'custom' or an unknown name.
+const presetLayers = (name, s, n) => (name ? engineModule.preset_layers(name, s.num_words, n, s.mask) : null);
 // The preset each kind of data starts with.
 const DEFAULT_PRESET = { text: 'lstm', images: 'image-cnn' };
-function conv2d(filters, padding) { return { type: 'Conv2D', filters, kernel_size: 3, strides: 1, padding, activation: 'relu' }; }
-function emb(s, mask) { return { type: 'Embedding', input_dim: s.num_words, output_dim: 64, mask_zero: mask }; }
-function dense(units, activation) { return { type: 'Dense', units, activation, use_bias: true }; }
 
 const SCHEDULES = {
   constant: { kind: 'constant' },
@@ -288,8 +282,12 @@ const URL_FIELDS = {
   layers: ['layers', 'settings.layers', (v) => checkLayers(v)],
 };
 
-// The layer kinds the engine builds (src/nn/mod.rs LayerConfig) and the
-// fields each takes, with what a field may hold.
+// The layer kinds the engine builds, the fields each takes with what a
+// field may hold, where the editor's menus offer them, and the names an
+// activation, gate or padding may take: one catalogue, from the layers'
+// own files (src/nn/*.rs, through nn::catalogue_json), not a copy.
+const CATALOGUE = engineModule.layer_catalogue();
+const { activations: ACTIVATIONS, gates: GATES, paddings: PADDINGS } = CATALOGUE;
 const KINDS = {
   count: (v) => (Number.isInteger(v) && v >= 1 && v <= 1_000_000 ? null : { key: 'model.bad_count' }),
   pair: (v) => ((Number.isInteger(v) && v >= 1 && v <= 512) || (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 1 && x <= 512)) ? null : { key: 'model.bad_pair' }),
@@ -298,28 +296,12 @@ const KINDS = {
   positive: (v) => (typeof v === 'number' && v > 0 && v < 1 ? null : { key: 'form.between', params: { min: 0, max: 1 } }),
   bool: (v) => (typeof v === 'boolean' ? null : { key: 'settings.bool' }),
   activation: (v) => (ACTIVATIONS.includes(v) ? null : { key: 'settings.one_of', params: { choices: ACTIVATIONS.join(', ') } }),
-  gate: (v) => (['sigmoid', 'hard_sigmoid'].includes(v) ? null : { key: 'settings.one_of', params: { choices: 'sigmoid, hard_sigmoid' } }),
+  gate: (v) => (GATES.includes(v) ? null : { key: 'settings.one_of', params: { choices: GATES.join(', ') } }),
   padding: (v) => (PADDINGS.includes(v) ? null : { key: 'settings.one_of', params: { choices: PADDINGS.join(', ') } }),
 };
-const LAYER_CATALOGUE = {
-  Embedding: { input_dim: 'count', output_dim: 'count', mask_zero: 'bool' },
-  Dense: { units: 'count', activation: 'activation', use_bias: 'bool' },
-  LSTM: { units: 'count', return_sequences: 'bool', recurrent_activation: 'gate' },
-  GRU: { units: 'count', return_sequences: 'bool' },
-  Conv1D: { filters: 'count', kernel_size: 'count', strides: 'count', activation: 'activation' },
-  GlobalMaxPooling1D: {},
-  GlobalAveragePooling1D: {},
-  Dropout: { rate: 'rate' },
-  Flatten: {},
-  Conv2D: { filters: 'count', kernel_size: 'pair', strides: 'pair', padding: 'padding', activation: 'activation' },
-  MaxPooling2D: { pool_size: 'pair', strides: 'pair', padding: 'padding' },
-  AveragePooling2D: { pool_size: 'pair', strides: 'pair', padding: 'padding' },
-  GlobalAveragePooling2D: {},
-  GlobalMaxPooling2D: {},
-  BatchNormalization: { momentum: 'fraction', epsilon: 'positive' },
-};
+const LAYER_CATALOGUE = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class, Object.fromEntries(k.fields.map((f) => [f.key, f.kind]))]));
 // Fields a layer needs (the engine has no default for them).
-const REQUIRED = { Embedding: ['input_dim', 'output_dim'], Dense: ['units'], LSTM: ['units'], GRU: ['units'], Conv1D: ['filters', 'kernel_size'], Dropout: ['rate'], Conv2D: ['filters', 'kernel_size'] };
+const REQUIRED = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class, k.fields.filter((f) => f.required).map((f) => f.key)]));
 
 // A layer list (JSON text from a link, or a list from storage) → [layers, problem].
 function checkLayers(raw) {
@@ -836,13 +818,12 @@ function renderAugment() {
 // ---------------------------------------------------------------- model
 function currentLayers() {
   const n = dataReport ? Math.max(dataReport.classes.length, 2) : 2;
-  return settings.preset === 'custom' ? customLayers : PRESET_LAYERS[settings.preset](settings, n);
+  return settings.preset === 'custom' ? customLayers : presetLayers(settings.preset, settings, n);
 }
 
-const LAYER_TYPES = {
-  text: ['Embedding', 'LSTM', 'GRU', 'Conv1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling1D', 'Dense', 'Dropout', 'Flatten'],
-  images: ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'Flatten', 'Dense', 'Dropout'],
-};
+// The add-layer menu for each kind of data, in the catalogue's order.
+const menuOf = (kind) => CATALOGUE.layers.filter((k) => k.menu[kind] != null).sort((a, b) => a.menu[kind] - b.menu[kind]).map((k) => k.class);
+const LAYER_TYPES = { text: menuOf('text'), images: menuOf('images') };
 // Sizes Keras writes as one number or a pair: shown as "3" or "3×5".
 const PAIRS = new Set(['kernel_size', 'strides', 'pool_size']);
 const pairText = (v) => (Array.isArray(v) ? (v[0] === v[1] ? String(v[0]) : v.join('×')) : String(v));
@@ -851,19 +832,8 @@ function parsePair(raw) {
   if (!(parts.length === 1 || parts.length === 2) || !parts.every((v) => Number.isInteger(v) && v >= 1)) return null;
   return parts.length === 1 ? parts[0] : parts;
 }
-const PADDINGS = ['valid', 'same'];
-const LAYER_FIELDS = {
-  Conv2D: [['filters', 'filters', 16], ['kernel_size', 'kernel', 3], ['strides', 'strides', 1], ['padding', 'padding', 'same'], ['activation', 'activation', 'relu']],
-  MaxPooling2D: [['pool_size', 'pool', 2]],
-  AveragePooling2D: [['pool_size', 'pool', 2]],
-  Embedding: [['output_dim', 'dim', 64], ['mask_zero', 'mask_zero', true]],
-  LSTM: [['units', 'units', 32], ['return_sequences', 'return_sequences', false]],
-  GRU: [['units', 'units', 32], ['return_sequences', 'return_sequences', false]],
-  Conv1D: [['filters', 'filters', 64], ['kernel_size', 'kernel', 5], ['activation', 'activation', 'relu']],
-  Dense: [['units', 'units', 16], ['activation', 'activation', 'relu']],
-  Dropout: [['rate', 'rate', 0.2]],
-};
-const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'softplus', 'swish', 'softmax'];
+// The fields the editor shows for each kind: [key, label key, a new layer's value].
+const LAYER_FIELDS = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class, k.fields.filter((f) => f.editor).map((f) => [f.key, f.editor.label, f.editor.default])]));
 
 function renderLayerEditor() {
   const layers = currentLayers();
@@ -930,10 +900,10 @@ async function refreshModel() {
   readForm();
   if (settings.preset === 'custom' && !customLayers) {
     // Start the custom list from the preset the user was looking at.
-    customLayers = (PRESET_LAYERS[previous] || PRESET_LAYERS[DEFAULT_PRESET[dataKind]])(settings, dataReport ? dataReport.classes.length : 2);
+    customLayers = presetLayers(previous, settings, dataReport ? dataReport.classes.length : 2) || presetLayers(DEFAULT_PRESET[dataKind], settings, dataReport ? dataReport.classes.length : 2);
     settings.layers = customLayers;
   }
-  if (settings.preset === 'custom' && !customLayers) customLayers = PRESET_LAYERS[DEFAULT_PRESET[dataKind]](settings, dataReport ? dataReport.classes.length : 2);
+  if (settings.preset === 'custom' && !customLayers) customLayers = presetLayers(DEFAULT_PRESET[dataKind], settings, dataReport ? dataReport.classes.length : 2);
   if (settings.preset === 'custom') {
     // Keep the Embedding's rows and the output width in step with the data.
     for (const l of customLayers) if (l.type === 'Embedding') l.input_dim = settings.num_words;

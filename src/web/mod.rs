@@ -41,6 +41,21 @@ impl Texts {
     }
 }
 
+/// The layer kinds with their fields and editor menus, and the names of
+/// activations, gates and paddings (`nn::catalogue_json`): the page's model
+/// editor and its checks of a layer list read these, not copies.
+#[wasm_bindgen]
+pub fn layer_catalogue() -> Result<JsValue, JsValue> {
+    to_js(&crate::nn::catalogue_json())
+}
+
+/// A preset's layers for text (`lstm`, `cnn`, `bow`) or images
+/// (`image-cnn`), as the engine builds them; null for an unknown name.
+#[wasm_bindgen]
+pub fn preset_layers(name: &str, num_words: usize, classes: usize, mask: bool) -> Result<JsValue, JsValue> {
+    to_js(&crate::presets::preset(name, num_words, classes, mask).or_else(|| crate::presets::image_preset(name, classes)))
+}
+
 /// The SIMD this wasm build uses ("relaxed-simd" or "simd128"): the page
 /// loads one of two builds and says which.
 #[wasm_bindgen]

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use crate::backend::gpu::GpuBackend;
-use crate::backend::select::{select, BackendRequest};
+use crate::backend_choice::{select, BackendRequest};
 use crate::backend::{Backend, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions};

@@ -9,7 +9,7 @@ mod images;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::gpu::GpuBackend;
-use crate::backend::select::{decide, step_flops, BackendRequest};
+use crate::backend_choice::{decide, step_flops, BackendRequest};
 use crate::backend::{ready_now, Backend, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};

@@ -160,7 +160,7 @@ fn gpu_training_reaches_cpu_accuracy() {
 
 #[test]
 fn auto_takes_the_gpu_only_when_it_can_gain() {
-    use gradlab::backend::select::{select, step_flops, BackendRequest, AUTO_MIN_STEP_FLOPS};
+    use gradlab::backend_choice::{select, step_flops, BackendRequest, AUTO_MIN_STEP_FLOPS};
     use gradlab::model::architecture;
     let lstm = architecture(&preset("lstm", 10_000, 2, true).unwrap(), &[100]).unwrap();
     let bow = architecture(&preset("bow", 10_000, 2, true).unwrap(), &[100]).unwrap();

@@ -10,17 +10,17 @@
 //! f32 tensors holding whole numbers; f32 represents every integer below 2^24
 //! exactly, far beyond any vocabulary here.
 
+pub mod activation;
 pub mod cpu;
-mod cpu_image;
-mod cpu_norm;
 pub mod gpu;
-pub mod select;
+pub mod loss;
 pub mod timing;
+pub mod update;
 pub mod window;
 
-use crate::nn::activation::{Activation, GateActivation};
-use crate::loss::Loss;
-use crate::optim::UpdateRule;
+use activation::{Activation, GateActivation};
+use loss::Loss;
+use update::UpdateRule;
 
 pub use cpu::{CpuBackend, CpuTensor};
 pub use window::{Padding, PoolKind, Window2d};

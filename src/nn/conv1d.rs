@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::keras::initializer;
 use super::{expect_sequence, init, Activation, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
-use crate::backend::cpu::conv_out_len;
+use crate::backend::window::conv_out_len;
 use crate::backend::Backend;
 use crate::error::Result;
 

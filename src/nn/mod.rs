@@ -13,7 +13,6 @@
 //! a list of inputs (`INPUTS` of them): one in a sequential model; a
 //! residual `Add` or attention's query and value take two.
 
-pub mod activation;
 pub mod batch_norm;
 pub mod conv1d;
 pub mod conv2d;
@@ -37,6 +36,8 @@ use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
 use crate::error::Result;
 
+// Activations are backend ops; layers name them as `nn::activation`.
+pub use crate::backend::activation;
 pub use activation::Activation;
 pub use batch_norm::BatchNormalization;
 pub use conv1d::Conv1D;

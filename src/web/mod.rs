@@ -13,7 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::backend::gpu::GpuBackend;
-use crate::backend::select::BackendRequest;
+use crate::backend_choice::BackendRequest;
 use crate::backend::CpuBackend;
 use crate::error::Error;
 use crate::lab::{gpu_slice_run, Lab, Settings};

@@ -15,10 +15,10 @@ pub use context::{AdapterSummary, GpuContext, GpuUnavailable, PooledBuffer};
 
 use super::window::{PoolKind, Window2d};
 use super::{numel, Backend, Reading, StepMask};
-use crate::backend::cpu::conv_out_len;
-use crate::loss::Loss;
-use crate::nn::activation::{Activation, GateActivation};
-use crate::optim::UpdateRule;
+use crate::backend::window::conv_out_len;
+use crate::backend::activation::{Activation, GateActivation};
+use crate::backend::loss::Loss;
+use crate::backend::update::UpdateRule;
 
 #[derive(Clone)]
 pub struct GpuBackend {

@@ -3,9 +3,9 @@
 //! model gives it enough work per step to beat the CPU's lower latency, and
 //! says which it took and why.
 
-use super::gpu::{AdapterSummary, GpuBackend};
+use crate::backend::gpu::{AdapterSummary, GpuBackend};
 #[cfg(not(target_arch = "wasm32"))]
-use super::gpu::GpuUnavailable;
+use crate::backend::gpu::GpuUnavailable;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::error::{Error, Result};
 use crate::model::LayerInfo;

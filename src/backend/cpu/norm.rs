@@ -1,7 +1,7 @@
 //! Layer normalisation on the CPU: statistics per row over the last axis,
 //! accumulated in f64 so rows far from zero keep their variance exact.
 
-use super::cpu::CpuTensor;
+use super::CpuTensor;
 
 /// (mean, 1 / √(var + eps)) of each row of a [rows, c] view.
 fn row_stats(row: &[f32], eps: f32) -> (f32, f32) {

@@ -3,8 +3,8 @@
 //! Plain loops over contiguous channel runs; the heavy work of a
 //! convolution is the matrix product that follows `im2col_2d`.
 
-use super::cpu::CpuTensor;
-use super::window::{PoolKind, Window2d};
+use super::CpuTensor;
+use super::super::window::{PoolKind, Window2d};
 
 /// For each output column `ox`, the kernel columns `kx0..kx1` that fall
 /// inside the image, and the image column of `kx0`. Consecutive kernel

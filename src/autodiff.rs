@@ -7,8 +7,8 @@
 //! one match arm each, so the backends need no autodiff code.
 
 use crate::backend::{Backend, PoolKind, Window2d};
-use crate::loss::Loss;
-use crate::nn::activation::{Activation, GateActivation};
+use crate::backend::loss::Loss;
+use crate::backend::activation::{Activation, GateActivation};
 
 /// A value on the tape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -43,7 +43,7 @@ const ALLOWED = [
 
 // [English message as the engine produces it, user data and names it carries]
 const CASES = [
-  // the compute backend (src/backend/select.rs, src/lab.rs, src/backend/gpu/context.rs)
+  // the compute backend (src/backend_choice.rs, src/lab.rs, src/backend/gpu/context.rs)
   ['asked for the CPU', []],
   ['asked for the GPU: SwiftShader Device (webgpu)', ['SwiftShader Device']],
   ['asked for the GPU, but this browser offers no WebGPU adapter; training on the CPU', []],

@@ -303,7 +303,7 @@ export const ENGINE = [
   [/(?<!model at )layer (\S+) \((\w+)\): missing '([^']*)'/g, '层 $1（$2）：缺少 $3'],
   [/(?<!model at )layer (\S+) \((\w+)\): /g, '层 $1（$2）：'],
 
-  // ---- src/backend/select.rs, src/lab.rs, src/backend/gpu: the compute backend ----
+  // ---- src/backend_choice.rs, src/lab.rs, src/backend/gpu: the compute backend ----
   [/this browser offers no WebGPU adapter/g, '此浏览器没有可用的 WebGPU 适配器'],
   [/WebGPU is not available in this browser/g, '此浏览器不支持 WebGPU'],
   [/the only GPU adapter, (.+?), is software running on this same CPU/g, '唯一的 GPU 适配器 $1 是在这颗 CPU 上运行的软件实现'],

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::gpu::GpuBackend;
 use crate::backend_choice::{decide, step_flops, BackendRequest};
-use crate::backend::{ready_now, Backend, CpuBackend};
+use crate::backend::prelude::*;
+use crate::backend::{ready_now, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};
 use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};

@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{Backend, CpuBackend};
+use crate::backend::prelude::*;
+use crate::backend::CpuBackend;
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

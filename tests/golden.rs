@@ -2,7 +2,7 @@
 //! `tests/reference/make_goldens.py` (Keras 3 on TensorFlow, and the legacy
 //! keras-preprocessing Tokenizer); this test never needs TensorFlow.
 
-use gradlab::backend::{Backend, CpuBackend};
+use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::data::pad::{pad_sequences, Side};
 use gradlab::data::Tokenizer;
 use gradlab::io::tfjs;

@@ -5,7 +5,7 @@
 //! `tests/reference/make_image_goldens.py`; this test never needs TensorFlow.
 
 use gradlab::autodiff::Graph;
-use gradlab::backend::{Backend, CpuBackend};
+use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::data::Encoded;
 use gradlab::loss::Loss;
 use gradlab::model::Model;

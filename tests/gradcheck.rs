@@ -12,7 +12,7 @@ mod common;
 
 use common::assert_all_close;
 use gradlab::autodiff::{Graph, Var};
-use gradlab::backend::{Backend, CpuBackend, CpuTensor};
+use gradlab::backend::{prelude::*, CpuBackend, CpuTensor};
 use gradlab::loss::Loss;
 use gradlab::model::Model;
 use gradlab::nn::{Activation, ForwardCtx, LayerConfig};

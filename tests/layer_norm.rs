@@ -7,7 +7,7 @@
 //! conformance suite.
 
 use gradlab::autodiff::Graph;
-use gradlab::backend::{Backend, CpuBackend};
+use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::nn::{ForwardCtx, KerasConfig, LayerConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

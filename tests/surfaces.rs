@@ -1,6 +1,6 @@
 //! The optimizer race's surfaces and racers.
 
-use gradlab::backend::{Backend, CpuBackend};
+use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::optim::Optimizer;
 use gradlab::surfaces::{race, racers, Surface};
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use gradlab::backend::{Backend, CpuBackend};
+use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::data::Encoded;
 use gradlab::error::Error;
 use gradlab::loss::Loss;

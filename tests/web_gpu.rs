@@ -11,7 +11,7 @@
 mod suite;
 
 use gradlab::backend::gpu::GpuBackend;
-use gradlab::backend::{Backend, CpuBackend};
+use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::model::Model;
 use gradlab::presets::preset;
 use gradlab::trainer::Trainer;

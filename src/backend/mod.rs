@@ -45,13 +45,12 @@ pub fn ready_now<T>(f: impl std::future::Future<Output = T>) -> T {
     }
 }
 
-pub trait Backend: Clone + 'static {
+/// Tensors: making them, reading them back, their shapes. Every other group of
+/// operations builds on this one.
+pub trait TensorOps: Clone + 'static {
     type Tensor: Clone + std::fmt::Debug;
-
     /// A short name for messages ("cpu", "gpu (llvmpipe)").
     fn name(&self) -> String;
-
-    // ---- moving data -------------------------------------------------------
     fn upload(&self, shape: &[usize], data: &[f32]) -> Self::Tensor;
     fn download(&self, t: &Self::Tensor) -> Vec<f32>;
     fn shape<'a>(&self, t: &'a Self::Tensor) -> &'a [usize];
@@ -59,18 +58,15 @@ pub trait Backend: Clone + 'static {
     fn full(&self, shape: &[usize], value: f32) -> Self::Tensor;
     /// Same data, new shape (same number of elements).
     fn reshape(&self, t: &Self::Tensor, shape: &[usize]) -> Self::Tensor;
-
-    // ---- linear algebra ----------------------------------------------------
-    /// op(a) · op(b) for 2-D tensors, where op transposes when asked.
-    fn matmul(&self, a: &Self::Tensor, b: &Self::Tensor, trans_a: bool, trans_b: bool) -> Self::Tensor;
-
-    /// a·w + bias (bias broadcast along rows): one op so that a GPU can add
-    /// the bias as it writes the product.
-    fn matmul_bias(&self, a: &Self::Tensor, w: &Self::Tensor, bias: &Self::Tensor) -> Self::Tensor {
-        self.add_bias(&self.matmul(a, w, false, false), bias)
+    /// Tensors read back together, without blocking.
+    fn read_async(&self, ts: &[&Self::Tensor]) -> Reading<Vec<Vec<f32>>> {
+        let v: Vec<Vec<f32>> = ts.iter().map(|t| self.download(t)).collect();
+        Box::pin(std::future::ready(v))
     }
+}
 
-    // ---- element-wise ------------------------------------------------------
+/// Element-wise operations, activations, softmax and sums.
+pub trait ElementwiseOps: TensorOps {
     fn add(&self, a: &Self::Tensor, b: &Self::Tensor) -> Self::Tensor;
     /// a += b, in place.
     fn add_assign(&self, a: &mut Self::Tensor, b: &Self::Tensor);
@@ -90,19 +86,27 @@ pub trait Backend: Clone + 'static {
     fn softmax_backward(&self, y: &Self::Tensor, dy: &Self::Tensor) -> Self::Tensor;
     /// Σ x², read back: used for global-norm clipping and finiteness checks.
     fn sum_squares(&self, x: &Self::Tensor) -> f32;
-    /// Tensors read back together, without blocking.
-    fn read_async(&self, ts: &[&Self::Tensor]) -> Reading<Vec<Vec<f32>>> {
-        let v: Vec<Vec<f32>> = ts.iter().map(|t| self.download(t)).collect();
-        Box::pin(std::future::ready(v))
-    }
     /// Σ x² of each tensor, read back together without blocking: one round
     /// trip on a GPU instead of one per tensor.
     fn sum_squares_each_async(&self, xs: &[&Self::Tensor]) -> Reading<Vec<f32>> {
         let v: Vec<f32> = xs.iter().map(|x| self.sum_squares(x)).collect();
         Box::pin(std::future::ready(v))
     }
+}
 
-    // ---- losses (mean over the batch, as Keras) ----------------------------
+/// Linear algebra: the matrix product, with the bias fused where a backend can.
+pub trait LinalgOps: ElementwiseOps {
+    /// op(a) · op(b) for 2-D tensors, where op transposes when asked.
+    fn matmul(&self, a: &Self::Tensor, b: &Self::Tensor, trans_a: bool, trans_b: bool) -> Self::Tensor;
+    /// a·w + bias (bias broadcast along rows): one op so that a GPU can add
+    /// the bias as it writes the product.
+    fn matmul_bias(&self, a: &Self::Tensor, w: &Self::Tensor, bias: &Self::Tensor) -> Self::Tensor {
+        self.add_bias(&self.matmul(a, w, false, false), bias)
+    }
+}
+
+/// Losses (mean over the batch, as Keras), and softmax fused with cross-entropy.
+pub trait LossOps: TensorOps {
     /// Scalar loss [1]. `target` is one-hot/real-valued [batch, n], or class
     /// indices [batch] for sparse categorical cross-entropy.
     fn loss(&self, loss: Loss, pred: &Self::Tensor, target: &Self::Tensor) -> Self::Tensor;
@@ -113,8 +117,11 @@ pub trait Backend: Clone + 'static {
     fn softmax_cross_entropy(&self, logits: &Self::Tensor, target: &Self::Tensor, sparse: bool) -> (Self::Tensor, Self::Tensor);
     /// d loss / d logits = (p − y) / batch.
     fn softmax_cross_entropy_backward(&self, probs: &Self::Tensor, target: &Self::Tensor, sparse: bool) -> Self::Tensor;
+}
 
-    // ---- sequences ---------------------------------------------------------
+/// Sequences [batch, time, features]: embedding lookups, time and column
+/// slices, recurrent cells, 1-D convolution patches and pooling over time.
+pub trait SequenceOps: TensorOps {
     /// Rows of `table` [rows, d] picked by `ids` (any shape) → [..ids, d].
     fn gather_rows(&self, table: &Self::Tensor, ids: &Self::Tensor) -> Self::Tensor;
     /// The gradient of `gather_rows`: grad rows added into a zero [rows, d].
@@ -153,8 +160,11 @@ pub trait Backend: Clone + 'static {
     /// Mean over the time axis, counting only steps whose mask is 1.
     fn mean_over_time(&self, x: &Self::Tensor, mask: Option<&Self::Tensor>) -> Self::Tensor;
     fn mean_over_time_backward(&self, dy: &Self::Tensor, x_shape: &[usize], mask: Option<&Self::Tensor>) -> Self::Tensor;
+}
 
-    // ---- images [batch, height, width, channels] ---------------------------
+/// Images [batch, height, width, channels]: 2-D convolution patches, pooling
+/// and batch normalisation.
+pub trait ImageOps: TensorOps {
     /// The patches of a 2-D convolution → [batch·oh·ow, kh·kw·c], each row
     /// ordered (ky, kx, channel) as Keras's kernel; padding cells read 0.
     fn im2col_2d(&self, x: &Self::Tensor, win: &Window2d) -> Self::Tensor;
@@ -174,21 +184,39 @@ pub trait Backend: Clone + 'static {
     /// computed from x itself (training), so d x includes their gradients.
     #[allow(clippy::too_many_arguments)]
     fn batch_norm_backward(&self, x: &Self::Tensor, mean: &Self::Tensor, var: &Self::Tensor, gamma: &Self::Tensor, eps: f32, dy: &Self::Tensor, batch_stats: bool) -> (Self::Tensor, Self::Tensor, Self::Tensor);
+}
 
-    // ---- normalisation over features ---------------------------------------
+/// Normalisation over the features of each row (layer normalisation).
+pub trait NormOps: TensorOps {
     /// Layer normalisation: each row of x (every axis but the last) becomes
     /// (x − mean) / √(var + eps) · gamma + beta with its own mean and biased
     /// variance over the last axis; gamma and beta are [c].
     fn layer_norm(&self, x: &Self::Tensor, gamma: &Self::Tensor, beta: &Self::Tensor, eps: f32) -> Self::Tensor;
     /// (d x, d gamma, d beta), the row statistics recomputed from x.
     fn layer_norm_backward(&self, x: &Self::Tensor, gamma: &Self::Tensor, eps: f32, dy: &Self::Tensor) -> (Self::Tensor, Self::Tensor, Self::Tensor);
+}
 
-    // ---- optimisation ------------------------------------------------------
+/// Optimisation: one optimizer step applied in place.
+pub trait OptimOps: TensorOps {
     /// Apply one optimizer update in place, element by element, with the
     /// rule's state tensors (`slots`, each shaped like the parameter).
     /// `grad_sq`, when given, stands in for grad² (an Embedding's per-token
     /// squares, as Keras computes them; see `UpdateRule::apply`).
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut Self::Tensor, grad: &Self::Tensor, grad_sq: Option<&Self::Tensor>, slots: &mut [Self::Tensor]);
+}
+
+/// A backend: every group of operations. Layers, losses and optimizers
+/// take `B: Backend`; a backend implements each group (as Burn groups
+/// `FloatTensorOps`, `ModuleOps`, `ActivationOps`) and is a `Backend` by
+/// that alone. Code calling a concrete backend's methods imports
+/// `backend::prelude::*`.
+pub trait Backend: TensorOps + ElementwiseOps + LinalgOps + LossOps + SequenceOps + ImageOps + NormOps + OptimOps {}
+
+impl<B: TensorOps + ElementwiseOps + LinalgOps + LossOps + SequenceOps + ImageOps + NormOps + OptimOps> Backend for B {}
+
+/// The backend traits, for code that calls a concrete backend's methods.
+pub mod prelude {
+    pub use super::{Backend, ElementwiseOps, ImageOps, LinalgOps, LossOps, NormOps, OptimOps, SequenceOps, TensorOps};
 }
 
 /// Number of elements of a shape.

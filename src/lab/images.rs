@@ -13,7 +13,7 @@ pub use crate::data::image::resample;
 use crate::data::image::{self, ImageSet, ImageShape};
 use crate::data::parse::Rejected;
 use crate::data::split::split;
-use crate::backend::Backend;
+use crate::backend::prelude::*;
 use crate::data::{Encoded, Framing, Scaling};
 use crate::error::{Error, Result};
 use crate::nn::LayerConfig;

@@ -3,6 +3,7 @@
 //! async because WebGPU reads back only through the event loop; natively
 //! every read is ready at once.
 
+use gradlab::backend::prelude::*;
 use gradlab::backend::{Backend, CpuBackend, CpuTensor, Padding, PoolKind, Window2d};
 use gradlab::loss::Loss;
 use gradlab::nn::activation::{Activation, GateActivation};

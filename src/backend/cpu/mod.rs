@@ -25,18 +25,16 @@ use super::activation::{Activation, GateActivation};
 use super::loss::Loss;
 use super::update::UpdateRule;
 use super::window::{PoolKind, Window2d};
-use super::{numel, Backend, StepMask};
+use super::{numel, prelude::*, StepMask};
 
 #[derive(Clone, Debug, Default)]
 pub struct CpuBackend;
 
-impl Backend for CpuBackend {
+impl TensorOps for CpuBackend {
     type Tensor = CpuTensor;
-
     fn name(&self) -> String {
         "cpu".into()
     }
-
     fn upload(&self, shape: &[usize], data: &[f32]) -> CpuTensor {
         CpuTensor::new(shape, data.to_vec())
     }
@@ -56,13 +54,9 @@ impl Backend for CpuBackend {
         assert_eq!(numel(shape), t.data.len(), "reshape {:?} to {:?}", t.shape, shape);
         CpuTensor { shape: shape.to_vec(), data: t.data.clone() }
     }
+}
 
-    fn matmul(&self, a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool) -> CpuTensor {
-        product(a, b, trans_a, trans_b, None)
-    }
-    fn matmul_bias(&self, a: &CpuTensor, w: &CpuTensor, bias: &CpuTensor) -> CpuTensor {
-        product(a, w, false, false, Some(bias))
-    }
+impl ElementwiseOps for CpuBackend {
     fn add(&self, a: &CpuTensor, b: &CpuTensor) -> CpuTensor {
         zip_map(a, b, |x, y| x + y)
     }
@@ -157,7 +151,18 @@ impl Backend for CpuBackend {
         }
         (lanes.iter().sum::<f64>() + rest) as f32
     }
+}
 
+impl LinalgOps for CpuBackend {
+    fn matmul(&self, a: &CpuTensor, b: &CpuTensor, trans_a: bool, trans_b: bool) -> CpuTensor {
+        product(a, b, trans_a, trans_b, None)
+    }
+    fn matmul_bias(&self, a: &CpuTensor, w: &CpuTensor, bias: &CpuTensor) -> CpuTensor {
+        product(a, w, false, false, Some(bias))
+    }
+}
+
+impl LossOps for CpuBackend {
     fn loss(&self, loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
         loss::loss(loss, pred, target)
     }
@@ -170,6 +175,9 @@ impl Backend for CpuBackend {
     fn softmax_cross_entropy_backward(&self, probs: &CpuTensor, target: &CpuTensor, sparse: bool) -> CpuTensor {
         loss::softmax_cross_entropy_backward(probs, target, sparse)
     }
+}
+
+impl SequenceOps for CpuBackend {
     fn gather_rows(&self, table: &CpuTensor, ids: &CpuTensor) -> CpuTensor {
         sequence::gather_rows(table, ids)
     }
@@ -221,6 +229,9 @@ impl Backend for CpuBackend {
     fn mean_over_time_backward(&self, dy: &CpuTensor, x_shape: &[usize], mask: Option<&CpuTensor>) -> CpuTensor {
         sequence::mean_over_time_backward(dy, x_shape, mask)
     }
+}
+
+impl ImageOps for CpuBackend {
     fn im2col_2d(&self, x: &CpuTensor, win: &Window2d) -> CpuTensor {
         image::im2col_2d(x, win)
     }
@@ -242,12 +253,18 @@ impl Backend for CpuBackend {
     fn batch_norm_backward(&self, x: &CpuTensor, mean: &CpuTensor, var: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor, batch_stats: bool) -> (CpuTensor, CpuTensor, CpuTensor) {
         image::batch_norm_backward(x, mean, var, gamma, eps, dy, batch_stats)
     }
+}
+
+impl NormOps for CpuBackend {
     fn layer_norm(&self, x: &CpuTensor, gamma: &CpuTensor, beta: &CpuTensor, eps: f32) -> CpuTensor {
         norm::layer_norm(x, gamma, beta, eps)
     }
     fn layer_norm_backward(&self, x: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor) -> (CpuTensor, CpuTensor, CpuTensor) {
         norm::layer_norm_backward(x, gamma, eps, dy)
     }
+}
+
+impl OptimOps for CpuBackend {
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut CpuTensor, grad: &CpuTensor, grad_sq: Option<&CpuTensor>, slots: &mut [CpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         let mut state: Vec<&mut [f32]> = slots.iter_mut().map(|s| s.data_mut().as_mut_slice()).collect();

@@ -14,7 +14,7 @@ use std::rc::Rc;
 pub use context::{AdapterSummary, GpuContext, GpuUnavailable, PooledBuffer};
 
 use super::window::{PoolKind, Window2d};
-use super::{numel, Backend, Reading, StepMask};
+use super::{numel, prelude::*, Reading, StepMask};
 use crate::backend::window::conv_out_len;
 use crate::backend::activation::{Activation, GateActivation};
 use crate::backend::loss::Loss;
@@ -244,13 +244,11 @@ impl GpuBackend {
     }
 }
 
-impl Backend for GpuBackend {
+impl TensorOps for GpuBackend {
     type Tensor = GpuTensor;
-
     fn name(&self) -> String {
         format!("gpu ({})", self.ctx.adapter.name)
     }
-
     fn upload(&self, shape: &[usize], data: &[f32]) -> GpuTensor {
         assert_eq!(numel(shape), data.len(), "shape {:?} does not hold {} values", shape, data.len());
         GpuTensor { shape: shape.to_vec(), buf: self.ctx.upload(data) }
@@ -277,15 +275,9 @@ impl Backend for GpuBackend {
         assert_eq!(numel(shape), t.len(), "reshape {:?} to {:?}", t.shape, shape);
         GpuTensor { shape: shape.to_vec(), buf: t.buf.clone() }
     }
+}
 
-    fn matmul(&self, a: &GpuTensor, b: &GpuTensor, trans_a: bool, trans_b: bool) -> GpuTensor {
-        self.product(a, b, trans_a, trans_b, None)
-    }
-    fn matmul_bias(&self, a: &GpuTensor, w: &GpuTensor, bias: &GpuTensor) -> GpuTensor {
-        assert_eq!(bias.len(), *w.shape.last().unwrap_or(&0), "matmul_bias: bias {:?} for weights {:?}", bias.shape, w.shape);
-        self.product(a, w, false, false, Some(bias))
-    }
-
+impl ElementwiseOps for GpuBackend {
     fn add(&self, a: &GpuTensor, b: &GpuTensor) -> GpuTensor {
         assert_eq!(a.shape, b.shape, "element-wise op on shapes {:?} and {:?}", a.shape, b.shape);
         let out = self.tensor(&a.shape);
@@ -366,7 +358,19 @@ impl Backend for GpuBackend {
             empty.iter().enumerate().map(|(i, &e)| if e { 0.0 } else { sums[64 * i..64 * (i + 1)].iter().map(|&v| v as f64).sum::<f64>() as f32 }).collect()
         })
     }
+}
 
+impl LinalgOps for GpuBackend {
+    fn matmul(&self, a: &GpuTensor, b: &GpuTensor, trans_a: bool, trans_b: bool) -> GpuTensor {
+        self.product(a, b, trans_a, trans_b, None)
+    }
+    fn matmul_bias(&self, a: &GpuTensor, w: &GpuTensor, bias: &GpuTensor) -> GpuTensor {
+        assert_eq!(bias.len(), *w.shape.last().unwrap_or(&0), "matmul_bias: bias {:?} for weights {:?}", bias.shape, w.shape);
+        self.product(a, w, false, false, Some(bias))
+    }
+}
+
+impl LossOps for GpuBackend {
     fn loss(&self, loss: Loss, pred: &GpuTensor, target: &GpuTensor) -> GpuTensor {
         let (rows, n) = pred.rows_cols();
         let sparse = loss == Loss::SparseCategoricalCrossentropy;
@@ -398,7 +402,9 @@ impl Backend for GpuBackend {
         self.ctx.dispatch_flat("softmax", "softmax_cross_entropy_backward", &[u(rows), u(n), sparse as u32, 0], &[(1, probs.raw()), (2, target.raw()), (4, out.raw())], rows * n);
         out
     }
+}
 
+impl SequenceOps for GpuBackend {
     fn gather_rows(&self, table: &GpuTensor, ids: &GpuTensor) -> GpuTensor {
         let d = table.shape[1];
         let mut shape = ids.shape.clone();
@@ -445,7 +451,6 @@ impl Backend for GpuBackend {
         self.make_unique(dst);
         self.strided(src, dst, n, len, d, start, len, 0, true);
     }
-
     fn lstm_cell(&self, z: &GpuTensor, hc_prev: &GpuTensor, mask: StepMask<GpuTensor>, gate: GateActivation) -> GpuTensor {
         let (b, h) = (z.shape[0], z.shape[1] / 4);
         let out = self.tensor(&[b, 2 * h]);
@@ -489,7 +494,6 @@ impl Backend for GpuBackend {
         );
         (dx, dr, dhp)
     }
-
     fn im2col_1d(&self, x: &GpuTensor, kernel: usize, stride: usize) -> GpuTensor {
         let (b, steps, c) = x.btd();
         let out_t = conv_out_len(steps, kernel, stride);
@@ -536,7 +540,9 @@ impl Backend for GpuBackend {
         self.ctx.dispatch_flat("sequence", "mean_over_time_backward", &[u(b), u(steps), u(d), has, 0, 0, 0, 0], &[(1, dy.raw()), (2, m), (4, out.raw())], b * steps * d);
         out
     }
+}
 
+impl ImageOps for GpuBackend {
     fn im2col_2d(&self, x: &GpuTensor, win: &Window2d) -> GpuTensor {
         assert_eq!(x.shape, win.input_shape(), "im2col_2d: input {:?} for a window over {:?}", x.shape, win.input_shape());
         let out = self.tensor(&[win.batch * win.oh * win.ow, win.kh * win.kw * win.c]);
@@ -612,6 +618,9 @@ impl Backend for GpuBackend {
         );
         (dx, dgamma, dbeta)
     }
+}
+
+impl NormOps for GpuBackend {
     fn layer_norm(&self, x: &GpuTensor, gamma: &GpuTensor, beta: &GpuTensor, eps: f32) -> GpuTensor {
         let (rows, c) = x.rows_cols();
         check_channels("layer_norm", c, &[gamma, beta]);
@@ -631,6 +640,9 @@ impl Backend for GpuBackend {
         self.ctx.dispatch_flat("layer_norm", "xhat_dy", &params, &[(1, x.raw()), (2, dy.raw()), (4, xhat_dy.raw())], rows);
         (dx, self.sum_rows(&xhat_dy), self.sum_rows(dy))
     }
+}
+
+impl OptimOps for GpuBackend {
     fn optimizer_update(&self, rule: &UpdateRule, param: &mut GpuTensor, grad: &GpuTensor, grad_sq: Option<&GpuTensor>, slots: &mut [GpuTensor]) {
         assert_eq!(param.shape, grad.shape, "optimizer update: parameter {:?}, gradient {:?}", param.shape, grad.shape);
         self.make_unique(param);

@@ -3,8 +3,16 @@
 //! answers the page's questions (summary, progress, metrics, predictions)
 //! as plain serialisable structs. The wasm layer only converts these to
 //! JavaScript values, so everything here is tested natively.
+//!
+//! `settings.rs` holds the form's settings, `views.rs` the answers,
+//! `text.rs` and `images.rs` each kind of data; this file the session
+//! itself: the backend, the run, training slices, metrics, the insides and
+//! the model file.
 
 mod images;
+mod settings;
+mod text;
+mod views;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,267 +35,14 @@ use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
 
+pub use settings::Settings;
+use text::*;
+pub use views::*;
 pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
 use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
 
 /// Largest paste the lab accepts (bytes): beyond it the page would stall.
 pub const MAX_INPUT_BYTES: usize = 32_000_000;
-
-/// Every setting of the page, with the command line's defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    pub label_column: Option<LabelColumn>,
-    pub cleaning: CleanOptions,
-    /// lstm, cnn, bow, or custom (then `layers` is used).
-    pub preset: String,
-    pub layers: Option<Vec<LayerConfig>>,
-    pub mask: bool,
-    pub num_words: usize,
-    pub max_len: usize,
-    pub padding: Side,
-    pub truncating: Side,
-    pub oov_token: String,
-    pub loss: Loss,
-    pub optimizer: OptimizerKind,
-    pub learning_rate: f32,
-    pub schedule: Schedule,
-    pub clip_norm: Option<f32>,
-    pub batch_size: usize,
-    pub epochs: usize,
-    pub val_split: f32,
-    pub split: SplitMode,
-    pub seed: u64,
-    /// Images: one image's shape for a pixel CSV (None: a square inferred
-    /// from the pixel count).
-    pub image_shape: Option<ImageShape>,
-    /// Images: dropped files become grayscale (else RGB) …
-    pub grayscale: bool,
-    /// … and are resized to this many pixels a side.
-    pub image_size: usize,
-    pub scaling: ScalingKind,
-    pub augmentation: Augmentation,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            label_column: None,
-            cleaning: CleanOptions::default(),
-            preset: "lstm".into(),
-            layers: None,
-            mask: true,
-            num_words: 10_000,
-            max_len: 100,
-            padding: Side::Post,
-            truncating: Side::Post,
-            oov_token: "<OOV>".into(),
-            loss: Loss::CategoricalCrossentropy,
-            optimizer: OptimizerKind::Adam,
-            learning_rate: 0.001,
-            schedule: Schedule::Constant,
-            clip_norm: None,
-            batch_size: 32,
-            epochs: 10,
-            val_split: 0.2,
-            split: SplitMode::Stratified,
-            seed: 42,
-            image_shape: None,
-            grayscale: true,
-            image_size: 28,
-            scaling: ScalingKind::Unit,
-            augmentation: Augmentation::default(),
-        }
-    }
-}
-
-impl Settings {
-    pub fn text(&self) -> TextSettings {
-        TextSettings { num_words: self.num_words, max_len: self.max_len, padding: self.padding, truncating: self.truncating, oov_token: if self.oov_token.is_empty() { None } else { Some(self.oov_token.clone()) } }
-    }
-
-    /// The layer list these settings describe, for `classes` outputs.
-    pub fn layer_list(&self, classes: usize) -> Result<Vec<LayerConfig>> {
-        if self.preset == "custom" {
-            return self.layers.clone().ok_or_else(|| Error::setting("model", "a custom model needs a layer list"));
-        }
-        preset(&self.preset, self.num_words, classes.max(2), self.mask)
-            .or_else(|| image_preset(&self.preset, classes.max(2)))
-            .ok_or_else(|| Error::setting("model", format!("unknown preset '{}'", self.preset)))
-    }
-
-    /// Check every field, naming the one at fault.
-    pub fn validate(&self) -> Result<()> {
-        self.text().validate()?;
-        if !(self.val_split.is_finite() && (0.0..0.9).contains(&self.val_split)) {
-            return Err(Error::setting("validation split", format!("{} must be at least 0 and below 0.9", self.val_split)));
-        }
-        if let Some(shape) = self.image_shape {
-            crate::data::image::check_shape(shape)?;
-        }
-        if !(4..=128).contains(&self.image_size) {
-            return Err(Error::setting("image size", format!("{} must be between 4 and 128 pixels", self.image_size)));
-        }
-        self.augmentation.validate()?;
-        self.train_config().validate()
-    }
-
-    pub fn train_config(&self) -> TrainConfig {
-        let mut optimizer = OptimizerConfig::new(self.optimizer);
-        optimizer.learning_rate = self.learning_rate;
-        optimizer.clip_norm = self.clip_norm;
-        TrainConfig { epochs: self.epochs, batch_size: self.batch_size, optimizer, schedule: self.schedule.clone(), loss: self.loss, seed: self.seed, shuffle: true, early_stopping_patience: None }
-    }
-}
-
-/// What the data section shows after a paste.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DataReport {
-    pub accepted: usize,
-    pub rejected_count: usize,
-    /// The first rejected lines, with numbers and reasons.
-    pub rejected: Vec<Rejected>,
-    pub delimiter: String,
-    pub label_column: LabelColumn,
-    pub header: Option<Vec<String>>,
-    pub classes: Vec<ClassCount>,
-    pub warnings: Vec<String>,
-    pub cleaning: CleanReport,
-    /// Distinct words in the training texts (the tokenizer's word_index).
-    pub vocabulary: usize,
-    /// Words per text: quantiles and a histogram.
-    pub lengths: LengthStats,
-    pub preview: Vec<PreviewRow>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClassCount {
-    pub label: String,
-    pub count: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LengthStats {
-    pub min: usize,
-    pub median: usize,
-    pub p90: usize,
-    pub max: usize,
-    /// Share of texts longer than max length (cut by truncation).
-    pub truncated_share: f64,
-    /// (upper bound of bin, count)
-    pub histogram: Vec<(usize, usize)>,
-}
-
-/// One row as the tokenizer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PreviewRow {
-    pub line: usize,
-    pub label: String,
-    pub text: String,
-    /// (word, id, out-of-vocabulary)
-    pub tokens: Vec<(String, usize, bool)>,
-    pub ids: Vec<usize>,
-}
-
-/// A layer row of the Keras-style summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SummaryRow {
-    pub name: String,
-    pub class_name: String,
-    pub description: String,
-    pub output_shape: Vec<usize>,
-    pub params: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub rows: Vec<SummaryRow>,
-    pub total_params: usize,
-    /// Set-ups that train but fail silently, with a fix the page can offer.
-    pub lints: Vec<LintInfo>,
-    /// Why TensorFlow.js could not load this model once downloaded (empty
-    /// when it can), shown before the download.
-    pub tfjs_incompatibilities: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LintInfo {
-    pub layer: usize,
-    pub message: String,
-    pub fix: Option<String>,
-}
-
-/// Progress after a slice of training.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    pub epoch: usize,
-    pub epochs: usize,
-    pub batch: usize,
-    pub batches_per_epoch: usize,
-    pub done: bool,
-    pub stopped: Option<String>,
-    pub samples_per_second: f64,
-    pub eta_seconds: f64,
-    pub new_batches: Vec<BatchRecord>,
-    pub new_epochs: Vec<EpochRecord>,
-    /// "cpu" or "gpu (adapter)": where the slices run.
-    pub backend: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Misclassified {
-    pub line: usize,
-    /// Index in the validation set.
-    pub index: usize,
-    pub text: String,
-    /// For images: display values in [0, 1] (shape in the data report).
-    pub image: Option<Vec<f32>>,
-    pub truth: String,
-    pub predicted: String,
-    /// The probability the model gave the true class.
-    pub truth_probability: f32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EvaluationView {
-    pub epoch: usize,
-    pub loss: f64,
-    pub report: Report,
-    pub worst: Vec<Misclassified>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Prediction {
-    pub label: String,
-    pub probabilities: Vec<(String, f32)>,
-    pub tokens: Vec<(String, usize, bool)>,
-}
-
-/// The "inside the model" view: histograms of every layer, and the gates of
-/// an LSTM over one example.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InsidesView {
-    pub insides: Insides,
-    /// (layer index, name) of each LSTM, for the gate map's layer choice.
-    pub lstm_layers: Vec<(usize, String)>,
-    pub example: Option<GateExample>,
-}
-
-/// One example with an LSTM's gates over its time steps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateExample {
-    /// The LSTM's layer index.
-    pub layer: usize,
-    /// Index among the examples (validation rows, else training rows).
-    pub index: usize,
-    pub count: usize,
-    pub line: usize,
-    pub label: String,
-    pub text: String,
-    /// The word at each shown step ("·" for padding).
-    pub tokens: Vec<String>,
-    pub gates: GateMap,
-}
 
 /// Examples whose activations the insides view shows.
 const INSIDES_EXAMPLES: usize = 64;
@@ -491,91 +246,6 @@ impl Lab {
         Ok(())
     }
 
-    /// Parse, clean, split and tokenize pasted text; report what was found.
-    pub fn load_data(&mut self, input: &str) -> Result<DataReport> {
-        // New data replaces the old even when it fails to parse, so the page
-        // never trains on rows it no longer shows.
-        self.forget_data();
-        if IMAGE_PRESETS.contains(&self.settings.preset.as_str()) {
-            self.settings.preset = "lstm".into();
-        }
-        if input.len() > MAX_INPUT_BYTES {
-            return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: format!("it is {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, MAX_INPUT_BYTES / 1_000_000) });
-        }
-        let opts = ParseOptions { label_column: self.settings.label_column, ..Default::default() };
-        let parsed = parse(input, &opts, "the pasted data")?;
-        let (rows, cleaning) = clean(parsed.rows, &self.settings.cleaning);
-        if rows.is_empty() {
-            return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: "cleaning removed every row".into() });
-        }
-        let texts = LabelledTexts::from_rows(&rows, None)?;
-        let counts = texts.class_counts();
-        let mut warnings = class_warnings(&texts.labels, &counts, &texts.classes, ("Rows", "rows"));
-        if texts.labels.len() > 100 {
-            warnings.push(format!("{} distinct labels: is the label in the other column?", texts.labels.len()));
-        }
-        self.texts = Some(texts);
-        self.refit();
-        let tok = self.tokenizer.as_ref().unwrap();
-        let texts = self.texts.as_ref().unwrap();
-        let lengths = length_stats(texts.texts.iter().map(|t| tok.words(t).len()).collect(), self.settings.max_len);
-        let preview = (0..texts.texts.len().min(5)).map(|i| self.preview_row(i)).collect();
-        Ok(DataReport {
-            accepted: texts.texts.len(),
-            rejected_count: parsed.rejected.len(),
-            rejected: parsed.rejected.into_iter().take(50).collect(),
-            delimiter: match parsed.delimiter {
-                crate::data::parse::Delimiter::Tab => "tab".into(),
-                crate::data::parse::Delimiter::Comma => "comma".into(),
-            },
-            label_column: parsed.label_column,
-            header: parsed.header,
-            classes: texts.labels.iter().zip(&counts).map(|(l, &c)| ClassCount { label: l.clone(), count: c }).collect(),
-            warnings,
-            cleaning,
-            vocabulary: tok.word_index.len() - usize::from(tok.oov_token.is_some()),
-            lengths,
-            preview,
-        })
-    }
-
-    /// Split and fit the tokenizer on the training part.
-    fn refit(&mut self) {
-        let Some(texts) = &self.texts else { return };
-        let (t, v) = split(&texts.classes, self.settings.val_split, self.settings.split, self.settings.seed);
-        let train = texts.subset(&t);
-        let ts = self.settings.text();
-        let mut tok = Tokenizer::new(Some(ts.num_words), ts.oov_token.as_deref());
-        tok.fit_on_texts(&train.texts);
-        self.train_set = Some(train);
-        self.val_set = if v.is_empty() { None } else { Some(texts.subset(&v)) };
-        self.tokenizer = Some(tok);
-    }
-
-    fn tokens_of(&self, text: &str) -> (Vec<(String, usize, bool)>, Vec<usize>) {
-        let tok = self.tokenizer.as_ref().unwrap();
-        let oov = tok.oov_index();
-        let words = tok.words(text);
-        let seq = tok.text_to_sequence(text);
-        // With an OOV token every word maps to one id; without, rare words vanish.
-        let tokens = if tok.oov_token.is_some() {
-            words.into_iter().zip(seq.iter()).map(|(w, &id)| (w, id, Some(id) == oov)).collect()
-        } else {
-            words.into_iter().map(|w| {
-                let id = tok.text_to_sequence(&w).first().copied().unwrap_or(0);
-                (w, id, id == 0)
-            }).collect()
-        };
-        let s = &self.settings;
-        (tokens, pad::pad_one(&seq, s.max_len, s.padding, s.truncating))
-    }
-
-    fn preview_row(&self, i: usize) -> PreviewRow {
-        let texts = self.texts.as_ref().unwrap();
-        let (tokens, ids) = self.tokens_of(&texts.texts[i]);
-        PreviewRow { line: texts.lines[i], label: texts.labels[texts.classes[i]].clone(), text: texts.texts[i].chars().take(300).collect(), tokens: tokens.into_iter().take(60).collect(), ids }
-    }
-
     pub fn classes(&self) -> usize {
         self.texts.as_ref().map(|t| t.labels.len()).or(self.images.as_ref().map(|i| i.labels.len())).unwrap_or(2)
     }
@@ -765,20 +435,6 @@ impl Lab {
         Ok(InsidesView { insides: view, lstm_layers, example })
     }
 
-    /// Class probabilities for a sentence, and the tokens the model saw.
-    pub fn predict(&self, text: &str) -> Result<Prediction> {
-        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
-        if self.tokenizer.is_none() || t.model.input_shape.len() != 1 {
-            return Err(Error::setting("predict", "this model reads images: draw on the pad instead"));
-        }
-        let (tokens, ids) = self.tokens_of(text);
-        let ids: Vec<f32> = ids.into_iter().map(|i| i as f32).collect();
-        t.model.check_ids(std::slice::from_ref(&ids))?;
-        let p = t.model.predict(&[ids], 1).remove(0);
-        let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
-        Ok(Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens })
-    }
-
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
@@ -835,39 +491,6 @@ pub(crate) fn untrainable_reason(labels: &[String], data: Option<&[String]>, nou
             noun, noun, names(labels)
         )),
     }
-}
-
-/// What a person should know about the classes before training: only one,
-/// badly imbalanced, or sorted by label. `noun` names the items ("Rows",
-/// "rows" or "Images", "images").
-fn class_warnings(labels: &[String], counts: &[usize], classes: &[usize], noun: (&str, &str)) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if labels.len() < 2 {
-        warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", crate::error::printable(&labels[0], 40)));
-    } else {
-        let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
-        if hi >= 10 * lo.max(1) {
-            warnings.push(format!("Classes are badly imbalanced ({} vs {} {}): accuracy alone will mislead; watch per-class recall.", hi, lo, noun.1));
-        }
-        if looks_sorted(classes) {
-            warnings.push(format!("{} arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.", noun.0));
-        }
-    }
-    warnings
-}
-
-fn length_stats(mut lens: Vec<usize>, max_len: usize) -> LengthStats {
-    lens.sort_unstable();
-    let n = lens.len().max(1);
-    let q = |f: f64| lens.get(((n - 1) as f64 * f).round() as usize).copied().unwrap_or(0);
-    let max = lens.last().copied().unwrap_or(0);
-    let bins = 12;
-    let width = (max / bins + 1).max(1);
-    let mut histogram: Vec<(usize, usize)> = (0..bins).map(|b| ((b + 1) * width, 0)).collect();
-    for &l in &lens {
-        histogram[(l / width).min(bins - 1)].1 += 1;
-    }
-    LengthStats { min: lens.first().copied().unwrap_or(0), median: q(0.5), p90: q(0.9), max, truncated_share: lens.iter().filter(|&&l| l > max_len).count() as f64 / n as f64, histogram }
 }
 
 /// Step `trainer` for about `budget_ms` (at least one batch, at most

@@ -2,6 +2,7 @@
 //! beside TensorFlow.js's and Keras's) and `gradlab gpu-bench`.
 
 use super::*;
+use crate::data::split::split;
 
 pub(super) struct BenchArgs<'a> {
     pub(super) data: &'a Path,
@@ -79,23 +80,18 @@ pub(super) fn bench_quiet(a: &BenchArgs) -> Result<Value> {
         return bench_images(a);
     }
     let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
-    let all = LabelledTexts::from_rows(&rows, None)?;
-    let (t, v) = split(&all.classes, 0.2, SplitMode::Last, 42);
-    let mut train_set = all.subset(&t);
-    let val_set = all.subset(&v);
-    if a.limit > 0 && a.limit < train_set.texts.len() {
-        train_set = train_set.subset(&(0..a.limit).collect::<Vec<_>>());
-    }
+    let data = Splits::new(LabelledTexts::from_rows(&rows, None)?, Holdout::Fraction { fraction: 0.2, mode: SplitMode::Last, seed: 42 }).limit_train(a.limit);
+    let val_set = data.val.clone().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few rows to hold out a fifth for validation".into() })?;
     let settings = TextSettings::default();
-    let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
-    tok.fit_on_texts(&train_set.texts);
-    let layers = preset(a.preset, settings.num_words, all.labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}' (text: {}; images: {})", a.preset, PRESETS.join(", "), IMAGE_PRESETS.join(", "))))?;
-    let enc = Encoded { ids: encode(&tok, &train_set.texts, &settings), classes: train_set.classes.clone() };
-    let val = Encoded { ids: encode(&tok, &val_set.texts, &settings), classes: val_set.classes.clone() };
+    let tok = pipeline::fit_tokenizer(&data.train, &settings);
+    let labels = data.labels();
+    let layers = preset(a.preset, settings.num_words, labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}' (text: {}; images: {})", a.preset, PRESETS.join(", "), IMAGE_PRESETS.join(", "))))?;
+    let enc = pipeline::encode_texts(&tok, &data.train, &settings);
+    let val = pipeline::encode_texts(&tok, &val_set, &settings);
     if let Some(dir) = a.export {
-        export_bench_data(dir, &all.labels, &train_set, &val_set, &enc, &val, &settings)?;
+        export_bench_data(dir, labels, &data.train, &val_set, &enc, &val, &settings)?;
     }
-    bench_train(a, &layers, &[settings.max_len], &all.labels, enc, val, a.mask)
+    bench_train(a, &layers, &[settings.max_len], labels, enc, val, a.mask)
 }
 
 /// `bench` for an image preset: a pixel CSV split as Keras's
@@ -114,20 +110,16 @@ pub(super) fn bench_images(a: &BenchArgs) -> Result<Value> {
         let r = &all.rejected[0];
         return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("{} line(s) rejected (the peers of bench/run.mjs must train on the same rows); line {}: {}", all.rejected.len(), r.line, r.reason) });
     }
-    let (t, v) = split(&all.classes, 0.2, SplitMode::Last, 42);
-    let mut train_set = all.subset(&t);
-    let val_set = all.subset(&v);
-    if a.limit > 0 && a.limit < train_set.len() {
-        train_set = train_set.subset(&(0..a.limit).collect::<Vec<_>>());
-    }
-    let scaling = Scaling::fit(ScalingKind::Unit, &train_set.pixels);
-    let encode_images = |set: &ImageSet| Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes: set.classes.clone() };
-    let (enc, val) = (encode_images(&train_set), encode_images(&val_set));
+    let data = Splits::new(all, Holdout::Fraction { fraction: 0.2, mode: SplitMode::Last, seed: 42 }).limit_train(a.limit);
+    let val_set = data.val.clone().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few images to hold out a fifth for validation".into() })?;
+    let (scaling, _) = pipeline::fit_images(&data.train, ScalingKind::Unit);
+    let (enc, val) = (pipeline::encode_images(scaling, &data.train), pipeline::encode_images(scaling, &val_set));
+    let labels = data.labels();
     if let Some(dir) = a.export {
-        export_bench_images(dir, &all.labels, &train_set, &val_set, &enc, &val, scaling)?;
+        export_bench_images(dir, labels, &data.train, &val_set, &enc, &val, scaling)?;
     }
-    let layers = image_preset(a.preset, all.labels.len()).expect("an image preset");
-    bench_train(a, &layers, &all.shape, &all.labels, enc, val, false)
+    let layers = image_preset(a.preset, labels.len()).expect("an image preset");
+    bench_train(a, &layers, &data.all.shape, labels, enc, val, false)
 }
 
 /// Train `a.epochs` epochs of `layers` on `enc` (Adam 0.001, shuffled) and

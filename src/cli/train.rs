@@ -159,18 +159,15 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
     let rows = read_rows(&a.data, a.label_column, &cleaning, a.json)?;
     let model_labels = saved.as_ref().and_then(|s| s.metadata.as_ref()).map(|m| m.labels.clone()).filter(|l| !l.is_empty());
     let all = LabelledTexts::from_rows(&rows, model_labels.as_deref())?;
-    let (train_set, val_set) = match &a.val_data {
+    let holdout = match &a.val_data {
         Some(p) => {
             let vrows = read_rows(p, a.label_column, &cleaning, a.json)?;
-            (all.clone(), Some(LabelledTexts::from_rows(&vrows, Some(&all.labels))?))
+            Holdout::Separate(LabelledTexts::from_rows(&vrows, Some(&all.labels))?)
         }
-        None if a.val_split > 0.0 => {
-            let (t, v) = validation_split(a, &all.classes);
-            (all.subset(&t), Some(all.subset(&v)))
-        }
-        None => (all.clone(), None),
+        None => holdout(a, &all.classes),
     };
-    let labels = all.labels.clone();
+    let data = Splits::new(all, holdout);
+    let labels = data.labels().to_vec();
     if labels.len() < 2 {
         return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(""), 40)) });
     }
@@ -183,9 +180,7 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
             if let Some(rows) = saved.as_ref().and_then(|s| s.layers.first()).and_then(|l| l.vocabulary()) {
                 settings.num_words = settings.num_words.min(rows);
             }
-            let mut t = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
-            t.fit_on_texts(&train_set.texts);
-            t
+            pipeline::fit_tokenizer(&data.train, &settings)
         }
     };
     let backend = CpuBackend;
@@ -208,8 +203,8 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
             eprintln!("warning: layer {}: {}", l.layer, l.message);
         }
     }
-    let train_enc = Encoded { ids: encode(&tokenizer, &train_set.texts, &settings), classes: train_set.classes.clone() };
-    let val_enc = val_set.as_ref().map(|v| Encoded { ids: encode(&tokenizer, &v.texts, &settings), classes: v.classes.clone() });
+    let train_enc = pipeline::encode_texts(&tokenizer, &data.train, &settings);
+    let val_enc = data.val.as_ref().map(|v| pipeline::encode_texts(&tokenizer, v, &settings));
     let metadata = Metadata { tokenizer: Some(tokenizer), labels: labels.clone(), max_len: settings.max_len, padding: settings.padding, truncating: settings.truncating, scaling: None, framing: None };
     Ok((Trainer::new(model, config, labels, train_enc, val_enc)?, metadata))
 }
@@ -237,27 +232,24 @@ pub(super) fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<t
         Ok(set)
     };
     let all = read(&a.data, shape, model_labels.as_deref())?;
-    let (train_set, val_set) = match &a.val_data {
-        Some(p) => (all.clone(), Some(read(p, Some(all.shape), Some(&all.labels))?)),
-        None if a.val_split > 0.0 => {
-            let (t, v) = validation_split(a, &all.classes);
-            (all.subset(&t), Some(all.subset(&v)))
-        }
-        None => (all.clone(), None),
+    let holdout = match &a.val_data {
+        Some(p) => Holdout::Separate(read(p, Some(all.shape), Some(&all.labels))?),
+        None => holdout(a, &all.classes),
     };
-    let labels = all.labels.clone();
+    let data = Splits::new(all, holdout);
+    let labels = data.labels().to_vec();
     if labels.len() < 2 {
         return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(""), 40)) });
     }
-    let scaling = match saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.scaling) {
-        Some(s) => s,
-        None => {
-            let kind = ScalingKind::from_name(&a.scale).ok_or_else(|| Error::setting("--scale", format!("'{}' is not unit or standardize", a.scale)))?;
-            Scaling::fit(kind, &train_set.pixels)
-        }
+    // A saved model brings its scaling and framing; else both are fitted on
+    // the training images.
+    let kind = ScalingKind::from_name(&a.scale).ok_or_else(|| Error::setting("--scale", format!("'{}' is not unit or standardize", a.scale)))?;
+    let (scaling, framing) = match saved.as_ref().and_then(|s| s.metadata.as_ref()).filter(|m| m.scaling.is_some()) {
+        Some(m) => (m.scaling.unwrap(), m.framing),
+        None => pipeline::fit_images(&data.train, kind),
     };
     let augmentation = Augmentation::parse(&a.augment).map_err(|e| as_flag(e, "--augment"))?;
-    let shape = all.shape.to_vec();
+    let shape = data.all.shape.to_vec();
     let model = match &saved {
         Some(s) if s.weights.is_empty() => Model::new(CpuBackend, &s.layers, &shape, a.seed)?,
         Some(s) => Model::with_weights(CpuBackend, &s.layers, &shape, s.weights.clone())?,
@@ -266,20 +258,18 @@ pub(super) fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<t
             Model::new(CpuBackend, &layers, &shape, a.seed)?
         }
     };
-    let encode_images = |set: &ImageSet| Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes: set.classes.clone() };
-    let framing = match saved.as_ref().and_then(|s| s.metadata.as_ref()) {
-        Some(m) if m.scaling.is_some() => m.framing,
-        _ => Framing::fit(&train_set.pixels, train_set.shape),
-    };
     let metadata = Metadata { tokenizer: None, labels: labels.clone(), max_len: 0, padding: Side::Post, truncating: Side::Post, scaling: Some(scaling), framing };
-    let mut trainer = Trainer::new(model, config, labels, encode_images(&train_set), val_set.as_ref().map(encode_images))?;
+    let mut trainer = Trainer::new(model, config, labels, pipeline::encode_images(scaling, &data.train), data.val.as_ref().map(|v| pipeline::encode_images(scaling, v)))?;
     trainer.augmentation = (!augmentation.is_identity()).then_some(augmentation);
     Ok((trainer, metadata))
 }
 
-/// Training and validation row indices by --val-split and --split, with a
-/// warning when a "last" split of sorted labels would see mostly one class.
-pub(super) fn validation_split(a: &TrainArgs, classes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+/// The validation rows --val-split and --split ask for, with a warning
+/// when a "last" split of sorted labels would see mostly one class.
+pub(super) fn holdout<S>(a: &TrainArgs, classes: &[usize]) -> Holdout<S> {
+    if a.val_split <= 0.0 {
+        return Holdout::Nothing;
+    }
     let mode = match a.split {
         SplitArg::Stratified => SplitMode::Stratified,
         SplitArg::Last => SplitMode::Last,
@@ -287,7 +277,7 @@ pub(super) fn validation_split(a: &TrainArgs, classes: &[usize]) -> (Vec<usize>,
     if mode == SplitMode::Last && looks_sorted(classes) && !a.json {
         eprintln!("warning: the labels arrive sorted, so the last {}% of rows are mostly one class", (a.val_split * 100.0).round());
     }
-    split(classes, a.val_split, mode, a.seed)
+    Holdout::Fraction { fraction: a.val_split, mode, seed: a.seed }
 }
 
 /// A training run on the backend it was given, and on the GPU the CPU

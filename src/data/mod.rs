@@ -6,6 +6,7 @@ pub mod framing;
 pub mod image;
 pub mod pad;
 pub mod parse;
+pub mod pipeline;
 pub mod split;
 pub mod tokenizer;
 
@@ -17,6 +18,7 @@ pub use framing::Framing;
 pub use image::{ImageSet, ImageShape, Scaling, ScalingKind};
 pub use pad::Side;
 pub use parse::{parse, ParseOptions, Parsed, Rejected, Row};
+pub use pipeline::{Dataset, Holdout, Splits};
 pub use split::SplitMode;
 pub use tokenizer::Tokenizer;
 

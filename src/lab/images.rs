@@ -12,9 +12,9 @@ use super::{ClassCount, Lab, Prediction};
 pub use crate::data::image::resample;
 use crate::data::image::{self, ImageSet, ImageShape};
 use crate::data::parse::Rejected;
-use crate::data::split::split;
+use crate::data::pipeline::{self, Dataset, Holdout, Splits};
 use crate::backend::prelude::*;
-use crate::data::{Encoded, Framing, Scaling};
+use crate::data::{Encoded, Scaling};
 use crate::error::{Error, Result};
 use crate::nn::LayerConfig;
 use crate::trainer::predicted_class;
@@ -135,13 +135,13 @@ pub fn label_of_path(path: &str) -> Option<String> {
 
 impl Lab {
     pub fn has_images(&self) -> bool {
-        self.images.is_some()
+        self.images().is_some()
     }
 
     /// One sample's shape for the model: the images' or [max_len].
     pub fn input_shape(&self) -> Vec<usize> {
-        match (&self.images, &self.trainer) {
-            (Some(set), _) => set.shape.to_vec(),
+        match (self.images(), &self.trainer) {
+            (Some(set), _) => set.all.shape.to_vec(),
             // An uploaded image model, without images loaded.
             (None, Some(t)) if t.model.input_shape.len() == 3 => t.model.input_shape.clone(),
             _ => vec![self.settings.max_len],
@@ -149,12 +149,7 @@ impl Lab {
     }
 
     pub(super) fn forget_data(&mut self) {
-        self.texts = None;
-        self.train_set = None;
-        self.val_set = None;
-        self.images = None;
-        self.image_train = None;
-        self.image_val = None;
+        self.data = None;
         self.scaling = None;
         self.framing = None;
         self.trainer = None;
@@ -221,10 +216,10 @@ impl Lab {
         if !super::IMAGE_PRESETS.contains(&self.settings.preset.as_str()) && self.settings.preset != "custom" {
             self.settings.preset = super::IMAGE_PRESETS[0].into();
         }
-        self.images = Some(set);
+        self.data = Some(Dataset::Images(Splits::new(set, Holdout::Nothing)));
         self.refit_images();
-        let set = self.images.as_ref().unwrap();
-        let scaling = self.scaling.unwrap();
+        let set = &self.images().unwrap().all;
+        let scaling = self.scaling().unwrap();
         // Up to two images of each class, in data order.
         let mut seen = vec![0usize; set.labels.len()];
         let mut preview = Vec::new();
@@ -247,26 +242,26 @@ impl Lab {
         })
     }
 
-    /// Split, and fit the scaling on the training part.
+    /// Split as the settings say, and fit the scaling and framing on the
+    /// training part.
     pub(super) fn refit_images(&mut self) {
-        let Some(set) = &self.images else { return };
-        let (t, v) = split(&set.classes, self.settings.val_split, self.settings.split, self.settings.seed);
-        let train = set.subset(&t);
-        self.scaling = Some(Scaling::fit(self.settings.scaling, &train.pixels));
-        self.framing = Framing::fit(&train.pixels, train.shape);
-        self.image_train = Some(train);
-        self.image_val = if v.is_empty() { None } else { Some(set.subset(&v)) };
+        let Some(set) = self.images() else { return };
+        let s = &self.settings;
+        let splits = Splits::new(set.all.clone(), Holdout::Fraction { fraction: s.val_split, mode: s.split, seed: s.seed });
+        let (scaling, framing) = pipeline::fit_images(&splits.train, s.scaling);
+        self.data = Some(Dataset::Images(splits));
+        self.scaling = Some(scaling);
+        self.framing = framing;
     }
 
     /// Network inputs of a set, scaled.
     pub(super) fn encode_images(&self, set: &ImageSet) -> Encoded {
-        let s = self.scaling.unwrap();
-        Encoded { ids: set.pixels.iter().map(|p| s.apply(p)).collect(), classes: set.classes.clone() }
+        pipeline::encode_images(self.scaling().unwrap(), set)
     }
 
     /// Scaled inputs → display values in [0, 1].
     fn display(&self, x: &[f32]) -> Vec<f32> {
-        let s = self.scaling.unwrap_or(Scaling::Unit { max: 1.0 });
+        let s = self.scaling().unwrap_or(Scaling::Unit { max: 1.0 });
         let top = s.raw_range();
         s.invert(x).into_iter().map(|v| (v / top).clamp(0.0, 1.0)).collect()
     }
@@ -274,8 +269,8 @@ impl Lab {
     /// `count` training images, each with `variants` random augmentations:
     /// exactly what the network is shown while training.
     pub fn augment_preview(&self, count: usize, variants: usize) -> Result<Vec<AugmentedPreview>> {
-        let set = self.image_train.as_ref().ok_or_else(|| Error::setting("augmentation", "load images first"))?;
-        let scaling = self.scaling.unwrap();
+        let set = &self.images().ok_or_else(|| Error::setting("augmentation", "load images first"))?.train;
+        let scaling = self.scaling().unwrap();
         let aug = self.settings.augmentation;
         aug.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.settings.seed.wrapping_add(2));
@@ -297,19 +292,19 @@ impl Lab {
         if width == 0 || height == 0 || pixels.len() != width * height || pixels.iter().any(|v| !v.is_finite()) {
             return Err(Error::setting("drawing", format!("{} values for a {}x{} pad", pixels.len(), width, height)));
         }
-        let small = match self.framing {
+        let small = match self.framing() {
             Some(f) => f.frame(pixels, width, height, shape[0], shape[1]),
             None => resample(pixels, [height, width, 1], shape[0], shape[1]),
         };
         let grey: Vec<f32> = small.iter().flat_map(|&v| std::iter::repeat_n(v, shape[2])).collect();
-        let scaling = self.scaling.ok_or_else(|| Error::setting("predict", "load images first"))?;
+        let scaling = self.scaling().ok_or_else(|| Error::setting("predict", "load images first"))?;
         // Display [0, 1] → raw values → the network's scaling.
         let raw: Vec<f32> = grey.iter().map(|v| v * scaling.raw_range()).collect();
         let input = scaling.apply(&raw);
         let p = t.model.predict(std::slice::from_ref(&input), 1).remove(0);
         let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
         let prediction = Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens: Vec::new() };
-        Ok(ImagePrediction { prediction, shape, input: self.display(&input), framed: self.framing.is_some() })
+        Ok(ImagePrediction { prediction, shape, input: self.display(&input), framed: self.framing().is_some() })
     }
 
     /// The first Conv2D's kernels.
@@ -329,10 +324,10 @@ impl Lab {
     /// a training image).
     pub fn feature_maps(&mut self, index: usize) -> Result<FeatureMaps> {
         self.ensure_trainer()?;
-        let from_val = self.image_val.as_ref().is_some_and(|v| !v.is_empty());
-        let set = if from_val { self.image_val.as_ref() } else { self.image_train.as_ref() }.ok_or_else(|| Error::setting("feature maps", "load images first"))?;
+        let images = self.images().ok_or_else(|| Error::setting("feature maps", "load images first"))?;
+        let set = images.val.as_ref().filter(|v| !v.is_empty()).unwrap_or(&images.train);
         let index = index.min(set.len() - 1);
-        let x = self.scaling.unwrap().apply(&set.pixels[index]);
+        let x = self.scaling().unwrap().apply(&set.pixels[index]);
         let t = self.trainer.as_ref().unwrap();
         let trace = t.model.trace(std::slice::from_ref(&x));
         let probs = &trace.last().unwrap().output;
@@ -369,18 +364,19 @@ impl Lab {
         let model = crate::model::Model::with_weights(crate::backend::CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
-        let matches = self.images.as_ref().is_some_and(|i| i.labels == meta.labels && i.shape.as_slice() == saved.input_shape.as_slice());
-        let data_labels = self.images.as_ref().map(|i| i.labels.clone());
+        let matches = self.images().is_some_and(|i| i.labels() == meta.labels && i.all.shape.as_slice() == saved.input_shape.as_slice());
+        let data_labels = self.images().map(|i| i.labels().to_vec());
         self.scaling = Some(scaling);
         self.framing = meta.framing;
         let (train, val) = if matches {
-            (self.encode_images(self.image_train.as_ref().unwrap()), self.image_val.as_ref().map(|v| self.encode_images(v)))
+            let images = self.images().unwrap();
+            (self.encode_images(&images.train), images.val.as_ref().map(|v| self.encode_images(v)))
         } else {
             // No matching data: a one-image placeholder keeps the trainer usable for prediction.
             (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None)
         };
         self.trainer = Some(crate::trainer::Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?);
-        self.untrainable = match (matches, &self.images) {
+        self.untrainable = match (matches, self.images().map(|i| &i.all)) {
             (true, _) => None,
             (false, Some(i)) if i.labels == meta.labels => Some(format!(
                 "the uploaded model takes {} images and the images loaded are {}; load images of the model's shape, then upload the model again to train it further (it can predict now)",
@@ -395,7 +391,7 @@ impl Lab {
 
     /// Display pixels of validation image `i` (for the misclassified gallery).
     pub(super) fn val_image(&self, i: usize) -> Option<Vec<f32>> {
-        let set = self.image_val.as_ref()?;
-        Some(self.display(&self.scaling?.apply(set.pixels.get(i)?)))
+        let set = self.images()?.val.as_ref()?;
+        Some(self.display(&self.scaling()?.apply(set.pixels.get(i)?)))
     }
 }

@@ -23,8 +23,9 @@ use crate::backend::{ready_now, CpuBackend};
 use crate::clock::now_seconds;
 use crate::data::clean::{clean, CleanOptions, CleanReport};
 use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
-use crate::data::split::{looks_sorted, split, SplitMode};
-use crate::data::{encode, pad, Augmentation, Encoded, Framing, ImageSet, ImageShape, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
+use crate::data::pipeline::{self, Dataset, Holdout, Splits};
+use crate::data::split::{looks_sorted, SplitMode};
+use crate::data::{pad, Augmentation, Encoded, Framing, ImageSet, ImageShape, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
 use crate::error::{Error, Result};
 use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, Metadata};
@@ -50,18 +51,15 @@ const INSIDES_EXAMPLES: usize = 64;
 /// The lab's state between clicks.
 pub struct Lab {
     pub settings: Settings,
-    texts: Option<LabelledTexts>,
-    train_set: Option<LabelledTexts>,
-    val_set: Option<LabelledTexts>,
+    /// The labelled texts or images loaded, split.
+    data: Option<Dataset>,
+    /// How raw input becomes the model's: the tokenizer for text, the
+    /// pixel scaling and the framing of drawings for images; fitted on the
+    /// training split, or an uploaded model's (whose data may not be loaded,
+    /// so one of each kind can be held at once).
     tokenizer: Option<Tokenizer>,
-    /// Image data, when images were loaded instead of text.
-    images: Option<ImageSet>,
-    image_train: Option<ImageSet>,
-    image_val: Option<ImageSet>,
-    /// Fitted on the training images.
     scaling: Option<Scaling>,
-    /// Where the training images' ink sits, for framing drawings (None
-    /// for photos and the like).
+    /// Where the training images' ink sits (None for photos and the like).
     framing: Option<Framing>,
     trainer: Option<Trainer<CpuBackend>>,
     /// Why `trainer` cannot train: an uploaded model with no data of its
@@ -93,16 +91,29 @@ impl Default for Lab {
 }
 
 impl Lab {
+    /// The texts loaded, split; None for images or no data.
+    fn texts(&self) -> Option<&Splits<LabelledTexts>> {
+        self.data.as_ref().and_then(Dataset::texts)
+    }
+    /// The images loaded, split; None for text or no data.
+    fn images(&self) -> Option<&Splits<ImageSet>> {
+        self.data.as_ref().and_then(Dataset::images)
+    }
+    fn tokenizer(&self) -> Option<&Tokenizer> {
+        self.tokenizer.as_ref()
+    }
+    fn scaling(&self) -> Option<Scaling> {
+        self.scaling
+    }
+    fn framing(&self) -> Option<Framing> {
+        self.framing
+    }
+
     pub fn new() -> Self {
         Lab {
             settings: Settings::default(),
-            texts: None,
-            train_set: None,
-            val_set: None,
+            data: None,
             tokenizer: None,
-            images: None,
-            image_train: None,
-            image_val: None,
             scaling: None,
             framing: None,
             trainer: None,
@@ -221,9 +232,10 @@ impl Lab {
             ..settings.clone()
         } == self.settings;
         if steering_only {
+            let augmentation = self.images().and(Some(settings.augmentation)).filter(|a| !a.is_identity());
             if let Some(t) = &mut self.trainer {
                 t.update_config(settings.train_config())?;
-                t.augmentation = self.images.as_ref().and(Some(settings.augmentation)).filter(|a| !a.is_identity());
+                t.augmentation = augmentation;
             }
             self.invalidate_gpu();
             self.settings = settings;
@@ -247,7 +259,7 @@ impl Lab {
     }
 
     pub fn classes(&self) -> usize {
-        self.texts.as_ref().map(|t| t.labels.len()).or(self.images.as_ref().map(|i| i.labels.len())).unwrap_or(2)
+        self.data.as_ref().map_or(2, |d| d.labels().len())
     }
 
     /// The Keras-style summary of the current settings' model.
@@ -265,7 +277,7 @@ impl Lab {
     /// What is still missing before training can start.
     pub fn missing(&self) -> Vec<String> {
         let mut m = Vec::new();
-        let labels = self.texts.as_ref().map(|t| t.labels.len()).or(self.images.as_ref().map(|i| i.labels.len()));
+        let labels = self.data.as_ref().map(|d| d.labels().len());
         match labels {
             None => m.push("data: paste labelled text or pick a sample".to_string()),
             Some(n) if n < 2 => m.push("data: at least two classes".to_string()),
@@ -291,19 +303,18 @@ impl Lab {
             }
             let layers = self.settings.layer_list(self.classes())?;
             let model = Model::new(CpuBackend, &layers, &self.input_shape(), self.settings.seed)?;
-            let trainer = if let Some(images) = &self.images {
-                let train = self.encode_images(self.image_train.as_ref().unwrap());
-                let val = self.image_val.as_ref().map(|v| self.encode_images(v));
-                let mut t = Trainer::new(model, self.settings.train_config(), images.labels.clone(), train, val)?;
+            let trainer = if let Some(images) = self.images() {
+                let train = self.encode_images(&images.train);
+                let val = images.val.as_ref().map(|v| self.encode_images(v));
+                let mut t = Trainer::new(model, self.settings.train_config(), images.labels().to_vec(), train, val)?;
                 t.augmentation = Some(self.settings.augmentation).filter(|a| !a.is_identity());
                 t
             } else {
-                let texts = self.texts.as_ref().unwrap();
-                let tok = self.tokenizer.as_ref().unwrap();
+                let texts = self.texts().unwrap();
+                let tok = self.tokenizer().unwrap();
                 let ts = self.settings.text();
-                let train = self.train_set.as_ref().unwrap();
-                let enc = |s: &LabelledTexts| Encoded { ids: encode(tok, &s.texts, &ts), classes: s.classes.clone() };
-                Trainer::new(model, self.settings.train_config(), texts.labels.clone(), enc(train), self.val_set.as_ref().map(enc))?
+                let enc = |s: &LabelledTexts| pipeline::encode_texts(tok, s, &ts);
+                Trainer::new(model, self.settings.train_config(), texts.labels().to_vec(), enc(&texts.train), texts.val.as_ref().map(enc))?
             };
             self.trainer = Some(trainer);
             self.untrainable = None;
@@ -373,10 +384,9 @@ impl Lab {
     pub fn evaluation(&self) -> Option<EvaluationView> {
         let t = self.trainer.as_ref()?;
         let ev = t.last_validation.as_ref()?;
-        let (classes, lines, labels) = match (&self.val_set, &self.image_val) {
-            (Some(v), _) => (&v.classes, &v.lines, &v.labels),
-            (None, Some(v)) => (&v.classes, &v.lines, &v.labels),
-            _ => return None,
+        let (classes, lines, labels) = match self.data.as_ref()? {
+            Dataset::Text(s) => s.val.as_ref().map(|v| (&v.classes, &v.lines, &v.labels))?,
+            Dataset::Images(s) => s.val.as_ref().map(|v| (&v.classes, &v.lines, &v.labels))?,
         };
         let mut worst: Vec<Misclassified> = ev
             .probabilities
@@ -386,13 +396,13 @@ impl Lab {
             .map(|(i, p)| {
                 let truth = classes[i];
                 let tp = if p.len() == 1 { if truth == 1 { p[0] } else { 1.0 - p[0] } } else { p[truth] };
-                let text = self.val_set.as_ref().map(|v| v.texts[i].chars().take(200).collect()).unwrap_or_default();
+                let text = self.texts().and_then(|s| s.val.as_ref()).map(|v| v.texts[i].chars().take(200).collect()).unwrap_or_default();
                 Misclassified { line: lines[i], text, image: None, truth: labels[truth].clone(), predicted: labels[predicted_class(p)].clone(), truth_probability: tp, index: i }
             })
             .collect();
         worst.sort_by(|a, b| a.truth_probability.total_cmp(&b.truth_probability));
         // The gallery of images shows more of them than the list of texts.
-        worst.truncate(if self.images.is_some() { 32 } else { 10 });
+        worst.truncate(if self.images().is_some() { 32 } else { 10 });
         for w in worst.iter_mut() {
             w.image = self.val_image(w.index);
         }
@@ -419,10 +429,10 @@ impl Lab {
                 let index = example.min(rows.ids.len() - 1);
                 let gates = lstm_gates(&t.model, layer, &rows.ids[index])?;
                 // An uploaded model without matching data has no rows to show.
-                let Some(set) = (if from_val { self.val_set.as_ref() } else { self.train_set.as_ref() }).filter(|s| s.texts.len() == rows.ids.len()) else {
+                let Some(set) = self.texts().and_then(|s| if from_val { s.val.as_ref() } else { Some(&s.train) }).filter(|s| s.texts.len() == rows.ids.len()) else {
                     return Ok(InsidesView { insides: view, lstm_layers, example: None });
                 };
-                let words = self.tokenizer.as_ref().unwrap().index_word();
+                let words = self.tokenizer().unwrap().index_word();
                 let ids = &rows.ids[index];
                 let tokens = gates.steps.iter().map(|&s| match ids[s] as usize {
                     0 => "·".to_string(),
@@ -438,7 +448,7 @@ impl Lab {
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
-        let meta = Metadata { tokenizer: self.tokenizer.clone(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: self.scaling, framing: self.framing };
+        let meta = Metadata { tokenizer: self.tokenizer().cloned(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: self.scaling(), framing: self.framing() };
         tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }
 
@@ -460,10 +470,10 @@ impl Lab {
         self.tokenizer = Some(tok);
         let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
         let ts = self.settings.text();
-        let enc = |s: &LabelledTexts| Encoded { ids: encode(self.tokenizer.as_ref().unwrap(), &s.texts, &ts), classes: s.classes.clone() };
-        let data_labels = self.train_set.as_ref().map(|t| t.labels.clone());
-        let (train, val) = match (&self.train_set, &self.val_set) {
-            (Some(t), v) if t.labels == meta.labels => (enc(t), v.as_ref().map(enc)),
+        let enc = |s: &LabelledTexts| pipeline::encode_texts(self.tokenizer().unwrap(), s, &ts);
+        let data_labels = self.texts().map(|t| t.labels().to_vec());
+        let (train, val) = match self.texts() {
+            Some(t) if t.labels() == meta.labels => (enc(&t.train), t.val.as_ref().map(enc)),
             // No matching data: a one-row placeholder keeps the trainer usable
             // for prediction; `untrainable` stops it from training on it.
             _ => (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None),

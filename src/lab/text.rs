@@ -27,10 +27,10 @@ impl Lab {
         if texts.labels.len() > 100 {
             warnings.push(format!("{} distinct labels: is the label in the other column?", texts.labels.len()));
         }
-        self.texts = Some(texts);
+        self.data = Some(Dataset::Text(Splits::new(texts, Holdout::Nothing)));
         self.refit();
-        let tok = self.tokenizer.as_ref().unwrap();
-        let texts = self.texts.as_ref().unwrap();
+        let tok = self.tokenizer().unwrap();
+        let texts = &self.texts().unwrap().all;
         let lengths = length_stats(texts.texts.iter().map(|t| tok.words(t).len()).collect(), self.settings.max_len);
         let preview = (0..texts.texts.len().min(5)).map(|i| self.preview_row(i)).collect();
         Ok(DataReport {
@@ -52,21 +52,18 @@ impl Lab {
         })
     }
 
-    /// Split and fit the tokenizer on the training part.
+    /// Split as the settings say, and fit the tokenizer on the training part.
     pub(super) fn refit(&mut self) {
-        let Some(texts) = &self.texts else { return };
-        let (t, v) = split(&texts.classes, self.settings.val_split, self.settings.split, self.settings.seed);
-        let train = texts.subset(&t);
-        let ts = self.settings.text();
-        let mut tok = Tokenizer::new(Some(ts.num_words), ts.oov_token.as_deref());
-        tok.fit_on_texts(&train.texts);
-        self.train_set = Some(train);
-        self.val_set = if v.is_empty() { None } else { Some(texts.subset(&v)) };
+        let Some(texts) = self.texts() else { return };
+        let s = &self.settings;
+        let splits = Splits::new(texts.all.clone(), Holdout::Fraction { fraction: s.val_split, mode: s.split, seed: s.seed });
+        let tok = pipeline::fit_tokenizer(&splits.train, &s.text());
+        self.data = Some(Dataset::Text(splits));
         self.tokenizer = Some(tok);
     }
 
     pub(super) fn tokens_of(&self, text: &str) -> (Vec<(String, usize, bool)>, Vec<usize>) {
-        let tok = self.tokenizer.as_ref().unwrap();
+        let tok = self.tokenizer().unwrap();
         let oov = tok.oov_index();
         let words = tok.words(text);
         let seq = tok.text_to_sequence(text);
@@ -84,7 +81,7 @@ impl Lab {
     }
 
     pub(super) fn preview_row(&self, i: usize) -> PreviewRow {
-        let texts = self.texts.as_ref().unwrap();
+        let texts = &self.texts().unwrap().all;
         let (tokens, ids) = self.tokens_of(&texts.texts[i]);
         PreviewRow { line: texts.lines[i], label: texts.labels[texts.classes[i]].clone(), text: texts.texts[i].chars().take(300).collect(), tokens: tokens.into_iter().take(60).collect(), ids }
     }
@@ -92,7 +89,7 @@ impl Lab {
     /// Class probabilities for a sentence, and the tokens the model saw.
     pub fn predict(&self, text: &str) -> Result<Prediction> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
-        if self.tokenizer.is_none() || t.model.input_shape.len() != 1 {
+        if self.tokenizer().is_none() || t.model.input_shape.len() != 1 {
             return Err(Error::setting("predict", "this model reads images: draw on the pad instead"));
         }
         let (tokens, ids) = self.tokens_of(text);

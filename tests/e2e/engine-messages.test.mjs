@@ -43,7 +43,7 @@ const ALLOWED = [
 
 // [English message as the engine produces it, user data and names it carries]
 const CASES = [
-  // the compute backend (src/backend_choice.rs, src/lab.rs, src/backend/gpu/context.rs)
+  // the compute backend (src/backend_choice.rs, src/lab/, src/backend/gpu/context.rs)
   ['asked for the CPU', []],
   ['asked for the GPU: SwiftShader Device (webgpu)', ['SwiftShader Device']],
   ['asked for the GPU, but this browser offers no WebGPU adapter; training on the CPU', []],
@@ -52,7 +52,7 @@ const CASES = [
   ['auto: CPU, because a step of this model is 0.12 GFLOP, too little to gain from NVIDIA H200 (it pays from 2 GFLOP)', ['NVIDIA H200']],
   ['auto: GPU NVIDIA H200, for 5.1 GFLOP a step', ['NVIDIA H200']],
   ['the GPU stopped (device destroyed); training continues on the CPU from the last slice', ['device destroyed']],
-  // settings (src/lab.rs, src/data/mod.rs, src/trainer.rs, src/optim/mod.rs, src/model.rs)
+  // settings (src/lab/, src/data/mod.rs, src/trainer.rs, src/optim/mod.rs, src/model.rs)
   [setting('validation split', '0.95 must be at least 0 and below 0.9'), []],
   [setting('learning rate', '0 is not a usable learning rate (give a positive number, typically 1e-4 to 1)'), []],
   [setting('batch size', '0 must be between 1 and 65,536'), []],
@@ -85,7 +85,7 @@ const CASES = [
   [`settings: ${setting('validation split', 'NaN must be at least 0 and below 0.9')}`, []],
   [`model: ${invalidModel(5, 'Dense(2, softmax)', endInVector('[100, 2]'))}`, []],
   [`model: ${setting('model', "unknown preset 'gpt'")}`, ['gpt']],
-  // loading data (src/data/parse.rs, src/lab.rs, src/trainer.rs)
+  // loading data (src/data/parse.rs, src/lab/, src/trainer.rs)
   [emptyData('the pasted data', "it is empty; paste lines like 'positive<TAB>great film'"), []],
   [emptyData('the pasted data', 'it is 40.5 MB; the lab takes at most 32 MB'), []],
   [emptyData('the pasted data', 'cleaning removed every row'), []],
@@ -97,7 +97,7 @@ const CASES = [
   ['binary data, not text', []],
   // src/error.rs Error::BinaryData: a binary file (an archive, an image, a PDF) given as data
   ['data is binary, not text (a NUL or control byte on line 3); give a text file with one labelled example per line', []],
-  // src/lab.rs untrainable_reason, src/lab/images.rs: an uploaded model that cannot train on the data loaded
+  // src/lab/ untrainable_reason, src/lab/images.rs: an uploaded model that cannot train on the data loaded
   [setting('training', "the uploaded model has no rows to train on; load rows labelled with its classes ('ham', 'spam'), then upload the model again to train it further (it can predict now)"), ["'ham', 'spam'"]],
   [setting('training', "the uploaded model's classes ('0', '1') differ from those of the rows loaded ('neg', 'pos'); load rows labelled with the model's classes, then upload the model again to train it further (it can predict now)"), ["'0', '1'", "'neg', 'pos'"]],
   [setting('training', "the uploaded model has no images to train on; load images labelled with its classes ('0', '1', '2'), then upload the model again to train it further (it can predict now)"), []],
@@ -147,7 +147,7 @@ const CASES = [
   [shape('set_weights', 'lstm/kernel needs [64, 256] (16384 values), got 100'), ['lstm/kernel']],
   [shape('set_weights', 'layer 2 (lstm) has 3 weights, got 2'), ['lstm']],
   [shape('set_weights', '4 layers of weights for a model of 5 layers'), []],
-  // an uploaded model (src/lab.rs, src/io/tfjs.rs, src/data/tokenizer.rs)
+  // an uploaded model (src/lab/, src/io/tfjs.rs, src/data/tokenizer.rs)
   [modelFile(UPLOAD, 'not valid JSON: expected value at line 1 column 1'), []],
   [modelFile(UPLOAD, 'not valid JSON: EOF while parsing an object at line 12 column 0'), []],
   [modelFile(UPLOAD, 'not valid JSON: trailing comma at line 3 column 5'), []],
@@ -217,7 +217,7 @@ const CASES = [
   [setting('--augment', "'zoom' needs a number, e.g. zoom=0.1"), ['--augment', 'zoom', 'zoom=0.1']],
   [setting('--augment', "unknown part 'blur' (use shift=F, rotate=DEGREES, zoom=F, flip)"), ['--augment', 'blur', 'shift=F', 'rotate=', 'zoom=F', 'flip']],
   [setting('augmentation', 'load images first'), []],
-  // settings, prediction and pictures (src/lab.rs, src/lab/images.rs)
+  // settings, prediction and pictures (src/lab/, src/lab/images.rs)
   [setting('image size', '200 must be between 4 and 128 pixels'), []],
   [setting('predict', 'this model reads images: draw on the pad instead'), []],
   [setting('predict', 'the model reads text, not images'), []],

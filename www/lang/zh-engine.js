@@ -54,7 +54,7 @@ export const FIELDS = {
 // Fields that name an action rather than a setting: "cannot <action>: why".
 const ACTIONS = { training: '无法开始训练', predict: '无法预测', download: '无法下载', augmentation: '无法预览数据增强', filters: '无法显示卷积核', 'feature maps': '无法显示特征图' };
 
-// Inputs named by EmptyData / ModelFile / Shape (src/lab.rs, src/trainer.rs, src/model.rs).
+// Inputs named by EmptyData / ModelFile / Shape (src/lab/, src/trainer.rs, src/model.rs).
 const SOURCES = { 'the pasted data': '粘贴的数据', 'training set': '训练集', 'the image data': '图像数据', 'the pasted images': '粘贴的图像', 'the dropped images': '拖入的图像' };
 const FILES = { 'the uploaded model.json': '上传的 model.json' };
 const OPS = { 'model input': '模型输入' };
@@ -108,7 +108,7 @@ export const ENGINE = [
   [/'([^']*)' needs a number, e\.g\. (\w+)=0\.1/g, '“$1”需要一个数字，例如 $2=0.1'],
   [/unknown part '([^']*)' \(use shift=F, rotate=DEGREES, zoom=F, flip\)/g, '未知的部分“$1”（可用 shift=F、rotate=角度、zoom=F、flip）'],
 
-  // ---- src/lab.rs untrainable_reason, src/lab/images.rs: an uploaded model without its data ----
+  // ---- src/lab/ untrainable_reason, src/lab/images.rs: an uploaded model without its data ----
   [/the uploaded model has no (rows|images) to train on; load (?:rows|images) labelled with its classes \((.*?)\), then upload the model again to train it further \(it can predict now\)/g,
     (_, what, classes) => `上传的模型没有可训练的${what === 'rows' ? '数据行' : '图像'}；请载入以它的类别（${classes}）标注的${what === 'rows' ? '数据' : '图像'}，再重新上传模型即可继续训练（现在已可预测）`],
   [/the uploaded model's classes \((.*?)\) differ from those of the (rows|images) loaded \((.*?)\); load (?:rows|images) labelled with the model's classes, then upload the model again to train it further \(it can predict now\)/g,
@@ -133,7 +133,7 @@ export const ENGINE = [
   [/weight (\S+) holds (NaN|-?inf) at index (\d+); a model with NaN or infinite weights cannot predict/g, '权重 $1 在索引 $3 处为 $2；含 NaN 或无穷大权重的模型无法预测'],
   [/tokenizer word_index: '(.*?)' has index (\d+), but indices run from 1 to the number of words \((\d+)\)/g, "分词器 word_index：'$1' 的索引是 $2，但索引应在 1 到词数（$3）之间"],
 
-  // ---- src/lab/images.rs, src/lab.rs: images loaded, dropped, drawn, shown ----
+  // ---- src/lab/images.rs, src/lab/: images loaded, dropped, drawn, shown ----
   [/they are ([\d.]+) MB; the lab takes at most (\d+) MB/g, '图像数据有 $1 MB；本实验室最多接受 $2 MB'],
   [/: no label; put files in one folder per class, or name them label_anything\.png/g, '：没有标签；请把文件按类别放进各自的文件夹，或命名为 标签_任意名.png'],
   [/: could not be decoded \((\d+)x(\d+), (\d+) bytes\)/g, '：无法解码（$1x$2，$3 字节）'],
@@ -149,7 +149,7 @@ export const ENGINE = [
   [/an image model needs its pixel scaling in the gradlab metadata/g, '图像模型需要在 gradlab 元数据中给出像素缩放方式'],
   [/(-?[\d.]+|NaN|-?inf) must be between 4 and 128 pixels/g, '$1 必须在 4 到 128 像素之间'],
 
-  // ---- src/lab.rs: loading, data-report warnings, missing(), actions ----
+  // ---- src/lab/: loading, data-report warnings, missing(), actions ----
   [/it is ([\d.]+) MB; the lab takes at most (\d+) MB/g, '数据有 $1 MB；本实验室最多接受 $2 MB'],
   [/cleaning removed every row/g, '清洗后一行也没有剩下'],
   [/Only one class \('(.*)'\): a classifier needs at least two\./g, '只有一个类别（“$1”）：分类器至少需要两个类别。'],
@@ -303,7 +303,7 @@ export const ENGINE = [
   [/(?<!model at )layer (\S+) \((\w+)\): missing '([^']*)'/g, '层 $1（$2）：缺少 $3'],
   [/(?<!model at )layer (\S+) \((\w+)\): /g, '层 $1（$2）：'],
 
-  // ---- src/backend_choice.rs, src/lab.rs, src/backend/gpu: the compute backend ----
+  // ---- src/backend_choice.rs, src/lab/, src/backend/gpu: the compute backend ----
   [/this browser offers no WebGPU adapter/g, '此浏览器没有可用的 WebGPU 适配器'],
   [/WebGPU is not available in this browser/g, '此浏览器不支持 WebGPU'],
   [/the only GPU adapter, (.+?), is software running on this same CPU/g, '唯一的 GPU 适配器 $1 是在这颗 CPU 上运行的软件实现'],
@@ -315,7 +315,7 @@ export const ENGINE = [
   [/asked for the CPU/g, '选择了 CPU'],
   [/the GPU stopped \((.+?)\); training continues on the CPU from the last slice/g, 'GPU 已停止（$1）；从上一个训练片段起改用 CPU 继续训练'],
 
-  // ---- src/lab.rs: "not ready: {first missing}" and the missing() prefixes ----
+  // ---- src/lab/: "not ready: {first missing}" and the missing() prefixes ----
   [/not ready: /g, '尚未就绪：'],
   [/(^|：)(data|model|settings): /g, (_, before, what) => `${before}${{ data: '数据', model: '模型', settings: '设置' }[what]}：`],
 

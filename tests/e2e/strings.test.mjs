@@ -1,5 +1,5 @@
 // The page's strings: both languages have the same keys with the same
-// {placeholders}, and every key the page or app.js uses exists.
+// {placeholders}, and every key the page or its script (app.js, app/*.js) uses exists.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,7 +20,9 @@ test('English and Chinese have the same keys and placeholders', () => {
 
 test('every key the page uses is defined', () => {
   const html = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
-  const app = fs.readFileSync(path.join(root, 'www/app.js'), 'utf8');
+  // The page's script: www/app.js and its modules in www/app/.
+  const app = ['www/app.js', ...fs.readdirSync(path.join(root, 'www/app')).filter((f) => f.endsWith('.js')).sort().map((f) => `www/app/${f}`)]
+    .map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
   const used = new Set([
     ...[...html.matchAll(/data-i18n(?:-html|-placeholder|-aria|-title)?="([^"]+)"/g)].map((m) => m[1]),
     ...[...app.matchAll(/\bth?\('([a-z_.]+)'/g)].map((m) => m[1]),

@@ -1,0 +1,41 @@
+// Switching the page's language.
+import { setLanguage, language } from '../i18n.js';
+import { renderAugment } from './augment.js';
+import { describeBackend } from './backend.js';
+import { $ } from './dom.js';
+import { renderImageInsides } from './filters.js';
+import { renderInsides } from './insides.js';
+import { renderSettingProblems } from './links.js';
+import { renderLayerEditor, renderSummary } from './model.js';
+import { predictNow } from './predict.js';
+import { renderReport } from './report.js';
+import { readForm } from './settings.js';
+import { refreshStatus } from './status.js';
+import { drawCharts, renderEta, renderEvaluation, renderTrainStatus } from './training.js';
+import { drawRace, drawVisualisers, renderRacePlay } from './visualisers.js';
+
+// Switching keeps every state: the static labels are refilled and each
+// dynamic part is drawn again from what the page already holds.
+function renderLanguage(code) {
+  setLanguage(code);
+  $('lang-select').value = language();
+  renderSettingProblems();
+  renderReport();
+  renderSummary();
+  renderLayerEditor();
+  readForm();
+  renderTrainStatus();
+  renderEta();
+  renderEvaluation();
+  describeBackend();
+  renderRacePlay();
+  drawCharts();
+  drawVisualisers();
+  drawRace();
+  renderInsides();
+  renderAugment();
+  renderImageInsides();
+  refreshStatus();
+  predictNow();
+}
+$('lang-select').addEventListener('change', () => renderLanguage($('lang-select').value));

@@ -1,0 +1,32 @@
+// Predicting typed text, and the probability bars (the drawing pad's too).
+import { th } from '../i18n.js';
+import { html, setHtml } from '../html.js';
+import { isImageModel } from './data.js';
+import { $ } from './dom.js';
+import { predictPad } from './drawing.js';
+import { call } from './worker-client.js';
+
+let predictTimer = null;
+export async function predictNow() {
+  if (isImageModel()) { predictPad(); return; }
+  const text = $('predict-input').value;
+  const out = $('predict-output');
+  if (!text.trim()) { setHtml(out, html``); return; }
+  try {
+    const p = await call('predict', text);
+    const bars = probabilityBars(p.probabilities);
+    const toks = p.tokens.length
+      ? p.tokens.map(([w, id, oov]) => html`<span class="tok${oov ? ' oov' : ''}" title="id ${id}" translate="no">${w}</span>`)
+      : html`<span class="hint">${th('predict.no_tokens')}</span>`;
+    setHtml(out, html`<p>${th('predict.label', { label: p.label })}</p><div class="bars" translate="no">${bars}</div><p class="hint">${th('predict.tokens')}</p><div>${toks}</div>`);
+  } catch (e) {
+    setHtml(out, html`<p class="hint">${e.message}</p>`);
+  }
+}
+$('predict-input').addEventListener('input', () => { clearTimeout(predictTimer); predictTimer = setTimeout(predictNow, 150); });
+
+// Probability bars, the top class highlighted.
+export function probabilityBars(probabilities) {
+  const top = Math.max(...probabilities.map((x) => x[1]));
+  return probabilities.map(([label, v]) => html`<div class="bar${v === top ? ' top' : ''}"><span>${label}</span><div class="fill" data-style="width: ${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`);
+}

@@ -1,0 +1,19 @@
+// What more than one of the page's modules reads and changes. An ES
+// module cannot assign another module's bindings, so these are properties
+// of one object (state.settings = …). What a module keeps to itself (its
+// timers, the drawing pad, the charts' series) stays in that module.
+export const state = {
+  settings: null,     // mirrors the engine's Settings
+  customLayers: null, // the layer list when the preset is 'custom'
+  lastData: '',       // the text last read as data
+  dataReport: null,
+  dataError: null, // the engine's refusal of the whole paste, if any
+  dataKind: 'text',   // what the data section reads: 'text' or 'images'
+  imageSource: null,  // images from 'csv' (the text box) or 'files' (dropped or picked)
+  imageFiles: [],     // the last image files: [{file, path}]
+  skippedFiles: [],   // paths of dropped files that are not images
+  uploadedImageModel: false, // an uploaded model reads images
+  training: false,    // a run is going on in the worker
+  canTrain: false,    // nothing is missing (status.js)
+  epochs: [],         // each finished epoch's figures
+};

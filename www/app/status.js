@@ -1,0 +1,27 @@
+// What is still missing before training, and the steps' marks in the top bar.
+import { t, engineText } from '../i18n.js';
+import { state } from './state.js';
+import { $ } from './dom.js';
+import { awaitingImages } from './model.js';
+import { updateButtons } from './training.js';
+import { call } from './worker-client.js';
+
+export async function refreshStatus() {
+  let missing = [];
+  try { missing = await call('missing'); } catch { /* engine restarting */ }
+  // The model's check needs the images' shape: not a fault before they load.
+  if (awaitingImages()) missing = missing.filter((m) => !m.startsWith('model:')).map((m) => (m.startsWith('data: paste') ? t('missing.images') : m));
+  const formErrors = $('setup-errors').textContent.trim();
+  if (formErrors) missing.push(t('missing.fields'));
+  $('missing').textContent = missing.length ? t('missing.before', { list: missing.map(engineText).join(' · ') }) : (state.epochs.length ? '' : t('missing.ready'));
+  const steps = { data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.startsWith('model')) && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0 };
+  let current = null;
+  for (const a of document.querySelectorAll('nav#steps a')) {
+    const done = steps[a.dataset.step];
+    a.classList.toggle('done', !!done);
+    a.classList.remove('current');
+    if (!done && !current && a.dataset.step in steps) { current = a; a.classList.add('current'); }
+  }
+  state.canTrain = missing.length === 0;
+  updateButtons();
+}

@@ -1,0 +1,189 @@
+// Training: the buttons, the worker's progress and evaluation events, the
+// counters, the evaluation (metrics, confusion matrix, worst examples and
+// their pictures) and the charts.
+import { t, th, engineText } from '../i18n.js';
+import { html, setHtml } from '../html.js';
+import { engineModule } from './engine-instance.js';
+import { state } from './state.js';
+import { $ } from './dom.js';
+import { refreshImageInsides } from './filters.js';
+import { refreshInsides } from './insides.js';
+import { paintPixels, pxCanvas } from './pixels.js';
+import { predictNow } from './predict.js';
+import { applySettings } from './settings.js';
+import { refreshStatus } from './status.js';
+import { call, recover } from './worker-client.js';
+
+const { draw_line_chart, draw_confusion_matrix } = engineModule;
+
+const fmt = (v, d = 4) => (v === null || v === undefined || Number.isNaN(v)) ? '–' : Number(v).toFixed(d);
+
+let batches = [];
+let stepsPerEpoch = 1;
+let chartsDirty = false;
+let lastProgress = null;   // the latest progress report, for re-rendering
+let lastEvaluation = null; // the latest evaluation, for re-rendering
+
+// The status beside the counters: a string key, or an engine message kept
+// in English so a language switch can translate it again.
+let trainStatus = null;
+export function setTrainStatus(s) { trainStatus = s; renderTrainStatus(); }
+export function renderTrainStatus() {
+  const el = $('train-status');
+  if (!trainStatus) el.textContent = '';
+  else if (trainStatus.error !== undefined) setHtml(el, html`<span class="err">${engineText(trainStatus.error)}</span>`);
+  else el.textContent = t(trainStatus.key, trainStatus.params);
+}
+
+export function updateButtons() {
+  for (const id of ['step-btn', 'epoch-btn', 'train-btn']) $(id).disabled = state.training || !state.canTrain;
+  $('pause-btn').disabled = !state.training;
+}
+
+async function train(mode) {
+  if (!(await applySettings()) || !state.canTrain) return;
+  state.training = true;
+  updateButtons();
+  setTrainStatus(mode === 'run' ? { key: 'status.training' } : null);
+  try { await call('train', mode); } catch (e) { state.training = false; updateButtons(); setTrainStatus({ error: e.english || e.message }); }
+}
+$('step-btn').onclick = () => train('batch');
+$('epoch-btn').onclick = () => train('epoch');
+$('train-btn').onclick = () => train('run');
+$('pause-btn').onclick = () => call('pause');
+$('reset-btn').onclick = async () => {
+  await call('reset');
+  batches = []; state.epochs = []; lastProgress = null; lastEvaluation = null;
+  for (const id of ['train-loss', 'val-accuracy', 'samples-per-second', 'eta']) $(id).textContent = '–';
+  $('epoch-count').textContent = '0'; $('batch-count').textContent = '0'; $('progress-bar').style.width = '0';
+  renderEvaluation();
+  setTrainStatus({ key: 'status.reset' });
+  chartsDirty = true;
+  refreshStatus();
+  refreshInsides(true);
+  refreshImageInsides(true);
+};
+
+export function onEvent(m) {
+  if (m.event === 'progress') {
+    const p = m.value;
+    batches.push(...p.new_batches);
+    state.epochs.push(...p.new_epochs);
+    stepsPerEpoch = p.batches_per_epoch || 1;
+    $('epoch-count').textContent = p.epoch;
+    $('epochs-total').textContent = p.epochs;
+    $('batch-count').textContent = `${p.batch}/${p.batches_per_epoch}`;
+    const last = batches[batches.length - 1];
+    if (last) $('train-loss').textContent = fmt(last.loss);
+    $('samples-per-second').textContent = p.samples_per_second ? p.samples_per_second.toFixed(0) : '–';
+    if (p.backend) $('backend').textContent = p.backend;
+    lastProgress = p;
+    renderEta();
+    const total = p.epochs * p.batches_per_epoch;
+    $('progress-bar').style.width = `${Math.min(100, 100 * (p.epoch * p.batches_per_epoch + p.batch) / Math.max(total, 1))}%`;
+    if (p.stopped) setTrainStatus({ error: p.stopped });
+    else if (p.done) setTrainStatus({ key: 'status.finished' });
+    chartsDirty = true;
+    refreshInsides(false);
+  } else if (m.event === 'evaluation' && m.value) {
+    lastEvaluation = m.value;
+    renderEvaluation();
+    refreshImageInsides(false);
+  } else if (m.event === 'stopped') {
+    state.training = false;
+    if (trainStatus && trainStatus.key === 'status.training') setTrainStatus({ key: 'status.paused' });
+    updateButtons();
+    refreshStatus();
+    predictNow();
+    refreshInsides(true);
+    refreshImageInsides(true);
+  } else if (m.event === 'error') {
+    setTrainStatus({ error: m.error });
+    if (m.fatal) recover(m.error);
+  }
+}
+
+export function renderEta() {
+  const p = lastProgress;
+  $('eta').textContent = !p ? '–' : p.done ? t('stats.done') : t('stats.seconds', { n: Math.round(p.eta_seconds) });
+}
+
+export function renderEvaluation() {
+  const ev = lastEvaluation;
+  if (!ev) {
+    setHtml($('metrics'), html`<p class="hint">${th('eval.wait')}</p>`);
+    setHtml($('worst'), html``); setHtml($('worst-gallery'), html``); $('eval-epoch').textContent = '';
+    $('confusion-matrix').setAttribute('aria-label', t('cm.empty'));
+    return;
+  }
+  const r = ev.report;
+  $('val-accuracy').textContent = r.accuracy.toFixed(4);
+  $('eval-epoch').textContent = t('eval.after', { n: ev.epoch });
+  const rows = r.per_class.map((c) => html`<tr><td translate="no">${c.label}</td><td>${fmt(c.precision)}</td><td>${fmt(c.recall)}</td><td>${fmt(c.f1)}</td><td>${c.support}</td></tr>`);
+  setHtml($('metrics'), html`<p>${th('eval.summary', { acc: fmt(r.accuracy), macro: fmt(r.macro_f1), weighted: fmt(r.weighted_f1), loss: fmt(ev.loss) })}</p>
+    <div class="table-scroll"><table><tr><th>${th('eval.class')}</th><th>${th('eval.precision')}</th><th>${th('eval.recall')}</th><th>${th('eval.f1')}</th><th>${th('eval.support')}</th></tr>${rows}</table></div>`);
+  draw_confusion_matrix('confusion-matrix', r.confusion_matrix, r.classes, { predicted: t('cm.predicted'), true: t('cm.true') });
+  $('confusion-matrix').setAttribute('aria-label', t('cm.alt', { rows: r.confusion_matrix.map((row, i) => `${r.classes[i]}: ${row.join(' ')}`).join('; ') }));
+  setHtml($('worst'), ev.worst.length
+    ? html`${ev.worst.map((w) => html`<li>${th('eval.worst_row', { line: w.line, truth: w.truth, predicted: w.predicted, p: w.truth_probability.toFixed(3) })}<span translate="no">${w.text}</span></li>`)}`
+    : html`<li class="hint">${th('eval.none_wrong')}</li>`);
+  renderGallery(ev);
+}
+
+// The misclassified validation images, worst first: true → predicted (p).
+function renderGallery(ev) {
+  const el = $('worst-gallery');
+  const shape = state.dataReport && state.dataReport.shape;
+  const shown = shape ? ev.worst.filter((w) => w.image) : [];
+  if (!shown.length) { setHtml(el, html`<p class="hint">${th(ev.worst.length ? 'eval.gallery_no_pictures' : 'eval.none_wrong')}</p>`); return; }
+  const list = shown.map((w) => ({ values: w.image, shape }));
+  setHtml(el, html`${shown.map((w, k) => {
+    const params = { line: w.line, truth: w.truth, predicted: w.predicted, p: w.truth_probability.toFixed(2) };
+    return html`<figure title="${t('eval.gallery_title', params)}">${pxCanvas(k, shape, 56, t('eval.gallery_alt', params))}<figcaption translate="no"><b>${w.truth}</b> → <b class="err">${w.predicted}</b><br>(${params.p})</figcaption></figure>`;
+  })}`);
+  paintPixels(el, list);
+}
+
+// Exponential moving average, as TensorBoard's smoothing.
+function smooth(points, k = 0.9) {
+  let s = null;
+  return points.map(([x, y]) => { s = s === null ? y : k * s + (1 - k) * y; return [x, s]; });
+}
+
+// At most ~600 points a series: a long run must not make drawing a long task.
+function thin(points) {
+  const every = Math.ceil(points.length / 600);
+  return every <= 1 ? points : points.filter((_, i) => i % every === 0 || i === points.length - 1);
+}
+
+let lastDraw = 0;
+export function drawCharts() {
+  chartsDirty = false;
+  lastDraw = performance.now();
+  const loss = batches.map((b) => [b.step, b.loss]);
+  const acc = batches.map((b) => [b.step, b.accuracy]);
+  const vx = (e) => e.epoch * stepsPerEpoch;
+  const blue = [47, 111, 223], orange = [224, 120, 30], green = [30, 140, 74];
+  draw_line_chart('loss-chart', { title: t('chart.loss'), x_label: t('chart.step'), series: [
+    { name: t('chart.train_raw'), points: thin(loss), color: blue, faint: true },
+    { name: t('chart.train_smooth'), points: thin(smooth(loss)), color: blue },
+    { name: t('chart.validation'), points: state.epochs.filter((e) => e.val_loss !== null).map((e) => [vx(e), e.val_loss]), color: orange },
+  ] });
+  draw_line_chart('accuracy-chart', { title: t('chart.accuracy'), x_label: t('chart.step'), y_min: 0, y_max: 1, series: [
+    { name: t('chart.train_raw'), points: thin(acc), color: blue, faint: true },
+    { name: t('chart.train_smooth'), points: thin(smooth(acc)), color: blue },
+    { name: t('chart.validation'), points: state.epochs.filter((e) => e.val_accuracy !== null).map((e) => [vx(e), e.val_accuracy]), color: green },
+  ] });
+  draw_line_chart('lr-chart', { title: t('chart.lr'), x_label: t('chart.step'), y_min: 0, series: [
+    { name: t('chart.learning_rate'), points: thin(batches.map((b) => [b.step, b.learning_rate])), color: [120, 80, 190] },
+  ] });
+  const last = batches[batches.length - 1];
+  const lastEpoch = state.epochs[state.epochs.length - 1];
+  $('loss-chart').setAttribute('aria-label', last ? t('chart.loss_alt', { loss: fmt(last.loss) }) + (lastEpoch ? t('chart.val_loss_alt', { loss: fmt(lastEpoch.val_loss) }) : '') : t('chart.loss_none'));
+  $('accuracy-chart').setAttribute('aria-label', last ? t('chart.acc_alt', { acc: fmt(last.accuracy) }) + (lastEpoch ? t('chart.val_acc_alt', { acc: fmt(lastEpoch.val_accuracy) }) : '') : t('chart.acc_none'));
+}
+export function frame() {
+  // Redraw at most four times a second while training streams in.
+  if (chartsDirty && performance.now() - lastDraw > 250) drawCharts();
+  requestAnimationFrame(frame);
+}

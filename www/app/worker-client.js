@@ -1,0 +1,59 @@
+// The engine's worker (www/worker.js): requests {id, cmd, args} answered
+// by a promise (call), the events it streams while training handed to
+// training.js, and a fresh worker after a panic (recover).
+import { t, engineText } from '../i18n.js';
+import { state } from './state.js';
+import { applyBackend, askEngineBuild } from './backend.js';
+import { reloadData } from './data.js';
+import { showBanner } from './dom.js';
+import { applySettings } from './settings.js';
+import { onEvent, updateButtons } from './training.js';
+
+let worker = null;
+let nextId = 1;
+const pending = new Map();
+
+export function startWorker() {
+  // ?wasm=simd128 asks the worker for the plain-SIMD engine (to compare, or
+  // where relaxed SIMD misbehaves).
+  const plain = new URLSearchParams(location.search).get('wasm') === 'simd128';
+  worker = new Worker(plain ? './worker.js?wasm=simd128' : './worker.js', { type: 'module' });
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if (m.id !== undefined) {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (!p) return;
+      // Engine messages arrive in English; show them in the page's language.
+      if (m.ok) p.resolve(m.value); else p.reject(Object.assign(new Error(engineText(m.error)), { fatal: m.fatal, english: m.error }));
+      if (m.fatal) recover(m.error);
+      return;
+    }
+    onEvent(m);
+  };
+  worker.onerror = (e) => recover(e.message || 'the engine failed to start');
+}
+
+export function call(cmd, ...args) {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, cmd, args });
+  });
+}
+
+// A panic poisons the wasm instance: start a fresh worker, give it the
+// user's settings and data back, and say what happened.
+export async function recover(message) {
+  showBanner(t('banner.restarted', { message }));
+  worker.terminate();
+  for (const p of pending.values()) p.reject(new Error('engine restarted'));
+  pending.clear();
+  startWorker();
+  state.training = false;
+  updateButtons();
+  await applySettings();
+  await applyBackend();
+  await askEngineBuild();
+  await reloadData();
+}

@@ -2,6 +2,7 @@
 // page. It answers requests {id, cmd, args} with {id, ok, value | error} and
 // streams {event: 'progress' | 'evaluation' | 'stopped'} while training.
 import { loadEngine } from './engine.js';
+import { COMMANDS } from './protocol.js';
 
 // The engine: the relaxed-SIMD build where the browser has it (engine.js).
 let WebLab = null;
@@ -116,8 +117,9 @@ self.onmessage = async (e) => {
   const { id, cmd, args } = e.data;
   try {
     await ready;
+    // Only the protocol's commands (never, say, an inherited property).
+    if (!COMMANDS.includes(cmd) || !Object.hasOwn(commands, cmd)) throw new Error('unknown command ' + cmd);
     const f = commands[cmd];
-    if (!f) throw new Error('unknown command ' + cmd);
     const value = await f(...(args || []));
     post({ id, ok: true, value });
   } catch (err) {

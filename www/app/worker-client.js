@@ -2,6 +2,7 @@
 // by a promise (call), the events it streams while training handed to
 // training.js, and a fresh worker after a panic (recover).
 import { t, engineText } from '../i18n.js';
+import { COMMANDS } from '../protocol.js';
 import { state } from './state.js';
 import { applyBackend, askEngineBuild } from './backend.js';
 import { reloadData } from './data.js';
@@ -35,6 +36,9 @@ export function startWorker() {
 }
 
 export function call(cmd, ...args) {
+  // A call the worker does not offer is a bug in the page: say so at once
+  // rather than wait for the worker's refusal.
+  if (!COMMANDS.includes(cmd)) return Promise.reject(new Error(`unknown engine call ${cmd} (www/protocol.js lists them)`));
   return new Promise((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve, reject });

@@ -1,0 +1,18 @@
+// The worker's protocol, one list for both sides: the engine calls the page
+// may make (call() in app/worker-client.js) and the worker answers
+// (www/worker.js). Requests are {id, cmd, args}; answers {id, ok, value} or
+// {id, ok: false, error, fatal}; while training the worker streams
+// {event, value} messages of the kinds in EVENTS. tests/e2e/protocol.test.mjs
+// checks that the worker's table, the page's calls and these lists agree.
+export const COMMANDS = Object.freeze([
+  // the engine and the settings
+  'engine', 'default_settings', 'settings', 'set_settings', 'set_backend',
+  // data
+  'load_data', 'load_image_csv', 'load_image_files', 'has_images', 'augment_preview',
+  // the model and training
+  'summary', 'missing', 'train', 'pause', 'reset', 'progress', 'evaluation',
+  // looking inside, predicting, the model file
+  'insides', 'filters', 'feature_maps', 'predict', 'predict_image', 'export_model', 'import_model',
+]);
+
+export const EVENTS = Object.freeze(['running', 'progress', 'evaluation', 'error', 'stopped']);

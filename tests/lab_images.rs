@@ -210,3 +210,22 @@ fn drawings_are_framed_like_the_digits_and_read_alike_by_models_of_any_seed() {
     }
     assert!(misread.is_empty(), "{:#?}", misread);
 }
+
+#[test]
+fn a_model_file_carries_only_what_its_model_reads() {
+    let mut lab = Lab::new();
+    let text: String = common::spam_text().lines().take(60).map(|l| format!("{}\n", l)).collect();
+    lab.load_data(&text).unwrap();
+    lab.train_slice(1e9, 1, false).unwrap();
+    let metadata = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap()["userDefinedMetadata"]["gradlab"].clone();
+    let text_meta = metadata(&lab.export_model().unwrap().0);
+    assert!(text_meta["tokenizer"].is_object(), "a text model without its tokenizer: {text_meta}");
+    assert!(text_meta["scaling"].is_null(), "a text model with a pixel scaling: {text_meta}");
+    // Images after text: the tokenizer of the text stays in the session, but
+    // not in the image model's file.
+    lab.load_image_csv(&digits()).unwrap();
+    lab.train_slice(1e9, 1, false).unwrap();
+    let image_meta = metadata(&lab.export_model().unwrap().0);
+    assert!(image_meta["scaling"].is_object(), "an image model without its scaling: {image_meta}");
+    assert!(image_meta["tokenizer"].is_null(), "an image model with the earlier text's tokenizer: {image_meta}");
+}

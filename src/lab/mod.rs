@@ -448,7 +448,18 @@ impl Lab {
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
-        let meta = Metadata { tokenizer: self.tokenizer().cloned(), labels: t.labels.clone(), max_len: t.model.input_len, padding: self.settings.padding, truncating: self.settings.truncating, scaling: self.scaling(), framing: self.framing() };
+        // What the model reads decides what travels with it: a tokenizer kept
+        // from text loaded earlier must not ride along with an image model.
+        let images = t.model.input_shape.len() == 3;
+        let meta = Metadata {
+            tokenizer: if images { None } else { self.tokenizer().cloned() },
+            labels: t.labels.clone(),
+            max_len: t.model.input_len,
+            padding: self.settings.padding,
+            truncating: self.settings.truncating,
+            scaling: if images { self.scaling() } else { None },
+            framing: if images { self.framing() } else { None },
+        };
         tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }
 

@@ -81,6 +81,7 @@ impl Window2d {
         (ox * self.sw + kx).checked_sub(self.pad_left).filter(|&x| x < self.w)
     }
 }
+
 /// Output length of a valid-padded 1-D convolution.
 pub fn conv_out_len(steps: usize, kernel: usize, stride: usize) -> usize {
     if steps < kernel {

@@ -81,15 +81,15 @@ pub(super) fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     }
     let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
     let data = Splits::new(LabelledTexts::from_rows(&rows, None)?, Holdout::Fraction { fraction: 0.2, mode: SplitMode::Last, seed: 42 }).limit_train(a.limit);
-    let val_set = data.val.clone().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few rows to hold out a fifth for validation".into() })?;
+    let val_set = data.val.as_ref().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few rows to hold out a fifth for validation".into() })?;
     let settings = TextSettings::default();
     let tok = pipeline::fit_tokenizer(&data.train, &settings);
     let labels = data.labels();
     let layers = preset(a.preset, settings.num_words, labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}' (text: {}; images: {})", a.preset, PRESETS.join(", "), IMAGE_PRESETS.join(", "))))?;
     let enc = pipeline::encode_texts(&tok, &data.train, &settings);
-    let val = pipeline::encode_texts(&tok, &val_set, &settings);
+    let val = pipeline::encode_texts(&tok, val_set, &settings);
     if let Some(dir) = a.export {
-        export_bench_data(dir, labels, &data.train, &val_set, &enc, &val, &settings)?;
+        export_bench_data(dir, labels, &data.train, val_set, &enc, &val, &settings)?;
     }
     bench_train(a, &layers, &[settings.max_len], labels, enc, val, a.mask)
 }
@@ -111,12 +111,12 @@ pub(super) fn bench_images(a: &BenchArgs) -> Result<Value> {
         return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("{} line(s) rejected (the peers of bench/run.mjs must train on the same rows); line {}: {}", all.rejected.len(), r.line, r.reason) });
     }
     let data = Splits::new(all, Holdout::Fraction { fraction: 0.2, mode: SplitMode::Last, seed: 42 }).limit_train(a.limit);
-    let val_set = data.val.clone().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few images to hold out a fifth for validation".into() })?;
+    let val_set = data.val.as_ref().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few images to hold out a fifth for validation".into() })?;
     let (scaling, _) = pipeline::fit_images(&data.train, ScalingKind::Unit);
-    let (enc, val) = (pipeline::encode_images(scaling, &data.train), pipeline::encode_images(scaling, &val_set));
+    let (enc, val) = (pipeline::encode_images(scaling, &data.train), pipeline::encode_images(scaling, val_set));
     let labels = data.labels();
     if let Some(dir) = a.export {
-        export_bench_images(dir, labels, &data.train, &val_set, &enc, &val, scaling)?;
+        export_bench_images(dir, labels, &data.train, val_set, &enc, &val, scaling)?;
     }
     let layers = image_preset(a.preset, labels.len()).expect("an image preset");
     bench_train(a, &layers, &data.all.shape, labels, enc, val, false)

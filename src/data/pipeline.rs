@@ -67,15 +67,13 @@ pub struct Splits<S> {
 
 impl<S: Rows> Splits<S> {
     pub fn new(all: S, holdout: Holdout<S>) -> Splits<S> {
-        let (train, val) = match holdout {
-            Holdout::Nothing => (all.clone(), None),
-            Holdout::Fraction { fraction, mode, seed } => {
-                let (t, v) = split(all.classes(), fraction, mode, seed);
-                (all.subset(&t), (!v.is_empty()).then(|| all.subset(&v)))
-            }
-            Holdout::Separate(val) => (all.clone(), Some(val)),
-        };
+        let (train, val) = cut(&all, holdout);
         Splits { all, train, val }
+    }
+
+    /// The same rows split anew (the page's split settings changed).
+    pub fn resplit(&mut self, holdout: Holdout<S>) {
+        (self.train, self.val) = cut(&self.all, holdout);
     }
 
     /// At most the first `limit` training rows (0: all of them), as the
@@ -90,6 +88,18 @@ impl<S: Rows> Splits<S> {
 
     pub fn labels(&self) -> &[String] {
         self.all.labels()
+    }
+}
+
+/// The training rows and the validation rows of `all`.
+fn cut<S: Rows>(all: &S, holdout: Holdout<S>) -> (S, Option<S>) {
+    match holdout {
+        Holdout::Nothing => (all.clone(), None),
+        Holdout::Fraction { fraction, mode, seed } => {
+            let (t, v) = split(all.classes(), fraction, mode, seed);
+            (all.subset(&t), (!v.is_empty()).then(|| all.subset(&v)))
+        }
+        Holdout::Separate(val) => (all.clone(), Some(val)),
     }
 }
 
@@ -172,6 +182,15 @@ mod tests {
         let s = Splits::new(texts(3), Holdout::Fraction { fraction: 0.1, mode: SplitMode::Stratified, seed: 0 });
         assert_eq!(s.train.texts.len(), 3);
         assert!(s.val.is_none());
+    }
+
+    #[test]
+    fn resplitting_gives_what_a_fresh_split_gives() {
+        let holdout = || Holdout::Fraction { fraction: 0.3, mode: SplitMode::Stratified, seed: 7 };
+        let mut s = Splits::new(texts(20), Holdout::Nothing);
+        s.resplit(holdout());
+        let fresh = Splits::new(texts(20), holdout());
+        assert_eq!((s.train.lines, s.val.map(|v| v.lines)), (fresh.train.lines, fresh.val.map(|v| v.lines)));
     }
 
     #[test]

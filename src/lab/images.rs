@@ -12,7 +12,7 @@ use super::{ClassCount, Lab, Prediction};
 pub use crate::data::image::resample;
 use crate::data::image::{self, ImageSet, ImageShape};
 use crate::data::parse::Rejected;
-use crate::data::pipeline::{self, Dataset, Holdout, Splits};
+use crate::data::pipeline::{self, Dataset, Splits};
 use crate::backend::prelude::*;
 use crate::data::{Encoded, Scaling};
 use crate::error::{Error, Result};
@@ -216,8 +216,8 @@ impl Lab {
         if !super::IMAGE_PRESETS.contains(&self.settings.preset.as_str()) && self.settings.preset != "custom" {
             self.settings.preset = super::IMAGE_PRESETS[0].into();
         }
-        self.data = Some(Dataset::Images(Splits::new(set, Holdout::Nothing)));
-        self.refit_images();
+        self.data = Some(Dataset::Images(Splits::new(set, self.holdout())));
+        self.fit_scaling();
         let set = &self.images().unwrap().all;
         let scaling = self.scaling().unwrap();
         // Up to two images of each class, in data order.
@@ -242,16 +242,22 @@ impl Lab {
         })
     }
 
-    /// Split as the settings say, and fit the scaling and framing on the
-    /// training part.
+    /// Split anew as the settings say, and fit the scaling and framing on
+    /// the training part.
     pub(super) fn refit_images(&mut self) {
-        let Some(set) = self.images() else { return };
-        let s = &self.settings;
-        let splits = Splits::new(set.all.clone(), Holdout::Fraction { fraction: s.val_split, mode: s.split, seed: s.seed });
-        let (scaling, framing) = pipeline::fit_images(&splits.train, s.scaling);
-        self.data = Some(Dataset::Images(splits));
-        self.scaling = Some(scaling);
-        self.framing = framing;
+        let holdout = self.holdout();
+        if let Some(Dataset::Images(s)) = &mut self.data {
+            s.resplit(holdout);
+            self.fit_scaling();
+        }
+    }
+
+    fn fit_scaling(&mut self) {
+        if let Some(s) = self.images() {
+            let (scaling, framing) = pipeline::fit_images(&s.train, self.settings.scaling);
+            self.scaling = Some(scaling);
+            self.framing = framing;
+        }
     }
 
     /// Network inputs of a set, scaled.

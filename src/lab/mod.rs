@@ -102,6 +102,11 @@ impl Lab {
     fn tokenizer(&self) -> Option<&Tokenizer> {
         self.tokenizer.as_ref()
     }
+    /// The validation rows the settings ask for.
+    fn holdout<S>(&self) -> Holdout<S> {
+        let s = &self.settings;
+        Holdout::Fraction { fraction: s.val_split, mode: s.split, seed: s.seed }
+    }
     fn scaling(&self) -> Option<Scaling> {
         self.scaling
     }

@@ -27,8 +27,8 @@ impl Lab {
         if texts.labels.len() > 100 {
             warnings.push(format!("{} distinct labels: is the label in the other column?", texts.labels.len()));
         }
-        self.data = Some(Dataset::Text(Splits::new(texts, Holdout::Nothing)));
-        self.refit();
+        self.data = Some(Dataset::Text(Splits::new(texts, self.holdout())));
+        self.fit_tokenizer();
         let tok = self.tokenizer().unwrap();
         let texts = &self.texts().unwrap().all;
         let lengths = length_stats(texts.texts.iter().map(|t| tok.words(t).len()).collect(), self.settings.max_len);
@@ -52,14 +52,20 @@ impl Lab {
         })
     }
 
-    /// Split as the settings say, and fit the tokenizer on the training part.
+    /// Split anew as the settings say, and fit the tokenizer on the
+    /// training part.
     pub(super) fn refit(&mut self) {
-        let Some(texts) = self.texts() else { return };
-        let s = &self.settings;
-        let splits = Splits::new(texts.all.clone(), Holdout::Fraction { fraction: s.val_split, mode: s.split, seed: s.seed });
-        let tok = pipeline::fit_tokenizer(&splits.train, &s.text());
-        self.data = Some(Dataset::Text(splits));
-        self.tokenizer = Some(tok);
+        let holdout = self.holdout();
+        if let Some(Dataset::Text(s)) = &mut self.data {
+            s.resplit(holdout);
+            self.fit_tokenizer();
+        }
+    }
+
+    fn fit_tokenizer(&mut self) {
+        if let Some(s) = self.texts() {
+            self.tokenizer = Some(pipeline::fit_tokenizer(&s.train, &self.settings.text()));
+        }
     }
 
     pub(super) fn tokens_of(&self, text: &str) -> (Vec<(String, usize, bool)>, Vec<usize>) {

@@ -94,11 +94,12 @@ export async function refreshModel() {
   const previous = state.settings.preset;
   readForm();
   if (state.settings.preset === 'custom' && !state.customLayers) {
-    // Start the custom list from the preset the user was looking at.
-    state.customLayers = presetLayers(previous, state.settings, state.dataReport ? state.dataReport.classes.length : 2) || presetLayers(DEFAULT_PRESET[state.dataKind], state.settings, state.dataReport ? state.dataReport.classes.length : 2);
+    // Start the custom list from the preset the user was looking at (or
+    // the data's default one, coming from 'custom' itself).
+    const n = state.dataReport ? state.dataReport.classes.length : 2;
+    state.customLayers = presetLayers(previous, state.settings, n) || presetLayers(DEFAULT_PRESET[state.dataKind], state.settings, n);
     state.settings.layers = state.customLayers;
   }
-  if (state.settings.preset === 'custom' && !state.customLayers) state.customLayers = presetLayers(DEFAULT_PRESET[state.dataKind], state.settings, state.dataReport ? state.dataReport.classes.length : 2);
   if (state.settings.preset === 'custom') {
     // Keep the Embedding's rows and the output width in step with the data.
     for (const l of state.customLayers) if (l.type === 'Embedding') l.input_dim = state.settings.num_words;

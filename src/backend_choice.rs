@@ -8,7 +8,9 @@ use crate::backend::gpu::{AdapterSummary, GpuBackend};
 use crate::backend::gpu::GpuUnavailable;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::error::{Error, Result};
+use crate::error::Message;
 use crate::model::LayerInfo;
+use crate::msg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendRequest {
@@ -26,8 +28,8 @@ pub const AUTO_MIN_STEP_FLOPS: f64 = 2e9;
 pub struct Selected {
     /// None: train on the CPU.
     pub gpu: Option<GpuBackend>,
-    /// Why, in words, for the user.
-    pub reason: String,
+    /// Why, for the user.
+    pub reason: Message,
 }
 
 /// Rough floating-point operations of one training step (forward and
@@ -48,17 +50,18 @@ pub fn step_flops(layers: &[LayerInfo], batch: usize) -> f64 {
 /// The decision, given what opening a GPU gave (`found`) and the work per
 /// step: whether to train on the GPU, and why (in words, for the user). A
 /// forced GPU without an adapter is the caller's error to raise.
-pub fn decide(request: BackendRequest, found: std::result::Result<&AdapterSummary, &str>, flops: f64) -> (bool, String) {
+pub fn decide(request: BackendRequest, found: std::result::Result<&AdapterSummary, &Message>, flops: f64) -> (bool, Message) {
     match (request, found) {
-        (BackendRequest::Cpu, _) => (false, "asked for the CPU".into()),
-        (BackendRequest::Gpu, Ok(a)) => (true, format!("asked for the GPU: {} ({})", a.name, a.backend)),
-        (BackendRequest::Gpu, Err(why)) => (false, format!("asked for the GPU, but {}; training on the CPU", why)),
-        (BackendRequest::Auto, Err(why)) => (false, format!("auto: CPU, because {}", why)),
-        (BackendRequest::Auto, Ok(a)) if a.software => (false, format!("auto: CPU, because the only GPU adapter, {}, is software running on this same CPU", a.name)),
-        (BackendRequest::Auto, Ok(a)) if flops < AUTO_MIN_STEP_FLOPS => {
-            (false, format!("auto: CPU, because a step of this model is {:.2} GFLOP, too little to gain from {} (it pays from {:.0} GFLOP)", flops / 1e9, a.name, AUTO_MIN_STEP_FLOPS / 1e9))
-        }
-        (BackendRequest::Auto, Ok(a)) => (true, format!("auto: GPU {}, for {:.1} GFLOP a step", a.name, flops / 1e9)),
+        (BackendRequest::Cpu, _) => (false, msg!("backend.asked_cpu")),
+        (BackendRequest::Gpu, Ok(a)) => (true, msg!("backend.asked_gpu", adapter = &a.name, api = &a.backend)),
+        (BackendRequest::Gpu, Err(why)) => (false, msg!("backend.asked_gpu_but", reason = why)),
+        (BackendRequest::Auto, Err(why)) => (false, msg!("backend.auto_cpu_because", reason = why)),
+        (BackendRequest::Auto, Ok(a)) if a.software => (false, msg!("backend.auto_cpu_because", reason = msg!("backend.software", adapter = &a.name))),
+        (BackendRequest::Auto, Ok(a)) if flops < AUTO_MIN_STEP_FLOPS => (
+            false,
+            msg!("backend.auto_cpu_because", reason = msg!("backend.too_little", gflop = format!("{:.2}", flops / 1e9), adapter = &a.name, pays = format!("{:.0}", AUTO_MIN_STEP_FLOPS / 1e9))),
+        ),
+        (BackendRequest::Auto, Ok(a)) => (true, msg!("backend.auto_gpu", adapter = &a.name, gflop = format!("{:.1}", flops / 1e9))),
     }
 }
 
@@ -67,12 +70,12 @@ pub fn decide(request: BackendRequest, found: std::result::Result<&AdapterSummar
 #[cfg(not(target_arch = "wasm32"))]
 pub fn select(request: BackendRequest, layers: &[LayerInfo], batch: usize) -> Result<Selected> {
     if request == BackendRequest::Cpu {
-        return Ok(Selected { gpu: None, reason: "asked for the CPU".into() });
+        return Ok(Selected { gpu: None, reason: msg!("backend.asked_cpu") });
     }
     let opened = GpuBackend::new();
     if let (BackendRequest::Gpu, Err(GpuUnavailable(why))) = (request, &opened) {
         return Err(Error::Backend { backend: "gpu".into(), reason: why.clone() });
     }
-    let (use_gpu, reason) = decide(request, opened.as_ref().map(|g| g.adapter()).map_err(|e| e.0.as_str()), step_flops(layers, batch));
+    let (use_gpu, reason) = decide(request, opened.as_ref().map(|g| g.adapter()).map_err(|e| &e.0), step_flops(layers, batch));
     Ok(Selected { gpu: if use_gpu { opened.ok() } else { None }, reason })
 }

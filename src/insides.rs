@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::model::Model;
-use crate::nn::LayerConfig;
 
 /// Values binned over the range that holds all but the 0.5 % at each end
 /// (one outlier would otherwise squeeze the rest into a single bar); the
@@ -152,53 +152,18 @@ pub struct GateMap {
     pub hidden: Vec<Vec<f32>>,
 }
 
-/// The gates of the LSTM at `layer_index` for one row of token ids.
+/// The gates of the gated layer (an LSTM) at `layer_index` for one row of
+/// token ids.
 pub fn lstm_gates<B: Backend>(model: &Model<B>, layer_index: usize, ids: &[f32]) -> Result<GateMap> {
-    let info = model.layers.get(layer_index).ok_or_else(|| Error::setting("gate layer", format!("the model has {} layers", model.layers.len())))?;
-    let LayerConfig::Lstm(lstm) = &info.config else {
-        return Err(Error::setting("gate layer", format!("layer {} ({}) is not an LSTM", layer_index + 1, info.name)));
-    };
+    let info = model.layers.get(layer_index).ok_or_else(|| Error::setting("gate_layer", msg!("insides.layer_count", count = model.layers.len())))?;
+    if !info.config.has_gates() {
+        return Err(Error::setting("gate_layer", msg!("insides.not_lstm", index = layer_index + 1, layer = &info.name)));
+    }
     if layer_index == 0 {
-        return Err(Error::setting("gate layer", "an LSTM needs a sequence before it"));
+        return Err(Error::setting("gate_layer", msg!("insides.lstm_first")));
     }
     let trace = model.trace(&[ids.to_vec()]);
-    let x = &trace[layer_index - 1].output;
-    let (steps, d) = (info.input_shape[0], info.input_shape[1]);
-    let u = lstm.units;
-    let w: Vec<Vec<f32>> = model.weights[layer_index].iter().map(|t| model.backend.download(t)).collect();
-    let (kernel, recurrent, bias) = (&w[0], &w[1], &w[2]);
-    let mask = trace[layer_index].mask_in.as_ref();
-    let gate = |v: f32| lstm.recurrent_activation.f(v);
-    let (mut h, mut c) = (vec![0.0f32; u], vec![0.0f32; u]);
-    let mut map = GateMap { layer: info.name.clone(), units: u, steps: vec![], input: vec![], forget: vec![], output: vec![], hidden: vec![] };
-    for t in 0..steps {
-        if mask.is_some_and(|m| m[t] == 0.0) {
-            continue;
-        }
-        // z = x_t·W + h·U + b, in Keras's gate order i, f, c, o.
-        let mut z = bias.clone();
-        for (k, &xv) in x[t * d..(t + 1) * d].iter().enumerate() {
-            for (zj, &wv) in z.iter_mut().zip(&kernel[k * 4 * u..(k + 1) * 4 * u]) {
-                *zj += xv * wv;
-            }
-        }
-        for (k, &hv) in h.iter().enumerate() {
-            for (zj, &wv) in z.iter_mut().zip(&recurrent[k * 4 * u..(k + 1) * 4 * u]) {
-                *zj += hv * wv;
-            }
-        }
-        let i: Vec<f32> = z[..u].iter().map(|&v| gate(v)).collect();
-        let f: Vec<f32> = z[u..2 * u].iter().map(|&v| gate(v)).collect();
-        let o: Vec<f32> = z[3 * u..].iter().map(|&v| gate(v)).collect();
-        for j in 0..u {
-            c[j] = f[j] * c[j] + i[j] * z[2 * u + j].tanh();
-            h[j] = o[j] * c[j].tanh();
-        }
-        map.steps.push(t);
-        map.input.push(i);
-        map.forget.push(f);
-        map.output.push(o);
-        map.hidden.push(h.clone());
-    }
-    Ok(map)
+    let weights: Vec<Vec<f32>> = model.weights[layer_index].iter().map(|t| model.backend.download(t)).collect();
+    let g = info.config.gates(&trace[layer_index - 1].output, &info.input_shape, &weights, trace[layer_index].mask_in.as_deref()).expect("a layer with gates");
+    Ok(GateMap { layer: info.name.clone(), units: g.units, steps: g.steps, input: g.input, forget: g.forget, output: g.output, hidden: g.hidden })
 }

@@ -7,7 +7,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 use crate::nn::{ForwardCtx, LayerConfig, TokenIds, WeightSpec};
 
 /// A layer placed in a model: its name and the shapes it sees.
@@ -33,17 +34,17 @@ impl LayerInfo {
 /// would (dense, dense_1, …).
 pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
     if layers.is_empty() {
-        return Err(Error::InvalidModel { index: 0, layer: "-".into(), reason: "the model has no layers".into() });
+        return Err(Error::InvalidModel { index: 0, layer: "-".into(), reason: msg!("model.no_layers") });
     }
     if input_shape.is_empty() || input_shape.contains(&0) {
-        let field = if input_shape.len() == 1 { "max length" } else { "image shape" };
-        return Err(Error::setting(field, "every size must be at least 1"));
+        let field = if input_shape.len() == 1 { "max_len" } else { "image_shape" };
+        return Err(Error::setting(field, msg!("model.sizes_at_least_1")));
     }
     if input_shape.len() > 1 && layers[0].token_ids() == TokenIds::Reads {
-        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: format!("an Embedding reads token ids, but this data is images of shape {:?}; start with Conv2D, Flatten or Dense", input_shape) });
+        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: msg!("model.embedding_on_images", shape = format!("{:?}", input_shape)) });
     }
     if input_shape.len() == 1 && layers[0].token_ids() == TokenIds::Refuses {
-        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: "text is read as token ids: start the model with an Embedding".into() });
+        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: msg!("model.text_needs_embedding") });
     }
     let mut shape = input_shape.to_vec();
     let mut counts = std::collections::HashMap::new();
@@ -54,7 +55,7 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         let class = layer.class_name();
         let out = layer.output_shape(&shape).map_err(|reason| Error::InvalidModel { index: i + 1, layer: layer.describe(), reason })?;
         if out.iter().any(|&d| d == 0) {
-            return Err(Error::InvalidModel { index: i + 1, layer: layer.describe(), reason: format!("its output shape {:?} is empty; every size must be at least 1", out) });
+            return Err(Error::InvalidModel { index: i + 1, layer: layer.describe(), reason: msg!("model.empty_output", shape = format!("{:?}", out)) });
         }
         let n = counts.entry(class).or_insert(0usize);
         let base = to_snake(class);
@@ -72,7 +73,7 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         return Err(Error::InvalidModel {
             index: last,
             layer: layers[last - 1].describe(),
-            reason: format!("the model must end in one vector of class scores, but its output has shape {:?}; add Flatten or global pooling (GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D) before the Dense layers, or set return_sequences off on the last recurrent layer", shape),
+            reason: msg!("model.end_in_vector", shape = format!("{:?}", shape)),
         });
     }
     Ok(infos)
@@ -90,17 +91,19 @@ pub const MAX_LAYER_OUTPUT: usize = 32_000_000;
 /// anything is allocated (sizes are multiplied with overflow checks).
 fn check_budget(index: usize, layer: &LayerConfig, out: &[usize], weights: &[WeightSpec], params: &mut usize) -> Result<()> {
     let product = |dims: &[usize]| dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let too_big = |reason: String| Error::InvalidModel { index, layer: layer.describe(), reason };
+    let too_big = |reason: Message| Error::InvalidModel { index, layer: layer.describe(), reason };
     match product(out) {
         Some(n) if n <= MAX_LAYER_OUTPUT => {}
-        _ => return Err(too_big(format!("its output {:?} holds more than {} values per sample; make it smaller", out, MAX_LAYER_OUTPUT))),
+        _ => return Err(too_big(msg!("model.output_too_big", shape = format!("{:?}", out), max = MAX_LAYER_OUTPUT))),
     }
     let own = weights.iter().try_fold(0usize, |acc, w| product(&w.shape).and_then(|n| acc.checked_add(n)));
     match own.and_then(|n| params.checked_add(n)) {
         Some(total) if total <= MAX_PARAMS => *params = total,
         _ => {
-            let own = own.map(|n| n.to_string()).unwrap_or_else(|| "too many".into());
-            return Err(too_big(format!("it has {} parameters, and a model may have at most {} in all; use fewer units, filters or words", own, MAX_PARAMS)));
+            return Err(too_big(match own {
+                Some(n) => msg!("model.too_many_params", count = n, max = MAX_PARAMS),
+                None => msg!("model.uncountable_params", max = MAX_PARAMS),
+            }));
         }
     }
     Ok(())
@@ -181,12 +184,12 @@ impl<B: Backend> Model<B> {
         if let Some(rows) = self.layers.first().and_then(|l| l.config.vocabulary()) {
             if let Some(&max) = ids.iter().flatten().max_by(|a, b| a.total_cmp(b)) {
                 if max as usize >= rows || max < 0.0 {
-                    return Err(Error::setting("num words", format!("token id {} does not fit the Embedding's {} rows; use a vocabulary of at most {} words", max, rows, rows)));
+                    return Err(Error::setting("num_words", msg!("model.token_id_rows", id = max, rows = rows)));
                 }
             }
         }
         if let Some(row) = ids.iter().find(|r| r.len() != self.input_len) {
-            return Err(Error::shape("model input", format!("a row of {} values for a model reading {} ({:?})", row.len(), self.input_len, self.input_shape)));
+            return Err(Error::shape("model_input", msg!("model.row_length", got = row.len(), want = self.input_len, shape = format!("{:?}", self.input_shape))));
         }
         Ok(())
     }
@@ -292,16 +295,16 @@ impl<B: Backend> Model<B> {
 
     pub fn set_weights(&mut self, values: Vec<Vec<Vec<f32>>>) -> Result<()> {
         if values.len() != self.layers.len() {
-            return Err(Error::shape("set_weights", format!("{} layers of weights for a model of {} layers", values.len(), self.layers.len())));
+            return Err(Error::shape("set_weights", msg!("model.weight_layers", got = values.len(), want = self.layers.len())));
         }
         for (li, (layer, vals)) in self.layers.iter().zip(values).enumerate() {
             if vals.len() != layer.weights.len() {
-                return Err(Error::shape("set_weights", format!("layer {} ({}) has {} weights, got {}", li + 1, layer.name, layer.weights.len(), vals.len())));
+                return Err(Error::shape("set_weights", msg!("model.weight_count", index = li + 1, layer = &layer.name, want = layer.weights.len(), got = vals.len())));
             }
             for (wi, (spec, v)) in layer.weights.iter().zip(vals).enumerate() {
                 let n: usize = spec.shape.iter().product();
                 if v.len() != n {
-                    return Err(Error::shape("set_weights", format!("{}/{} needs {:?} ({} values), got {}", layer.name, spec.name, spec.shape, n, v.len())));
+                    return Err(Error::shape("set_weights", msg!("model.weight_size", layer = &layer.name, weight = &spec.name, shape = format!("{:?}", spec.shape), want = n, got = v.len())));
                 }
                 self.weights[li][wi] = self.backend.upload(&spec.shape, &v);
             }

@@ -2,6 +2,8 @@
 //! set-ups that build fine but are known to fail silently.
 
 use crate::backend::Padding;
+use crate::error::Message;
+use crate::msg;
 use crate::nn::{Activation, Conv1D, Conv2D, Dense, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, Lstm, MaxPooling2D};
 
 pub const PRESETS: [&str; 3] = ["lstm", "cnn", "bow"];
@@ -52,7 +54,7 @@ pub fn preset(name: &str, num_words: usize, classes: usize, mask: bool) -> Optio
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lint {
     pub layer: usize,
-    pub message: String,
+    pub message: Message,
     /// A short name for a one-click fix the page can offer.
     pub fix: Option<&'static str>,
 }
@@ -66,17 +68,14 @@ pub fn lint(layers: &[LayerConfig], padding_post: bool) -> Vec<Lint> {
         if recurrent && padding_post && !masked {
             out.push(Lint {
                 layer: i + 1,
-                message: format!(
-                    "{} reads 'post'-padded sequences without a mask: after each text it runs through dozens of padding steps that wash out what it read, and typically stays at chance (the classic example's 52% test accuracy). Set mask_zero on the Embedding, or pad 'pre'.",
-                    l.describe()
-                ),
+                message: msg!("lint.post_padding", layer = l.describe()),
                 fix: Some("mask_zero"),
             });
             break;
         }
     }
     if masked && layers.iter().any(|l| l.counts_padding()) {
-        out.push(Lint { layer: 1, message: "Conv1D and Flatten do not use the padding mask: padded steps count as tokens after them.".into(), fix: None });
+        out.push(Lint { layer: 1, message: msg!("lint.mask_ignored"), fix: None });
     }
     out
 }

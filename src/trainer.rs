@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::autodiff::{Graph, Var};
 use crate::backend::{ready_now, Backend};
 use crate::clock::now_seconds;
+use crate::error::Message;
+use crate::msg;
 use crate::data::{Augmentation, Encoded};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
@@ -43,10 +45,10 @@ pub struct TrainConfig {
 impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 || self.epochs > MAX_EPOCHS {
-            return Err(Error::setting("epochs", format!("{} must be between 1 and 100,000", self.epochs)));
+            return Err(Error::setting("epochs", msg!("value.between", value = self.epochs, min = "1", max = "100,000")));
         }
         if self.batch_size == 0 || self.batch_size > MAX_BATCH_SIZE {
-            return Err(Error::setting("batch size", format!("{} must be between 1 and 65,536", self.batch_size)));
+            return Err(Error::setting("batch_size", msg!("value.between", value = self.batch_size, min = "1", max = "65,536")));
         }
         self.schedule.validate()?;
         self.optimizer.validate()
@@ -116,7 +118,7 @@ pub struct Trainer<B: Backend> {
     pub epochs: Vec<EpochRecord>,
     pub last_validation: Option<Evaluation>,
     /// Why training stopped early, if it did.
-    pub stopped: Option<String>,
+    pub stopped: Option<Message>,
     best_val: f64,
     epochs_without_improvement: usize,
     /// The gradients of the last step (weights flattened in layer order),
@@ -182,18 +184,18 @@ impl<B: Backend> Trainer<B> {
     pub fn new(model: Model<B>, config: TrainConfig, labels: Vec<String>, train: Encoded, val: Option<Encoded>) -> Result<Self> {
         config.validate()?;
         if train.ids.is_empty() {
-            return Err(Error::EmptyData { source_name: "training set".into(), reason: "it has no rows".into() });
+            return Err(Error::EmptyData { source_name: "training_set".into(), reason: msg!("data.no_rows") });
         }
         let classes = labels.len();
         let out = model.output_classes();
         if classes < 2 {
-            return Err(Error::EmptyData { source_name: "training set".into(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(", "), 40)) });
+            return Err(Error::EmptyData { source_name: "training_set".into(), reason: msg!("data.one_class", class = crate::error::printable(&labels.join(", "), 40)) });
         }
         if !(out == classes || (out == 1 && classes == 2)) {
-            return Err(Error::InvalidModel { index: model.layers.len(), layer: model.layers.last().unwrap().config.describe(), reason: format!("it outputs {} values but the data has {} classes", out, classes) });
+            return Err(Error::InvalidModel { index: model.layers.len(), layer: model.layers.last().unwrap().config.describe(), reason: msg!("model.outputs_classes", outputs = out, classes = classes) });
         }
         if config.loss.is_categorical() && out == 1 {
-            return Err(Error::setting("loss", "categorical cross-entropy needs one output per class; use binary cross-entropy with a single sigmoid output"));
+            return Err(Error::setting("loss", msg!("train.categorical_one_output")));
         }
         model.check_ids(&train.ids)?;
         if let Some(v) = &val {
@@ -311,7 +313,7 @@ impl<B: Backend> Trainer<B> {
             let loss = read[0][0];
             let correct = self.count_correct(&read[1], &classes);
             if !loss.is_finite() {
-                return Err(self.stop(step_no, "the loss"));
+                return Err(self.stop(step_no, "loss"));
             }
             let mut grads = g.backward(l);
             let flat: Vec<B::Tensor> = vars.iter().flatten().map(|v| grads.take(*v).unwrap_or_else(|| be.zeros(be.shape(g.value(*v))))).collect();
@@ -323,7 +325,7 @@ impl<B: Backend> Trainer<B> {
         };
         self.dropout_rng = rng;
         if !grad_norm.is_finite() {
-            return Err(self.stop(step_no, "a gradient"));
+            return Err(self.stop(step_no, "gradient"));
         }
         let before: Vec<Vec<B::Tensor>> = self.model.weights.clone();
         {
@@ -336,7 +338,7 @@ impl<B: Backend> Trainer<B> {
         let weights_ok = be.sum_squares_each_async(&self.model.weights.iter().flatten().collect::<Vec<_>>()).await.iter().all(|s| s.is_finite());
         if !weights_ok {
             self.model.weights = before;
-            return Err(self.stop(step_no, "a weight after the update"));
+            return Err(self.stop(step_no, "weight"));
         }
 
         self.last_gradients = Some((step_no, grads));
@@ -357,7 +359,7 @@ impl<B: Backend> Trainer<B> {
 
     fn stop(&mut self, step: usize, what: &str) -> Error {
         let e = Error::NonFinite { step, epoch: self.epoch + 1, what: what.into() };
-        self.stopped = Some(e.to_string());
+        self.stopped = Some(e.message());
         e
     }
 
@@ -389,7 +391,7 @@ impl<B: Backend> Trainer<B> {
                 } else {
                     self.epochs_without_improvement += 1;
                     if self.epochs_without_improvement >= p {
-                        self.stopped = Some(format!("early stopping: validation loss has not improved for {} epochs", p));
+                        self.stopped = Some(msg!("train.early_stopping", epochs = p));
                     }
                 }
             }

@@ -177,14 +177,14 @@ fn auto_takes_the_gpu_only_when_it_can_gain() {
     let Some(g) = gpu() else { return };
     let auto = select(BackendRequest::Auto, &lstm, 256).unwrap();
     if g.adapter().software {
-        assert!(auto.gpu.is_none() && auto.reason.contains("software"), "{}", auto.reason);
+        assert!(auto.gpu.is_none() && auto.reason.to_string().contains("software"), "{}", auto.reason);
     } else {
         assert!(auto.gpu.is_some(), "{}", auto.reason);
         let small = select(BackendRequest::Auto, &bow, 32).unwrap();
-        assert!(small.gpu.is_none() && small.reason.contains("GFLOP"), "{}", small.reason);
+        assert!(small.gpu.is_none() && small.reason.to_string().contains("GFLOP"), "{}", small.reason);
     }
     let forced = select(BackendRequest::Gpu, &bow, 32).unwrap();
-    assert!(forced.gpu.is_some() && forced.reason.contains(&g.adapter().name));
+    assert!(forced.gpu.is_some() && forced.reason.to_string().contains(&g.adapter().name));
 }
 
 /// Images [8, 8, 1] in [0, 1] whose class decides where a bright block sits.

@@ -53,9 +53,9 @@ fn rejected_lines_carry_numbers_and_reasons() {
     assert_eq!(got.rows.len(), 2);
     let lines: Vec<usize> = got.rejected.iter().map(|r| r.line).collect();
     assert_eq!(lines, vec![2, 3, 5]);
-    assert!(got.rejected[0].reason.contains("no tab"), "{}", got.rejected[0].reason);
-    assert!(got.rejected[1].reason.contains("label is empty"));
-    assert!(got.rejected[2].reason.contains("binary"));
+    assert!(got.rejected[0].reason.to_string().contains("no tab"), "{}", got.rejected[0].reason);
+    assert!(got.rejected[1].reason.to_string().contains("label is empty"));
+    assert!(got.rejected[2].reason.to_string().contains("binary"));
     match parse("a\tfine text\nb\tanother\nc\t\u{0}\u{1}binary\n", &ParseOptions::default(), "paste") {
         Err(Error::BinaryData { line, .. }) => assert_eq!(line, 3),
         other => panic!("{:?}", other),
@@ -68,7 +68,7 @@ fn nothing_usable_is_an_error_not_an_empty_dataset() {
         match parse(input, &ParseOptions::default(), "paste") {
             Err(Error::EmptyData { source_name, reason }) => {
                 assert_eq!(source_name, "paste");
-                assert!(!reason.is_empty());
+                assert!(!reason.to_string().is_empty());
             }
             other => panic!("{:?} gave {:?}", input, other),
         }

@@ -157,7 +157,7 @@ fn an_uploaded_model_without_its_data_predicts_but_says_what_training_needs() {
     assert!(p.probabilities.iter().all(|(_, v)| v.is_finite()) && (p.probabilities.iter().map(|(_, v)| v).sum::<f32>() - 1.0).abs() < 1e-4, "{:?}", p.probabilities);
     let e = lab.train_slice(50.0, 4, false).unwrap_err().to_string();
     assert!(e.contains("the uploaded model has no rows to train on") && e.contains("'0', '1'"), "{}", e);
-    assert!(lab.missing().iter().any(|m| m.contains("no rows to train on")), "{:?}", lab.missing());
+    assert!(lab.missing().iter().any(|m| m.to_string().contains("no rows to train on")), "{:?}", lab.missing());
     assert_eq!(lab.progress().new_batches.len(), 0, "nothing may have trained");
 
     // Data with other classes: named, both sets of classes.
@@ -211,5 +211,5 @@ fn a_model_tensorflow_js_cannot_load_says_so_before_the_download() {
     lab.set_settings(s).unwrap();
     let warnings = lab.summary().unwrap().tfjs_incompatibilities;
     assert_eq!(warnings.len(), 1, "{:?}", warnings);
-    assert!(warnings[0].starts_with("layer 2, GRU") && warnings[0].contains("TensorFlow.js cannot load this model"), "{}", warnings[0]);
+    assert!(warnings[0].to_string().starts_with("layer 2, GRU") && warnings[0].to_string().contains("TensorFlow.js cannot load this model"), "{}", warnings[0]);
 }

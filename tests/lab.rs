@@ -28,12 +28,12 @@ fn data_report_shows_what_a_person_needs() {
     assert!(r.preview.iter().any(|p| p.tokens.iter().any(|t| t.2)), "with 80% of rows fitted some validation words are OOV");
     let sorted = "a\tx\n".repeat(30) + &"b\ty\n".repeat(30);
     let r = lab.load_data(&sorted).unwrap();
-    assert!(r.warnings.iter().any(|w| w.contains("sorted")), "{:?}", r.warnings);
+    assert!(r.warnings.iter().any(|w| w.to_string().contains("sorted")), "{:?}", r.warnings);
     let r = lab.load_data(&("a\tx y\n".repeat(50) + "b\tz\n")).unwrap();
-    assert!(r.warnings.iter().any(|w| w.contains("imbalanced")), "{:?}", r.warnings);
+    assert!(r.warnings.iter().any(|w| w.to_string().contains("imbalanced")), "{:?}", r.warnings);
     let r = lab.load_data("a\tx\na\ty\n").unwrap();
-    assert!(r.warnings.iter().any(|w| w.contains("Only one class")));
-    assert!(lab.missing().iter().any(|m| m.contains("two classes")));
+    assert!(r.warnings.iter().any(|w| w.to_string().contains("Only one class")));
+    assert!(lab.missing().iter().any(|m| m.to_string().contains("two classes")));
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn huge_paste_is_refused_with_its_size() {
     let mut lab = Lab::new();
     let big = "a\t".to_string() + &"x".repeat(33_000_000);
     match lab.load_data(&big) {
-        Err(Error::EmptyData { reason, .. }) => assert!(reason.contains("33.0 MB") && reason.contains("at most 32 MB"), "{}", reason),
+        Err(Error::EmptyData { reason, .. }) => assert!(reason.to_string().contains("33.0 MB") && reason.to_string().contains("at most 32 MB"), "{}", reason),
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
@@ -59,7 +59,7 @@ fn summary_lints_and_settings_errors() {
     let s = lab.summary().unwrap();
     assert_eq!(s.lints.len(), 1);
     assert_eq!(s.lints[0].fix.as_deref(), Some("mask_zero"));
-    assert!(s.lints[0].message.contains("52%"));
+    assert!(s.lints[0].message.to_string().contains("52%"));
     for (bad, field) in [
         (Settings { learning_rate: f32::NAN, ..Settings::default() }, "learning rate"),
         (Settings { learning_rate: 1e9, ..Settings::default() }, "learning rate"),
@@ -74,7 +74,7 @@ fn summary_lints_and_settings_errors() {
     lab.set_settings(custom).unwrap();
     let e = lab.summary().unwrap_err().to_string();
     assert!(e.contains("GlobalAveragePooling1D"), "{}", e);
-    assert!(lab.missing().iter().any(|m| m.starts_with("model:")));
+    assert!(lab.missing().iter().any(|m| m.to_string().starts_with("model:")));
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn gpu_slices_train_like_the_cpu_and_a_change_mid_slice_wins() {
     let mut lab = Lab::new();
     lab.load_data(&mail(200)).unwrap();
     lab.set_settings(settings).unwrap();
-    lab.set_gpu(Some(gpu.clone()), "asked for the GPU".into());
+    lab.set_gpu(Some(gpu.clone()), gradlab::msg!("backend.asked_gpu", adapter = "test", api = "test"));
     assert!(lab.backend_name().starts_with("gpu ("));
     let mut batches = Vec::new();
     loop {

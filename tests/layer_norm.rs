@@ -79,5 +79,5 @@ fn layer_normalization_refuses_what_it_does_not_compute() {
     let layer: LayerConfig = serde_json::from_value(json!({"type": "LayerNormalization"})).unwrap();
     assert_eq!(serde_json::to_value(&layer).unwrap(), json!({"type": "LayerNormalization", "epsilon": 1e-3f32}));
     let bad: LayerConfig = serde_json::from_value(json!({"type": "LayerNormalization", "epsilon": -1.0})).unwrap();
-    assert!(bad.output_shape(&[4]).unwrap_err().contains("epsilon"));
+    assert!(bad.output_shape(&[4]).unwrap_err().to_string().contains("epsilon"));
 }

@@ -83,6 +83,7 @@ fn unknown_classes_and_wrong_input_counts_are_refused() {
     assert!(LayerConfig::from_keras(&KerasConfig::new("NoSuchLayer", &config, "model.json")).is_none());
     let dense: LayerConfig = serde_json::from_value(json!({"type": "Dense", "units": 2})).unwrap();
     let err = dense.output_shapes(&[&[4], &[4]]).unwrap_err();
+    let err = err.to_string();
     assert!(err.contains("1 input") && err.contains("receives 2"), "{}", err);
 }
 

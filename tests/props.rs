@@ -62,7 +62,7 @@ fn check_parse(input: &str, opts: &ParseOptions) {
                 assert!(r.line >= 1 && r.line <= lines, "line {} of {}", r.line, lines);
             }
             for r in &p.rejected {
-                assert!(!r.reason.is_empty() && r.line >= 1, "{:?}", r);
+                assert!(!r.reason.to_string().is_empty() && r.line >= 1, "{:?}", r);
             }
         }
         Err(e) => assert!(e.to_string().len() > 10, "{}", e),

@@ -125,7 +125,7 @@ fn gradlab_models_predict_the_same_in_tensorflow_js() {
         if !problems.is_empty() {
             // The export's warning names a layer, and TensorFlow.js does refuse the file.
             let error = r["error"].as_str().unwrap_or_else(|| panic!("{}: the export warns {:?} but TensorFlow.js ran it", c.name, problems));
-            println!("{:<28} TensorFlow.js refuses it, as the export warns: {} (TensorFlow.js: {})", c.name, problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "), error);
+            println!("{:<28} TensorFlow.js refuses it, as the export warns: {} (TensorFlow.js: {})", c.name, problems.iter().map(|p| p.message.to_string()).collect::<Vec<_>>().join("; "), error);
             continue;
         }
         let Some(rows) = r["output"].as_array() else {

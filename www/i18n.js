@@ -1,11 +1,14 @@
 // The page's languages. Strings live in lang/en.js and lang/zh.js (one file
-// a language); this module picks one, fills the page's marked elements, and
-// translates the engine's English messages (lang/zh-engine.js).
+// a language), the engine's messages in lang/engine/en.js and zh.js; this
+// module picks a language, fills the page's marked elements, and renders
+// the engine's messages ({code, params}) in it.
 import en from './lang/en.js';
-import zh, { ENGINE as ZH_ENGINE } from './lang/zh.js';
+import zh from './lang/zh.js';
+import engineEn from './lang/engine/en.js';
+import engineZh from './lang/engine/zh.js';
 import { Html, esc } from './html.js';
 
-const LANGS = { en: { strings: en, engine: [], html: 'en' }, zh: { strings: zh, engine: ZH_ENGINE, html: 'zh-CN' } };
+const LANGS = { en: { strings: en, engine: engineEn, html: 'en' }, zh: { strings: zh, engine: engineZh, html: 'zh-CN' } };
 export const STORE_LANG = 'gradlab.lang';
 let current = 'en';
 
@@ -45,11 +48,35 @@ export function th(key, params = {}) {
 // {key: text} for the words a Rust-drawn canvas needs, from `prefix + key`.
 export const canvasWords = (prefix, keys) => Object.fromEntries(keys.map((k) => [k, t(prefix + k)]));
 
-// An engine message (English) in the current language.
-export function engineText(message) {
-  let m = String(message);
-  for (const [re, rep] of LANGS[current].engine) m = m.replace(re, rep);
-  return m;
+// Parameters whose text is one of the engine's own terms, looked up as
+// "<name>.<value>" (a field, an input, a file; else kept as written). The
+// same list and rules as src/error/message.rs, which renders the English
+// for the command line.
+export const LOOKUP = ['field', 'action', 'source', 'file', 'op', 'what'];
+
+/** A message {code, params} rendered from `catalog` (English for a code it lacks). */
+export function renderMessage(m, catalog = LANGS[current].engine) {
+  const template = catalog[m.code] ?? engineEn[m.code];
+  const params = m.params || {};
+  if (template === undefined) return `${m.code}(${Object.entries(params).map(([k, v]) => `${k}=${param(k, v, catalog)}`).join(', ')})`;
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? param(name, params[name], catalog) : whole));
+}
+
+function param(name, v, catalog) {
+  if (v && typeof v === 'object') return renderMessage(v, catalog);
+  const term = LOOKUP.includes(name) ? catalog[`${name}.${v}`] ?? engineEn[`${name}.${v}`] : undefined;
+  return term ?? String(v);
+}
+
+// What the engine said, in the current language: a message {code, params},
+// an engine error ({kind, code, …, message}), a page Error carrying one
+// (worker-client.js puts it in .engine), or plain text (shown as it is).
+export function engineText(x) {
+  if (x == null) return '';
+  if (x instanceof Error) return x.engine ? engineText(x.engine) : x.message;
+  if (typeof x === 'object' && x.message && typeof x.message === 'object') return renderMessage(x.message);
+  if (typeof x === 'object' && typeof x.code === 'string') return renderMessage(x);
+  return String(x);
 }
 
 // Fill every marked element: data-i18n (text), data-i18n-html (markup from

@@ -21,14 +21,18 @@ const ready = loadEngine().then(({ module, info }) => {
 
 const post = (msg) => self.postMessage(msg);
 
+// What failed, for the page: the engine's typed error ({kind, code, field,
+// line, params, message, english}) as it is, anything else as text.
+const errorOf = (e) => (e && typeof e === 'object' && typeof e.kind === 'string' && e.message && typeof e.message === 'object' ? e : String(e && e.message || e));
+
 // WebGPU is opened once, the first time the user picks gpu or auto; the
 // lab is told what was found (an adapter, or why there is none).
 let gpuAsked = null;
 function askForGpu() {
   if (!gpuAsked) {
     gpuAsked = ('gpu' in navigator)
-      ? adapterName().then(open_gpu).then((h) => lab.attach_gpu(h, ''), (e) => lab.attach_gpu(undefined, String(e && e.message || e)))
-      : Promise.resolve(lab.attach_gpu(undefined, 'WebGPU is not available in this browser'));
+      ? adapterName().then(open_gpu).then((h) => lab.attach_gpu(h), () => lab.attach_gpu(undefined))
+      : Promise.resolve(lab.attach_gpu(undefined));
   }
   return gpuAsked;
 }
@@ -77,7 +81,7 @@ async function trainLoop(mode) {
       if (stopRequested) break;
     }
   } catch (e) {
-    post({ event: 'error', error: String(e && e.message || e), fatal: e instanceof WebAssembly.RuntimeError });
+    post({ event: 'error', error: errorOf(e), fatal: e instanceof WebAssembly.RuntimeError });
   } finally {
     running = false;
     post({ event: 'stopped' });
@@ -125,6 +129,6 @@ self.onmessage = async (e) => {
   } catch (err) {
     // A Rust panic surfaces as a RuntimeError ("unreachable"): the module is
     // unusable afterwards, so the page restarts this worker.
-    post({ id, ok: false, error: String(err && err.message || err), fatal: err instanceof WebAssembly.RuntimeError });
+    post({ id, ok: false, error: errorOf(err), fatal: err instanceof WebAssembly.RuntimeError });
   }
 };

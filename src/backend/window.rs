@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Message;
+use crate::msg;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Padding {
@@ -57,12 +60,13 @@ pub fn out_len(n: usize, k: usize, s: usize, padding: Padding) -> Option<(usize,
 impl Window2d {
     /// The window over an input [batch, h, w, c]; Err says which axis the
     /// window does not fit.
-    pub fn new(input: &[usize], kernel: [usize; 2], strides: [usize; 2], padding: Padding) -> Result<Window2d, String> {
+    pub fn new(input: &[usize], kernel: [usize; 2], strides: [usize; 2], padding: Padding) -> Result<Window2d, Message> {
         let [batch, h, w, c] = input else {
-            return Err(format!("expects a batch of images [batch, height, width, channels], got {:?}", input));
+            return Err(msg!("window.not_images", shape = format!("{:?}", input)));
         };
-        let (oh, pad_top) = out_len(*h, kernel[0], strides[0], padding).ok_or_else(|| format!("a {}×{} window does not fit a {}×{} image with valid padding; use padding 'same', a smaller window, or a larger image", kernel[0], kernel[1], h, w))?;
-        let (ow, pad_left) = out_len(*w, kernel[1], strides[1], padding).ok_or_else(|| format!("a {}×{} window does not fit a {}×{} image with valid padding; use padding 'same', a smaller window, or a larger image", kernel[0], kernel[1], h, w))?;
+        let no_fit = || msg!("window.no_fit", kh = kernel[0], kw = kernel[1], h = *h, w = *w);
+        let (oh, pad_top) = out_len(*h, kernel[0], strides[0], padding).ok_or_else(no_fit)?;
+        let (ow, pad_left) = out_len(*w, kernel[1], strides[1], padding).ok_or_else(no_fit)?;
         Ok(Window2d { batch: *batch, h: *h, w: *w, c: *c, kh: kernel[0], kw: kernel[1], sh: strides[0], sw: strides[1], pad_top, pad_left, oh, ow })
     }
     pub fn input_shape(&self) -> [usize; 4] {

@@ -7,20 +7,20 @@ use super::*;
 pub(super) fn load_model(path: &Path) -> Result<(Model<CpuBackend>, Metadata)> {
     let saved = tfjs::load(path)?;
     let file = path.display().to_string();
-    let meta = saved.metadata.clone().ok_or_else(|| Error::model_file(&file, "it carries no gradlab tokenizer and labels (userDefinedMetadata.gradlab); train it with gradlab or add them"))?;
+    let meta = saved.metadata.clone().ok_or_else(|| Error::model_file(&file, msg!("file.no_metadata")))?;
     let images = saved.input_shape.len() == 3;
     if images && meta.scaling.is_none() {
-        return Err(Error::model_file(&file, "an image model needs its pixel scaling (userDefinedMetadata.gradlab.scaling)"));
+        return Err(Error::model_file(&file, msg!("file.no_scaling_cli")));
     }
     if !images && meta.tokenizer.is_none() {
-        return Err(Error::model_file(&file, "it carries no tokenizer"));
+        return Err(Error::model_file(&file, msg!("file.no_tokenizer_cli")));
     }
     if saved.weights.is_empty() {
-        return Err(Error::model_file(&file, "it has no weights"));
+        return Err(Error::model_file(&file, msg!("file.no_weights")));
     }
-    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights).map_err(|e| Error::model_file(&file, e.to_string()))?;
+    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights).map_err(|e| Error::model_file(&file, e.message()))?;
     if meta.labels.len() != model.output_classes() && !(model.output_classes() == 1 && meta.labels.len() == 2) {
-        return Err(Error::model_file(&file, format!("it names {} labels but outputs {} values", meta.labels.len(), model.output_classes())));
+        return Err(Error::model_file(&file, msg!("file.labels_outputs", labels = meta.labels.len(), outputs = model.output_classes())));
     }
     Ok((model, meta))
 }
@@ -40,7 +40,7 @@ pub(super) fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()>
             }
             let classes = set.classes.iter().map(|&c| {
                 let label = &set.labels[c];
-                meta.labels.iter().position(|l| l == label).ok_or_else(|| Error::setting(format!("{}", data.display()), format!("label '{}' is not one of the model's classes ({})", crate::error::printable(label, 40), meta.labels.join(", "))))
+                meta.labels.iter().position(|l| l == label).ok_or_else(|| Error::setting(data.display().to_string(), msg!("data.unknown_label", label = crate::error::printable(label, 40), classes = meta.labels.join(", "))))
             }).collect::<Result<Vec<usize>>>()?;
             Encoded { ids: set.pixels.iter().map(|p| scaling.apply(p)).collect(), classes }
         }
@@ -67,11 +67,11 @@ pub(super) fn eval(model_path: &Path, data: &Path, json_out: bool) -> Result<()>
 pub(super) fn predict(model_path: &Path, texts: Vec<String>, json_out: bool) -> Result<()> {
     let (model, meta) = load_model(model_path)?;
     if meta.tokenizer.is_none() {
-        return Err(Error::setting("--model", "this is an image model: evaluate it on a pixel CSV with `gradlab eval`"));
+        return Err(Error::setting("--model", msg!("cli.image_model_predict")));
     }
     let texts = if texts.is_empty() {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| Error::Io { path: "standard input".into(), reason: e.to_string() })?;
+        std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("standard input", &e))?;
         s.lines().map(str::to_string).collect()
     } else {
         texts
@@ -102,7 +102,7 @@ pub(super) fn predict(model_path: &Path, texts: Vec<String>, json_out: bool) -> 
 
 pub(super) fn tokenize(num_words: Option<usize>, oov: Option<String>, max_len: Option<usize>, padding: Side, truncating: Side, json_out: bool) -> Result<()> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| Error::Io { path: "standard input".into(), reason: e.to_string() })?;
+    std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("standard input", &e))?;
     let texts: Vec<&str> = s.lines().collect();
     let mut tok = Tokenizer::new(num_words, oov.as_deref());
     tok.fit_on_texts(&texts);

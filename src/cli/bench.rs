@@ -81,11 +81,11 @@ pub(super) fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     }
     let rows = read_rows(a.data, None, &CleanOptions::default(), true)?;
     let data = Splits::new(LabelledTexts::from_rows(&rows, None)?, Holdout::Fraction { fraction: 0.2, mode: SplitMode::Last, seed: 42 }).limit_train(a.limit);
-    let val_set = data.val.as_ref().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few rows to hold out a fifth for validation".into() })?;
+    let val_set = data.val.as_ref().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("cli.bench_too_few_rows") })?;
     let settings = TextSettings::default();
     let tok = pipeline::fit_tokenizer(&data.train, &settings);
     let labels = data.labels();
-    let layers = preset(a.preset, settings.num_words, labels.len(), a.mask).ok_or_else(|| Error::setting("--model", format!("unknown preset '{}' (text: {}; images: {})", a.preset, PRESETS.join(", "), IMAGE_PRESETS.join(", "))))?;
+    let layers = preset(a.preset, settings.num_words, labels.len(), a.mask).ok_or_else(|| Error::setting("--model", msg!("cli.unknown_preset", preset = a.preset, text = PRESETS.join(", "), images = IMAGE_PRESETS.join(", "))))?;
     let enc = pipeline::encode_texts(&tok, &data.train, &settings);
     let val = pipeline::encode_texts(&tok, val_set, &settings);
     if let Some(dir) = a.export {
@@ -108,10 +108,10 @@ pub(super) fn bench_images(a: &BenchArgs) -> Result<Value> {
     })?;
     if !all.rejected.is_empty() {
         let r = &all.rejected[0];
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("{} line(s) rejected (the peers of bench/run.mjs must train on the same rows); line {}: {}", all.rejected.len(), r.line, r.reason) });
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("cli.bench_rejected", count = all.rejected.len(), line = r.line, reason = &r.reason) });
     }
     let data = Splits::new(all, Holdout::Fraction { fraction: 0.2, mode: SplitMode::Last, seed: 42 }).limit_train(a.limit);
-    let val_set = data.val.as_ref().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: "too few images to hold out a fifth for validation".into() })?;
+    let val_set = data.val.as_ref().ok_or_else(|| Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("cli.bench_too_few_images") })?;
     let (scaling, _) = pipeline::fit_images(&data.train, ScalingKind::Unit);
     let (enc, val) = (pipeline::encode_images(scaling, &data.train), pipeline::encode_images(scaling, val_set));
     let labels = data.labels();
@@ -177,7 +177,7 @@ pub(super) fn run_bench_epochs<B: Backend>(mut trainer: Trainer<B>, epochs: usiz
 
 pub(super) fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, models: &str, limit: usize, json_out: bool) -> Result<()> {
     use crate::backend::timing::matmul_gflops;
-    let squares: Vec<usize> = sizes.split(',').map(|s| s.trim().parse().map_err(|_| Error::setting("--sizes", format!("'{}' is not a size", s)))).collect::<Result<_>>()?;
+    let squares: Vec<usize> = sizes.split(',').map(|s| s.trim().parse().map_err(|_| Error::setting("--sizes", msg!("cli.not_a_size", value = s)))).collect::<Result<_>>()?;
     let gpu = GpuBackend::new().map_err(|e| Error::Backend { backend: "gpu".into(), reason: e.0 })?;
     let adapter = gpu.adapter().clone();
     if !json_out {
@@ -244,7 +244,7 @@ pub(super) fn last_split_fraction(classes: &[usize], train_len: usize) -> f64 {
 /// validation fraction that splits them back exactly (Keras's "last" split);
 /// ids.json: the token ids every peer trains on.
 pub(super) fn export_bench_data(dir: &Path, labels: &[String], train: &LabelledTexts, val: &LabelledTexts, enc: &Encoded, val_enc: &Encoded, settings: &TextSettings) -> Result<()> {
-    let io = |e: std::io::Error| Error::Io { path: dir.display().to_string(), reason: e.to_string() };
+    let io = |e: std::io::Error| Error::io(dir.display(), &e);
     std::fs::create_dir_all(dir).map_err(io)?;
     let classes: Vec<usize> = train.classes.iter().chain(&val.classes).copied().collect();
     let fraction = last_split_fraction(&classes, train.texts.len());
@@ -269,7 +269,7 @@ pub(super) fn export_bench_data(dir: &Path, labels: &[String], train: &LabelledT
 /// the "last" split of `val_split`) and ids.json (the scaled pixels, flat
 /// per image in height × width × channels order, that the peers train on).
 pub(super) fn export_bench_images(dir: &Path, labels: &[String], train: &ImageSet, val: &ImageSet, enc: &Encoded, val_enc: &Encoded, scaling: Scaling) -> Result<()> {
-    let io = |e: std::io::Error| Error::Io { path: dir.display().to_string(), reason: e.to_string() };
+    let io = |e: std::io::Error| Error::io(dir.display(), &e);
     std::fs::create_dir_all(dir).map_err(io)?;
     let classes: Vec<usize> = train.classes.iter().chain(&val.classes).copied().collect();
     let fraction = last_split_fraction(&classes, train.len());
@@ -301,7 +301,7 @@ pub(super) fn export_bench_images(dir: &Path, labels: &[String], train: &ImageSe
 pub(super) fn bench_matmul(sizes: &str, json_out: bool) -> Result<()> {
     let mut out = serde_json::Map::new();
     for size in sizes.split(',') {
-        let n: usize = size.trim().parse().map_err(|_| Error::setting("--matmul", format!("'{}' is not a size", size)))?;
+        let n: usize = size.trim().parse().map_err(|_| Error::setting("--matmul", msg!("cli.not_a_size", value = size)))?;
         let gflops = crate::backend::cpu::matmul_gflops(n);
         out.insert(n.to_string(), json!(gflops));
         if !json_out {

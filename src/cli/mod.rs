@@ -15,6 +15,7 @@ use crate::backend::gpu::GpuBackend;
 use crate::backend_choice::{select, BackendRequest};
 use crate::backend::{Backend, CpuBackend};
 use crate::clock::now_seconds;
+use crate::msg;
 use crate::data::clean::{clean, CleanOptions};
 use crate::data::parse::{LabelColumn, ParseOptions};
 use crate::data::pipeline::{self, Holdout, Splits};
@@ -301,7 +302,7 @@ pub fn main() -> i32 {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io { path: path.display().to_string(), reason: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), &e))?;
     Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
@@ -326,7 +327,7 @@ fn read_rows(path: &Path, label_column: Option<ColumnArg>, cleaning: &CleanOptio
         eprintln!("cleaning: {:?}", report);
     }
     if rows.is_empty() {
-        return Err(Error::EmptyData { source_name: path.display().to_string(), reason: "cleaning removed every row".into() });
+        return Err(Error::EmptyData { source_name: path.display().to_string(), reason: msg!("data.cleaned_away") });
     }
     Ok(rows)
 }
@@ -341,7 +342,7 @@ fn clean_options(steps: &[String]) -> Result<CleanOptions> {
             "whitespace" => o.normalize_whitespace = true,
             "empty" => o.drop_empty = true,
             "duplicates" => o.drop_duplicates = true,
-            other => return Err(Error::setting("--clean", format!("unknown step '{}' (use html, urls, unicode, whitespace, empty, duplicates)", other))),
+            other => return Err(Error::setting("--clean", msg!("cli.clean_step", step = other))),
         }
     }
     Ok(o)

@@ -11,19 +11,19 @@ pub(super) fn progress_bar(done: usize, total: usize) -> String {
 
 pub(super) fn train(a: TrainArgs) -> Result<()> {
     if !(0.0..1.0).contains(&a.val_split) || a.val_split.is_nan() {
-        return Err(Error::setting("--val-split", format!("{} must be in [0, 1)", a.val_split)));
+        return Err(Error::setting("--val-split", msg!("value.in_unit_open", value = a.val_split)));
     }
-    let optimizer_kind = OptimizerKind::from_name(&a.optimizer).ok_or_else(|| Error::setting("--optimizer", format!("unknown optimizer '{}' (adam, sgd, rmsprop, adagrad, adamw)", a.optimizer)))?;
+    let optimizer_kind = OptimizerKind::from_name(&a.optimizer).ok_or_else(|| Error::setting("--optimizer", msg!("cli.unknown_optimizer", name = &a.optimizer)))?;
     let mut optimizer = OptimizerConfig::new(optimizer_kind);
     if let Some(lr) = a.lr {
         optimizer.learning_rate = lr;
     }
     optimizer.clip_norm = a.clip_norm;
-    let loss = Loss::from_name(&a.loss).ok_or_else(|| Error::setting("--loss", format!("unknown loss '{}'", a.loss)))?;
+    let loss = Loss::from_name(&a.loss).ok_or_else(|| Error::setting("--loss", msg!("cli.unknown_loss", name = &a.loss)))?;
     let schedule = parse_schedule(&a.schedule)?;
     let config = TrainConfig { epochs: a.epochs, batch_size: a.batch_size, optimizer, schedule, loss, seed: a.seed, shuffle: !a.no_shuffle, early_stopping_patience: a.patience };
     config.validate().map_err(|e| match e {
-        Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace(' ', "-")), reason),
+        Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace('_', "-")), reason),
         other => other,
     })?;
     let saved = if a.model.ends_with(".json") || Path::new(&a.model).is_file() { Some(tfjs::load(Path::new(&a.model))?) } else { None };
@@ -93,11 +93,11 @@ pub(super) fn train(a: TrainArgs) -> Result<()> {
                         let what = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "a panic without a message".into());
                         return Err(Error::Backend {
                             backend: "gpu".into(),
-                            reason: format!("training failed at step {} with the device still working ({}); this is a bug in gradlab, so the run stops rather than continue on the CPU (--backend cpu trains on the CPU)", steps_done + 1, what.trim()),
+                            reason: msg!("backend.gpu_bug", step = steps_done + 1, detail = what.trim()),
                         });
                     }
                     (_, Some(why)) => {
-                        let note = format!("the GPU stopped ({}); training continues on the CPU from the end of epoch {} with the history so far", why.trim(), checkpoint.epoch);
+                        let note = msg!("backend.gpu_stopped_epoch", detail = why.trim(), epoch = checkpoint.epoch).english();
                         if !a.json {
                             println!("\n{}", note);
                         }
@@ -169,7 +169,7 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
     let data = Splits::new(all, holdout);
     let labels = data.labels().to_vec();
     if labels.len() < 2 {
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(""), 40)) });
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("data.one_class", class = crate::error::printable(&labels.join(""), 40)) });
     }
 
     let saved_tok = saved.as_ref().and_then(|s| s.metadata.as_ref()).and_then(|m| m.tokenizer.clone());
@@ -194,7 +194,7 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
             }
         }
         None => {
-            let layers = preset(&a.model, settings.num_words, labels.len(), !a.no_mask).ok_or_else(|| Error::setting("--model", format!("'{}' is neither a preset (lstm, cnn, bow; image-cnn for images) nor a model.json file", a.model)))?;
+            let layers = preset(&a.model, settings.num_words, labels.len(), !a.no_mask).ok_or_else(|| Error::setting("--model", msg!("cli.not_preset_or_file", model = &a.model)))?;
             Model::new(backend, &layers, &[settings.max_len], a.seed)?
         }
     };
@@ -239,11 +239,11 @@ pub(super) fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<t
     let data = Splits::new(all, holdout);
     let labels = data.labels().to_vec();
     if labels.len() < 2 {
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: format!("it has only one class ('{}'); a classifier needs at least two", crate::error::printable(&labels.join(""), 40)) });
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("data.one_class", class = crate::error::printable(&labels.join(""), 40)) });
     }
     // A saved model brings its scaling and framing; else both are fitted on
     // the training images.
-    let kind = ScalingKind::from_name(&a.scale).ok_or_else(|| Error::setting("--scale", format!("'{}' is not unit or standardize", a.scale)))?;
+    let kind = ScalingKind::from_name(&a.scale).ok_or_else(|| Error::setting("--scale", msg!("cli.scale", value = &a.scale)))?;
     let (scaling, framing) = match saved.as_ref().and_then(|s| s.metadata.as_ref()).filter(|m| m.scaling.is_some()) {
         Some(m) => (m.scaling.unwrap(), m.framing),
         None => pipeline::fit_images(&data.train, kind),
@@ -254,7 +254,7 @@ pub(super) fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<t
         Some(s) if s.weights.is_empty() => Model::new(CpuBackend, &s.layers, &shape, a.seed)?,
         Some(s) => Model::with_weights(CpuBackend, &s.layers, &shape, s.weights.clone())?,
         None => {
-            let layers = image_preset(&a.model, labels.len()).ok_or_else(|| Error::setting("--model", format!("'{}' is not an image preset (image-cnn) nor a model.json file", a.model)))?;
+            let layers = image_preset(&a.model, labels.len()).ok_or_else(|| Error::setting("--model", msg!("cli.not_image_preset_or_file", model = &a.model)))?;
             Model::new(CpuBackend, &layers, &shape, a.seed)?
         }
     };
@@ -384,7 +384,7 @@ impl Finish<'_> {
 /// `constant`, `step:EVERY:GAMMA`, `exponential:STEPS:RATE`,
 /// `cosine:WARMUP:STEPS` or `plateau:FACTOR:PATIENCE`.
 pub(super) fn parse_schedule(s: &str) -> Result<Schedule> {
-    let bad = || Error::setting("--schedule", format!("'{}' is not constant, step:EVERY:GAMMA, exponential:STEPS:RATE, cosine:WARMUP:STEPS or plateau:FACTOR:PATIENCE", s));
+    let bad = || Error::setting("--schedule", msg!("cli.schedule", value = s));
     let parts: Vec<&str> = s.split(':').collect();
     // Step counts are whole numbers ≥ 1 (0.5 would become 0 steps).
     let num = |i: usize| parts.get(i).and_then(|p| p.parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0).ok_or_else(bad);

@@ -10,7 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::image::ImageShape;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Augmentation {
@@ -35,16 +36,16 @@ impl Augmentation {
     }
 
     pub fn validate(&self) -> Result<()> {
-        let check = |field: &str, v: f32, max: f32, unit: &str| {
+        let check = |field: &str, v: f32, max: f32, code: &'static str| {
             if !v.is_finite() || v < 0.0 || v > max {
-                Err(Error::setting(field, format!("{} must be between 0 and {}{}", v, max, unit)))
+                Err(Error::setting(field, Message { code, params: vec![("value", v.into())] }))
             } else {
                 Ok(())
             }
         };
-        check("augment shift", self.shift, 0.5, " (a fraction of the image)")?;
-        check("augment rotation", self.rotation, 180.0, " degrees")?;
-        check("augment zoom", self.zoom, 0.9, " (a fraction)")
+        check("augment_shift", self.shift, 0.5, "augment.shift")?;
+        check("augment_rotation", self.rotation, 180.0, "augment.rotation")?;
+        check("augment_zoom", self.zoom, 0.9, "augment.zoom")
     }
 
     /// Read "shift=0.1,rotate=10,zoom=0.1,flip" (any subset; "none" for none).
@@ -52,13 +53,13 @@ impl Augmentation {
         let mut a = Augmentation::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty() && *p != "none") {
             let (key, value) = part.split_once('=').unwrap_or((part, ""));
-            let num = || value.parse::<f32>().map_err(|_| Error::setting("--augment", format!("'{}' needs a number, e.g. {}=0.1", key, key)));
+            let num = || value.parse::<f32>().map_err(|_| Error::setting("--augment", msg!("augment.needs_number", key = key)));
             match key {
                 "shift" => a.shift = num()?,
                 "rotate" | "rotation" => a.rotation = num()?,
                 "zoom" => a.zoom = num()?,
                 "flip" => a.flip = value.is_empty() || value == "true" || value == "1",
-                other => return Err(Error::setting("--augment", format!("unknown part '{}' (use shift=F, rotate=DEGREES, zoom=F, flip)", other))),
+                other => return Err(Error::setting("--augment", msg!("augment.unknown_part", part = other))),
             }
         }
         a.validate()?;

@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::parse::{sorted_labels, Rejected};
 use crate::error::{Error, Result};
+use crate::msg;
 
 /// One image's shape, [height, width, channels] (channels last, as Keras).
 pub type ImageShape = [usize; 3];
 
 /// Read "8x8x1", "28x28" (one channel) or "32x32x3".
 pub fn parse_shape(s: &str) -> Result<ImageShape> {
-    let bad = || Error::setting("image shape", format!("'{}' is not HEIGHTxWIDTH or HEIGHTxWIDTHxCHANNELS (e.g. 8x8x1, 28x28, 32x32x3)", s));
+    let bad = || Error::setting("image_shape", msg!("image.shape_form", value = s));
     let parts: Vec<usize> = s.split(['x', 'X', '×', ',']).map(|p| p.trim().parse::<usize>()).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
     let shape = match parts.as_slice() {
         [h, w] => [*h, *w, 1],
@@ -27,10 +28,10 @@ pub fn parse_shape(s: &str) -> Result<ImageShape> {
 pub fn check_shape(shape: ImageShape) -> Result<()> {
     let [h, w, c] = shape;
     if h == 0 || w == 0 || !(c == 1 || c == 3) {
-        return Err(Error::setting("image shape", format!("{}x{}x{}: height and width must be at least 1 and channels 1 (grayscale) or 3 (RGB)", h, w, c)));
+        return Err(Error::setting("image_shape", msg!("image.shape_sizes", shape = format!("{}x{}x{}", h, w, c))));
     }
     if h > 512 || w > 512 {
-        return Err(Error::setting("image shape", format!("{}x{} is larger than 512x512; resize the images first", h, w)));
+        return Err(Error::setting("image_shape", msg!("image.too_large", size = format!("{}x{}", h, w))));
     }
     Ok(())
 }
@@ -69,7 +70,7 @@ impl ImageSet {
                     set.classes.push(c);
                     set.lines.push(line);
                 }
-                None => rejected.push(Rejected { line, reason: format!("label '{}' is not one of the model's classes ({})", crate::error::printable(&label, 40), set.labels.join(", ")) }),
+                None => rejected.push(Rejected { line, reason: msg!("data.unknown_label", label = crate::error::printable(&label, 40), classes = set.labels.join(", ")) }),
             }
         }
         set.rejected = rejected;
@@ -107,7 +108,7 @@ impl ImageSet {
 pub fn parse_csv(input: &str, shape: Option<ImageShape>, labels: Option<&[String]>) -> Result<ImageSet> {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     if let Some(line) = crate::data::parse::binary_line(input) {
-        return Err(Error::BinaryData { source_name: "the pixel CSV".into(), line });
+        return Err(Error::BinaryData { source_name: "pixel_csv".into(), line });
     }
     let mut shape = shape;
     let mut rows = Vec::new();
@@ -122,7 +123,7 @@ pub fn parse_csv(input: &str, shape: Option<ImageShape>, labels: Option<&[String
         let cells: Vec<&str> = text.split(',').map(str::trim).collect();
         let was_first = std::mem::replace(&mut first, false);
         if cells.len() < 2 {
-            rejected.push(Rejected { line, reason: "expected label,p0,p1,… (comma-separated); found one field".into() });
+            rejected.push(Rejected { line, reason: msg!("image.one_field") });
             continue;
         }
         let values: std::result::Result<Vec<f32>, usize> = cells[1..].iter().enumerate().map(|(j, c)| c.parse::<f32>().ok().filter(|v| v.is_finite()).ok_or(j)).collect();
@@ -130,36 +131,36 @@ pub fn parse_csv(input: &str, shape: Option<ImageShape>, labels: Option<&[String
             Ok(v) => v,
             Err(_) if was_first => continue, // a header line
             Err(j) => {
-                rejected.push(Rejected { line, reason: format!("pixel {} ('{}') is not a finite number", j, cells[j + 1]) });
+                rejected.push(Rejected { line, reason: msg!("image.bad_pixel", index = j, value = crate::error::printable(cells[j + 1], 40)) });
                 continue;
             }
         };
         let want = match shape {
             Some(s) => s.iter().product(),
             None => {
-                let s = infer_shape(px.len()).ok_or_else(|| Error::setting("image shape", format!("line {} has {} pixel values, which is not a square; give the shape (e.g. 28x28x1 or 32x32x3)", line, px.len())))?;
+                let s = infer_shape(px.len()).ok_or_else(|| Error::setting("image_shape", msg!("image.not_square", line = line, count = px.len())))?;
                 check_shape(s)?;
                 shape = Some(s);
                 px.len()
             }
         };
         if px.len() != want {
-            rejected.push(Rejected { line, reason: format!("{} pixel values, but a {} image has {}", px.len(), shape_name(shape.unwrap()), want) });
+            rejected.push(Rejected { line, reason: msg!("image.pixel_count", count = px.len(), shape = shape_name(shape.unwrap()), want = want) });
             continue;
         }
         let label = cells[0].trim_matches('"').to_string();
         if label.is_empty() {
-            rejected.push(Rejected { line, reason: "the label (first field) is empty".into() });
+            rejected.push(Rejected { line, reason: msg!("image.empty_label") });
             continue;
         }
         rows.push((line, label, px));
     }
     let Some(shape) = shape else {
-        return Err(Error::EmptyData { source_name: "the image data".into(), reason: "no line holds a label and pixel values (label,p0,p1,…)".into() });
+        return Err(Error::EmptyData { source_name: "image_data".into(), reason: msg!("image.no_rows") });
     };
     if rows.is_empty() {
-        let why = rejected.first().map(|r| format!("line {}: {}", r.line, r.reason)).unwrap_or_else(|| "it is empty".into());
-        return Err(Error::EmptyData { source_name: "the image data".into(), reason: why });
+        let why = rejected.first().map(|r| msg!("data.at_line", line = r.line, reason = &r.reason)).unwrap_or_else(|| msg!("data.empty"));
+        return Err(Error::EmptyData { source_name: "image_data".into(), reason: why });
     }
     ImageSet::from_rows(shape, rows, labels, rejected)
 }

@@ -23,6 +23,7 @@ pub use split::SplitMode;
 pub use tokenizer::Tokenizer;
 
 use crate::error::{Error, Result};
+use crate::msg;
 
 /// How texts become fixed-length id rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,13 +44,13 @@ impl Default for TextSettings {
 impl TextSettings {
     pub fn validate(&self) -> Result<()> {
         if self.num_words < MIN_NUM_WORDS {
-            return Err(Error::setting("num words", format!("{} is too small; the vocabulary needs at least 2 entries (padding and one word)", self.num_words)));
+            return Err(Error::setting("num_words", msg!("data.num_words_small", value = self.num_words)));
         }
         if self.num_words > MAX_NUM_WORDS {
-            return Err(Error::setting("num words", format!("{} is too large (at most 5,000,000)", self.num_words)));
+            return Err(Error::setting("num_words", msg!("data.num_words_large", value = self.num_words)));
         }
         if self.max_len == 0 || self.max_len > MAX_LEN {
-            return Err(Error::setting("max length", format!("{} must be between 1 and 10,000", self.max_len)));
+            return Err(Error::setting("max_len", msg!("value.between", value = self.max_len, min = "1", max = "10,000")));
         }
         Ok(())
     }
@@ -84,7 +85,7 @@ impl LabelledTexts {
         for r in rows {
             match index.get(r.label.as_str()) {
                 Some(&c) => classes.push(c),
-                None => return Err(Error::setting(format!("line {}", r.line), format!("label '{}' is not one of the model's classes ({})", crate::error::printable(&r.label, 40), labels.join(", ")))),
+                None => return Err(Error::Line { line: r.line, reason: msg!("data.unknown_label", label = crate::error::printable(&r.label, 40), classes = labels.join(", ")) }),
             }
         }
         Ok(LabelledTexts { texts: rows.iter().map(|r| r.text.clone()).collect(), classes, labels, lines: rows.iter().map(|r| r.line).collect() })

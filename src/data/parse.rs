@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -37,13 +38,13 @@ pub struct Row {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rejected {
     pub line: usize,
-    pub reason: String,
+    pub reason: Message,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parsed {
     pub rows: Vec<Row>,
     pub rejected: Vec<Rejected>,
@@ -58,7 +59,7 @@ const HEADER_WORDS: [&str; 14] =
     ["label", "labels", "class", "category", "target", "y", "sentiment", "text", "sentence", "review", "message", "content", "body", "document"];
 
 /// Split raw input into records of (line, fields).
-fn records(input: &str, delimiter: Delimiter) -> Vec<(usize, std::result::Result<Vec<String>, String>)> {
+fn records(input: &str, delimiter: Delimiter) -> Vec<(usize, std::result::Result<Vec<String>, Message>)> {
     match delimiter {
         // Tab-separated text is not quoted: quotes in reviews are text.
         Delimiter::Tab => input
@@ -85,7 +86,7 @@ fn records(input: &str, delimiter: Delimiter) -> Vec<(usize, std::result::Result
                     }
                     Err(e) => {
                         let at = e.position().map(|p| p.line() as usize).unwrap_or(line);
-                        out.push((at, Err(format!("not valid CSV: {}", e))));
+                        out.push((at, Err(msg!("data.not_csv", reason = csv_reason(&e)))));
                         // csv cannot resynchronise after invalid UTF-8 inside a record.
                         if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                             continue;
@@ -115,6 +116,17 @@ fn looks_binary(s: &str) -> bool {
 /// `input` is binary (an archive, an image, a PDF) rather than text: any NUL,
 /// or one character in ten a control character or undecodable. Real mail
 /// with a few stray bytes is text.
+/// The csv crate's error as a message: with a flexible reader only invalid
+/// UTF-8 can occur; anything else keeps the crate's words.
+fn csv_reason(e: &csv::Error) -> Message {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos: Some(pos), err } => {
+            msg!("csv.utf8", record = pos.record(), line = pos.line(), column = err.field(), byte = pos.byte(), valid_up_to = err.valid_up_to())
+        }
+        _ => msg!("csv.other", detail = e.to_string()),
+    }
+}
+
 pub fn binary_line(input: &str) -> Option<usize> {
     let head: Vec<char> = input.chars().take(8192).collect();
     let control = |c: char| c == '\0' || (c.is_control() && c != '\t' && c != '\r' && c != '\n' && c != '\u{0c}');
@@ -130,7 +142,7 @@ pub fn binary_line(input: &str) -> Option<usize> {
 pub fn parse(input: &str, opts: &ParseOptions, source_name: &str) -> Result<Parsed> {
     let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
     if input.trim().is_empty() {
-        return Err(Error::EmptyData { source_name: source_name.into(), reason: "it is empty; paste lines like 'positive<TAB>great film'".into() });
+        return Err(Error::EmptyData { source_name: source_name.into(), reason: msg!("data.empty_paste") });
     }
     if let Some(line) = binary_line(input) {
         return Err(Error::BinaryData { source_name: source_name.into(), line });
@@ -188,9 +200,11 @@ pub fn parse(input: &str, opts: &ParseOptions, source_name: &str) -> Result<Pars
         if fields.len() < 2 {
             let what = fields.first().map(|f| f.as_str()).unwrap_or("");
             let reason = if looks_binary(what) {
-                "binary data, not text".to_string()
+                msg!("data.binary_line")
+            } else if sep == "tab" {
+                msg!("data.no_tab")
             } else {
-                format!("no {} separating a label from the text", sep)
+                msg!("data.no_comma")
             };
             rejected.push(Rejected { line, reason });
             continue;
@@ -207,18 +221,21 @@ pub fn parse(input: &str, opts: &ParseOptions, source_name: &str) -> Result<Pars
         }
         let (label, text) = split(&fields);
         if label.is_empty() {
-            rejected.push(Rejected { line, reason: "the label is empty".into() });
+            rejected.push(Rejected { line, reason: msg!("data.empty_label") });
         } else if looks_binary(&text) || looks_binary(&label) {
-            rejected.push(Rejected { line, reason: "binary data, not text".into() });
+            rejected.push(Rejected { line, reason: msg!("data.binary_line") });
         } else if label.chars().count() > 100 {
-            rejected.push(Rejected { line, reason: format!("the label is {} characters long; is the label in the other column?", label.chars().count()) });
+            rejected.push(Rejected { line, reason: msg!("data.long_label", length = label.chars().count()) });
         } else {
             rows.push(Row { line, label, text });
         }
     }
     if rows.is_empty() {
-        let first = rejected.first().map(|r| format!(" (line {}: {})", r.line, r.reason)).unwrap_or_default();
-        return Err(Error::EmptyData { source_name: source_name.into(), reason: format!("none of its {} lines has a label and a text{}", rejected.len(), first) });
+        let reason = match rejected.first() {
+            Some(r) => msg!("data.no_row_first", count = rejected.len(), line = r.line, reason = &r.reason),
+            None => msg!("data.no_row", count = rejected.len()),
+        };
+        return Err(Error::EmptyData { source_name: source_name.into(), reason });
     }
     Ok(Parsed { rows, rejected, delimiter, label_column, header })
 }

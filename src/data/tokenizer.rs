@@ -11,6 +11,9 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{json_reason, Message};
+use crate::msg;
+
 /// Keras's default `filters`: punctuation except the apostrophe, tab, newline.
 pub const DEFAULT_FILTERS: &str = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
 
@@ -170,26 +173,26 @@ impl Tokenizer {
     }
 
     /// Read Keras's `to_json()` form (as written by `to_keras_json`).
-    pub fn from_keras_json(v: &serde_json::Value) -> Result<Self, String> {
-        let c = v.get("config").ok_or("tokenizer has no config")?;
-        let nested = |key: &str| -> Result<IndexMap<String, usize>, String> {
+    pub fn from_keras_json(v: &serde_json::Value) -> Result<Self, Message> {
+        let c = v.get("config").ok_or(msg!("tokenizer.no_config"))?;
+        let nested = |key: &str| -> Result<IndexMap<String, usize>, Message> {
             match c.get(key) {
-                Some(serde_json::Value::String(s)) => serde_json::from_str(s).map_err(|e| format!("tokenizer {}: {}", key, e)),
-                Some(other) => serde_json::from_value(other.clone()).map_err(|e| format!("tokenizer {}: {}", key, e)),
+                Some(serde_json::Value::String(s)) => serde_json::from_str(s).map_err(|e| msg!("tokenizer.field", key = key, reason = json_reason(&e))),
+                Some(other) => serde_json::from_value(other.clone()).map_err(|e| msg!("tokenizer.field", key = key, reason = json_reason(&e))),
                 None => Ok(IndexMap::new()),
             }
         };
         let word_index = nested("word_index")?;
         if word_index.is_empty() {
-            return Err("tokenizer has an empty word_index".into());
+            return Err(msg!("tokenizer.empty"));
         }
         // Keras numbers words 1, 2, …; an index past the word count would
         // make index_word() allocate (or index) that far.
         if let Some((w, &i)) = word_index.iter().find(|(_, &i)| i == 0 || i > word_index.len()) {
-            return Err(format!("tokenizer word_index: '{}' has index {}, but indices run from 1 to the number of words ({})", crate::error::printable(w, 40), i, word_index.len()));
+            return Err(msg!("tokenizer.index", word = crate::error::printable(w, 40), index = i, count = word_index.len()));
         }
         if c.get("char_level").and_then(|v| v.as_bool()) == Some(true) {
-            return Err("character-level tokenizers are not supported".into());
+            return Err(msg!("tokenizer.char_level"));
         }
         Ok(Tokenizer {
             num_words: c.get("num_words").and_then(|v| v.as_u64()).map(|n| n as usize),

@@ -7,7 +7,8 @@
 use serde_json::{json, Value};
 
 use crate::data::{Framing, Scaling, Side, Tokenizer};
-use crate::error::{Error, Result};
+use crate::error::{json_reason, Error, Message, Result};
+use crate::msg;
 use crate::model::{architecture, LayerInfo};
 use crate::nn::{Activation, KerasConfig, LayerConfig};
 
@@ -59,7 +60,7 @@ fn layer_json(info: &LayerInfo, first: bool, input_shape: &[usize]) -> Value {
 pub struct Incompatibility {
     /// 1-based, as the page numbers layers.
     pub layer: usize,
-    pub message: String,
+    pub message: Message,
 }
 
 /// What a saved model's users should know before loading it in
@@ -69,7 +70,7 @@ pub fn tfjs_incompatibilities(layers: &[LayerConfig]) -> Vec<Incompatibility> {
     let mut out = Vec::new();
     for (i, l) in layers.iter().enumerate() {
         if let Some(message) = l.tfjs_incompatibility() {
-            out.push(Incompatibility { layer: i + 1, message: format!("layer {}, {}", i + 1, message) });
+            out.push(Incompatibility { layer: i + 1, message: msg!("tfjs.at_layer", index = i + 1, reason = message) });
         }
     }
     out
@@ -237,35 +238,35 @@ fn parse_layer(class: &str, c: &Value, file: &str) -> Result<Option<LayerConfig>
     let config = KerasConfig::new(class, c, file);
     match LayerConfig::from_keras(&config) {
         Some(layer) => layer.map(Some),
-        None => Err(Error::model_file(file, format!("layer {}: type '{}' is not supported", config.name, class))),
+        None => Err(Error::model_file(file, msg!("file.layer_type", name = &config.name, class = crate::error::printable(class, 60)))),
     }
 }
 
 /// Read `model.json` text and its weight bytes (all shards, concatenated in
 /// manifest order). `file` names the model in errors.
 pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<SavedModel> {
-    let root: Value = serde_json::from_str(text).map_err(|e| Error::model_file(file, format!("not valid JSON: {}", e)))?;
-    let topo = root.get("modelTopology").ok_or_else(|| Error::model_file(file, "no modelTopology"))?;
+    let root: Value = serde_json::from_str(text).map_err(|e| Error::model_file(file, msg!("file.not_json", reason = json_reason(&e))))?;
+    let topo = root.get("modelTopology").ok_or_else(|| Error::model_file(file, msg!("file.no_topology")))?;
     let topo = topo.get("model_config").unwrap_or(topo);
     let class = topo.get("class_name").and_then(|v| v.as_str()).unwrap_or("");
     let (layer_values, mask_branches) = match class {
         "Sequential" => (
             match topo.get("config") {
                 Some(Value::Array(a)) => a.clone(),
-                Some(c) => c.get("layers").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::model_file(file, "config has no layers"))?,
-                None => return Err(Error::model_file(file, "modelTopology has no config")),
+                Some(c) => c.get("layers").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::model_file(file, msg!("file.no_layers")))?,
+                None => return Err(Error::model_file(file, msg!("file.no_config"))),
             },
             Vec::new(),
         ),
         "Model" | "Functional" => functional_chain(topo, file)?,
-        _ => return Err(Error::model_file(file, format!("only Sequential models (and gradlab's functional form of a masked average) are supported, this is '{}'", class))),
+        _ => return Err(Error::model_file(file, msg!("file.not_sequential", class = crate::error::printable(class, 60)))),
     };
     let mut layers = Vec::new();
     // The file's own layer names, which its weight names start with.
     let mut layer_names: Vec<Option<String>> = Vec::new();
     let mut input_shape = None;
     for lv in &layer_values {
-        let class = lv.get("class_name").and_then(|v| v.as_str()).ok_or_else(|| Error::model_file(file, "a layer has no class_name"))?;
+        let class = lv.get("class_name").and_then(|v| v.as_str()).ok_or_else(|| Error::model_file(file, msg!("file.no_class_name")))?;
         let cfg = lv.get("config").cloned().unwrap_or(json!({}));
         if input_shape.is_none() {
             input_shape = input_shape_of(&cfg);
@@ -277,7 +278,7 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             let previous = layers.last_mut().filter(|l: &&mut LayerConfig| l.activation() == Some(Activation::Linear));
             match previous {
                 Some(l) if (slope - crate::nn::activation::LEAKY_RELU_SLOPE as f64).abs() < 1e-6 => l.set_activation(Activation::LeakyRelu),
-                _ => return Err(Error::model_file(file, format!("layer {} (LeakyReLU): supported only with slope 0.2 (Keras's leaky_relu) right after a Dense or convolution without activation; this one has slope {}", name, slope))),
+                _ => return Err(Error::model_file(file, msg!("file.leaky_relu", name = name, slope = slope))),
             }
             continue;
         }
@@ -289,8 +290,8 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
     let metadata = parse_metadata(&root, file)?;
     let input_shape = input_shape
         .or_else(|| metadata.as_ref().map(|m| vec![m.max_len]))
-        .ok_or_else(|| Error::model_file(file, "the input shape is not given (no batch_input_shape or input_length)"))?;
-    let infos = architecture(&layers, &input_shape).map_err(|e| Error::model_file(file, e.to_string()))?;
+        .ok_or_else(|| Error::model_file(file, msg!("file.no_input_shape")))?;
+    let infos = architecture(&layers, &input_shape).map_err(|e| Error::model_file(file, e.message()))?;
 
     // Weights: the manifest lists them layer by layer in Keras's order.
     let manifest: Vec<Value> = root
@@ -300,7 +301,7 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         .unwrap_or_default();
     for (i, info) in infos.iter().enumerate() {
         if mask_branches.iter().any(|(name, _)| layer_names[i].as_deref() == Some(name)) && !info.receives_mask {
-            return Err(Error::model_file(file, format!("layer {} (Dot): the masked average needs a mask, but no Embedding with mask_zero passes one to it", info.name)));
+            return Err(Error::model_file(file, msg!("file.dot_needs_mask", name = &info.name)));
         }
     }
     let expected: usize = infos.iter().map(|l| l.weights.len()).sum::<usize>() + mask_branches.len();
@@ -308,7 +309,7 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
         None => Vec::new(),
         Some(bytes) => {
             if manifest.len() != expected {
-                return Err(Error::model_file(file, format!("the manifest lists {} weights, the layers need {}", manifest.len(), expected)));
+                return Err(Error::model_file(file, msg!("file.manifest_count", listed = manifest.len(), needed = expected)));
             }
             // Each manifest entry's name, shape and byte offset, in file order.
             let mut at = 0usize;
@@ -318,7 +319,7 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
                 let shape: Vec<usize> = e.get("shape").and_then(|s| s.as_array()).map(|a| a.iter().filter_map(|v| v.as_u64().map(|v| v as usize)).collect()).unwrap_or_default();
                 let dtype = e.get("dtype").and_then(|v| v.as_str()).unwrap_or("float32");
                 if dtype != "float32" || e.get("quantization").is_some() {
-                    return Err(Error::model_file(file, format!("weight {} is {} or quantised; only float32 is supported", name, dtype)));
+                    return Err(Error::model_file(file, msg!("file.dtype", name = name, dtype = dtype)));
                 }
                 let n: usize = shape.iter().product();
                 entries.push((name, shape, at));
@@ -327,14 +328,14 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             // The masked averages' score tables: checked, not model weights.
             for (_, scores) in &mask_branches {
                 let key = format!("{}/embeddings", scores);
-                let (_, shape, start) = entries.iter().find(|(n, _, _)| *n == key).ok_or_else(|| Error::model_file(file, format!("the manifest has no {}", key)))?;
+                let (_, shape, start) = entries.iter().find(|(n, _, _)| *n == key).ok_or_else(|| Error::model_file(file, msg!("file.manifest_missing", key = &key)))?;
                 let (vocab, end) = (shape.first().copied().unwrap_or(0), start + 4 * shape.iter().product::<usize>());
                 if shape.len() != 2 || shape[1] != 2 || bytes.len() < end {
-                    return Err(Error::model_file(file, format!("weight {} has shape {:?} or lies past the weight file's end", key, shape)));
+                    return Err(Error::model_file(file, msg!("file.scores_shape", key = &key, shape = format!("{:?}", shape))));
                 }
                 let values: Vec<f32> = bytes[*start..end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
                 if values != mask_scores(vocab) {
-                    return Err(Error::model_file(file, format!("weight {} is not the padding mask's scores (0, -1000 for a token; -1000, -500 for padding): it was changed, so the Dot is no longer a masked average; keep layer {} untrainable", key, scores)));
+                    return Err(Error::model_file(file, msg!("file.scores_changed", key = &key, layer = scores)));
                 }
             }
             entries.retain(|(n, _, _)| !mask_branches.iter().any(|(_, s)| n.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('/'))));
@@ -355,22 +356,22 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             let mut next = order.into_iter();
             let mut out = Vec::new();
             if bytes.len() > at {
-                return Err(Error::model_file(file, format!("the weight file has {} bytes, the manifest accounts for {}", bytes.len(), at)));
+                return Err(Error::model_file(file, msg!("file.extra_bytes", bytes = bytes.len(), accounted = at)));
             }
             for info in &infos {
                 let mut layer_ws = Vec::new();
                 for spec in &info.weights {
                     let (name, shape, start) = &entries[next.next().unwrap()];
                     if *shape != spec.shape {
-                        return Err(Error::model_file(file, format!("weight {} has shape {:?}, layer {} needs {:?} for {}", name, shape, info.name, spec.shape, spec.name)));
+                        return Err(Error::model_file(file, msg!("file.weight_shape", name = name, shape = format!("{:?}", shape), layer = &info.name, want = format!("{:?}", spec.shape), weight = &spec.name)));
                     }
                     let end = start + 4 * shape.iter().product::<usize>();
                     if bytes.len() < end {
-                        return Err(Error::model_file(file, format!("the weight file ends at byte {} but {} needs bytes {}..{}", bytes.len(), name, start, end)));
+                        return Err(Error::model_file(file, msg!("file.short", bytes = bytes.len(), name = name, start = start, end = end)));
                     }
                     let values: Vec<f32> = bytes[*start..end].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
                     if let Some(at) = values.iter().position(|v| !v.is_finite()) {
-                        return Err(Error::model_file(file, format!("weight {} holds {} at index {}; a model with NaN or infinite weights cannot predict", name, values[at], at)));
+                        return Err(Error::model_file(file, msg!("file.non_finite_weight", name = name, value = values[at], index = at)));
                     }
                     layer_ws.push(values);
                 }
@@ -383,7 +384,7 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
 }
 
 /// The layers a functional layer takes its input from.
-fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, String> {
+fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, Message> {
     fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
             // Keras 3: {"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}}], …}
@@ -402,7 +403,7 @@ fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, String> {
     }
     let nodes = layer.get("inbound_nodes").and_then(|n| n.as_array()).cloned().unwrap_or_default();
     if nodes.len() > 1 {
-        return Err("it is applied more than once (shared layers are not supported)".into());
+        return Err(msg!("file.shared_layer"));
     }
     let mut out = Vec::new();
     nodes.iter().for_each(|n| walk(n, &mut out));
@@ -415,8 +416,8 @@ fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, String> {
 /// GlobalAveragePooling1D. Also returns, per branch, the Dot's name and its
 /// score Embedding's name.
 fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String, String)>)> {
-    let bad = |why: String| Error::model_file(file, why);
-    let values = topo.pointer("/config/layers").and_then(|l| l.as_array()).ok_or_else(|| bad("config has no layers".into()))?;
+    let bad = |why: Message| Error::model_file(file, why);
+    let values = topo.pointer("/config/layers").and_then(|l| l.as_array()).ok_or_else(|| bad(msg!("file.no_layers")))?;
     struct Node {
         name: String,
         class: String,
@@ -425,28 +426,28 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
     }
     let mut nodes = Vec::new();
     for v in values {
-        let class = v.get("class_name").and_then(|c| c.as_str()).ok_or_else(|| bad("a layer has no class_name".into()))?.to_string();
-        let name = v.get("name").or_else(|| v.pointer("/config/name")).and_then(|n| n.as_str()).ok_or_else(|| bad(format!("a {} layer has no name", class)))?.to_string();
-        let inputs = inbound_names(v).map_err(|e| bad(format!("layer {}: {}", name, e)))?;
+        let class = v.get("class_name").and_then(|c| c.as_str()).ok_or_else(|| bad(msg!("file.no_class_name")))?.to_string();
+        let name = v.get("name").or_else(|| v.pointer("/config/name")).and_then(|n| n.as_str()).ok_or_else(|| bad(msg!("file.no_name", class = crate::error::printable(&class, 60))))?.to_string();
+        let inputs = inbound_names(v).map_err(|e| bad(msg!("file.named_layer", name = crate::error::printable(&name, 60), reason = e)))?;
         nodes.push(Node { name, class, value: v.clone(), inputs });
     }
     let find = |name: &str| nodes.iter().position(|n| n.name == name);
     let inputs: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].class == "InputLayer").collect();
-    let [input] = inputs[..] else { return Err(bad(format!("a model with {} inputs; only one is supported", inputs.len()))) };
+    let [input] = inputs[..] else { return Err(bad(msg!("file.input_count", count = inputs.len()))) };
     let mut skip = vec![false; nodes.len()];
     // For each Dot: the layer it averages.
     let mut averages: Vec<(usize, usize)> = Vec::new();
     let mut branches = Vec::new();
     for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.class == "Dot") {
-        let not_ours = |why: &str| bad(format!("layer {} (Dot) is supported only as gradlab's masked average (a Dot over time of a softmax over a score Embedding with the sequence): {}", n.name, why));
-        let [w, x] = &n.inputs[..] else { return Err(not_ours("it does not have two inputs")) };
-        let x = find(x).ok_or_else(|| not_ours("its input is missing"))?;
-        let mut at = find(w).ok_or_else(|| not_ours("its input is missing"))?;
+        let not_ours = |why: Message| bad(msg!("file.dot_not_ours", name = &n.name, reason = why));
+        let [w, x] = &n.inputs[..] else { return Err(not_ours(msg!("file.dot_two_inputs"))) };
+        let x = find(x).ok_or_else(|| not_ours(msg!("file.dot_input_missing")))?;
+        let mut at = find(w).ok_or_else(|| not_ours(msg!("file.dot_input_missing")))?;
         let mut branch = Vec::new();
         for (class, _) in MASK_BRANCH.iter().rev() {
             let l = &nodes[at];
             if l.class != *class {
-                return Err(not_ours(&format!("layer {} is {} where {} was expected", l.name, l.class, class)));
+                return Err(not_ours(msg!("file.dot_wrong_class", name = &l.name, class = &l.class, expected = *class)));
             }
             let c = &l.value["config"];
             let ok = match *class {
@@ -457,14 +458,14 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
                 _ => true,
             };
             if !ok {
-                return Err(not_ours(&format!("layer {} ({}) is not configured as gradlab writes it", l.name, class)));
+                return Err(not_ours(msg!("file.dot_configured", name = &l.name, class = *class)));
             }
             branch.push(at);
-            let [src] = &l.inputs[..] else { return Err(not_ours(&format!("layer {} does not have one input", l.name))) };
-            at = find(src).ok_or_else(|| not_ours("an input is missing"))?;
+            let [src] = &l.inputs[..] else { return Err(not_ours(msg!("file.dot_one_input", name = &l.name))) };
+            at = find(src).ok_or_else(|| not_ours(msg!("file.dot_an_input_missing")))?;
         }
         if at != input {
-            return Err(not_ours("the score Embedding does not read the model's input"));
+            return Err(not_ours(msg!("file.dot_scores_input")));
         }
         branch.iter().for_each(|&b| skip[b] = true);
         branches.push((n.name.clone(), nodes[*branch.last().unwrap()].name.clone()));
@@ -484,17 +485,17 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
         match next[..] {
             [] => break,
             [i] if sources(i).len() == 1 => order.push(i),
-            [i] => return Err(bad(format!("layer {} ({}) takes {} inputs; only a chain of layers is supported", nodes[i].name, nodes[i].class, sources(i).len()))),
-            _ => return Err(bad(format!("the model branches after layer {}; only a chain of layers is supported", current))),
+            [i] => return Err(bad(msg!("file.chain_inputs", name = &nodes[i].name, class = &nodes[i].class, count = sources(i).len()))),
+            _ => return Err(bad(msg!("file.chain_branches", name = current))),
         }
     }
     if let Some(stray) = (0..nodes.len()).find(|i| !skip[*i] && !order.contains(i)) {
-        return Err(bad(format!("layer {} is not on the path from the input to the output", nodes[stray].name)));
+        return Err(bad(msg!("file.chain_stray", name = &nodes[stray].name)));
     }
     let last = &nodes[*order.last().unwrap()].name;
     if let Some(out) = topo.pointer("/config/output_layers").and_then(|o| o.get(0)).and_then(|o| if o.is_string() { Some(o) } else { o.get(0) }).and_then(|n| n.as_str()) {
         if out != last {
-            return Err(bad(format!("the output is layer {}, not the end of the chain ({})", out, last)));
+            return Err(bad(msg!("file.chain_output", output = out, last = last)));
         }
     }
     let layers = order
@@ -511,13 +512,13 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
 fn optional<T: serde::de::DeserializeOwned>(m: &Value, key: &str, file: &str) -> Result<Option<T>> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| Error::model_file(file, format!("metadata {}: {}", key, e))),
+        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| Error::model_file(file, msg!("file.metadata_field", key = key, reason = json_reason(&e)))),
     }
 }
 
 fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
     let Some(m) = root.pointer("/userDefinedMetadata/gradlab") else { return Ok(None) };
-    let side = |key: &str| Side::from_name(m.get(key).and_then(|v| v.as_str()).unwrap_or("post")).ok_or_else(|| Error::model_file(file, format!("metadata {} must be 'pre' or 'post'", key)));
+    let side = |key: &str| Side::from_name(m.get(key).and_then(|v| v.as_str()).unwrap_or("post")).ok_or_else(|| Error::model_file(file, msg!("file.metadata_side", key = key)));
     let tokenizer = match m.get("tokenizer") {
         None | Some(Value::Null) => None,
         Some(t) => Some(Tokenizer::from_keras_json(t).map_err(|e| Error::model_file(file, e))?),
@@ -536,7 +537,7 @@ fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
 /// Write `model.json` and the weights into `dir` (created if needed).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<()> {
-    let io = |p: &std::path::Path, e: std::io::Error| Error::Io { path: p.display().to_string(), reason: e.to_string() };
+    let io = |p: &std::path::Path, e: std::io::Error| Error::io(p.display(), &e);
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let (json, bytes) = to_files(layers, input_shape, weights, metadata)?;
     let mj = dir.join("model.json");
@@ -550,15 +551,15 @@ pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], input_shape: &[us
 #[cfg(not(target_arch = "wasm32"))]
 pub fn load(path: &std::path::Path) -> Result<SavedModel> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: file.clone(), reason: e.to_string() })?;
-    let root: Value = serde_json::from_str(&text).map_err(|e| Error::model_file(&file, format!("not valid JSON: {}", e)))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&file, &e))?;
+    let root: Value = serde_json::from_str(&text).map_err(|e| Error::model_file(&file, msg!("file.not_json", reason = json_reason(&e))))?;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     let mut bytes = Vec::new();
     let groups = root.get("weightsManifest").and_then(|m| m.as_array()).cloned().unwrap_or_default();
     for g in &groups {
         for p in g.get("paths").and_then(|p| p.as_array()).cloned().unwrap_or_default() {
             let p = dir.join(p.as_str().unwrap_or(""));
-            let b = std::fs::read(&p).map_err(|e| Error::model_file(&file, format!("weight file {}: {}", p.display(), e)))?;
+            let b = std::fs::read(&p).map_err(|e| Error::model_file(&file, msg!("file.weight_file", path = p.display().to_string(), detail = e.to_string())))?;
             bytes.extend(b);
         }
     }

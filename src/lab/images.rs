@@ -15,8 +15,8 @@ use crate::data::parse::Rejected;
 use crate::data::pipeline::{self, Dataset, Splits};
 use crate::backend::prelude::*;
 use crate::data::{Encoded, Scaling};
-use crate::error::{Error, Result};
-use crate::nn::LayerConfig;
+use crate::error::{Error, Message, Result};
+use crate::msg;
 use crate::trainer::predicted_class;
 
 /// One decoded image file, as the page hands it over: RGBA bytes at the
@@ -32,7 +32,7 @@ pub struct ImageFile {
 }
 
 /// What the data section shows after images are loaded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImageDataReport {
     pub accepted: usize,
     pub rejected_count: usize,
@@ -40,7 +40,7 @@ pub struct ImageDataReport {
     /// [height, width, channels]
     pub shape: ImageShape,
     pub classes: Vec<ClassCount>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
     pub scaling: Scaling,
     /// A few images per class, for the data preview.
     pub preview: Vec<ImagePreview>,
@@ -161,7 +161,7 @@ impl Lab {
     pub fn load_image_csv(&mut self, input: &str) -> Result<ImageDataReport> {
         self.forget_data();
         if input.len() > super::MAX_INPUT_BYTES {
-            return Err(Error::EmptyData { source_name: "the pasted images".into(), reason: format!("they are {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, super::MAX_INPUT_BYTES / 1_000_000) });
+            return Err(Error::EmptyData { source_name: "pasted_images".into(), reason: msg!("image.too_big", mb = format!("{:.1}", input.len() as f64 / 1e6), max = super::MAX_INPUT_BYTES / 1_000_000) });
         }
         let set = image::parse_csv(input, self.settings.image_shape, None)?;
         self.use_images(set)
@@ -178,11 +178,11 @@ impl Lab {
         for (i, f) in files.iter().enumerate() {
             let line = i + 1;
             let Some(label) = label_of_path(&f.path) else {
-                rejected.push(Rejected { line, reason: format!("{}: no label; put files in one folder per class, or name them label_anything.png", f.path) });
+                rejected.push(Rejected { line, reason: msg!("image.no_label", path = crate::error::printable(&f.path, 200)) });
                 continue;
             };
             if f.width == 0 || f.height == 0 || f.width.checked_mul(f.height).and_then(|n| n.checked_mul(4)) != Some(f.rgba.len()) {
-                rejected.push(Rejected { line, reason: format!("{}: could not be decoded ({}x{}, {} bytes)", f.path, f.width, f.height, f.rgba.len()) });
+                rejected.push(Rejected { line, reason: msg!("image.undecodable", path = crate::error::printable(&f.path, 200), width = f.width, height = f.height, bytes = f.rgba.len()) });
                 continue;
             }
             let s = [f.height, f.width, channels];
@@ -192,7 +192,7 @@ impl Lab {
                     shape = Some(s);
                 }
                 Some(have) if have != s => {
-                    rejected.push(Rejected { line, reason: format!("{}: {}x{} differs from the first image's {}x{}", f.path, f.height, f.width, have[0], have[1]) });
+                    rejected.push(Rejected { line, reason: msg!("image.size_differs", path = crate::error::printable(&f.path, 200), size = format!("{}x{}", f.height, f.width), first = format!("{}x{}", have[0], have[1])) });
                     continue;
                 }
                 _ => {}
@@ -200,11 +200,11 @@ impl Lab {
             rows.push((line, label, rgba_to_channels(&f.rgba, channels)));
         }
         let Some(shape) = shape else {
-            let why = rejected.first().map(|r| r.reason.clone()).unwrap_or_else(|| "no files were dropped".into());
-            return Err(Error::EmptyData { source_name: "the dropped images".into(), reason: why });
+            let why = rejected.first().map(|r| r.reason.clone()).unwrap_or_else(|| msg!("image.none_dropped"));
+            return Err(Error::EmptyData { source_name: "dropped_images".into(), reason: why });
         };
         if rows.is_empty() {
-            return Err(Error::EmptyData { source_name: "the dropped images".into(), reason: rejected[0].reason.clone() });
+            return Err(Error::EmptyData { source_name: "dropped_images".into(), reason: rejected[0].reason.clone() });
         }
         let set = ImageSet::from_rows(shape, rows, None, rejected)?;
         self.use_images(set)
@@ -212,7 +212,7 @@ impl Lab {
 
     fn use_images(&mut self, set: ImageSet) -> Result<ImageDataReport> {
         let counts = set.class_counts();
-        let warnings = super::class_warnings(&set.labels, &counts, &set.classes, ("Images", "images"));
+        let warnings = super::class_warnings(&set.labels, &counts, &set.classes, true);
         if !super::IMAGE_PRESETS.contains(&self.settings.preset.as_str()) && self.settings.preset != "custom" {
             self.settings.preset = super::IMAGE_PRESETS[0].into();
         }
@@ -275,7 +275,7 @@ impl Lab {
     /// `count` training images, each with `variants` random augmentations:
     /// exactly what the network is shown while training.
     pub fn augment_preview(&self, count: usize, variants: usize) -> Result<Vec<AugmentedPreview>> {
-        let set = &self.images().ok_or_else(|| Error::setting("augmentation", "load images first"))?.train;
+        let set = &self.images().ok_or_else(|| Error::setting("augmentation", msg!("image.load_first")))?.train;
         let scaling = self.scaling().unwrap();
         let aug = self.settings.augmentation;
         aug.validate()?;
@@ -293,17 +293,17 @@ impl Lab {
     /// Predict a drawing: `pixels` [height, width] in [0, 1] (1 = ink, as
     /// the digits' bright strokes on black), shrunk to the model's input.
     pub fn predict_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<ImagePrediction> {
-        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
-        let shape: ImageShape = <[usize; 3]>::try_from(t.model.input_shape.as_slice()).map_err(|_| Error::setting("predict", "the model reads text, not images"))?;
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", msg!("lab.train_first")))?;
+        let shape: ImageShape = <[usize; 3]>::try_from(t.model.input_shape.as_slice()).map_err(|_| Error::setting("predict", msg!("image.model_reads_text")))?;
         if width == 0 || height == 0 || pixels.len() != width * height || pixels.iter().any(|v| !v.is_finite()) {
-            return Err(Error::setting("drawing", format!("{} values for a {}x{} pad", pixels.len(), width, height)));
+            return Err(Error::setting("drawing", msg!("image.pad_size", count = pixels.len(), width = width, height = height)));
         }
         let small = match self.framing() {
             Some(f) => f.frame(pixels, width, height, shape[0], shape[1]),
             None => resample(pixels, [height, width, 1], shape[0], shape[1]),
         };
         let grey: Vec<f32> = small.iter().flat_map(|&v| std::iter::repeat_n(v, shape[2])).collect();
-        let scaling = self.scaling().ok_or_else(|| Error::setting("predict", "load images first"))?;
+        let scaling = self.scaling().ok_or_else(|| Error::setting("predict", msg!("image.load_first")))?;
         // Display [0, 1] → raw values → the network's scaling.
         let raw: Vec<f32> = grey.iter().map(|v| v * scaling.raw_range()).collect();
         let input = scaling.apply(&raw);
@@ -317,7 +317,7 @@ impl Lab {
     pub fn filters(&mut self) -> Result<FilterView> {
         self.ensure_trainer()?;
         let t = self.trainer.as_ref().unwrap();
-        let (li, layer) = t.model.layers.iter().enumerate().find(|(_, l)| matches!(l.config, LayerConfig::Conv2D(_))).ok_or_else(|| Error::setting("filters", "the model has no Conv2D layer"))?;
+        let (li, layer) = t.model.layers.iter().enumerate().find(|(_, l)| l.config.image_filters()).ok_or_else(|| Error::setting("filters", msg!("image.no_conv2d")))?;
         let shape = &layer.weights[0].shape;
         let (kh, kw, c, f) = (shape[0], shape[1], shape[2], shape[3]);
         let w = t.model.backend.download(&t.model.weights[li][0]);
@@ -330,7 +330,7 @@ impl Lab {
     /// a training image).
     pub fn feature_maps(&mut self, index: usize) -> Result<FeatureMaps> {
         self.ensure_trainer()?;
-        let images = self.images().ok_or_else(|| Error::setting("feature maps", "load images first"))?;
+        let images = self.images().ok_or_else(|| Error::setting("feature_maps", msg!("image.load_first")))?;
         let set = images.val.as_ref().filter(|v| !v.is_empty()).unwrap_or(&images.train);
         let index = index.min(set.len() - 1);
         let x = self.scaling().unwrap().apply(&set.pixels[index]);
@@ -365,8 +365,8 @@ impl Lab {
     /// Use an uploaded image model: its scaling comes with it; the loaded
     /// images train it further when their labels and shape match.
     pub(super) fn import_image_model(&mut self, saved: crate::io::tfjs::SavedModel, meta: crate::io::tfjs::Metadata) -> Result<super::Summary> {
-        let file = "the uploaded model.json";
-        let scaling = meta.scaling.ok_or_else(|| Error::model_file(file, "an image model needs its pixel scaling in the gradlab metadata"))?;
+        let file = "uploaded_model";
+        let scaling = meta.scaling.ok_or_else(|| Error::model_file(file, msg!("file.no_scaling")))?;
         let model = crate::model::Model::with_weights(crate::backend::CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
@@ -384,12 +384,12 @@ impl Lab {
         self.trainer = Some(crate::trainer::Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?);
         self.untrainable = match (matches, self.images().map(|i| &i.all)) {
             (true, _) => None,
-            (false, Some(i)) if i.labels == meta.labels => Some(format!(
-                "the uploaded model takes {} images and the images loaded are {}; load images of the model's shape, then upload the model again to train it further (it can predict now)",
-                saved.input_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×"),
-                i.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+            (false, Some(i)) if i.labels == meta.labels => Some(msg!(
+                "lab.untrainable_shape",
+                model = saved.input_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×"),
+                data = i.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
             )),
-            _ => super::untrainable_reason(&meta.labels, data_labels.as_deref(), "images"),
+            _ => super::untrainable_reason(&meta.labels, data_labels.as_deref(), true),
         };
         self.invalidate_gpu();
         self.summary()

@@ -26,7 +26,8 @@ use crate::data::parse::{parse, LabelColumn, ParseOptions, Rejected};
 use crate::data::pipeline::{self, Dataset, Holdout, Splits};
 use crate::data::split::{looks_sorted, SplitMode};
 use crate::data::{pad, Augmentation, Encoded, Framing, ImageSet, ImageShape, LabelledTexts, Scaling, ScalingKind, Side, TextSettings, Tokenizer};
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
@@ -65,7 +66,7 @@ pub struct Lab {
     /// Why `trainer` cannot train: an uploaded model with no data of its
     /// labels loaded holds a placeholder row so that it can predict, and
     /// must never train on it.
-    untrainable: Option<String>,
+    untrainable: Option<Message>,
     reported_batches: usize,
     reported_epochs: usize,
     /// The GPU, when the user chose it and one was found.
@@ -78,10 +79,10 @@ pub struct Lab {
     /// flight when that happens is discarded rather than put back.
     generation: u64,
     /// Why the backend in use is the one it is, for the page.
-    pub backend_note: String,
+    pub backend_note: Message,
     /// What the user asked for, and what opening a GPU gave.
     backend_request: BackendRequest,
-    gpu_found: std::result::Result<GpuBackend, String>,
+    gpu_found: std::result::Result<GpuBackend, Message>,
 }
 
 impl Default for Lab {
@@ -128,21 +129,21 @@ impl Lab {
             gpu: None,
             gpu_trainer: None,
             generation: 0,
-            backend_note: "asked for the CPU".into(),
+            backend_note: msg!("backend.asked_cpu"),
             backend_request: BackendRequest::Cpu,
-            gpu_found: Err("WebGPU has not been asked for".into()),
+            gpu_found: Err(msg!("gpu.not_asked")),
         }
     }
 
     /// Record what opening a GPU gave (the page does it once, asynchronously).
-    pub fn set_gpu_found(&mut self, found: std::result::Result<GpuBackend, String>) {
+    pub fn set_gpu_found(&mut self, found: std::result::Result<GpuBackend, Message>) {
         self.gpu_found = found;
         self.apply_backend();
     }
 
     /// Train on the CPU, the GPU, or let `auto` decide from the adapter and
     /// the model's work per step. Returns (backend, why).
-    pub fn choose_backend(&mut self, request: BackendRequest) -> (String, String) {
+    pub fn choose_backend(&mut self, request: BackendRequest) -> (String, Message) {
         self.backend_request = request;
         self.apply_backend();
         (self.backend_name(), self.backend_note.clone())
@@ -151,7 +152,7 @@ impl Lab {
     fn apply_backend(&mut self) {
         let classes = self.classes();
         let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
-        let found = self.gpu_found.as_ref().map(|g| g.adapter()).map_err(|e| e.as_str());
+        let found = self.gpu_found.as_ref().map(|g| g.adapter());
         let (use_gpu, note) = decide(self.backend_request, found, flops);
         let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
         // The only GPU is the one found, so only on or off can change.
@@ -163,7 +164,7 @@ impl Lab {
     }
 
     /// Train on `gpu` from now on (None: on the CPU), with the reason shown.
-    pub fn set_gpu(&mut self, gpu: Option<GpuBackend>, note: String) {
+    pub fn set_gpu(&mut self, gpu: Option<GpuBackend>, note: Message) {
         self.gpu = gpu;
         self.backend_note = note;
         self.invalidate_gpu();
@@ -186,7 +187,7 @@ impl Lab {
     pub fn gpu_slice_begin(&mut self) -> Result<Option<(Trainer<GpuBackend>, u64)>> {
         let Some(gpu) = self.gpu.clone() else { return Ok(None) };
         if let Some(why) = gpu.lost() {
-            self.set_gpu(None, format!("the GPU stopped ({}); training continues on the CPU from the last slice", why));
+            self.set_gpu(None, msg!("backend.gpu_stopped_slice", detail = why));
             return Ok(None);
         }
         self.trainer_to_train()?;
@@ -280,22 +281,22 @@ impl Lab {
     }
 
     /// What is still missing before training can start.
-    pub fn missing(&self) -> Vec<String> {
+    pub fn missing(&self) -> Vec<Message> {
         let mut m = Vec::new();
         let labels = self.data.as_ref().map(|d| d.labels().len());
         match labels {
-            None => m.push("data: paste labelled text or pick a sample".to_string()),
-            Some(n) if n < 2 => m.push("data: at least two classes".to_string()),
+            None => m.push(msg!("missing.data", reason = msg!("missing.no_data"))),
+            Some(n) if n < 2 => m.push(msg!("missing.data", reason = msg!("missing.two_classes"))),
             _ => {}
         }
         if let Err(e) = self.summary() {
-            m.push(format!("model: {}", e));
+            m.push(msg!("missing.model", reason = e.message()));
         }
         if let Err(e) = self.settings.validate() {
-            m.push(format!("settings: {}", e));
+            m.push(msg!("missing.settings", reason = e.message()));
         }
         if let Some(why) = self.trainer.as_ref().and(self.untrainable.as_ref()) {
-            m.push(format!("data: {}", why));
+            m.push(msg!("missing.data", reason = why));
         }
         m
     }
@@ -304,7 +305,7 @@ impl Lab {
         if self.trainer.is_none() {
             let missing = self.missing();
             if let Some(first) = missing.first() {
-                return Err(Error::setting("training", format!("not ready: {}", first)));
+                return Err(Error::setting("training", msg!("lab.not_ready", reason = first)));
             }
             let layers = self.settings.layer_list(self.classes())?;
             let model = Model::new(CpuBackend, &layers, &self.input_shape(), self.settings.seed)?;
@@ -427,7 +428,7 @@ impl Lab {
         let ids: Vec<Vec<f32>> = rows.ids.iter().take(INSIDES_EXAMPLES).cloned().collect();
         let grads = t.last_gradients.as_ref().map(|(s, g)| (*s, g.as_slice()));
         let view = insides(&t.model, &ids, t.batches.len(), grads, 30);
-        let lstm_layers: Vec<(usize, String)> = t.model.layers.iter().enumerate().filter(|(_, l)| matches!(l.config, LayerConfig::Lstm(_))).map(|(i, l)| (i, l.name.clone())).collect();
+        let lstm_layers: Vec<(usize, String)> = t.model.layers.iter().enumerate().filter(|(_, l)| l.config.has_gates()).map(|(i, l)| (i, l.name.clone())).collect();
         let chosen = gate_layer.filter(|l| lstm_layers.iter().any(|(i, _)| i == l)).or(lstm_layers.first().map(|(i, _)| *i));
         let example = match chosen {
             Some(layer) if !rows.ids.is_empty() => {
@@ -452,7 +453,7 @@ impl Lab {
 
     /// The trained model in TensorFlow.js's format, with its tokenizer.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
-        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", "there is no trained model yet"))?;
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("download", msg!("lab.no_model_yet")))?;
         // What the model reads decides what travels with it: a tokenizer kept
         // from text loaded earlier must not ride along with an image model.
         let images = t.model.input_shape.len() == 3;
@@ -471,12 +472,12 @@ impl Lab {
     /// Use an uploaded model (and its tokenizer) for prediction and further
     /// training on the current data.
     pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<Summary> {
-        let saved = tfjs::from_json(json, Some(weights), "the uploaded model.json")?;
-        let meta = saved.metadata.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no gradlab tokenizer and labels"))?;
+        let saved = tfjs::from_json(json, Some(weights), "uploaded_model")?;
+        let meta = saved.metadata.clone().ok_or_else(|| Error::model_file("uploaded_model", msg!("file.no_gradlab_metadata")))?;
         if saved.input_shape.len() == 3 {
             return self.import_image_model(saved, meta);
         }
-        let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("the uploaded model.json", "it has no tokenizer"))?;
+        let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("uploaded_model", msg!("file.no_tokenizer")))?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
         self.settings.max_len = saved.input_shape[0];
@@ -495,7 +496,7 @@ impl Lab {
             _ => (Encoded { ids: vec![vec![0.0; saved.input_shape.iter().product()]], classes: vec![0] }, None),
         };
         let trainer = Trainer::new(model, self.settings.train_config(), meta.labels.clone(), train, val)?;
-        self.untrainable = untrainable_reason(&meta.labels, data_labels.as_deref(), "rows");
+        self.untrainable = untrainable_reason(&meta.labels, data_labels.as_deref(), false);
         self.trainer = Some(trainer);
         self.invalidate_gpu();
         self.summary()
@@ -504,18 +505,14 @@ impl Lab {
 
 /// Why an uploaded model with `labels` cannot train on the data loaded
 /// (whose labels are `data`, if any), or None when it can.
-pub(crate) fn untrainable_reason(labels: &[String], data: Option<&[String]>, noun: &str) -> Option<String> {
+pub(crate) fn untrainable_reason(labels: &[String], data: Option<&[String]>, images: bool) -> Option<Message> {
     let names = |l: &[String]| l.iter().map(|s| format!("'{}'", crate::error::printable(s, 40))).collect::<Vec<_>>().join(", ");
-    match data {
-        Some(d) if d == labels => None,
-        Some(d) => Some(format!(
-            "the uploaded model's classes ({}) differ from those of the {} loaded ({}); load {} labelled with the model's classes, then upload the model again to train it further (it can predict now)",
-            names(labels), noun, names(d), noun
-        )),
-        None => Some(format!(
-            "the uploaded model has no {} to train on; load {} labelled with its classes ({}), then upload the model again to train it further (it can predict now)",
-            noun, noun, names(labels)
-        )),
+    match (data, images) {
+        (Some(d), _) if d == labels => None,
+        (Some(d), false) => Some(msg!("lab.untrainable_classes_rows", model = names(labels), data = names(d))),
+        (Some(d), true) => Some(msg!("lab.untrainable_classes_images", model = names(labels), data = names(d))),
+        (None, false) => Some(msg!("lab.untrainable_no_rows", classes = names(labels))),
+        (None, true) => Some(msg!("lab.untrainable_no_images", classes = names(labels))),
     }
 }
 

@@ -79,24 +79,24 @@ impl Settings {
     /// The layer list these settings describe, for `classes` outputs.
     pub fn layer_list(&self, classes: usize) -> Result<Vec<LayerConfig>> {
         if self.preset == "custom" {
-            return self.layers.clone().ok_or_else(|| Error::setting("model", "a custom model needs a layer list"));
+            return self.layers.clone().ok_or_else(|| Error::setting("model", msg!("lab.custom_needs_layers")));
         }
         preset(&self.preset, self.num_words, classes.max(2), self.mask)
             .or_else(|| image_preset(&self.preset, classes.max(2)))
-            .ok_or_else(|| Error::setting("model", format!("unknown preset '{}'", self.preset)))
+            .ok_or_else(|| Error::setting("model", msg!("lab.unknown_preset", preset = crate::error::printable(&self.preset, 40))))
     }
 
     /// Check every field, naming the one at fault.
     pub fn validate(&self) -> Result<()> {
         self.text().validate()?;
         if !(self.val_split.is_finite() && (0.0..0.9).contains(&self.val_split)) {
-            return Err(Error::setting("validation split", format!("{} must be at least 0 and below 0.9", self.val_split)));
+            return Err(Error::setting("val_split", msg!("lab.val_split", value = self.val_split)));
         }
         if let Some(shape) = self.image_shape {
             crate::data::image::check_shape(shape)?;
         }
         if !(4..=128).contains(&self.image_size) {
-            return Err(Error::setting("image size", format!("{} must be between 4 and 128 pixels", self.image_size)));
+            return Err(Error::setting("image_size", msg!("lab.image_size", value = self.image_size)));
         }
         self.augmentation.validate()?;
         self.train_config().validate()

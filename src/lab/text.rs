@@ -13,19 +13,19 @@ impl Lab {
             self.settings.preset = "lstm".into();
         }
         if input.len() > MAX_INPUT_BYTES {
-            return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: format!("it is {:.1} MB; the lab takes at most {} MB", input.len() as f64 / 1e6, MAX_INPUT_BYTES / 1_000_000) });
+            return Err(Error::EmptyData { source_name: "pasted_data".into(), reason: msg!("data.too_big", mb = format!("{:.1}", input.len() as f64 / 1e6), max = MAX_INPUT_BYTES / 1_000_000) });
         }
         let opts = ParseOptions { label_column: self.settings.label_column, ..Default::default() };
-        let parsed = parse(input, &opts, "the pasted data")?;
+        let parsed = parse(input, &opts, "pasted_data")?;
         let (rows, cleaning) = clean(parsed.rows, &self.settings.cleaning);
         if rows.is_empty() {
-            return Err(Error::EmptyData { source_name: "the pasted data".into(), reason: "cleaning removed every row".into() });
+            return Err(Error::EmptyData { source_name: "pasted_data".into(), reason: msg!("data.cleaned_away") });
         }
         let texts = LabelledTexts::from_rows(&rows, None)?;
         let counts = texts.class_counts();
-        let mut warnings = class_warnings(&texts.labels, &counts, &texts.classes, ("Rows", "rows"));
+        let mut warnings = class_warnings(&texts.labels, &counts, &texts.classes, false);
         if texts.labels.len() > 100 {
-            warnings.push(format!("{} distinct labels: is the label in the other column?", texts.labels.len()));
+            warnings.push(msg!("data.many_labels", count = texts.labels.len()));
         }
         self.data = Some(Dataset::Text(Splits::new(texts, self.holdout())));
         self.fit_tokenizer();
@@ -94,9 +94,9 @@ impl Lab {
 
     /// Class probabilities for a sentence, and the tokens the model saw.
     pub fn predict(&self, text: &str) -> Result<Prediction> {
-        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", "train a model first (or load one)"))?;
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", msg!("lab.train_first")))?;
         if self.tokenizer().is_none() || t.model.input_shape.len() != 1 {
-            return Err(Error::setting("predict", "this model reads images: draw on the pad instead"));
+            return Err(Error::setting("predict", msg!("lab.draw_instead")));
         }
         let (tokens, ids) = self.tokens_of(text);
         let ids: Vec<f32> = ids.into_iter().map(|i| i as f32).collect();
@@ -108,19 +108,18 @@ impl Lab {
 }
 
 /// What a person should know about the classes before training: only one,
-/// badly imbalanced, or sorted by label. `noun` names the items ("Rows",
-/// "rows" or "Images", "images").
-pub(super) fn class_warnings(labels: &[String], counts: &[usize], classes: &[usize], noun: (&str, &str)) -> Vec<String> {
+/// badly imbalanced, or sorted by label; `images` says what the items are.
+pub(super) fn class_warnings(labels: &[String], counts: &[usize], classes: &[usize], images: bool) -> Vec<Message> {
     let mut warnings = Vec::new();
     if labels.len() < 2 {
-        warnings.push(format!("Only one class ('{}'): a classifier needs at least two.", crate::error::printable(&labels[0], 40)));
+        warnings.push(msg!("data.warn_one_class", class = crate::error::printable(&labels[0], 40)));
     } else {
         let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
         if hi >= 10 * lo.max(1) {
-            warnings.push(format!("Classes are badly imbalanced ({} vs {} {}): accuracy alone will mislead; watch per-class recall.", hi, lo, noun.1));
+            warnings.push(if images { msg!("data.imbalanced_images", most = hi, least = lo) } else { msg!("data.imbalanced_rows", most = hi, least = lo) });
         }
         if looks_sorted(classes) {
-            warnings.push(format!("{} arrive sorted by label: a 'last fraction' validation split would see mostly one class. The default stratified split shuffles.", noun.0));
+            warnings.push(if images { msg!("data.sorted_images") } else { msg!("data.sorted_rows") });
         }
     }
     warnings

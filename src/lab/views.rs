@@ -5,7 +5,7 @@
 use super::*;
 
 /// What the data section shows after a paste.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DataReport {
     pub accepted: usize,
     pub rejected_count: usize,
@@ -15,7 +15,7 @@ pub struct DataReport {
     pub label_column: LabelColumn,
     pub header: Option<Vec<String>>,
     pub classes: Vec<ClassCount>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
     pub cleaning: CleanReport,
     /// Distinct words in the training texts (the tokenizer's word_index).
     pub vocabulary: usize,
@@ -63,7 +63,7 @@ pub struct SummaryRow {
     pub params: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub rows: Vec<SummaryRow>,
     pub total_params: usize,
@@ -71,25 +71,25 @@ pub struct Summary {
     pub lints: Vec<LintInfo>,
     /// Why TensorFlow.js could not load this model once downloaded (empty
     /// when it can), shown before the download.
-    pub tfjs_incompatibilities: Vec<String>,
+    pub tfjs_incompatibilities: Vec<Message>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LintInfo {
     pub layer: usize,
-    pub message: String,
+    pub message: Message,
     pub fix: Option<String>,
 }
 
 /// Progress after a slice of training.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Progress {
     pub epoch: usize,
     pub epochs: usize,
     pub batch: usize,
     pub batches_per_epoch: usize,
     pub done: bool,
-    pub stopped: Option<String>,
+    pub stopped: Option<Message>,
     pub samples_per_second: f64,
     pub eta_seconds: f64,
     pub new_batches: Vec<BatchRecord>,

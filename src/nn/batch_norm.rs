@@ -12,7 +12,8 @@ use super::keras::initializer;
 use super::{Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 fn momentum() -> f32 {
     0.99
@@ -44,10 +45,10 @@ impl Layer for BatchNormalization {
     fn from_keras(c: &KerasConfig) -> Result<Self> {
         let axis = c.get("axis").map(|a| if let Value::Array(v) = a { v.first().cloned().unwrap_or(Value::Null) } else { a.clone() });
         if axis.and_then(|a| a.as_i64()).is_some_and(|a| a != -1 && a != 3) {
-            return Err(c.bad("only the last axis (channels) can be normalised"));
+            return Err(c.bad(msg!("file.last_axis_only")));
         }
         if c.is_false("center") || c.is_false("scale") {
-            return Err(c.bad("center=false and scale=false are not supported"));
+            return Err(c.bad(msg!("file.center_scale")));
         }
         Ok(BatchNormalization { momentum: c.f32_or("momentum", 0.99), epsilon: c.f32_or("epsilon", 1e-3) })
     }
@@ -57,12 +58,12 @@ impl Layer for BatchNormalization {
             "beta_initializer": initializer("Zeros"), "gamma_initializer": initializer("Ones"),
             "moving_mean_initializer": initializer("Zeros"), "moving_variance_initializer": initializer("Ones")})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         if !(0.0..=1.0).contains(&self.momentum) {
-            return Err(format!("momentum {} must be in [0, 1]", self.momentum));
+            return Err(msg!("layer.momentum", value = self.momentum));
         }
         if !(self.epsilon > 0.0 && self.epsilon.is_finite()) {
-            return Err(format!("epsilon {} must be a positive number", self.epsilon));
+            return Err(msg!("layer.epsilon", value = self.epsilon));
         }
         Ok(inputs[0].to_vec())
     }

@@ -13,7 +13,8 @@ use super::{expect_sequence, init, Activation, Field, FieldKind, ForwardCtx, Ker
 use crate::autodiff::{Graph, Var};
 use crate::backend::window::conv_out_len;
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 fn one() -> usize {
     1
@@ -46,14 +47,14 @@ impl Layer for Conv1D {
     fn from_keras(c: &KerasConfig) -> Result<Self> {
         if let Some(p) = c.str("padding") {
             if p != "valid" {
-                return Err(c.bad(format!("padding '{}' is not supported (only 'valid')", p)));
+                return Err(c.bad(msg!("file.padding_valid", padding = crate::error::printable(p, 40))));
             }
         }
         if c.usize("dilation_rate").unwrap_or(1) != 1 {
-            return Err(c.bad("dilation is not supported"));
+            return Err(c.bad(msg!("file.dilation")));
         }
         if c.is_false("use_bias") {
-            return Err(c.bad("Conv1D without a bias is not supported"));
+            return Err(c.bad(msg!("file.conv_no_bias", layer = Self::CLASS)));
         }
         Ok(Conv1D { filters: c.need("filters")?, kernel_size: c.need("kernel_size")?, strides: c.usize("strides").unwrap_or(1), activation: c.activation("activation")? })
     }
@@ -63,13 +64,13 @@ impl Layer for Conv1D {
             "dilation_rate": [1], "activation": self.activation.keras_name(), "use_bias": true,
             "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": initializer("Zeros")})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         let (t, _) = expect_sequence("Conv1D", inputs[0])?;
         if self.kernel_size == 0 || self.strides == 0 {
-            return Err("kernel size and stride must be at least 1".into());
+            return Err(msg!("layer.kernel_stride"));
         }
         if t < self.kernel_size {
-            return Err(format!("kernel size {} is longer than the sequence ({} steps); lower it or raise max length", self.kernel_size, t));
+            return Err(msg!("layer.kernel_too_long", kernel = self.kernel_size, steps = t));
         }
         Ok(vec![conv_out_len(t, self.kernel_size, self.strides), self.filters])
     }

@@ -13,7 +13,8 @@ use super::keras::{initializer, padding_name};
 use super::{expect_image, init, Activation, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, Pair, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::{Backend, Padding, Window2d};
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 fn ones() -> Pair {
     Pair([1, 1])
@@ -39,7 +40,7 @@ impl Conv2D {
         Conv2D { filters, kernel_size: Pair([kernel, kernel]), strides: ones(), padding, activation }
     }
     /// The window over one image of shape `input` [h, w, c].
-    fn window(&self, batch: usize, input: &[usize]) -> std::result::Result<Window2d, String> {
+    fn window(&self, batch: usize, input: &[usize]) -> std::result::Result<Window2d, Message> {
         Window2d::new(&[batch, input[0], input[1], input[2]], self.kernel_size.0, self.strides.0, self.padding)
     }
 }
@@ -59,17 +60,17 @@ impl Layer for Conv2D {
     }
     fn from_keras(c: &KerasConfig) -> Result<Self> {
         if c.str("data_format").is_some_and(|f| f != "channels_last") {
-            return Err(c.bad("only channels_last images are supported"));
+            return Err(c.bad(msg!("file.channels_last")));
         }
         if c.pair("dilation_rate").is_some_and(|p| p.0 != [1, 1]) || c.usize("groups").unwrap_or(1) != 1 {
-            return Err(c.bad("dilation and groups are not supported"));
+            return Err(c.bad(msg!("file.dilation_groups")));
         }
         if c.is_false("use_bias") {
-            return Err(c.bad("Conv2D without a bias is not supported"));
+            return Err(c.bad(msg!("file.conv_no_bias", layer = Self::CLASS)));
         }
         Ok(Conv2D {
             filters: c.need("filters")?,
-            kernel_size: c.pair("kernel_size").ok_or_else(|| c.bad("missing 'kernel_size'"))?,
+            kernel_size: c.pair("kernel_size").ok_or_else(|| c.bad(msg!("file.missing_key", key = "kernel_size")))?,
             strides: c.pair("strides").unwrap_or(Pair([1, 1])),
             padding: c.padding()?,
             activation: c.activation("activation")?,
@@ -81,11 +82,11 @@ impl Layer for Conv2D {
             "dilation_rate": [1, 1], "groups": 1, "activation": self.activation.keras_name(), "use_bias": true,
             "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": initializer("Zeros")})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         let input = inputs[0];
         expect_image("Conv2D", input)?;
         if self.filters == 0 {
-            return Err("filters must be at least 1".into());
+            return Err(msg!("layer.filters"));
         }
         let w = self.window(1, input)?;
         Ok(vec![w.oh, w.ow, self.filters])
@@ -108,6 +109,9 @@ impl Layer for Conv2D {
         let y = g.matmul_bias(cols, kernel, w[1]);
         let y = g.activation(y, self.activation);
         (g.reshape(y, &win.output_shape(self.filters)), None)
+    }
+    fn image_filters(&self) -> bool {
+        true
     }
     fn describe(&self) -> String {
         let [a, b] = self.kernel_size.0;

@@ -8,7 +8,8 @@ use super::keras::initializer;
 use super::{init, Activation, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, TokenIds, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 fn yes() -> bool {
     true
@@ -51,10 +52,10 @@ impl Layer for Dense {
             "kernel_initializer": initializer("GlorotUniform"), "bias_initializer": initializer("Zeros"),
             "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         let input = inputs[0];
         if input.is_empty() {
-            return Err("Dense needs at least one input axis".into());
+            return Err(msg!("layer.needs_axis", layer = Self::CLASS));
         }
         let mut out = input.to_vec();
         *out.last_mut().unwrap() = self.units;

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use super::{Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, TokenIds};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dropout {
@@ -27,9 +28,9 @@ impl Layer for Dropout {
     fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
         json!({"rate": self.rate, "noise_shape": null, "seed": null})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         if !(0.0..1.0).contains(&self.rate) {
-            return Err(format!("dropout rate {} must be in [0, 1)", self.rate));
+            return Err(msg!("layer.dropout", value = self.rate));
         }
         Ok(inputs[0].to_vec())
     }

@@ -12,7 +12,8 @@ use super::keras::initializer;
 use super::{init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, TokenIds, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Embedding {
@@ -41,10 +42,10 @@ impl Layer for Embedding {
             "input_dim": self.input_dim, "output_dim": self.output_dim, "mask_zero": self.mask_zero, "input_length": inputs[0][0],
             "embeddings_initializer": initializer("RandomUniform"), "embeddings_regularizer": null, "activity_regularizer": null, "embeddings_constraint": null})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         match inputs[0] {
             [t] => Ok(vec![*t, self.output_dim]),
-            input => Err(format!("Embedding must be the first layer (it reads token ids [time]) but receives shape {:?}", input)),
+            input => Err(msg!("layer.embedding_first", shape = format!("{:?}", input))),
         }
     }
     fn weights(&self, _inputs: &[&[usize]]) -> Vec<WeightSpec> {

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{ForwardCtx, KerasConfig, Layer, Menu};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Flatten {}
@@ -20,7 +20,7 @@ impl Layer for Flatten {
     fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
         json!({"data_format": "channels_last"})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         Ok(vec![inputs[0].iter().product()])
     }
     fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], _masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {

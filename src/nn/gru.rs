@@ -12,7 +12,8 @@ use super::keras::initializer;
 use super::{expect_sequence, init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gru {
@@ -33,7 +34,7 @@ impl Layer for Gru {
     fn from_keras(c: &KerasConfig) -> Result<Self> {
         c.check_recurrent(&["sigmoid"])?;
         if c.is_false("reset_after") {
-            return Err(c.bad("GRU with reset_after=false (TensorFlow.js's form) is not supported yet; only Keras's default reset_after=true"));
+            return Err(c.bad(msg!("file.gru_reset_after")));
         }
         Ok(Gru { units: c.need("units")?, return_sequences: c.flag("return_sequences") })
     }
@@ -45,7 +46,7 @@ impl Layer for Gru {
             "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": initializer("Orthogonal"),
             "bias_initializer": initializer("Zeros")})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         let (t, _) = expect_sequence("GRU", inputs[0])?;
         Ok(if self.return_sequences { vec![t, self.units] } else { vec![self.units] })
     }
@@ -103,10 +104,7 @@ impl Layer for Gru {
     fn weight_uses(&self, input: &[usize], _output: &[usize]) -> usize {
         input.first().copied().unwrap_or(1)
     }
-    fn tfjs_incompatibility(&self) -> Option<String> {
-        Some(format!(
-            "{}: TensorFlow.js cannot load this model. Its GRU implements only reset_after=false (the reset gate applied before the recurrent product), gradlab's and Keras's GRU is reset_after=true, and neither can be rewritten as the other. Use LSTM for a model meant for TensorFlow.js; Keras loads this one (tools/keras_load.py).",
-            self.describe()
-        ))
+    fn tfjs_incompatibility(&self) -> Option<Message> {
+        Some(msg!("tfjs.gru", layer = self.describe()))
     }
 }

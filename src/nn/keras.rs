@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 use super::{Activation, Pair};
 use crate::backend::Padding;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 
 /// One layer's `config` object, with the names that errors need.
 pub struct KerasConfig<'a> {
@@ -27,8 +28,8 @@ impl<'a> KerasConfig<'a> {
     }
 
     /// "layer NAME (Class): why", as an error about the model file.
-    pub fn bad(&self, why: impl std::fmt::Display) -> Error {
-        Error::model_file(self.file, format!("layer {} ({}): {}", self.name, self.class, why))
+    pub fn bad(&self, why: Message) -> Error {
+        Error::model_file(self.file, msg!("file.layer", name = &self.name, class = self.class, reason = why))
     }
 
     pub fn get(&self, key: &str) -> Option<&'a Value> {
@@ -45,7 +46,7 @@ impl<'a> KerasConfig<'a> {
 
     /// A whole number the layer cannot do without.
     pub fn need(&self, key: &str) -> Result<usize> {
-        self.usize(key).ok_or_else(|| self.bad(format!("missing '{}'", key)))
+        self.usize(key).ok_or_else(|| self.bad(msg!("file.missing_key", key = key)))
     }
 
     /// A flag, false when absent.
@@ -74,7 +75,7 @@ impl<'a> KerasConfig<'a> {
             // Keras 3 may serialise an activation as {"class_name": …, "config": {"name": …}}.
             Some(v) => v.pointer("/config/name").or_else(|| v.get("class_name")).and_then(|n| n.as_str()).unwrap_or("?").to_string(),
         };
-        Activation::from_name(&name).ok_or_else(|| Error::model_file(self.file, format!("layer {}: activation '{}' is not supported", self.name, name)))
+        Activation::from_name(&name).ok_or_else(|| Error::model_file(self.file, msg!("file.layer_activation", name = &self.name, activation = crate::error::printable(&name, 40))))
     }
 
     /// A (height, width) pair written as one number or two.
@@ -90,7 +91,7 @@ impl<'a> KerasConfig<'a> {
         match self.str("padding").unwrap_or("valid") {
             "valid" => Ok(Padding::Valid),
             "same" => Ok(Padding::Same),
-            other => Err(self.bad(format!("padding '{}' is not supported (only 'valid' or 'same')", other))),
+            other => Err(self.bad(msg!("file.padding_valid_same", padding = crate::error::printable(other, 40)))),
         }
     }
 
@@ -99,20 +100,20 @@ impl<'a> KerasConfig<'a> {
     pub fn check_recurrent(&self, gates: &[&str]) -> Result<()> {
         for key in ["go_backwards", "stateful", "return_state"] {
             if self.flag(key) {
-                return Err(self.bad(format!("{} is not supported", key)));
+                return Err(self.bad(msg!("file.unsupported_flag", flag = key)));
             }
         }
         if self.is_false("use_bias") {
-            return Err(self.bad("recurrent layers without a bias are not supported"));
+            return Err(self.bad(msg!("file.recurrent_no_bias")));
         }
         if let Some(v) = self.str("activation") {
             if v != "tanh" {
-                return Err(self.bad(format!("activation '{}' is not supported (only 'tanh')", v)));
+                return Err(self.bad(msg!("file.recurrent_activation_tanh", activation = crate::error::printable(v, 40))));
             }
         }
         if let Some(v) = self.str("recurrent_activation") {
             if !gates.contains(&v) {
-                return Err(self.bad(format!("recurrent_activation '{}' is not supported (only {})", v, gates.join(" or "))));
+                return Err(self.bad(msg!("file.gate_activation", activation = crate::error::printable(v, 40), only = gates.join(", "))));
             }
         }
         Ok(())

@@ -13,7 +13,8 @@ use super::keras::initializer;
 use super::{Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 fn epsilon() -> f32 {
     1e-3
@@ -46,13 +47,13 @@ impl Layer for LayerNormalization {
         };
         if axes != [-1] {
             // The same words as BatchNormalization's, which the page translates.
-            return Err(c.bad("only the last axis (channels) can be normalised"));
+            return Err(c.bad(msg!("file.last_axis_only")));
         }
         if c.is_false("center") || c.is_false("scale") {
-            return Err(c.bad("center=false and scale=false are not supported"));
+            return Err(c.bad(msg!("file.center_scale")));
         }
         if c.flag("rms_scaling") {
-            return Err(c.bad("rms_scaling is not supported"));
+            return Err(c.bad(msg!("file.unsupported_flag", flag = "rms_scaling")));
         }
         Ok(LayerNormalization { epsilon: c.f32_or("epsilon", epsilon()) })
     }
@@ -62,12 +63,12 @@ impl Layer for LayerNormalization {
             "beta_initializer": initializer("Zeros"), "gamma_initializer": initializer("Ones"),
             "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         if !(self.epsilon > 0.0 && self.epsilon.is_finite()) {
-            return Err(format!("epsilon {} must be a positive number", self.epsilon));
+            return Err(msg!("layer.epsilon", value = self.epsilon));
         }
         if inputs[0].is_empty() {
-            return Err("LayerNormalization needs at least one input axis".into());
+            return Err(msg!("layer.needs_axis", layer = Self::CLASS));
         }
         Ok(inputs[0].to_vec())
     }

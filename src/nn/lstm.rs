@@ -12,10 +12,10 @@ use serde_json::{json, Value};
 
 use super::activation::GateActivation;
 use super::keras::initializer;
-use super::{expect_sequence, init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
+use super::{expect_sequence, init, Field, FieldKind, ForwardCtx, GateTrace, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lstm {
@@ -57,7 +57,7 @@ impl Layer for Lstm {
             "kernel_initializer": initializer("GlorotUniform"), "recurrent_initializer": initializer("Orthogonal"),
             "bias_initializer": initializer("Zeros")})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
         let (t, _) = expect_sequence("LSTM", inputs[0])?;
         Ok(if self.return_sequences { vec![t, self.units] } else { vec![self.units] })
     }
@@ -119,5 +119,47 @@ impl Layer for Lstm {
     /// Each step uses every weight.
     fn weight_uses(&self, input: &[usize], _output: &[usize]) -> usize {
         input.first().copied().unwrap_or(1)
+    }
+    fn has_gates(&self) -> bool {
+        true
+    }
+    /// The cell replayed step by step on the CPU (the tape's fused cell
+    /// keeps no gates): z = x_t·W + h·U + b in Keras's gate order i, f, c, o.
+    fn gates(&self, x: &[f32], input: &[usize], weights: &[Vec<f32>], mask: Option<&[f32]>) -> Option<GateTrace> {
+        let (steps, d) = (input[0], input[1]);
+        let u = self.units;
+        let (kernel, recurrent, bias) = (&weights[0], &weights[1], &weights[2]);
+        let gate = |v: f32| self.recurrent_activation.f(v);
+        let (mut h, mut c) = (vec![0.0f32; u], vec![0.0f32; u]);
+        let mut trace = GateTrace { units: u, ..GateTrace::default() };
+        for t in 0..steps {
+            if mask.is_some_and(|m| m[t] == 0.0) {
+                continue;
+            }
+            let mut z = bias.clone();
+            for (k, &xv) in x[t * d..(t + 1) * d].iter().enumerate() {
+                for (zj, &wv) in z.iter_mut().zip(&kernel[k * 4 * u..(k + 1) * 4 * u]) {
+                    *zj += xv * wv;
+                }
+            }
+            for (k, &hv) in h.iter().enumerate() {
+                for (zj, &wv) in z.iter_mut().zip(&recurrent[k * 4 * u..(k + 1) * 4 * u]) {
+                    *zj += hv * wv;
+                }
+            }
+            let i: Vec<f32> = z[..u].iter().map(|&v| gate(v)).collect();
+            let f: Vec<f32> = z[u..2 * u].iter().map(|&v| gate(v)).collect();
+            let o: Vec<f32> = z[3 * u..].iter().map(|&v| gate(v)).collect();
+            for j in 0..u {
+                c[j] = f[j] * c[j] + i[j] * z[2 * u + j].tanh();
+                h[j] = o[j] * c[j].tanh();
+            }
+            trace.steps.push(t);
+            trace.input.push(i);
+            trace.forget.push(f);
+            trace.output.push(o);
+            trace.hidden.push(h.clone());
+        }
+        Some(trace)
     }
 }

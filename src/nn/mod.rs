@@ -34,7 +34,8 @@ use serde_json::Value;
 
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
+use crate::msg;
 
 // Activations are backend ops; layers name them as `nn::activation`.
 pub use crate::backend::activation;
@@ -188,7 +189,7 @@ pub trait Layer: Sized {
     fn keras_config(&self, inputs: &[&[usize]]) -> Value;
 
     /// The per-sample output shape, or why the inputs do not fit.
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String>;
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message>;
     /// The weights it owns, in Keras's order and layout.
     fn weights(&self, _inputs: &[&[usize]]) -> Vec<WeightSpec> {
         Vec::new()
@@ -247,7 +248,7 @@ pub trait Layer: Sized {
         }
     }
     /// Why stock TensorFlow.js (4.22) cannot load it, if it cannot.
-    fn tfjs_incompatibility(&self) -> Option<String> {
+    fn tfjs_incompatibility(&self) -> Option<Message> {
         None
     }
     /// Whether, receiving a mask, TensorFlow.js needs it written as the
@@ -255,21 +256,51 @@ pub trait Layer: Sized {
     fn tfjs_masked_mean(&self, _receives_mask: bool) -> bool {
         false
     }
+
+    // ---- what the page's pictures ask ------------------------------------
+    /// Whether it has gates to show (`gates` answers).
+    fn has_gates(&self) -> bool {
+        false
+    }
+    /// Its gates step by step for one sample (`x` its input, `input` its
+    /// shape, `weights` its weights as Keras lays them out, `mask` the
+    /// padding mask it receives), for a layer that has gates to show.
+    fn gates(&self, _x: &[f32], _input: &[usize], _weights: &[Vec<f32>], _mask: Option<&[f32]>) -> Option<GateTrace> {
+        None
+    }
+    /// Whether its first weight is a bank of image filters
+    /// [height, width, channels, filters] worth drawing.
+    fn image_filters(&self) -> bool {
+        false
+    }
+}
+
+/// A gated layer's gates over the steps of one sample (see `Layer::gates`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GateTrace {
+    pub units: usize,
+    /// Position of each shown (unmasked) step in the padded sequence.
+    pub steps: Vec<usize>,
+    pub input: Vec<Vec<f32>>,
+    pub forget: Vec<Vec<f32>>,
+    pub output: Vec<Vec<f32>>,
+    /// The hidden state after each shown step.
+    pub hidden: Vec<Vec<f32>>,
 }
 
 /// Expect a 2-D per-sample input [time, features].
-pub(crate) fn expect_sequence(layer: &str, input: &[usize]) -> std::result::Result<(usize, usize), String> {
+pub(crate) fn expect_sequence(layer: &str, input: &[usize]) -> std::result::Result<(usize, usize), Message> {
     match input {
         [t, d] => Ok((*t, *d)),
-        _ => Err(format!("{} needs a sequence [time, features] but receives shape {:?}; put it after an Embedding, Conv1D or a recurrent layer with return_sequences", layer, input)),
+        _ => Err(msg!("layer.needs_sequence", layer = layer, shape = format!("{:?}", input))),
     }
 }
 
 /// Expect a 3-D per-sample input [height, width, channels].
-pub(crate) fn expect_image(layer: &str, input: &[usize]) -> std::result::Result<(), String> {
+pub(crate) fn expect_image(layer: &str, input: &[usize]) -> std::result::Result<(), Message> {
     match input {
         [_, _, _] => Ok(()),
-        _ => Err(format!("{} needs images [height, width, channels] but receives shape {:?}; use it on image data, before Flatten or global pooling", layer, input)),
+        _ => Err(msg!("layer.needs_images", layer = layer, shape = format!("{:?}", input))),
     }
 }
 
@@ -344,9 +375,9 @@ macro_rules! registry {
             pub fn inputs(&self) -> usize {
                 match self { $( LayerConfig::$variant(_) => <$ty as Layer>::INPUTS, )* }
             }
-            pub fn output_shapes(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+            pub fn output_shapes(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
                 if inputs.len() != self.inputs() {
-                    return Err(format!("{} takes {} input(s) but receives {}", self.class_name(), self.inputs(), inputs.len()));
+                    return Err(msg!("layer.input_count", layer = self.class_name(), want = self.inputs(), got = inputs.len()));
                 }
                 match self { $( LayerConfig::$variant(l) => l.output_shape(inputs), )* }
             }
@@ -390,11 +421,20 @@ macro_rules! registry {
             pub fn weight_uses(&self, input: &[usize], output: &[usize]) -> usize {
                 match self { $( LayerConfig::$variant(l) => l.weight_uses(input, output), )* }
             }
-            pub fn tfjs_incompatibility(&self) -> Option<String> {
+            pub fn tfjs_incompatibility(&self) -> Option<Message> {
                 match self { $( LayerConfig::$variant(l) => l.tfjs_incompatibility(), )* }
             }
             pub fn tfjs_masked_mean(&self, receives_mask: bool) -> bool {
                 match self { $( LayerConfig::$variant(l) => l.tfjs_masked_mean(receives_mask), )* }
+            }
+            pub fn gates(&self, x: &[f32], input: &[usize], weights: &[Vec<f32>], mask: Option<&[f32]>) -> Option<GateTrace> {
+                match self { $( LayerConfig::$variant(l) => l.gates(x, input, weights, mask), )* }
+            }
+            pub fn has_gates(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.has_gates(), )* }
+            }
+            pub fn image_filters(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.image_filters(), )* }
             }
         }
     };
@@ -425,7 +465,7 @@ registry! {
 impl LayerConfig {
     /// The per-sample output shape for a per-sample input shape, or why the
     /// layer cannot take that input.
-    pub fn output_shape(&self, input: &[usize]) -> std::result::Result<Vec<usize>, String> {
+    pub fn output_shape(&self, input: &[usize]) -> std::result::Result<Vec<usize>, Message> {
         self.output_shapes(&[input])
     }
     /// The weights the layer owns, in Keras's order and layout.

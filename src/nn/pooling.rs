@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{expect_sequence, ForwardCtx, KerasConfig, Layer, Menu};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Message, Result};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GlobalMaxPooling1D {}
@@ -18,8 +18,8 @@ pub struct GlobalMaxPooling1D {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GlobalAveragePooling1D {}
 
-fn output_shape(input: &[usize]) -> std::result::Result<Vec<usize>, String> {
-    let (_, d) = expect_sequence("global pooling", input)?;
+fn output_shape(class: &str, input: &[usize]) -> std::result::Result<Vec<usize>, Message> {
+    let (_, d) = expect_sequence(class, input)?;
     Ok(vec![d])
 }
 
@@ -33,8 +33,8 @@ impl Layer for GlobalMaxPooling1D {
     fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
         json!({"data_format": "channels_last"})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
-        output_shape(inputs[0])
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
+        output_shape(Self::CLASS, inputs[0])
     }
     fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], _masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
         (g.max_over_time(xs[0]), None)
@@ -51,8 +51,8 @@ impl Layer for GlobalAveragePooling1D {
     fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
         json!({"data_format": "channels_last"})
     }
-    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
-        output_shape(inputs[0])
+    fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
+        output_shape(Self::CLASS, inputs[0])
     }
     /// The mean of the unmasked steps (of all steps without a mask).
     fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {

@@ -9,7 +9,7 @@ use super::keras::padding_name;
 use super::{expect_image, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, Pair};
 use crate::autodiff::{Graph, Var};
 use crate::backend::{Backend, Padding, PoolKind, Window2d};
-use crate::error::Result;
+use crate::error::{Message, Result};
 
 fn two() -> Pair {
     Pair([2, 2])
@@ -34,7 +34,7 @@ impl Default for Pooling2D {
 }
 
 impl Pooling2D {
-    fn window(&self, batch: usize, input: &[usize]) -> std::result::Result<Window2d, String> {
+    fn window(&self, batch: usize, input: &[usize]) -> std::result::Result<Window2d, Message> {
         let strides = self.strides.unwrap_or(self.pool_size);
         Window2d::new(&[batch, input[0], input[1], input[2]], self.pool_size.0, strides.0, self.padding)
     }
@@ -44,7 +44,7 @@ impl Pooling2D {
     fn keras_config(&self) -> Value {
         json!({"pool_size": self.pool_size.0, "strides": self.strides.unwrap_or(self.pool_size).0, "padding": padding_name(self.padding), "data_format": "channels_last"})
     }
-    fn output_shape(&self, layer: &str, input: &[usize]) -> std::result::Result<Vec<usize>, String> {
+    fn output_shape(&self, layer: &str, input: &[usize]) -> std::result::Result<Vec<usize>, Message> {
         expect_image(layer, input)?;
         let w = self.window(1, input)?;
         Ok(vec![w.oh, w.ow, input[2]])
@@ -95,7 +95,7 @@ macro_rules! window_pooling {
             fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
                 self.0.keras_config()
             }
-            fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+            fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
                 self.0.output_shape($class, inputs[0])
             }
             fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], _masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
@@ -140,7 +140,7 @@ macro_rules! global_pooling {
             fn keras_config(&self, _inputs: &[&[usize]]) -> Value {
                 json!({"data_format": "channels_last", "keepdims": false})
             }
-            fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+            fn output_shape(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
                 expect_image($class, inputs[0])?;
                 Ok(vec![inputs[0][2]])
             }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::msg;
 pub use schedule::Schedule;
 // The element-wise rules are the backend's (it applies them to whole
 // tensors); an optimizer chooses one per step.
@@ -87,25 +88,25 @@ impl OptimizerConfig {
     pub fn validate(&self) -> Result<()> {
         let finite_pos = |v: f32| v.is_finite() && v > 0.0;
         if !finite_pos(self.learning_rate) || self.learning_rate > 1e3 {
-            return Err(Error::setting("learning rate", format!("{} is not a usable learning rate (give a positive number, typically 1e-4 to 1)", self.learning_rate)));
+            return Err(Error::setting("learning_rate", msg!("optim.learning_rate", value = self.learning_rate)));
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return Err(Error::setting("momentum", format!("{} must be in [0, 1)", self.momentum)));
+            return Err(Error::setting("momentum", msg!("value.in_unit_open", value = self.momentum)));
         }
         for (name, v) in [("beta1", self.beta1), ("beta2", self.beta2), ("rho", self.rho)] {
             if !(0.0..1.0).contains(&v) {
-                return Err(Error::setting(name, format!("{} must be in [0, 1)", v)));
+                return Err(Error::setting(name, msg!("value.in_unit_open", value = v)));
             }
         }
         if !finite_pos(self.epsilon) {
-            return Err(Error::setting("epsilon", format!("{} must be a small positive number", self.epsilon)));
+            return Err(Error::setting("epsilon", msg!("optim.epsilon", value = self.epsilon)));
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return Err(Error::setting("weight decay", format!("{} must be ≥ 0", self.weight_decay)));
+            return Err(Error::setting("weight_decay", msg!("value.non_negative", value = self.weight_decay)));
         }
         if let Some(c) = self.clip_norm {
             if !finite_pos(c) {
-                return Err(Error::setting("clip norm", format!("{} must be positive", c)));
+                return Err(Error::setting("clip_norm", msg!("value.positive", value = c)));
             }
         }
         Ok(())

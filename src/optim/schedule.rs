@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
+use crate::msg;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -30,14 +31,14 @@ impl Schedule {
     /// 0 (a division by zero), decay factors that are not finite and
     /// positive, and a plateau factor outside (0, 1), as `ReduceLROnPlateau`.
     pub fn validate(&self) -> Result<()> {
-        let bad = |what: String| Err(Error::setting("schedule", what));
+        let bad = |what: Message| Err(Error::setting("schedule", what));
         let positive = |v: f32| v.is_finite() && v > 0.0;
         match *self {
             Schedule::Constant => Ok(()),
-            Schedule::Step { every, gamma } if every == 0 || !positive(gamma) => bad(format!("step every {} by {}: give whole steps ≥ 1 and a factor > 0", every, gamma)),
-            Schedule::Exponential { decay_steps, rate } if decay_steps == 0 || !positive(rate) => bad(format!("exponential over {} steps at rate {}: give whole steps ≥ 1 and a rate > 0", decay_steps, rate)),
-            Schedule::Cosine { decay_steps, alpha, .. } if decay_steps == 0 || !(0.0..=1.0).contains(&alpha) => bad(format!("cosine over {} steps to {}: give whole steps ≥ 1 and a floor in [0, 1]", decay_steps, alpha)),
-            Schedule::ReduceOnPlateau { factor, min_lr, .. } if !(factor > 0.0 && factor < 1.0) || !(min_lr >= 0.0 && min_lr.is_finite()) => bad(format!("plateau factor {}: it must be between 0 and 1 (exclusive), as Keras's ReduceLROnPlateau requires", factor)),
+            Schedule::Step { every, gamma } if every == 0 || !positive(gamma) => bad(msg!("schedule.step", every = every, gamma = gamma)),
+            Schedule::Exponential { decay_steps, rate } if decay_steps == 0 || !positive(rate) => bad(msg!("schedule.exponential", steps = decay_steps, rate = rate)),
+            Schedule::Cosine { decay_steps, alpha, .. } if decay_steps == 0 || !(0.0..=1.0).contains(&alpha) => bad(msg!("schedule.cosine", steps = decay_steps, alpha = alpha)),
+            Schedule::ReduceOnPlateau { factor, min_lr, .. } if !(factor > 0.0 && factor < 1.0) || !(min_lr >= 0.0 && min_lr.is_finite()) => bad(msg!("schedule.plateau", factor = factor)),
             _ => Ok(()),
         }
     }

@@ -1,7 +1,9 @@
 //! The page's bindings: a thin layer that turns JavaScript calls into calls
-//! on `Lab` and its answers into JavaScript values. Errors become strings
-//! naming the field at fault; a panic is reported by the panic hook and the
-//! page restarts the worker (see www/worker.js).
+//! on `Lab` and its answers into JavaScript values. Errors become objects
+//! `{kind, code, field, line, params, message, english}` (see
+//! `impl Serialize for Error`), which the page renders in its language from
+//! `www/lang/engine/`; a panic is reported by the panic hook and the page
+//! restarts the worker (see www/worker.js).
 
 pub mod charts;
 pub mod insides;
@@ -16,6 +18,7 @@ use crate::backend::gpu::GpuBackend;
 use crate::backend_choice::BackendRequest;
 use crate::backend::CpuBackend;
 use crate::error::Error;
+use crate::msg;
 use crate::lab::{gpu_slice_run, Lab, Settings};
 use crate::trainer::Trainer;
 
@@ -70,8 +73,10 @@ pub fn bench_matmul_gflops(n: usize) -> f64 {
     crate::backend::cpu::matmul_gflops(n)
 }
 
-fn err(e: crate::error::Error) -> JsValue {
-    JsValue::from_str(&e.to_string())
+/// An engine error as the page receives it (a plain object; its English
+/// text when even that cannot be made).
+fn err(e: Error) -> JsValue {
+    to_js(&e).unwrap_or_else(|_| JsValue::from_str(&e.to_string()))
 }
 
 #[wasm_bindgen]
@@ -93,7 +98,7 @@ impl WebLab {
 
     /// Replace the settings; an error names the field at fault.
     pub fn set_settings(&mut self, settings: JsValue) -> Result<(), JsValue> {
-        let s: Settings = serde_wasm_bindgen::from_value(settings).map_err(|e| JsValue::from_str(&format!("settings: {}", e)))?;
+        let s: Settings = serde_wasm_bindgen::from_value(settings).map_err(|e| err(Error::setting("settings", msg!("web.malformed", detail = e.to_string()))))?;
         self.lab.set_settings(s).map_err(err)
     }
 
@@ -160,7 +165,7 @@ impl WebLab {
     /// Images from dropped files: `[{path, width, height, rgba}]`, decoded
     /// and resized by the page (labels from folders or `label_` prefixes).
     pub fn load_image_files(&mut self, files: JsValue) -> Result<JsValue, JsValue> {
-        let files: Vec<crate::lab::ImageFile> = serde_wasm_bindgen::from_value(files).map_err(|e| JsValue::from_str(&format!("image files: {}", e)))?;
+        let files: Vec<crate::lab::ImageFile> = serde_wasm_bindgen::from_value(files).map_err(|e| err(Error::setting("image_files", msg!("web.malformed", detail = e.to_string()))))?;
         to_js(&self.lab.load_image_files(files).map_err(err)?)
     }
 
@@ -193,9 +198,10 @@ impl WebLab {
         to_js(&self.lab.settings)
     }
 
-    /// Hand the lab what `open_gpu` found: the adapter, or why there is none.
-    pub fn attach_gpu(&mut self, gpu: Option<GpuHandle>, why_not: &str) {
-        self.lab.set_gpu_found(gpu.map(|g| g.0).ok_or_else(|| why_not.to_string()));
+    /// Hand the lab what `open_gpu` found: the adapter or why there is none
+    /// (no handle: the browser has no WebGPU at all).
+    pub fn attach_gpu(&mut self, gpu: Option<GpuHandle>) {
+        self.lab.set_gpu_found(gpu.map(|g| g.0).unwrap_or_else(|| Err(msg!("gpu.no_webgpu"))));
     }
 
     /// "cpu", "gpu" or "auto": returns {backend, note}.
@@ -204,12 +210,12 @@ impl WebLab {
             "cpu" => BackendRequest::Cpu,
             "gpu" => BackendRequest::Gpu,
             "auto" => BackendRequest::Auto,
-            other => return Err(JsValue::from_str(&format!("invalid value for backend: '{}' (cpu, gpu or auto)", other))),
+            other => return Err(err(Error::setting("backend", msg!("web.backend_choice", value = crate::error::printable(other, 40))))),
         };
         let (backend, note) = self.lab.choose_backend(request);
         let o = js_sys::Object::new();
         js_sys::Reflect::set(&o, &"backend".into(), &JsValue::from_str(&backend))?;
-        js_sys::Reflect::set(&o, &"note".into(), &JsValue::from_str(&note))?;
+        js_sys::Reflect::set(&o, &"note".into(), &to_js(&note)?)?;
         Ok(o.into())
     }
 
@@ -225,28 +231,25 @@ impl WebLab {
     }
 }
 
-/// A GPU found by `open_gpu`.
+/// What `open_gpu` found: a GPU, or why there is none.
 #[wasm_bindgen]
-pub struct GpuHandle(GpuBackend);
+pub struct GpuHandle(Result<GpuBackend, crate::error::Message>);
 
 #[wasm_bindgen]
 impl GpuHandle {
+    /// The adapter's name ("" when there is none).
     pub fn adapter(&self) -> String {
-        self.0.adapter().name.clone()
+        self.0.as_ref().map(|g| g.adapter().name.clone()).unwrap_or_default()
     }
 }
 
 /// Ask the browser for a WebGPU adapter and device: resolves to a
-/// `GpuHandle`, or rejects with why there is none. `name` names the adapter
-/// when the browser keeps its description to itself (vendor, architecture).
+/// `GpuHandle` holding the GPU or why there is none. `name` names the
+/// adapter when the browser keeps its description to itself (vendor,
+/// architecture).
 #[wasm_bindgen]
 pub fn open_gpu(name: String) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        match GpuBackend::new_async(&name).await {
-            Ok(g) => Ok(GpuHandle(g).into()),
-            Err(e) => Err(JsValue::from_str(&e.to_string())),
-        }
-    })
+    wasm_bindgen_futures::future_to_promise(async move { Ok(GpuHandle(GpuBackend::new_async(&name).await.map_err(|e| e.0)).into()) })
 }
 
 /// The run on the GPU, out of the lab while a slice trains it, so the page

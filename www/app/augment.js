@@ -19,7 +19,7 @@ async function loadAugment() {
   try {
     augmentView = { rows: await call('augment_preview', 6, 5) };
   } catch (e) {
-    augmentView = { error: e.english || e.message };
+    augmentView = { error: e.engine ?? e.message };
   }
   renderAugment();
 }

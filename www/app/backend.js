@@ -13,7 +13,7 @@ export async function applyBackend() {
     $('backend').textContent = r.backend;
     backendNote = r.note;
   } catch (e) {
-    backendNote = e.english || e.message;
+    backendNote = e.engine ?? e.message;
   }
   describeBackend();
 }

@@ -105,7 +105,7 @@ export async function predictPad() {
   try {
     answer = { value: await call('predict_image', pixels, pad.width, pad.height) };
   } catch (e) {
-    answer = { error: e.english || e.message };
+    answer = { error: e.engine ?? e.message };
   } finally {
     padBusy = false;
   }

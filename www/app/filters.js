@@ -23,8 +23,8 @@ export async function refreshImageInsides(force) {
   imageInsidesAt = performance.now();
   const index = Math.max(1, Math.floor(Number($('maps-index').value)) || 1) - 1;
   const view = {};
-  try { view.filters = await call('filters'); } catch (e) { view.filtersError = e.english || e.message; }
-  try { view.maps = await call('feature_maps', index); } catch (e) { view.mapsError = e.english || e.message; }
+  try { view.filters = await call('filters'); } catch (e) { view.filtersError = e.engine ?? e.message; }
+  try { view.maps = await call('feature_maps', index); } catch (e) { view.mapsError = e.engine ?? e.message; }
   imageInsides = view;
   imageInsidesBusy = false;
   renderImageInsides();

@@ -26,7 +26,7 @@ export async function refreshInsides(force) {
     // The engine shows the chosen LSTM, or the model's first one.
     insidesView = await call('insides', example, layer);
   } catch (e) {
-    insidesView = { error: e.english || e.message };
+    insidesView = { error: e.engine ?? e.message };
   } finally {
     insidesBusy = false;
   }

@@ -136,7 +136,7 @@ export function renderSummary() {
     return;
   }
   if (summaryError) {
-    setHtml($('model-summary'), html`<p class="err">${engineText(summaryError.english)}</p>`);
+    setHtml($('model-summary'), html`<p class="err">${engineText(summaryError)}</p>`);
     setHtml($('model-lints'), html``);
     return;
   }

@@ -12,7 +12,7 @@ import { paintPixels, pxCanvas, shapeText } from './pixels.js';
 export function renderReport() {
   if (state.dataKind === 'images') { renderImageReport(); return; }
   const el = $('parse-report');
-  if (state.dataError) { setHtml(el, html`<p class="err">${engineText(state.dataError.english)}</p>`); return; }
+  if (state.dataError) { setHtml(el, html`<p class="err">${engineText(state.dataError)}</p>`); return; }
   const r = state.dataReport;
   if (!r) { setHtml(el, state.lastData.trim() ? html`` : html`<p class="hint">${th('data.none')}</p>`); return; }
   const notStored = state.lastData.length > MAX_STORED;
@@ -46,7 +46,7 @@ function renderImageReport() {
   const el = $('parse-report');
   const skipped = state.skippedFiles.length ? html`<p class="warn">⚠ ${th('image.skipped', { n: state.skippedFiles.length })} <span translate="no">${state.skippedFiles.slice(0, 8).join(', ')}${state.skippedFiles.length > 8 ? ', …' : ''}</span></p>` : '';
   if (state.dataError) {
-    const msg = state.dataError.page ? t(state.dataError.page, state.dataError.params) : engineText(state.dataError.english);
+    const msg = state.dataError.page ? t(state.dataError.page, state.dataError.params) : engineText(state.dataError);
     setHtml(el, html`<p class="err">${msg}</p>${skipped}`);
     return;
   }

@@ -166,7 +166,7 @@ export async function applySettings() {
   } catch (e) {
     setHtml($('setup-errors'), html`<div class="err">${e.message}</div>`);
     // A refused image setting is also shown beside the image fields.
-    if (/^invalid value for (image|augment)/.test(e.english || '')) setHtml($('image-errors'), html`<div class="err">${e.message}</div>`);
+    if (/^(image|augment)_/.test(e.field || '')) setHtml($('image-errors'), html`<div class="err">${e.message}</div>`);
     return false;
   } finally {
     refreshStatus();

@@ -10,11 +10,13 @@ export async function refreshStatus() {
   let missing = [];
   try { missing = await call('missing'); } catch { /* engine restarting */ }
   // The model's check needs the images' shape: not a fault before they load.
-  if (awaitingImages()) missing = missing.filter((m) => !m.startsWith('model:')).map((m) => (m.startsWith('data: paste') ? t('missing.images') : m));
+  // Each item is the engine's message {code, params} (missing.data, missing.model, missing.settings).
+  const noData = (m) => m.code === 'missing.data' && m.params?.reason?.code === 'missing.no_data';
+  if (awaitingImages()) missing = missing.filter((m) => m.code !== 'missing.model').map((m) => (noData(m) ? t('missing.images') : m));
   const formErrors = $('setup-errors').textContent.trim();
   if (formErrors) missing.push(t('missing.fields'));
   $('missing').textContent = missing.length ? t('missing.before', { list: missing.map(engineText).join(' · ') }) : (state.epochs.length ? '' : t('missing.ready'));
-  const steps = { data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.startsWith('model')) && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0 };
+  const steps = { data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.code === 'missing.model') && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0 };
   let current = null;
   for (const a of document.querySelectorAll('nav#steps a')) {
     const done = steps[a.dataset.step];

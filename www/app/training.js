@@ -45,7 +45,7 @@ async function train(mode) {
   state.training = true;
   updateButtons();
   setTrainStatus(mode === 'run' ? { key: 'status.training' } : null);
-  try { await call('train', mode); } catch (e) { state.training = false; updateButtons(); setTrainStatus({ error: e.english || e.message }); }
+  try { await call('train', mode); } catch (e) { state.training = false; updateButtons(); setTrainStatus({ error: e.engine ?? e.message }); }
 }
 $('step-btn').onclick = () => train('batch');
 $('epoch-btn').onclick = () => train('epoch');

@@ -25,14 +25,24 @@ export function startWorker() {
       const p = pending.get(m.id);
       pending.delete(m.id);
       if (!p) return;
-      // Engine messages arrive in English; show them in the page's language.
-      if (m.ok) p.resolve(m.value); else p.reject(Object.assign(new Error(engineText(m.error)), { fatal: m.fatal, english: m.error }));
-      if (m.fatal) recover(m.error);
+      if (m.ok) p.resolve(m.value); else p.reject(engineError(m.error, m.fatal));
+      if (m.fatal) recover(engineText(m.error));
       return;
     }
     onEvent(m);
   };
   worker.onerror = (e) => recover(e.message || 'the engine failed to start');
+}
+
+// An Error for what the worker reported: its message in the page's
+// language; .engine keeps the engine's typed error (or text) to show again
+// in another language, .field and .code say what it is about, .english is
+// the command line's wording.
+export function engineError(error, fatal = false) {
+  const typed = error && typeof error === 'object';
+  return Object.assign(new Error(engineText(error)), {
+    fatal, engine: error, english: typed ? error.english : String(error), field: typed ? error.field : null, code: typed ? error.code : null,
+  });
 }
 
 export function call(cmd, ...args) {

@@ -1,8 +1,5 @@
 // 页面的全部简体中文文字，与 en.js 的键一一对应。
-// 引擎（Rust）返回的英文消息由 zh-engine.js 翻译。
-import { ENGINE } from './zh-engine.js';
-
-export { ENGINE };
+// 引擎（Rust）的消息按代码取自 engine/zh.js。
 export default {
   'lang.name': '中文',
   'title': 'gradlab —— 浏览器里的深度学习实验室',

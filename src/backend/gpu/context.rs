@@ -37,11 +37,11 @@ const PARAMS_SLOTS: u64 = 4096;
 
 /// Why no GPU backend could be made.
 #[derive(Debug, Clone)]
-pub struct GpuUnavailable(pub String);
+pub struct GpuUnavailable(pub crate::error::Message);
 
 impl std::fmt::Display for GpuUnavailable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        write!(f, "{}", self.0)
     }
 }
 
@@ -131,9 +131,9 @@ impl GpuContext {
             .await
             .map_err(|e| {
                 if cfg!(target_arch = "wasm32") {
-                    GpuUnavailable("this browser offers no WebGPU adapter".into())
+                    GpuUnavailable(crate::msg!("gpu.no_adapter_browser"))
                 } else {
-                    GpuUnavailable(format!("no GPU adapter found ({}); on Linux, Mesa's lavapipe (apt-get install mesa-vulkan-drivers libvulkan1) provides a software one", e))
+                    GpuUnavailable(crate::msg!("gpu.no_adapter_native", detail = e.to_string()))
                 }
             })?;
         let info = adapter.get_info();
@@ -150,7 +150,7 @@ impl GpuContext {
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor { label: Some("gradlab"), required_features: wgpu::Features::empty(), required_limits: adapter.limits(), ..Default::default() })
             .await
-            .map_err(|e| GpuUnavailable(format!("the GPU adapter '{}' refused a device: {}", summary.name, e)))?;
+            .map_err(|e| GpuUnavailable(crate::msg!("gpu.refused_device", adapter = &summary.name, detail = e.to_string())))?;
         let lost = Arc::new(Mutex::new(None));
         {
             let lost = lost.clone();

@@ -8,7 +8,7 @@ import { $ } from './dom.js';
 import { renderPredictArea } from './drawing.js';
 import { refreshModel } from './model.js';
 import { renderReport } from './report.js';
-import { DEFAULT_PRESET } from './settings.js';
+import { DEFAULT_PRESET } from './settings-table.js';
 import { call } from './worker-client.js';
 
 export const STORE_DATA = 'gradlab.data';

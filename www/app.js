@@ -3,30 +3,28 @@
 // one concern each, and starts the page (main). What several modules share
 // lives in app/state.js; the engine the page draws with is loaded once, in
 // app/engine-instance.js; the settings are one table, app/settings-table.js.
-// The modules call each other's functions, so
-// their imports form cycles: a module uses another's exports at its top
-// level only where that one does not import it back, directly or through
-// others (dom.js, state.js and engine-instance.js import no other page
-// module, catalogue.js only engine-instance.js; settings-table.js, which
-// links.js and app.js read at their top level, imports only those and
-// checks.js). Everything else is
-// used inside functions, which run once every module has loaded.
+// The modules' imports form no cycle (tests/e2e/imports.test.mjs): a module
+// imports only those below it, and the worker's client, which nearly all
+// of them call, is handed what to do with its events and after a restart
+// here (onWorker), rather than importing the modules that do it.
 import { t, setLanguage, preferredLanguage, language } from './i18n.js';
 import { state } from './app/state.js';
 import { refreshAugmentPreview } from './app/augment.js';
 import { applyBackend, askEngineBuild } from './app/backend.js';
-import { IMAGE_NAME, STORE_DATA, STORE_KIND, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
+import { IMAGE_NAME, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
 import { $, showBanner } from './app/dom.js';
 import { clearPad } from './app/drawing.js';
 import { refreshInsides } from './app/insides.js';
 import { checkStored, renderSettingProblems, settingsFromHash } from './app/links.js';
 import { refreshModel } from './app/model.js';
 import { renderReport } from './app/report.js';
-import { STORE_SETTINGS, applySettings, persist, writeForm } from './app/settings.js';
+import { applySettings, persist, writeForm } from './app/settings.js';
 import { CONTROLS } from './app/settings-table.js';
-import { drawCharts, frame, renderEvaluation } from './app/training.js';
+import { updateButtons } from './app/status.js';
+import { STORE_DATA, STORE_KIND, STORE_SETTINGS } from './app/storage.js';
+import { drawCharts, frame, onEvent, renderEvaluation } from './app/training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './app/visualisers.js';
-import { call, startWorker } from './app/worker-client.js';
+import { call, onWorker, startWorker } from './app/worker-client.js';
 // Modules no other imports: they only wire their own controls.
 import './app/share.js';
 import './app/language.js';
@@ -118,6 +116,19 @@ document.addEventListener('drop', async (e) => {
     return;
   }
   await loadImageFiles(entries);
+});
+
+// The worker's events go to training.js; a fresh worker after a panic gets
+// the settings, the backend and the data back.
+onWorker({
+  event: onEvent,
+  restarted: async () => {
+    updateButtons();
+    await applySettings();
+    await applyBackend();
+    await askEngineBuild();
+    await reloadData();
+  },
 });
 
 async function main() {

@@ -3,7 +3,7 @@
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { engineModule } from './engine-instance.js';
-import { state } from './state.js';
+import { awaitingImages, state } from './state.js';
 import { ACTIVATIONS, CATALOGUE, PADDINGS } from './catalogue.js';
 import { $ } from './dom.js';
 import { refreshImageInsides } from './filters.js';
@@ -133,8 +133,6 @@ export async function refreshModel() {
 
 let summary = null;
 let summaryError = null;
-// Image mode before any images are loaded (or after a load failed).
-export const awaitingImages = () => state.dataKind === 'images' && !state.dataReport && !state.uploadedImageModel;
 export function renderSummary() {
   if (!summary && !summaryError && awaitingImages()) {
     setHtml($('model-summary'), html`<p class="hint">${th('model.wait_images')}</p>`);

@@ -10,9 +10,8 @@ import { $, fieldError } from './dom.js';
 import { settingsToHash } from './links.js';
 import { SETTINGS } from './settings-table.js';
 import { refreshStatus } from './status.js';
+import { STORE_SETTINGS } from './storage.js';
 import { call } from './worker-client.js';
-
-export const STORE_SETTINGS = 'gradlab.settings';
 
 // Read the form into `state.settings`; returns the list of field errors.
 // A field that fails keeps its setting as it was.

@@ -2,28 +2,29 @@
 // This file wires the form and the data controls to the modules in app/,
 // one concern each, and starts the page (main). What several modules share
 // lives in app/state.js; the engine the page draws with is loaded once, in
-// app/engine-instance.js. The modules call each other's functions, so
-// their imports form cycles: a module uses another's exports at its top
-// level only where that one does not import it back, directly or through
-// others (dom.js, state.js and engine-instance.js import no other page
-// module, catalogue.js only engine-instance.js; links.js reads
-// settings.js's tables). Everything else is
-// used inside functions, which run once every module has loaded.
+// app/engine-instance.js; the settings are one table, app/settings-table.js.
+// The modules' imports form no cycle (tests/e2e/imports.test.mjs): a module
+// imports only those below it, and the worker's client, which nearly all
+// of them call, is handed what to do with its events and after a restart
+// here (onWorker), rather than importing the modules that do it.
 import { t, setLanguage, preferredLanguage, language } from './i18n.js';
 import { state } from './app/state.js';
 import { refreshAugmentPreview } from './app/augment.js';
 import { applyBackend, askEngineBuild } from './app/backend.js';
-import { IMAGE_NAME, STORE_DATA, STORE_KIND, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
+import { IMAGE_NAME, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
 import { $, showBanner } from './app/dom.js';
 import { clearPad } from './app/drawing.js';
 import { refreshInsides } from './app/insides.js';
 import { checkStored, renderSettingProblems, settingsFromHash } from './app/links.js';
 import { refreshModel } from './app/model.js';
 import { renderReport } from './app/report.js';
-import { AUGMENT, CLEANING, FIELDS, STORE_SETTINGS, applySettings, persist, writeForm } from './app/settings.js';
-import { drawCharts, frame, renderEvaluation } from './app/training.js';
+import { applySettings, persist, writeForm } from './app/settings.js';
+import { CONTROLS } from './app/settings-table.js';
+import { updateButtons } from './app/status.js';
+import { STORE_DATA, STORE_KIND, STORE_SETTINGS } from './app/storage.js';
+import { drawCharts, frame, onEvent, renderEvaluation } from './app/training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './app/visualisers.js';
-import { call, startWorker } from './app/worker-client.js';
+import { call, onWorker, startWorker } from './app/worker-client.js';
 // Modules no other imports: they only wire their own controls.
 import './app/share.js';
 import './app/language.js';
@@ -57,22 +58,35 @@ for (const [id, kind] of [['kind-text', 'text'], ['kind-images', 'images']]) {
     else await loadData($('dataset-input').value, { detect: false });
   });
 }
-for (const id of FIELDS.map((f) => f[0]).filter((id) => id !== 'image-size')) $(id).addEventListener('change', () => refreshModel());
-// How images are read: the data is read again.
-$('image-shape').addEventListener('change', async () => { if (await applySettings() && state.dataKind === 'images' && state.imageSource !== 'files') await loadImageCsv($('dataset-input').value); else refreshModel(); });
-for (const id of ['image-size', 'image-colour']) $(id).addEventListener('change', async () => { if (await applySettings() && state.imageSource === 'files' && state.imageFiles.length) await loadImageFiles(state.imageFiles); else refreshModel(); });
-$('scaling').addEventListener('change', async () => { if (await applySettings()) await reloadData(); });
-// Augmentation steers training without resetting it; the preview follows.
+
+// What a change of each setting's control sets off: its row's `change` in
+// the settings table.
 let augmentFieldTimer = null;
 async function augmentChanged() {
   clearTimeout(augmentFieldTimer);
   if (await applySettings()) refreshAugmentPreview();
 }
-for (const [id] of AUGMENT) {
-  $(id).addEventListener('input', () => { clearTimeout(augmentFieldTimer); augmentFieldTimer = setTimeout(augmentChanged, 400); });
-  $(id).addEventListener('change', augmentChanged);
+const CHANGES = {
+  // The model is built again from the form.
+  model: () => refreshModel(),
+  // How images are read: the data is read again (the shape: a pixel CSV;
+  // the size and colour: the files, decoded again).
+  shape: async () => { if (await applySettings() && state.dataKind === 'images' && state.imageSource !== 'files') await loadImageCsv($('dataset-input').value); else refreshModel(); },
+  decode: async () => { if (await applySettings() && state.imageSource === 'files' && state.imageFiles.length) await loadImageFiles(state.imageFiles); else refreshModel(); },
+  reread: async () => { if (await applySettings()) await reloadData(); },
+  // Augmentation steers training without resetting it; the preview follows.
+  augment: augmentChanged,
+  // How the text is read: the box is read again.
+  data: async () => { if (await applySettings()) await loadData($('dataset-input').value); },
+  backend: () => { applyBackend(); persist(); },
+};
+for (const c of CONTROLS) {
+  $(c.id).addEventListener('change', CHANGES[c.change]);
+  // A typed augmentation field follows the typing, after a pause.
+  if (c.change === 'augment' && c.typed) $(c.id).addEventListener('input', () => { clearTimeout(augmentFieldTimer); augmentFieldTimer = setTimeout(augmentChanged, 400); });
 }
-$('aug-flip').addEventListener('change', augmentChanged);
+// The seed also draws the augmentation preview again.
+$('seed').addEventListener('change', () => refreshAugmentPreview());
 $('image-files').addEventListener('change', async (e) => {
   const files = [...e.target.files].map((f) => ({ file: f, path: f.name }));
   e.target.value = '';
@@ -83,11 +97,6 @@ $('image-folder').addEventListener('change', async (e) => {
   e.target.value = '';
   if (files.length) await loadImageFiles(files);
 });
-for (const id of ['loss', 'optimizer', 'padding', 'truncating', 'schedule', 'mask']) $(id).addEventListener('change', () => refreshModel());
-$('seed').addEventListener('change', () => refreshAugmentPreview());
-$('model-preset').addEventListener('change', () => refreshModel());
-for (const id of ['label-column', ...Object.keys(CLEANING)]) $(id).addEventListener('change', async () => { if (await applySettings()) await loadData($('dataset-input').value); });
-$('backend-select').addEventListener('change', () => { applyBackend(); persist(); });
 
 // Drop a file anywhere on the page.
 document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dragging'); });
@@ -107,6 +116,19 @@ document.addEventListener('drop', async (e) => {
     return;
   }
   await loadImageFiles(entries);
+});
+
+// The worker's events go to training.js; a fresh worker after a panic gets
+// the settings, the backend and the data back.
+onWorker({
+  event: onEvent,
+  restarted: async () => {
+    updateButtons();
+    await applySettings();
+    await applyBackend();
+    await askEngineBuild();
+    await reloadData();
+  },
 });
 
 async function main() {

@@ -559,3 +559,33 @@ test('English and Chinese: every visible word switches, training state stays', a
   assert.equal(await zhPage.textContent('#train-btn'), '开始训练');
   await zhCtx.close();
 });
+
+test('a worker that panics is replaced, and the fresh one gets the settings and the data back', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  // The worker, with one way in to a panic: predicting the text
+  // "__panic__" answers as a Rust panic does (fatal), and nothing else.
+  const real = fs.readFileSync(path.join(root, 'worker.js'), 'utf8');
+  const panicking = `self.addEventListener('message', (e) => {
+    if (e.data.cmd === 'predict' && e.data.args[0] === '__panic__') { e.stopImmediatePropagation(); self.postMessage({ id: e.data.id, ok: false, error: 'unreachable', fatal: true }); }
+  });\n` + real;
+  await ctx.route(/\/worker\.js(\?.*)?$/, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: panicking }));
+  const { page, errors } = await open(ctx);
+  await loadSpamSample(page);
+  await page.selectOption('#model-preset', 'bow');
+  await page.waitForFunction(() => /global_average_pooling1d/.test(document.getElementById('model-summary').textContent));
+  await page.fill('#batch-size', '16');
+  await page.dispatchEvent('#batch-size', 'change');
+  // The report as it stands is marked: the fresh worker's report replaces it.
+  await page.evaluate(() => { for (const el of document.getElementById('parse-report').children) el.dataset.before = 'panic'; });
+  await page.fill('#predict-input', '__panic__');
+  await page.waitForFunction(() => /internal error \(unreachable\)/.test(document.getElementById('banner').textContent), null, { timeout: 20000 });
+  // The fresh worker read the data again and took the form's settings:
+  // 640 training rows in batches of 16 (not the default 32).
+  await page.waitForFunction(() => /800\s*rows accepted/.test(document.getElementById('parse-report').textContent) && !document.querySelector('#parse-report [data-before]'), null, { timeout: 20000 });
+  await page.waitForFunction(() => !document.getElementById('step-btn').disabled, null, { timeout: 20000 });
+  await page.click('#step-btn');
+  await page.waitForFunction(() => document.getElementById('batch-count').textContent.startsWith('1/'), null, { timeout: 20000 });
+  assert.equal(await page.textContent('#batch-count'), '1/40');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

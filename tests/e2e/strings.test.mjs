@@ -29,6 +29,9 @@ test('every key the page uses is defined', () => {
     // Messages kept as {key, params} and translated when shown.
     ...[...app.matchAll(/\bkey: '([a-z_.]+)'/g)].map((m) => m[1]),
     ...[...app.matchAll(/source: '([a-z_.]+)'/g)].map((m) => m[1]),
+    // The settings table's labels: row(id, key, address, label, …) and group(key, address, label, …).
+    ...[...app.matchAll(/\brow\((?:[^,()]+,){3}\s*'([a-z_.]+)'/g)].map((m) => m[1]),
+    ...[...app.matchAll(/\bgroup\((?:[^,()]+,){2}\s*'([a-z_.]+)'/g)].map((m) => m[1]),
   ]);
   assert.ok(used.size > 150, `only ${used.size} keys found: is the scan broken?`);
   const missing = [...used].filter((k) => !k.endsWith('.') && !(k in en));

@@ -1,4 +1,4 @@
-// The layer catalogue, asked of the engine once: links.js checks layer
+// The layer catalogue, asked of the engine once: checks.js checks layer
 // lists against it, model.js builds the layer editor from it.
 import { engineModule } from './engine-instance.js';
 

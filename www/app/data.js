@@ -8,18 +8,12 @@ import { $ } from './dom.js';
 import { renderPredictArea } from './drawing.js';
 import { refreshModel } from './model.js';
 import { renderReport } from './report.js';
-import { DEFAULT_PRESET } from './settings.js';
+import { DEFAULT_PRESET } from './settings-table.js';
+import { MAX_STORED, STORE_DATA, STORE_KIND } from './storage.js';
 import { call } from './worker-client.js';
-
-export const STORE_DATA = 'gradlab.data';
-export const STORE_KIND = 'gradlab.kind';
-// Longer data is not kept in storage.
-export const MAX_STORED = 4_500_000;
 
 const MAX_FILES = 20000;
 export const IMAGE_NAME = /\.(png|jpe?g|gif|webp|bmp)$/i;
-
-export const isImageModel = () => state.dataKind === 'images' || state.uploadedImageModel;
 
 // Show the controls of one kind of data and hide the other's.
 export function setKind(kind) {

@@ -1,10 +1,9 @@
 // The drawing pad: predicting a drawn image.
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
-import { isImageModel } from './data.js';
+import { isImageModel } from './state.js';
 import { $ } from './dom.js';
-import { paintPixels, pxCanvas } from './pixels.js';
-import { probabilityBars } from './predict.js';
+import { paintPixels, probabilityBars, pxCanvas } from './pixels.js';
 import { call } from './worker-client.js';
 
 // White ink on black, like the digits; a thick round brush for the mouse,

@@ -1,8 +1,7 @@
 // Filters and feature maps (image models).
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
-import { state } from './state.js';
-import { isImageModel } from './data.js';
+import { isImageModel, state } from './state.js';
 import { $ } from './dom.js';
 import { diverging, drawTiles, heat, paintPixels, pxCanvas, shapeText } from './pixels.js';
 import { call } from './worker-client.js';

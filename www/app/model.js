@@ -2,14 +2,20 @@
 // refreshModel, which sends the form and asks the engine again.
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
-import { state } from './state.js';
+import { engineModule } from './engine-instance.js';
+import { awaitingImages, state } from './state.js';
 import { ACTIVATIONS, CATALOGUE, PADDINGS } from './catalogue.js';
 import { $ } from './dom.js';
 import { refreshImageInsides } from './filters.js';
 import { refreshInsides } from './insides.js';
-import { DEFAULT_PRESET, applySettings, presetLayers, readForm } from './settings.js';
+import { applySettings, readForm } from './settings.js';
+import { DEFAULT_PRESET } from './settings-table.js';
 import { refreshStatus } from './status.js';
 import { call } from './worker-client.js';
+
+// A preset's layers as the engine builds them (src/presets.rs); null for
+// 'custom' or an unknown name.
+const presetLayers = (name, s, n) => (name ? engineModule.preset_layers(name, s.num_words, n, s.mask) : null);
 
 function currentLayers() {
   const n = state.dataReport ? Math.max(state.dataReport.classes.length, 2) : 2;
@@ -127,8 +133,6 @@ export async function refreshModel() {
 
 let summary = null;
 let summaryError = null;
-// Image mode before any images are loaded (or after a load failed).
-export const awaitingImages = () => state.dataKind === 'images' && !state.dataReport && !state.uploadedImageModel;
 export function renderSummary() {
   if (!summary && !summaryError && awaitingImages()) {
     setHtml($('model-summary'), html`<p class="hint">${th('model.wait_images')}</p>`);

@@ -81,3 +81,10 @@ export function drawTiles(canvas, tiles, { cols, scale, gap = 4, map, border }) 
 
 // [h, w, c] as text: 28×28×1.
 export const shapeText = ([h, w, c]) => `${h}×${w}×${c}`;
+
+// Probability bars, the top class highlighted (typed text's prediction and
+// the drawing pad's).
+export function probabilityBars(probabilities) {
+  const top = Math.max(...probabilities.map((x) => x[1]));
+  return probabilities.map(([label, v]) => html`<div class="bar${v === top ? ' top' : ''}"><span>${label}</span><div class="fill" data-style="width: ${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`);
+}

@@ -1,9 +1,10 @@
-// Predicting typed text, and the probability bars (the drawing pad's too).
+// Predicting typed text (the drawing pad's image: drawing.js).
 import { th } from '../i18n.js';
 import { html, setHtml } from '../html.js';
-import { isImageModel } from './data.js';
+import { isImageModel } from './state.js';
 import { $ } from './dom.js';
 import { predictPad } from './drawing.js';
+import { probabilityBars } from './pixels.js';
 import { call } from './worker-client.js';
 
 let predictTimer = null;
@@ -24,9 +25,3 @@ export async function predictNow() {
   }
 }
 $('predict-input').addEventListener('input', () => { clearTimeout(predictTimer); predictTimer = setTimeout(predictNow, 150); });
-
-// Probability bars, the top class highlighted.
-export function probabilityBars(probabilities) {
-  const top = Math.max(...probabilities.map((x) => x[1]));
-  return probabilities.map(([label, v]) => html`<div class="bar${v === top ? ' top' : ''}"><span>${label}</span><div class="fill" data-style="width: ${(100 * v).toFixed(1)}%"></div><span>${(100 * v).toFixed(1)}%</span></div>`);
-}

@@ -4,9 +4,9 @@
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { state } from './state.js';
-import { MAX_STORED } from './data.js';
 import { $ } from './dom.js';
 import { paintPixels, pxCanvas, shapeText } from './pixels.js';
+import { MAX_STORED } from './storage.js';
 
 // The report of the last paste, in the current language.
 export function renderReport() {

@@ -17,3 +17,9 @@ export const state = {
   canTrain: false,    // nothing is missing (status.js)
   epochs: [],         // each finished epoch's figures
 };
+
+// Two questions asked of it in several places.
+// The model reads images (image data, or an uploaded image model).
+export const isImageModel = () => state.dataKind === 'images' || state.uploadedImageModel;
+// Image mode before any images are loaded (or after a load failed).
+export const awaitingImages = () => state.dataKind === 'images' && !state.dataReport && !state.uploadedImageModel;

@@ -1,10 +1,15 @@
-// What is still missing before training, and the steps' marks in the top bar.
+// What is still missing before training, the steps' marks in the top bar,
+// and the training buttons, which follow.
 import { t, engineText } from '../i18n.js';
-import { state } from './state.js';
+import { awaitingImages, state } from './state.js';
 import { $ } from './dom.js';
-import { awaitingImages } from './model.js';
-import { updateButtons } from './training.js';
 import { call } from './worker-client.js';
+
+// The training buttons follow: off while a run goes on or something is missing.
+export function updateButtons() {
+  for (const id of ['step-btn', 'epoch-btn', 'train-btn']) $(id).disabled = state.training || !state.canTrain;
+  $('pause-btn').disabled = !state.training;
+}
 
 export async function refreshStatus() {
   let missing = [];

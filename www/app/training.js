@@ -11,7 +11,7 @@ import { refreshInsides } from './insides.js';
 import { paintPixels, pxCanvas } from './pixels.js';
 import { predictNow } from './predict.js';
 import { applySettings } from './settings.js';
-import { refreshStatus } from './status.js';
+import { refreshStatus, updateButtons } from './status.js';
 import { call, recover } from './worker-client.js';
 
 const { draw_line_chart, draw_confusion_matrix } = engineModule;
@@ -33,11 +33,6 @@ export function renderTrainStatus() {
   if (!trainStatus) el.textContent = '';
   else if (trainStatus.error !== undefined) setHtml(el, html`<span class="err">${engineText(trainStatus.error)}</span>`);
   else el.textContent = t(trainStatus.key, trainStatus.params);
-}
-
-export function updateButtons() {
-  for (const id of ['step-btn', 'epoch-btn', 'train-btn']) $(id).disabled = state.training || !state.canTrain;
-  $('pause-btn').disabled = !state.training;
 }
 
 async function train(mode) {

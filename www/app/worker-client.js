@@ -1,18 +1,20 @@
 // The engine's worker (www/worker.js): requests {id, cmd, args} answered
-// by a promise (call), the events it streams while training handed to
-// training.js, and a fresh worker after a panic (recover).
+// by a promise (call), the events it streams while training, and a fresh
+// worker after a panic (recover). Nearly every module calls the worker, so
+// this one imports none of them: what the page does with an event, and how
+// it gives a fresh worker its settings and data back, app.js hands it
+// (onWorker).
 import { t, engineText } from '../i18n.js';
 import { COMMANDS } from '../protocol.js';
 import { state } from './state.js';
-import { applyBackend, askEngineBuild } from './backend.js';
-import { reloadData } from './data.js';
 import { showBanner } from './dom.js';
-import { applySettings } from './settings.js';
-import { onEvent, updateButtons } from './training.js';
 
 let worker = null;
 let nextId = 1;
 const pending = new Map();
+const hooks = { event: () => {}, restarted: async () => {} };
+// {event(message), restarted()}: set once, by app.js.
+export function onWorker(given) { Object.assign(hooks, given); }
 
 export function startWorker() {
   // ?wasm=simd128 asks the worker for the plain-SIMD engine (to compare, or
@@ -29,7 +31,7 @@ export function startWorker() {
       if (m.fatal) recover(engineText(m.error));
       return;
     }
-    onEvent(m);
+    hooks.event(m);
   };
   worker.onerror = (e) => recover(e.message || 'the engine failed to start');
 }
@@ -65,9 +67,5 @@ export async function recover(message) {
   pending.clear();
   startWorker();
   state.training = false;
-  updateButtons();
-  await applySettings();
-  await applyBackend();
-  await askEngineBuild();
-  await reloadData();
+  await hooks.restarted();
 }

@@ -1,0 +1,6 @@
+// What the page keeps in the browser's storage, under these keys.
+export const STORE_SETTINGS = 'gradlab.settings';
+export const STORE_DATA = 'gradlab.data';
+export const STORE_KIND = 'gradlab.kind';
+// Longer data is not kept in storage (the report says so).
+export const MAX_STORED = 4_500_000;

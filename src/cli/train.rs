@@ -138,8 +138,8 @@ pub(super) fn train(a: TrainArgs) -> Result<()> {
         }
     }
     let backend_json = match &running {
-        Running::Gpu(t, _) => json!({"kind": "gpu", "adapter": t.model.backend.adapter().name, "reason": selected.reason}),
-        Running::Cpu(_) => json!({"kind": "cpu", "adapter": null, "reason": selected.reason, "notes": backend_note}),
+        Running::Gpu(t, _) => json!({"kind": "gpu", "adapter": t.model.backend.adapter().name, "reason": selected.reason.english()}),
+        Running::Cpu(_) => json!({"kind": "cpu", "adapter": null, "reason": selected.reason.english(), "notes": backend_note}),
     };
     let _ = labels;
     let finish = Finish { a: &a, metadata: &metadata, layers: &layers, input_shape: &input_shape, backend: backend_json, failure };
@@ -365,7 +365,7 @@ impl Finish<'_> {
                 "backend": self.backend,
             });
             if let Some(reason) = &trainer.stopped {
-                v["stopped"] = json!(reason);
+                v["stopped"] = json!(reason.english());
             }
             println!("{}", v);
         } else {

@@ -4,6 +4,7 @@ pub mod augment;
 pub mod clean;
 pub mod framing;
 pub mod image;
+pub mod lm;
 pub mod pad;
 pub mod parse;
 pub mod pipeline;

@@ -290,5 +290,9 @@ export default {
   "web.backend_choice": "'{value}' (cpu, gpu or auto)",
   "field.settings": "settings",
   "field.image_files": "image files",
-  "field.backend": "backend"
+  "field.backend": "backend",
+  "lm.vocab_small": "{value} is too small; a language model needs at least 2 ids (unknown and one token)",
+  "lm.context_zero": "the context must be at least 1 token",
+  "field.vocab": "vocabulary",
+  "field.context": "context"
 };

@@ -290,5 +290,9 @@ export default {
   "web.backend_choice": "“{value}”（可选 cpu、gpu 或 auto）",
   "field.settings": "设置",
   "field.image_files": "图像文件",
-  "field.backend": "计算后端"
+  "field.backend": "计算后端",
+  "lm.vocab_small": "{value} 太小；语言模型至少需要 2 个 id（未知符号和一个词元）",
+  "lm.context_zero": "上下文至少需要 1 个词元",
+  "field.vocab": "词表大小",
+  "field.context": "上下文长度"
 };

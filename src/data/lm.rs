@@ -1,0 +1,182 @@
+//! Language modelling data (issue 16, part 4): any text as a sequence of
+//! token ids, cut into training windows of `context + 1` tokens whose first
+//! `context` are the inputs and whose last `context` the next-token targets.
+//!
+//! The character tokenizer is the default: it needs no word boundaries, so
+//! Chinese works as English does. Ids are given by frequency in the training
+//! text (most frequent first, ties by code point), after id 0, which stands
+//! for every character the training text does not have (or that a `vocab`
+//! limit leaves out), so a prompt or the validation text never fails to encode.
+
+use std::collections::HashMap;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::msg;
+
+/// Characters ↔ ids, learned from a text. Saved as its list of characters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Vec<char>", into = "Vec<char>")]
+pub struct CharTokenizer {
+    /// The character of each id from 1 on (id 0 is "unknown").
+    pub chars: Vec<char>,
+    index: HashMap<char, u32>,
+}
+
+impl From<Vec<char>> for CharTokenizer {
+    fn from(chars: Vec<char>) -> Self {
+        CharTokenizer::from_chars(chars)
+    }
+}
+
+impl From<CharTokenizer> for Vec<char> {
+    fn from(t: CharTokenizer) -> Self {
+        t.chars
+    }
+}
+
+/// What id 0 reads back as.
+pub const UNKNOWN: char = '\u{fffd}';
+
+impl CharTokenizer {
+    /// The characters of `text`, most frequent first; at most `vocab` ids
+    /// in all (unknown included) when given.
+    pub fn fit(text: &str, vocab: Option<usize>) -> Result<Self> {
+        if vocab.is_some_and(|v| v < 2) {
+            return Err(Error::setting("vocab", msg!("lm.vocab_small", value = vocab.unwrap())));
+        }
+        let mut counts: HashMap<char, usize> = HashMap::new();
+        for c in text.chars() {
+            *counts.entry(c).or_insert(0) += 1;
+        }
+        let mut chars: Vec<(char, usize)> = counts.into_iter().collect();
+        chars.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        if let Some(v) = vocab {
+            chars.truncate(v - 1);
+        }
+        Ok(Self::from_chars(chars.into_iter().map(|(c, _)| c).collect()))
+    }
+
+    /// A tokenizer with these characters as ids 1, 2, … (as a saved model
+    /// carries them).
+    pub fn from_chars(chars: Vec<char>) -> Self {
+        let index = chars.iter().enumerate().map(|(i, &c)| (c, i as u32 + 1)).collect();
+        CharTokenizer { chars, index }
+    }
+
+    /// Ids in all, unknown included.
+    pub fn vocab_size(&self) -> usize {
+        self.chars.len() + 1
+    }
+
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        text.chars().map(|c| self.index.get(&c).copied().unwrap_or(0)).collect()
+    }
+
+    pub fn decode(&self, ids: &[u32]) -> String {
+        ids.iter().map(|&i| if i == 0 { UNKNOWN } else { self.chars.get(i as usize - 1).copied().unwrap_or(UNKNOWN) }).collect()
+    }
+}
+
+/// A token sequence split into training and validation parts: the last
+/// `val_split` of it is held out, so validation text follows training text
+/// as it would in use.
+pub fn split_tail(ids: &[u32], val_split: f32) -> Result<(&[u32], &[u32])> {
+    if !(val_split.is_finite() && (0.0..0.9).contains(&val_split)) {
+        return Err(Error::setting("val_split", msg!("lab.val_split", value = val_split)));
+    }
+    let cut = ids.len() - (ids.len() as f64 * val_split as f64).floor() as usize;
+    Ok(ids.split_at(cut))
+}
+
+/// The windows of an epoch: `ids` cut into consecutive, non-overlapping
+/// runs of `context + 1` tokens (a shorter tail is left out), in an order
+/// shuffled by `seed` (None: in order, as validation reads them). Each
+/// window is (inputs, targets): tokens 0..context and 1..context+1.
+pub fn windows(ids: &[u32], context: usize, seed: Option<u64>) -> Result<Vec<(Vec<u32>, Vec<u32>)>> {
+    if context == 0 {
+        return Err(Error::setting("context", msg!("lm.context_zero")));
+    }
+    let mut out: Vec<(Vec<u32>, Vec<u32>)> = ids.chunks_exact(context + 1).map(|w| (w[..context].to_vec(), w[1..].to_vec())).collect();
+    if let Some(seed) = seed {
+        out.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    }
+    Ok(out)
+}
+
+/// The entropy of the tokens' frequencies, in nats per token: the loss of a
+/// model that knows only how common each token is. A language model that
+/// learned anything about order is well below it.
+pub fn unigram_entropy(ids: &[u32]) -> f64 {
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    for &i in ids {
+        *counts.entry(i).or_insert(0) += 1;
+    }
+    let n = ids.len() as f64;
+    counts.values().map(|&c| c as f64 / n).map(|p| -p * p.ln()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_by_frequency_with_unknown_as_zero() {
+        let t = CharTokenizer::fit("abracadabra", None).unwrap();
+        // a ×5, b ×2, r ×2, c ×1, d ×1: ties by code point.
+        assert_eq!(t.chars, vec!['a', 'b', 'r', 'c', 'd']);
+        assert_eq!(t.vocab_size(), 6);
+        assert_eq!(t.encode("abz"), vec![1, 2, 0]);
+        assert_eq!(t.decode(&t.encode("cab")), "cab");
+        assert_eq!(t.decode(&[0, 99]), "\u{fffd}\u{fffd}");
+        let small = CharTokenizer::fit("abracadabra", Some(3)).unwrap();
+        assert_eq!(small.chars, vec!['a', 'b']);
+        assert_eq!(small.encode("r"), vec![0]);
+        assert!(CharTokenizer::fit("ab", Some(1)).is_err());
+    }
+
+    #[test]
+    fn chinese_is_characters_too() {
+        let t = CharTokenizer::fit("学而时习之，不亦说乎？", None).unwrap();
+        assert_eq!(t.vocab_size(), 12);
+        assert_eq!(t.decode(&t.encode("时习之")), "时习之");
+        // Saved as its characters, and read back whole.
+        let back: CharTokenizer = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back.encode("时习之"), t.encode("时习之"));
+    }
+
+    #[test]
+    fn windows_are_consecutive_non_overlapping_and_shifted_by_one() {
+        let ids: Vec<u32> = (0..11).collect();
+        let w = windows(&ids, 3, None).unwrap();
+        assert_eq!(w, vec![(vec![0, 1, 2], vec![1, 2, 3]), (vec![4, 5, 6], vec![5, 6, 7])]);
+        // The seed shuffles the order, and only the order.
+        let ids: Vec<u32> = (0..400).collect();
+        let (a, b) = (windows(&ids, 3, Some(1)).unwrap(), windows(&ids, 3, Some(1)).unwrap());
+        assert_eq!(a, b);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_ne!(a, sorted);
+        assert_eq!(sorted, windows(&ids, 3, None).unwrap());
+        assert!(windows(&ids, 0, None).is_err());
+    }
+
+    #[test]
+    fn the_tail_is_held_out() {
+        let ids: Vec<u32> = (0..10).collect();
+        let (train, val) = split_tail(&ids, 0.2).unwrap();
+        assert_eq!((train, val), (&ids[..8], &ids[8..]));
+        assert!(split_tail(&ids, f32::NAN).is_err());
+    }
+
+    #[test]
+    fn unigram_entropy_in_nats() {
+        assert!(unigram_entropy(&[1, 1, 1]).abs() < 1e-12);
+        assert!((unigram_entropy(&[1, 2, 1, 2]) - std::f64::consts::LN_2).abs() < 1e-12);
+        assert!((unigram_entropy(&[1, 2, 3, 4]) - 4f64.ln()).abs() < 1e-12);
+    }
+}

@@ -12,6 +12,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::msg;
 use crate::model::Model;
+use crate::nn::GateTrace;
 
 /// Values binned over the range that holds all but the 0.5 % at each end
 /// (one outlier would otherwise squeeze the rest into a single bar); the
@@ -142,14 +143,17 @@ pub fn insides<B: Backend>(model: &Model<B>, ids: &[Vec<f32>], step: usize, grad
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateMap {
     pub layer: String,
-    pub units: usize,
-    /// Position of each shown step in the padded sequence.
-    pub steps: Vec<usize>,
-    pub input: Vec<Vec<f32>>,
-    pub forget: Vec<Vec<f32>>,
-    pub output: Vec<Vec<f32>>,
-    /// The hidden state h after each shown step.
-    pub hidden: Vec<Vec<f32>>,
+    /// The gates and hidden state after each shown step (the fields sit
+    /// beside `layer` in the page's JSON).
+    #[serde(flatten)]
+    pub trace: GateTrace,
+}
+
+impl std::ops::Deref for GateMap {
+    type Target = GateTrace;
+    fn deref(&self) -> &GateTrace {
+        &self.trace
+    }
 }
 
 /// The gates of the gated layer (an LSTM) at `layer_index` for one row of
@@ -165,5 +169,5 @@ pub fn lstm_gates<B: Backend>(model: &Model<B>, layer_index: usize, ids: &[f32])
     let trace = model.trace(&[ids.to_vec()]);
     let weights: Vec<Vec<f32>> = model.weights[layer_index].iter().map(|t| model.backend.download(t)).collect();
     let g = info.config.gates(&trace[layer_index - 1].output, &info.input_shape, &weights, trace[layer_index].mask_in.as_deref()).expect("a layer with gates");
-    Ok(GateMap { layer: info.name.clone(), units: g.units, steps: g.steps, input: g.input, forget: g.forget, output: g.output, hidden: g.hidden })
+    Ok(GateMap { layer: info.name.clone(), trace: g })
 }

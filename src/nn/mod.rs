@@ -276,7 +276,7 @@ pub trait Layer: Sized {
 }
 
 /// A gated layer's gates over the steps of one sample (see `Layer::gates`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GateTrace {
     pub units: usize,
     /// Position of each shown (unmasked) step in the padded sequence.

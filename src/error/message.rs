@@ -44,11 +44,6 @@ macro_rules! msg {
 }
 
 impl Message {
-    /// The parameter `name`, if the message has one.
-    pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params.iter().find(|(n, _)| *n == name).map(|(_, p)| p)
-    }
-
     /// The message rendered from the English templates.
     pub fn english(&self) -> String {
         render(self, english())
@@ -61,15 +56,6 @@ impl fmt::Display for Message {
     }
 }
 
-impl fmt::Display for Param {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Param::Text(s) => f.write_str(s),
-            Param::Message(m) => f.write_str(&m.english()),
-        }
-    }
-}
-
 impl From<Message> for Param {
     fn from(m: Message) -> Self {
         Param::Message(m)
@@ -78,12 +64,6 @@ impl From<Message> for Param {
 impl From<&Message> for Param {
     fn from(m: &Message) -> Self {
         Param::Message(m.clone())
-    }
-}
-impl From<Option<Message>> for Param {
-    /// No message renders as nothing (an optional clause).
-    fn from(m: Option<Message>) -> Self {
-        m.map(Param::Message).unwrap_or_else(|| Param::Text(String::new()))
     }
 }
 

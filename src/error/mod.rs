@@ -102,7 +102,6 @@ impl Error {
 
     /// The whole message: the variant's sentence with the reason inside.
     pub fn message(&self) -> Message {
-        let reason = || Param::Message(self.reason().cloned().expect("a reason"));
         let (code, mut params): (&'static str, Vec<(&'static str, Param)>) = match self {
             Error::EmptyData { source_name, .. } => ("error.empty_data", vec![("source", source_name.into())]),
             Error::BinaryData { source_name, line } => ("error.binary_data", vec![("source", source_name.into()), ("line", (*line).into())]),
@@ -120,8 +119,8 @@ impl Error {
             Error::NonFinite { step, epoch, what } => ("error.non_finite", vec![("step", (*step).into()), ("epoch", (*epoch).into()), ("what", what.into())]),
             Error::Backend { backend, .. } => ("error.backend", vec![("backend", backend.into())]),
         };
-        if self.reason().is_some() {
-            params.push(("reason", reason()));
+        if let Some(reason) = self.reason() {
+            params.push(("reason", Param::Message(reason.clone())));
         }
         Message { code, params }
     }

@@ -196,6 +196,65 @@ pub trait NormOps: TensorOps {
     fn layer_norm_backward(&self, x: &Self::Tensor, gamma: &Self::Tensor, eps: f32, dy: &Self::Tensor) -> (Self::Tensor, Self::Tensor, Self::Tensor);
 }
 
+/// The sizes of one scaled dot-product attention over heads. Queries, keys
+/// and values arrive as the projections write them, heads side by side in
+/// the last axis: q [batch, tq, heads·dk], k [batch, tk, heads·dk],
+/// v [batch, tk, heads·dv]; so no transpose is needed on either side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttentionShape {
+    pub batch: usize,
+    pub tq: usize,
+    pub tk: usize,
+    pub heads: usize,
+    pub dk: usize,
+    pub dv: usize,
+    /// Query i sees only keys j ≤ i (a language model's mask).
+    pub causal: bool,
+}
+
+impl AttentionShape {
+    /// Read from the three inputs' shapes; panics on a mismatch, a bug of
+    /// the caller's (layers check shapes before they run).
+    pub fn of(q: &[usize], k: &[usize], v: &[usize], heads: usize, causal: bool) -> AttentionShape {
+        assert!(q.len() == 3 && k.len() == 3 && v.len() == 3, "attention: q {:?}, k {:?}, v {:?} are not [batch, time, heads·d]", q, k, v);
+        assert!(heads > 0 && q[2] % heads == 0 && v[2] % heads == 0 && q[2] == k[2], "attention: {} heads of q {:?}, k {:?}, v {:?}", heads, q, k, v);
+        assert!(q[0] == k[0] && k[0] == v[0] && k[1] == v[1], "attention: q {:?}, k {:?}, v {:?} disagree", q, k, v);
+        AttentionShape { batch: q[0], tq: q[1], tk: k[1], heads, dk: q[2] / heads, dv: v[2] / heads, causal }
+    }
+    /// The probabilities' shape, [batch, heads, tq, tk].
+    pub fn probs_shape(&self) -> [usize; 4] {
+        [self.batch, self.heads, self.tq, self.tk]
+    }
+    /// Keras scales the query by 1/√dk before the product.
+    pub fn scale(&self) -> f32 {
+        1.0 / (self.dk as f32).sqrt()
+    }
+}
+
+/// What Keras puts in place of a masked attention score before the softmax
+/// (its `_large_negative_number` for float32), so a masked key gets weight 0.
+pub const MASKED_SCORE: f32 = -1e9;
+
+/// Attention: scaled dot-product attention over heads, fused (scores, mask,
+/// softmax and the weighted sum of values in one op), as Keras's
+/// MultiHeadAttention computes it after its projections.
+pub trait AttentionOps: TensorOps {
+    /// softmax(q·kᵀ/√dk + masks) per head → (out [batch, tq, heads·dv],
+    /// probabilities [batch, heads, tq, tk]). `mask` [batch, t] (1 for a
+    /// token, 0 for padding; self-attention, so tq = tk) masks both the
+    /// keys a query sees and the queries that are padding, as Keras
+    /// combines a query's and a value's masks: a padding query's
+    /// probabilities are all 0 (as Keras's masked Softmax leaves a row with
+    /// no key), so its output is 0 and no gradient flows through it; no
+    /// layer reads a padded position. `drop` [batch, heads, tq, tk]
+    /// multiplies the probabilities before they weigh the values (dropout
+    /// on the attention weights); the probabilities returned are before it.
+    fn attention(&self, q: &Self::Tensor, k: &Self::Tensor, v: &Self::Tensor, mask: Option<&Self::Tensor>, drop: Option<&Self::Tensor>, heads: usize, causal: bool) -> (Self::Tensor, Self::Tensor);
+    /// (d q, d k, d v) from d out, given the inputs and the probabilities.
+    #[allow(clippy::too_many_arguments)]
+    fn attention_backward(&self, q: &Self::Tensor, k: &Self::Tensor, v: &Self::Tensor, probs: &Self::Tensor, drop: Option<&Self::Tensor>, heads: usize, dout: &Self::Tensor) -> (Self::Tensor, Self::Tensor, Self::Tensor);
+}
+
 /// Optimisation: one optimizer step applied in place.
 pub trait OptimOps: TensorOps {
     /// Apply one optimizer update in place, element by element, with the
@@ -210,13 +269,13 @@ pub trait OptimOps: TensorOps {
 /// `FloatTensorOps`, `ModuleOps`, `ActivationOps`) and is a `Backend` by
 /// that alone. Code calling a concrete backend's methods imports
 /// `backend::prelude::*`.
-pub trait Backend: TensorOps + ElementwiseOps + LinalgOps + LossOps + SequenceOps + ImageOps + NormOps + OptimOps {}
+pub trait Backend: TensorOps + ElementwiseOps + LinalgOps + LossOps + SequenceOps + ImageOps + NormOps + AttentionOps + OptimOps {}
 
-impl<B: TensorOps + ElementwiseOps + LinalgOps + LossOps + SequenceOps + ImageOps + NormOps + OptimOps> Backend for B {}
+impl<B: TensorOps + ElementwiseOps + LinalgOps + LossOps + SequenceOps + ImageOps + NormOps + AttentionOps + OptimOps> Backend for B {}
 
 /// The backend traits, for code that calls a concrete backend's methods.
 pub mod prelude {
-    pub use super::{Backend, ElementwiseOps, ImageOps, LinalgOps, LossOps, NormOps, OptimOps, SequenceOps, TensorOps};
+    pub use super::{AttentionOps, Backend, ElementwiseOps, ImageOps, LinalgOps, LossOps, NormOps, OptimOps, SequenceOps, TensorOps};
 }
 
 /// Number of elements of a shape.

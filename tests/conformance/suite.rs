@@ -4,7 +4,7 @@
 //! every read is ready at once.
 
 use gradlab::backend::prelude::*;
-use gradlab::backend::{Backend, CpuBackend, CpuTensor, Padding, PoolKind, Window2d};
+use gradlab::backend::{AttentionShape, Backend, CpuBackend, CpuTensor, Padding, PoolKind, Window2d};
 use gradlab::loss::Loss;
 use gradlab::nn::activation::{Activation, GateActivation};
 use gradlab::optim::{adagrad, adam, rmsprop, sgd, UpdateRule};
@@ -407,6 +407,124 @@ async fn check_layer_norm<B: Backend>(p: &Pair<'_, B>) {
     }
 }
 
+/// Attention's definition in f64, for sample-major [batch, t, heads·d]
+/// inputs: the output and the probabilities. A masked score is Keras's
+/// −1e9; a padding query's probabilities and output are 0 (Keras's masked
+/// Softmax).
+#[allow(clippy::too_many_arguments)]
+fn attention_reference(q: &[f64], k: &[f64], v: &[f64], mask: Option<&[f32]>, drop: Option<&[f32]>, s: &AttentionShape) -> (Vec<f64>, Vec<f64>) {
+    let (b_n, tq, tk, h_n, dk, dv) = (s.batch, s.tq, s.tk, s.heads, s.dk, s.dv);
+    let mut out = vec![0.0; b_n * tq * h_n * dv];
+    let mut probs = vec![0.0; b_n * h_n * tq * tk];
+    for b in 0..b_n {
+        for h in 0..h_n {
+            for i in 0..tq {
+                if mask.is_some_and(|m| m[b * tk + i] == 0.0) {
+                    continue;
+                }
+                let mut scores = vec![0.0f64; tk];
+                for (j, sc) in scores.iter_mut().enumerate() {
+                    let dot: f64 = (0..dk).map(|c| q[(b * tq + i) * h_n * dk + h * dk + c] * k[(b * tk + j) * h_n * dk + h * dk + c]).sum();
+                    let x = dot / (dk as f64).sqrt();
+                    let masked = (s.causal && j > i) || mask.is_some_and(|m| m[b * tk + i] == 0.0 || m[b * tk + j] == 0.0);
+                    *sc = if masked { gradlab::backend::MASKED_SCORE as f64 } else { x };
+                }
+                let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = scores.iter().map(|x| (x - max).exp()).sum();
+                for j in 0..tk {
+                    let pr = (scores[j] - max).exp() / sum;
+                    let at = ((b * h_n + h) * tq + i) * tk + j;
+                    probs[at] = pr;
+                    let w = pr * drop.map_or(1.0, |d| d[at] as f64);
+                    for c in 0..dv {
+                        out[(b * tq + i) * h_n * dv + h * dv + c] += w * v[(b * tk + j) * h_n * dv + h * dv + c];
+                    }
+                }
+            }
+        }
+    }
+    (out, probs)
+}
+
+/// Fused attention, forward and backward: against its f64 definition
+/// (the gradients by central differences of it) at small shapes, and
+/// against the CPU backend at a training-sized one; with and without the
+/// causal mask, padding (one sample all padding), and attention dropout.
+async fn check_attention<B: Backend>(p: &Pair<'_, B>) {
+    let mut rng = Rng(29);
+    // (batch, tq, tk, heads, dk, dv, causal, mask, drop)
+    let cases = [
+        (2, 5, 5, 2, 3, 3, false, false, false),
+        (2, 5, 5, 2, 3, 3, true, false, false),
+        (1, 4, 6, 3, 2, 4, false, false, true),
+        (2, 6, 6, 2, 4, 2, true, false, true),
+        (3, 5, 5, 2, 3, 3, false, true, false),
+        (3, 7, 7, 1, 5, 5, true, true, true),
+        (1, 1, 1, 1, 1, 1, true, false, false),
+        (4, 70, 70, 4, 16, 16, true, false, false),
+        (4, 33, 33, 4, 16, 8, false, true, true),
+    ];
+    for (batch, tq, tk, heads, dk, dv, causal, masked, dropped) in cases {
+        let what = |op: &str| format!("attention {} b{} tq{} tk{} h{} dk{} dv{} causal {} mask {} drop {}", op, batch, tq, tk, heads, dk, dv, causal, masked, dropped);
+        let s = AttentionShape { batch, tq, tk, heads, dk, dv, causal };
+        let qv = rng.vec(batch * tq * heads * dk, 1.5);
+        let kv = rng.vec(batch * tk * heads * dk, 1.5);
+        let vv = rng.vec(batch * tk * heads * dv, 1.0);
+        // Sample 0 keeps every token, sample 1 has no token at all, the
+        // rest are padded after a few.
+        let mask_v: Vec<f32> = (0..batch * tk).map(|n| { let (b, t) = (n / tk, n % tk); f32::from(b == 0 || (b >= 2 && t < 3 + b)) }).collect();
+        let drop_v: Vec<f32> = (0..batch * heads * tq * tk).map(|_| if rng.next() < 0.6 { 1.0 / 0.8 } else { 0.0 }).collect();
+        let (q, qc) = p.up(&[batch, tq, heads * dk], &qv);
+        let (k, kc) = p.up(&[batch, tk, heads * dk], &kv);
+        let (v, vc) = p.up(&[batch, tk, heads * dv], &vv);
+        let (mask, maskc) = p.up(&[batch, tk], &mask_v);
+        let (drop, dropc) = p.up(&s.probs_shape(), &drop_v);
+        let (m, mc) = if masked { (Some(&mask), Some(&maskc)) } else { (None, None) };
+        let (d, dc) = if dropped { (Some(&drop), Some(&dropc)) } else { (None, None) };
+        let (out, probs) = p.be.attention(&q, &k, &v, m, d, heads, causal);
+        let (outc, probsc) = p.cpu.attention(&qc, &kc, &vc, mc, dc, heads, causal);
+        let (dov, dy) = { let r = rng.vec(batch * tq * heads * dv, 1.0); (r.clone(), p.up(&[batch, tq, heads * dv], &r)) };
+        let (dq, dkk, dvv) = p.be.attention_backward(&q, &k, &v, &probs, d, heads, &dy.0);
+        let (dqc, dkc, dvc) = p.cpu.attention_backward(&qc, &kc, &vc, &probsc, dc, heads, &dy.1);
+        let small = batch * tq * tk * heads * dk.max(dv) < 2000;
+        if !small {
+            p.same(&what("out"), &out, &outc).await;
+            p.same(&what("probabilities"), &probs, &probsc).await;
+            assert_close(&what("dq"), &dl(p.be, &dq).await, &p.cpu.download(&dqc), 1e-4);
+            assert_close(&what("dk"), &dl(p.be, &dkk).await, &p.cpu.download(&dkc), 1e-4);
+            assert_close(&what("dv"), &dl(p.be, &dvv).await, &p.cpu.download(&dvc), 1e-4);
+            continue;
+        }
+        let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+        let to32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+        let (q64, k64, v64) = (f64s(&qv), f64s(&kv), f64s(&vv));
+        let mref = masked.then_some(mask_v.as_slice());
+        let dref = dropped.then_some(drop_v.as_slice());
+        let (want_out, want_probs) = attention_reference(&q64, &k64, &v64, mref, dref, &s);
+        assert_close(&what("out"), &dl(p.be, &out).await, &to32(&want_out), 1e-5);
+        assert_close(&what("probabilities"), &dl(p.be, &probs).await, &to32(&want_probs), 1e-5);
+        // loss = Σ out · r; its gradients by central differences in f64.
+        let loss = |q: &[f64], k: &[f64], v: &[f64]| -> f64 { attention_reference(q, k, v, mref, dref, &s).0.iter().zip(&dov).map(|(o, r)| o * *r as f64).sum() };
+        let h = 1e-6;
+        let diff = |which: usize| -> Vec<f32> {
+            let n = [q64.len(), k64.len(), v64.len()][which];
+            (0..n)
+                .map(|i| {
+                    let mut args = [q64.clone(), k64.clone(), v64.clone()];
+                    args[which][i] += h;
+                    let up = loss(&args[0], &args[1], &args[2]);
+                    args[which][i] -= 2.0 * h;
+                    let down = loss(&args[0], &args[1], &args[2]);
+                    ((up - down) / (2.0 * h)) as f32
+                })
+                .collect()
+        };
+        assert_close_abs(&what("dq"), &dl(p.be, &dq).await, &diff(0), 1e-4, 1e-6);
+        assert_close_abs(&what("dk"), &dl(p.be, &dkk).await, &diff(1), 1e-4, 1e-6);
+        assert_close_abs(&what("dv"), &dl(p.be, &dvv).await, &diff(2), 1e-4, 1e-6);
+    }
+}
+
 /// Each update rule against its scalar definition, over a few steps.
 async fn check_optimizers<B: Backend>(be: &B) {
     let mut rng = Rng(19);
@@ -471,6 +589,7 @@ pub async fn conformance<B: Backend>(be: &B) {
     check_sequences(&p).await;
     check_images(&p).await;
     check_layer_norm(&p).await;
+    check_attention(&p).await;
     check_optimizers(be).await;
 }
 

@@ -4,9 +4,10 @@
 //! Split by concern: the tensor (`tensor.rs`), matrix products
 //! (`matmul.rs`), sequences (`sequence.rs`), recurrent cells
 //! (`recurrent.rs`), losses (`loss.rs`), images (`image.rs`) and layer
-//! normalisation (`norm.rs`); the `Backend` implementation here passes each
+//! normalisation (`norm.rs`), attention (`attention.rs`); the `Backend` implementation here passes each
 //! operation to its file and keeps the element-wise ones.
 
+mod attention;
 mod image;
 mod loss;
 mod matmul;
@@ -261,6 +262,15 @@ impl NormOps for CpuBackend {
     }
     fn layer_norm_backward(&self, x: &CpuTensor, gamma: &CpuTensor, eps: f32, dy: &CpuTensor) -> (CpuTensor, CpuTensor, CpuTensor) {
         norm::layer_norm_backward(x, gamma, eps, dy)
+    }
+}
+
+impl AttentionOps for CpuBackend {
+    fn attention(&self, q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuTensor>, drop: Option<&CpuTensor>, heads: usize, causal: bool) -> (CpuTensor, CpuTensor) {
+        attention::attention(q, k, v, mask, drop, heads, causal)
+    }
+    fn attention_backward(&self, q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, probs: &CpuTensor, drop: Option<&CpuTensor>, heads: usize, dout: &CpuTensor) -> (CpuTensor, CpuTensor, CpuTensor) {
+        attention::attention_backward(q, k, v, probs, drop, heads, dout)
     }
 }
 

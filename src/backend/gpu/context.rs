@@ -25,6 +25,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("optimizer", include_str!("../../../shaders/optimizer.wgsl")),
     ("image", include_str!("../../../shaders/image.wgsl")),
     ("layer_norm", include_str!("../../../shaders/layer_norm.wgsl")),
+    ("attention", include_str!("../../../shaders/attention.wgsl")),
 ];
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 

@@ -14,7 +14,7 @@ use std::rc::Rc;
 pub use context::{AdapterSummary, GpuContext, GpuUnavailable, PooledBuffer};
 
 use super::window::{PoolKind, Window2d};
-use super::{numel, prelude::*, Reading, StepMask};
+use super::{numel, prelude::*, AttentionShape, Reading, StepMask};
 use crate::backend::window::conv_out_len;
 use crate::backend::activation::{Activation, GateActivation};
 use crate::backend::loss::Loss;
@@ -639,6 +639,45 @@ impl NormOps for GpuBackend {
         let xhat_dy = self.tensor(&x.shape);
         self.ctx.dispatch_flat("layer_norm", "xhat_dy", &params, &[(1, x.raw()), (2, dy.raw()), (4, xhat_dy.raw())], rows);
         (dx, self.sum_rows(&xhat_dy), self.sum_rows(dy))
+    }
+}
+
+/// The parameter block of `shaders/attention.wgsl`.
+fn attention_params(s: &AttentionShape, has_mask: bool, has_drop: bool) -> [u32; 10] {
+    [u(s.batch), u(s.tq), u(s.tk), u(s.heads), u(s.dk), u(s.dv), u32::from(s.causal), u32::from(has_mask), u32::from(has_drop), s.scale().to_bits()]
+}
+
+impl AttentionOps for GpuBackend {
+    fn attention(&self, q: &GpuTensor, k: &GpuTensor, v: &GpuTensor, mask: Option<&GpuTensor>, drop: Option<&GpuTensor>, heads: usize, causal: bool) -> (GpuTensor, GpuTensor) {
+        let s = AttentionShape::of(&q.shape, &k.shape, &v.shape, heads, causal);
+        if let Some(m) = mask {
+            assert_eq!(m.shape, [s.batch, s.tk], "attention: mask {:?} for keys {:?}", m.shape, k.shape);
+            assert_eq!(s.tq, s.tk, "attention: a padding mask is for self-attention");
+        }
+        if let Some(d) = drop {
+            assert_eq!(d.shape, s.probs_shape(), "attention: dropout {:?}", d.shape);
+        }
+        let out = self.tensor(&[s.batch, s.tq, s.heads * s.dv]);
+        let probs = self.tensor(&s.probs_shape());
+        let m = mask.map_or(self.ctx.dummies[0].raw(), |m| m.raw());
+        let d = drop.map_or(self.ctx.dummies[1].raw(), |d| d.raw());
+        let bindings = [(1, q.raw()), (2, k.raw()), (3, v.raw()), (5, m), (6, d), (4, out.raw()), (7, probs.raw())];
+        self.ctx.dispatch_flat("attention", "forward", &attention_params(&s, mask.is_some(), drop.is_some()), &bindings, s.batch * s.heads * s.tq);
+        (out, probs)
+    }
+    fn attention_backward(&self, q: &GpuTensor, k: &GpuTensor, v: &GpuTensor, probs: &GpuTensor, drop: Option<&GpuTensor>, heads: usize, dout: &GpuTensor) -> (GpuTensor, GpuTensor, GpuTensor) {
+        let s = AttentionShape::of(&q.shape, &k.shape, &v.shape, heads, false);
+        assert_eq!(probs.shape, s.probs_shape(), "attention_backward: probabilities {:?}", probs.shape);
+        assert_eq!(dout.shape, [s.batch, s.tq, s.heads * s.dv], "attention_backward: d out {:?}", dout.shape);
+        let params = attention_params(&s, false, drop.is_some());
+        let d = drop.map_or(self.ctx.dummies[1].raw(), |d| d.raw());
+        let (dq, ds) = (self.tensor(&q.shape), self.tensor(&s.probs_shape()));
+        let bindings = [(2, k.raw()), (3, v.raw()), (6, d), (8, probs.raw()), (9, dout.raw()), (4, dq.raw()), (7, ds.raw())];
+        self.ctx.dispatch_flat("attention", "backward_q", &params, &bindings, s.batch * s.heads * s.tq);
+        let (dk, dv) = (self.tensor(&k.shape), self.tensor(&v.shape));
+        let bindings = [(1, q.raw()), (6, d), (8, probs.raw()), (9, dout.raw()), (10, ds.raw()), (4, dk.raw()), (7, dv.raw())];
+        self.ctx.dispatch_flat("attention", "backward_kv", &params, &bindings, s.batch * s.heads * s.tk);
+        (dq, dk, dv)
     }
 }
 

@@ -37,6 +37,8 @@ enum Op {
     /// `batch_stats`: mean and var were computed from x (training).
     BatchNorm { x: Var, gamma: Var, beta: Var, mean: Var, var: Var, eps: f32, batch_stats: bool },
     LayerNorm { x: Var, gamma: Var, beta: Var, eps: f32 },
+    /// Holds the attention probabilities as `saved`.
+    Attention { q: Var, k: Var, v: Var, drop: Option<Var>, heads: usize },
     MaxOverTime(Var),
     MeanOverTime(Var, Option<Var>),
     Loss { loss: Loss, pred: Var, target: Var },
@@ -61,6 +63,9 @@ pub struct Graph<'b, B: Backend> {
     /// squared gradient (what Keras's optimizers square; see
     /// `UpdateRule::apply`).
     pub token_squares: bool,
+    /// Every attention of the forward pass in order, whose probabilities
+    /// `saved` gives (the pictures of what each head attends to).
+    pub attentions: Vec<Var>,
 }
 
 /// Gradients from one `backward` call, indexed by `Var`.
@@ -87,7 +92,7 @@ impl<B: Backend> Gradients<B> {
 
 impl<'b, B: Backend> Graph<'b, B> {
     pub fn new(backend: &'b B) -> Self {
-        Graph { backend, nodes: Vec::with_capacity(1024), updates: Vec::new(), token_squares: false }
+        Graph { backend, nodes: Vec::with_capacity(1024), updates: Vec::new(), token_squares: false, attentions: Vec::new() }
     }
 
     fn push(&mut self, value: B::Tensor, op: Op, inputs: &[Var]) -> Var {
@@ -113,7 +118,8 @@ impl<'b, B: Backend> Graph<'b, B> {
     pub fn shape(&self, v: Var) -> Vec<usize> {
         self.backend.shape(&self.nodes[v.0].value).to_vec()
     }
-    /// The probabilities saved by a fused softmax cross-entropy.
+    /// The probabilities saved by a fused softmax cross-entropy or an
+    /// attention.
     pub fn saved(&self, v: Var) -> Option<&B::Tensor> {
         self.nodes[v.0].saved.as_ref()
     }
@@ -199,6 +205,17 @@ impl<'b, B: Backend> Graph<'b, B> {
     pub fn layer_norm(&mut self, x: Var, gamma: Var, beta: Var, eps: f32) -> Var {
         let y = self.backend.layer_norm(self.value(x), self.value(gamma), self.value(beta), eps);
         self.push(y, Op::LayerNorm { x, gamma, beta, eps }, &[x, gamma, beta])
+    }
+    /// Scaled dot-product attention over `heads` (see
+    /// `Backend::attention`); the probabilities stay on the tape, where
+    /// `saved` reads them for pictures.
+    #[allow(clippy::too_many_arguments)]
+    pub fn attention(&mut self, q: Var, k: Var, v: Var, mask: Option<Var>, drop: Option<Var>, heads: usize, causal: bool) -> Var {
+        let (y, probs) = self.backend.attention(self.value(q), self.value(k), self.value(v), mask.map(|m| self.value(m)), drop.map(|d| self.value(d)), heads, causal);
+        let out = self.push(y, Op::Attention { q, k, v, drop, heads }, &[q, k, v]);
+        self.nodes[out.0].saved = Some(probs);
+        self.attentions.push(out);
+        out
     }
     /// Record a new value for a non-trainable weight.
     pub fn assign(&mut self, weight: Var, value: B::Tensor) {
@@ -338,6 +355,13 @@ impl<'b, B: Backend> Graph<'b, B> {
                     send(&mut grads, *gamma, dgamma);
                     send(&mut grads, *beta, dbeta);
                     send(&mut grads, *x, dx);
+                }
+                Op::Attention { q, k, v, drop, heads } => {
+                    let probs = node.saved.as_ref().expect("attention keeps its probabilities");
+                    let (dq, dk, dv) = be.attention_backward(val(*q), val(*k), val(*v), probs, drop.map(val), *heads, &g);
+                    send(&mut grads, *q, dq);
+                    send(&mut grads, *k, dk);
+                    send(&mut grads, *v, dv);
                 }
                 Op::MaxOverTime(x) => send(&mut grads, *x, be.max_over_time_backward(val(*x), &g)),
                 Op::MeanOverTime(x, mask) => {

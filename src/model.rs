@@ -68,7 +68,9 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         infos.push(LayerInfo { name, config: layer.clone(), input_shape: shape.clone(), weights, output_shape: out.clone(), receives_mask });
         shape = out;
     }
-    if shape.len() != 1 {
+    // A vector of class scores, or one per position (a language model's
+    // next-token logits, [time, vocabulary]).
+    if shape.is_empty() || shape.len() > 2 {
         let last = layers.len();
         return Err(Error::InvalidModel {
             index: last,
@@ -168,8 +170,17 @@ impl<B: Backend> Model<B> {
         Ok(model)
     }
 
+    /// Classes (or vocabulary) the last layer scores.
     pub fn output_classes(&self) -> usize {
-        self.layers.last().map(|l| l.output_shape[0]).unwrap_or(0)
+        self.layers.last().and_then(|l| l.output_shape.last().copied()).unwrap_or(0)
+    }
+    /// Predictions per sample: 1, or every position for a model whose
+    /// output is a sequence (a language model's next-token logits).
+    pub fn positions(&self) -> usize {
+        match self.layers.last().map(|l| l.output_shape.as_slice()) {
+            Some([t, _]) => *t,
+            _ => 1,
+        }
     }
     pub fn param_count(&self) -> usize {
         self.layers.iter().map(|l| l.param_count()).sum()

@@ -201,6 +201,13 @@ impl<B: Backend> Trainer<B> {
         if let Some(v) = &val {
             model.check_ids(&v.ids)?;
         }
+        // One target per prediction: per sample, or per position of a
+        // model that predicts every position (a language model).
+        for (name, data) in std::iter::once(("training_set", &train)).chain(val.as_ref().map(|v| ("validation_set", v))) {
+            if data.classes.len() != data.ids.len() * model.positions() {
+                return Err(Error::shape(name, msg!("train.targets_per_sample", targets = data.classes.len(), samples = data.ids.len(), positions = model.positions())));
+            }
+        }
         let optimizer = Optimizer::new(config.optimizer.clone());
         let schedule = ScheduleState::new(config.schedule.clone());
         let augment_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(2));
@@ -271,6 +278,12 @@ impl<B: Backend> Trainer<B> {
         self.schedule.lr(self.config.optimizer.learning_rate, self.optimizer.iterations)
     }
 
+    /// The targets of training row `i` (one, or one per position).
+    fn targets(&self, i: usize) -> &[usize] {
+        let k = self.model.positions();
+        &self.train.classes[i * k..(i + 1) * k]
+    }
+
     fn count_correct(&self, probs: &[f32], classes: &[usize]) -> usize {
         let out = self.model.output_classes();
         probs.chunks(out).zip(classes).filter(|(p, &c)| predicted_class(p) == c).count()
@@ -297,7 +310,7 @@ impl<B: Backend> Trainer<B> {
             Some(imgs) => imgs.iter().collect(),
             None => rows.iter().map(|&i| &self.train.ids[i]).collect(),
         };
-        let classes: Vec<usize> = rows.iter().map(|&i| self.train.classes[i]).collect();
+        let classes: Vec<usize> = rows.iter().flat_map(|&i| self.targets(i).iter().copied()).collect();
         let step_no = self.batches.len() + 1;
         let lr = self.learning_rate();
 
@@ -345,10 +358,10 @@ impl<B: Backend> Trainer<B> {
         let n = rows.len();
         self.cursor = end;
         self.sums.loss += loss as f64 * n as f64;
-        self.sums.correct += correct as f64;
+        self.sums.correct += correct as f64 / self.model.positions() as f64;
         self.sums.seen += n;
         self.sums.seconds += now_seconds() - start;
-        let record = BatchRecord { step: step_no, epoch: self.epoch + 1, loss, accuracy: correct as f32 / n as f32, learning_rate: lr, grad_norm };
+        let record = BatchRecord { step: step_no, epoch: self.epoch + 1, loss, accuracy: correct as f32 / classes.len() as f32, learning_rate: lr, grad_norm };
         self.batches.push(record.clone());
         if self.cursor >= self.order.len() {
             let epoch = self.finish_epoch().await?;
@@ -482,8 +495,9 @@ pub async fn evaluate_async<B: Backend>(model: &Model<B>, loss: Loss, labels: &[
     let out = model.output_classes();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut total = 0.0f64;
-    let mut probabilities = Vec::with_capacity(data.ids.len());
-    for (ids, classes) in data.ids.chunks(batch_size).zip(data.classes.chunks(batch_size)) {
+    let k = model.positions();
+    let mut probabilities = Vec::with_capacity(data.ids.len() * k);
+    for (ids, classes) in data.ids.chunks(batch_size).zip(data.classes.chunks(batch_size * k)) {
         let n = ids.len();
         let mut g = Graph::new(be);
         let vars: Vec<Vec<Var>> = model.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
@@ -494,18 +508,33 @@ pub async fn evaluate_async<B: Backend>(model: &Model<B>, loss: Loss, labels: &[
         probabilities.extend(read[1].chunks(out).map(|r| r.to_vec()));
     }
     let predicted: Vec<usize> = probabilities.iter().map(|p| predicted_class(p)).collect();
-    Evaluation { loss: total / data.ids.len().max(1) as f64, report: metrics::report(labels, &data.classes, &predicted), probabilities }
+    let report = if k == 1 {
+        metrics::report(labels, &data.classes, &predicted)
+    } else {
+        // A language model's per-token classes are its vocabulary: the
+        // accuracy of its next-token guesses is kept, not a confusion
+        // matrix of vocabulary², nor every position's distribution.
+        let right = predicted.iter().zip(&data.classes).filter(|(p, c)| p == c).count();
+        probabilities = Vec::new();
+        Report { accuracy: right as f64 / data.classes.len().max(1) as f64, macro_f1: f64::NAN, weighted_f1: f64::NAN, classes: Vec::new(), per_class: Vec::new(), confusion_matrix: Vec::new() }
+    };
+    Evaluation { loss: total / data.ids.len().max(1) as f64, report, probabilities }
 }
 
 /// The loss of a batch on a tape, and its predicted probabilities. A final
-/// softmax is fused with categorical cross-entropy, as Keras does.
+/// softmax is fused with categorical cross-entropy, as Keras does. A model
+/// that predicts every position (a language model, [batch, time, vocab])
+/// ends in logits, as GPT's does: its loss is cross-entropy from logits,
+/// averaged over every position, with `classes` one target per position.
 pub fn forward_loss<B: Backend>(model: &Model<B>, loss: Loss, g: &mut Graph<B>, vars: &[Vec<Var>], ids: &[&Vec<f32>], classes: &[usize], ctx: &mut ForwardCtx) -> (Var, B::Tensor) {
     let be = g.backend;
     let n = ids.len();
     let flat: Vec<f32> = ids.iter().flat_map(|r| r.iter().copied()).collect();
     let x = g.constant(be.upload(&model.batch_shape(n), &flat));
     let out = model.output_classes();
-    let fused = loss.is_categorical() && model.ends_in_softmax();
+    let sequence = model.positions() > 1;
+    let fused = loss.is_categorical() && (model.ends_in_softmax() || sequence);
+    let n = classes.len();
     let sparse = loss == Loss::SparseCategoricalCrossentropy;
     let target = if sparse || out == 1 {
         let v: Vec<f32> = classes.iter().map(|&c| c as f32).collect();
@@ -520,6 +549,7 @@ pub fn forward_loss<B: Backend>(model: &Model<B>, loss: Loss, g: &mut Graph<B>, 
     };
     let target = g.constant(target);
     let y = model.forward(g, vars, x, ctx, fused);
+    let y = if sequence { g.reshape(y, &[n, out]) } else { y };
     if fused {
         let l = g.softmax_cross_entropy(y, target, sparse);
         let probs = g.saved(l).unwrap().clone();

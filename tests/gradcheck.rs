@@ -419,3 +419,48 @@ fn wasm_matmul_kernel_matches_ndarray() {
         }
     }
 }
+
+fn token_and_position(positions: usize, d: usize, mask: bool) -> LayerConfig {
+    j(&format!(r#"{{"type":"TokenAndPositionEmbedding","vocabulary_size":10,"sequence_length":{},"embedding_dim":{},"mask_zero":{}}}"#, positions, d, mask))
+}
+
+fn block(class: &str, ffn: usize, heads: usize, dropout: f32, act: &str, pre_ln: bool) -> LayerConfig {
+    j(&format!(r#"{{"type":"{}","intermediate_dim":{},"num_heads":{},"dropout":{},"activation":"{}","normalize_first":{}}}"#, class, ffn, heads, dropout, act, pre_ln))
+}
+
+#[test]
+fn transformer_encoders_with_padding_and_attention_dropout() {
+    // A BERT-style classifier: post-LN with dropout on the attention
+    // weights and both residual branches (the same masks on every
+    // evaluation: the dropout stream is seeded), then pre-LN; padded rows,
+    // pooled over the tokens only. Positions beyond the input (9 > 7) are
+    // sliced off. Smooth activations: a step of 1e-3 in a token's vector
+    // moves some ReLU input across its kink, which a central difference
+    // cannot follow; the ReLU blocks' gradients match Keras's in
+    // tests/transformer.rs.
+    check_model(
+        "transformer encoders",
+        vec![token_and_position(9, 8, true), block("TransformerEncoder", 16, 2, 0.1, "gelu", false), block("TransformerEncoder", 12, 4, 0.0, "swish", true), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(3, "softmax")],
+        ids_post(),
+        vec![2, 0, 1],
+        Loss::CategoricalCrossentropy,
+    );
+}
+
+#[test]
+fn gpt_decoders_with_a_loss_at_every_position() {
+    // A GPT: causal pre-LN and post-LN decoders, a final normalisation and
+    // next-token logits at each of the 7 positions, a target for each.
+    // The first normalisation sees token vectors of spread ~0.05 (their
+    // initial scale), so the loss curves on that scale: a step of 2.5e-4
+    // keeps the central difference's own error under the tolerance.
+    let targets: Vec<usize> = (0..21).map(|i| (i * 7 + 2) % 10).collect();
+    check_model_with_step(
+        "gpt",
+        vec![token_and_position(7, 8, false), block("TransformerDecoder", 16, 2, 0.0, "gelu", true), block("TransformerDecoder", 12, 4, 0.0, "tanh", false), j(r#"{"type":"LayerNormalization","epsilon":1e-5}"#), j(r#"{"type":"Dense","units":10}"#)],
+        ids_post(),
+        targets,
+        Loss::SparseCategoricalCrossentropy,
+        2.5e-4,
+    );
+}

@@ -39,16 +39,7 @@ impl Layer for Dropout {
     }
     fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], masks: &[Option<Var>], ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
         let x = xs[0];
-        if !ctx.training || self.rate == 0.0 {
-            return (x, masks[0]);
-        }
-        let shape = g.shape(x);
-        let keep = 1.0 - self.rate;
-        let n: usize = shape.iter().product();
-        let mask: Vec<f32> = (0..n).map(|_| if ctx.rng.gen::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect();
-        let m = g.backend.upload(&shape, &mask);
-        let m = g.constant(m);
-        (g.mul(x, m), masks[0])
+        (dropout(g, x, self.rate, ctx), masks[0])
     }
     fn describe(&self) -> String {
         format!("Dropout({})", self.rate)
@@ -56,4 +47,22 @@ impl Layer for Dropout {
     fn token_ids(&self) -> TokenIds {
         TokenIds::Accepts
     }
+}
+
+/// x with inverted dropout at `rate` while training; x itself otherwise.
+pub(crate) fn dropout<B: Backend>(g: &mut Graph<B>, x: Var, rate: f32, ctx: &mut ForwardCtx) -> Var {
+    if !ctx.training || rate == 0.0 {
+        return x;
+    }
+    let shape = g.shape(x);
+    let m = g.backend.upload(&shape, &keep_mask(ctx.rng, shape.iter().product(), rate));
+    let m = g.constant(m);
+    g.mul(x, m)
+}
+
+/// Inverted dropout's multipliers for `n` values: 1/(1 − rate) where a
+/// value is kept, 0 where it is dropped.
+pub(crate) fn keep_mask(rng: &mut rand_chacha::ChaCha8Rng, n: usize, rate: f32) -> Vec<f32> {
+    let keep = 1.0 - rate;
+    (0..n).map(|_| if rng.gen::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect()
 }

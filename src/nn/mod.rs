@@ -13,6 +13,7 @@
 //! a list of inputs (`INPUTS` of them): one in a sequential model; a
 //! residual `Add` or attention's query and value take two.
 
+pub mod attention;
 pub mod batch_norm;
 pub mod conv1d;
 pub mod conv2d;
@@ -27,6 +28,10 @@ pub mod layer_norm;
 pub mod lstm;
 pub mod pooling;
 pub mod pooling2d;
+pub mod token_and_position_embedding;
+pub mod transformer_block;
+pub mod transformer_decoder;
+pub mod transformer_encoder;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -52,6 +57,9 @@ pub use keras::KerasConfig;
 pub use layer_norm::LayerNormalization;
 pub use lstm::Lstm;
 pub use pooling::{GlobalAveragePooling1D, GlobalMaxPooling1D};
+pub use token_and_position_embedding::TokenAndPositionEmbedding;
+pub use transformer_decoder::TransformerDecoder;
+pub use transformer_encoder::TransformerEncoder;
 pub use pooling2d::{AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Pooling2D};
 
 /// What a forward pass needs besides the data.
@@ -236,6 +244,11 @@ pub trait Layer: Sized {
     fn counts_padding(&self) -> bool {
         false
     }
+    /// A layer with a self-attention, whose weights over the tokens the
+    /// forward pass keeps (`Graph::attentions`), one per layer.
+    fn attends(&self) -> bool {
+        false
+    }
     /// How many times one forward pass uses each weight (the work per
     /// parameter, for choosing a backend): once per output position by
     /// default — each time step or pixel of a convolution or of a Dense on
@@ -418,6 +431,9 @@ macro_rules! registry {
             pub fn counts_padding(&self) -> bool {
                 match self { $( LayerConfig::$variant(l) => l.counts_padding(), )* }
             }
+            pub fn attends(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.attends(), )* }
+            }
             pub fn weight_uses(&self, input: &[usize], output: &[usize]) -> usize {
                 match self { $( LayerConfig::$variant(l) => l.weight_uses(input, output), )* }
             }
@@ -459,6 +475,9 @@ registry! {
     GlobalMaxPooling2D(GlobalMaxPooling2D),
     BatchNormalization(BatchNormalization),
     LayerNormalization(LayerNormalization),
+    TokenAndPositionEmbedding(TokenAndPositionEmbedding),
+    TransformerEncoder(TransformerEncoder),
+    TransformerDecoder(TransformerDecoder),
 }
 
 /// The one-input view a sequential model uses.

@@ -1,0 +1,110 @@
+//! Multi-head self-attention as Keras's `MultiHeadAttention` computes it,
+//! the sublayer the Transformer blocks are built from:
+//!   q = x·Wq + bq, k = x·Wk + bk, v = x·Wv + bv   (per head, [d, heads, dim])
+//!   o = softmax(q·kᵀ/√key_dim + masks) · v        (fused: Backend::attention)
+//!   y = o·Wo + bo                                  (Wo [heads, value_dim, d])
+//! Weights keep Keras's EinsumDense shapes and order (query, key, value,
+//! attention_output; kernel then bias), so a model file is Keras's. Their
+//! row-major layout is already the matrices the products need: [d, heads,
+//! dim] read as [d, heads·dim], heads side by side as the fused attention
+//! reads them.
+
+use rand_chacha::ChaCha8Rng;
+
+use super::dropout::keep_mask;
+use super::{init, ForwardCtx, WeightSpec};
+use crate::autodiff::{Graph, Var};
+use crate::backend::Backend;
+
+/// The sizes of one multi-head attention; `prefix` names its weights as
+/// the enclosing Keras layer does ("self_attention_layer/query/kernel").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Heads {
+    pub prefix: &'static str,
+    pub heads: usize,
+    pub key_dim: usize,
+    pub value_dim: usize,
+    pub use_bias: bool,
+    /// Dropout on the attention weights while training.
+    pub dropout: f32,
+}
+
+/// Weight names under each prefix Keras's layers use, in Keras's order.
+macro_rules! names {
+    ($p:literal) => {
+        [concat!($p, "/query/kernel"), concat!($p, "/query/bias"), concat!($p, "/key/kernel"), concat!($p, "/key/bias"), concat!($p, "/value/kernel"), concat!($p, "/value/bias"), concat!($p, "/attention_output/kernel"), concat!($p, "/attention_output/bias")]
+    };
+}
+
+fn names(prefix: &str) -> [&'static str; 8] {
+    match prefix {
+        "self_attention_layer" => names!("self_attention_layer"),
+        "self_attention" => names!("self_attention"),
+        _ => ["query/kernel", "query/bias", "key/kernel", "key/bias", "value/kernel", "value/bias", "attention_output/kernel", "attention_output/bias"],
+    }
+}
+
+impl Heads {
+    /// Its weights for inputs of `d` features, as Keras lays them out.
+    pub fn weights(&self, d: usize) -> Vec<WeightSpec> {
+        let (h, k, v) = (self.heads, self.key_dim, self.value_dim);
+        let n = names(self.prefix);
+        let mut out = Vec::new();
+        let shapes = [(vec![d, h, k], vec![h, k]), (vec![d, h, k], vec![h, k]), (vec![d, h, v], vec![h, v]), (vec![h, v, d], vec![d])];
+        for (i, (kernel, bias)) in shapes.into_iter().enumerate() {
+            out.push(WeightSpec::trainable(n[2 * i], kernel));
+            if self.use_bias {
+                out.push(WeightSpec::trainable(n[2 * i + 1], bias));
+            }
+        }
+        out
+    }
+
+    /// Keras's initialisers: Glorot-uniform kernels with the fans Keras
+    /// computes for an EinsumDense kernel of rank 3 (the leading axis
+    /// counts as the receptive field: fan_in = shape[1]·shape[0], fan_out =
+    /// shape[2]·shape[0]), zero biases.
+    pub fn init(&self, d: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        self.weights(d)
+            .iter()
+            .map(|w| match w.shape[..] {
+                [a, b, c] => init::glorot_uniform(rng, b * a, c * a, a * b * c),
+                _ => vec![0.0; w.shape.iter().product()],
+            })
+            .collect()
+    }
+
+    /// Self-attention over x [batch, time, d]: `w` its weights in
+    /// `weights` order, `mask` the padding mask [batch, time] x carries.
+    pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>, causal: bool, ctx: &mut ForwardCtx) -> Var {
+        let shape = g.shape(x);
+        let (b, t, d) = (shape[0], shape[1], shape[2]);
+        let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
+        let rows = g.reshape(x, &[b * t, d]);
+        let mut next = 0;
+        let mut project = |g: &mut Graph<B>, input: Var, from: usize, to: usize| -> Var {
+            let kernel = g.reshape(w[next], &[from, to]);
+            let y = if self.use_bias {
+                let bias = g.reshape(w[next + 1], &[to]);
+                next += 2;
+                g.matmul_bias(input, kernel, bias)
+            } else {
+                next += 1;
+                g.matmul(input, kernel)
+            };
+            y
+        };
+        let q = project(g, rows, d, h * kd);
+        let k = project(g, rows, d, h * kd);
+        let v = project(g, rows, d, h * vd);
+        let (q, k, v) = (g.reshape(q, &[b, t, h * kd]), g.reshape(k, &[b, t, h * kd]), g.reshape(v, &[b, t, h * vd]));
+        let drop = (ctx.training && self.dropout > 0.0).then(|| {
+            let m = g.backend.upload(&[b, h, t, t], &keep_mask(ctx.rng, b * h * t * t, self.dropout));
+            g.constant(m)
+        });
+        let o = g.attention(q, k, v, mask, drop, h, causal);
+        let o = g.reshape(o, &[b * t, h * vd]);
+        let y = project(g, o, h * vd, d);
+        g.reshape(y, &[b, t, d])
+    }
+}

@@ -81,6 +81,17 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
     Ok(infos)
 }
 
+/// `architecture` for a classifier, which must end in one vector of class
+/// scores (a model that scores every position is a language model's).
+pub fn classifier_architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
+    let infos = architecture(layers, input_shape)?;
+    let last = infos.last().expect("architecture refuses an empty model");
+    if last.output_shape.len() != 1 {
+        return Err(Error::InvalidModel { index: infos.len(), layer: last.config.describe(), reason: msg!("model.end_in_vector", shape = format!("{:?}", last.output_shape)) });
+    }
+    Ok(infos)
+}
+
 /// The most parameters a model may have: 100 million f32s are 400 MB, and
 /// training keeps three or four copies (gradients, optimizer moments), which
 /// is what a browser tab's 4 GB WebAssembly memory can hold.

@@ -4,9 +4,57 @@
 use crate::backend::Padding;
 use crate::error::Message;
 use crate::msg;
-use crate::nn::{Activation, Conv1D, Conv2D, Dense, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, Lstm, MaxPooling2D};
+use crate::nn::transformer_block::Block;
+use crate::nn::{Activation, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, LayerNormalization, Lstm, MaxPooling2D, TokenAndPositionEmbedding, TransformerDecoder, TransformerEncoder};
 
-pub const PRESETS: [&str; 3] = ["lstm", "cnn", "bow"];
+pub const PRESETS: [&str; 4] = ["lstm", "cnn", "bow", "transformer"];
+/// The language-model presets (`train --task lm`).
+pub const LM_PRESETS: [&str; 1] = ["gpt"];
+
+/// The sizes of a Transformer preset, each settable (`--layers`,
+/// `--heads`, `--d-model`, `--ffn`); the defaults are the `transformer`
+/// classifier's and the `gpt` language model's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransformerSizes {
+    pub layers: usize,
+    pub heads: usize,
+    pub d_model: usize,
+    pub ffn: usize,
+    pub dropout: f32,
+}
+
+impl TransformerSizes {
+    /// BERT-style: 2 encoder blocks of 4 heads × 16, feed-forward 128.
+    pub const CLASSIFIER: TransformerSizes = TransformerSizes { layers: 2, heads: 4, d_model: 64, ffn: 128, dropout: 0.1 };
+    /// GPT-style: 2 decoder blocks of 4 heads × 16, feed-forward 256.
+    pub const GPT: TransformerSizes = TransformerSizes { layers: 2, heads: 4, d_model: 64, ffn: 256, dropout: 0.0 };
+}
+
+/// `transformer`: TokenAndPositionEmbedding(num_words, d, max_len,
+/// mask_zero) → `layers` × TransformerEncoder (post-LN, relu, as BERT and
+/// keras_hub's default) → GlobalAveragePooling1D (over the tokens) →
+/// Dropout → Dense(n, softmax).
+pub fn transformer(num_words: usize, max_len: usize, classes: usize, mask: bool, s: TransformerSizes) -> Vec<LayerConfig> {
+    let block = Block { intermediate_dim: s.ffn, num_heads: s.heads, dropout: s.dropout, activation: Activation::Relu, layer_norm_epsilon: 1e-5, normalize_first: false };
+    let mut layers = vec![LayerConfig::TokenAndPositionEmbedding(TokenAndPositionEmbedding { vocabulary_size: num_words, sequence_length: max_len, embedding_dim: s.d_model, mask_zero: mask })];
+    layers.extend((0..s.layers).map(|_| LayerConfig::TransformerEncoder(TransformerEncoder { block: block.clone() })));
+    layers.push(LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}));
+    layers.push(LayerConfig::Dropout(Dropout { rate: s.dropout }));
+    layers.push(LayerConfig::Dense(Dense::new(classes, Activation::Softmax)));
+    layers
+}
+
+/// `gpt`: TokenAndPositionEmbedding(vocab, d, context) → `layers` ×
+/// TransformerDecoder (causal, pre-LN, gelu, as GPT-2) → LayerNormalization
+/// → Dense(vocab): next-token logits at every position.
+pub fn gpt(vocab: usize, context: usize, s: TransformerSizes) -> Vec<LayerConfig> {
+    let block = Block { intermediate_dim: s.ffn, num_heads: s.heads, dropout: s.dropout, activation: Activation::Gelu, layer_norm_epsilon: 1e-5, normalize_first: true };
+    let mut layers = vec![LayerConfig::TokenAndPositionEmbedding(TokenAndPositionEmbedding { vocabulary_size: vocab, sequence_length: context, embedding_dim: s.d_model, mask_zero: false })];
+    layers.extend((0..s.layers).map(|_| LayerConfig::TransformerDecoder(TransformerDecoder { block: block.clone() })));
+    layers.push(LayerConfig::LayerNormalization(LayerNormalization { epsilon: 1e-5 }));
+    layers.push(LayerConfig::Dense(Dense::new(vocab, Activation::Linear)));
+    layers
+}
 pub const IMAGE_PRESETS: [&str; 1] = ["image-cnn"];
 
 /// An image preset for `classes` outputs. `image-cnn` is the classic small
@@ -27,10 +75,11 @@ pub fn image_preset(name: &str, classes: usize) -> Option<Vec<LayerConfig>> {
     }
 }
 
-/// A preset for `num_words` tokens and `classes` outputs. `mask` sets
-/// `mask_zero` on the Embedding (the `lstm` and `bow` presets use it; `cnn`
-/// never does, as Keras's Conv1D does not take a mask).
-pub fn preset(name: &str, num_words: usize, classes: usize, mask: bool) -> Option<Vec<LayerConfig>> {
+/// A preset for `num_words` tokens, rows of `max_len` and `classes`
+/// outputs. `mask` sets `mask_zero` on the Embedding (the `lstm`, `bow` and
+/// `transformer` presets use it; `cnn` never does, as Keras's Conv1D does
+/// not take a mask).
+pub fn preset(name: &str, num_words: usize, max_len: usize, classes: usize, mask: bool) -> Option<Vec<LayerConfig>> {
     let embedding = |mask_zero| LayerConfig::Embedding(Embedding { input_dim: num_words, output_dim: 64, mask_zero });
     let head = [LayerConfig::Dense(Dense::new(24, Activation::Relu)), LayerConfig::Dense(Dense::new(classes, Activation::Softmax))];
     let body = match name {
@@ -45,6 +94,7 @@ pub fn preset(name: &str, num_words: usize, classes: usize, mask: bool) -> Optio
             LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}),
         ],
         "bow" => vec![embedding(mask), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {})],
+        "transformer" => return Some(transformer(num_words, max_len, classes, mask, TransformerSizes::CLASSIFIER)),
         _ => return None,
     };
     Some(body.into_iter().chain(head).collect())

@@ -204,6 +204,11 @@ impl<B: Backend> Trainer<B> {
         // One target per prediction: per sample, or per position of a
         // model that predicts every position (a language model).
         for (name, data) in std::iter::once(("training_set", &train)).chain(val.as_ref().map(|v| ("validation_set", v))) {
+            if model.positions() > 1 && data.classes.len() == data.ids.len() {
+                // Classes per sample, but a model that scores every position.
+                let last = model.layers.last().unwrap();
+                return Err(Error::InvalidModel { index: model.layers.len(), layer: last.config.describe(), reason: msg!("model.end_in_vector", shape = format!("{:?}", last.output_shape)) });
+            }
             if data.classes.len() != data.ids.len() * model.positions() {
                 return Err(Error::shape(name, msg!("train.targets_per_sample", targets = data.classes.len(), samples = data.ids.len(), positions = model.positions())));
             }

@@ -50,7 +50,7 @@ fn gpu_backend_conforms() {
 
 // ---- whole models ----------------------------------------------------------
 
-fn layers(name: &str, vocab: usize) -> Vec<LayerConfig> {
+fn layers(name: &str, vocab: usize, len: usize) -> Vec<LayerConfig> {
     match name {
         "gru" => serde_json::from_str(&format!(
             r#"[{{"type":"Embedding","input_dim":{},"output_dim":8,"mask_zero":true}},{{"type":"GRU","units":6}},{{"type":"Dropout","rate":0.0}},{{"type":"Dense","units":3,"activation":"sigmoid"}}]"#,
@@ -62,7 +62,7 @@ fn layers(name: &str, vocab: usize) -> Vec<LayerConfig> {
             vocab
         ))
         .unwrap(),
-        preset_name => preset(preset_name, vocab, 3, true).unwrap(),
+        preset_name => preset(preset_name, vocab, len, 3, true).unwrap(),
     }
 }
 
@@ -98,7 +98,7 @@ fn labels() -> Vec<String> {
 /// loss after a training step and the weights it leaves must agree.
 fn same_training_step(g: &GpuBackend, name: &str, loss: Loss) {
     let (vocab, len) = (50, 12);
-    let cfg = layers(name, vocab);
+    let cfg = layers(name, vocab, len);
     let cpu_model = Model::new(CpuBackend, &cfg, &[len], 5).unwrap();
     let gpu_model = Model::with_weights(g.clone(), &cfg, &[len], cpu_model.get_weights()).unwrap();
     let probe = data(9, len, vocab, 21).ids;
@@ -120,8 +120,17 @@ fn same_training_step(g: &GpuBackend, name: &str, loss: Loss) {
     common::assert_same_len(format!("{} layers", name), &tg.model.get_weights(), &tc.model.get_weights());
     for (lw, (wg, wc)) in tg.model.get_weights().iter().zip(tc.model.get_weights().iter()).enumerate() {
         common::assert_same_len(format!("{} layer {} weights", name, lw), wg, wc);
-        for (a, b) in wg.iter().zip(wc) {
-            assert_close(&format!("{} layer {} weights after two steps", name, lw), a, b, 1e-3);
+        for (wi, (a, b)) in wg.iter().zip(wc).enumerate() {
+            let weight = tc.model.layers[lw].weights[wi].name;
+            if weight.ends_with("key/bias") {
+                // Its gradient is exactly 0 (adding a constant to every
+                // score of a row leaves the softmax alone): each backend's
+                // is rounding noise, which Adam scales up to as much as a
+                // step. It must stay within two steps (rate 0.01) of zero.
+                assert!(a.iter().chain(b).all(|v| v.abs() <= 0.02), "{} layer {} {}: {:?} / {:?}", name, lw, weight, a, b);
+                continue;
+            }
+            assert_close(&format!("{} layer {} {} after two steps", name, lw, weight), a, b, 1e-3);
         }
     }
 }
@@ -129,7 +138,7 @@ fn same_training_step(g: &GpuBackend, name: &str, loss: Loss) {
 #[test]
 fn gpu_training_steps_match_cpu() {
     let Some(g) = gpu() else { return };
-    for name in ["lstm", "cnn", "bow", "gru", "dense"] {
+    for name in ["lstm", "cnn", "bow", "gru", "dense", "transformer"] {
         let loss = if name == "gru" { Loss::MeanSquaredError } else { Loss::CategoricalCrossentropy };
         same_training_step(&g, name, loss);
     }
@@ -140,7 +149,7 @@ fn gpu_training_steps_match_cpu() {
 fn gpu_training_reaches_cpu_accuracy() {
     let Some(g) = gpu() else { return };
     let (vocab, len) = (60, 10);
-    let cfg = layers("bow", vocab);
+    let cfg = layers("bow", vocab, len);
     let cpu_model = Model::new(CpuBackend, &cfg, &[len], 9).unwrap();
     let gpu_model = Model::with_weights(g.clone(), &cfg, &[len], cpu_model.get_weights()).unwrap();
     let (train, val) = (data(240, len, vocab, 31), data(120, len, vocab, 32));
@@ -162,8 +171,8 @@ fn gpu_training_reaches_cpu_accuracy() {
 fn auto_takes_the_gpu_only_when_it_can_gain() {
     use gradlab::backend_choice::{select, step_flops, BackendRequest, AUTO_MIN_STEP_FLOPS};
     use gradlab::model::architecture;
-    let lstm = architecture(&preset("lstm", 10_000, 2, true).unwrap(), &[100]).unwrap();
-    let bow = architecture(&preset("bow", 10_000, 2, true).unwrap(), &[100]).unwrap();
+    let lstm = architecture(&preset("lstm", 10_000, 100, 2, true).unwrap(), &[100]).unwrap();
+    let bow = architecture(&preset("bow", 10_000, 100, 2, true).unwrap(), &[100]).unwrap();
     assert!(step_flops(&lstm, 256) > AUTO_MIN_STEP_FLOPS, "lstm at batch 256 is GPU work");
     assert!(step_flops(&bow, 256) < AUTO_MIN_STEP_FLOPS, "bow is not");
     // An LSTM(64) over 100 steps: 4·64·(64+64+1) weights used 100 times.

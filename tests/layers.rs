@@ -33,7 +33,7 @@ fn every_kind() -> Vec<(LayerConfig, Vec<usize>)> {
                 m.insert(f.key.into(), example(f.kind));
             }
             let layer: LayerConfig = serde_json::from_value(Value::Object(m.clone())).unwrap_or_else(|e| panic!("{}: {:?} does not read: {}", kind.class, m, e));
-            let input = [vec![8], vec![8, 6], vec![8, 8, 3]].into_iter().find(|s| layer.output_shape(s).is_ok()).unwrap_or_else(|| panic!("{}: takes none of the test inputs", kind.class));
+            let input = [vec![8], vec![8, 6], vec![8, 8, 3], vec![3]].into_iter().find(|s| layer.output_shape(s).is_ok()).unwrap_or_else(|| panic!("{}: takes none of the test inputs", kind.class));
             (layer, input)
         })
         .collect()

@@ -25,7 +25,7 @@ fn train(preset_name: &str, epochs: usize, seed: u64) -> f64 {
     let mut tok = Tokenizer::new(Some(settings.num_words), settings.oov_token.as_deref());
     tok.fit_on_texts(&train_set.texts);
     let enc = |s: &LabelledTexts| Encoded { ids: encode(&tok, &s.texts, &settings), classes: s.classes.clone() };
-    let layers = preset(preset_name, settings.num_words, 2, true).unwrap();
+    let layers = preset(preset_name, settings.num_words, settings.max_len, 2, true).unwrap();
     let model = Model::new(CpuBackend, &layers, &[settings.max_len], seed).unwrap();
     let config = TrainConfig { epochs, batch_size: 32, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed, shuffle: true, early_stopping_patience: None };
     let mut trainer = Trainer::new(model, config, all.labels.clone(), enc(&train_set), Some(enc(&val_set))).unwrap();

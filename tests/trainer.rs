@@ -6,7 +6,7 @@ use gradlab::backend::{prelude::*, CpuBackend};
 use gradlab::data::Encoded;
 use gradlab::error::Error;
 use gradlab::loss::Loss;
-use gradlab::model::Model;
+use gradlab::model::{classifier_architecture, Model};
 use gradlab::nn::LayerConfig;
 use gradlab::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use gradlab::trainer::{StepOutcome, TrainConfig, Trainer};
@@ -121,8 +121,23 @@ fn every_optimizer_and_schedule_trains() {
 #[test]
 fn invalid_stacks_are_explained() {
     let dense_on_sequence: Vec<LayerConfig> = serde_json::from_str(r#"[{"type":"Embedding","input_dim":20,"output_dim":8},{"type":"Dense","units":2,"activation":"softmax"}]"#).unwrap();
-    let err = Model::new(CpuBackend, &dense_on_sequence, &[6], 1).err().unwrap().to_string();
+    let err = classifier_architecture(&dense_on_sequence, &[6]).err().unwrap().to_string();
     assert!(err.contains("GlobalAveragePooling1D") && err.contains("[6, 2]"), "{}", err);
+    // Scores at every position are a language model's; trained with one
+    // class per sample, the same advice.
+    let model = Model::new(CpuBackend, &dense_on_sequence, &[6], 1).unwrap();
+    let err = Trainer::new(model, config(OptimizerKind::Adam, 0.01, Loss::CategoricalCrossentropy), labels(), toy(8), None).err().unwrap().to_string();
+    assert!(err.contains("GlobalAveragePooling1D") && err.contains("[6, 2]"), "{}", err);
+    // With a target at every position it trains; with a wrong count of
+    // targets it says how many it needs.
+    let lm = Encoded { ids: toy(8).ids, classes: (0..48).map(|i| i % 2).collect() };
+    let model = Model::new(CpuBackend, &dense_on_sequence, &[6], 1).unwrap();
+    let mut t = Trainer::new(model, config(OptimizerKind::Adam, 0.01, Loss::SparseCategoricalCrossentropy), labels(), lm, None).unwrap();
+    assert!(t.step().unwrap() != StepOutcome::Done);
+    let odd = Encoded { ids: toy(8).ids, classes: (0..47).map(|i| i % 2).collect() };
+    let model = Model::new(CpuBackend, &dense_on_sequence, &[6], 1).unwrap();
+    let err = Trainer::new(model, config(OptimizerKind::Adam, 0.01, Loss::SparseCategoricalCrossentropy), labels(), odd, None).err().unwrap().to_string();
+    assert!(err.contains("47 targets") && err.contains("6 targets each"), "{}", err);
     let lstm_first: Vec<LayerConfig> = serde_json::from_str(r#"[{"type":"LSTM","units":4}]"#).unwrap();
     let err = Model::new(CpuBackend, &lstm_first, &[6], 1).err().unwrap().to_string();
     assert!(err.contains("layer 1") && err.contains("LSTM"), "{}", err);

@@ -40,7 +40,7 @@ async fn webgpu_backend_conforms() {
 async fn webgpu_training_steps_match_cpu() {
     let g = gpu().await;
     for name in ["lstm", "bow", "cnn"] {
-        let cfg = preset(name, 40, 3, name != "cnn").unwrap();
+        let cfg = preset(name, 40, 12, 3, name != "cnn").unwrap();
         let (train, config) = suite_data();
         let cpu_model = Model::new(CpuBackend, &cfg, &[12], 5).unwrap();
         let labels: Vec<String> = vec!["a".into(), "b".into(), "c".into()];

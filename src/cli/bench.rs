@@ -85,7 +85,7 @@ pub(super) fn bench_quiet(a: &BenchArgs) -> Result<Value> {
     let settings = TextSettings::default();
     let tok = pipeline::fit_tokenizer(&data.train, &settings);
     let labels = data.labels();
-    let layers = preset(a.preset, settings.num_words, labels.len(), a.mask).ok_or_else(|| Error::setting("--model", msg!("cli.unknown_preset", preset = a.preset, text = PRESETS.join(", "), images = IMAGE_PRESETS.join(", "))))?;
+    let layers = preset(a.preset, settings.num_words, settings.max_len, labels.len(), a.mask).ok_or_else(|| Error::setting("--model", msg!("cli.unknown_preset", preset = a.preset, text = PRESETS.join(", "), images = IMAGE_PRESETS.join(", "))))?;
     let enc = pipeline::encode_texts(&tok, &data.train, &settings);
     let val = pipeline::encode_texts(&tok, val_set, &settings);
     if let Some(dir) = a.export {
@@ -129,7 +129,7 @@ pub(super) fn bench_train(a: &BenchArgs, layers: &[LayerConfig], input_shape: &[
     let model = Model::new(CpuBackend, layers, input_shape, a.seed)?;
     let config = TrainConfig { epochs: a.epochs.max(1), batch_size: a.batch_size, optimizer: OptimizerConfig::new(OptimizerKind::Adam), schedule: Schedule::Constant, loss: Loss::CategoricalCrossentropy, seed: a.seed, shuffle: true, early_stopping_patience: None };
     let trainer = Trainer::new(model, config, labels.to_vec(), enc, None)?;
-    let selected = select(a.backend, &architecture(layers, input_shape)?, a.batch_size)?;
+    let selected = select(a.backend, &classifier_architecture(layers, input_shape)?, a.batch_size)?;
     let backend_name = if selected.gpu.is_some() { "gpu" } else { "cpu" };
     let (epoch_seconds, ev, infer_seconds) = match &selected.gpu {
         Some(g) => run_bench_epochs(trainer.move_to(g.clone())?, a.epochs, &val)?,

@@ -32,7 +32,7 @@ use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
-use crate::model::{architecture, Model};
+use crate::model::{classifier_architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
@@ -151,7 +151,7 @@ impl Lab {
 
     fn apply_backend(&mut self) {
         let classes = self.classes();
-        let flops = self.settings.layer_list(classes).ok().and_then(|l| architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
+        let flops = self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
         let found = self.gpu_found.as_ref().map(|g| g.adapter());
         let (use_gpu, note) = decide(self.backend_request, found, flops);
         let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
@@ -271,7 +271,7 @@ impl Lab {
     /// The Keras-style summary of the current settings' model.
     pub fn summary(&self) -> Result<Summary> {
         let layers = self.settings.layer_list(self.classes())?;
-        let infos = architecture(&layers, &self.input_shape())?;
+        let infos = classifier_architecture(&layers, &self.input_shape())?;
         Ok(Summary {
             rows: infos.iter().map(|l| SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count() }).collect(),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
@@ -465,6 +465,7 @@ impl Lab {
             truncating: self.settings.truncating,
             scaling: if images { self.scaling() } else { None },
             framing: if images { self.framing() } else { None },
+            language_model: None,
         };
         tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }

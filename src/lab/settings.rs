@@ -81,7 +81,7 @@ impl Settings {
         if self.preset == "custom" {
             return self.layers.clone().ok_or_else(|| Error::setting("model", msg!("lab.custom_needs_layers")));
         }
-        preset(&self.preset, self.num_words, classes.max(2), self.mask)
+        preset(&self.preset, self.num_words, self.max_len, classes.max(2), self.mask)
             .or_else(|| image_preset(&self.preset, classes.max(2)))
             .ok_or_else(|| Error::setting("model", msg!("lab.unknown_preset", preset = crate::error::printable(&self.preset, 40))))
     }

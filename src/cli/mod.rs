@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
-use crate::model::{architecture, Model};
+use crate::model::{architecture, classifier_architecture, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS, PRESETS};
@@ -35,10 +35,12 @@ use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer, MAX_BAT
 
 mod apply;
 mod bench;
+mod lm;
 mod train;
 
 use apply::*;
 use bench::*;
+use lm::*;
 use train::*;
 
 #[derive(Parser)]
@@ -50,8 +52,36 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on labelled text (label<TAB>text or CSV) or images (a CSV of label,pixels with --image-shape).
+    /// Train a model on labelled text (label<TAB>text or CSV) or images (a CSV of label,pixels with --image-shape),
+    /// or (--task lm) a language model on any text.
     Train(TrainArgs),
+    /// Continue a prompt with a language model saved by `train --task lm`.
+    Generate {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value = "")]
+        prompt: String,
+        #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = count(1, 100_000))]
+        tokens: usize,
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        temperature: f32,
+        #[arg(long, allow_negative_numbers = true)]
+        top_k: Option<usize>,
+        #[arg(long, allow_negative_numbers = true)]
+        top_p: Option<f32>,
+        #[arg(long, default_value_t = 42, allow_negative_numbers = true, value_parser = seed)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every attention layer's and head's weights over a text's tokens.
+    Attention {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        json: bool,
+        text: String,
+    },
     /// Evaluate a saved model on labelled text.
     Eval {
         #[arg(long)]
@@ -182,6 +212,14 @@ enum BackendArg {
     Auto,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum TaskArg {
+    /// Labelled examples → classes.
+    Classify,
+    /// Any text → the next token (a language model).
+    Lm,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum SplitArg {
     Stratified,
@@ -196,8 +234,35 @@ enum ColumnArg {
 
 #[derive(Args)]
 struct TrainArgs {
+    /// classify (labelled examples) or lm (a language model on any text).
+    #[arg(long, value_enum, default_value = "classify")]
+    task: TaskArg,
     #[arg(long)]
     data: PathBuf,
+    /// A language model's tokenizer: char (one id per character).
+    #[arg(long, default_value = "char")]
+    tokenizer: String,
+    /// A language model's vocabulary: at most this many ids (the most frequent tokens; the rest read as unknown).
+    #[arg(long, allow_negative_numbers = true, value_parser = count(2, 1_000_000))]
+    vocab: Option<usize>,
+    /// A language model's context: tokens it reads at once.
+    #[arg(long, default_value_t = 64, allow_negative_numbers = true, value_parser = count(1, 4096))]
+    context: usize,
+    /// Transformer blocks (transformer, gpt).
+    #[arg(long, allow_negative_numbers = true, value_parser = count(1, 64))]
+    layers: Option<usize>,
+    /// Attention heads per block (transformer, gpt).
+    #[arg(long, allow_negative_numbers = true, value_parser = count(1, 64))]
+    heads: Option<usize>,
+    /// Width of the token vectors (transformer, gpt).
+    #[arg(long, allow_negative_numbers = true, value_parser = count(1, 4096))]
+    d_model: Option<usize>,
+    /// Width of the blocks' feed-forward layer (transformer, gpt).
+    #[arg(long, allow_negative_numbers = true, value_parser = count(1, 16384))]
+    ffn: Option<usize>,
+    /// Train this many steps (batches) instead of --epochs (language models).
+    #[arg(long, allow_negative_numbers = true, value_parser = count(1, 100_000_000))]
+    steps: Option<usize>,
     #[arg(long)]
     val_data: Option<PathBuf>,
     #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
@@ -205,8 +270,9 @@ struct TrainArgs {
     /// How --val-split chooses rows: stratified and shuffled, or Keras's last fraction.
     #[arg(long, value_enum, default_value = "stratified")]
     split: SplitArg,
-    /// lstm, cnn, bow, image-cnn, or a path to a model.json.
-    #[arg(long, default_value = "lstm")]
+    /// lstm (the default), cnn, bow, transformer, image-cnn; with --task lm,
+    /// gpt (the default); or a path to a model.json.
+    #[arg(long, default_value = "")]
     model: String,
     /// Train on images: the data is a CSV of label,p0,…,pN and this is one
     /// image's shape (8x8x1, 28x28, 32x32x3), or "auto" for a grayscale
@@ -282,7 +348,19 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Train(a) => train(a),
+        Command::Train(mut a) => {
+            let lm = a.task == TaskArg::Lm;
+            if a.model.is_empty() {
+                a.model = if lm { "gpt" } else { "lstm" }.into();
+            }
+            if lm {
+                train_lm(a)
+            } else {
+                train(a)
+            }
+        }
+        Command::Generate { model, prompt, tokens, temperature, top_k, top_p, seed, json } => generate(&model, &prompt, tokens, crate::generate::Sampling { temperature, top_k, top_p }, seed, json),
+        Command::Attention { model, json, text } => attention(&model, &text, json),
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),

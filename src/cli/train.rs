@@ -35,7 +35,7 @@ pub(super) fn train(a: TrainArgs) -> Result<()> {
     let batch_size = trainer.config.batch_size;
     // Built on the CPU first: that validates data and model, and is the
     // checkpoint a lost GPU falls back to.
-    let selected = select(a.backend.into(), &architecture(&layers, &input_shape)?, batch_size)?;
+    let selected = select(a.backend.into(), &classifier_architecture(&layers, &input_shape)?, batch_size)?;
     if !a.json {
         println!("backend: {}", selected.reason);
     }
@@ -194,7 +194,7 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
             }
         }
         None => {
-            let layers = preset(&a.model, settings.num_words, labels.len(), !a.no_mask).ok_or_else(|| Error::setting("--model", msg!("cli.not_preset_or_file", model = &a.model)))?;
+            let layers = if a.model == "transformer" { Some(transformer_preset(a, settings.num_words, settings.max_len, labels.len())) } else { preset(&a.model, settings.num_words, settings.max_len, labels.len(), !a.no_mask) }.ok_or_else(|| Error::setting("--model", msg!("cli.not_preset_or_file", model = &a.model)))?;
             Model::new(backend, &layers, &[settings.max_len], a.seed)?
         }
     };
@@ -205,7 +205,7 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
     }
     let train_enc = pipeline::encode_texts(&tokenizer, &data.train, &settings);
     let val_enc = data.val.as_ref().map(|v| pipeline::encode_texts(&tokenizer, v, &settings));
-    let metadata = Metadata { tokenizer: Some(tokenizer), labels: labels.clone(), max_len: settings.max_len, padding: settings.padding, truncating: settings.truncating, scaling: None, framing: None };
+    let metadata = Metadata { tokenizer: Some(tokenizer), labels: labels.clone(), max_len: settings.max_len, padding: settings.padding, truncating: settings.truncating, scaling: None, framing: None, language_model: None };
     Ok((Trainer::new(model, config, labels, train_enc, val_enc)?, metadata))
 }
 
@@ -258,7 +258,7 @@ pub(super) fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<t
             Model::new(CpuBackend, &layers, &shape, a.seed)?
         }
     };
-    let metadata = Metadata { tokenizer: None, labels: labels.clone(), max_len: 0, padding: Side::Post, truncating: Side::Post, scaling: Some(scaling), framing };
+    let metadata = Metadata { tokenizer: None, labels: labels.clone(), max_len: 0, padding: Side::Post, truncating: Side::Post, scaling: Some(scaling), framing, language_model: None };
     let mut trainer = Trainer::new(model, config, labels, pipeline::encode_images(scaling, &data.train), data.val.as_ref().map(|v| pipeline::encode_images(scaling, v)))?;
     trainer.augmentation = (!augmentation.is_identity()).then_some(augmentation);
     Ok((trainer, metadata))

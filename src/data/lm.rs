@@ -82,6 +82,44 @@ impl CharTokenizer {
     }
 }
 
+/// How a language model turns text into ids, saved with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum LmTokenizer {
+    /// One id per character (see `CharTokenizer`).
+    Char { chars: CharTokenizer },
+}
+
+impl LmTokenizer {
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            LmTokenizer::Char { chars } => chars.vocab_size(),
+        }
+    }
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        match self {
+            LmTokenizer::Char { chars } => chars.encode(text),
+        }
+    }
+    pub fn decode(&self, ids: &[u32]) -> String {
+        match self {
+            LmTokenizer::Char { chars } => chars.decode(ids),
+        }
+    }
+    /// Each token as text, for pictures and lists of candidates.
+    pub fn token(&self, id: u32) -> String {
+        self.decode(&[id])
+    }
+}
+
+/// What a saved language model carries besides its network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageModelMeta {
+    pub tokenizer: LmTokenizer,
+    /// Tokens the model reads at once.
+    pub context: usize,
+}
+
 /// A token sequence split into training and validation parts: the last
 /// `val_split` of it is held out, so validation text follows training text
 /// as it would in use.

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use crate::data::lm::LanguageModelMeta;
 use crate::data::{Framing, Scaling, Side, Tokenizer};
 use crate::error::{json_reason, Error, Message, Result};
 use crate::msg;
@@ -27,6 +28,8 @@ pub struct Metadata {
     /// For an image model trained on ink on a dark ground: where the
     /// training images' ink sat, so a drawing is framed the same way.
     pub framing: Option<Framing>,
+    /// For a language model: its tokenizer and context.
+    pub language_model: Option<LanguageModelMeta>,
 }
 
 /// A model read from (or about to be written to) files.
@@ -213,6 +216,7 @@ pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Ve
             "tokenizer": m.tokenizer.as_ref().map(|t| t.to_keras_json()),
             "scaling": m.scaling,
             "framing": m.framing,
+            "language_model": m.language_model,
         }});
     }
     Ok((serde_json::to_string_pretty(&root).unwrap(), bytes))
@@ -531,6 +535,7 @@ fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
         truncating: side("truncating")?,
         scaling: optional(m, "scaling", file)?,
         framing: optional(m, "framing", file)?,
+        language_model: optional(m, "language_model", file)?,
     }))
 }
 

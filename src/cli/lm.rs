@@ -1,0 +1,247 @@
+//! Language models on the command line: `gradlab train --task lm` (any
+//! text → next-token prediction), `gradlab generate` and
+//! `gradlab attention`. The data is cut as `data::lm` says; training runs
+//! through the same `Trainer` as classification, with one target per
+//! position.
+
+use super::*;
+use crate::data::lm::{self, CharTokenizer, LanguageModelMeta, LmTokenizer};
+use crate::generate::{self, Sampling};
+use crate::presets::{gpt, transformer, TransformerSizes, LM_PRESETS};
+
+/// The Transformer sizes the flags ask for, over a preset's defaults.
+pub(super) fn sizes(a: &TrainArgs, default: TransformerSizes) -> TransformerSizes {
+    TransformerSizes {
+        layers: a.layers.unwrap_or(default.layers),
+        heads: a.heads.unwrap_or(default.heads),
+        d_model: a.d_model.unwrap_or(default.d_model),
+        ffn: a.ffn.unwrap_or(default.ffn),
+        dropout: default.dropout,
+    }
+}
+
+/// The `transformer` classifier with the flags' sizes.
+pub(super) fn transformer_preset(a: &TrainArgs, num_words: usize, max_len: usize, classes: usize) -> Vec<LayerConfig> {
+    transformer(num_words, max_len, classes, !a.no_mask, sizes(a, TransformerSizes::CLASSIFIER))
+}
+
+/// Windows of `context + 1` tokens as a Trainer's rows: inputs, and one
+/// target per position (the next token).
+fn windows(ids: &[u32], context: usize) -> Result<Encoded> {
+    let w = lm::windows(ids, context, None)?;
+    Ok(Encoded { ids: w.iter().map(|(x, _)| x.iter().map(|&i| i as f32).collect()).collect(), classes: w.iter().flat_map(|(_, y)| y.iter().map(|&i| i as usize)).collect() })
+}
+
+pub(super) fn train_lm(a: TrainArgs) -> Result<()> {
+    let text = read_text(&a.data)?;
+    if text.trim().is_empty() {
+        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("lm.empty_text") });
+    }
+    if !(a.val_split.is_finite() && (0.0..0.9).contains(&a.val_split)) {
+        return Err(Error::setting("--val-split", msg!("lab.val_split", value = a.val_split)));
+    }
+    let saved = if a.model.ends_with(".json") || Path::new(&a.model).is_file() { Some(tfjs::load(Path::new(&a.model))?) } else { None };
+    if saved.is_none() && !LM_PRESETS.contains(&a.model.as_str()) {
+        return Err(Error::setting("--model", msg!("cli.not_lm_preset_or_file", model = &a.model, presets = LM_PRESETS.join(", "))));
+    }
+    // The tokenizer: the saved model's, or learned from the training part
+    // of the text (the held-out tail may hold characters it never saw:
+    // they read as unknown, as they would in use).
+    let chars: Vec<char> = text.chars().collect();
+    let cut = chars.len() - (chars.len() as f64 * a.val_split as f64).floor() as usize;
+    let train_text: String = chars[..cut].iter().collect();
+    let val_text: String = chars[cut..].iter().collect();
+    let (tokenizer, context) = match &saved {
+        Some(s) => {
+            let meta = s.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::setting("--model", msg!("cli.not_language_model", model = &a.model)))?;
+            (meta.tokenizer, meta.context)
+        }
+        None => {
+            let tokenizer = match a.tokenizer.as_str() {
+                "char" => LmTokenizer::Char { chars: CharTokenizer::fit(&train_text, a.vocab).map_err(|e| as_flag(e, "--vocab"))? },
+                other => return Err(Error::setting("--tokenizer", msg!("cli.unknown_tokenizer", name = other, known = "char"))),
+            };
+            (tokenizer, a.context)
+        }
+    };
+    let (train_ids, val_ids) = (tokenizer.encode(&train_text), tokenizer.encode(&val_text));
+    if train_ids.len() < context + 1 {
+        return Err(Error::setting("--context", msg!("lm.text_shorter_than_context", tokens = train_ids.len(), context = context)));
+    }
+    let train_set = windows(&train_ids, context)?;
+    let val_set = if val_ids.len() > context { Some(windows(&val_ids, context)?) } else { None };
+    let vocab = tokenizer.vocab_size();
+    let layers = match &saved {
+        Some(s) => s.layers.clone(),
+        None => gpt(vocab, context, sizes(&a, TransformerSizes::GPT)),
+    };
+    let model = match saved {
+        Some(s) => Model::with_weights(CpuBackend, &s.layers, &s.input_shape, s.weights)?,
+        None => Model::new(CpuBackend, &layers, &[context], a.seed)?,
+    };
+    if model.positions() != context || model.output_classes() != vocab {
+        return Err(Error::setting("--model", msg!("cli.not_language_model", model = &a.model)));
+    }
+    let optimizer_kind = OptimizerKind::from_name(&a.optimizer).ok_or_else(|| Error::setting("--optimizer", msg!("cli.unknown_optimizer", name = &a.optimizer)))?;
+    let mut optimizer = OptimizerConfig::new(optimizer_kind);
+    if let Some(lr) = a.lr {
+        optimizer.learning_rate = lr;
+    }
+    optimizer.clip_norm = a.clip_norm;
+    let steps_per_epoch = train_set.ids.len().div_ceil(a.batch_size);
+    let epochs = match a.steps {
+        Some(s) => s.div_ceil(steps_per_epoch),
+        None => a.epochs,
+    };
+    let config = TrainConfig { epochs, batch_size: a.batch_size, optimizer, schedule: parse_schedule(&a.schedule)?, loss: Loss::SparseCategoricalCrossentropy, seed: a.seed, shuffle: !a.no_shuffle, early_stopping_patience: a.patience };
+    let labels: Vec<String> = (0..vocab as u32).map(|i| tokenizer.token(i)).collect();
+    let trainer = Trainer::new(model, config, labels, train_set, val_set).map_err(|e| as_flag(e, "--epochs"))?;
+    let selected = select(a.backend.into(), &architecture(&layers, &[context])?, a.batch_size)?;
+    let meta = LanguageModelMeta { tokenizer, context };
+    let entropy = lm::unigram_entropy(&train_ids);
+    if !a.json {
+        println!("backend: {}", selected.reason);
+        println!("text: {} characters, {} training and {} validation tokens, vocabulary {}; unigram entropy {:.3} nats/token", chars.len(), train_ids.len(), val_ids.len(), vocab, entropy);
+    }
+    let backend = json!({"name": if selected.gpu.is_some() { "gpu" } else { "cpu" }, "reason": selected.reason.english()});
+    match selected.gpu {
+        Some(g) => run_lm(trainer.move_to(g)?, &a, &meta, entropy, backend),
+        None => run_lm(trainer, &a, &meta, entropy, backend),
+    }
+}
+
+fn run_lm<B: Backend>(mut t: Trainer<B>, a: &TrainArgs, meta: &LanguageModelMeta, entropy: f64, backend: Value) -> Result<()> {
+    let context = meta.context;
+    let limit = a.steps.unwrap_or(usize::MAX);
+    let mut history = Vec::new();
+    let record = |e: &crate::trainer::EpochRecord| json!({"epoch": e.epoch, "loss": e.loss, "val_loss": e.val_loss, "val_perplexity": e.val_loss.map(f64::exp), "seconds": e.seconds});
+    while !t.is_done() && t.batches.len() < limit {
+        match t.step()? {
+            StepOutcome::EpochEnd(_, e) => {
+                if !a.json {
+                    let val = e.val_loss.map_or(String::new(), |v| format!(", validation {:.4} (perplexity {:.2})", v, v.exp()));
+                    println!("epoch {}: loss {:.4}{}, {:.1}s", e.epoch, e.loss, val, e.seconds);
+                }
+                history.push(record(&e));
+            }
+            StepOutcome::Batch(_) | StepOutcome::Done => {}
+        }
+    }
+    // --steps may end inside an epoch: that part is measured as one more
+    // entry, with the validation loss at the last step.
+    if t.batch_in_epoch() > 0 && !t.is_done() {
+        let done = t.batch_in_epoch();
+        let recent = &t.batches[t.batches.len() - done..];
+        let loss = recent.iter().map(|b| b.loss as f64).sum::<f64>() / done as f64;
+        let val = t.val_data().map(|v| t.evaluate(v).loss);
+        let (secs, _) = t.training_time();
+        let prior: f64 = t.epochs.iter().map(|e| e.train_seconds).sum();
+        history.push(json!({"epoch": t.epoch + 1, "partial": true, "loss": loss, "val_loss": val, "val_perplexity": val.map(f64::exp), "seconds": secs - prior}));
+        if !a.json {
+            let v = val.map_or(String::new(), |v| format!(", validation {:.4} (perplexity {:.2})", v, v.exp()));
+            println!("{} steps: loss {:.4}{}", t.batches.len(), loss, v);
+        }
+    }
+    let (seconds, windows) = t.training_time();
+    let tokens_per_second = if seconds > 0.0 { (windows * context) as f64 / seconds } else { 0.0 };
+    if let Some(dir) = &a.save {
+        let metadata = Metadata { tokenizer: None, labels: Vec::new(), max_len: context, padding: Side::Post, truncating: Side::Post, scaling: None, framing: None, language_model: Some(meta.clone()) };
+        tfjs::save_dir(dir, &t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&metadata))?;
+        if !a.json {
+            println!("saved to {}", dir.join("model.json").display());
+        }
+        for w in tfjs::tfjs_incompatibilities(&t.model.configs()) {
+            eprintln!("gradlab: warning: {}", w.message);
+        }
+    }
+    if a.json {
+        let mut v = json!({
+            "history": history,
+            "steps": t.batches.len(),
+            "tokens_per_second": tokens_per_second,
+            "vocab_size": meta.tokenizer.vocab_size(),
+            "context": context,
+            "parameters": t.model.param_count(),
+            "unigram_entropy": entropy,
+            "backend": backend,
+        });
+        if let Some(reason) = &t.stopped {
+            v["stopped"] = json!(reason.english());
+        }
+        println!("{}", v);
+    } else {
+        println!("training: {:.0} tokens/s; {} parameters", tokens_per_second, t.model.param_count());
+    }
+    Ok(())
+}
+
+/// A saved language model, on the CPU, with its tokenizer and context.
+fn load_lm(path: &Path) -> Result<(Model<CpuBackend>, LanguageModelMeta)> {
+    let saved = tfjs::load(path)?;
+    let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::setting("--model", msg!("cli.not_language_model", model = path.display().to_string())))?;
+    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+    Ok((model, meta))
+}
+
+pub(super) fn generate(path: &Path, prompt: &str, tokens: usize, sampling: Sampling, seed: u64, json: bool) -> Result<()> {
+    sampling.validate().map_err(|e| match e {
+        Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace('_', "-")), reason),
+        other => other,
+    })?;
+    let (model, meta) = load_lm(path)?;
+    // An empty prompt starts from the unknown token, as from nothing.
+    let mut ids = meta.tokenizer.encode(prompt);
+    let unknown = if prompt.is_empty() { 0 } else { ids.iter().filter(|&&i| i == 0).count() };
+    if unknown > 0 {
+        eprintln!("gradlab: warning: {}", msg!("lm.prompt_unknown", count = unknown));
+    }
+    if ids.is_empty() {
+        ids.push(0);
+    }
+    let mut out = std::io::stdout();
+    if !json {
+        print!("{}", prompt);
+    }
+    let new = generate::generate(&model, &ids, tokens, &sampling, seed, |id| {
+        if !json {
+            print!("{}", meta.tokenizer.token(id));
+            let _ = out.flush();
+        }
+    })?;
+    if json {
+        println!("{}", json!({"prompt": prompt, "text": meta.tokenizer.decode(&new), "tokens": new, "seed": seed, "temperature": sampling.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p}));
+    } else {
+        println!();
+    }
+    Ok(())
+}
+
+pub(super) fn attention(path: &Path, text: &str, json: bool) -> Result<()> {
+    let (model, meta) = load_lm(path)?;
+    let ids = meta.tokenizer.encode(text);
+    let ids = &ids[ids.len().saturating_sub(meta.context)..];
+    let maps = generate::attention_maps(&model, ids)?;
+    let tokens: Vec<String> = ids.iter().map(|&i| meta.tokenizer.token(i)).collect();
+    let layers: Vec<Value> = maps
+        .iter()
+        .map(|m| {
+            let t = m.tokens;
+            let heads: Vec<Vec<Vec<f32>>> = m.weights.chunks(t * t).map(|h| h.chunks(t).map(|r| r.to_vec()).collect()).collect();
+            json!({"layer": m.layer, "name": model.layers[m.layer].name, "heads": heads})
+        })
+        .collect();
+    if json {
+        println!("{}", json!({"tokens": tokens, "ids": ids, "layers": layers}));
+    } else {
+        for m in &maps {
+            println!("{} ({} heads over {} tokens); rows attend to columns:", model.layers[m.layer].name, m.heads, m.tokens);
+            for (h, map) in m.weights.chunks(m.tokens * m.tokens).enumerate() {
+                println!("  head {}", h + 1);
+                for (i, row) in map.chunks(m.tokens).enumerate() {
+                    println!("  {:>4} {}", format!("{:?}", tokens[i]), row.iter().map(|p| format!("{:5.2}", p)).collect::<String>());
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -237,7 +237,28 @@ def build_layer(keras, cls, cfg, where):
         if axis not in (-1, [-1]) or cfg.get("center") is False or cfg.get("scale") is False or cfg.get("rms_scaling"):
             raise ModelFileError(f"{where}: only the last axis, with center and scale, is supported")
         return L.LayerNormalization(axis=-1, epsilon=cfg.get("epsilon", 1e-3), name=name)
+    if cls in KERAS_HUB:
+        return keras_hub_layer(cls, cfg, name, where)
     raise ModelFileError(f"{where}: layer type '{cls}' is not one this script builds")
+
+
+# The Transformer layers gradlab writes, as keras_hub defines them.
+KERAS_HUB = ("TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder")
+
+
+def keras_hub_layer(cls, cfg, name, where):
+    try:
+        import keras_hub
+    except ImportError as e:
+        raise ModelFileError(f"{where}: {cls} is keras_hub's layer; install keras-hub ({e})")
+    H = keras_hub.layers
+    if cls == "TokenAndPositionEmbedding":
+        return H.TokenAndPositionEmbedding(cfg["vocabulary_size"], cfg["sequence_length"], cfg["embedding_dim"], mask_zero=bool(cfg.get("mask_zero")), name=name)
+    if cfg.get("encoder_sequence_shape"):
+        raise ModelFileError(f"{where}: cross-attention (an encoder sequence) is not supported")
+    kind = H.TransformerEncoder if cls == "TransformerEncoder" else H.TransformerDecoder
+    return kind(cfg["intermediate_dim"], cfg["num_heads"], dropout=cfg.get("dropout", 0.0), activation=activation(cfg, "activation", where),
+                layer_norm_epsilon=cfg.get("layer_norm_epsilon", 1e-5), normalize_first=bool(cfg.get("normalize_first")), name=name)
 
 
 def read_weights(model_dir, root):
@@ -294,16 +315,20 @@ def build(model_dir, out_path):
         model.add(layer)
         built.append((layer, cfg.get("name"), where))
         # Whether a mask reaches the next layer (as Keras and gradlab pass it).
-        if cls == "Embedding":
+        if cls in ("Embedding", "TokenAndPositionEmbedding"):
             masked = bool(cfg.get("mask_zero"))
         elif cls in ("LSTM", "GRU"):
             masked = masked and bool(cfg.get("return_sequences"))
-        elif cls not in ("Dense", "Dropout", "BatchNormalization", "LayerNormalization"):
+        elif cls not in ("Dense", "Dropout", "BatchNormalization", "LayerNormalization", "TransformerEncoder", "TransformerDecoder"):
             masked = False
     for layer, name, where in built:
         values = []
         for v in layer.weights:
-            key = f"{name}/{v.name}"
+            # A composite layer's weights by their path from the layer on
+            # (transformer_encoder/self_attention_layer/query/kernel; Keras
+            # puts the model's name in front).
+            inner = v.path[v.path.find(f"{name}/"):] if f"{name}/" in v.path else None
+            key = inner if inner in weights else f"{name}/{v.name}"
             if key not in weights:
                 raise ModelFileError(f"{where}: the weight file has no {key}")
             if tuple(weights[key].shape) != tuple(v.shape):

@@ -25,7 +25,10 @@ import sys
 
 import numpy as np
 
-SUPPORTED = {"Embedding", "Dense", "LSTM", "GRU", "Conv1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "LayerNormalization"}
+SUPPORTED = {"Embedding", "Dense", "LSTM", "GRU", "Conv1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "LayerNormalization",
+             # keras_hub's, whose weights are named by their path inside the layer.
+             "TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder"}
+COMPOSITE = {"TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder"}
 WEIGHTS_FILE = "group1-shard1of1.bin"
 
 
@@ -64,7 +67,9 @@ def save(model, out_dir, meta=None):
         layers.append({"class_name": cls, "config": cfg})
         for v in layer.weights:
             value = np.asarray(v.numpy(), dtype="<f4")
-            manifest.append({"name": f"{layer.name}/{v.name}", "shape": list(value.shape), "dtype": "float32"})
+            # From the layer's name on (Keras puts the model's in front).
+            name = v.path[v.path.find(f"{layer.name}/"):] if cls in COMPOSITE else f"{layer.name}/{v.name}"
+            manifest.append({"name": name, "shape": list(value.shape), "dtype": "float32"})
             chunks.append(value.tobytes())
     root = {
         "format": "layers-model",

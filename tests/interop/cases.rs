@@ -29,8 +29,19 @@ pub struct Case {
     pub inputs: Vec<Vec<f32>>,
     /// The texts behind the ids (text models).
     pub texts: Option<Vec<String>>,
-    /// gradlab's probabilities, one row per input.
+    /// gradlab's probabilities, one row per input (a language model's
+    /// logits at every position, one after another).
     pub gradlab: Vec<Vec<f32>>,
+    /// A language model: next-token logits at every position.
+    pub lm: bool,
+}
+
+/// What a model predicts for each input row: its probabilities, or for a
+/// language model the logits of every position in one row.
+pub fn predict_rows(model: &Model<CpuBackend>, inputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let rows = model.predict(inputs, 8);
+    let k = model.positions();
+    rows.chunks(k).map(|c| c.concat()).collect()
 }
 
 fn gradlab(args: &[&str]) -> String {
@@ -83,7 +94,26 @@ fn text_case(dir: &Path, train: &Path, name: &str, model: &str, extra: &[&str]) 
     let rows = out.as_array().unwrap();
     assert_eq!(rows.len(), texts.len());
     let gradlab = rows.iter().map(|r| meta.labels.iter().map(|l| r["probabilities"][l].as_f64().unwrap_or_else(|| panic!("{}: no probability for {}", name, l)) as f32).collect()).collect();
-    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: Some(texts), gradlab }
+    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: Some(texts), gradlab, lm: false }
+}
+
+/// A small GPT trained by `gradlab train --task lm` on the e-mails' text,
+/// and its logits for windows of text it did not train on.
+fn lm_case(dir: &Path, name: &str) -> Case {
+    let text = std::fs::read_to_string(root().join("../shared/data/spamassassin.tsv")).unwrap();
+    let body = |from: usize, n: usize| text.lines().skip(from).take(n).filter_map(|l| l.split_once('\t').map(|(_, t)| t.to_string())).collect::<Vec<_>>().join("\n");
+    let corpus = dir.join(format!("{}.txt", name));
+    std::fs::write(&corpus, body(0, 120)).unwrap();
+    let save = dir.join(name);
+    gradlab(&["train", "--task", "lm", "--data", corpus.to_str().unwrap(), "--steps", "30", "--layers", "2", "--heads", "2", "--d-model", "16", "--ffn", "32", "--context", "24", "--save", save.to_str().unwrap(), "--json"]);
+    let saved = tfjs::load(&save.join("model.json")).unwrap();
+    let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).expect("a language model's metadata");
+    let ids = meta.tokenizer.encode(&body(5000, 20));
+    let inputs: Vec<Vec<f32>> = ids.chunks_exact(meta.context).take(10).map(|w| w.iter().map(|&i| i as f32).collect()).collect();
+    assert_eq!(inputs.len(), 10);
+    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights.clone()).unwrap();
+    let gradlab = predict_rows(&model, &inputs);
+    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: None, gradlab, lm: true }
 }
 
 fn image_case(dir: &Path, name: &str, model: &str) -> Case {
@@ -98,7 +128,7 @@ fn image_case(dir: &Path, name: &str, model: &str) -> Case {
     // this is its library call, as `gradlab eval` and the page make it).
     let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights.clone()).unwrap();
     let gradlab = model.predict(&inputs, 8);
-    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: None, gradlab }
+    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: None, gradlab, lm: false }
 }
 
 /// Every preset and every layer, trained and saved by `gradlab train`.
@@ -139,6 +169,8 @@ pub fn build(dir: &Path) -> Vec<Case> {
         text_case(dir, &train, "cnn", "cnn", &[]),
         text_case(dir, &train, "bow", "bow", &[]),
         text_case(dir, &train, "bow-no-mask", "bow", &["--no-mask"]),
+        text_case(dir, &train, "transformer", "transformer", &[]),
+        lm_case(dir, "gpt"),
         image_case(dir, "image-cnn", "image-cnn"),
     ];
     for (name, layers) in &text_models {
@@ -161,7 +193,7 @@ pub fn build(dir: &Path) -> Vec<Case> {
 pub fn write_json(cases: &[Case], path: &Path) {
     let v: Vec<Value> = cases
         .iter()
-        .map(|c| json!({"name": c.name, "dir": c.dir, "inputs": c.inputs, "texts": c.texts, "gradlab": c.gradlab, "layers": c.layers.iter().map(|l| l.describe()).collect::<Vec<_>>()}))
+        .map(|c| json!({"name": c.name, "dir": c.dir, "inputs": c.inputs, "texts": c.texts, "gradlab": c.gradlab, "lm": c.lm, "layers": c.layers.iter().map(|l| l.describe()).collect::<Vec<_>>()}))
         .collect();
     std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
 }

@@ -28,8 +28,26 @@ pub fn loss_backward(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTen
 
 pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: bool) -> (CpuTensor, CpuTensor) {
     let (b, n) = logits.rows_cols();
-    let t = if sparse { one_hot(target, n) } else { target.data.to_vec() };
     let mut probs = logits.data.to_vec();
+    if sparse {
+        // A class index per row: each exponential once, and no one-hot
+        // rows (a language model's are as wide as its vocabulary).
+        let mut total = 0.0f64;
+        for (row, &c) in probs.chunks_exact_mut(n.max(1)).zip(target.data.iter()) {
+            let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let x = row[c as usize];
+            let mut sum = 0.0f32;
+            for v in row.iter_mut() {
+                *v = (*v - max).exp();
+                sum += *v;
+            }
+            total -= (x - max - sum.ln()) as f64;
+            let inv = 1.0 / sum;
+            row.iter_mut().for_each(|v| *v *= inv);
+        }
+        return (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]));
+    }
+    let t = target.data.to_vec();
     let mut total = 0.0f64;
     for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(t.chunks_exact(n.max(1))) {
         let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
@@ -42,8 +60,15 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
 
 pub fn softmax_cross_entropy_backward(probs: &CpuTensor, target: &CpuTensor, sparse: bool) -> CpuTensor {
     let (b, n) = probs.rows_cols();
-    let t = if sparse { one_hot(target, n) } else { target.data.to_vec() };
     let inv_b = 1.0 / b.max(1) as f32;
+    if sparse {
+        let mut d: Vec<f32> = probs.data.iter().map(|&p| p * inv_b).collect();
+        for (r, &c) in target.data.iter().enumerate() {
+            d[r * n + c as usize] -= inv_b;
+        }
+        return CpuTensor::new(&probs.shape, d);
+    }
+    let t = target.data.to_vec();
     CpuTensor::new(&probs.shape, probs.data.iter().zip(t.iter()).map(|(&p, &y)| (p - y) * inv_b).collect())
 }
 

@@ -109,6 +109,14 @@ fn bad_language_model_input_is_named() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && err.contains(want), "{:?}: {}", args, err);
     }
+    // Words, as Keras's Tokenizer reads them: generation writes words.
+    let save = dir.path().join("words");
+    let mut args = vec!["train", "--task", "lm", "--tokenizer", "word", "--data", data.to_str().unwrap(), "--steps", "3", "--save", save.to_str().unwrap(), "--json"];
+    args.extend(SMALL);
+    let out = json_of(&gradlab(&args));
+    assert!(out["vocab_size"].as_u64().unwrap() > 100);
+    let gen = json_of(&gradlab(&["generate", "--model", save.join("model.json").to_str().unwrap(), "--prompt", "the", "--tokens", "5", "--json"]));
+    assert_eq!(gen["text"].as_str().unwrap().split(' ').count(), 5, "{}", gen["text"]);
     // A classifier is not a language model.
     let o = gradlab(&["generate", "--model", dir.path().join("none.json").to_str().unwrap()]);
     assert!(!o.status.success());

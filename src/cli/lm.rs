@@ -5,7 +5,7 @@
 //! position.
 
 use super::*;
-use crate::data::lm::{self, CharTokenizer, LanguageModelMeta, LmTokenizer};
+use crate::data::lm::{self, LanguageModelMeta, LmTokenizer};
 use crate::generate::{self, Sampling};
 use crate::presets::{gpt, transformer, TransformerSizes, LM_PRESETS};
 
@@ -57,10 +57,10 @@ pub(super) fn train_lm(a: TrainArgs) -> Result<()> {
             (meta.tokenizer, meta.context)
         }
         None => {
-            let tokenizer = match a.tokenizer.as_str() {
-                "char" => LmTokenizer::Char { chars: CharTokenizer::fit(&train_text, a.vocab).map_err(|e| as_flag(e, "--vocab"))? },
-                other => return Err(Error::setting("--tokenizer", msg!("cli.unknown_tokenizer", name = other, known = "char"))),
-            };
+            let tokenizer = LmTokenizer::fit(&a.tokenizer, &train_text, a.vocab).map_err(|e| match e {
+                Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field), reason),
+                other => other,
+            })?;
             (tokenizer, a.context)
         }
     };
@@ -202,9 +202,10 @@ pub(super) fn generate(path: &Path, prompt: &str, tokens: usize, sampling: Sampl
     if !json {
         print!("{}", prompt);
     }
+    let sep = meta.tokenizer.separator();
     let new = generate::generate(&model, &ids, tokens, &sampling, seed, |id| {
         if !json {
-            print!("{}", meta.tokenizer.token(id));
+            print!("{}{}", sep, meta.tokenizer.token(id));
             let _ = out.flush();
         }
     })?;

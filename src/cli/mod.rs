@@ -239,7 +239,7 @@ struct TrainArgs {
     task: TaskArg,
     #[arg(long)]
     data: PathBuf,
-    /// A language model's tokenizer: char (one id per character).
+    /// A language model's tokenizer: char (one id per character) or word (Keras's Tokenizer: lower case, no punctuation).
     #[arg(long, default_value = "char")]
     tokenizer: String,
     /// A language model's vocabulary: at most this many ids (the most frequent tokens; the rest read as unknown).

@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::Tokenizer;
 use crate::error::{Error, Result};
 use crate::msg;
 
@@ -88,27 +89,62 @@ impl CharTokenizer {
 pub enum LmTokenizer {
     /// One id per character (see `CharTokenizer`).
     Char { chars: CharTokenizer },
+    /// One id per word, as Keras's `Tokenizer` splits and numbers them
+    /// (lower case, punctuation removed, most frequent first); a word it
+    /// does not keep reads as its out-of-vocabulary token, id 1.
+    Word { words: Tokenizer },
 }
 
+/// The out-of-vocabulary token of a word-level language model.
+pub const WORD_OOV: &str = "<OOV>";
+
 impl LmTokenizer {
+    /// Learned from the training text: `kind` is `char` or `word`.
+    pub fn fit(kind: &str, text: &str, vocab: Option<usize>) -> Result<Self> {
+        match kind {
+            "char" => Ok(LmTokenizer::Char { chars: CharTokenizer::fit(text, vocab)? }),
+            "word" => {
+                if vocab.is_some_and(|v| v < 3) {
+                    return Err(Error::setting("vocab", msg!("lm.vocab_small", value = vocab.unwrap())));
+                }
+                let mut words = Tokenizer::new(vocab, Some(WORD_OOV));
+                words.fit_on_texts(&[text]);
+                Ok(LmTokenizer::Word { words })
+            }
+            other => Err(Error::setting("tokenizer", msg!("lm.unknown_tokenizer", name = other, known = "char, word"))),
+        }
+    }
     pub fn vocab_size(&self) -> usize {
         match self {
             LmTokenizer::Char { chars } => chars.vocab_size(),
+            LmTokenizer::Word { words } => words.vocab_size(),
         }
     }
     pub fn encode(&self, text: &str) -> Vec<u32> {
         match self {
             LmTokenizer::Char { chars } => chars.encode(text),
+            LmTokenizer::Word { words } => words.text_to_sequence(text).into_iter().map(|i| i as u32).collect(),
         }
     }
     pub fn decode(&self, ids: &[u32]) -> String {
         match self {
             LmTokenizer::Char { chars } => chars.decode(ids),
+            LmTokenizer::Word { .. } => ids.iter().map(|&i| self.token(i)).collect::<Vec<_>>().join(" "),
         }
     }
     /// Each token as text, for pictures and lists of candidates.
     pub fn token(&self, id: u32) -> String {
-        self.decode(&[id])
+        match self {
+            LmTokenizer::Char { chars } => chars.decode(&[id]),
+            LmTokenizer::Word { words } => words.index_word().get(id as usize).copied().flatten().unwrap_or(WORD_OOV).to_string(),
+        }
+    }
+    /// What goes between two tokens written out one by one.
+    pub fn separator(&self) -> &'static str {
+        match self {
+            LmTokenizer::Char { .. } => "",
+            LmTokenizer::Word { .. } => " ",
+        }
     }
 }
 
@@ -175,6 +211,22 @@ mod tests {
         assert_eq!(small.chars, vec!['a', 'b']);
         assert_eq!(small.encode("r"), vec![0]);
         assert!(CharTokenizer::fit("ab", Some(1)).is_err());
+    }
+
+    #[test]
+    fn words_as_keras_splits_them_with_unknown_words_as_oov() {
+        let t = LmTokenizer::fit("word", "The cat, the dog. The END!", None).unwrap();
+        // Keras: lower case, punctuation gone, <OOV> first, then by frequency.
+        assert_eq!(t.encode("the cat"), vec![2, 3]);
+        assert_eq!(t.encode("the zebra"), vec![2, 1]);
+        assert_eq!(t.decode(&t.encode("The dog.")), "the dog");
+        assert_eq!(t.token(1), WORD_OOV);
+        assert_eq!(t.vocab_size(), 6);
+        assert_eq!(t.separator(), " ");
+        let back: LmTokenizer = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert!(LmTokenizer::fit("word", "a b", Some(2)).is_err());
+        assert!(LmTokenizer::fit("bpe", "a b", None).unwrap_err().to_string().contains("char, word"));
     }
 
     #[test]

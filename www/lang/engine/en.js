@@ -307,7 +307,7 @@ export default {
   "lm.empty_text": "the text is empty: a language model learns from text, so give some (a .txt file of any language)",
   "cli.not_lm_preset_or_file": "'{model}' is neither a language-model preset ({presets}) nor a model.json file",
   "cli.not_language_model": "{model} is not a language model saved by gradlab train --task lm (it has no tokenizer and context, or does not predict every position)",
-  "cli.unknown_tokenizer": "unknown tokenizer '{name}'; known: {known}",
+  "lm.unknown_tokenizer": "unknown tokenizer '{name}'; known: {known}",
   "lm.text_shorter_than_context": "the training text has {tokens} tokens, fewer than one window of the context ({context}) plus the token after it; use a longer text or a shorter context",
   "lm.prompt_unknown": "{count} character(s) of the prompt are not in the model's vocabulary; they read as the unknown token"
 };

@@ -307,7 +307,7 @@ export default {
   "lm.empty_text": "文本为空：语言模型要从文本中学习，请提供一些文本（任何语言的 .txt 文件）",
   "cli.not_lm_preset_or_file": "“{model}”既不是语言模型预设（{presets}），也不是 model.json 文件",
   "cli.not_language_model": "{model} 不是由 gradlab train --task lm 保存的语言模型（它没有分词器和上下文长度，或不是对每个位置都做预测）",
-  "cli.unknown_tokenizer": "未知的分词器“{name}”；可用：{known}",
+  "lm.unknown_tokenizer": "未知的分词器“{name}”；可用：{known}",
   "lm.text_shorter_than_context": "训练文本只有 {tokens} 个词元，不足一个上下文窗口（{context}）再加一个后继词元；请使用更长的文本或更短的上下文",
   "lm.prompt_unknown": "提示中有 {count} 个字符不在模型的词表中，将按未知词元处理"
 };

@@ -382,7 +382,7 @@ fn tape_input_gradient() {
 /// the standard library closely enough for Keras parity.
 #[test]
 fn fast_math_is_accurate() {
-    use gradlab::nn::activation::{fast_exp, fast_sigmoid, fast_tanh};
+    use gradlab::nn::activation::{fast_erfc, fast_exp, fast_sigmoid, fast_tanh};
     for i in 0..=20000 {
         let x = -40.0 + i as f32 * 0.004;
         let e = x.exp();
@@ -390,6 +390,16 @@ fn fast_math_is_accurate() {
         assert!((fast_tanh(x) - x.tanh()).abs() <= 3e-7, "tanh({})", x);
         let s = 1.0 / (1.0 + (-x).exp());
         assert!((fast_sigmoid(x) - s).abs() <= 3e-7, "sigmoid({})", x);
+    }
+    // erfc against libm's: relative where GELU's values live (its argument
+    // is −x/√2), absolute everywhere.
+    for i in 0..=40000 {
+        let x = -10.0 + i as f32 * 0.0005;
+        let (got, want) = (fast_erfc(x), libm::erfcf(x));
+        assert!((got - want).abs() <= 2.4e-7, "erfc({}) = {} vs {}", x, got, want); // two ulps of 2
+        if x.abs() <= 4.5 {
+            assert!((got - want).abs() <= 2e-6 * want, "erfc({}) = {} vs {} (relative)", x, got, want);
+        }
     }
 }
 

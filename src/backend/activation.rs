@@ -48,6 +48,36 @@ pub fn fast_exp(x: f32) -> f32 {
     p * f32::from_bits(((k as i32 + 127) as u32) << 23)
 }
 
+/// erfc(x) to a relative 1.2e-7 (Numerical Recipes' Chebyshev fit,
+/// `erfcc`) plus `fast_exp`'s and f32's rounding: one exponential and nine
+/// multiply-adds, so loops vectorise. GELU is erfc's only user; with
+/// libm's erfcf it was a fifth of a GPT's training step.
+#[inline]
+pub fn fast_erfc(x: f32) -> f32 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -1.265_512_2 + t * (1.000_023_7 + t * (0.374_091_96 + t * (0.096_784_18 + t * (-0.186_288_06 + t * (0.278_868_07 + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let ans = t * fast_exp(-z * z + poly);
+    if x >= 0.0 {
+        ans
+    } else {
+        2.0 - ans
+    }
+}
+
+/// The exact GELU, x·Φ(x), in TensorFlow's form 0.5·x·erfc(−x/√2)
+/// (1 + erf(x/√2) cancels for x ≪ 0).
+#[inline]
+pub fn gelu(x: f32) -> f32 {
+    0.5 * x * fast_erfc(-x / SQRT_2)
+}
+
+/// GELU's derivative, Φ(x) + x·φ(x).
+#[inline]
+pub fn gelu_df(x: f32) -> f32 {
+    0.5 * fast_erfc(-x / SQRT_2) + x * INV_SQRT_2PI * fast_exp(-0.5 * x * x)
+}
+
 /// The logistic function using `fast_exp`.
 #[inline]
 pub fn fast_sigmoid(x: f32) -> f32 {
@@ -177,8 +207,7 @@ impl Activation {
                     x.exp_m1()
                 }
             }
-            // TensorFlow's form, erfc(−x/√2): 1 + erf(x/√2) cancels for x ≪ 0.
-            Activation::Gelu => 0.5 * x * libm::erfcf(-x / SQRT_2),
+            Activation::Gelu => gelu(x),
             Activation::Sigmoid => sigmoid(x),
             Activation::Tanh => x.tanh(),
             Activation::Softplus => softplus(x),
@@ -205,11 +234,7 @@ impl Activation {
                     y + 1.0
                 }
             }
-            Activation::Gelu => {
-                let cdf = 0.5 * libm::erfcf(-x / SQRT_2);
-                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
-                cdf + x * pdf
-            }
+            Activation::Gelu => gelu_df(x),
             Activation::Sigmoid => y * (1.0 - y),
             Activation::Tanh => 1.0 - y * y,
             Activation::Softplus => sigmoid(x),

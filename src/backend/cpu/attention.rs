@@ -1,28 +1,31 @@
 //! Scaled dot-product attention on the CPU, one (sample, head) at a time:
-//! the head's keys and values are copied out of the interleaved
-//! [time, heads·d] layout into contiguous rows, so every inner loop runs
-//! over adjacent floats (which the compiler turns into SIMD, in wasm too).
+//! the head's queries, keys and values are copied out of the interleaved
+//! [time, heads·d] layout into contiguous rows, and its four products
+//! (scores, weighted values, and in the backward pass their gradients) go
+//! through the engine's matrix product (matrixmultiply natively, the SIMD
+//! kernel in wasm). What lies between them (the mask, softmax, dropout) is
+//! a pass over the head's [tq, tk] scores.
 
+use super::matmul::product;
 use super::CpuTensor;
 use crate::backend::{AttentionShape, MASKED_SCORE};
 
-/// Rows `t` of head `h` from a [time, heads·d] slice of one sample.
-fn head_rows(x: &[f32], t: usize, heads: usize, d: usize, h: usize) -> Vec<f32> {
+/// Rows `t` of head `h` from a [time, heads·d] slice of one sample, as a
+/// [t, d] matrix.
+fn head_rows(x: &[f32], t: usize, heads: usize, d: usize, h: usize) -> CpuTensor {
     let mut out = Vec::with_capacity(t * d);
     for i in 0..t {
         out.extend_from_slice(&x[i * heads * d + h * d..][..d]);
     }
-    out
+    CpuTensor::new(&[t, d], out)
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// acc += w · x.
-fn axpy(acc: &mut [f32], w: f32, x: &[f32]) {
-    for (a, v) in acc.iter_mut().zip(x) {
-        *a += w * v;
+/// Writes a head's [t, d] rows back into its columns of a [time, heads·d]
+/// slice.
+fn put_head_rows(x: &mut [f32], rows: &CpuTensor, heads: usize, h: usize) {
+    let d = rows.shape()[1];
+    for (i, row) in rows.data().chunks_exact(d).enumerate() {
+        x[i * heads * d + h * d..][..d].copy_from_slice(row);
     }
 }
 
@@ -55,36 +58,34 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
     for b in 0..s.batch {
         let (qb, kb, vb) = (&q.data()[b * tq * heads * dk..], &k.data()[b * tk * heads * dk..], &v.data()[b * tk * heads * dv..]);
         for h in 0..heads {
-            let (kh, vh) = (head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h));
-            for i in 0..tq {
-                let qi = &qb[i * heads * dk + h * dk..][..dk];
-                let row_at = ((b * heads + h) * tq + i) * tk;
-                let p = &mut probs[row_at..row_at + tk];
+            let (qh, kh, vh) = (head_rows(qb, tq, heads, dk, h), head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h));
+            let scores = product(&qh, &kh, false, true, None);
+            let at = (b * heads + h) * tq * tk;
+            let p = &mut probs[at..at + tq * tk];
+            for (i, (row, srow)) in p.chunks_exact_mut(tk).zip(scores.data().chunks_exact(tk)).enumerate() {
                 if mask.is_some_and(|m| m[b * tk + i] == 0.0) {
                     continue; // a padding query: probabilities and output stay 0
                 }
                 let mut max = f32::NEG_INFINITY;
-                for j in 0..tk {
-                    let score = if allowed(&s, mask, b, i, j) { dot(qi, &kh[j * dk..][..dk]) * scale } else { MASKED_SCORE };
-                    p[j] = score;
-                    max = max.max(score);
+                for (j, (pj, &sj)) in row.iter_mut().zip(srow).enumerate() {
+                    *pj = if allowed(&s, mask, b, i, j) { sj * scale } else { MASKED_SCORE };
+                    max = max.max(*pj);
                 }
                 let mut sum = 0.0;
-                for pj in p.iter_mut() {
+                for pj in row.iter_mut() {
                     *pj = (*pj - max).exp();
                     sum += *pj;
                 }
-                for pj in p.iter_mut() {
-                    *pj /= sum;
-                }
-                let o = &mut out[(b * tq + i) * heads * dv + h * dv..][..dv];
-                for j in 0..tk {
-                    let w = p[j] * drop.map_or(1.0, |d| d[row_at + j]);
-                    if w != 0.0 {
-                        axpy(o, w, &vh[j * dv..][..dv]);
-                    }
-                }
+                let inv = 1.0 / sum;
+                row.iter_mut().for_each(|pj| *pj *= inv);
             }
+            // The weights the values get: the probabilities, after dropout.
+            let weights = match drop {
+                Some(d) => p.iter().zip(&d[at..at + tq * tk]).map(|(a, b)| a * b).collect(),
+                None => p.to_vec(),
+            };
+            let oh = product(&CpuTensor::new(&[tq, tk], weights), &vh, false, false, None);
+            put_head_rows(&mut out[b * tq * heads * dv..(b + 1) * tq * heads * dv], &oh, heads, h);
         }
     }
     (CpuTensor::new(&[s.batch, tq, heads * dv], out), CpuTensor::new(&s.probs_shape(), probs))
@@ -104,41 +105,32 @@ pub fn attention_backward(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, probs: &C
     let mut dq = vec![0.0f32; q.data().len()];
     let mut dk_all = vec![0.0f32; k.data().len()];
     let mut dv_all = vec![0.0f32; v.data().len()];
-    let mut ds = vec![0.0f32; tk];
     for b in 0..s.batch {
         let (qb, kb, vb, ob) = (&q.data()[b * tq * heads * dk..], &k.data()[b * tk * heads * dk..], &v.data()[b * tk * heads * dv..], &dout.data()[b * tq * heads * dv..]);
         for h in 0..heads {
-            let (kh, vh) = (head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h));
-            // This head's gradients of K and V, contiguous, written back below.
-            let mut dkh = vec![0.0f32; tk * dk];
-            let mut dvh = vec![0.0f32; tk * dv];
-            for i in 0..tq {
-                let row_at = ((b * heads + h) * tq + i) * tk;
-                let p = &probs.data()[row_at..row_at + tk];
-                let doi = &ob[i * heads * dv + h * dv..][..dv];
-                let qi = &qb[i * heads * dk + h * dk..][..dk];
-                let mut pdp = 0.0;
-                for j in 0..tk {
-                    let d = drop.map_or(1.0, |d| d[row_at + j]);
-                    if p[j] * d != 0.0 {
-                        axpy(&mut dvh[j * dv..][..dv], p[j] * d, doi);
-                    }
-                    ds[j] = dot(doi, &vh[j * dv..][..dv]) * d;
-                    pdp += ds[j] * p[j];
-                }
-                let dqi = &mut dq[(b * tq + i) * heads * dk + h * dk..][..dk];
-                for j in 0..tk {
-                    let g = p[j] * (ds[j] - pdp) * scale;
-                    if g != 0.0 {
-                        axpy(dqi, g, &kh[j * dk..][..dk]);
-                        axpy(&mut dkh[j * dk..][..dk], g, qi);
-                    }
-                }
+            let (qh, kh, vh, doh) = (head_rows(qb, tq, heads, dk, h), head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h), head_rows(ob, tq, heads, dv, h));
+            let at = (b * heads + h) * tq * tk;
+            let p = &probs.data()[at..at + tq * tk];
+            let d = drop.map(|d| &d[at..at + tq * tk]);
+            let weights = match d {
+                Some(d) => p.iter().zip(d).map(|(a, b)| a * b).collect(),
+                None => p.to_vec(),
+            };
+            let dvh = product(&CpuTensor::new(&[tq, tk], weights), &doh, true, false, None);
+            let mut ds = product(&doh, &vh, false, true, None).data().to_vec();
+            if let Some(d) = d {
+                ds.iter_mut().zip(d).for_each(|(g, m)| *g *= m);
             }
-            for j in 0..tk {
-                dk_all[(b * tk + j) * heads * dk + h * dk..][..dk].copy_from_slice(&dkh[j * dk..][..dk]);
-                dv_all[(b * tk + j) * heads * dv + h * dv..][..dv].copy_from_slice(&dvh[j * dv..][..dv]);
+            for (grow, prow) in ds.chunks_exact_mut(tk).zip(p.chunks_exact(tk)) {
+                let pdp: f32 = grow.iter().zip(prow).map(|(g, p)| g * p).sum();
+                grow.iter_mut().zip(prow).for_each(|(g, &p)| *g = p * (*g - pdp) * scale);
             }
+            let ds = CpuTensor::new(&[tq, tk], ds);
+            let dqh = product(&ds, &kh, false, false, None);
+            let dkh = product(&ds, &qh, true, false, None);
+            put_head_rows(&mut dq[b * tq * heads * dk..(b + 1) * tq * heads * dk], &dqh, heads, h);
+            put_head_rows(&mut dk_all[b * tk * heads * dk..(b + 1) * tk * heads * dk], &dkh, heads, h);
+            put_head_rows(&mut dv_all[b * tk * heads * dv..(b + 1) * tk * heads * dv], &dvh, heads, h);
         }
     }
     (CpuTensor::new(q.shape(), dq), CpuTensor::new(k.shape(), dk_all), CpuTensor::new(v.shape(), dv_all))

@@ -52,11 +52,12 @@ pub fn layer_catalogue() -> Result<JsValue, JsValue> {
     to_js(&crate::nn::catalogue_json())
 }
 
-/// A preset's layers for text (`lstm`, `cnn`, `bow`) or images
-/// (`image-cnn`), as the engine builds them; null for an unknown name.
+/// A preset's layers for text (`lstm`, `cnn`, `bow`, `transformer`, whose
+/// positions are `max_len`) or images (`image-cnn`), as the engine builds
+/// them; null for an unknown name.
 #[wasm_bindgen]
-pub fn preset_layers(name: &str, num_words: usize, classes: usize, mask: bool) -> Result<JsValue, JsValue> {
-    to_js(&crate::presets::preset(name, num_words, classes, mask).or_else(|| crate::presets::image_preset(name, classes)))
+pub fn preset_layers(name: &str, num_words: usize, max_len: usize, classes: usize, mask: bool) -> Result<JsValue, JsValue> {
+    to_js(&crate::presets::preset(name, num_words, max_len, classes, mask).or_else(|| crate::presets::image_preset(name, classes)))
 }
 
 /// The SIMD this wasm build uses ("relaxed-simd" or "simd128"): the page

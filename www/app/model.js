@@ -15,7 +15,7 @@ import { call } from './worker-client.js';
 
 // A preset's layers as the engine builds them (src/presets.rs); null for
 // 'custom' or an unknown name.
-const presetLayers = (name, s, n) => (name ? engineModule.preset_layers(name, s.num_words, n, s.mask) : null);
+const presetLayers = (name, s, n) => (name ? engineModule.preset_layers(name, s.num_words, s.max_len, n, s.mask) : null);
 
 function currentLayers() {
   const n = state.dataReport ? Math.max(state.dataReport.classes.length, 2) : 2;

@@ -26,6 +26,8 @@ const ALLOWED = [
   'html', 'urls', 'unicode', 'whitespace', 'empty', 'duplicates', 'adam', 'sgd', 'rmsprop', 'adagrad', 'adamw',
   'constant', 'step:EVERY:GAMMA', 'exponential:STEPS:RATE', 'cosine:WARMUP:STEPS', 'plateau:FACTOR:PATIENCE', 'unit', 'standardize',
   'lstm', 'cnn', 'bow', 'image-cnn', 'shift=F', 'rotate=', 'zoom=F', 'flip', 'auto', 'gpu', 'cpu', 'png',
+  'keras_hub', 'MultiHeadAttention', 'TransformerEncoder', 'TransformerDecoder', 'TokenAndPositionEmbedding', 'PositionEmbedding',
+  'GPT', 'BERT', 'intermediate_dim', 'sequence_length', 'num_heads', 'key_dim', '.txt', 'gradlab train --task lm', 'transformer', 'gpt',
 ];
 
 function leftoverEnglish(text) {

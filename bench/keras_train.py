@@ -33,7 +33,27 @@ def build_image(shape, classes, steps_per_execution):
     return model
 
 
+def build_transformer(num_words, max_len, classes, mask):
+    """gradlab's transformer preset (src/presets.rs) in keras_hub's layers."""
+    import keras_hub
+
+    H = keras_hub.layers
+    model = keras.Sequential([
+        keras.Input((max_len,)),
+        H.TokenAndPositionEmbedding(num_words, max_len, 64, mask_zero=mask),
+        H.TransformerEncoder(128, 4, dropout=0.1),
+        H.TransformerEncoder(128, 4, dropout=0.1),
+        layers.GlobalAveragePooling1D(),
+        layers.Dropout(0.1),
+        layers.Dense(classes, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def build(preset, num_words, max_len, classes, mask):
+    if preset == "transformer":
+        return build_transformer(num_words, max_len, classes, mask)
     emb = lambda mask_zero: layers.Embedding(num_words, 64, mask_zero=mask_zero)  # noqa: E731
     body = {
         "lstm": lambda: [emb(mask), layers.LSTM(64, return_sequences=True), layers.LSTM(32)],

@@ -5,7 +5,7 @@
 // and repeat; the table shows medians and spreads of what was measured, and
 // bench/report.mjs says how (the same timed epochs for all, the majority-class
 // baseline beside each accuracy, targets judged only on comparable work).
-//   node bench/run.mjs [--quick] [--json] [--workloads lstm,cnn,bow,image-cnn,lstm-nomask,bow-nomask,matmul]
+//   node bench/run.mjs [--quick] [--json] [--workloads lstm,cnn,bow,transformer,image-cnn,lstm-nomask,bow-nomask,matmul]
 //                      [--data FILE] [--rows N] [--epochs N] [--image-data FILE] [--image-rows N] [--image-epochs N]
 //                      [--repeats N] [--budget S] [--no-keras]
 // Run through `./lab bench`, which builds gradlab first.
@@ -41,7 +41,7 @@ const budget = Number(opt('--budget', quick ? 20 : 60));
 // Masked as gradlab's presets are; the unmasked classic variants in full runs.
 const text = (name, mask, full = false) => ({ name, preset: name.replace('-nomask', ''), mask, full, kind: 'text', data, rows, epochs });
 const allWorkloads = [
-  text('lstm', true), text('cnn', false), text('bow', true),
+  text('lstm', true), text('cnn', false), text('bow', true), text('transformer', true),
   { name: 'image-cnn', preset: 'image-cnn', mask: false, full: false, kind: 'image', data: imageData, rows: imageRows, epochs: imageEpochs },
   text('lstm-nomask', false, true), text('bow-nomask', false, true),
 ];

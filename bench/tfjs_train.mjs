@@ -97,6 +97,8 @@ function buildImage(shape, classes) {
 
 function build(preset, numWords, maxLen, classes, mask) {
   if (preset === 'image-cnn') throw new Error('image-cnn needs image data (ids.json with kind "image")');
+  // Nothing to assemble it from short of writing attention by hand.
+  if (preset === 'transformer') throw new Error('TensorFlow.js 4.22 has no MultiHeadAttention, LayerNormalization-based Transformer block or position embedding layer: it cannot build the transformer preset');
   const m = tf.sequential();
   const emb = (maskZero) => tf.layers.embedding({ inputDim: numWords, outputDim: 64, inputLength: maxLen, maskZero });
   if (preset === 'lstm') {

@@ -1,0 +1,94 @@
+"""gradlab's `gpt` beside Keras's same model on the same text: validation loss after the same
+number of steps, training tokens/s, and achieved GFLOP/s as a share of the matrix-product GFLOP/s
+measured in the same run. Run by `./lab lm-bench`.
+
+    python bench/lm_compare.py [--steps N] [--repeats N] [--corpus FILE ...] [--json]
+
+Defaults: 600 steps of batch 32 at context 64 (about 1.2 M tokens) on samples/shakespeare.txt and
+samples/tang_poems.txt, 10 % of each held out, one repeat. Both systems train the preset's sizes
+(2 blocks, 4 heads, d_model 64, ffn 256) from their own initial weights: the losses are compared, not
+the weights. Beside them, the text's unigram entropy (the loss of a model that ignores context): a
+run whose validation loss is not well below it did not learn. gradlab native only: the page's
+language models are the next issue's, so gradlab wasm and TensorFlow.js (which has no attention
+layer) are not in this table.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GRADLAB = os.path.join(ROOT, "target/release/gradlab")
+PYTHON = os.path.join(ROOT, "target/bench/venv/bin/python")
+CONTEXT, LAYERS, HEADS, D, FFN, BATCH = 64, 2, 4, 64, 256, 32
+
+
+def opt(name, default):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
+def run(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {out.stderr.strip()[-500:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def flops_per_token(vocab):
+    """Training FLOPs per token: 3 × the forward pass's 2 per multiply-add, over every product with
+    a weight (attention's four projections and the two feed-forward layers per block, the output
+    layer) and attention's two products with the context (scores and weighted values: the fused
+    kernel computes all CONTEXT of a row, masked ones included)."""
+    per_block = 4 * D * D + 2 * D * FFN + 2 * CONTEXT * D
+    return 3 * 2 * (LAYERS * per_block + D * vocab)
+
+
+def main():
+    steps = int(opt("--steps", 600))
+    repeats = int(opt("--repeats", 1))
+    corpora = [a for i, a in enumerate(sys.argv) if i > 0 and sys.argv[i - 1] == "--corpus"] or [
+        os.path.join(ROOT, "samples/shakespeare.txt"), os.path.join(ROOT, "samples/tang_poems.txt")]
+    as_json = "--json" in sys.argv
+    matmul = run([GRADLAB, "bench", "--data", os.path.join(ROOT, "samples/spam.tsv"), "--matmul", "256,512", "--json"])["matmul_gflops"]
+    peak = max(float(v) for v in matmul.values())
+    report = {"steps": steps, "repeats": repeats, "matmul_gflops": matmul, "corpora": {}}
+    for corpus in corpora:
+        name = os.path.basename(corpus)
+        g_runs, k_runs = [], []
+        for r in range(repeats):
+            seed = str(42 + r)
+            g_runs.append(run([GRADLAB, "train", "--task", "lm", "--data", corpus, "--steps", str(steps), "--context", str(CONTEXT),
+                               "--val-split", "0.1", "--seed", seed, "--json"]))
+            k_runs.append(run([PYTHON, os.path.join(ROOT, "bench/keras_lm.py"), corpus, str(CONTEXT), str(steps), "0.1", seed,
+                               str(LAYERS), str(HEADS), str(D), str(FFN), str(BATCH)]))
+        vocab = g_runs[0]["vocab_size"]
+        fpt = flops_per_token(vocab)
+        med = lambda xs: statistics.median(xs)  # noqa: E731
+        g_val = med([r["history"][-1]["val_loss"] for r in g_runs])
+        k_val = med([r["val_loss"] for r in k_runs])
+        g_tps = [r["tokens_per_second"] for r in g_runs]
+        k_tps = [r["tokens_per_second"] for r in k_runs]
+        entropy = g_runs[0]["unigram_entropy"]
+        row = {
+            "vocab_size": vocab, "parameters": {"gradlab": g_runs[0]["parameters"], "keras": k_runs[0]["parameters"]},
+            "unigram_entropy": entropy,
+            "val_loss": {"gradlab": g_val, "keras": k_val, "ratio": g_val / k_val},
+            "learned": {"gradlab": g_val < entropy - 0.5, "keras": k_val < entropy - 0.5},
+            "tokens_per_second": {"gradlab": [min(g_tps), med(g_tps), max(g_tps)], "keras": [min(k_tps), med(k_tps), max(k_tps)], "ratio": med(g_tps) / med(k_tps)},
+            "gflops": {"gradlab": med(g_tps) * fpt / 1e9, "keras": med(k_tps) * fpt / 1e9, "share_of_matmul": med(g_tps) * fpt / 1e9 / peak},
+            "flops_per_token": fpt,
+        }
+        report["corpora"][name] = row
+        if not as_json:
+            print(f"\n{name}: vocabulary {vocab}, {steps} steps of {BATCH}×{CONTEXT} tokens, {repeats} run(s); unigram entropy {entropy:.3f} nats/token")
+            print(f"  validation loss   gradlab {g_val:.4f}   keras {k_val:.4f}   gradlab/keras {g_val / k_val:.3f}"
+                  f"   (learned: gradlab {row['learned']['gradlab']}, keras {row['learned']['keras']})")
+            print(f"  tokens/s          gradlab {med(g_tps):,.0f} ({min(g_tps):,.0f}–{max(g_tps):,.0f})   keras {med(k_tps):,.0f} ({min(k_tps):,.0f}–{max(k_tps):,.0f})   ratio {med(g_tps) / med(k_tps):.2f}")
+            print(f"  GFLOP/s           gradlab {row['gflops']['gradlab']:.2f} = {100 * row['gflops']['share_of_matmul']:.0f} % of its matrix product's {peak:.1f}   keras {row['gflops']['keras']:.2f}")
+    if as_json:
+        print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

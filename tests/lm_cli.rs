@@ -99,6 +99,7 @@ fn bad_language_model_input_is_named() {
         (vec!["--data", short.to_str().unwrap()], "--context"),
         (vec!["--data", data.to_str().unwrap(), "--tokenizer", "morse"], "--tokenizer"),
         (vec!["--data", data.to_str().unwrap(), "--vocab", "1"], "--vocab"),
+        (vec!["--data", data.to_str().unwrap(), "--tokenizer", "bpe", "--vocab", "200"], "256 byte values"),
         (vec!["--data", data.to_str().unwrap(), "--model", "lstm"], "--model"),
         (vec!["--data", data.to_str().unwrap(), "--val-split", "0.95"], "val"),
         (vec!["--data", data.to_str().unwrap(), "--heads", "16", "--d-model", "8"], "16 heads"),
@@ -117,6 +118,26 @@ fn bad_language_model_input_is_named() {
     assert!(out["vocab_size"].as_u64().unwrap() > 100);
     let gen = json_of(&gradlab(&["generate", "--model", save.join("model.json").to_str().unwrap(), "--prompt", "the", "--tokens", "5", "--json"]));
     assert_eq!(gen["text"].as_str().unwrap().split(' ').count(), 5, "{}", gen["text"]);
+    // Byte pairs, as GPT-2's tokenizer: fewer tokens than characters, every
+    // text encodes, and generation writes whole characters.
+    let save = dir.path().join("bpe");
+    let mut args = vec!["train", "--task", "lm", "--tokenizer", "bpe", "--vocab", "400", "--data", data.to_str().unwrap(), "--steps", "3", "--save", save.to_str().unwrap(), "--json"];
+    args.extend(SMALL);
+    let out = json_of(&gradlab(&args));
+    assert_eq!(out["vocab_size"], 400);
+    let model = save.join("model.json");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let merges = saved.pointer("/userDefinedMetadata/gradlab/language_model/tokenizer/bpe/merges").unwrap_or_else(|| panic!("merges in {saved:#}"));
+    assert_eq!(merges.as_array().unwrap().len(), 400 - 256);
+    let att = json_of(&gradlab(&["attention", "--model", model.to_str().unwrap(), "--json", "the message was sent"]));
+    let tokens = att["tokens"].as_array().unwrap();
+    assert!(tokens.len() < "the message was sent".len(), "{tokens:?}");
+    assert_eq!(tokens.iter().map(|t| t.as_str().unwrap()).collect::<String>(), "the message was sent");
+    let o = gradlab(&["generate", "--model", model.to_str().unwrap(), "--prompt", "你好 the", "--tokens", "20", "--seed", "3"]);
+    let text = String::from_utf8(o.stdout).expect("whole characters");
+    assert!(o.status.success() && text.starts_with("你好 the"), "{text}");
+    let gen = json_of(&gradlab(&["generate", "--model", model.to_str().unwrap(), "--prompt", "你好 the", "--tokens", "20", "--seed", "3", "--json"]));
+    assert_eq!(format!("你好 the{}\n", gen["text"].as_str().unwrap()), text);
     // A classifier is not a language model.
     let o = gradlab(&["generate", "--model", dir.path().join("none.json").to_str().unwrap()]);
     assert!(!o.status.success());

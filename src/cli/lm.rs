@@ -189,26 +189,38 @@ pub(super) fn generate(path: &Path, prompt: &str, tokens: usize, sampling: Sampl
         other => other,
     })?;
     let (model, meta) = load_lm(path)?;
-    // An empty prompt starts from the unknown token, as from nothing.
+    // An empty prompt starts from the unknown token (or a line break), as from nothing.
     let mut ids = meta.tokenizer.encode(prompt);
-    let unknown = if prompt.is_empty() { 0 } else { ids.iter().filter(|&&i| i == 0).count() };
+    let unknown = meta.tokenizer.unknown_id().map_or(0, |u| ids.iter().filter(|&&i| i == u).count());
     if unknown > 0 {
         eprintln!("gradlab: warning: {}", msg!("lm.prompt_unknown", count = unknown));
     }
     if ids.is_empty() {
-        ids.push(0);
+        ids.push(meta.tokenizer.start_id());
     }
     let mut out = std::io::stdout();
     if !json {
         print!("{}", prompt);
     }
-    let sep = meta.tokenizer.separator();
+    // Written as soon as the bytes make whole characters: a byte-pair token
+    // may be part of one.
+    let mut pending: Vec<u8> = Vec::new();
     let new = generate::generate(&model, &ids, tokens, &sampling, seed, |id| {
         if !json {
-            print!("{}{}", sep, meta.tokenizer.token(id));
+            pending.extend(meta.tokenizer.piece(id));
+            let whole = match std::str::from_utf8(&pending) {
+                Ok(_) => pending.len(),
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => pending.len(),
+            };
+            print!("{}", String::from_utf8_lossy(&pending[..whole]));
+            pending.drain(..whole);
             let _ = out.flush();
         }
     })?;
+    if !json && !pending.is_empty() {
+        print!("{}", String::from_utf8_lossy(&pending));
+    }
     if json {
         println!("{}", json!({"prompt": prompt, "text": meta.tokenizer.decode(&new), "tokens": new, "seed": seed, "temperature": sampling.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p}));
     } else {

@@ -239,10 +239,10 @@ struct TrainArgs {
     task: TaskArg,
     #[arg(long)]
     data: PathBuf,
-    /// A language model's tokenizer: char (one id per character) or word (Keras's Tokenizer: lower case, no punctuation).
+    /// A language model's tokenizer: char (one id per character), word (Keras's Tokenizer: lower case, no punctuation) or bpe (GPT-2's byte-level byte-pair encoding, learned from the text; --vocab defaults to 512).
     #[arg(long, default_value = "char")]
     tokenizer: String,
-    /// A language model's vocabulary: at most this many ids (the most frequent tokens; the rest read as unknown).
+    /// A language model's vocabulary: at most this many ids (char, word: the most frequent tokens, the rest read as unknown; bpe: the 256 bytes and learned merges up to this size).
     #[arg(long, allow_negative_numbers = true, value_parser = count(2, 1_000_000))]
     vocab: Option<usize>,
     /// A language model's context: tokens it reads at once.

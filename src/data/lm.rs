@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::bpe::BpeTokenizer;
 use super::Tokenizer;
 use crate::error::{Error, Result};
 use crate::msg;
@@ -93,13 +94,19 @@ pub enum LmTokenizer {
     /// (lower case, punctuation removed, most frequent first); a word it
     /// does not keep reads as its out-of-vocabulary token, id 1.
     Word { words: Tokenizer },
+    /// Byte-level byte-pair encoding, GPT-2's (see `bpe`): nothing is
+    /// unknown, and common pieces of words become single tokens.
+    Bpe { bpe: BpeTokenizer },
 }
+
+/// The vocabulary of byte-pair encoding when none is given.
+pub const BPE_DEFAULT_VOCAB: usize = 512;
 
 /// The out-of-vocabulary token of a word-level language model.
 pub const WORD_OOV: &str = "<OOV>";
 
 impl LmTokenizer {
-    /// Learned from the training text: `kind` is `char` or `word`.
+    /// Learned from the training text: `kind` is `char`, `word` or `bpe`.
     pub fn fit(kind: &str, text: &str, vocab: Option<usize>) -> Result<Self> {
         match kind {
             "char" => Ok(LmTokenizer::Char { chars: CharTokenizer::fit(text, vocab)? }),
@@ -111,25 +118,29 @@ impl LmTokenizer {
                 words.fit_on_texts(&[text]);
                 Ok(LmTokenizer::Word { words })
             }
-            other => Err(Error::setting("tokenizer", msg!("lm.unknown_tokenizer", name = other, known = "char, word"))),
+            "bpe" => Ok(LmTokenizer::Bpe { bpe: BpeTokenizer::fit(text, vocab.unwrap_or(BPE_DEFAULT_VOCAB))? }),
+            other => Err(Error::setting("tokenizer", msg!("lm.unknown_tokenizer", name = other, known = "char, word, bpe"))),
         }
     }
     pub fn vocab_size(&self) -> usize {
         match self {
             LmTokenizer::Char { chars } => chars.vocab_size(),
             LmTokenizer::Word { words } => words.vocab_size(),
+            LmTokenizer::Bpe { bpe } => bpe.vocab_size(),
         }
     }
     pub fn encode(&self, text: &str) -> Vec<u32> {
         match self {
             LmTokenizer::Char { chars } => chars.encode(text),
             LmTokenizer::Word { words } => words.text_to_sequence(text).into_iter().map(|i| i as u32).collect(),
+            LmTokenizer::Bpe { bpe } => bpe.encode(text),
         }
     }
     pub fn decode(&self, ids: &[u32]) -> String {
         match self {
             LmTokenizer::Char { chars } => chars.decode(ids),
             LmTokenizer::Word { .. } => ids.iter().map(|&i| self.token(i)).collect::<Vec<_>>().join(" "),
+            LmTokenizer::Bpe { bpe } => bpe.decode(ids),
         }
     }
     /// Each token as text, for pictures and lists of candidates.
@@ -137,13 +148,33 @@ impl LmTokenizer {
         match self {
             LmTokenizer::Char { chars } => chars.decode(&[id]),
             LmTokenizer::Word { words } => words.index_word().get(id as usize).copied().flatten().unwrap_or(WORD_OOV).to_string(),
+            LmTokenizer::Bpe { bpe } => bpe.token_text(id),
         }
     }
-    /// What goes between two tokens written out one by one.
-    pub fn separator(&self) -> &'static str {
+    /// The bytes a token adds to text written one token at a time (a word
+    /// with its space before it; for byte-pair encoding, maybe part of a
+    /// character, which the next tokens complete).
+    pub fn piece(&self, id: u32) -> Vec<u8> {
         match self {
-            LmTokenizer::Char { .. } => "",
-            LmTokenizer::Word { .. } => " ",
+            LmTokenizer::Char { .. } => self.token(id).into_bytes(),
+            LmTokenizer::Word { .. } => format!(" {}", self.token(id)).into_bytes(),
+            LmTokenizer::Bpe { bpe } => bpe.token_bytes(id),
+        }
+    }
+    /// The id text this tokenizer cannot read becomes, if there is one.
+    pub fn unknown_id(&self) -> Option<u32> {
+        match self {
+            LmTokenizer::Char { .. } => Some(0),
+            LmTokenizer::Word { .. } => Some(1),
+            LmTokenizer::Bpe { .. } => None,
+        }
+    }
+    /// Where generation from an empty prompt starts: the unknown token, as
+    /// from nothing, or for bytes a line break.
+    pub fn start_id(&self) -> u32 {
+        match self {
+            LmTokenizer::Bpe { bpe } => bpe.encode("\n")[0],
+            _ => 0,
         }
     }
 }
@@ -222,11 +253,25 @@ mod tests {
         assert_eq!(t.decode(&t.encode("The dog.")), "the dog");
         assert_eq!(t.token(1), WORD_OOV);
         assert_eq!(t.vocab_size(), 6);
-        assert_eq!(t.separator(), " ");
         let back: LmTokenizer = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(back, t);
         assert!(LmTokenizer::fit("word", "a b", Some(2)).is_err());
-        assert!(LmTokenizer::fit("bpe", "a b", None).unwrap_err().to_string().contains("char, word"));
+        assert!(LmTokenizer::fit("sentencepiece", "a b", None).unwrap_err().to_string().contains("char, word, bpe"));
+        assert_eq!(t.unknown_id(), Some(1));
+        assert_eq!(t.piece(2), b" the");
+    }
+
+    #[test]
+    fn bytes_pairs_saved_with_their_merges() {
+        let t = LmTokenizer::fit("bpe", "the cat and the hat; 学而时习之", Some(260)).unwrap();
+        assert_eq!((t.vocab_size(), t.unknown_id()), (260, None));
+        assert_eq!(t.decode(&t.encode("the 习 zebra")), "the 习 zebra");
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["kind"], "bpe");
+        assert_eq!(json["bpe"]["merges"].as_array().unwrap().len(), 4);
+        let back: LmTokenizer = serde_json::from_value(json).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(t.token(t.start_id()), "\n");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! From pasted text to training batches: parse, clean, label, tokenize, pad.
 
 pub mod augment;
+pub mod bpe;
 pub mod clean;
 pub mod framing;
 pub mod image;

@@ -309,5 +309,6 @@ export default {
   "cli.not_language_model": "{model} 不是由 gradlab train --task lm 保存的语言模型（它没有分词器和上下文长度，或不是对每个位置都做预测）",
   "lm.unknown_tokenizer": "未知的分词器“{name}”；可用：{known}",
   "lm.text_shorter_than_context": "训练文本只有 {tokens} 个词元，不足一个上下文窗口（{context}）再加一个后继词元；请使用更长的文本或更短的上下文",
-  "lm.prompt_unknown": "提示中有 {count} 个字符不在模型的词表中，将按未知词元处理"
+  "lm.prompt_unknown": "提示中有 {count} 个字符不在模型的词表中，将按未知词元处理",
+  "lm.bpe_vocab_small": "{value} 对字节对编码来说太小：它的词表从 {min} 个字节值开始（请给出 {min} 或更大的值；通常为 512 到几千）"
 };

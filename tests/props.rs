@@ -428,3 +428,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// Byte-pair encoding learned from any text reads that text and any
+    /// other back exactly, and GPT-2's word pattern loses nothing.
+    #[test]
+    fn byte_pairs_round_trip_any_text(train in nasty_string(300), text in nasty_string(200), extra in 0usize..60) {
+        use gradlab::data::bpe::{pre_tokenize, BpeTokenizer};
+        prop_assert_eq!(pre_tokenize(&text).concat(), text.clone());
+        let bpe = BpeTokenizer::fit(&train, 256 + extra).unwrap();
+        prop_assert!(bpe.vocab_size() <= 256 + extra);
+        prop_assert_eq!(bpe.decode(&bpe.encode(&text)), text.clone());
+        prop_assert_eq!(bpe.decode(&bpe.encode(&train)), train.clone());
+    }
+
+    /// A language model's saved tokenizer, with any field changed, is read
+    /// or refused, and whatever is read encodes and decodes any text.
+    #[test]
+    fn language_model_tokenizer_json_never_panics(kind in prop::sample::select(vec!["char", "word", "bpe"]), pick in any::<prop::sample::Index>(), with in json_mutation(), merge in nasty_string(8), text in nasty_string(40)) {
+        use gradlab::data::lm::LmTokenizer;
+        let t = LmTokenizer::fit(kind, "the cat sat on the mat; 学而时习之", Some(262)).unwrap();
+        let mut v = serde_json::to_value(&t).unwrap();
+        let mut all = Vec::new();
+        paths(&v, String::new(), &mut all);
+        let p = pick.get(&all).clone();
+        if let Some(slot) = v.pointer_mut(&p) {
+            *slot = with;
+        }
+        if kind == "bpe" {
+            if let Some(m) = v.pointer_mut("/bpe/merges").and_then(|m| m.as_array_mut()) {
+                m.push(json!(merge));
+            }
+        }
+        if let Ok(t) = serde_json::from_value::<LmTokenizer>(v) {
+            let ids = t.encode(&text);
+            let _ = (t.decode(&ids), t.vocab_size(), ids.iter().map(|&i| t.token(i)).count(), t.decode(&[0, 1, u32::MAX]), t.token(u32::MAX));
+        }
+    }
+}

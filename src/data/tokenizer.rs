@@ -128,11 +128,13 @@ impl Tokenizer {
         }
     }
 
-    /// The word for an index (the first word holding it).
+    /// The word for an index (the first word holding it). Keras numbers
+    /// words 1..=len; an index beyond that (a corrupt file's) holds none.
     pub fn index_word(&self) -> Vec<Option<&str>> {
-        let mut out = vec![None; self.word_index.values().max().copied().unwrap_or(0) + 1];
+        let n = self.word_index.len();
+        let mut out = vec![None; self.word_index.values().max().copied().unwrap_or(0).min(n) + 1];
         for (w, &i) in &self.word_index {
-            if out[i].is_none() {
+            if i < out.len() && out[i].is_none() {
                 out[i] = Some(w.as_str());
             }
         }

@@ -162,24 +162,32 @@ impl PartialOrd for Candidate {
 }
 
 /// Merges `(a, b)` into `new` left to right in one word's symbols; the
-/// changes to the counts of the pairs around each merge.
+/// changes to the counts of the pairs around each merge (the reference's
+/// bookkeeping: the pair before a merge and the one after it lose one, the
+/// pairs with the new token gain one). One pass, so a long word costs its
+/// length, not its length squared.
 fn merge_word(symbols: &mut Vec<u32>, (a, b): (u32, u32), new: u32) -> Vec<((u32, u32), i64)> {
     let mut changes = Vec::new();
+    let mut out: Vec<u32> = Vec::with_capacity(symbols.len());
     let mut i = 0;
-    while i + 1 < symbols.len() {
-        if symbols[i] == a && symbols[i + 1] == b {
-            if i > 0 {
-                changes.push(((symbols[i - 1], a), -1));
-                changes.push(((symbols[i - 1], new), 1));
+    while i < symbols.len() {
+        if i + 1 < symbols.len() && symbols[i] == a && symbols[i + 1] == b {
+            if let Some(&prev) = out.last() {
+                changes.push(((prev, a), -1));
+                changes.push(((prev, new), 1));
             }
-            symbols.splice(i..i + 2, [new]);
-            if i + 1 < symbols.len() {
-                changes.push(((b, symbols[i + 1]), -1));
-                changes.push(((new, symbols[i + 1]), 1));
+            if let Some(&next) = symbols.get(i + 2) {
+                changes.push(((b, next), -1));
+                changes.push(((new, next), 1));
             }
+            out.push(new);
+            i += 2;
+        } else {
+            out.push(symbols[i]);
+            i += 1;
         }
-        i += 1;
     }
+    *symbols = out;
     changes
 }
 
@@ -295,15 +303,46 @@ impl BpeTokenizer {
         self.tokens.get(id as usize).map_or(Vec::new(), |s| s.chars().map(|c| self.to_byte[&c]).collect())
     }
 
-    /// One word by the merges, lowest rank first (the leftmost of equal rank).
+    /// One word by the merges, lowest rank first (the leftmost of equal
+    /// rank): the symbols as a linked list and the candidate merges in a
+    /// heap, so a long word costs n log n rather than n².
     fn encode_word(&self, word: &str, out: &mut Vec<u32>) {
+        const NONE: usize = usize::MAX;
         let mut symbols = self.byte_ids(word);
-        loop {
-            let best = symbols.windows(2).enumerate().filter_map(|(i, p)| self.ranks.get(&(p[0], p[1])).map(|&(rank, id)| (rank, i, id))).min();
-            let Some((_, i, id)) = best else { break };
-            symbols.splice(i..i + 2, [id]);
+        let n = symbols.len();
+        let mut next: Vec<usize> = (1..=n).map(|j| if j == n { NONE } else { j }).collect();
+        let mut prev: Vec<usize> = (0..n).map(|i| if i == 0 { NONE } else { i - 1 }).collect();
+        let mut alive = vec![true; n];
+        let rank = |s: &[u32], i: usize, j: usize| self.ranks.get(&(s[i], s[j])).copied();
+        let mut heap: BinaryHeap<std::cmp::Reverse<(usize, usize)>> = (0..n.saturating_sub(1)).filter_map(|i| rank(&symbols, i, i + 1).map(|(r, _)| std::cmp::Reverse((r, i)))).collect();
+        while let Some(std::cmp::Reverse((r, i))) = heap.pop() {
+            let j = next[i];
+            if !alive[i] || j == NONE {
+                continue;
+            }
+            // A stale entry: the pair at i has merged since.
+            let Some((now, id)) = rank(&symbols, i, j) else { continue };
+            if now != r {
+                continue;
+            }
+            symbols[i] = id;
+            alive[j] = false;
+            next[i] = next[j];
+            if next[j] != NONE {
+                prev[next[j]] = i;
+            }
+            if prev[i] != NONE {
+                if let Some((r, _)) = rank(&symbols, prev[i], i) {
+                    heap.push(std::cmp::Reverse((r, prev[i])));
+                }
+            }
+            if next[i] != NONE {
+                if let Some((r, _)) = rank(&symbols, i, next[i]) {
+                    heap.push(std::cmp::Reverse((r, i)));
+                }
+            }
         }
-        out.extend(symbols);
+        out.extend(symbols.iter().zip(&alive).filter(|(_, &a)| a).map(|(&s, _)| s));
     }
 
     pub fn encode(&self, text: &str) -> Vec<u32> {
@@ -370,6 +409,11 @@ mod tests {
         assert_eq!(back, t);
         assert!(serde_json::from_str::<BpeTokenizer>(r#"{"merges":["l"]}"#).is_err());
         assert!(BpeTokenizer::fit("abc", 255).is_err());
+        // A word of a million bytes costs its length, in training and in use.
+        let long = "a".repeat(1_000_000);
+        let t = BpeTokenizer::fit(&long, 300).unwrap();
+        assert_eq!(t.decode(&t.encode(&long)), long);
+        assert!(t.encode(&long).len() < 1_000);
         // Part of a character shows as its bytes.
         let t = BpeTokenizer::base();
         assert_eq!(t.token_text(t.encode("学")[0]), "<e5>");

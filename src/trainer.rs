@@ -501,7 +501,11 @@ pub async fn evaluate_async<B: Backend>(model: &Model<B>, loss: Loss, labels: &[
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut total = 0.0f64;
     let k = model.positions();
-    let mut probabilities = Vec::with_capacity(data.ids.len() * k);
+    // A language model's rows are its vocabulary wide at every position:
+    // only each position's guess is kept (the Tang poems' validation
+    // distributions would take 340 MB).
+    let mut probabilities = Vec::with_capacity(if k == 1 { data.ids.len() } else { 0 });
+    let mut guesses = Vec::with_capacity(if k == 1 { 0 } else { data.ids.len() * k });
     for (ids, classes) in data.ids.chunks(batch_size).zip(data.classes.chunks(batch_size * k)) {
         let n = ids.len();
         let mut g = Graph::new(be);
@@ -510,17 +514,20 @@ pub async fn evaluate_async<B: Backend>(model: &Model<B>, loss: Loss, labels: &[
         let (l, probs) = forward_loss(model, loss, &mut g, &vars, &rows, classes, &mut ForwardCtx { training: false, rng: &mut rng });
         let read = be.read_async(&[g.value(l), &probs]).await;
         total += read[0][0] as f64 * n as f64;
-        probabilities.extend(read[1].chunks(out).map(|r| r.to_vec()));
+        if k == 1 {
+            probabilities.extend(read[1].chunks(out).map(|r| r.to_vec()));
+        } else {
+            guesses.extend(read[1].chunks(out).map(predicted_class));
+        }
     }
-    let predicted: Vec<usize> = probabilities.iter().map(|p| predicted_class(p)).collect();
     let report = if k == 1 {
+        let predicted: Vec<usize> = probabilities.iter().map(|p| predicted_class(p)).collect();
         metrics::report(labels, &data.classes, &predicted)
     } else {
         // A language model's per-token classes are its vocabulary: the
         // accuracy of its next-token guesses is kept, not a confusion
         // matrix of vocabulary², nor every position's distribution.
-        let right = predicted.iter().zip(&data.classes).filter(|(p, c)| p == c).count();
-        probabilities = Vec::new();
+        let right = guesses.iter().zip(&data.classes).filter(|(p, c)| p == c).count();
         Report { accuracy: right as f64 / data.classes.len().max(1) as f64, macro_f1: f64::NAN, weighted_f1: f64::NAN, classes: Vec::new(), per_class: Vec::new(), confusion_matrix: Vec::new() }
     };
     Evaluation { loss: total / data.ids.len().max(1) as f64, report, probabilities }

@@ -5,7 +5,7 @@
 //! position.
 
 use super::*;
-use crate::data::lm::{self, LanguageModelMeta, LmTokenizer};
+use crate::data::lm::{self, LanguageModelMeta, LmText};
 use crate::generate::{self, Sampling};
 use crate::presets::{gpt, transformer, TransformerSizes, LM_PRESETS};
 
@@ -25,51 +25,27 @@ pub(super) fn transformer_preset(a: &TrainArgs, num_words: usize, max_len: usize
     transformer(num_words, max_len, classes, !a.no_mask, sizes(a, TransformerSizes::CLASSIFIER))
 }
 
-/// Windows of `context + 1` tokens as a Trainer's rows: inputs, and one
-/// target per position (the next token).
-fn windows(ids: &[u32], context: usize) -> Result<Encoded> {
-    let w = lm::windows(ids, context, None)?;
-    Ok(Encoded { ids: w.iter().map(|(x, _)| x.iter().map(|&i| i as f32).collect()).collect(), classes: w.iter().flat_map(|(_, y)| y.iter().map(|&i| i as usize)).collect() })
-}
-
 pub(super) fn train_lm(a: TrainArgs) -> Result<()> {
     let text = read_text(&a.data)?;
-    if text.trim().is_empty() {
-        return Err(Error::EmptyData { source_name: a.data.display().to_string(), reason: msg!("lm.empty_text") });
-    }
-    if !(a.val_split.is_finite() && (0.0..0.9).contains(&a.val_split)) {
-        return Err(Error::setting("--val-split", msg!("lab.val_split", value = a.val_split)));
-    }
     let saved = if a.model.ends_with(".json") || Path::new(&a.model).is_file() { Some(tfjs::load(Path::new(&a.model))?) } else { None };
     if saved.is_none() && !LM_PRESETS.contains(&a.model.as_str()) {
         return Err(Error::setting("--model", msg!("cli.not_lm_preset_or_file", model = &a.model, presets = LM_PRESETS.join(", "))));
     }
     // The tokenizer: the saved model's, or learned from the training part
-    // of the text (the held-out tail may hold characters it never saw:
-    // they read as unknown, as they would in use).
-    let chars: Vec<char> = text.chars().collect();
-    let cut = chars.len() - (chars.len() as f64 * a.val_split as f64).floor() as usize;
-    let train_text: String = chars[..cut].iter().collect();
-    let val_text: String = chars[cut..].iter().collect();
-    let (tokenizer, context) = match &saved {
-        Some(s) => {
-            let meta = s.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::setting("--model", msg!("cli.not_language_model", model = &a.model)))?;
-            (meta.tokenizer, meta.context)
-        }
-        None => {
-            let tokenizer = LmTokenizer::fit(&a.tokenizer, &train_text, a.vocab).map_err(|e| match e {
-                Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field), reason),
-                other => other,
-            })?;
-            (tokenizer, a.context)
-        }
+    // of the text (see `LmText`).
+    let saved_meta = match &saved {
+        Some(s) => Some(s.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::setting("--model", msg!("cli.not_language_model", model = &a.model)))?),
+        None => None,
     };
-    let (train_ids, val_ids) = (tokenizer.encode(&train_text), tokenizer.encode(&val_text));
-    if train_ids.len() < context + 1 {
-        return Err(Error::setting("--context", msg!("lm.text_shorter_than_context", tokens = train_ids.len(), context = context)));
-    }
-    let train_set = windows(&train_ids, context)?;
-    let val_set = if val_ids.len() > context { Some(windows(&val_ids, context)?) } else { None };
+    let context = saved_meta.as_ref().map_or(a.context, |m| m.context);
+    let data = LmText::with_tokenizer(&text, saved_meta.map(|m| m.tokenizer), &a.tokenizer, a.vocab, context, a.val_split).map_err(|e| match e {
+        Error::InvalidSetting { field, reason } => Error::setting(format!("--{}", field.replace('_', "-")), reason),
+        Error::EmptyData { reason, .. } => Error::EmptyData { source_name: a.data.display().to_string(), reason },
+        other => other,
+    })?;
+    let LmText { characters, tokenizer, train_ids, val_ids, .. } = data;
+    let train_set = lm::as_rows(&train_ids, context)?;
+    let val_set = if val_ids.len() > context { Some(lm::as_rows(&val_ids, context)?) } else { None };
     let vocab = tokenizer.vocab_size();
     let layers = match &saved {
         Some(s) => s.layers.clone(),
@@ -101,7 +77,7 @@ pub(super) fn train_lm(a: TrainArgs) -> Result<()> {
     let entropy = lm::unigram_entropy(&train_ids);
     if !a.json {
         println!("backend: {}", selected.reason);
-        println!("text: {} characters, {} training and {} validation tokens, vocabulary {}; unigram entropy {:.3} nats/token", chars.len(), train_ids.len(), val_ids.len(), vocab, entropy);
+        println!("text: {} characters, {} training and {} validation tokens, vocabulary {}; unigram entropy {:.3} nats/token", characters, train_ids.len(), val_ids.len(), vocab, entropy);
     }
     let backend = json!({"name": if selected.gpu.is_some() { "gpu" } else { "cpu" }, "reason": selected.reason.english()});
     match selected.gpu {

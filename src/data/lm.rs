@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::bpe::BpeTokenizer;
-use super::Tokenizer;
+use super::{Encoded, Tokenizer};
 use crate::error::{Error, Result};
 use crate::msg;
 
@@ -185,6 +185,82 @@ pub struct LanguageModelMeta {
     pub tokenizer: LmTokenizer,
     /// Tokens the model reads at once.
     pub context: usize,
+}
+
+/// A text made ready for a language model: the tokenizer learned from its
+/// training part (all but the last `val_split` of its characters) and both
+/// parts as ids. The held-out tail may hold characters the training part
+/// never had: they read as unknown, as they would in use.
+#[derive(Debug, Clone)]
+pub struct LmText {
+    pub source: String,
+    pub characters: usize,
+    pub tokenizer: LmTokenizer,
+    pub train_ids: Vec<u32>,
+    pub val_ids: Vec<u32>,
+}
+
+impl LmText {
+    /// Errors name the setting (`tokenizer`, `vocab`, `context`,
+    /// `val_split`) or say the text is empty.
+    pub fn prepare(text: &str, tokenizer: &str, vocab: Option<usize>, context: usize, val_split: f32) -> Result<Self> {
+        LmText::with_tokenizer(text, None, tokenizer, vocab, context, val_split)
+    }
+
+    /// As `prepare`, with a saved model's tokenizer when given.
+    pub fn with_tokenizer(text: &str, saved: Option<LmTokenizer>, kind: &str, vocab: Option<usize>, context: usize, val_split: f32) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Err(Error::EmptyData { source_name: "text".into(), reason: msg!("lm.empty_text") });
+        }
+        if !(val_split.is_finite() && (0.0..0.9).contains(&val_split)) {
+            return Err(Error::setting("val_split", msg!("lab.val_split", value = val_split)));
+        }
+        if context == 0 {
+            return Err(Error::setting("context", msg!("lm.context_zero")));
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let cut = chars.len() - (chars.len() as f64 * val_split as f64).floor() as usize;
+        let train_text: String = chars[..cut].iter().collect();
+        let val_text: String = chars[cut..].iter().collect();
+        let tokenizer = match saved {
+            Some(t) => t,
+            None => LmTokenizer::fit(kind, &train_text, vocab)?,
+        };
+        let (train_ids, val_ids) = (tokenizer.encode(&train_text), tokenizer.encode(&val_text));
+        if train_ids.len() < context + 1 {
+            return Err(Error::setting("context", msg!("lm.text_shorter_than_context", tokens = train_ids.len(), context = context)));
+        }
+        Ok(LmText { source: text.to_string(), characters: chars.len(), tokenizer, train_ids, val_ids })
+    }
+}
+
+/// Windows of `context + 1` tokens as a trainer's rows, in order: inputs,
+/// and one target per position (the next token).
+pub fn as_rows(ids: &[u32], context: usize) -> Result<Encoded> {
+    let w = windows(ids, context, None)?;
+    Ok(Encoded { ids: w.iter().map(|(x, _)| x.iter().map(|&i| i as f32).collect()).collect(), classes: w.iter().flat_map(|(_, y)| y.iter().map(|&i| i as usize)).collect() })
+}
+
+/// Training FLOPs per token of a language model: 3 × the forward pass's 2
+/// per multiply-add, over every product with a weight (each Dense applied
+/// per position, attention's projections, the feed-forward layers) plus
+/// attention's own two products over the window (the score and the
+/// weighted sum, context × d_model each per token).
+pub fn training_flops_per_token<B: crate::backend::Backend>(model: &crate::model::Model<B>) -> f64 {
+    let context = model.input_shape.first().copied().unwrap_or(1) as f64;
+    let mut macs = 0.0;
+    for l in &model.layers {
+        // Embedding tables are looked up, not multiplied.
+        let looked_up = matches!(l.config, crate::nn::LayerConfig::TokenAndPositionEmbedding(_) | crate::nn::LayerConfig::Embedding(_));
+        if !looked_up {
+            macs += l.weights.iter().filter(|w| w.shape.len() >= 2).map(|w| w.shape.iter().product::<usize>() as f64).sum::<f64>();
+        }
+        if l.config.attends() {
+            let d = l.input_shape.last().copied().unwrap_or(0) as f64;
+            macs += 2.0 * context * d;
+        }
+    }
+    6.0 * macs
 }
 
 /// A token sequence split into training and validation parts: the last

@@ -10,6 +10,7 @@
 //! the model file.
 
 mod images;
+mod language;
 mod settings;
 mod text;
 mod views;
@@ -37,6 +38,7 @@ use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
 
+pub use language::{AttentionLayer, AttentionView, Generated, LanguageLab, LmProgress, LmSample, LmSettings, LmStep, LmTextReport, LmValidation, NextToken, TokenChip};
 pub use settings::Settings;
 use text::*;
 pub use views::*;

@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod insides;
+pub mod language;
 pub mod visualisers;
 
 use std::collections::HashMap;

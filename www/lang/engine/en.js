@@ -310,5 +310,7 @@ export default {
   "lm.unknown_tokenizer": "unknown tokenizer '{name}'; known: {known}",
   "lm.text_shorter_than_context": "the training text has {tokens} tokens, fewer than one window of the context ({context}) plus the token after it; use a longer text or a shorter context",
   "lm.prompt_unknown": "{count} character(s) of the prompt are not in the model's vocabulary; they read as the unknown token",
-  "lm.bpe_vocab_small": "{value} is too small for byte-pair encoding: its vocabulary starts with the {min} byte values (give {min} or more; 512 to a few thousand is usual)"
+  "lm.bpe_vocab_small": "{value} is too small for byte-pair encoding: its vocabulary starts with the {min} byte values (give {min} or more; 512 to a few thousand is usual)",
+  "lm.no_text": "load a text first: the model and its tokenizer are made from it",
+  "lm.no_generation": "start a generation first: give a prompt and press Generate"
 };

@@ -310,5 +310,7 @@ export default {
   "lm.unknown_tokenizer": "未知的分词器“{name}”；可用：{known}",
   "lm.text_shorter_than_context": "训练文本只有 {tokens} 个词元，不足一个上下文窗口（{context}）再加一个后继词元；请使用更长的文本或更短的上下文",
   "lm.prompt_unknown": "提示中有 {count} 个字符不在模型的词表中，将按未知词元处理",
-  "lm.bpe_vocab_small": "{value} 对字节对编码来说太小：它的词表从 {min} 个字节值开始（请给出 {min} 或更大的值；通常为 512 到几千）"
+  "lm.bpe_vocab_small": "{value} 对字节对编码来说太小：它的词表从 {min} 个字节值开始（请给出 {min} 或更大的值；通常为 512 到几千）",
+  "lm.no_text": "请先载入一段文本：模型和分词器都由它生成",
+  "lm.no_generation": "请先开始生成：输入提示词并点击“生成”"
 };

@@ -1,0 +1,512 @@
+//! A language-model session: what the page holds between clicks when its
+//! task is generation (issue 17's engine side). Any text becomes a `gpt`
+//! trained a slice at a time; the answers (the text's report, progress with
+//! samples over time, generated tokens with the next token's candidates,
+//! attention maps) are plain serialisable structs, so everything here is
+//! tested natively and the wasm layer only converts them.
+//!
+//! The text is cut as `data::lm` cuts it for `gradlab train --task lm`,
+//! and the model is the same `gpt` preset, so the page and the command
+//! line train the same thing from the same settings.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::backend::CpuBackend;
+use crate::clock::now_seconds;
+use crate::data::lm::{self, LanguageModelMeta, LmText, LmTokenizer};
+use crate::data::Encoded;
+use crate::error::{Error, Result};
+use crate::generate::{self, Sampling};
+use crate::io::tfjs::{self, Metadata};
+use crate::loss::Loss;
+use crate::model::Model;
+use crate::msg;
+use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
+use crate::presets::{gpt, TransformerSizes};
+use crate::trainer::{StepOutcome, TrainConfig, Trainer};
+
+/// The form of the generation task: the text's cut and the model's sizes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LmSettings {
+    /// `char`, `word` or `bpe`.
+    pub tokenizer: String,
+    /// At most this many ids (None: every character or word; 512 byte pairs).
+    pub vocab: Option<usize>,
+    pub context: usize,
+    pub val_split: f32,
+    pub layers: usize,
+    pub heads: usize,
+    pub d_model: usize,
+    pub ffn: usize,
+    pub batch_size: usize,
+    pub learning_rate: f32,
+    /// Epochs a run trains (an epoch: every training window once).
+    pub epochs: usize,
+    pub seed: u64,
+    /// Steps between two entries of the samples over time (and the quick
+    /// validation beside each).
+    pub sample_every: usize,
+    /// Tokens in each sample over time.
+    pub sample_tokens: usize,
+}
+
+impl Default for LmSettings {
+    fn default() -> Self {
+        let s = TransformerSizes::GPT;
+        LmSettings {
+            tokenizer: "char".into(),
+            vocab: None,
+            context: 64,
+            val_split: 0.1,
+            layers: s.layers,
+            heads: s.heads,
+            d_model: s.d_model,
+            ffn: s.ffn,
+            batch_size: 32,
+            learning_rate: 1e-3,
+            epochs: 3,
+            seed: 42,
+            sample_every: 100,
+            sample_tokens: 120,
+        }
+    }
+}
+
+impl LmSettings {
+    /// Each number within what a tab can train; the field is named.
+    pub fn validate(&self) -> Result<()> {
+        let check = |field: &str, v: usize, lo: usize, hi: usize| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::setting(field, msg!("value.between", value = v, min = lo, max = hi)))
+            }
+        };
+        check("context", self.context, 2, 1024)?;
+        check("layers", self.layers, 1, 12)?;
+        check("heads", self.heads, 1, 16)?;
+        check("d_model", self.d_model, 4, 1024)?;
+        check("ffn", self.ffn, 1, 4096)?;
+        check("batch_size", self.batch_size, 1, 1024)?;
+        check("epochs", self.epochs, 1, 100_000)?;
+        check("sample_every", self.sample_every, 1, 1_000_000)?;
+        check("sample_tokens", self.sample_tokens, 0, 2000)?;
+        let least = match self.tokenizer.as_str() {
+            "char" => 2,
+            "word" => 3,
+            "bpe" => crate::data::bpe::BYTES,
+            other => return Err(Error::setting("tokenizer", msg!("lm.unknown_tokenizer", name = other, known = "char, word, bpe"))),
+        };
+        if let Some(v) = self.vocab {
+            check("vocab", v, least, 1_000_000)?;
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return Err(Error::setting("learning_rate", msg!("optim.learning_rate", value = self.learning_rate)));
+        }
+        Ok(())
+    }
+}
+
+/// A token as the page shows it: a chip with its id on hover.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenChip {
+    pub id: u32,
+    pub text: String,
+}
+
+/// What the loaded text became.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LmTextReport {
+    pub characters: usize,
+    pub training_tokens: usize,
+    pub validation_tokens: usize,
+    pub vocab_size: usize,
+    /// Nats per token of the training part's token frequencies: the loss of
+    /// a model that ignores context.
+    pub unigram_entropy: f64,
+    /// The first tokens of the text, as the tokenizer cuts it.
+    pub passage: Vec<TokenChip>,
+    /// Byte-pair encoding's first merges, in the order learned ("Ġ t").
+    pub merges: Vec<String>,
+    pub merge_count: usize,
+    pub steps_per_epoch: usize,
+    pub parameters: usize,
+    /// Training FLOPs per token (3 × the forward pass's 2 per multiply-add).
+    pub flops_per_token: f64,
+}
+
+/// One entry of the samples over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LmSample {
+    pub step: usize,
+    pub text: String,
+    /// Validation loss on the first windows of the held-out text at this step.
+    pub val_loss: Option<f64>,
+}
+
+/// A training step as the curves draw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LmStep {
+    pub step: usize,
+    pub loss: f32,
+}
+
+/// A validation pass: at an epoch's end (every held-out window), or a quick
+/// one beside a sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LmValidation {
+    pub step: usize,
+    pub val_loss: f64,
+    pub val_perplexity: f64,
+    /// Every held-out window (an epoch's end) or only the first ones.
+    pub full: bool,
+}
+
+/// What a slice of training added.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LmProgress {
+    pub step: usize,
+    pub epoch: usize,
+    pub new_steps: Vec<LmStep>,
+    pub new_validations: Vec<LmValidation>,
+    pub new_samples: Vec<LmSample>,
+    pub tokens_per_second: f64,
+    pub done: bool,
+}
+
+/// A next-token candidate as the bars show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextToken {
+    pub id: u32,
+    pub text: String,
+    pub probability: f32,
+}
+
+/// Tokens generated by one call: their text (whole characters only; bytes
+/// of an unfinished one wait for the next call) and the candidates for the
+/// token after them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generated {
+    pub ids: Vec<u32>,
+    pub text: String,
+    pub candidates: Vec<NextToken>,
+}
+
+/// An attention map for the page: the tokens and, per attention layer,
+/// each head's rows (queries) over columns (keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttentionView {
+    pub tokens: Vec<TokenChip>,
+    pub layers: Vec<AttentionLayer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttentionLayer {
+    pub layer: usize,
+    pub name: String,
+    pub heads: Vec<Vec<Vec<f32>>>,
+}
+
+/// Windows of the held-out text a quick validation reads.
+const QUICK_WINDOWS: usize = 64;
+/// Candidates the page draws for the next token.
+const CANDIDATES: usize = 10;
+
+/// A generation in progress: the tokens so far, its generator, and the
+/// bytes of a character not yet complete.
+struct Generation {
+    ids: Vec<u32>,
+    rng: ChaCha8Rng,
+    sampling: Sampling,
+    pending: Vec<u8>,
+    logits: Vec<f32>,
+}
+
+/// The session.
+pub struct LanguageLab {
+    pub settings: LmSettings,
+    text: Option<LmText>,
+    trainer: Option<Trainer<CpuBackend>>,
+    meta: Option<LanguageModelMeta>,
+    quick_val: Option<Encoded>,
+    reported_steps: usize,
+    reported_epochs: usize,
+    next_sample: usize,
+    generation: Option<Generation>,
+}
+
+impl Default for LanguageLab {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LanguageLab {
+    pub fn new() -> Self {
+        LanguageLab { settings: LmSettings::default(), text: None, trainer: None, meta: None, quick_val: None, reported_steps: 0, reported_epochs: 0, next_sample: 0, generation: None }
+    }
+
+    /// New settings. Those of the run (epochs, batch size, learning rate,
+    /// the samples' rhythm) apply from the next step and keep the weights;
+    /// those of the text's cut or the model's shape (tokenizer, vocabulary,
+    /// context, split, sizes, seed) cut the text again and start a fresh
+    /// model, whose report is returned.
+    pub fn set_settings(&mut self, settings: LmSettings) -> Result<Option<LmTextReport>> {
+        settings.validate()?;
+        let old = std::mem::replace(&mut self.settings, settings.clone());
+        let shape = |s: &LmSettings| (s.tokenizer.clone(), s.vocab, s.context, s.val_split.to_bits(), s.layers, s.heads, s.d_model, s.ffn, s.seed);
+        if shape(&old) != shape(&settings) || self.trainer.is_none() {
+            return match self.text.as_ref().map(|t| t.source.clone()) {
+                Some(source) => self.load_text(&source).map(Some).inspect_err(|_| self.settings = old),
+                None => Ok(None),
+            };
+        }
+        let trainer = self.trainer.as_mut().expect("checked above");
+        let mut config = trainer.config.clone();
+        config.epochs = settings.epochs;
+        config.batch_size = settings.batch_size;
+        config.optimizer.learning_rate = settings.learning_rate;
+        if let Err(e) = trainer.update_config(config) {
+            self.settings = old;
+            return Err(e);
+        }
+        if settings.sample_every != old.sample_every {
+            let step = trainer.batches.len();
+            self.next_sample = if self.next_sample == 0 { 0 } else { (step / settings.sample_every + 1) * settings.sample_every };
+        }
+        Ok(None)
+    }
+
+    /// Any text: its tokenizer learned from the training part, the held-out
+    /// tail, and a fresh model.
+    pub fn load_text(&mut self, text: &str) -> Result<LmTextReport> {
+        if text.len() > super::MAX_INPUT_BYTES {
+            return Err(Error::EmptyData { source_name: "text".into(), reason: msg!("data.too_big", mb = format!("{:.1}", text.len() as f64 / 1e6), max = super::MAX_INPUT_BYTES / 1_000_000) });
+        }
+        let s = &self.settings;
+        s.validate()?;
+        let data = LmText::prepare(text, &s.tokenizer, s.vocab, s.context, s.val_split)?;
+        let vocab = data.tokenizer.vocab_size();
+        let sizes = TransformerSizes { layers: s.layers, heads: s.heads, d_model: s.d_model, ffn: s.ffn, dropout: 0.0 };
+        let layers = gpt(vocab, s.context, sizes);
+        let model = Model::new(CpuBackend, &layers, &[s.context], s.seed)?;
+        let train_set = lm::as_rows(&data.train_ids, s.context)?;
+        let val_set = if data.val_ids.len() > s.context { Some(lm::as_rows(&data.val_ids, s.context)?) } else { None };
+        let quick_val = val_set.as_ref().map(|v| Encoded { ids: v.ids[..v.ids.len().min(QUICK_WINDOWS)].to_vec(), classes: v.classes[..v.ids.len().min(QUICK_WINDOWS) * s.context].to_vec() });
+        let mut optimizer = OptimizerConfig::new(OptimizerKind::Adam);
+        optimizer.learning_rate = s.learning_rate;
+        let config = TrainConfig { epochs: s.epochs, batch_size: s.batch_size, optimizer, schedule: Schedule::Constant, loss: Loss::SparseCategoricalCrossentropy, seed: s.seed, shuffle: true, early_stopping_patience: None };
+        let labels: Vec<String> = (0..vocab as u32).map(|i| data.tokenizer.token(i)).collect();
+        let parameters = model.param_count();
+        let flops_per_token = lm::training_flops_per_token(&model);
+        let trainer = Trainer::new(model, config, labels, train_set, val_set)?;
+        let report = LmTextReport {
+            characters: data.characters,
+            training_tokens: data.train_ids.len(),
+            validation_tokens: data.val_ids.len(),
+            vocab_size: vocab,
+            unigram_entropy: lm::unigram_entropy(&data.train_ids),
+            passage: data.train_ids.iter().take(48).map(|&id| TokenChip { id, text: data.tokenizer.token(id) }).collect(),
+            merges: match &data.tokenizer {
+                LmTokenizer::Bpe { bpe } => bpe.merge_lines().into_iter().take(20).collect(),
+                _ => Vec::new(),
+            },
+            merge_count: match &data.tokenizer {
+                LmTokenizer::Bpe { bpe } => bpe.merge_lines().len(),
+                _ => 0,
+            },
+            steps_per_epoch: trainer.steps_per_epoch(),
+            parameters,
+            flops_per_token,
+        };
+        self.meta = Some(LanguageModelMeta { tokenizer: data.tokenizer.clone(), context: s.context });
+        self.text = Some(data);
+        self.trainer = Some(trainer);
+        self.quick_val = quick_val;
+        self.reported_steps = 0;
+        self.reported_epochs = 0;
+        self.next_sample = 0;
+        self.generation = None;
+        Ok(report)
+    }
+
+    fn parts(&self) -> Result<(&Trainer<CpuBackend>, &LanguageModelMeta)> {
+        match (&self.trainer, &self.meta) {
+            (Some(t), Some(m)) => Ok((t, m)),
+            _ => Err(Error::setting("text", msg!("lm.no_text"))),
+        }
+    }
+
+    /// Train for up to `budget_ms` milliseconds or `max_steps` steps (or to the
+    /// end of the epoch): the steps, validations and samples since the last
+    /// slice. The first slice samples the untrained model (step 0).
+    pub fn train_slice(&mut self, budget_ms: f64, max_steps: usize, to_epoch_end: bool) -> Result<LmProgress> {
+        let start = now_seconds();
+        self.parts()?;
+        let every = self.settings.sample_every;
+        let mut new_samples = Vec::new();
+        if self.next_sample == 0 {
+            new_samples.push(self.sample_now(0)?);
+            self.next_sample = every;
+        }
+        let mut taken = 0;
+        loop {
+            let trainer = self.trainer.as_mut().expect("checked above");
+            if taken >= max_steps || trainer.is_done() {
+                break;
+            }
+            let outcome = trainer.step()?;
+            taken += 1;
+            let step = trainer.batches.len();
+            if step >= self.next_sample {
+                self.next_sample = (step / every + 1) * every;
+                new_samples.push(self.sample_now(step)?);
+            }
+            let epoch_ended = matches!(outcome, StepOutcome::EpochEnd(..));
+            if (to_epoch_end && epoch_ended) || (!to_epoch_end && (now_seconds() - start) * 1000.0 >= budget_ms) {
+                break;
+            }
+        }
+        let trainer = self.trainer.as_ref().expect("checked above");
+        let new_steps = trainer.batches[self.reported_steps..].iter().map(|b| LmStep { step: b.step, loss: b.loss }).collect();
+        let per_epoch = trainer.steps_per_epoch();
+        let mut new_validations: Vec<LmValidation> = trainer.epochs[self.reported_epochs..]
+            .iter()
+            .filter_map(|e| e.val_loss.map(|v| LmValidation { step: e.epoch * per_epoch, val_loss: v, val_perplexity: v.exp(), full: true }))
+            .collect();
+        new_validations.extend(new_samples.iter().filter_map(|s| s.val_loss.map(|v| LmValidation { step: s.step, val_loss: v, val_perplexity: v.exp(), full: false })));
+        new_validations.sort_by_key(|v| (v.step, v.full));
+        self.reported_steps = trainer.batches.len();
+        self.reported_epochs = trainer.epochs.len();
+        let (seconds, steps) = trainer.training_time();
+        let tokens_per_second = if seconds > 0.0 { (steps * self.settings.batch_size * self.settings.context) as f64 / seconds } else { 0.0 };
+        Ok(LmProgress { step: trainer.batches.len(), epoch: trainer.epoch, new_steps, new_validations, new_samples, tokens_per_second, done: trainer.is_done() })
+    }
+
+    /// The loss on every held-out window now (None when nothing is held out).
+    pub fn validation(&self) -> Result<Option<f64>> {
+        let (trainer, _) = self.parts()?;
+        Ok(trainer.val_data().map(|v| trainer.evaluate(v).loss))
+    }
+
+    /// Fresh weights from the seed, the history forgotten.
+    pub fn reset(&mut self) -> Result<()> {
+        let seed = self.settings.seed;
+        self.trainer.as_mut().ok_or_else(|| Error::setting("text", msg!("lm.no_text")))?.reset(seed)?;
+        self.reported_steps = 0;
+        self.reported_epochs = 0;
+        self.next_sample = 0;
+        self.generation = None;
+        Ok(())
+    }
+
+    /// The fixed prompt of the samples over time: the first tokens of the
+    /// held-out text (of the training text when nothing is held out).
+    pub fn sample_prompt(&self) -> Vec<u32> {
+        let Some(t) = &self.text else { return Vec::new() };
+        let from = if t.val_ids.is_empty() { &t.train_ids } else { &t.val_ids };
+        from[..from.len().min(8.min(self.settings.context / 2).max(1))].to_vec()
+    }
+
+    /// A sample from the fixed prompt with a fixed seed, so that samples
+    /// differ only by what the model learned; beside it a quick validation.
+    fn sample_now(&self, step: usize) -> Result<LmSample> {
+        let (trainer, meta) = self.parts()?;
+        let prompt = self.sample_prompt();
+        let sampling = Sampling { temperature: 0.8, top_k: None, top_p: None };
+        let ids = generate::generate(&trainer.model, &prompt, self.settings.sample_tokens, &sampling, self.settings.seed, |_| ())?;
+        let val_loss = self.quick_val.as_ref().map(|v| trainer.evaluate(v).loss);
+        let all: Vec<u32> = prompt.iter().chain(&ids).copied().collect();
+        Ok(LmSample { step, text: meta.tokenizer.decode(&all), val_loss })
+    }
+
+    /// Start generating after `prompt`: its tokens (and how many the
+    /// tokenizer does not know) and the candidates for the first new token.
+    pub fn begin_generation(&mut self, prompt: &str, sampling: Sampling, seed: u64) -> Result<(Vec<TokenChip>, usize, Vec<NextToken>)> {
+        sampling.validate()?;
+        let (trainer, meta) = self.parts()?;
+        let mut ids = meta.tokenizer.encode(prompt);
+        let unknown = meta.tokenizer.unknown_id().map_or(0, |u| ids.iter().filter(|&&i| i == u).count());
+        if ids.is_empty() {
+            ids.push(meta.tokenizer.start_id());
+        }
+        let logits = generate::next_logits(&trainer.model, &ids)?;
+        let chips = ids.iter().map(|&id| TokenChip { id, text: meta.tokenizer.token(id) }).collect();
+        let g = Generation { ids, rng: ChaCha8Rng::seed_from_u64(seed), sampling, pending: Vec::new(), logits };
+        let candidates = self.candidates_of(&g.logits, &sampling);
+        self.generation = Some(g);
+        Ok((chips, unknown, candidates))
+    }
+
+    fn candidates_of(&self, logits: &[f32], sampling: &Sampling) -> Vec<NextToken> {
+        let Some(meta) = &self.meta else { return Vec::new() };
+        generate::distribution(logits, sampling).into_iter().take(CANDIDATES).map(|c| NextToken { id: c.id, text: meta.tokenizer.token(c.id), probability: c.probability }).collect()
+    }
+
+    /// The next token's candidates under other sampling settings, from the
+    /// logits already computed (the bars move as the temperature does).
+    pub fn candidates(&mut self, sampling: Sampling) -> Result<Vec<NextToken>> {
+        sampling.validate()?;
+        let g = self.generation.as_mut().ok_or_else(|| Error::setting("prompt", msg!("lm.no_generation")))?;
+        g.sampling = sampling;
+        let logits = g.logits.clone();
+        Ok(self.candidates_of(&logits, &sampling))
+    }
+
+    /// Up to `count` more tokens of the generation begun.
+    pub fn generate_next(&mut self, count: usize) -> Result<Generated> {
+        let (trainer, meta) = match (&self.trainer, &self.meta) {
+            (Some(t), Some(m)) => (t, m),
+            _ => return Err(Error::setting("text", msg!("lm.no_text"))),
+        };
+        let g = self.generation.as_mut().ok_or_else(|| Error::setting("prompt", msg!("lm.no_generation")))?;
+        let mut new = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = generate::sample(&generate::distribution(&g.logits, &g.sampling), &mut g.rng);
+            g.ids.push(id);
+            new.push(id);
+            g.pending.extend(meta.tokenizer.piece(id));
+            g.logits = generate::next_logits(&trainer.model, &g.ids)?;
+        }
+        let whole = match std::str::from_utf8(&g.pending) {
+            Ok(_) => g.pending.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => g.pending.len(),
+        };
+        let text = String::from_utf8_lossy(&g.pending[..whole]).into_owned();
+        g.pending.drain(..whole);
+        let (logits, sampling) = (g.logits.clone(), g.sampling);
+        Ok(Generated { ids: new, text, candidates: self.candidates_of(&logits, &sampling) })
+    }
+
+    /// Every attention layer's and head's weights over `text`'s tokens (its
+    /// last `context`), as `gradlab attention` gives them.
+    pub fn attention(&self, text: &str) -> Result<AttentionView> {
+        let (trainer, meta) = self.parts()?;
+        let ids = meta.tokenizer.encode(text);
+        if ids.is_empty() {
+            return Err(Error::setting("prompt", msg!("lm.empty_prompt")));
+        }
+        let ids = &ids[ids.len().saturating_sub(meta.context)..];
+        let maps = generate::attention_maps(&trainer.model, ids)?;
+        let layers = maps
+            .into_iter()
+            .map(|m| {
+                let t = m.tokens;
+                AttentionLayer { layer: m.layer, name: trainer.model.layers[m.layer].name.clone(), heads: m.weights.chunks(t * t).map(|h| h.chunks(t).map(|r| r.to_vec()).collect()).collect() }
+            })
+            .collect();
+        Ok(AttentionView { tokens: ids.iter().map(|&id| TokenChip { id, text: meta.tokenizer.token(id) }).collect(), layers })
+    }
+
+    /// The trained model as files `gradlab generate` reads (model.json and
+    /// its weights), with the tokenizer and context.
+    pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
+        let (trainer, meta) = self.parts()?;
+        let metadata = Metadata { tokenizer: None, labels: Vec::new(), max_len: meta.context, padding: crate::data::Side::Post, truncating: crate::data::Side::Post, scaling: None, framing: None, language_model: Some(meta.clone()) };
+        tfjs::to_files(&trainer.model.configs(), &trainer.model.input_shape, &trainer.model.get_weights(), Some(&metadata))
+    }
+}

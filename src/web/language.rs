@@ -1,0 +1,91 @@
+//! The generation task's bindings: JavaScript calls to `LanguageLab` and
+//! its answers back as plain objects; errors as `WebLab`'s are.
+
+use wasm_bindgen::prelude::*;
+
+use super::{err, to_js};
+use crate::error::Error;
+use crate::generate::Sampling;
+use crate::lab::{LanguageLab, LmSettings};
+use crate::msg;
+
+#[wasm_bindgen]
+pub struct WebLanguageLab {
+    lab: LanguageLab,
+}
+
+impl Default for WebLanguageLab {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn sampling(temperature: f32, top_k: Option<usize>, top_p: Option<f32>) -> Sampling {
+    Sampling { temperature, top_k, top_p }
+}
+
+#[wasm_bindgen]
+impl WebLanguageLab {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WebLanguageLab {
+        WebLanguageLab { lab: LanguageLab::new() }
+    }
+
+    pub fn default_settings() -> Result<JsValue, JsValue> {
+        to_js(&LmSettings::default())
+    }
+
+    pub fn settings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.settings)
+    }
+
+    /// New settings: null, or the text's new report when they cut it again.
+    pub fn set_settings(&mut self, settings: JsValue) -> Result<JsValue, JsValue> {
+        let s: LmSettings = serde_wasm_bindgen::from_value(settings).map_err(|e| err(Error::setting("settings", msg!("web.malformed", detail = e.to_string()))))?;
+        to_js(&self.lab.set_settings(s).map_err(err)?)
+    }
+
+    pub fn load_text(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.load_text(text).map_err(err)?)
+    }
+
+    pub fn train_slice(&mut self, budget_ms: f64, max_steps: usize, to_epoch_end: bool) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.train_slice(budget_ms, max_steps, to_epoch_end).map_err(err)?)
+    }
+
+    /// The loss on every held-out window now (null when none is held out).
+    pub fn validation(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.validation().map_err(err)?)
+    }
+
+    pub fn reset(&mut self) -> Result<(), JsValue> {
+        self.lab.reset().map_err(err)
+    }
+
+    /// `{tokens, unknown, candidates}` for the prompt.
+    pub fn begin_generation(&mut self, prompt: &str, temperature: f32, top_k: Option<usize>, top_p: Option<f32>, seed: u64) -> Result<JsValue, JsValue> {
+        let (tokens, unknown, candidates) = self.lab.begin_generation(prompt, sampling(temperature, top_k, top_p), seed).map_err(err)?;
+        to_js(&serde_json::json!({"tokens": tokens, "unknown": unknown, "candidates": candidates}))
+    }
+
+    pub fn candidates(&mut self, temperature: f32, top_k: Option<usize>, top_p: Option<f32>) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.candidates(sampling(temperature, top_k, top_p)).map_err(err)?)
+    }
+
+    pub fn generate_next(&mut self, count: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.generate_next(count).map_err(err)?)
+    }
+
+    pub fn attention(&self, text: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.attention(text).map_err(err)?)
+    }
+
+    /// `{json, weights}`, as `WebLab::export_model`.
+    pub fn export_model(&self) -> Result<JsValue, JsValue> {
+        let (json, bytes) = self.lab.export_model().map_err(err)?;
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"json".into(), &JsValue::from_str(&json))?;
+        js_sys::Reflect::set(&o, &"weights".into(), &js_sys::Uint8Array::from(&bytes[..]).into())?;
+        Ok(o.into())
+    }
+}

@@ -1,0 +1,172 @@
+//! The page's generation task, engine side (src/lab/language.rs), as the
+//! page drives it: a real text loaded, training in slices with samples over
+//! time, generation a few tokens at a time with the next token's
+//! candidates, attention maps, the model file, and bad input refused with
+//! the setting named.
+
+use gradlab::data::lm::LmTokenizer;
+use gradlab::error::Error;
+use gradlab::generate::Sampling;
+use gradlab::lab::{LanguageLab, LmSettings};
+
+fn shakespeare(chars: usize) -> String {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/shakespeare.txt")).unwrap();
+    text.chars().skip(20_000).take(chars).collect()
+}
+
+fn small() -> LmSettings {
+    LmSettings { context: 32, layers: 1, heads: 2, d_model: 32, ffn: 64, sample_every: 50, sample_tokens: 40, epochs: 100, ..LmSettings::default() }
+}
+
+fn field(e: Error) -> String {
+    match e {
+        Error::InvalidSetting { field, .. } => field,
+        other => format!("not a setting: {other}"),
+    }
+}
+
+#[test]
+fn a_gpt_learns_a_real_text_in_slices_and_its_samples_turn_into_words() {
+    let text = shakespeare(60_000);
+    let mut lab = LanguageLab::new();
+    lab.set_settings(small()).unwrap();
+    let report = lab.load_text(&text).unwrap();
+    assert_eq!(report.characters, 60_000);
+    assert_eq!(report.training_tokens + report.validation_tokens, 60_000);
+    assert!(report.vocab_size > 40 && report.vocab_size < 100, "{}", report.vocab_size);
+    assert_eq!(report.passage.iter().map(|c| c.text.as_str()).collect::<String>(), text.chars().take(48).collect::<String>());
+    assert!(report.unigram_entropy > 2.5, "{}", report.unigram_entropy);
+    assert!(report.flops_per_token > 6.0 * report.parameters as f64 * 0.5, "{report:?}");
+
+    // Slices of 60 steps: the samples fall every 50 steps, step 0 first.
+    let mut steps = Vec::new();
+    let mut samples = Vec::new();
+    let mut validations = Vec::new();
+    for _ in 0..5 {
+        let p = lab.train_slice(1e9, 60, false).unwrap();
+        steps.extend(p.new_steps);
+        samples.extend(p.new_samples);
+        validations.extend(p.new_validations);
+        assert!(p.tokens_per_second > 0.0);
+    }
+    assert_eq!(steps.len(), 300);
+    assert_eq!(steps.iter().map(|s| s.step).collect::<Vec<_>>(), (1..=300).collect::<Vec<_>>());
+    assert_eq!(samples.iter().map(|s| s.step).collect::<Vec<_>>(), vec![0, 50, 100, 150, 200, 250, 300], "{samples:?}");
+    // Each sample continues the same prompt; the model learned in between.
+    let prompt: String = samples[0].text.chars().take(4).collect();
+    assert!(samples.iter().all(|s| s.text.starts_with(&prompt)));
+    let first = samples[0].val_loss.unwrap();
+    let last = samples.last().unwrap().val_loss.unwrap();
+    assert!(last < report.unigram_entropy - 0.3, "validation {last} vs unigram entropy {}", report.unigram_entropy);
+    assert!(last < first - 1.0, "{first} → {last}");
+    // A quick validation beside each sample, and a full one at each epoch's end.
+    assert_eq!(validations.iter().filter(|v| !v.full).count(), samples.len());
+    let per_epoch = report.steps_per_epoch;
+    assert_eq!(validations.iter().filter(|v| v.full).map(|v| v.step).collect::<Vec<_>>(), (1..=300 / per_epoch).map(|e| e * per_epoch).collect::<Vec<_>>());
+    // A trained sample is written in the text's own characters.
+    let alphabet: std::collections::HashSet<char> = text.chars().collect();
+    assert!(samples.last().unwrap().text.chars().all(|c| alphabet.contains(&c)));
+
+    // Generation: the candidates, sharper at a low temperature.
+    let (chips, unknown, cold) = lab.begin_generation("KING RICHARD:", Sampling { temperature: 0.3, ..Sampling::default() }, 7).unwrap();
+    assert_eq!((chips.len(), unknown), (13, 0));
+    assert_eq!(cold.len(), 10);
+    assert!(cold.windows(2).all(|w| w[0].probability >= w[1].probability));
+    let hot = lab.candidates(Sampling { temperature: 2.0, ..Sampling::default() }).unwrap();
+    assert!(cold[0].probability > hot[0].probability + 0.05, "{} vs {}", cold[0].probability, hot[0].probability);
+    let a = lab.generate_next(25).unwrap();
+    let b = lab.generate_next(25).unwrap();
+    assert_eq!((a.ids.len(), b.ids.len()), (25, 25));
+    // The same seed gives the same text, in one call or two.
+    lab.begin_generation("KING RICHARD:", Sampling { temperature: 2.0, ..Sampling::default() }, 7).unwrap();
+    let whole = lab.generate_next(50).unwrap();
+    assert_eq!(whole.text, format!("{}{}", a.text, b.text));
+
+    // Attention: causal rows that are distributions.
+    let view = lab.attention("To be, or not to be").unwrap();
+    assert_eq!(view.tokens.len(), 19);
+    assert_eq!(view.layers.len(), 1);
+    for head in &view.layers[0].heads {
+        for (q, row) in head.iter().enumerate() {
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            assert!(row[q + 1..].iter().all(|&w| w == 0.0));
+        }
+    }
+
+    // The model file carries the tokenizer and context.
+    let (json, weights) = lab.export_model().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.json"), &json).unwrap();
+    std::fs::write(dir.path().join("group1-shard1of1.bin"), &weights).unwrap();
+    let saved = gradlab::io::tfjs::load(&dir.path().join("model.json")).unwrap();
+    let meta = saved.metadata.unwrap().language_model.unwrap();
+    assert_eq!(meta.context, 32);
+    assert!(matches!(meta.tokenizer, LmTokenizer::Char { .. }));
+}
+
+#[test]
+fn settings_mid_run_keep_the_run_or_start_anew() {
+    let mut lab = LanguageLab::new();
+    lab.set_settings(LmSettings { sample_tokens: 5, ..small() }).unwrap();
+    lab.load_text(&shakespeare(8_000)).unwrap();
+    assert_eq!(lab.train_slice(1e9, 10, false).unwrap().step, 10);
+    // A new learning rate keeps the weights and the steps.
+    assert!(lab.set_settings(LmSettings { learning_rate: 3e-3, sample_tokens: 5, ..small() }).unwrap().is_none());
+    assert_eq!(lab.train_slice(1e9, 5, false).unwrap().step, 15);
+    // A longer context cuts the text again.
+    let report = lab.set_settings(LmSettings { context: 48, sample_tokens: 5, ..small() }).unwrap().unwrap();
+    assert!(report.steps_per_epoch > 0);
+    assert_eq!(lab.train_slice(1e9, 1, false).unwrap().step, 1);
+    // Epochs end the run.
+    lab.set_settings(LmSettings { context: 48, sample_tokens: 5, epochs: 1, ..small() }).unwrap();
+    let mut p = lab.train_slice(1e9, 1_000, true).unwrap();
+    assert!(p.new_validations.iter().any(|v| v.full), "an epoch's end validates on every held-out window");
+    while !p.done {
+        p = lab.train_slice(1e9, 1_000, false).unwrap();
+    }
+    assert_eq!(p.step, report.steps_per_epoch);
+    lab.reset().unwrap();
+    assert_eq!(lab.train_slice(1e9, 2, false).unwrap().step, 2);
+}
+
+#[test]
+fn bad_text_and_settings_are_named() {
+    let mut lab = LanguageLab::new();
+    assert!(matches!(lab.load_text("  \n\t"), Err(Error::EmptyData { .. })));
+    assert_eq!(field(lab.train_slice(1.0, 1, false).unwrap_err()), "text");
+    assert_eq!(field(lab.load_text("a few words").unwrap_err()), "context");
+    assert_eq!(field(lab.set_settings(LmSettings { learning_rate: f32::NAN, ..small() }).unwrap_err()), "learning_rate");
+    assert_eq!(field(lab.set_settings(LmSettings { context: 100_000, ..small() }).unwrap_err()), "context");
+    assert_eq!(field(lab.set_settings(LmSettings { tokenizer: "bpe".into(), vocab: Some(10), ..small() }).unwrap_err()), "vocab");
+    assert_eq!(field(lab.set_settings(LmSettings { heads: 64, d_model: 32, ..small() }).unwrap_err()), "heads");
+    // A rejected setting leaves the form as it was.
+    assert_eq!(lab.settings, LmSettings::default());
+    assert_eq!(field(lab.begin_generation("x", Sampling::default(), 1).unwrap_err()), "text");
+
+    // One character repeated: trains without NaN, towards a loss of 0.
+    lab.set_settings(LmSettings { sample_tokens: 5, ..small() }).unwrap();
+    let report = lab.load_text(&"a".repeat(5_000)).unwrap();
+    assert_eq!((report.vocab_size, report.unigram_entropy), (2, 0.0));
+    let p = lab.train_slice(1e9, 20, false).unwrap();
+    assert!(p.new_steps.iter().all(|s| s.loss.is_finite()));
+    assert!(p.new_steps.last().unwrap().loss < p.new_steps[0].loss);
+
+    // A prompt of characters the text never had: counted, and generation goes on.
+    let (_, unknown, _) = lab.begin_generation("日本語", Sampling::default(), 1).unwrap();
+    assert_eq!(unknown, 3);
+    assert_eq!(lab.generate_next(3).unwrap().text, "aaa");
+    assert_eq!(field(lab.candidates(Sampling { temperature: -1.0, ..Sampling::default() }).unwrap_err()), "temperature");
+    assert_eq!(field(lab.attention("").unwrap_err()), "prompt");
+
+    // Byte pairs (these settings cut the loaded text again: one repeated
+    // character becomes a handful of tokens, fewer than the context).
+    assert_eq!(field(lab.set_settings(LmSettings { tokenizer: "bpe".into(), vocab: Some(300), ..small() }).unwrap_err()), "context");
+    let mut lab = LanguageLab::new();
+    lab.set_settings(LmSettings { tokenizer: "bpe".into(), vocab: Some(300), sample_tokens: 5, ..small() }).unwrap();
+    let report = lab.load_text(&shakespeare(20_000)).unwrap();
+    assert_eq!((report.vocab_size, report.merge_count, report.merges.len()), (300, 44, 20));
+    assert!(report.training_tokens < 18_000 * 8 / 10, "{}", report.training_tokens);
+    let huge = "word ".repeat(8_000_000);
+    let err = lab.load_text(&huge).unwrap_err();
+    assert!(matches!(err, Error::EmptyData { .. }) && err.to_string().contains("40.0"), "a 40 MB paste: {err}");
+}

@@ -42,8 +42,14 @@ fn a_gpt_learns_a_real_text_in_slices_and_its_samples_turn_into_words() {
     let mut steps = Vec::new();
     let mut samples = Vec::new();
     let mut validations = Vec::new();
+    let started = std::time::Instant::now();
     for _ in 0..5 {
         let p = lab.train_slice(1e9, 60, false).unwrap();
+        // Training's own time is within the wall clock's, which also holds
+        // the samples and validations: tokens/s is at least the tokens over
+        // the wall-clock seconds, and not many times it.
+        let wall = (p.step * 32 * 32) as f64 / started.elapsed().as_secs_f64();
+        assert!(p.tokens_per_second >= wall * 0.99 && p.tokens_per_second < wall * 3.0, "{} tokens/s reported, {wall} by the wall clock", p.tokens_per_second);
         steps.extend(p.new_steps);
         samples.extend(p.new_samples);
         validations.extend(p.new_validations);

@@ -381,8 +381,9 @@ impl LanguageLab {
         new_validations.sort_by_key(|v| (v.step, v.full));
         self.reported_steps = trainer.batches.len();
         self.reported_epochs = trainer.epochs.len();
-        let (seconds, steps) = trainer.training_time();
-        let tokens_per_second = if seconds > 0.0 { (steps * self.settings.batch_size * self.settings.context) as f64 / seconds } else { 0.0 };
+        // The trainer counts the windows (samples) it trained on.
+        let (seconds, windows) = trainer.training_time();
+        let tokens_per_second = if seconds > 0.0 { (windows * self.settings.context) as f64 / seconds } else { 0.0 };
         Ok(LmProgress { step: trainer.batches.len(), epoch: trainer.epoch, new_steps, new_validations, new_samples, tokens_per_second, done: trainer.is_done() })
     }
 

@@ -8,9 +8,9 @@ Defaults: 600 steps of batch 32 at context 64 (about 1.2 M tokens) on samples/sh
 samples/tang_poems.txt, 10 % of each held out, one repeat. Both systems train the preset's sizes
 (2 blocks, 4 heads, d_model 64, ffn 256) from their own initial weights: the losses are compared, not
 the weights. Beside them, the text's unigram entropy (the loss of a model that ignores context): a
-run whose validation loss is not well below it did not learn. gradlab native only: the page's
-language models are the next issue's, so gradlab wasm and TensorFlow.js (which has no attention
-layer) are not in this table.
+run whose validation loss is not well below it did not learn. gradlab wasm is the page's code path
+(WebLanguageLab, the relaxed-SIMD build in Node, as `./lab lm-bench` builds it), its GFLOP/s beside
+its own matrix product's; TensorFlow.js has no attention layer and is not in the table.
 """
 import json
 import os
@@ -22,6 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GRADLAB = os.path.join(ROOT, "target/release/gradlab")
 PYTHON = os.path.join(ROOT, "target/bench/venv/bin/python")
 CONTEXT, LAYERS, HEADS, D, FFN, BATCH = 64, 2, 4, 64, 256, 32
+# The wasm build Node runs: relaxed SIMD when built (Node 20 needs the flag), else plain SIMD.
+WASM_PKG = next((p for p in (os.path.join(ROOT, "target/wasm-node-relaxed"), os.path.join(ROOT, "target/wasm-node")) if os.path.exists(os.path.join(p, "gradlab.js"))), None)
+NODE = ["node"] + (["--experimental-wasm-relaxed-simd"] if WASM_PKG and WASM_PKG.endswith("relaxed") else [])
 
 
 def opt(name, default):
@@ -52,14 +55,20 @@ def main():
     as_json = "--json" in sys.argv
     matmul = run([GRADLAB, "bench", "--data", os.path.join(ROOT, "samples/spam.tsv"), "--matmul", "256,512", "--json"])["matmul_gflops"]
     peak = max(float(v) for v in matmul.values())
-    report = {"steps": steps, "repeats": repeats, "matmul_gflops": matmul, "corpora": {}}
+    wasm_peak = None
+    if WASM_PKG and "--no-wasm" not in sys.argv:
+        wasm_matmul = run(NODE + [os.path.join(ROOT, "bench/wasm_train.mjs"), WASM_PKG, "--matmul", "256,512"])["matmul_gflops"]
+        wasm_peak = max(float(v) for v in wasm_matmul.values())
+    report = {"steps": steps, "repeats": repeats, "matmul_gflops": matmul, "wasm_matmul_gflops": wasm_peak, "corpora": {}}
     for corpus in corpora:
         name = os.path.basename(corpus)
-        g_runs, k_runs = [], []
+        g_runs, k_runs, w_runs = [], [], []
         for r in range(repeats):
             seed = str(42 + r)
             g_runs.append(run([GRADLAB, "train", "--task", "lm", "--data", corpus, "--steps", str(steps), "--context", str(CONTEXT),
                                "--val-split", "0.1", "--seed", seed, "--json"]))
+            if wasm_peak:
+                w_runs.append(run(NODE + [os.path.join(ROOT, "bench/wasm_train.mjs"), WASM_PKG, "--lm", corpus, str(steps), seed]))
             k_runs.append(run([PYTHON, os.path.join(ROOT, "bench/keras_lm.py"), corpus, str(CONTEXT), str(steps), "0.1", seed,
                                str(LAYERS), str(HEADS), str(D), str(FFN), str(BATCH)]))
         vocab = g_runs[0]["vocab_size"]
@@ -70,6 +79,8 @@ def main():
         g_tps = [r["tokens_per_second"] for r in g_runs]
         k_tps = [r["tokens_per_second"] for r in k_runs]
         entropy = g_runs[0]["unigram_entropy"]
+        w_val = med([r["val_loss"] for r in w_runs]) if w_runs else None
+        w_tps = [r["tokens_per_second"] for r in w_runs]
         row = {
             "vocab_size": vocab, "parameters": {"gradlab": g_runs[0]["parameters"], "keras": k_runs[0]["parameters"]},
             "unigram_entropy": entropy,
@@ -79,6 +90,10 @@ def main():
             "gflops": {"gradlab": med(g_tps) * fpt / 1e9, "keras": med(k_tps) * fpt / 1e9, "share_of_matmul": med(g_tps) * fpt / 1e9 / peak},
             "flops_per_token": fpt,
         }
+        if w_runs:
+            row["wasm"] = {"val_loss": w_val, "learned": w_val < entropy - 0.5, "tokens_per_second": [min(w_tps), med(w_tps), max(w_tps)],
+                           "ratio_to_keras": med(w_tps) / med(k_tps), "gflops": med(w_tps) * fpt / 1e9,
+                           "share_of_wasm_matmul": med(w_tps) * fpt / 1e9 / wasm_peak}
         report["corpora"][name] = row
         if not as_json:
             print(f"\n{name}: vocabulary {vocab}, {steps} steps of {BATCH}×{CONTEXT} tokens, {repeats} run(s); unigram entropy {entropy:.3f} nats/token")
@@ -86,6 +101,10 @@ def main():
                   f"   (learned: gradlab {row['learned']['gradlab']}, keras {row['learned']['keras']})")
             print(f"  tokens/s          gradlab {med(g_tps):,.0f} ({min(g_tps):,.0f}–{max(g_tps):,.0f})   keras {med(k_tps):,.0f} ({min(k_tps):,.0f}–{max(k_tps):,.0f})   ratio {med(g_tps) / med(k_tps):.2f}")
             print(f"  GFLOP/s           gradlab {row['gflops']['gradlab']:.2f} = {100 * row['gflops']['share_of_matmul']:.0f} % of its matrix product's {peak:.1f}   keras {row['gflops']['keras']:.2f}")
+            if w_runs:
+                w = row["wasm"]
+                print(f"  gradlab wasm      validation {w_val:.4f} (learned: {w['learned']})   tokens/s {med(w_tps):,.0f} ({min(w_tps):,.0f}–{max(w_tps):,.0f}) = {w['ratio_to_keras']:.2f}× keras"
+                      f"   GFLOP/s {w['gflops']:.2f} = {100 * w['share_of_wasm_matmul']:.0f} % of its matrix product's {wasm_peak:.1f}")
     if as_json:
         print(json.dumps(report))
 

@@ -3,6 +3,7 @@
 // train_slice), on the rows `gradlab bench --export` wrote. Prints one JSON line.
 //   node bench/wasm_train.mjs PKG_DIR EXPORT_DIR PRESET EPOCHS MASK(true|false)
 //   node bench/wasm_train.mjs PKG_DIR --matmul 64,128,...
+//   node bench/wasm_train.mjs PKG_DIR --lm CORPUS STEPS SEED   (the gpt preset, as the page trains it)
 // PKG_DIR holds `wasm-bindgen --target nodejs` output of the library (either
 // build: plain wasm SIMD, or relaxed SIMD, which Node 20 runs only with
 // --experimental-wasm-relaxed-simd).
@@ -12,12 +13,25 @@ import path from 'node:path';
 
 const [pkg, ...rest] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const { WebLab, bench_matmul_gflops, simd_build } = require(path.resolve(pkg, 'gradlab.js'));
+const { WebLab, WebLanguageLab, bench_matmul_gflops, simd_build } = require(path.resolve(pkg, 'gradlab.js'));
 
 if (rest[0] === '--matmul') {
   const out = {};
   for (const n of rest[1].split(',').map(Number)) out[n] = bench_matmul_gflops(n);
   console.log(JSON.stringify({ system: 'gradlab-wasm', build: simd_build(), matmul_gflops: out }));
+} else if (rest[0] === '--lm') {
+  // The page's generation task: the same text cut (10 % held out), the same
+  // gpt and batches as `gradlab train --task lm`, without samples over time.
+  const [, corpus, steps, seed] = rest;
+  const lab = new WebLanguageLab();
+  lab.set_settings({ ...WebLanguageLab.default_settings(), val_split: 0.1, seed: Number(seed), epochs: 100000, sample_every: 1000000, sample_tokens: 0 });
+  const report = lab.load_text(fs.readFileSync(corpus, 'utf8'));
+  let p;
+  do p = lab.train_slice(1e12, Number(steps), false); while (p.step < Number(steps) && !p.done);
+  console.log(JSON.stringify({
+    system: 'gradlab-wasm', build: simd_build(), steps: p.step, tokens_per_second: p.tokens_per_second,
+    val_loss: lab.validation(), vocab_size: report.vocab_size, parameters: report.parameters, unigram_entropy: report.unigram_entropy,
+  }));
 } else {
   const [dir, preset, epochs = '1', mask = 'true'] = rest;
   const ids = JSON.parse(fs.readFileSync(path.join(dir, 'ids.json'), 'utf8'));

@@ -1,4 +1,6 @@
 // The page: DOM events → engine calls (in a worker), engine state → pictures.
+// Two tasks (app/task.js): classify labelled text or images, or generate
+// text with a small GPT (app/gpt-*.js) trained on the learner's own text.
 // This file wires the form and the data controls to the modules in app/,
 // one concern each, and starts the page (main). What several modules share
 // lives in app/state.js; the engine the page draws with is loaded once, in
@@ -13,6 +15,12 @@ import { refreshAugmentPreview } from './app/augment.js';
 import { applyBackend, askEngineBuild } from './app/backend.js';
 import { IMAGE_NAME, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
 import { $, showBanner } from './app/dom.js';
+import { LM_IDS, applyLmSettings, lmSettingsFromHash, readLmForm, storedLmSettings, writeLmForm, writeLmHash } from './app/gpt-settings.js';
+import { loadSample, loadText, renderTextReport, textReport } from './app/gpt-text.js';
+import { renderGptSummary } from './app/gpt-model.js';
+import { renderGenerate } from './app/gpt-generate.js';
+import { redrawAttention } from './app/gpt-attention.js';
+import { renderLmTraining } from './app/gpt-training.js';
 import { clearPad } from './app/drawing.js';
 import { refreshInsides } from './app/insides.js';
 import { checkStored, renderSettingProblems, settingsFromHash } from './app/links.js';
@@ -20,9 +28,10 @@ import { refreshModel } from './app/model.js';
 import { renderReport } from './app/report.js';
 import { applySettings, persist, writeForm } from './app/settings.js';
 import { CONTROLS } from './app/settings-table.js';
-import { updateButtons } from './app/status.js';
-import { STORE_DATA, STORE_KIND, STORE_SETTINGS } from './app/storage.js';
-import { drawCharts, frame, onEvent, renderEvaluation } from './app/training.js';
+import { refreshStatus, updateButtons } from './app/status.js';
+import { STORE_DATA, STORE_KIND, STORE_LM_TEXT, STORE_SETTINGS } from './app/storage.js';
+import { showTask, storedTask } from './app/task.js';
+import { drawCharts, frame, onEvent, renderCounters, renderEvaluation, renderTrainStatus } from './app/training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './app/visualisers.js';
 import { call, onWorker, startWorker } from './app/worker-client.js';
 // Modules no other imports: they only wire their own controls.
@@ -35,11 +44,20 @@ const SAMPLES = {
   digits: { url: 'samples/digits.csv', source: 'data.source.digits', kind: 'images' },
 };
 
+// The box holds the classifier's data or the generator's text, by task.
+const readBox = () => (state.task === 'generate' ? loadText($('dataset-input').value) : loadData($('dataset-input').value));
 let dataTimer = null;
-$('dataset-input').addEventListener('input', () => { clearTimeout(dataTimer); dataTimer = setTimeout(() => loadData($('dataset-input').value), 300); });
+$('dataset-input').addEventListener('input', () => { clearTimeout(dataTimer); dataTimer = setTimeout(readBox, 300); });
 $('sample-select').onchange = async () => {
   const key = $('sample-select').value;
   if (!key) return;
+  if (state.task === 'generate') {
+    const text = await loadSample(key);
+    if (text === null) { showBanner(t('data.sample_failed', { status: 404 })); return; }
+    $('dataset-input').value = text;
+    await loadText(text);
+    return;
+  }
   $('sample-source').dataset.i18n = SAMPLES[key].source;
   $('sample-source').textContent = t(SAMPLES[key].source);
   const res = await fetch(SAMPLES[key].url);
@@ -81,10 +99,67 @@ const CHANGES = {
   backend: () => { applyBackend(); persist(); },
 };
 for (const c of CONTROLS) {
-  $(c.id).addEventListener('change', CHANGES[c.change]);
+  // In the generation task the shared fields are its own (below).
+  $(c.id).addEventListener('change', (e) => { if (state.task !== 'generate') CHANGES[c.change](e); });
   // A typed augmentation field follows the typing, after a pause.
   if (c.change === 'augment' && c.typed) $(c.id).addEventListener('input', () => { clearTimeout(augmentFieldTimer); augmentFieldTimer = setTimeout(augmentChanged, 400); });
 }
+// The generation task's form: a change is sent to the engine; one that
+// cuts the text again or reshapes the model brings a fresh report (and a
+// fresh model). A run in progress stops first.
+const SHAPE_KEYS = ['tokenizer', 'vocab', 'context', 'val_split', 'layers', 'heads', 'd_model', 'ffn', 'seed'];
+async function lmChanged() {
+  if (state.task !== 'generate') return;
+  const before = { ...state.lmSettings };
+  readLmForm();
+  if (state.training && SHAPE_KEYS.some((k) => before[k] !== state.lmSettings[k])) await call('pause');
+  const { ok, report } = await applyLmSettings();
+  if (ok && report) textReport(report);
+  else { renderTextReport(); renderGptSummary(); }
+  if (ok) $('epochs-total').textContent = state.lmSettings.epochs;
+  await refreshStatus();
+}
+for (const id of LM_IDS) $(id).addEventListener('change', lmChanged);
+
+// Switching the task: the box, the shared fields and the pictures show
+// that task's; nothing of the other is lost. A run in progress stops.
+async function switchTask(task) {
+  if (task === state.task) return;
+  clearTimeout(dataTimer);
+  // The run's last events (and its 'stopped') reach the task that ran it.
+  if (state.training) {
+    await call('pause');
+    for (let waited = 0; state.training && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (state.task === 'generate') state.lmText = $('dataset-input').value;
+  showTask(task);
+  if (task === 'generate') {
+    writeLmForm();
+    $('dataset-input').value = state.lmText;
+    writeLmHash();
+    if (state.lmReport || state.lmError) { renderTextReport(); renderGptSummary(); renderLmTraining(); renderGenerate(); redrawAttention(); } else await openText();
+  } else {
+    writeForm();
+    fitPresetToKind();
+    $('dataset-input').value = state.dataKind === 'images' && state.imageSource === 'files' ? '' : state.lastData;
+    renderCounters();
+    renderTrainStatus();
+    drawCharts();
+    await applySettings();
+  }
+  await refreshStatus();
+}
+$('task-select').addEventListener('change', () => switchTask($('task-select').value));
+
+// The generation task's settings to the engine and its kept text read,
+// the first time the task opens.
+async function openText() {
+  await applyLmSettings();
+  renderGenerate();
+  renderLmTraining();
+  if (state.lmText) await loadText(state.lmText); else { renderTextReport(); renderGptSummary(); redrawAttention(); }
+}
+
 // The seed also draws the augmentation preview again.
 $('seed').addEventListener('change', () => refreshAugmentPreview());
 $('image-files').addEventListener('change', async (e) => {
@@ -109,6 +184,14 @@ document.addEventListener('drop', async (e) => {
   const entries = await droppedEntries(e.dataTransfer)();
   if (!entries.length) return;
   const one = entries.length === 1 ? entries[0] : null;
+  // Generating reads one text file; images are no text.
+  if (state.task === 'generate') {
+    if (!one || IMAGE_NAME.test(one.path) || (one.file.type || '').startsWith('image/')) return;
+    const text = await one.file.text();
+    $('dataset-input').value = text;
+    await loadText(text);
+    return;
+  }
   if (one && !IMAGE_NAME.test(one.path) && !(one.file.type || '').startsWith('image/')) {
     const text = await one.file.text();
     $('dataset-input').value = text;
@@ -124,6 +207,11 @@ onWorker({
   event: onEvent,
   restarted: async () => {
     updateButtons();
+    if (state.task === 'generate') {
+      await call('lm_set_settings', state.lmSettings).catch(() => null);
+      if (state.lmText) await loadText(state.lmText);
+      return;
+    }
     await applySettings();
     await applyBackend();
     await askEngineBuild();
@@ -136,6 +224,14 @@ async function main() {
   $('lang-select').value = language();
   renderEvaluation();
   startWorker();
+  const lmDefaults = await call('lm_default_settings').catch(() => null);
+  state.lmSettings = storedLmSettings(lmDefaults || {});
+  // A generation link (#task=generate&…) opens that task with its settings;
+  // a classifier's link (#model=…) the classifier.
+  const lmLink = lmSettingsFromHash(location.hash, state.lmSettings);
+  const classifyLink = new URLSearchParams(location.hash.replace(/^#/, '')).has('model');
+  if (lmLink) state.lmSettings = lmLink;
+  try { state.lmText = localStorage.getItem(STORE_LM_TEXT) || ''; } catch { /* storage disabled */ }
   const defaults = await call('default_settings').catch(() => null);
   state.settings = defaults || {};
   let stored = null;
@@ -152,6 +248,13 @@ async function main() {
   await applySettings();
   const data = localStorage.getItem(STORE_DATA);
   if (data) { $('dataset-input').value = data; await loadData(data, { detect: false }); } else { renderReport(); await refreshModel(); }
+  // The generation task, if it was open: its form, its text.
+  if (lmLink || (!classifyLink && storedTask() === 'generate')) {
+    showTask('generate');
+    writeLmForm();
+    $('dataset-input').value = state.lmText;
+    await openText();
+  } else showTask('classify');
   drawCharts();
   drawVisualisers();
   drawRace();

@@ -13,6 +13,11 @@ export const COMMANDS = Object.freeze([
   'summary', 'missing', 'train', 'pause', 'reset', 'progress', 'evaluation',
   // looking inside, predicting, the model file
   'insides', 'filters', 'feature_maps', 'predict', 'predict_image', 'export_model', 'import_model',
+  // the generation task (a GPT on the user's text): settings, text, training,
+  // generating, attention, the model file
+  'lm_default_settings', 'lm_settings', 'lm_set_settings', 'lm_load_text', 'lm_train', 'lm_reset', 'lm_validation',
+  'lm_begin_generation', 'lm_candidates', 'lm_generate_next', 'lm_attention', 'lm_export_model',
 ]);
 
-export const EVENTS = Object.freeze(['running', 'progress', 'evaluation', 'error', 'stopped']);
+// 'steps' is the generation task's progress (its steps, validations and samples).
+export const EVENTS = Object.freeze(['running', 'progress', 'evaluation', 'steps', 'error', 'stopped']);

@@ -1,22 +1,25 @@
-// The training worker: owns the engine (WebLab) so training never blocks the
-// page. It answers requests {id, cmd, args} with {id, ok, value | error} and
+// The training worker: owns the engine (WebLab, and WebLanguageLab for the
+// generation task) so training never blocks the page. It answers requests {id, cmd, args} with {id, ok, value | error} and
 // streams {event: 'progress' | 'evaluation' | 'stopped'} while training.
 import { loadEngine } from './engine.js';
 import { COMMANDS } from './protocol.js';
 
 // The engine: the relaxed-SIMD build where the browser has it (engine.js).
 let WebLab = null;
+let WebLanguageLab = null;
 let open_gpu = null;
 let engine = null;
 
 let lab = null;
+let lm = null;         // the generation task's lab
 let running = false;   // a training loop is active
 let stopRequested = false;
 
 const ready = loadEngine().then(({ module, info }) => {
-  ({ WebLab, open_gpu } = module);
+  ({ WebLab, WebLanguageLab, open_gpu } = module);
   engine = info;
   lab = new WebLab();
+  lm = new WebLanguageLab();
 });
 
 const post = (msg) => self.postMessage(msg);
@@ -88,6 +91,38 @@ async function trainLoop(mode) {
   }
 }
 
+// The generation task's run: slices of ~40 ms as above; 'batch' is one
+// step, 'epoch' runs to the end of the epoch (20 steps a slice, so a pause
+// gets through).
+async function lmTrainLoop(mode) {
+  running = true;
+  stopRequested = false;
+  post({ event: 'running', value: mode });
+  try {
+    // The epoch it starts in, from a slice of no steps (which also brings
+    // the untrained model's sample, the first time).
+    const first = lm.train_slice(0, 0, false);
+    post({ event: 'steps', value: first });
+    const startEpoch = first.epoch;
+    for (;;) {
+      const prog = mode === 'batch' ? lm.train_slice(40, 1, false) : mode === 'epoch' ? lm.train_slice(40, 20, true) : lm.train_slice(40, 1e9, false);
+      post({ event: 'steps', value: prog });
+      if (prog.done || mode === 'batch') break;
+      if (mode === 'epoch' && prog.epoch > startEpoch) break;
+      await tick();
+      if (stopRequested) break;
+    }
+  } catch (e) {
+    post({ event: 'error', error: errorOf(e), fatal: e instanceof WebAssembly.RuntimeError });
+  } finally {
+    running = false;
+    post({ event: 'stopped' });
+  }
+}
+
+// top-k and top-p: a number, or off (null → undefined: the engine's None).
+const opt = (v) => (v === null || v === undefined ? undefined : v);
+
 const commands = {
   engine: () => engine,
   default_settings: () => WebLab.default_settings(),
@@ -115,6 +150,19 @@ const commands = {
   filters: () => lab.filters(),
   feature_maps: (index) => lab.feature_maps(index),
   has_images: () => lab.has_images(),
+  // The generation task.
+  lm_default_settings: () => WebLanguageLab.default_settings(),
+  lm_settings: () => lm.settings(),
+  lm_set_settings: (s) => lm.set_settings(s),
+  lm_load_text: (text) => lm.load_text(text),
+  lm_train: (mode) => { if (!running) lmTrainLoop(mode); return true; },
+  lm_reset: () => { stopRequested = true; lm.reset(); },
+  lm_validation: () => lm.validation(),
+  lm_begin_generation: (prompt, temperature, topK, topP, seed) => lm.begin_generation(prompt, temperature, opt(topK), opt(topP), BigInt(seed)),
+  lm_candidates: (temperature, topK, topP) => lm.candidates(temperature, opt(topK), opt(topP)),
+  lm_generate_next: (count) => lm.generate_next(count),
+  lm_attention: (text) => lm.attention(text),
+  lm_export_model: () => lm.export_model(),
 };
 
 self.onmessage = async (e) => {

@@ -146,7 +146,7 @@ test('a link with markup in layer fields, field names, the preset and other sett
   const second = await open({}, linkTo({ model: IMG }));
   await assertInert(second.page, second.dialogs, 'link preset');
   await second.page.waitForFunction(() => !document.getElementById('settings-problems').hidden);
-  assert.match(await second.page.textContent('#settings-problems'), /The link: Preset \(model=<img src=x onerror="window\.__pwned=1">\) was not used: it must be one of lstm, cnn, bow, image-cnn, custom\./);
+  assert.match(await second.page.textContent('#settings-problems'), /The link: Preset \(model=<img src=x onerror="window\.__pwned=1">\) was not used: it must be one of lstm, cnn, bow, transformer, image-cnn, custom\./);
   assert.equal(await second.page.inputValue('#model-preset'), 'lstm');
   await assertInert(second.page, second.dialogs, 'link preset');
   // The messages go away when dismissed.

@@ -16,7 +16,7 @@ let insidesBusy = false;
 let insidesView = null;
 export async function refreshInsides(force) {
   if (!force && (!$('insides-live').checked || performance.now() - insidesAt < 1500)) return;
-  if (insidesBusy || !state.settings) return;
+  if (insidesBusy || !state.settings || state.task === 'generate') return;
   if (!state.canTrain) { insidesView = null; renderInsides(); return; }
   insidesBusy = true;
   insidesAt = performance.now();

@@ -4,12 +4,19 @@ import { renderAugment } from './augment.js';
 import { describeBackend } from './backend.js';
 import { $ } from './dom.js';
 import { renderImageInsides } from './filters.js';
+import { redrawAttention } from './gpt-attention.js';
+import { renderGenerate } from './gpt-generate.js';
+import { renderGptSummary } from './gpt-model.js';
+import { readLmForm } from './gpt-settings.js';
+import { renderTextReport } from './gpt-text.js';
+import { renderLmTraining } from './gpt-training.js';
 import { renderInsides } from './insides.js';
 import { renderSettingProblems } from './links.js';
 import { renderLayerEditor, renderSummary } from './model.js';
 import { predictNow } from './predict.js';
 import { renderReport } from './report.js';
 import { readForm } from './settings.js';
+import { state } from './state.js';
 import { refreshStatus } from './status.js';
 import { drawCharts, renderEta, renderEvaluation, renderTrainStatus } from './training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './visualisers.js';
@@ -35,6 +42,14 @@ function renderLanguage(code) {
   renderInsides();
   renderAugment();
   renderImageInsides();
+  if (state.task === 'generate') {
+    readLmForm();
+    renderTextReport();
+    renderGptSummary();
+    renderLmTraining();
+    renderGenerate();
+    redrawAttention();
+  }
   refreshStatus();
   predictNow();
 }

@@ -43,6 +43,8 @@ $('settings-problems').addEventListener('click', (e) => {
   settingProblems = [];
   renderSettingProblems();
 });
+// A problem found elsewhere (the generation task's link, gpt-settings.js).
+export function addSettingProblem(p) { settingProblems.push(p); }
 function problem(source, urlKey, label, value, error) {
   settingProblems.push({ key: 'settings.bad', params: { source: { key: 'settings.source.' + source }, field: { key: label }, name: urlKey, value: shown(value), error } });
 }

@@ -42,10 +42,11 @@ export function renderLayerEditor() {
   const off = editable ? '' : html` disabled`;
   const rows = (layers || []).map((l, i) => {
     const fields = (LAYER_FIELDS[l.type] || []).map(([key, label, def]) => {
+      // (An f32 from the engine, 0.10000000149…, reads as the 0.1 it was.)
       const v = l[key] ?? def;
       if (typeof def === 'boolean') return html`<label><input type="checkbox" data-i="${i}" data-k="${key}"${v ? html` checked` : ''}${off}> ${th('field.' + label)}</label> `;
       if (key === 'activation' || key === 'padding') return html`<label>${th('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no"${off}>${(key === 'padding' ? PADDINGS : ACTIVATIONS).map((a) => html`<option${a === v ? html` selected` : ''}>${a}</option>`)}</select></label> `;
-      return html`<label>${th('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${PAIRS.has(key) ? pairText(v) : v}"${off}></label> `;
+      return html`<label>${th('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${PAIRS.has(key) ? pairText(v) : typeof v === 'number' ? Number(v.toPrecision(6)) : v}"${off}></label> `;
     });
     const tools = editable ? html`<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
     return html`<div class="layer"><b translate="no">${i + 1}. ${l.type}</b> ${fields}${tools}</div>`;

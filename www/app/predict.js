@@ -1,7 +1,7 @@
 // Predicting typed text (the drawing pad's image: drawing.js).
 import { th } from '../i18n.js';
 import { html, setHtml } from '../html.js';
-import { isImageModel } from './state.js';
+import { isImageModel, state } from './state.js';
 import { $ } from './dom.js';
 import { predictPad } from './drawing.js';
 import { probabilityBars } from './pixels.js';
@@ -9,6 +9,7 @@ import { call } from './worker-client.js';
 
 let predictTimer = null;
 export async function predictNow() {
+  if (state.task === 'generate') return;
   if (isImageModel()) { predictPad(); return; }
   const text = $('predict-input').value;
   const out = $('predict-output');

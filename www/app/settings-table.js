@@ -47,7 +47,8 @@ const number = (min, max, int = false) => () => {
 };
 const whole = (min, max) => number(min, max, true);
 // A menu: the form's value as it is; a link's must be one of its options.
-const optionValues = (id) => [...$(id).options].map((o) => o.value).filter(Boolean);
+// (The generation task's options, such as the gpt preset, are not the classifier's.)
+const optionValues = (id) => [...$(id).options].filter((o) => o.dataset.task !== 'generate').map((o) => o.value).filter(Boolean);
 const menu = (id) => ({ parse: oneOf(() => optionValues(id)), read: (el) => [el.value, null], write: (el, v) => { el.value = v; } });
 const tick = () => ({ parse: bool, read: (el) => [el.checked, null], write: (el, v) => { el.checked = !!v; } });
 // The schedule menu names one of SCHEDULES.

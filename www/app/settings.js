@@ -16,6 +16,8 @@ import { call } from './worker-client.js';
 // Read the form into `state.settings`; returns the list of field errors.
 // A field that fails keeps its setting as it was.
 export function readForm() {
+  // The generation task's form is gpt-settings.js's; the shared fields then hold its values.
+  if (state.task === 'generate') return [];
   const errors = [];
   const imageErrors = [];
   const s = { ...state.settings };
@@ -71,6 +73,7 @@ export function persist() {
 
 // Send the settings to the engine. A rejected field is shown beside it.
 export async function applySettings() {
+  if (state.task === 'generate') return false;
   const errors = readForm();
   if (errors.length) { refreshStatus(); return false; }
   try {

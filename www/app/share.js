@@ -6,6 +6,7 @@ import { $, showBanner } from './dom.js';
 import { renderPredictArea } from './drawing.js';
 import { refreshModel } from './model.js';
 import { predictNow } from './predict.js';
+import { writeLmHash } from './gpt-settings.js';
 import { persist, writeForm } from './settings.js';
 import { setTrainStatus } from './training.js';
 import { call } from './worker-client.js';
@@ -19,7 +20,7 @@ function download(name, data, type) {
 }
 $('download-btn').onclick = async () => {
   try {
-    const m = await call('export_model');
+    const m = await call(state.task === 'generate' ? 'lm_export_model' : 'export_model');
     download('model.json', m.json, 'application/json');
     download('group1-shard1of1.bin', m.weights, 'application/octet-stream');
   } catch (e) { showBanner(e.message); }
@@ -44,6 +45,6 @@ $('upload-input').onchange = async (e) => {
   } catch (err) { showBanner(err.message); }
 };
 $('link-btn').onclick = async () => {
-  persist();
+  if (state.task === 'generate') writeLmHash(); else persist();
   try { await navigator.clipboard.writeText(location.href); $('link-btn').textContent = t('keep.copied'); } catch { $('link-btn').textContent = t('keep.in_address'); }
 };

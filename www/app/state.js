@@ -16,6 +16,14 @@ export const state = {
   training: false,    // a run is going on in the worker
   canTrain: false,    // nothing is missing (status.js)
   epochs: [],         // each finished epoch's figures
+  // The generation task (app/gpt-*.js).
+  task: 'classify',   // 'classify' or 'generate' (task.js)
+  lmSettings: null,   // mirrors the engine's LmSettings
+  lmText: '',         // the text last read for generating
+  lmReport: null,     // the engine's report of that text
+  lmError: null,      // its refusal of the text, if any
+  lmFormErrors: 0,    // fields of the generation form that fail
+  lmSteps: 0,         // steps trained so far
 };
 
 // Two questions asked of it in several places.

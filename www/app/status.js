@@ -12,6 +12,7 @@ export function updateButtons() {
 }
 
 export async function refreshStatus() {
+  if (state.task === 'generate') { refreshTextStatus(); return; }
   let missing = [];
   try { missing = await call('missing'); } catch { /* engine restarting */ }
   // The model's check needs the images' shape: not a fault before they load.
@@ -21,7 +22,25 @@ export async function refreshStatus() {
   const formErrors = $('setup-errors').textContent.trim();
   if (formErrors) missing.push(t('missing.fields'));
   $('missing').textContent = missing.length ? t('missing.before', { list: missing.map(engineText).join(' · ') }) : (state.epochs.length ? '' : t('missing.ready'));
-  const steps = { data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.code === 'missing.model') && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0 };
+  markSteps({ data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.code === 'missing.model') && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0 });
+  state.canTrain = missing.length === 0;
+  updateButtons();
+}
+
+// The generation task: a text read and a form without faults.
+function refreshTextStatus() {
+  const missing = [];
+  if (!state.lmReport) missing.push(t('gen.missing_text'));
+  if (state.lmFormErrors) missing.push(t('missing.fields'));
+  $('missing').textContent = missing.length ? t('missing.before', { list: missing.join(' · ') }) : (state.lmSteps ? '' : t('missing.ready'));
+  const trained = state.lmSteps > 0;
+  markSteps({ data: !!state.lmReport, model: !!state.lmReport, setup: !state.lmFormErrors, training: trained, generate: trained, attention: trained });
+  state.canTrain = missing.length === 0;
+  updateButtons();
+}
+
+// The steps' marks: done, and the first not done is the current one.
+function markSteps(steps) {
   let current = null;
   for (const a of document.querySelectorAll('nav#steps a')) {
     const done = steps[a.dataset.step];
@@ -29,6 +48,4 @@ export async function refreshStatus() {
     a.classList.remove('current');
     if (!done && !current && a.dataset.step in steps) { current = a; a.classList.add('current'); }
   }
-  state.canTrain = missing.length === 0;
-  updateButtons();
 }

@@ -4,3 +4,7 @@ export const STORE_DATA = 'gradlab.data';
 export const STORE_KIND = 'gradlab.kind';
 // Longer data is not kept in storage (the report says so).
 export const MAX_STORED = 4_500_000;
+// The generation task: which task was open, its settings and its text.
+export const STORE_TASK = 'gradlab.task';
+export const STORE_LM_SETTINGS = 'gradlab.lm_settings';
+export const STORE_LM_TEXT = 'gradlab.lm_text';

@@ -1,12 +1,14 @@
 // Training: the buttons, the worker's progress and evaluation events, the
 // counters, the evaluation (metrics, confusion matrix, worst examples and
-// their pictures) and the charts.
+// their pictures) and the charts. The generation task shares the buttons,
+// the counters and the loss chart: gpt-training.js does its part.
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { engineModule } from './engine-instance.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
 import { refreshImageInsides } from './filters.js';
+import { drawLmCharts, lmReset, lmTrain, onLmEvent, renderLmTrainStatus } from './gpt-training.js';
 import { refreshInsides } from './insides.js';
 import { paintPixels, pxCanvas } from './pixels.js';
 import { predictNow } from './predict.js';
@@ -29,6 +31,7 @@ let lastEvaluation = null; // the latest evaluation, for re-rendering
 let trainStatus = null;
 export function setTrainStatus(s) { trainStatus = s; renderTrainStatus(); }
 export function renderTrainStatus() {
+  if (state.task === 'generate') { renderLmTrainStatus(); return; }
   const el = $('train-status');
   if (!trainStatus) el.textContent = '';
   else if (trainStatus.error !== undefined) setHtml(el, html`<span class="err">${engineText(trainStatus.error)}</span>`);
@@ -36,6 +39,7 @@ export function renderTrainStatus() {
 }
 
 async function train(mode) {
+  if (state.task === 'generate') { lmTrain(mode); return; }
   if (!(await applySettings()) || !state.canTrain) return;
   state.training = true;
   updateButtons();
@@ -47,6 +51,7 @@ $('epoch-btn').onclick = () => train('epoch');
 $('train-btn').onclick = () => train('run');
 $('pause-btn').onclick = () => call('pause');
 $('reset-btn').onclick = async () => {
+  if (state.task === 'generate') { await lmReset(); return; }
   await call('reset');
   batches = []; state.epochs = []; lastProgress = null; lastEvaluation = null;
   for (const id of ['train-loss', 'val-accuracy', 'samples-per-second', 'eta']) $(id).textContent = '–';
@@ -59,7 +64,10 @@ $('reset-btn').onclick = async () => {
   refreshImageInsides(true);
 };
 
+// The generation task's events ('steps', and while it runs the others) go
+// to gpt-training.js.
 export function onEvent(m) {
+  if (m.event === 'steps' || (state.task === 'generate' && m.event !== 'progress' && m.event !== 'evaluation')) { onLmEvent(m); return; }
   if (m.event === 'progress') {
     const p = m.value;
     batches.push(...p.new_batches);
@@ -96,6 +104,18 @@ export function onEvent(m) {
     setTrainStatus({ error: m.error });
     if (m.fatal) recover(m.error);
   }
+}
+
+// The counters and the progress bar again (back from the generation task,
+// which shares them).
+export function renderCounters() {
+  const p = lastProgress;
+  $('epoch-count').textContent = p ? p.epoch : '0';
+  $('epochs-total').textContent = p ? p.epochs : (state.settings && state.settings.epochs) || '–';
+  $('batch-count').textContent = p ? `${p.batch}/${p.batches_per_epoch}` : '0';
+  const last = batches[batches.length - 1];
+  $('train-loss').textContent = last ? fmt(last.loss) : '–';
+  $('progress-bar').style.width = p ? `${Math.min(100, 100 * (p.epoch * p.batches_per_epoch + p.batch) / Math.max(p.epochs * p.batches_per_epoch, 1))}%` : '0';
 }
 
 export function renderEta() {
@@ -154,6 +174,7 @@ function thin(points) {
 let lastDraw = 0;
 export function drawCharts() {
   chartsDirty = false;
+  if (state.task === 'generate') { drawLmCharts(); return; }
   lastDraw = performance.now();
   const loss = batches.map((b) => [b.step, b.loss]);
   const acc = batches.map((b) => [b.step, b.accuracy]);

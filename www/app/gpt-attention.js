@@ -1,0 +1,121 @@
+// Attention: for a text, each layer's and head's weights, drawn as a heat
+// map, one row a token (the query) and its columns the tokens it attends
+// to. The model is causal: a token sees only itself and those before it, so
+// the upper triangle stays empty.
+import { t, engineText } from '../i18n.js';
+import { state } from './state.js';
+import { $ } from './dom.js';
+import { call } from './worker-client.js';
+
+let view = null;        // the engine's {tokens, layers}, or {error}
+let busy = false;
+let at = 0;
+
+// The text the map reads: the field's, or the start of the training text.
+function attentionText() {
+  const typed = $('attention-text').value;
+  if (typed.trim()) return typed;
+  const text = state.lmText || '';
+  return text.slice(0, Math.min(48, state.lmSettings ? state.lmSettings.context : 48));
+}
+
+// Ask the engine again; while training at most every 3 s (live = false).
+export async function refreshAttention(force = true) {
+  if (state.task !== 'generate') return;
+  if (!force && performance.now() - at < 3000) return;
+  if (busy) return;
+  if (!state.lmReport) { view = null; renderAttention(); return; }
+  const text = attentionText();
+  if (!text.trim()) { view = null; renderAttention(); return; }
+  busy = true;
+  at = performance.now();
+  try { view = await call('lm_attention', text); } catch (e) { view = { error: e.engine ?? e.message }; } finally { busy = false; }
+  fillMenus();
+  renderAttention();
+}
+
+// The menus and the map again (a language switch: the menus' words).
+export function redrawAttention() { fillMenus(); renderAttention(); }
+
+function fillMenus() {
+  const layers = (view && view.layers) || [];
+  const lsel = $('attention-layer');
+  const hsel = $('attention-head');
+  const li = Math.min(Math.max(0, Number(lsel.value) || 0), Math.max(layers.length - 1, 0));
+  lsel.replaceChildren(...layers.map((l, i) => new Option(t('att.layer_n', { n: i + 1, name: l.name }), String(i))));
+  lsel.value = String(li);
+  const heads = layers[li] ? layers[li].heads.length : 0;
+  const hi = Math.min(Math.max(0, Number(hsel.value) || 0), Math.max(heads - 1, 0));
+  hsel.replaceChildren(...Array.from({ length: heads }, (_, i) => new Option(t('att.head_n', { n: i + 1 }), String(i))));
+  hsel.value = String(hi);
+}
+
+// A token as a label: spaces and line breaks made visible, long ones cut.
+const label = (s) => { const v = s.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥'); return v.length > 8 ? v.slice(0, 7) + '…' : v; };
+
+export function renderAttention() {
+  const canvas = $('attention-map');
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const msg = $('attention-message');
+  // Nothing to draw: no empty frame either.
+  const drawn = !!(view && !view.error);
+  canvas.hidden = !drawn;
+  $('attention-legend').hidden = !drawn;
+  if (!drawn) {
+    msg.textContent = view ? engineText(view.error) : t(state.lmReport ? 'att.none' : 'gen.wait_text');
+    canvas.setAttribute('aria-label', t('att.empty'));
+    return;
+  }
+  const li = Number($('attention-layer').value) || 0;
+  const hi = Number($('attention-head').value) || 0;
+  const layer = view.layers[li];
+  const weights = layer && layer.heads[hi];
+  if (!weights) { msg.textContent = t('att.none'); return; }
+  const tokens = view.tokens.map((x) => x.text);
+  const n = tokens.length;
+  msg.textContent = t('att.reading', { n });
+  // Labels left (queries) and on top (keys), the cells in the square left.
+  const margin = 64;
+  const size = Math.min(canvas.width, canvas.height) - margin - 6;
+  const cell = size / Math.max(n, 1);
+  const every = Math.max(1, Math.ceil(11 / cell));
+  ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
+  ctx.fillStyle = '#1f2430';
+  ctx.textBaseline = 'middle';
+  for (let i = 0; i < n; i += every) {
+    ctx.textAlign = 'right';
+    ctx.fillText(label(tokens[i]), margin - 4, margin + (i + 0.5) * cell);
+    // One character stands upright above its column; longer tokens turn.
+    const x = margin + (i + 0.5) * cell;
+    if ([...label(tokens[i])].length <= 1) {
+      ctx.textAlign = 'center';
+      ctx.fillText(label(tokens[i]), x, margin - 9);
+      continue;
+    }
+    ctx.save();
+    ctx.translate(x, margin - 4);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'left';
+    ctx.fillText(label(tokens[i]), 0, 0);
+    ctx.restore();
+  }
+  // Weight 0 → white, 1 → deep blue; the masked triangle is left blank.
+  for (let q = 0; q < n; q++) {
+    for (let k = 0; k <= q; k++) {
+      const w = Math.max(0, Math.min(1, weights[q][k]));
+      const v = Math.sqrt(w);
+      ctx.fillStyle = `rgb(${Math.round(250 - 230 * v)}, ${Math.round(250 - 190 * v)}, ${Math.round(250 - 100 * v)})`;
+      ctx.fillRect(margin + k * cell, margin + q * cell, Math.ceil(cell), Math.ceil(cell));
+    }
+  }
+  ctx.strokeStyle = '#c4c9d2';
+  ctx.strokeRect(margin - 0.5, margin - 0.5, n * cell + 1, n * cell + 1);
+  canvas.setAttribute('aria-label', t('att.alt', { layer: li + 1, head: hi + 1, n }));
+}
+
+$('attention-layer').addEventListener('change', () => { fillMenus(); renderAttention(); });
+$('attention-head').addEventListener('change', renderAttention);
+let textTimer = null;
+$('attention-text').addEventListener('input', () => { clearTimeout(textTimer); textTimer = setTimeout(() => refreshAttention(), 300); });

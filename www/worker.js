@@ -66,20 +66,15 @@ function evaluationIfNew(prog) {
   }
 }
 
-// Train in slices of ~40 ms so pause messages get through between them.
-async function trainLoop(mode) {
+// Train in slices of ~40 ms so pause messages get through between them:
+// `next` runs and posts one slice and says whether the run ends there.
+async function runSlices(mode, next) {
   running = true;
   stopRequested = false;
   post({ event: 'running', value: mode });
   try {
-    let startEpoch = null;
     for (;;) {
-      const prog = await slice(40, mode === 'batch' ? 1 : 1e9);
-      if (startEpoch === null) startEpoch = prog.epoch - (prog.new_epochs.length ? 1 : 0);
-      post({ event: 'progress', value: prog });
-      evaluationIfNew(prog);
-      if (prog.done || mode === 'batch') break;
-      if (mode === 'epoch' && prog.new_epochs.length) break;
+      if (await next()) break;
       await tick();
       if (stopRequested) break;
     }
@@ -91,33 +86,31 @@ async function trainLoop(mode) {
   }
 }
 
-// The generation task's run: slices of ~40 ms as above; 'batch' is one
-// step, 'epoch' runs to the end of the epoch (20 steps a slice, so a pause
-// gets through).
-async function lmTrainLoop(mode) {
-  running = true;
-  stopRequested = false;
-  post({ event: 'running', value: mode });
-  try {
-    // The epoch it starts in, from a slice of no steps (which also brings
-    // the untrained model's sample, the first time).
-    const first = lm.train_slice(0, 0, false);
-    post({ event: 'steps', value: first });
-    const startEpoch = first.epoch;
-    for (;;) {
-      const prog = mode === 'batch' ? lm.train_slice(40, 1, false) : mode === 'epoch' ? lm.train_slice(40, 20, true) : lm.train_slice(40, 1e9, false);
-      post({ event: 'steps', value: prog });
-      if (prog.done || mode === 'batch') break;
-      if (mode === 'epoch' && prog.epoch > startEpoch) break;
-      await tick();
-      if (stopRequested) break;
+function trainLoop(mode) {
+  return runSlices(mode, async () => {
+    const prog = await slice(40, mode === 'batch' ? 1 : 1e9);
+    post({ event: 'progress', value: prog });
+    evaluationIfNew(prog);
+    return prog.done || mode === 'batch' || (mode === 'epoch' && prog.new_epochs.length > 0);
+  });
+}
+
+// The generation task's run: 'batch' is one step, 'epoch' runs to the end
+// of the epoch (20 steps a slice, so a pause gets through).
+function lmTrainLoop(mode) {
+  let startEpoch = null;
+  return runSlices(mode, async () => {
+    if (startEpoch === null) {
+      // The epoch it starts in, from a slice of no steps (which also brings
+      // the untrained model's sample, the first time).
+      const first = lm.train_slice(0, 0, false);
+      post({ event: 'steps', value: first });
+      startEpoch = first.epoch;
     }
-  } catch (e) {
-    post({ event: 'error', error: errorOf(e), fatal: e instanceof WebAssembly.RuntimeError });
-  } finally {
-    running = false;
-    post({ event: 'stopped' });
-  }
+    const prog = mode === 'batch' ? lm.train_slice(40, 1, false) : mode === 'epoch' ? lm.train_slice(40, 20, true) : lm.train_slice(40, 1e9, false);
+    post({ event: 'steps', value: prog });
+    return prog.done || mode === 'batch' || (mode === 'epoch' && prog.epoch > startEpoch);
+  });
 }
 
 // top-k and top-p: a number, or off (null → undefined: the engine's None).

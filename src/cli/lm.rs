@@ -184,13 +184,7 @@ pub(super) fn generate(path: &Path, prompt: &str, tokens: usize, sampling: Sampl
     let new = generate::generate(&model, &ids, tokens, &sampling, seed, |id| {
         if !json {
             pending.extend(meta.tokenizer.piece(id));
-            let whole = match std::str::from_utf8(&pending) {
-                Ok(_) => pending.len(),
-                Err(e) if e.error_len().is_none() => e.valid_up_to(),
-                Err(_) => pending.len(),
-            };
-            print!("{}", String::from_utf8_lossy(&pending[..whole]));
-            pending.drain(..whole);
+            print!("{}", lm::take_whole_chars(&mut pending));
             let _ = out.flush();
         }
     })?;

@@ -179,6 +179,20 @@ impl LmTokenizer {
     }
 }
 
+/// The text of the bytes that make whole characters, taken from the front of
+/// `pending`; the bytes of a character not yet complete stay for the next
+/// token (a byte pair may be part of one). Invalid bytes read as U+FFFD.
+pub fn take_whole_chars(pending: &mut Vec<u8>) -> String {
+    let whole = match std::str::from_utf8(pending) {
+        Ok(_) => pending.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => pending.len(),
+    };
+    let text = String::from_utf8_lossy(&pending[..whole]).into_owned();
+    pending.drain(..whole);
+    text
+}
+
 /// What a saved language model carries besides its network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LanguageModelMeta {

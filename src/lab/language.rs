@@ -303,6 +303,10 @@ impl LanguageLab {
         let parameters = model.param_count();
         let flops_per_token = lm::training_flops_per_token(&model);
         let trainer = Trainer::new(model, config, labels, train_set, val_set)?;
+        let merges = match &data.tokenizer {
+            LmTokenizer::Bpe { bpe } => bpe.merge_lines(),
+            _ => Vec::new(),
+        };
         let report = LmTextReport {
             characters: data.characters,
             training_tokens: data.train_ids.len(),
@@ -310,14 +314,8 @@ impl LanguageLab {
             vocab_size: vocab,
             unigram_entropy: lm::unigram_entropy(&data.train_ids),
             passage: data.train_ids.iter().take(48).map(|&id| TokenChip { id, text: data.tokenizer.token(id) }).collect(),
-            merges: match &data.tokenizer {
-                LmTokenizer::Bpe { bpe } => bpe.merge_lines().into_iter().take(20).collect(),
-                _ => Vec::new(),
-            },
-            merge_count: match &data.tokenizer {
-                LmTokenizer::Bpe { bpe } => bpe.merge_lines().len(),
-                _ => 0,
-            },
+            merge_count: merges.len(),
+            merges: merges.into_iter().take(20).collect(),
             steps_per_epoch: trainer.steps_per_epoch(),
             parameters,
             flops_per_token,
@@ -472,13 +470,7 @@ impl LanguageLab {
             g.pending.extend(meta.tokenizer.piece(id));
             g.logits = generate::next_logits(&trainer.model, &g.ids)?;
         }
-        let whole = match std::str::from_utf8(&g.pending) {
-            Ok(_) => g.pending.len(),
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            Err(_) => g.pending.len(),
-        };
-        let text = String::from_utf8_lossy(&g.pending[..whole]).into_owned();
-        g.pending.drain(..whole);
+        let text = lm::take_whole_chars(&mut g.pending);
         let (logits, sampling) = (g.logits.clone(), g.sampling);
         Ok(Generated { ids: new, text, candidates: self.candidates_of(&logits, &sampling) })
     }

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{err, to_js};
+use super::{err, model_files, to_js};
 use crate::error::Error;
 use crate::generate::Sampling;
 use crate::lab::{LanguageLab, LmSettings};
@@ -83,9 +83,6 @@ impl WebLanguageLab {
     /// `{json, weights}`, as `WebLab::export_model`.
     pub fn export_model(&self) -> Result<JsValue, JsValue> {
         let (json, bytes) = self.lab.export_model().map_err(err)?;
-        let o = js_sys::Object::new();
-        js_sys::Reflect::set(&o, &"json".into(), &JsValue::from_str(&json))?;
-        js_sys::Reflect::set(&o, &"weights".into(), &js_sys::Uint8Array::from(&bytes[..]).into())?;
-        Ok(o.into())
+        model_files(&json, &bytes)
     }
 }

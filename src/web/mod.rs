@@ -32,6 +32,14 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
+/// A model's files as the page downloads them: `{json, weights}`.
+fn model_files(json: &str, weights: &[u8]) -> Result<JsValue, JsValue> {
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"json".into(), &JsValue::from_str(json))?;
+    js_sys::Reflect::set(&o, &"weights".into(), &js_sys::Uint8Array::from(weights).into())?;
+    Ok(o.into())
+}
+
 /// Words drawn into a canvas, in the page's language: the page passes
 /// `{key: text}`; a missing key falls back to the English default.
 pub(crate) struct Texts(HashMap<String, String>);
@@ -142,10 +150,7 @@ impl WebLab {
     /// `{json, weights}`: model.json text and the weight bytes.
     pub fn export_model(&self) -> Result<JsValue, JsValue> {
         let (json, bytes) = self.lab.export_model().map_err(err)?;
-        let o = js_sys::Object::new();
-        js_sys::Reflect::set(&o, &"json".into(), &JsValue::from_str(&json))?;
-        js_sys::Reflect::set(&o, &"weights".into(), &js_sys::Uint8Array::from(&bytes[..]).into())?;
-        Ok(o.into())
+        model_files(&json, &bytes)
     }
 
     pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<JsValue, JsValue> {

@@ -33,6 +33,7 @@ import { STORE_DATA, STORE_KIND, STORE_LM_TEXT, STORE_SETTINGS } from './app/sto
 import { showTask, storedTask } from './app/task.js';
 import { drawCharts, frame, onEvent, renderCounters, renderEvaluation, renderTrainStatus } from './app/training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './app/visualisers.js';
+import { initRuns, onRunEvent } from './app/runs.js';
 import { call, onWorker, startWorker } from './app/worker-client.js';
 // Modules no other imports: they only wire their own controls.
 import './app/share.js';
@@ -204,7 +205,8 @@ document.addEventListener('drop', async (e) => {
 // The worker's events go to training.js; a fresh worker after a panic gets
 // the settings, the backend and the data back.
 onWorker({
-  event: onEvent,
+  // Each event also goes to the runs table (runs.js), after the page shows it.
+  event: (m) => { onEvent(m); onRunEvent(m); },
   restarted: async () => {
     updateButtons();
     if (state.task === 'generate') {
@@ -261,6 +263,8 @@ async function main() {
   renderRacePlay();
   refreshInsides(true);
   requestAnimationFrame(frame);
+  // The kept runs (IndexedDB; without it the page goes on and says so).
+  await initRuns();
   document.body.dataset.ready = 'true';
 }
 main().catch((e) => showBanner(t('banner.failed', { message: e.message })));

@@ -15,6 +15,7 @@ import { renderSettingProblems } from './links.js';
 import { renderLayerEditor, renderSummary } from './model.js';
 import { predictNow } from './predict.js';
 import { renderReport } from './report.js';
+import { renderRuns } from './runs.js';
 import { readForm } from './settings.js';
 import { state } from './state.js';
 import { refreshStatus } from './status.js';
@@ -50,6 +51,7 @@ function renderLanguage(code) {
     renderGenerate();
     redrawAttention();
   }
+  renderRuns();
   refreshStatus();
   predictNow();
 }

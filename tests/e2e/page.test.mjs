@@ -481,7 +481,7 @@ test('inside the model: histograms and LSTM gates follow training', async () => 
 // Visible words that are not in the page's language: the text of elements a
 // person sees, minus user data (translate="no"), formulas and names that
 // stay as they are in Chinese texts too.
-const NAMES = /gradlab|WebAssembly|relaxed SIMD|SIMD|simd128|ReLU|Leaky|ELU|GELU|Sigmoid|tanh|Softplus|Swish|AdamW|Adam|SGD|RMSprop|Adagrad|Nesterov|Embedding|LSTM|GRU|Dense|Conv1D|softmax|lstm|cnn|bow|mask_zero|num_words|Huber|MSE|MAE|HTML|Unicode|NFKC|TAB|CSV|tsv|csv|txt|TensorFlow\.js|model\.json|bin|WebGPU|GPU|CPU|Keras|SpamAssassin|UCI|Amazon|IMDb|Yelp|npm|@stdlib\/datasets-spam-assassin|sentiment|Kotzias|KDD|BY|Rosenbrock|Glorot|LSTM|logit|None|English|max|ETA|cpu|sigmoid|momentum|embedding|dense/g;
+const NAMES = /gradlab|WebAssembly|relaxed SIMD|SIMD|simd128|ReLU|Leaky|ELU|GELU|Sigmoid|tanh|Softplus|Swish|AdamW|Adam|SGD|RMSprop|Adagrad|Nesterov|Embedding|LSTM|GRU|Dense|Conv1D|softmax|lstm|cnn|bow|mask_zero|num_words|Huber|MSE|MAE|HTML|Unicode|NFKC|TAB|CSV|JSON|tsv|csv|txt|TensorFlow\.js|model\.json|bin|WebGPU|GPU|CPU|Keras|SpamAssassin|UCI|Amazon|IMDb|Yelp|npm|@stdlib\/datasets-spam-assassin|sentiment|Kotzias|KDD|BY|Rosenbrock|Glorot|LSTM|logit|None|English|max|ETA|cpu|sigmoid|momentum|embedding|dense/g;
 async function foreignWords(page) {
   return page.evaluate((names) => {
     const re = new RegExp(names, 'g');

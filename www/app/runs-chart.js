@@ -35,18 +35,24 @@ function marker(ctx, kind, x, y, r) {
   if (kind === 'cross' || kind === 'plus') { ctx.lineWidth = 2; ctx.stroke(); } else { ctx.fill(); ctx.lineWidth = 1; ctx.strokeStyle = '#fff'; ctx.stroke(); }
 }
 
-// The style as a small picture for the legend and the table (SVG markup).
-export function swatch(style) {
-  const c = rgb(style.colour);
-  const dash = style.dash.dash.length ? style.dash.dash.join(' ') : null;
-  const m = style.marker;
-  const shape = m === 'circle' ? html`<circle cx="19" cy="7" r="3.6" fill="${c}" stroke="#fff"/>`
-    : m === 'square' ? html`<rect x="15.5" y="3.5" width="7" height="7" fill="${c}" stroke="#fff"/>`
-      : m === 'triangle' ? html`<polygon points="19,2.6 23.2,10 14.8,10" fill="${c}" stroke="#fff"/>`
-        : m === 'diamond' ? html`<polygon points="19,2.2 23,7 19,11.8 15,7" fill="${c}" stroke="#fff"/>`
-          : m === 'cross' ? html`<path d="M15.5 3.5 L22.5 10.5 M22.5 3.5 L15.5 10.5" stroke="${c}" stroke-width="2"/>`
-            : html`<path d="M15 7 L23 7 M19 3 L19 11" stroke="${c}" stroke-width="2"/>`;
-  return html`<svg class="run-swatch" width="38" height="14" viewBox="0 0 38 14" aria-hidden="true" focusable="false"><line x1="1" y1="7" x2="37" y2="7" stroke="${c}" stroke-width="2.5"${dash ? html` stroke-dasharray="${dash}"` : ''}/>${shape}</svg>`;
+// The style as a small picture for the legend and the table: a canvas
+// (painted by paintSwatches once it is in the page) with the run's number.
+export const swatch = (number) => html`<canvas class="run-swatch" width="76" height="28" data-swatch="${number}" aria-hidden="true"></canvas>`;
+export function paintSwatches(root) {
+  for (const c of root.querySelectorAll('canvas.run-swatch[data-swatch]')) {
+    const style = styleOf(Number(c.dataset.swatch));
+    const ctx = c.getContext('2d');
+    ctx.setTransform(2, 0, 0, 2, 0, 0);
+    ctx.clearRect(0, 0, 38, 14);
+    const colour = rgb(style.colour);
+    ctx.strokeStyle = colour;
+    ctx.fillStyle = colour;
+    ctx.lineWidth = 2.25;
+    ctx.setLineDash(style.dash.dash);
+    ctx.beginPath(); ctx.moveTo(1, 7); ctx.lineTo(37, 7); ctx.stroke();
+    ctx.setLineDash([]);
+    marker(ctx, style.marker, 19, 7, 3.5);
+  }
 }
 
 function niceStep(range, count) {

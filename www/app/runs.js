@@ -17,7 +17,7 @@ import { $ } from './dom.js';
 import { SCHEDULES, SETTINGS } from './settings-table.js';
 import { LM_ROWS } from './gpt-settings.js';
 import { stepsPerEpoch } from './gpt-model.js';
-import { drawRunsChart, styleOf, swatch } from './runs-chart.js';
+import { drawRunsChart, paintSwatches, styleOf, swatch } from './runs-chart.js';
 import { TASKS, checkRun, clearRuns, deleteRuns, isQuotaError, loadRuns, openRuns, saveRun } from './runs-store.js';
 
 const STORE_PICKED = 'gradlab.runs_picked';
@@ -456,7 +456,7 @@ function renderTable() {
     const cell = (label, attrs, body) => html`<td role="cell" data-label="${t(label)}"${attrs}>${body}</td>`;
     const metric = (key, label, value) => cell(label, html` data-metric="${key}"`, value);
     return html`<tr role="row" data-run-id="${run.id}" data-task="${run.task}" class="${isPicked ? 'picked' : ''}">
-      <th scope="row" role="rowheader" class="run-name"><label><input type="checkbox" class="run-pick" data-focus="pick:${run.id}"${isPicked ? html` checked` : ''}> ${swatch(styleOf(run.number))} <span>${name}</span></label>
+      <th scope="row" role="rowheader" class="run-name"><label><input type="checkbox" class="run-pick" data-focus="pick:${run.id}"${isPicked ? html` checked` : ''}> ${swatch(run.number)} <span>${name}</span></label>
         <div class="hint"><span data-status="${run.status}">${th(`runs.status.${run.status}`)}</span> · ${when(run.started)}</div></th>
       ${cell('runs.col.data', html` data-setting="dataset" class="data${m('dataset') ? ' differs' : ''}"`, html`${m('dataset') ? mark('dataset') : ''}${run.task === 'generate' ? html`<span class="task">${th('runs.task.generate')}</span> ` : ''}<span>${d.name}</span>${d.size ? html` <span class="hint">${d.size}</span>` : ''}${differs('dataset')}`)}
       ${cell('runs.col.settings', html` class="settings"`, html`${shown.map((f) => chip(f, m(f.key)))}${rest.length ? html`<details data-run="${run.id}"${openDetails.has(run.id) ? html` open` : ''}><summary data-focus="more:${run.id}">${th('runs.more', { n: rest.length })}</summary>${rest.map((f) => chip(f, m(f.key)))}</details>` : ''}`)}
@@ -471,6 +471,7 @@ function renderTable() {
   // Keep the keyboard where it was: the table is drawn again as epochs arrive.
   const focused = document.activeElement && $('runs-table').contains(document.activeElement) ? document.activeElement.dataset.focus : null;
   setHtml($('runs-table'), html`<caption class="visually-hidden">${th('runs.caption')}</caption><thead role="rowgroup">${head}</thead><tbody role="rowgroup">${rows.length ? rows : html`<tr role="row" class="runs-empty"><td role="cell" colspan="${columns}">${th('runs.none')}</td></tr>`}</tbody>`);
+  paintSwatches($('runs-table'));
   if (focused) { const el = $('runs-table').querySelector(`[data-focus="${CSS.escape(focused)}"]`); if (el) el.focus(); }
   const labels = (set) => [...set].map((k) => (k === 'dataset' ? t('runs.col.data') : k === 'backend' ? t('runs.col.backend') : t(fieldLabel(k, chosen)))).join(', ');
   $('runs-differ').textContent = chosen.length < 2 ? (runs.length ? t('runs.pick_hint') : '') : marked.size ? t('runs.differ_list', { list: labels(marked) }) : t('runs.differ_none');
@@ -514,7 +515,8 @@ function renderChart() {
   $('runs-compare-chart').setAttribute('aria-label', withPoints.length
     ? t('runs.chart_alt', { metric: label, runs: withPoints.map((s) => runName(s.run)).join(', ') })
     : empty);
-  setHtml($('runs-legend'), html`${series.map((s) => html`<li data-run-id="${s.run.id}">${swatch(s.style)} <span>${runName(s.run)}</span>${s.points.length ? '' : html` <span class="hint">${th('runs.legend_no_points')}</span>`}</li>`)}`);
+  setHtml($('runs-legend'), html`${series.map((s) => html`<li data-run-id="${s.run.id}">${swatch(s.run.number)} <span>${runName(s.run)}</span>${s.points.length ? '' : html` <span class="hint">${th('runs.legend_no_points')}</span>`}</li>`)}`);
+  paintSwatches($('runs-legend'));
   // The same in words for a screen reader: each run's look and its values.
   const describe = (s) => {
     const look = t('runs.look', { colour: t(`runs.colour.${s.style.colour.name}`), line: t(`runs.dash.${s.style.dash.name}`), marker: t(`runs.marker.${s.style.marker}`) });

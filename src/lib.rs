@@ -27,6 +27,7 @@ pub mod cli;
 pub mod clock;
 pub mod data;
 pub mod error;
+pub mod explain;
 pub mod generate;
 pub mod insides;
 pub mod io;

@@ -257,16 +257,23 @@ impl<B: Backend> Model<B> {
     /// The forward pass over token ids [batch, input_len]. With `logits`
     /// a final softmax is left out (the loss applies it). Returns the output.
     pub fn forward(&self, g: &mut Graph<B>, vars: &[Vec<Var>], ids: Var, ctx: &mut ForwardCtx, logits: bool) -> Var {
-        self.forward_seen(g, vars, ids, ctx, logits, |_, _, _| {})
+        self.forward_seen(g, vars, 0, ids, None, ctx, logits, |_, _, _| {})
     }
 
-    /// `forward`, calling `seen(graph, layer output, mask the layer got)`
-    /// after every layer.
-    fn forward_seen(&self, g: &mut Graph<B>, vars: &[Vec<Var>], ids: Var, ctx: &mut ForwardCtx, logits: bool, mut seen: impl FnMut(&Graph<B>, Var, Option<Var>)) -> Var {
-        let mut x = ids;
-        let mut mask = None;
+    /// The forward pass from layer `start` on, given what layer `start - 1`
+    /// put out and its mask: attributions feed interpolated embeddings
+    /// this way.
+    pub fn forward_from(&self, g: &mut Graph<B>, vars: &[Vec<Var>], start: usize, x: Var, mask: Option<Var>, ctx: &mut ForwardCtx, logits: bool) -> Var {
+        self.forward_seen(g, vars, start, x, mask, ctx, logits, |_, _, _| {})
+    }
+
+    /// `forward_from`, calling `seen(graph, layer output, mask the layer
+    /// got)` after every layer.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_seen(&self, g: &mut Graph<B>, vars: &[Vec<Var>], start: usize, x: Var, mask: Option<Var>, ctx: &mut ForwardCtx, logits: bool, mut seen: impl FnMut(&Graph<B>, Var, Option<Var>)) -> Var {
+        let (mut x, mut mask) = (x, mask);
         let last = self.layers.len() - 1;
-        for (i, (layer, w)) in self.layers.iter().zip(vars).enumerate() {
+        for (i, (layer, w)) in self.layers.iter().zip(vars).enumerate().skip(start) {
             let (y, m) = match layer.config.without_softmax() {
                 Some(logits_layer) if i == last && logits => logits_layer.forward(g, w, x, mask, ctx),
                 _ => layer.config.forward(g, w, x, mask, ctx),
@@ -288,7 +295,7 @@ impl<B: Backend> Model<B> {
         let x = g.constant(self.backend.upload(&self.batch_shape(ids.len()), &flat));
         let mut out = Vec::with_capacity(self.layers.len());
         let be = &self.backend;
-        self.forward_seen(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, false, |g, y, mask_in| {
+        self.forward_seen(&mut g, &vars, 0, x, None, &mut ForwardCtx { training: false, rng: &mut rng }, false, |g, y, mask_in| {
             out.push(LayerTrace { shape: g.shape(y), output: be.download(g.value(y)), mask_in: mask_in.map(|m| be.download(g.value(m))) });
         });
         out

@@ -1,4 +1,5 @@
-//! The command-line trainer: `gradlab train | eval | predict | tokenize | bench`.
+//! The command-line trainer: `gradlab train | generate | attention | explain |
+//! project | eval | predict | tokenize | bench | gpu-bench`.
 //! Scripts depend on its flags and its JSON, so both are kept stable.
 //!
 //! This file holds the flags (clap) and what the commands share (reading
@@ -35,11 +36,13 @@ use crate::trainer::{predicted_class, StepOutcome, TrainConfig, Trainer, MAX_BAT
 
 mod apply;
 mod bench;
+mod explain;
 mod lm;
 mod train;
 
 use apply::*;
 use bench::*;
+use explain::*;
 use lm::*;
 use train::*;
 
@@ -81,6 +84,40 @@ enum Command {
         #[arg(long)]
         json: bool,
         text: String,
+    },
+    /// Why a text classifier answered as it did: each token's share of the
+    /// predicted class's probability by integrated gradients and by
+    /// occlusion.
+    Explain {
+        #[arg(long)]
+        model: PathBuf,
+        /// Points on the integrated-gradients path (Gauss–Legendre).
+        #[arg(long, default_value_t = 64, allow_negative_numbers = true, value_parser = count(crate::explain::attribution::MIN_STEPS, crate::explain::attribution::MAX_STEPS))]
+        steps: usize,
+        /// Explain this class instead of the predicted one.
+        #[arg(long)]
+        class: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// The text (standard input when left out).
+        text: Option<String>,
+    },
+    /// An Embedding's table by principal components: each word's place,
+    /// the variance each component explains, the class each word alone
+    /// leans to, and (--near WORD) its nearest neighbours by cosine.
+    Project {
+        #[arg(long)]
+        model: PathBuf,
+        /// Components: 2 or 3.
+        #[arg(long, default_value_t = 2, value_parser = count(2, 3))]
+        components: usize,
+        /// The most frequent words to place (the tokenizer's first ids).
+        #[arg(long, default_value_t = 500, value_parser = count(1, 100_000))]
+        words: usize,
+        #[arg(long)]
+        near: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Evaluate a saved model on labelled text.
     Eval {
@@ -361,6 +398,8 @@ pub fn main() -> i32 {
         }
         Command::Generate { model, prompt, tokens, temperature, top_k, top_p, seed, json } => generate(&model, &prompt, tokens, crate::generate::Sampling { temperature, top_k, top_p }, seed, json),
         Command::Attention { model, json, text } => attention(&model, &text, json),
+        Command::Explain { model, steps, class, json, text } => explain(&model, text, steps, class.as_deref(), json),
+        Command::Project { model, components, words, near, json } => project(&model, components, words, near.as_deref(), json),
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),

@@ -312,5 +312,11 @@ export default {
   "lm.prompt_unknown": "{count} character(s) of the prompt are not in the model's vocabulary; they read as the unknown token",
   "lm.bpe_vocab_small": "{value} is too small for byte-pair encoding: its vocabulary starts with the {min} byte values (give {min} or more; 512 to a few thousand is usual)",
   "lm.no_text": "load a text first: the model and its tokenizer are made from it",
-  "lm.no_generation": "start a generation first: give a prompt and press Generate"
+  "lm.no_generation": "start a generation first: give a prompt and press Generate",
+  "explain.steps": "the path integral takes {min} to {max} steps, not {got}",
+  "explain.classifiers_only": "attributions explain a classifier's answer; a language model's are not offered",
+  "explain.class": "class {got} does not exist: the model has {classes} classes",
+  "explain.first_layer": "attributions start from an Embedding (text) or from pixels (images); this model begins with {layer}",
+  "cli.image_model_explain": "this is an image model: the page explains its predictions over pixels (drawing pad and misclassified gallery)",
+  "explain.unknown_word": "'{word}' is not in the model's vocabulary"
 };

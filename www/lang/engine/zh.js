@@ -312,5 +312,11 @@ export default {
   "lm.prompt_unknown": "提示中有 {count} 个字符不在模型的词表中，将按未知词元处理",
   "lm.bpe_vocab_small": "{value} 对字节对编码来说太小：它的词表从 {min} 个字节值开始（请给出 {min} 或更大的值；通常为 512 到几千）",
   "lm.no_text": "请先载入一段文本：模型和分词器都由它生成",
-  "lm.no_generation": "请先开始生成：输入提示词并点击“生成”"
+  "lm.no_generation": "请先开始生成：输入提示词并点击“生成”",
+  "explain.steps": "路径积分的步数须在 {min} 到 {max} 之间，而不是 {got}",
+  "explain.classifiers_only": "归因解释的是分类器的答案；语言模型暂不提供归因",
+  "explain.class": "类别 {got} 不存在：模型只有 {classes} 个类别",
+  "explain.first_layer": "归因从词嵌入层（文本）或像素（图像）出发；这个模型的第一层是 {layer}",
+  "cli.image_model_explain": "这是一个图像模型：请在页面上查看它在像素上的归因（画板和错分图库）",
+  "explain.unknown_word": "“{word}”不在模型的词表里"
 };

@@ -1,0 +1,120 @@
+//! `gradlab explain` (each token's share of a prediction) and `gradlab
+//! project` (an Embedding's table by principal components).
+
+use super::*;
+use crate::explain::{self, words};
+
+pub(super) fn explain(model_path: &Path, text: Option<String>, steps: usize, class: Option<&str>, json_out: bool) -> Result<()> {
+    let (model, meta) = load_model(model_path)?;
+    let Some(tok) = meta.tokenizer.as_ref() else {
+        return Err(Error::setting("--model", msg!("cli.image_model_explain")));
+    };
+    let text = match text {
+        Some(t) => t,
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map_err(|e| Error::io("standard input", &e))?;
+            s.trim_end_matches(['\n', '\r']).to_string()
+        }
+    };
+    let row = encode(tok, std::slice::from_ref(&text), &settings_of(&meta, model.input_len)).remove(0);
+    let class = class
+        .map(|c| meta.labels.iter().position(|l| l == c).ok_or_else(|| Error::setting("--class", msg!("data.unknown_label", label = crate::error::printable(c, 40), classes = meta.labels.join(", ")))))
+        .transpose()?;
+    let e = explain::explain(&model, &row, class, steps)?;
+    let seen = words::seen_tokens(tok, &row);
+    let at = |v: &[f32]| -> Vec<f32> { seen.iter().map(|(i, _)| v[*i]).collect() };
+    let (ig, occ) = (at(&e.integrated_gradients), at(&e.occlusion));
+    let tokens: Vec<&str> = seen.iter().map(|(_, w)| w.as_str()).collect();
+    let label = |c: usize| meta.labels[c].clone();
+    if json_out {
+        let probs: serde_json::Map<String, Value> = meta.labels.iter().zip(&e.probabilities).map(|(l, p)| (l.clone(), json!(p))).collect();
+        println!(
+            "{}",
+            json!({
+                "text": text,
+                "predicted": label(crate::trainer::predicted_class(&e.probabilities)),
+                "explained": label(e.class),
+                "probabilities": probs,
+                "tokens": tokens,
+                "positions": seen.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+                "integrated_gradients": ig,
+                "occlusion": occ,
+                "steps": e.steps,
+                "score": e.score,
+                "baseline_score": e.baseline_score,
+                "completeness_error": e.completeness_error,
+            })
+        );
+    } else {
+        let parts: Vec<String> = meta.labels.iter().zip(&e.probabilities).map(|(l, v)| format!("{}={:.4}", l, v)).collect();
+        println!("predicted {}\t{}", label(crate::trainer::predicted_class(&e.probabilities)), parts.join(" "));
+        println!("each token's share of the log-odds of {}, log(p / (1 − p)): integrated gradients ({} steps) and occlusion", label(e.class), e.steps);
+        println!("{:<24}{:>14}{:>12}", "token", "integrated", "occlusion");
+        for ((t, a), o) in tokens.iter().zip(&ig).zip(&occ) {
+            println!("{:<24}{:>+14.5}{:>+12.5}", crate::error::printable(t, 22), a, o);
+        }
+        let sum: f32 = ig.iter().sum();
+        println!(
+            "sum {:+.5}; log-odds(input) − log-odds(baseline) = {:+.5} − {:+.5} = {:+.5}; completeness error {:.2e}",
+            sum,
+            e.score,
+            e.baseline_score,
+            e.score - e.baseline_score,
+            e.completeness_error
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn project(model_path: &Path, components: usize, count: usize, near: Option<&str>, json_out: bool) -> Result<()> {
+    let (model, meta) = load_model(model_path)?;
+    let Some(tok) = meta.tokenizer.as_ref() else {
+        return Err(Error::setting("--model", msg!("cli.image_model_explain")));
+    };
+    let Some(rows) = model.layers[0].config.vocabulary() else {
+        return Err(Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name())));
+    };
+    let table = model.get_weights().swap_remove(0).swap_remove(0);
+    let width = table.len() / rows;
+    let index_word = tok.index_word();
+    let ids: Vec<usize> = (1..rows.min(index_word.len())).filter(|&i| index_word[i].is_some()).take(count).collect();
+    let picked: Vec<f32> = ids.iter().flat_map(|&i| table[i * width..(i + 1) * width].iter().copied()).collect();
+    let p = explain::pca(&picked, width, components);
+    let lean = words::leanings(&model, &ids, meta.padding);
+    let neighbours = match near {
+        Some(w) => {
+            let id = tok.word_index.get(&w.to_lowercase()).copied().filter(|&i| i < rows).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?;
+            let words: Vec<usize> = (1..rows.min(index_word.len())).filter(|&i| index_word[i].is_some()).collect();
+            Some(explain::nearest(&table, width, id, 10, &words).into_iter().map(|(i, c)| (index_word.get(i).copied().flatten().unwrap_or("?").to_string(), c)).collect::<Vec<_>>())
+        }
+        None => None,
+    };
+    if json_out {
+        let points: Vec<Value> = ids
+            .iter()
+            .zip(&p.coords)
+            .zip(&lean)
+            .map(|((&i, xy), &(c, prob))| json!({"word": index_word[i], "id": i, "coords": xy, "leans_to": meta.labels[c], "probability": prob}))
+            .collect();
+        let mut v = json!({"points": points, "explained_variance_ratio": p.explained_variance_ratio, "explained_variance": p.explained_variance, "width": width});
+        if let Some(n) = &neighbours {
+            v["neighbours"] = n.iter().map(|(w, c)| json!({"word": w, "cosine": c})).collect();
+        }
+        println!("{}", v);
+    } else {
+        let ratios: Vec<String> = p.explained_variance_ratio.iter().map(|r| format!("{:.1} %", r * 100.0)).collect();
+        println!("{} words of {} dimensions; the components explain {}", ids.len(), width, ratios.join(", "));
+        for ((&i, xy), &(c, prob)) in ids.iter().zip(&p.coords).zip(&lean).take(30) {
+            let xy: Vec<String> = xy.iter().map(|v| format!("{:+8.3}", v)).collect();
+            println!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(index_word[i].unwrap_or("?"), 18), xy.join(""), meta.labels[c], prob);
+        }
+        if let Some(n) = neighbours {
+            println!("nearest to {:?} by cosine:", near.unwrap());
+            for (w, c) in n {
+                println!("  {:<20}{:.3}", crate::error::printable(&w, 18), c);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Why a model answered as it did: each input's share of a prediction
+//! (`attribution`: integrated gradients and occlusion) and the map of what
+//! an Embedding learned (`projector`: PCA, nearest neighbours, the class
+//! each word leans to).
+
+pub mod attribution;
+pub mod projector;
+pub mod words;
+
+pub use attribution::{explain, Explanation};
+pub use projector::{nearest, pca, Pca};

@@ -310,3 +310,43 @@ fn the_command_line_explains_and_projects() {
     let (ok, _, err) = gradlab(&["project", "--model", model, "--near", "zzzunseen"]);
     assert!(!ok && err.contains("zzzunseen"), "{err}");
 }
+
+#[test]
+fn the_lab_explains_the_model_it_trained() {
+    use gradlab::lab::Lab;
+    let mut lab = Lab::new();
+    assert!(lab.explain_text("free money").is_err(), "nothing to explain before training");
+    lab.set_settings(gradlab::lab::Settings { preset: "bow".into(), epochs: 6, ..lab.settings.clone() }).unwrap();
+    lab.load_data(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/spam.tsv")).unwrap()).unwrap();
+    while !lab.train_slice(1e9, 100_000, false).unwrap().done {}
+    let e = lab.explain_text("Claim your FREE prize money now, click here").unwrap();
+    assert_eq!(e.tokens.len(), e.integrated_gradients.len());
+    assert_eq!(e.tokens[1].0, "your");
+    let delta = e.score - e.baseline_score;
+    assert!(e.completeness_error <= 0.01 * delta.abs(), "{e:?}");
+    let ig_sum: f32 = e.integrated_gradients.iter().sum();
+    assert!((ig_sum - delta).abs() <= e.completeness_error + 1e-4);
+    let map = lab.projector(150, 2).unwrap();
+    assert_eq!(map.points.len(), 150);
+    assert!(map.points.iter().all(|p| p.coords.len() == 2 && p.coords.iter().all(|v| v.is_finite())));
+    assert!(map.points.iter().any(|p| p.class == 0) && map.points.iter().any(|p| p.class == 1), "words lean both ways");
+    let near = lab.neighbours("Free", 5).unwrap();
+    assert_eq!(near.len(), 5);
+    assert!(lab.neighbours("qqqnotaword", 5).unwrap_err().to_string().contains("qqqnotaword"));
+    assert!(lab.projector(100, 4).is_err() && lab.projector(0, 2).is_err());
+    // The drawing pad's path: a digit model explained over its pixels.
+    let mut lab = Lab::new();
+    lab.load_image_csv(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/digits.csv")).unwrap()).unwrap();
+    lab.set_settings(gradlab::lab::Settings { epochs: 3, ..lab.settings.clone() }).unwrap();
+    while !lab.train_slice(1e9, 100_000, false).unwrap().done {}
+    let mut pad = vec![0.0f32; 64 * 64];
+    for y in 8..56 {
+        pad[y * 64 + 30] = 1.0;
+        pad[y * 64 + 31] = 1.0;
+    }
+    let e = lab.explain_image(&pad, 64, 64).unwrap();
+    assert_eq!((e.height, e.width, e.integrated_gradients.len(), e.input.len()), (8, 8, 64, 64));
+    assert!(e.completeness_error <= 0.01 * (e.score - e.baseline_score).abs().max(0.1), "{e:?}");
+    assert!(lab.projector(100, 2).is_err(), "an image model has no word vectors");
+    assert!(lab.explain_image(&[f32::NAN; 4], 2, 2).is_err());
+}

@@ -72,42 +72,25 @@ pub(super) fn project(model_path: &Path, components: usize, count: usize, near: 
     let Some(tok) = meta.tokenizer.as_ref() else {
         return Err(Error::setting("--model", msg!("cli.image_model_explain")));
     };
-    let Some(rows) = model.layers[0].config.vocabulary() else {
-        return Err(Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name())));
-    };
-    let table = model.get_weights().swap_remove(0).swap_remove(0);
-    let width = table.len() / rows;
-    let index_word = tok.index_word();
-    let ids: Vec<usize> = (1..rows.min(index_word.len())).filter(|&i| index_word[i].is_some()).take(count).collect();
-    let picked: Vec<f32> = ids.iter().flat_map(|&i| table[i * width..(i + 1) * width].iter().copied()).collect();
-    let p = explain::pca(&picked, width, components);
-    let lean = words::leanings(&model, &ids, meta.padding);
+    let first = || Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name()));
+    let map = words::embedding_map(&model, tok, meta.padding, count, components).ok_or_else(first)?;
     let neighbours = match near {
-        Some(w) => {
-            let id = tok.word_index.get(&w.to_lowercase()).copied().filter(|&i| i < rows).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?;
-            let words: Vec<usize> = (1..rows.min(index_word.len())).filter(|&i| index_word[i].is_some()).collect();
-            Some(explain::nearest(&table, width, id, 10, &words).into_iter().map(|(i, c)| (index_word.get(i).copied().flatten().unwrap_or("?").to_string(), c)).collect::<Vec<_>>())
-        }
+        Some(w) => Some(words::neighbours(&model, tok, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
         None => None,
     };
     if json_out {
-        let points: Vec<Value> = ids
-            .iter()
-            .zip(&p.coords)
-            .zip(&lean)
-            .map(|((&i, xy), &(c, prob))| json!({"word": index_word[i], "id": i, "coords": xy, "leans_to": meta.labels[c], "probability": prob}))
-            .collect();
-        let mut v = json!({"points": points, "explained_variance_ratio": p.explained_variance_ratio, "explained_variance": p.explained_variance, "width": width});
+        let points: Vec<Value> = map.points.iter().map(|p| json!({"word": p.word, "id": p.id, "coords": p.coords, "leans_to": meta.labels[p.class], "probability": p.probability})).collect();
+        let mut v = json!({"points": points, "explained_variance_ratio": map.explained_variance_ratio, "explained_variance": map.explained_variance, "width": map.width});
         if let Some(n) = &neighbours {
             v["neighbours"] = n.iter().map(|(w, c)| json!({"word": w, "cosine": c})).collect();
         }
         println!("{}", v);
     } else {
-        let ratios: Vec<String> = p.explained_variance_ratio.iter().map(|r| format!("{:.1} %", r * 100.0)).collect();
-        println!("{} words of {} dimensions; the components explain {}", ids.len(), width, ratios.join(", "));
-        for ((&i, xy), &(c, prob)) in ids.iter().zip(&p.coords).zip(&lean).take(30) {
-            let xy: Vec<String> = xy.iter().map(|v| format!("{:+8.3}", v)).collect();
-            println!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(index_word[i].unwrap_or("?"), 18), xy.join(""), meta.labels[c], prob);
+        let ratios: Vec<String> = map.explained_variance_ratio.iter().map(|r| format!("{:.1} %", r * 100.0)).collect();
+        println!("{} words of {} dimensions; the components explain {}", map.points.len(), map.width, ratios.join(", "));
+        for p in map.points.iter().take(30) {
+            let xy: Vec<String> = p.coords.iter().map(|v| format!("{:+8.3}", v)).collect();
+            println!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(&p.word, 18), xy.join(""), meta.labels[p.class], p.probability);
         }
         if let Some(n) = neighbours {
             println!("nearest to {:?} by cosine:", near.unwrap());

@@ -40,3 +40,63 @@ pub fn leanings<B: Backend>(model: &Model<B>, ids: &[usize], padding: Side) -> V
         })
         .collect()
 }
+
+/// An Embedding's most frequent words placed by PCA: what the projector
+/// draws and `gradlab project` prints.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EmbeddingMap {
+    pub points: Vec<MapPoint>,
+    pub explained_variance_ratio: Vec<f64>,
+    pub explained_variance: Vec<f64>,
+    /// The table's width.
+    pub width: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MapPoint {
+    pub word: String,
+    pub id: usize,
+    pub coords: Vec<f32>,
+    /// The class the word alone leans to, and its probability.
+    pub class: usize,
+    pub probability: f32,
+}
+
+/// The model's token table (its first layer's first weight), its rows,
+/// and the ids of the words it has rows for; None when the model does not
+/// start with an Embedding.
+pub fn table<B: Backend>(model: &Model<B>, tok: &Tokenizer) -> Option<(Vec<f32>, usize, Vec<usize>)> {
+    let rows = model.layers[0].config.vocabulary()?;
+    let table = model.backend.download(&model.weights[0][0]);
+    let width = table.len() / rows.max(1);
+    let index_word = tok.index_word();
+    let ids = (1..rows.min(index_word.len())).filter(|&i| index_word[i].is_some()).collect();
+    Some((table, width, ids))
+}
+
+/// The first `count` words (the most frequent) on `components` axes.
+pub fn embedding_map<B: Backend>(model: &Model<B>, tok: &Tokenizer, padding: Side, count: usize, components: usize) -> Option<EmbeddingMap> {
+    let (table, width, ids) = table(model, tok)?;
+    let ids: Vec<usize> = ids.into_iter().take(count).collect();
+    let picked: Vec<f32> = ids.iter().flat_map(|&i| table[i * width..(i + 1) * width].iter().copied()).collect();
+    let p = crate::explain::pca(&picked, width, components);
+    let words = tok.index_word();
+    let points = ids
+        .iter()
+        .zip(p.coords)
+        .zip(leanings(model, &ids, padding))
+        .map(|((&id, coords), (class, probability))| MapPoint { word: words[id].unwrap_or("?").to_string(), id, coords, class, probability })
+        .collect();
+    Some(EmbeddingMap { points, explained_variance_ratio: p.explained_variance_ratio, explained_variance: p.explained_variance, width })
+}
+
+/// A word's nearest neighbours among the model's words, by cosine.
+pub fn neighbours<B: Backend>(model: &Model<B>, tok: &Tokenizer, word: &str, count: usize) -> Option<Vec<(String, f32)>> {
+    let (table, width, ids) = table(model, tok)?;
+    let id = *tok.word_index.get(&word.trim().to_lowercase())?;
+    if !ids.contains(&id) {
+        return None;
+    }
+    let words = tok.index_word();
+    Some(crate::explain::nearest(&table, width, id, count, &ids).into_iter().map(|(i, c)| (words[i].unwrap_or("?").to_string(), c)).collect())
+}

@@ -266,7 +266,7 @@ impl Lab {
     }
 
     /// Scaled inputs → display values in [0, 1].
-    fn display(&self, x: &[f32]) -> Vec<f32> {
+    pub(super) fn display(&self, x: &[f32]) -> Vec<f32> {
         let s = self.scaling().unwrap_or(Scaling::Unit { max: 1.0 });
         let top = s.raw_range();
         s.invert(x).into_iter().map(|v| (v / top).clamp(0.0, 1.0)).collect()
@@ -294,6 +294,17 @@ impl Lab {
     /// the digits' bright strokes on black), shrunk to the model's input.
     pub fn predict_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<ImagePrediction> {
         let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", msg!("lab.train_first")))?;
+        let (input, shape) = self.pad_input(pixels, width, height)?;
+        let p = t.model.predict(std::slice::from_ref(&input), 1).remove(0);
+        let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
+        let prediction = Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens: Vec::new() };
+        Ok(ImagePrediction { prediction, shape, input: self.display(&input), framed: self.framing().is_some() })
+    }
+
+    /// A drawing as the model's input: framed (or resampled) to its size
+    /// and scaled as the training images were.
+    pub(super) fn pad_input(&self, pixels: &[f32], width: usize, height: usize) -> Result<(Vec<f32>, ImageShape)> {
+        let t = self.trainer.as_ref().ok_or_else(|| Error::setting("predict", msg!("lab.train_first")))?;
         let shape: ImageShape = <[usize; 3]>::try_from(t.model.input_shape.as_slice()).map_err(|_| Error::setting("predict", msg!("image.model_reads_text")))?;
         if width == 0 || height == 0 || pixels.len() != width * height || pixels.iter().any(|v| !v.is_finite()) {
             return Err(Error::setting("drawing", msg!("image.pad_size", count = pixels.len(), width = width, height = height)));
@@ -306,11 +317,7 @@ impl Lab {
         let scaling = self.scaling().ok_or_else(|| Error::setting("predict", msg!("image.load_first")))?;
         // Display [0, 1] → raw values → the network's scaling.
         let raw: Vec<f32> = grey.iter().map(|v| v * scaling.raw_range()).collect();
-        let input = scaling.apply(&raw);
-        let p = t.model.predict(std::slice::from_ref(&input), 1).remove(0);
-        let p = if p.len() == 1 { vec![1.0 - p[0], p[0]] } else { p };
-        let prediction = Prediction { label: t.labels[predicted_class(&p)].clone(), probabilities: t.labels.iter().cloned().zip(p).collect(), tokens: Vec::new() };
-        Ok(ImagePrediction { prediction, shape, input: self.display(&input), framed: self.framing().is_some() })
+        Ok((scaling.apply(&raw), shape))
     }
 
     /// The first Conv2D's kernels.

@@ -9,6 +9,7 @@
 //! itself: the backend, the run, training slices, metrics, the insides and
 //! the model file.
 
+mod explain;
 mod images;
 mod language;
 mod settings;
@@ -43,6 +44,7 @@ pub use settings::Settings;
 use text::*;
 pub use views::*;
 pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
+pub use explain::{ImageExplanation, TextExplanation, PAGE_STEPS};
 use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
 
 /// Largest paste the lab accepts (bytes): beyond it the page would stall.

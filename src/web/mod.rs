@@ -147,6 +147,26 @@ impl WebLab {
         to_js(&self.lab.predict(text).map_err(err)?)
     }
 
+    /// Each token's share of a text's prediction (integrated gradients and
+    /// occlusion, with the completeness check).
+    pub fn explain_text(&self, text: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.explain_text(text).map_err(err)?)
+    }
+
+    /// Each pixel's share of a drawing's prediction.
+    pub fn explain_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.explain_image(pixels, width, height).map_err(err)?)
+    }
+
+    /// The Embedding's words by PCA, each with the class it leans to.
+    pub fn projector(&self, words: usize, components: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.projector(words, components).map_err(err)?)
+    }
+
+    pub fn neighbours(&self, word: &str, count: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.neighbours(word, count).map_err(err)?)
+    }
+
     /// `{json, weights}`: model.json text and the weight bytes.
     pub fn export_model(&self) -> Result<JsValue, JsValue> {
         let (json, bytes) = self.lab.export_model().map_err(err)?;

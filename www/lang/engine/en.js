@@ -318,5 +318,7 @@ export default {
   "explain.class": "class {got} does not exist: the model has {classes} classes",
   "explain.first_layer": "attributions start from an Embedding (text) or from pixels (images); this model begins with {layer}",
   "cli.image_model_explain": "this is an image model: the page explains its predictions over pixels (drawing pad and misclassified gallery)",
-  "explain.unknown_word": "'{word}' is not in the model's vocabulary"
+  "explain.unknown_word": "'{word}' is not in the model's vocabulary",
+  "explain.projector_text": "the projector shows a text model's word vectors; an image model has none",
+  "explain.projector_size": "the projector places 1 to 5000 words on 2 or 3 axes, not {words} words on {components}"
 };

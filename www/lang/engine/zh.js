@@ -318,5 +318,7 @@ export default {
   "explain.class": "类别 {got} 不存在：模型只有 {classes} 个类别",
   "explain.first_layer": "归因从词嵌入层（文本）或像素（图像）出发；这个模型的第一层是 {layer}",
   "cli.image_model_explain": "这是一个图像模型：请在页面上查看它在像素上的归因（画板和错分图库）",
-  "explain.unknown_word": "“{word}”不在模型的词表里"
+  "explain.unknown_word": "“{word}”不在模型的词表里",
+  "explain.projector_text": "投影器展示文本模型的词向量；图像模型没有词向量",
+  "explain.projector_size": "投影器在 2 或 3 个轴上放置 1 到 5000 个词，而不是 {words} 个词、{components} 个轴"
 };

@@ -13,6 +13,8 @@ export const COMMANDS = Object.freeze([
   'summary', 'missing', 'train', 'pause', 'reset', 'progress', 'evaluation',
   // looking inside, predicting, the model file
   'insides', 'filters', 'feature_maps', 'predict', 'predict_image', 'export_model', 'import_model',
+  // why the model answered (attributions) and where its words lie (the projector)
+  'explain_text', 'explain_image', 'projector', 'neighbours',
   // the generation task (a GPT on the user's text): settings, text, training,
   // generating, attention, the model file
   'lm_default_settings', 'lm_settings', 'lm_set_settings', 'lm_load_text', 'lm_train', 'lm_reset', 'lm_validation',

@@ -129,6 +129,11 @@ const commands = {
   insides: (example, layer) => lab.insides(example, layer),
   reset: () => { stopRequested = true; lab.reset(); },
   predict: (text) => lab.predict(text),
+  // Why the model answered: each token's (or pixel's) share of the predicted
+  // class's log-odds, and the words of an Embedding placed by PCA.
+  explain_text: (text) => lab.explain_text(text),
+  projector: (words, components) => lab.projector(words, components),
+  neighbours: (word, count) => lab.neighbours(word, count),
   export_model: () => lab.export_model(),
   import_model: (json, weights) => lab.import_model(json, weights),
   train: (mode) => { if (!running) trainLoop(mode); return true; },
@@ -140,6 +145,7 @@ const commands = {
   load_image_files: (files) => lab.load_image_files(files),
   augment_preview: (count, variants) => lab.augment_preview(count, variants),
   predict_image: (pixels, width, height) => lab.predict_image(pixels, width, height),
+  explain_image: (pixels, width, height) => lab.explain_image(pixels, width, height),
   filters: () => lab.filters(),
   feature_maps: (index) => lab.feature_maps(index),
   has_images: () => lab.has_images(),

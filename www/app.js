@@ -34,6 +34,7 @@ import { showTask, storedTask } from './app/task.js';
 import { drawCharts, frame, onEvent, renderCounters, renderEvaluation, renderTrainStatus } from './app/training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './app/visualisers.js';
 import { initRuns, onRunEvent } from './app/runs.js';
+import { onProjectorEvent } from './app/projector.js';
 import { call, onWorker, startWorker } from './app/worker-client.js';
 // Modules no other imports: they only wire their own controls.
 import './app/share.js';
@@ -206,7 +207,7 @@ document.addEventListener('drop', async (e) => {
 // the settings, the backend and the data back.
 onWorker({
   // Each event also goes to the runs table (runs.js), after the page shows it.
-  event: (m) => { onEvent(m); onRunEvent(m); },
+  event: (m) => { onEvent(m); onRunEvent(m); onProjectorEvent(m); },
   restarted: async () => {
     updateButtons();
     if (state.task === 'generate') {

@@ -2,6 +2,7 @@
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { isImageModel } from './state.js';
+import { showExplanation } from './explain.js';
 import { $ } from './dom.js';
 import { paintPixels, probabilityBars, pxCanvas } from './pixels.js';
 import { call } from './worker-client.js';
@@ -25,12 +26,14 @@ let padAgain = false;
 let padTimer = null;
 let padAt = 0;
 let padPrediction = null; // {value} or {error}
+let padExplanation = null; // the same, of explain_image: once a stroke ends
 
 export function clearPad() {
   padCtx.fillStyle = '#000';
   padCtx.fillRect(0, 0, pad.width, pad.height);
   padInk = false;
   padPrediction = null;
+  padExplanation = null;
   padAgain = false;
   stopPadTimer();
   renderPadPrediction();
@@ -101,15 +104,21 @@ export async function predictPad() {
   const pixels = new Float32Array(pad.width * pad.height);
   for (let i = 0; i < pixels.length; i++) pixels[i] = d[4 * i] / 255;
   let answer;
+  let why = null;
   try {
     answer = { value: await call('predict_image', pixels, pad.width, pad.height) };
+    // Why it answered: once the stroke has ended (the worker's time goes to
+    // the predictions while drawing).
+    if (!padDrawing) {
+      try { why = { value: await call('explain_image', pixels, pad.width, pad.height) }; } catch (e) { why = { error: e.engine ?? e.message }; }
+    }
   } catch (e) {
     answer = { error: e.engine ?? e.message };
   } finally {
     padBusy = false;
   }
   // A pad cleared while the answer was on its way keeps its empty message.
-  if (padInk) padPrediction = answer;
+  if (padInk) { padPrediction = answer; if (why || answer.error !== undefined) padExplanation = why; }
   renderPadPrediction();
   if (padAgain) { padAgain = false; predictPad(); }
 }
@@ -119,6 +128,7 @@ function renderPadPrediction() {
   const out = $('predict-output');
   out.setAttribute('aria-busy', padSettled() ? 'false' : 'true');
   const v = padPrediction;
+  showExplanation('image', padExplanation);
   if (!v) { setHtml(out, html`<p class="hint">${th(padInk ? 'pad.predicting' : 'pad.empty')}</p>`); return; }
   if (v.error) { setHtml(out, html`<p class="hint">${engineText(v.error)}</p>`); return; }
   const p = v.value.prediction;

@@ -14,6 +14,7 @@ import { renderInsides } from './insides.js';
 import { renderSettingProblems } from './links.js';
 import { renderLayerEditor, renderSummary } from './model.js';
 import { predictNow } from './predict.js';
+import { renderProjector } from './projector.js';
 import { renderReport } from './report.js';
 import { renderRuns } from './runs.js';
 import { readForm } from './settings.js';
@@ -52,6 +53,7 @@ function renderLanguage(code) {
     redrawAttention();
   }
   renderRuns();
+  renderProjector();
   refreshStatus();
   predictNow();
 }

@@ -8,6 +8,7 @@ import { ACTIVATIONS, CATALOGUE, PADDINGS } from './catalogue.js';
 import { $ } from './dom.js';
 import { refreshImageInsides } from './filters.js';
 import { refreshInsides } from './insides.js';
+import { projectorStale } from './projector.js';
 import { applySettings, readForm } from './settings.js';
 import { DEFAULT_PRESET } from './settings-table.js';
 import { refreshStatus } from './status.js';
@@ -130,6 +131,7 @@ export async function refreshModel() {
   await refreshStatus();
   refreshInsides(true);
   refreshImageInsides(true);
+  projectorStale();
 }
 
 let summary = null;

@@ -1,0 +1,218 @@
+// The embedding projector (issue 18): the current text model's Embedding
+// rows of its most frequent words, placed in 2-D by PCA in the worker
+// (projector), each point coloured and shaped by the class the word alone
+// leans to; a search that lists a word's nearest neighbours by cosine
+// (neighbours). Drawn again while training, at most once a second and only
+// while the panel is on screen, so clusters can be watched forming.
+import { t, th, engineText } from '../i18n.js';
+import { html, setHtml } from '../html.js';
+import { isImageModel, state } from './state.js';
+import { $ } from './dom.js';
+import { call } from './worker-client.js';
+
+const COLOURS = ['#2f6fdf', '#d0502a', '#1e8c4a', '#8a3fb5', '#b8860b', '#17808a', '#c2357a', '#555d6b'];
+const SHAPES = ['●', '■', '▲', '◆', '✚', '▼', '★', '⬟'];
+const LABELLED = 40; // the most frequent words get a label
+
+let data = null;        // the engine's answer, with .labels
+let error = null;       // why there is none
+let labels = [];        // class labels in the prediction's order
+let hovered = -1;
+let found = -1;         // the searched word's point
+let visible = false;
+let dirty = true;
+let lastAt = 0;
+let busy = false;
+let again = false;
+let timer = null;
+
+const canvas = $('projector-canvas');
+
+export async function refreshProjector() {
+  if (state.task === 'generate') return;
+  if (isImageModel()) { data = null; error = null; dirty = false; render(); return; }
+  if (busy) { again = true; return; }
+  busy = true;
+  dirty = false;
+  lastAt = performance.now();
+  const words = Number($('projector-words').value) || 300;
+  try {
+    data = await call('projector', words, 2);
+    error = null;
+    // The class labels in the engine's order: a prediction's probabilities.
+    const p = await call('predict', data.points.length ? data.points[0].word : 'a').catch(() => null);
+    labels = p ? p.probabilities.map(([l]) => l) : [];
+  } catch (e) {
+    data = null;
+    error = e.engine ?? e.message;
+  } finally {
+    busy = false;
+  }
+  render();
+  searchWord();
+  if (again) { again = false; refreshProjector(); }
+}
+
+// Each point's place on the canvas.
+function layout() {
+  const W = canvas.width, H = canvas.height, m = 36;
+  const xs = data.points.map((p) => p.coords[0]);
+  const ys = data.points.map((p) => p.coords[1]);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const sx = (W - 2 * m) / ((x1 - x0) || 1), sy = (H - 2 * m) / ((y1 - y0) || 1);
+  return data.points.map((p) => [m + (p.coords[0] - x0) * sx, H - m - (p.coords[1] - y0) * sy]);
+}
+
+function shape(ctx, k, x, y, r) {
+  ctx.beginPath();
+  switch (k % 4) {
+    case 0: ctx.arc(x, y, r, 0, 2 * Math.PI); break;
+    case 1: ctx.rect(x - r, y - r, 2 * r, 2 * r); break;
+    case 2: ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.1, y + r * 0.9); ctx.lineTo(x - r * 1.1, y + r * 0.9); ctx.closePath(); break;
+    default: ctx.moveTo(x, y - r * 1.3); ctx.lineTo(x + r * 1.1, y); ctx.lineTo(x, y + r * 1.3); ctx.lineTo(x - r * 1.1, y); ctx.closePath();
+  }
+  ctx.fill();
+}
+
+const className = (k) => labels[k] ?? t('projector.class_n', { n: k });
+const pct = (v) => `${(100 * v).toFixed(1)} %`;
+
+function draw() {
+  // As many canvas pixels as it has on screen, so its words stay readable
+  // on a phone (720×480 while hidden).
+  const shown = Math.round(canvas.getBoundingClientRect().width);
+  const width = shown > 0 ? Math.max(300, Math.min(960, shown)) : 720;
+  if (canvas.width !== width) { canvas.width = width; canvas.height = Math.round(width * (width < 500 ? 0.9 : 0.66)); }
+  const ctx = canvas.getContext('2d');
+  const W = canvas.width, H = canvas.height;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, W, H);
+  if (!data || !data.points.length) return;
+  const at = layout();
+  ctx.strokeStyle = '#dde1e8';
+  ctx.beginPath(); ctx.moveTo(30, H - 30); ctx.lineTo(W - 10, H - 30); ctx.moveTo(30, H - 30); ctx.lineTo(30, 10); ctx.stroke();
+  ctx.fillStyle = '#5d6677';
+  ctx.font = '13px system-ui, sans-serif';
+  const [v1, v2] = data.explained_variance_ratio;
+  ctx.textAlign = 'right';
+  ctx.fillText(t('projector.axis', { n: 1, share: pct(v1 || 0) }), W - 12, H - 12);
+  ctx.save(); ctx.translate(16, 14); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'right'; ctx.fillText(t('projector.axis', { n: 2, share: pct(v2 || 0) }), 0, 0); ctx.restore();
+  ctx.textAlign = 'left';
+  // The points, the least frequent first so the frequent ones stay on top;
+  // a weak leaning paler.
+  for (let i = data.points.length - 1; i >= 0; i--) {
+    const p = data.points[i];
+    ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, Math.max(0, (p.probability - 0.5) * 2));
+    ctx.fillStyle = COLOURS[p.class % COLOURS.length];
+    shape(ctx, p.class, at[i][0], at[i][1], 4);
+  }
+  ctx.globalAlpha = 1;
+  ctx.font = '12px system-ui, sans-serif';
+  const label = (i, strong) => {
+    const [x, y] = at[i];
+    const w = data.points[i].word;
+    ctx.fillStyle = strong ? '#000' : '#1f2430';
+    if (strong) {
+      ctx.strokeStyle = '#000'; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.arc(x, y, 8, 0, 2 * Math.PI); ctx.stroke();
+      ctx.font = 'bold 14px system-ui, sans-serif';
+    }
+    const tx = Math.min(x + 6, W - ctx.measureText(w).width - 4);
+    ctx.fillText(w, tx, y - 6);
+    ctx.font = '12px system-ui, sans-serif';
+  };
+  for (let i = 0; i < Math.min(LABELLED, data.points.length); i++) label(i, false);
+  for (const i of [found, hovered]) if (i >= 0 && i < data.points.length) label(i, true);
+}
+
+function render() {
+  const panel = $('projector-body');
+  const msg = $('projector-message');
+  if (isImageModel()) {
+    panel.hidden = true;
+    msg.textContent = t('projector.text_only');
+    return;
+  }
+  panel.hidden = false;
+  msg.textContent = error ? engineText(error) : data ? '' : t('projector.none');
+  draw();
+  if (!data) { setHtml($('projector-legend'), html``); setHtml($('projector-summary'), html``); canvas.setAttribute('aria-label', t('projector.empty')); return; }
+  const used = [...new Set(data.points.map((p) => p.class))].sort((a, b) => a - b);
+  const classes = labels.length ? labels.map((_, k) => k) : used;
+  setHtml($('projector-legend'), html`${classes.map((k) => html`<li><span class="pshape c${k % COLOURS.length}" aria-hidden="true">${SHAPES[k % 4]}</span> <span translate="no">${className(k)}</span></li>`)}`);
+  const share = data.explained_variance_ratio.slice(0, 2).reduce((a, b) => a + b, 0);
+  const summary = t('projector.alt', { n: data.points.length, share: pct(share) });
+  canvas.setAttribute('aria-label', summary);
+  // Words and labels are the data's: kept out of translation.
+  const leaning = classes.map((k) => {
+    const top = data.points.filter((p) => p.class === k).sort((a, b) => b.probability - a.probability).slice(0, 8).map((p) => p.word);
+    return html` ${th('projector.leaning', { label: html`<span translate="no">${className(k)}</span>`, words: html`<span translate="no">${top.join(', ') || '–'}</span>` })}`;
+  });
+  setHtml($('projector-summary'), html`${summary}${leaning}`);
+  renderHover();
+}
+
+function renderHover() {
+  const el = $('projector-hover');
+  if (!data || hovered < 0) { el.textContent = t('projector.hover'); return; }
+  const p = data.points[hovered];
+  setHtml(el, th('projector.point', { word: html`<b translate="no">${p.word}</b>`, label: html`<span translate="no">${className(p.class)}</span>`, share: pct(p.probability) }));
+}
+
+// The point nearest the pointer, within 10 canvas pixels.
+canvas.addEventListener('pointermove', (e) => {
+  if (!data) return;
+  const r = canvas.getBoundingClientRect();
+  const x = (e.clientX - r.left) * canvas.width / r.width, y = (e.clientY - r.top) * canvas.height / r.height;
+  let best = -1, bestD = 100;
+  layout().forEach(([px, py], i) => { const d = (px - x) ** 2 + (py - y) ** 2; if (d < bestD) { best = i; bestD = d; } });
+  if (best !== hovered) { hovered = best; draw(); renderHover(); }
+});
+canvas.addEventListener('pointerleave', () => { if (hovered >= 0) { hovered = -1; draw(); renderHover(); } });
+
+// The search: the word highlighted (if it is among those shown) and its
+// nearest neighbours, or the engine's message for a word it does not know.
+let searchAsked = 0;
+async function searchWord() {
+  const word = $('projector-search').value.trim().toLowerCase();
+  const out = $('projector-neighbours');
+  const mine = ++searchAsked;
+  found = data && word ? data.points.findIndex((p) => p.word === word) : -1;
+  draw();
+  if (!word || isImageModel()) { setHtml(out, html``); return; }
+  try {
+    const list = await call('neighbours', word, 10);
+    if (mine !== searchAsked) return;
+    setHtml(out, html`<p class="hint">${th('projector.neighbours', { word: html`<b translate="no">${word}</b>` })}</p><ol translate="no">${list.map(([w, c]) => html`<li><span>${w}</span> <span class="hint">${c.toFixed(3)}</span></li>`)}</ol>`);
+  } catch (e) {
+    if (mine === searchAsked) setHtml(out, html`<p class="hint err">${engineText(e.engine ?? e.message)}</p>`);
+  }
+}
+$('projector-search').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(searchWord, 200); });
+$('projector-refresh').addEventListener('click', () => refreshProjector());
+$('projector-words').addEventListener('change', () => refreshProjector());
+
+// While training: after an epoch (or a batch, when epochs are long), at
+// most once a second, only while the panel is on screen; otherwise it is
+// marked stale and drawn when it comes into view.
+export function onProjectorEvent(m) {
+  if (state.task === 'generate' || isImageModel()) return;
+  if (m.event === 'progress' || m.event === 'stopped') {
+    dirty = true;
+    if (visible && performance.now() - lastAt > 1000) refreshProjector();
+  }
+}
+new IntersectionObserver((entries) => {
+  visible = entries.some((e) => e.isIntersecting);
+  if (visible && dirty) refreshProjector();
+}).observe($('projector'));
+
+// A new model or new data: drawn again if on screen, else when it comes into view.
+export function projectorStale() {
+  dirty = true;
+  if (visible || isImageModel()) refreshProjector();
+}
+
+// Language changes: the words are drawn again from what the page holds.
+export function renderProjector() { render(); searchWord(); }

@@ -69,7 +69,11 @@ pub struct Candidate {
 /// softmax(logits / temperature), cut to the top k, then to the top p,
 /// renormalised. Temperature 0 leaves only the most probable token.
 pub fn distribution(logits: &[f32], s: &Sampling) -> Vec<Candidate> {
-    let mut order: Vec<usize> = (0..logits.len()).collect();
+    // A token ruled out (logit −∞: the unknown token) is no candidate.
+    let mut order: Vec<usize> = (0..logits.len()).filter(|&i| logits[i] != f32::NEG_INFINITY).collect();
+    if order.is_empty() {
+        order = (0..logits.len()).collect();
+    }
     // Most probable first; ties by id, so the order is the same everywhere.
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
     if s.temperature == 0.0 {
@@ -110,9 +114,15 @@ pub fn sample(dist: &[Candidate], rng: &mut ChaCha8Rng) -> u32 {
     dist.last().map_or(0, |c| c.id)
 }
 
-/// The model's logits for the token after `ids` (its last `context`).
-pub fn next_logits<B: Backend>(model: &Model<B>, ids: &[u32]) -> Result<Vec<f32>> {
-    run(model, ids, |_| ())
+/// The model's logits for the token after `ids` (its last `context`), with
+/// `unknown` (the tokenizer's id for what it cannot read) ruled out: it
+/// stands for no text, so generating it would print a placeholder.
+pub fn next_logits<B: Backend>(model: &Model<B>, ids: &[u32], unknown: Option<u32>) -> Result<Vec<f32>> {
+    let mut logits = run(model, ids, |_| ())?;
+    if let Some(slot) = unknown.and_then(|u| logits.get_mut(u as usize)) {
+        *slot = f32::NEG_INFINITY;
+    }
+    Ok(logits)
 }
 
 /// One attention's probabilities over a window of tokens.
@@ -166,13 +176,13 @@ fn run<B: Backend>(model: &Model<B>, ids: &[u32], look: impl FnOnce(&Graph<B>)) 
 
 /// `tokens` new tokens after `prompt`, drawn by `s` from a generator
 /// seeded with `seed`; `each` sees every token as it is made (streaming).
-pub fn generate<B: Backend>(model: &Model<B>, prompt: &[u32], tokens: usize, s: &Sampling, seed: u64, mut each: impl FnMut(u32)) -> Result<Vec<u32>> {
+pub fn generate<B: Backend>(model: &Model<B>, prompt: &[u32], tokens: usize, s: &Sampling, unknown: Option<u32>, seed: u64, mut each: impl FnMut(u32)) -> Result<Vec<u32>> {
     s.validate()?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut ids = prompt.to_vec();
     let mut out = Vec::with_capacity(tokens);
     for _ in 0..tokens {
-        let logits = next_logits(model, &ids)?;
+        let logits = next_logits(model, &ids, unknown)?;
         let next = sample(&distribution(&logits, s), &mut rng);
         each(next);
         ids.push(next);
@@ -207,6 +217,10 @@ mod tests {
         // p(1) ≈ 0.64, p(2) ≈ 0.24: 0.8 needs both, 0.5 the first alone.
         assert_eq!(ids(&distribution(&logits, &Sampling { top_p: Some(0.8), ..Default::default() })), vec![1, 2]);
         assert_eq!(ids(&distribution(&logits, &Sampling { top_p: Some(0.5), ..Default::default() })), vec![1]);
+        // A ruled-out token is never a candidate, even the likeliest.
+        let ruled = [1.0f32, f32::NEG_INFINITY, 2.0, 0.0];
+        assert_eq!(ids(&distribution(&ruled, &Sampling::default())), vec![2, 0, 3]);
+        assert_eq!(ids(&distribution(&ruled, &Sampling { temperature: 0.0, ..Default::default() })), vec![2]);
     }
 
     #[test]
@@ -229,7 +243,7 @@ mod tests {
             (Sampling { top_p: Some(0.0), ..Default::default() }, "top_p"),
             (Sampling { top_p: Some(1.5), ..Default::default() }, "top_p"),
         ] {
-            assert!(s.validate().unwrap_err().to_string().contains(field), "{:?}", s);
+            assert_eq!(s.validate().unwrap_err().field(), Some(field), "{:?}", s);
         }
     }
 }

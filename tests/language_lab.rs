@@ -176,3 +176,23 @@ fn bad_text_and_settings_are_named() {
     let err = lab.load_text(&huge).unwrap_err();
     assert!(matches!(err, Error::EmptyData { .. }) && err.to_string().contains("40.0"), "a 40 MB paste: {err}");
 }
+
+#[test]
+fn generation_never_writes_the_unknown_token() {
+    // Eight characters of vocabulary: every other character of the text
+    // reads as the unknown token, which is then the commonest target, so
+    // an unguarded sampler would draw it all the time.
+    let mut lab = LanguageLab::new();
+    lab.set_settings(LmSettings { vocab: Some(8), sample_tokens: 60, ..small() }).unwrap();
+    lab.load_text(&shakespeare(20_000)).unwrap();
+    let p = lab.train_slice(1e9, 60, false).unwrap();
+    // The samples' prompt (their first 8 characters, taken from the text)
+    // may hold unknown characters; what the model wrote after it may not.
+    assert!(p.new_samples.iter().all(|s| s.text.chars().count() > 8 && !s.text.chars().skip(8).any(|c| c == '\u{fffd}')), "{:?}", p.new_samples);
+    let (_, _, candidates) = lab.begin_generation("the", Sampling::default(), 3).unwrap();
+    assert!(!candidates.is_empty() && candidates.iter().all(|c| c.id != 0), "{candidates:?}");
+    let out = lab.generate_next(200).unwrap();
+    assert!(out.ids.iter().all(|&id| id != 0), "the unknown token was drawn: {:?}", out.ids);
+    let greedy = lab.candidates(Sampling { temperature: 0.0, ..Sampling::default() }).unwrap();
+    assert!(greedy.iter().all(|c| c.id != 0));
+}

@@ -181,7 +181,7 @@ pub(super) fn generate(path: &Path, prompt: &str, tokens: usize, sampling: Sampl
     // Written as soon as the bytes make whole characters: a byte-pair token
     // may be part of one.
     let mut pending: Vec<u8> = Vec::new();
-    let new = generate::generate(&model, &ids, tokens, &sampling, seed, |id| {
+    let new = generate::generate(&model, &ids, tokens, &sampling, meta.tokenizer.unknown_id(), seed, |id| {
         if !json {
             pending.extend(meta.tokenizer.piece(id));
             print!("{}", lm::take_whole_chars(&mut pending));

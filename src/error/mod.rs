@@ -13,7 +13,7 @@ use std::fmt;
 
 /// `InvalidSetting` fields that name something a person asked to do, not a
 /// setting: "cannot predict: train a model first".
-pub const ACTIONS: &[&str] = &["training", "predict", "download", "augmentation", "filters", "feature_maps"];
+pub const ACTIONS: &[&str] = &["training", "predict", "download", "augmentation", "filters", "feature_maps", "projector"];
 
 /// What went wrong, and where. Every reason is a [`Message`] (a code and its
 /// parameters); the variant adds where it happened and picks the sentence

@@ -416,7 +416,7 @@ impl LanguageLab {
         let (trainer, meta) = self.parts()?;
         let prompt = self.sample_prompt();
         let sampling = Sampling { temperature: 0.8, top_k: None, top_p: None };
-        let ids = generate::generate(&trainer.model, &prompt, self.settings.sample_tokens, &sampling, self.settings.seed, |_| ())?;
+        let ids = generate::generate(&trainer.model, &prompt, self.settings.sample_tokens, &sampling, meta.tokenizer.unknown_id(), self.settings.seed, |_| ())?;
         let val_loss = self.quick_val.as_ref().map(|v| trainer.evaluate(v).loss);
         let all: Vec<u32> = prompt.iter().chain(&ids).copied().collect();
         Ok(LmSample { step, text: meta.tokenizer.decode(&all), val_loss })
@@ -432,7 +432,7 @@ impl LanguageLab {
         if ids.is_empty() {
             ids.push(meta.tokenizer.start_id());
         }
-        let logits = generate::next_logits(&trainer.model, &ids)?;
+        let logits = generate::next_logits(&trainer.model, &ids, meta.tokenizer.unknown_id())?;
         let chips = ids.iter().map(|&id| TokenChip { id, text: meta.tokenizer.token(id) }).collect();
         let g = Generation { ids, rng: ChaCha8Rng::seed_from_u64(seed), sampling, pending: Vec::new(), logits };
         let candidates = self.candidates_of(&g.logits, &sampling);
@@ -468,7 +468,7 @@ impl LanguageLab {
             g.ids.push(id);
             new.push(id);
             g.pending.extend(meta.tokenizer.piece(id));
-            g.logits = generate::next_logits(&trainer.model, &g.ids)?;
+            g.logits = generate::next_logits(&trainer.model, &g.ids, meta.tokenizer.unknown_id())?;
         }
         let text = lm::take_whole_chars(&mut g.pending);
         let (logits, sampling) = (g.logits.clone(), g.sampling);

@@ -320,5 +320,22 @@ export default {
   "cli.image_model_explain": "this is an image model: the page explains its predictions over pixels (drawing pad and misclassified gallery)",
   "explain.unknown_word": "'{word}' is not in the model's vocabulary",
   "explain.projector_text": "the projector shows a text model's word vectors; an image model has none",
-  "explain.projector_size": "the projector places 1 to 5000 words on 2 or 3 axes, not {words} words on {components}"
+  "explain.projector_size": "the projector places 1 to 5000 words on 2 or 3 axes, not {words} words on {components}",
+  "field.text": "text",
+  "field.tokenizer": "tokenizer",
+  "field.prompt": "prompt",
+  "field.temperature": "temperature",
+  "field.top_k": "top-k",
+  "field.top_p": "top-p",
+  "field.layers": "blocks",
+  "field.d_model": "model width",
+  "field.seed": "seed",
+  "field.sample_every": "sample every",
+  "field.sample_tokens": "sample length",
+  "field.steps": "steps",
+  "field.class": "class",
+  "field.word": "word",
+  "field.model_input": "model input",
+  "field.set_weights": "weights",
+  "action.projector": "show the projector"
 };

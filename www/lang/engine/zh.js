@@ -320,5 +320,22 @@ export default {
   "cli.image_model_explain": "这是一个图像模型：请在页面上查看它在像素上的归因（画板和错分图库）",
   "explain.unknown_word": "“{word}”不在模型的词表里",
   "explain.projector_text": "投影器展示文本模型的词向量；图像模型没有词向量",
-  "explain.projector_size": "投影器在 2 或 3 个轴上放置 1 到 5000 个词，而不是 {words} 个词、{components} 个轴"
+  "explain.projector_size": "投影器在 2 或 3 个轴上放置 1 到 5000 个词，而不是 {words} 个词、{components} 个轴",
+  "field.text": "文本",
+  "field.tokenizer": "分词器",
+  "field.prompt": "提示词",
+  "field.temperature": "温度",
+  "field.top_k": "候选数上限",
+  "field.top_p": "累计概率阈值",
+  "field.layers": "块数",
+  "field.d_model": "模型宽度",
+  "field.seed": "随机种子",
+  "field.sample_every": "采样间隔",
+  "field.sample_tokens": "样本长度",
+  "field.steps": "步数",
+  "field.class": "类别",
+  "field.word": "词",
+  "field.model_input": "模型输入",
+  "field.set_weights": "权重",
+  "action.projector": "显示投影器"
 };

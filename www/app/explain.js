@@ -45,7 +45,9 @@ function textView(v) {
     const a = values[i];
     const side = a > 0 ? 'pos' : a < 0 ? 'neg' : 'zero';
     const mark = a > 0 ? '▲' : a < 0 ? '▼' : '·';
-    return html`<span class="xtok ${side} lv${level(a, max)}" data-a="${a}" title="${signed(a)}" tabindex="0" translate="no" aria-label="${t('explain.token_aria', { word: w, value: signed(a) })}"><span class="mark" aria-hidden="true">${mark}</span>${w}</span>`;
+    // The number is in the title for a pointer, read aloud after the word
+    // (visually hidden) and listed in the table below.
+    return html`<span class="xtok ${side} lv${level(a, max)}" data-a="${a}" title="${signed(a)}" translate="no"><span class="mark" aria-hidden="true">${mark}</span><span class="w">${w}</span><span class="visually-hidden"> ${signed(a)}</span></span>`;
   });
   const rows = v.tokens.map(([w], i) => html`<tr><td translate="no">${w}</td><td>${signed(v.integrated_gradients[i])}</td><td>${signed(v.occlusion[i])}</td></tr>`);
   const transformer = state.settings && state.settings.preset === 'transformer';

@@ -338,7 +338,6 @@ export default {
   'explain.method': 'Method', 'explain.ig': 'integrated gradients', 'explain.occlusion': 'occlusion (remove one token)',
   'explain.why': 'Why the model says <b>{label}</b>:',
   'explain.tokens_aria': 'the tokens, each marked by its push toward or away from the answer',
-  'explain.token_aria': '{word}: {value}',
   'explain.pushes_for': 'pushes toward the answer', 'explain.pushes_against': 'pushes away from it',
   'explain.completeness': 'Check: the integrated gradients add up to <b>{sum}</b>; the log-odds moved by <b>{change}</b> from the baseline ({baseline}) to this input ({score}). They should be equal: the error is <b>{error}</b>, <b>{pct} %</b> of the change, using {steps} steps along the way from the baseline.',
   'explain.about_ig': 'Integrated gradients: the model’s gradient averaged along a straight path from the baseline to your input, times how far each token moved; together they account for the whole change in log-odds.',

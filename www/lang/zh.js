@@ -336,7 +336,6 @@ export default {
   'explain.method': '方法', 'explain.ig': '积分梯度', 'explain.occlusion': '遮挡（去掉一个词）',
   'explain.why': '模型判为 <b>{label}</b> 的原因：',
   'explain.tokens_aria': '各个词，按它推向或推离答案的程度标记',
-  'explain.token_aria': '{word}：{value}',
   'explain.pushes_for': '推向答案', 'explain.pushes_against': '推离答案',
   'explain.completeness': '核对：积分梯度之和为 <b>{sum}</b>；从基线（{baseline}）到这个输入（{score}），对数几率变化了 <b>{change}</b>。两者应当相等：误差为 <b>{error}</b>，占变化的 <b>{pct} %</b>，沿从基线出发的路径取了 {steps} 步。',
   'explain.about_ig': '积分梯度：沿着从基线到你的输入的直线路径，对模型的梯度取平均，再乘以每个词移动的距离；它们合起来正好解释对数几率的全部变化。',

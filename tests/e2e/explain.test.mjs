@@ -59,7 +59,17 @@ async function trainSpamByEpoch(page, epochs, total) {
 }
 async function oneEpoch(page, k) {
   await page.click('#epoch-btn');
-  await page.waitForFunction((n) => document.getElementById('epoch-count').textContent === String(n) && document.getElementById('pause-btn').disabled, k, { timeout: 60000 });
+  // The first epoch of a run may wait for the engine's first compile on a
+  // busy machine; a failure says what the page showed.
+  await page.waitForFunction((n) => document.getElementById('epoch-count').textContent === String(n) && document.getElementById('pause-btn').disabled, k, { timeout: 120000 }).catch(async (e) => {
+    const seen = await page.evaluate(() => ({
+      epoch: document.getElementById('epoch-count').textContent,
+      pauseDisabled: document.getElementById('pause-btn').disabled,
+      epochDisabled: document.getElementById('epoch-btn').disabled,
+      messages: [...document.querySelectorAll('[role=alert], [role=status], .error')].map((m) => m.textContent.trim()).filter(Boolean).slice(0, 5),
+    }));
+    throw new Error(`epoch ${k} did not finish: ${JSON.stringify(seen)} (${e.message})`);
+  });
 }
 
 // The attributions shown: each token's signed number (its data-a) and text.

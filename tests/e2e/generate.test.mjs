@@ -245,6 +245,19 @@ test('generate: bad input gets a clear message and nothing is lost', async () =>
   await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '2');
   assert.equal(await page.textContent('#batch-count'), '2');
 
+  // A 50 MB paste: refused with its size and the limit; the model and its
+  // counters stay, and the page still answers.
+  await page.evaluate(() => {
+    const ta = document.getElementById('dataset-input');
+    ta.value = 'To be, or not to be. '.repeat(2_500_000);
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await waitReport(page, /52\.5 MB; the lab takes at most 32 MB/);
+  assert.equal(await page.textContent('#batch-count'), '2');
+  await paste(page, 'To be, or not');
+  await waitReport(page, /fewer than one window/);
+  assert.equal(await page.isDisabled('#train-btn'), false);
+
   // Bad sampling fields are marked, not sent.
   await setField(page, '#top-p', '7');
   await page.$eval('#top-p', (el) => el.dispatchEvent(new Event('change')));

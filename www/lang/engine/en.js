@@ -337,5 +337,6 @@ export default {
   "field.word": "word",
   "field.model_input": "model input",
   "field.set_weights": "weights",
-  "action.projector": "show the projector"
+  "action.projector": "show the projector",
+  "source.text": "the text"
 };

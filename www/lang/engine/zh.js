@@ -337,5 +337,6 @@ export default {
   "field.word": "词",
   "field.model_input": "模型输入",
   "field.set_weights": "权重",
-  "action.projector": "显示投影器"
+  "action.projector": "显示投影器",
+  "source.text": "这段文本"
 };

@@ -27,6 +27,8 @@ use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{gpt, TransformerSizes};
 use crate::trainer::{StepOutcome, TrainConfig, Trainer};
 
+use super::SummaryRow;
+
 /// The form of the generation task: the text's cut and the model's sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -136,6 +138,9 @@ pub struct LmTextReport {
     pub parameters: usize,
     /// Training FLOPs per token (3 × the forward pass's 2 per multiply-add).
     pub flops_per_token: f64,
+    /// The model's layers as the classifier's summary lists them (the
+    /// page draws the model from these).
+    pub layers: Vec<SummaryRow>,
 }
 
 /// One entry of the samples over time.
@@ -301,6 +306,7 @@ impl LanguageLab {
         let config = TrainConfig { epochs: s.epochs, batch_size: s.batch_size, optimizer, schedule: Schedule::Constant, loss: Loss::SparseCategoricalCrossentropy, seed: s.seed, shuffle: true, early_stopping_patience: None };
         let labels: Vec<String> = (0..vocab as u32).map(|i| data.tokenizer.token(i)).collect();
         let parameters = model.param_count();
+        let layer_rows = model.layers.iter().map(SummaryRow::of).collect();
         let flops_per_token = lm::training_flops_per_token(&model);
         let trainer = Trainer::new(model, config, labels, train_set, val_set)?;
         let merges = match &data.tokenizer {
@@ -319,6 +325,7 @@ impl LanguageLab {
             steps_per_epoch: trainer.steps_per_epoch(),
             parameters,
             flops_per_token,
+            layers: layer_rows,
         };
         self.meta = Some(LanguageModelMeta { tokenizer: data.tokenizer.clone(), context: s.context });
         self.text = Some(data);

@@ -277,7 +277,7 @@ impl Lab {
         let layers = self.settings.layer_list(self.classes())?;
         let infos = classifier_architecture(&layers, &self.input_shape())?;
         Ok(Summary {
-            rows: infos.iter().map(|l| SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count() }).collect(),
+            rows: infos.iter().map(SummaryRow::of).collect(),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
             lints: lint(&layers, self.settings.padding == Side::Post).into_iter().map(|l| LintInfo { layer: l.layer, message: l.message, fix: l.fix.map(str::to_string) }).collect(),
             tfjs_incompatibilities: crate::io::tfjs::tfjs_incompatibilities(&layers).into_iter().map(|w| w.message).collect(),

@@ -3,6 +3,7 @@
 //! the insides), which the wasm layer only converts to JavaScript values.
 
 use super::*;
+use crate::model::LayerInfo;
 
 /// What the data section shows after a paste.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +62,16 @@ pub struct SummaryRow {
     pub description: String,
     pub output_shape: Vec<usize>,
     pub params: usize,
+    /// The layer as built (its `type` and fields), so the page's drawing of
+    /// the model shows what the engine made: a block's heads and widths,
+    /// and whether it normalises before or after each sublayer.
+    pub config: LayerConfig,
+}
+
+impl SummaryRow {
+    pub fn of(l: &LayerInfo) -> SummaryRow {
+        SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count(), config: l.config.clone() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

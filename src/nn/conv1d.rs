@@ -35,7 +35,7 @@ pub struct Conv1D {
 
 impl Layer for Conv1D {
     const CLASS: &'static str = "Conv1D";
-    const MENU: Menu = Menu { text: Some(4), images: None };
+    const MENU: Menu = Menu { text: Some(16), images: None };
     fn fields() -> Vec<Field> {
         vec![
             Field::new("filters", FieldKind::Count).required().shown("filters", json!(64)),

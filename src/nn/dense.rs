@@ -35,7 +35,7 @@ impl Dense {
 
 impl Layer for Dense {
     const CLASS: &'static str = "Dense";
-    const MENU: Menu = Menu { text: Some(7), images: Some(8) };
+    const MENU: Menu = Menu { text: Some(19), images: Some(8) };
     fn fields() -> Vec<Field> {
         vec![
             Field::new("units", FieldKind::Count).required().shown("units", json!(16)),

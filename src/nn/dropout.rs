@@ -18,7 +18,7 @@ pub struct Dropout {
 
 impl Layer for Dropout {
     const CLASS: &'static str = "Dropout";
-    const MENU: Menu = Menu { text: Some(8), images: Some(9) };
+    const MENU: Menu = Menu { text: Some(20), images: Some(9) };
     fn fields() -> Vec<Field> {
         vec![Field::new("rate", FieldKind::Rate).required().shown("rate", json!(0.2))]
     }

@@ -25,7 +25,7 @@ pub struct Embedding {
 
 impl Layer for Embedding {
     const CLASS: &'static str = "Embedding";
-    const MENU: Menu = Menu { text: Some(1), images: None };
+    const MENU: Menu = Menu { text: Some(10), images: None };
     fn fields() -> Vec<Field> {
         vec![
             // The page sets input_dim from the vocabulary size.

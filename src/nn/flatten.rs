@@ -13,7 +13,7 @@ pub struct Flatten {}
 
 impl Layer for Flatten {
     const CLASS: &'static str = "Flatten";
-    const MENU: Menu = Menu { text: Some(9), images: Some(7) };
+    const MENU: Menu = Menu { text: Some(21), images: Some(7) };
     fn from_keras(_c: &KerasConfig) -> Result<Self> {
         Ok(Flatten {})
     }

@@ -24,7 +24,7 @@ pub struct Gru {
 
 impl Layer for Gru {
     const CLASS: &'static str = "GRU";
-    const MENU: Menu = Menu { text: Some(3), images: None };
+    const MENU: Menu = Menu { text: Some(15), images: None };
     fn fields() -> Vec<Field> {
         vec![
             Field::new("units", FieldKind::Count).required().shown("units", json!(32)),

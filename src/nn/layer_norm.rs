@@ -34,7 +34,7 @@ impl Default for LayerNormalization {
 
 impl Layer for LayerNormalization {
     const CLASS: &'static str = "LayerNormalization";
-    const MENU: Menu = Menu { text: Some(10), images: Some(10) };
+    const MENU: Menu = Menu { text: Some(22), images: Some(10) };
     fn fields() -> Vec<Field> {
         vec![Field::new("epsilon", FieldKind::Positive)]
     }

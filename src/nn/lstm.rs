@@ -36,7 +36,7 @@ impl Lstm {
 
 impl Layer for Lstm {
     const CLASS: &'static str = "LSTM";
-    const MENU: Menu = Menu { text: Some(2), images: None };
+    const MENU: Menu = Menu { text: Some(14), images: None };
     fn fields() -> Vec<Field> {
         vec![
             Field::new("units", FieldKind::Count).required().shown("units", json!(32)),

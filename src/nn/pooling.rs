@@ -26,7 +26,7 @@ fn output_shape(class: &str, input: &[usize]) -> std::result::Result<Vec<usize>,
 impl Layer for GlobalMaxPooling1D {
     const CLASS: &'static str = "GlobalMaxPooling1D";
     const ALIASES: &'static [&'static str] = &["GlobalMaxPool1D"];
-    const MENU: Menu = Menu { text: Some(5), images: None };
+    const MENU: Menu = Menu { text: Some(17), images: None };
     fn from_keras(_c: &KerasConfig) -> Result<Self> {
         Ok(GlobalMaxPooling1D {})
     }
@@ -44,7 +44,7 @@ impl Layer for GlobalMaxPooling1D {
 impl Layer for GlobalAveragePooling1D {
     const CLASS: &'static str = "GlobalAveragePooling1D";
     const ALIASES: &'static [&'static str] = &["GlobalAvgPool1D"];
-    const MENU: Menu = Menu { text: Some(6), images: None };
+    const MENU: Menu = Menu { text: Some(18), images: None };
     fn from_keras(_c: &KerasConfig) -> Result<Self> {
         Ok(GlobalAveragePooling1D {})
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::keras::initializer;
-use super::{init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, TokenIds, WeightSpec};
+use super::{init, Field, FieldKind, ForwardCtx, KerasConfig, Layer, Menu, TokenIds, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
 use crate::error::{Message, Result};
@@ -28,6 +28,7 @@ pub struct TokenAndPositionEmbedding {
 
 impl Layer for TokenAndPositionEmbedding {
     const CLASS: &'static str = "TokenAndPositionEmbedding";
+    const MENU: Menu = Menu { text: Some(12), images: None };
     fn fields() -> Vec<Field> {
         vec![
             // The page sets the vocabulary and the length from the data.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::transformer_block::{Block, Order};
-use super::{Field, ForwardCtx, KerasConfig, Layer, WeightSpec};
+use super::{Field, ForwardCtx, KerasConfig, Layer, Menu, WeightSpec};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
 use crate::error::{Message, Result};
@@ -26,6 +26,8 @@ pub struct TransformerEncoder {
 
 impl Layer for TransformerEncoder {
     const CLASS: &'static str = "TransformerEncoder";
+    /// A whole block, its sizes in the editor: after the token layers.
+    const MENU: Menu = Menu { text: Some(13), images: None };
     fn fields() -> Vec<Field> {
         Block::fields()
     }

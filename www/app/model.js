@@ -8,6 +8,7 @@ import { ACTIVATIONS, CATALOGUE, PADDINGS } from './catalogue.js';
 import { $ } from './dom.js';
 import { refreshImageInsides } from './filters.js';
 import { refreshInsides } from './insides.js';
+import { drawModelGraph } from './model-graph.js';
 import { projectorStale } from './projector.js';
 import { applySettings, readForm } from './settings.js';
 import { DEFAULT_PRESET } from './settings-table.js';
@@ -86,7 +87,7 @@ $('layer-editor').addEventListener('click', (e) => {
     const type = $('add-layer-type').value;
     const l = { type };
     for (const [key, , def] of (LAYER_FIELDS[type] || [])) l[key] = def;
-    if (type === 'Embedding') { l.input_dim = state.settings.num_words; }
+    fitToData(l);
     const at = Math.max(state.customLayers.length - 1, 0);
     state.customLayers.splice(at, 0, l);
   } else if (t.dataset.act) {
@@ -97,6 +98,13 @@ $('layer-editor').addEventListener('click', (e) => {
   } else return;
   refreshModel();
 });
+
+// A token layer reads the data's words (and, with learned positions, its
+// length): those sizes follow the data settings, not the editor.
+function fitToData(l) {
+  if (l.type === 'Embedding') l.input_dim = state.settings.num_words;
+  if (l.type === 'TokenAndPositionEmbedding') { l.vocabulary_size = state.settings.num_words; l.sequence_length = state.settings.max_len; }
+}
 
 export async function refreshModel() {
   const previous = state.settings.preset;
@@ -109,8 +117,8 @@ export async function refreshModel() {
     state.settings.layers = state.customLayers;
   }
   if (state.settings.preset === 'custom') {
-    // Keep the Embedding's rows and the output width in step with the data.
-    for (const l of state.customLayers) if (l.type === 'Embedding') l.input_dim = state.settings.num_words;
+    // Keep the embeddings' rows (and positions) in step with the data.
+    for (const l of state.customLayers) fitToData(l);
   }
   renderLayerEditor();
   if (!(await applySettings())) return;
@@ -140,16 +148,19 @@ export function renderSummary() {
   if (!summary && !summaryError && awaitingImages()) {
     setHtml($('model-summary'), html`<p class="hint">${th('model.wait_images')}</p>`);
     setHtml($('model-lints'), html``);
+    drawModelGraph($('model-graph'), null, 'graph.wait');
     return;
   }
   if (summaryError) {
     setHtml($('model-summary'), html`<p class="err">${engineText(summaryError)}</p>`);
     setHtml($('model-lints'), html``);
+    drawModelGraph($('model-graph'), null, 'graph.invalid');
     return;
   }
-  if (!summary) return;
+  if (!summary) { drawModelGraph($('model-graph'), null, 'graph.wait'); return; }
   const s = summary;
   const rows = s.rows.map((r) => html`<tr><td translate="no">${r.name} (${r.class_name})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`);
+  drawModelGraph($('model-graph'), s.rows);
   setHtml($('model-summary'), html`<div class="table-scroll"><table><tr><th>${th('summary.layer')}</th><th>${th('summary.shape')}</th><th>${th('summary.params')}</th></tr>${rows}<tr><td><b>${th('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table></div>`);
   setHtml($('model-lints'), html`${s.lints.map((l, i) => html`<div class="lint">⚠ ${th('model.lint', { layer: l.layer, message: engineText(l.message) })} ${l.fix ? html`<button data-fix="${l.fix}" data-lint="${i}">${th('model.fix_mask')}</button>` : ''}</div>`)}`);
   // Shown beside the download button, before anything is downloaded.

@@ -118,49 +118,36 @@ pub fn sample(dist: &[Candidate], rng: &mut ChaCha8Rng) -> u32 {
 /// `unknown` (the tokenizer's id for what it cannot read) ruled out: it
 /// stands for no text, so generating it would print a placeholder.
 pub fn next_logits<B: Backend>(model: &Model<B>, ids: &[u32], unknown: Option<u32>) -> Result<Vec<f32>> {
-    let mut logits = run(model, ids, |_| ())?;
+    let mut logits = run(model, ids)?;
     if let Some(slot) = unknown.and_then(|u| logits.get_mut(u as usize)) {
         *slot = f32::NEG_INFINITY;
     }
     Ok(logits)
 }
 
-/// One attention's probabilities over a window of tokens.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AttentionMap {
-    /// The model layer (from 0) whose attention this is.
-    pub layer: usize,
-    pub heads: usize,
-    /// Tokens in the window: the map of each head is [tokens, tokens],
-    /// rows the queries, columns the keys they attend to.
-    pub tokens: usize,
-    /// [heads, tokens, tokens], row-major.
-    pub weights: Vec<f32>,
-}
+pub use crate::explain::attention::AttentionMap;
 
 /// Every attention's probabilities over `ids` (their last `context`), in
-/// layer order.
+/// layer order: every position is a token (src/explain/attention.rs).
 pub fn attention_maps<B: Backend>(model: &Model<B>, ids: &[u32]) -> Result<Vec<AttentionMap>> {
-    let mut maps = Vec::new();
-    run(model, ids, |g| {
-        for &a in &g.attentions {
-            let p = g.saved(a).expect("attention keeps its probabilities");
-            let shape = g.backend.shape(p).to_vec();
-            maps.push((shape[1], shape[2], g.backend.download(p)));
-        }
-    })?;
-    let layers = model.layers.iter().enumerate().filter(|(_, l)| l.config.attends()).map(|(i, _)| i);
-    Ok(maps.into_iter().zip(layers).map(|((heads, tokens, weights), layer)| AttentionMap { layer, heads, tokens, weights }).collect())
+    let window = window(model, ids)?;
+    let row: Vec<f32> = window.iter().map(|&i| i as f32).collect();
+    let all: Vec<usize> = (0..row.len()).collect();
+    crate::explain::attention::attention_maps(model, &row, &all)
 }
 
-/// Runs the model on the window of `ids` it can see; returns the last
-/// position's logits and lets `look` read the tape.
-fn run<B: Backend>(model: &Model<B>, ids: &[u32], look: impl FnOnce(&Graph<B>)) -> Result<Vec<f32>> {
-    let context = model.input_shape[0];
+/// The last `context` of `ids`, which must not be empty.
+fn window<'a, B: Backend>(model: &Model<B>, ids: &'a [u32]) -> Result<&'a [u32]> {
     if ids.is_empty() {
         return Err(Error::setting("prompt", msg!("lm.empty_prompt")));
     }
-    let window = &ids[ids.len().saturating_sub(context)..];
+    Ok(&ids[ids.len().saturating_sub(model.input_shape[0])..])
+}
+
+/// Runs the model on the window of `ids` it can see; returns the last
+/// position's logits.
+fn run<B: Backend>(model: &Model<B>, ids: &[u32]) -> Result<Vec<f32>> {
+    let window = window(model, ids)?;
     let t = window.len();
     let be = &model.backend;
     let mut g = Graph::new(be);
@@ -170,7 +157,6 @@ fn run<B: Backend>(model: &Model<B>, ids: &[u32], look: impl FnOnce(&Graph<B>)) 
     let y = model.forward(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, true);
     let v = model.output_classes();
     let all = be.download(g.value(y));
-    look(&g);
     Ok(all[(t - 1) * v..t * v].to_vec())
 }
 

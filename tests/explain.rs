@@ -326,6 +326,7 @@ fn the_lab_explains_the_model_it_trained() {
     assert!(e.completeness_error <= 0.01 * delta.abs(), "{e:?}");
     let ig_sum: f32 = e.integrated_gradients.iter().sum();
     assert!((ig_sum - delta).abs() <= e.completeness_error + 1e-4);
+    assert!(lab.attention("free money").unwrap_err().to_string().contains("no attention layer"), "a bag of words has no attention maps");
     let map = lab.projector(150, 2).unwrap();
     assert_eq!(map.points.len(), 150);
     assert!(map.points.iter().all(|p| p.coords.len() == 2 && p.coords.iter().all(|v| v.is_finite())));

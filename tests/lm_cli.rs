@@ -3,7 +3,9 @@
 //! trained on real text learns (its validation loss well below the text's
 //! unigram entropy, the loss of a model that ignores context), that the
 //! saved model carries its tokenizer, and that bad input is refused with a
-//! message naming the flag.
+//! message naming the flag. `attention` also reads a Transformer
+//! classifier: its maps are checked against softmax(q·kᵀ/√d) recomputed
+//! here from the saved weights.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -141,4 +143,112 @@ fn bad_language_model_input_is_named() {
     // A classifier is not a language model.
     let o = gradlab(&["generate", "--model", dir.path().join("none.json").to_str().unwrap()]);
     assert!(!o.status.success());
+}
+
+/// model.json's weights by name, read from its shard as little-endian
+/// float32 in the manifest's order, with each one's byte offset.
+fn saved_weights(dir: &Path) -> (Vec<u8>, std::collections::HashMap<String, (usize, Vec<f32>)>) {
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    let group = &m["weightsManifest"][0];
+    let bytes = std::fs::read(dir.join(group["paths"][0].as_str().unwrap())).unwrap();
+    let mut at = 0;
+    let mut out = std::collections::HashMap::new();
+    for w in group["weights"].as_array().unwrap() {
+        assert_eq!(w["dtype"], "float32");
+        let n: usize = w["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).product();
+        let v = bytes[at..at + 4 * n].chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+        out.insert(w["name"].as_str().unwrap().to_string(), (at, v));
+        at += 4 * n;
+    }
+    (bytes, out)
+}
+
+#[test]
+fn a_transformer_classifier_shows_its_attention_over_the_real_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("t");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/spam.tsv");
+    let (heads, key_dim, d) = (2, 8, 16);
+    json_of(&gradlab(&["train", "--data", data, "--model", "transformer", "--epochs", "1", "--max-len", "24", "--num-words", "500", "--layers", "2", "--heads", "2", "--d-model", "16", "--ffn", "32", "--save", save.to_str().unwrap(), "--json"]));
+    // One epoch of small embeddings leaves the maps nearly uniform; larger
+    // queries and keys make a wrong scale, mask or head order show (any
+    // weights are a model).
+    let (mut bytes, w) = saved_weights(&save);
+    for part in ["query/kernel", "query/bias", "key/kernel", "key/bias"] {
+        let name = format!("transformer_encoder/self_attention_layer/{part}");
+        let (at, v) = &w[&name];
+        for (i, x) in v.iter().enumerate() {
+            bytes[at + 4 * i..at + 4 * i + 4].copy_from_slice(&(x * 100.0).to_le_bytes());
+        }
+    }
+    std::fs::write(save.join("group1-shard1of1.bin"), &bytes).unwrap();
+    let (_, w) = saved_weights(&save);
+    let model = save.join("model.json");
+    let model = model.to_str().unwrap();
+    let text = "Claim your FREE prize now, click here to win";
+    let att = json_of(&gradlab(&["attention", "--model", model, "--json", text]));
+    let explained = json_of(&gradlab(&["explain", "--model", model, "--json", "--steps", "16", text]));
+    // The tokens the model reads, padding left out.
+    assert_eq!(att["tokens"], explained["tokens"], "the model's view of the text");
+    let tokens = att["tokens"].as_array().unwrap();
+    let n = tokens.len();
+    assert_eq!(n, 9);
+    let ids: Vec<usize> = att["ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect();
+    assert_eq!(ids.len(), n);
+    assert!(ids.iter().all(|&i| i > 0), "no padding id among {ids:?}");
+    let positions: Vec<usize> = explained["positions"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap() as usize).collect();
+    let layers = att["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2, "one map per encoder block");
+    assert_eq!(layers[0]["name"], "transformer_encoder");
+    let map = |l: usize, h: usize| -> Vec<Vec<f64>> { layers[l]["heads"][h].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()).collect() };
+    for l in 0..2 {
+        assert_eq!(layers[l]["heads"].as_array().unwrap().len(), heads);
+        for h in 0..heads {
+            let m = map(l, h);
+            assert_eq!(m.len(), n);
+            for row in &m {
+                assert_eq!(row.len(), n);
+                assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-5, "a row sums to {}", row.iter().sum::<f64>());
+            }
+        }
+    }
+    // The first block's maps from the saved weights: x = token + position
+    // embedding, q and k per head, softmax over the real tokens (the
+    // padding mask gives padded keys nothing).
+    let (tok, pos) = (&w["token_and_position_embedding/token_embedding/embeddings"].1, &w["token_and_position_embedding/position_embedding/embeddings"].1);
+    let x: Vec<Vec<f64>> = ids.iter().zip(&positions).map(|(&id, &p)| (0..d).map(|i| (tok[id * d + i] + pos[p * d + i]) as f64).collect()).collect();
+    let project = |kernel: &[f32], bias: &[f32], h: usize| -> Vec<Vec<f64>> {
+        x.iter().map(|xr| (0..key_dim).map(|j| bias[h * key_dim + j] as f64 + (0..d).map(|i| xr[i] * kernel[(i * heads + h) * key_dim + j] as f64).sum::<f64>()).collect()).collect()
+    };
+    let get = |s: &str| &w[&format!("transformer_encoder/self_attention_layer/{s}")].1;
+    let mut sharp = 0.0f64;
+    for h in 0..heads {
+        let (q, k) = (project(get("query/kernel"), get("query/bias"), h), project(get("key/kernel"), get("key/bias"), h));
+        let shown = map(0, h);
+        for a in 0..n {
+            let scores: Vec<f64> = (0..n).map(|b| (0..key_dim).map(|j| q[a][j] * k[b][j]).sum::<f64>() / (key_dim as f64).sqrt()).collect();
+            let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+            let z: f64 = e.iter().sum();
+            for b in 0..n {
+                let want = e[b] / z;
+                assert!((shown[a][b] - want).abs() < 1e-4, "block 1 head {} row {:?} column {:?}: {} shown, {} recomputed", h + 1, tokens[a], tokens[b], shown[a][b], want);
+                sharp = sharp.max(want);
+            }
+        }
+    }
+    assert!(sharp > 0.5, "the recomputed maps are too flat ({sharp}) to tell a wrong computation");
+    // The text form: a block, a head, a row per token.
+    let o = gradlab(&["attention", "--model", model, text]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("transformer_encoder_1 (2 heads over 9 tokens)") && out.contains("\"free\""), "{out}");
+    // A model without attention, and a text with no token, are refused by name.
+    let bow = dir.path().join("bow");
+    json_of(&gradlab(&["train", "--data", data, "--model", "bow", "--epochs", "1", "--max-len", "24", "--num-words", "500", "--save", bow.to_str().unwrap(), "--json"]));
+    let o = gradlab(&["attention", "--model", bow.join("model.json").to_str().unwrap(), text]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--model") && err.contains("no attention layer"), "{err}");
+    let o = gradlab(&["attention", "--model", model, "  "]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("no token"), "{err}");
 }

@@ -1,8 +1,12 @@
-//! `gradlab explain` (each token's share of a prediction) and `gradlab
-//! project` (an Embedding's table by principal components).
+//! `gradlab explain` (each token's share of a prediction), `gradlab
+//! attention` (each attention head's weights over a text's tokens, for a
+//! language model or a Transformer classifier) and `gradlab project` (an
+//! Embedding's table by principal components).
 
 use super::*;
-use crate::explain::{self, words};
+use crate::explain::{self, attention, words};
+use crate::generate;
+use crate::lab::AttentionLayer;
 
 pub(super) fn explain(model_path: &Path, text: Option<String>, steps: usize, class: Option<&str>, json_out: bool) -> Result<()> {
     let (model, meta) = load_model(model_path)?;
@@ -96,6 +100,48 @@ pub(super) fn project(model_path: &Path, components: usize, count: usize, near: 
             println!("nearest to {:?} by cosine:", near.unwrap());
             for (w, c) in n {
                 println!("  {:<20}{:.3}", crate::error::printable(&w, 18), c);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A language model reads the text's last `context` tokens; a classifier
+/// the text tokenized, padded and masked as `gradlab predict` reads it,
+/// only the real tokens shown (src/explain/attention.rs).
+pub(super) fn attention(path: &Path, text: &str, json: bool) -> Result<()> {
+    let saved = tfjs::load(path)?;
+    let on_model = |e: Error| match e {
+        Error::InvalidSetting { field, reason } if field == "model" => Error::setting("--model", reason),
+        other => other,
+    };
+    let (tokens, ids, layers) = if saved.metadata.as_ref().is_some_and(|m| m.language_model.is_some()) {
+        let (model, meta) = load_lm(path)?;
+        let ids = meta.tokenizer.encode(text);
+        let ids = ids[ids.len().saturating_sub(meta.context)..].to_vec();
+        let maps = generate::attention_maps(&model, &ids).map_err(on_model)?;
+        (ids.iter().map(|&i| meta.tokenizer.token(i)).collect::<Vec<_>>(), ids.iter().map(|&i| i as usize).collect::<Vec<_>>(), AttentionLayer::from_maps(&model, maps))
+    } else {
+        let (model, meta) = load_model(path)?;
+        if !attention::has_attention(&model) {
+            return Err(Error::setting("--model", msg!("attention.no_layer")));
+        }
+        let tok = meta.tokenizer.as_ref().expect("a model that attends reads tokens");
+        let row = encode(tok, &[text.to_string()], &settings_of(&meta, model.input_len)).remove(0);
+        let keep = attention::shown_positions(&model, &row);
+        let maps = attention::attention_maps(&model, &row, &keep).map_err(on_model)?;
+        (attention::words_at(tok, &row, &keep), keep.iter().map(|&i| row[i] as usize).collect(), AttentionLayer::from_maps(&model, maps))
+    };
+    if json {
+        println!("{}", json!({"tokens": tokens, "ids": ids, "layers": layers}));
+        return Ok(());
+    }
+    for l in &layers {
+        println!("{} ({} heads over {} tokens); rows attend to columns:", l.name, l.heads.len(), tokens.len());
+        for (h, map) in l.heads.iter().enumerate() {
+            println!("  head {}", h + 1);
+            for (word, row) in tokens.iter().zip(map) {
+                println!("  {:>4} {}", format!("{:?}", word), row.iter().map(|p| format!("{:5.2}", p)).collect::<String>());
             }
         }
     }

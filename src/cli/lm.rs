@@ -1,8 +1,8 @@
 //! Language models on the command line: `gradlab train --task lm` (any
-//! text → next-token prediction), `gradlab generate` and
-//! `gradlab attention`. The data is cut as `data::lm` says; training runs
-//! through the same `Trainer` as classification, with one target per
-//! position.
+//! text → next-token prediction) and `gradlab generate` (`gradlab
+//! attention`, for them and classifiers alike, is in explain.rs). The data
+//! is cut as `data::lm` says; training runs through the same `Trainer` as
+//! classification, with one target per position.
 
 use super::*;
 use crate::data::lm::{self, LanguageModelMeta, LmText};
@@ -152,7 +152,7 @@ fn run_lm<B: Backend>(mut t: Trainer<B>, a: &TrainArgs, meta: &LanguageModelMeta
 }
 
 /// A saved language model, on the CPU, with its tokenizer and context.
-fn load_lm(path: &Path) -> Result<(Model<CpuBackend>, LanguageModelMeta)> {
+pub(super) fn load_lm(path: &Path) -> Result<(Model<CpuBackend>, LanguageModelMeta)> {
     let saved = tfjs::load(path)?;
     let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::setting("--model", msg!("cli.not_language_model", model = path.display().to_string())))?;
     let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
@@ -195,36 +195,6 @@ pub(super) fn generate(path: &Path, prompt: &str, tokens: usize, sampling: Sampl
         println!("{}", json!({"prompt": prompt, "text": meta.tokenizer.decode(&new), "tokens": new, "seed": seed, "temperature": sampling.temperature, "top_k": sampling.top_k, "top_p": sampling.top_p}));
     } else {
         println!();
-    }
-    Ok(())
-}
-
-pub(super) fn attention(path: &Path, text: &str, json: bool) -> Result<()> {
-    let (model, meta) = load_lm(path)?;
-    let ids = meta.tokenizer.encode(text);
-    let ids = &ids[ids.len().saturating_sub(meta.context)..];
-    let maps = generate::attention_maps(&model, ids)?;
-    let tokens: Vec<String> = ids.iter().map(|&i| meta.tokenizer.token(i)).collect();
-    let layers: Vec<Value> = maps
-        .iter()
-        .map(|m| {
-            let t = m.tokens;
-            let heads: Vec<Vec<Vec<f32>>> = m.weights.chunks(t * t).map(|h| h.chunks(t).map(|r| r.to_vec()).collect()).collect();
-            json!({"layer": m.layer, "name": model.layers[m.layer].name, "heads": heads})
-        })
-        .collect();
-    if json {
-        println!("{}", json!({"tokens": tokens, "ids": ids, "layers": layers}));
-    } else {
-        for m in &maps {
-            println!("{} ({} heads over {} tokens); rows attend to columns:", model.layers[m.layer].name, m.heads, m.tokens);
-            for (h, map) in m.weights.chunks(m.tokens * m.tokens).enumerate() {
-                println!("  head {}", h + 1);
-                for (i, row) in map.chunks(m.tokens).enumerate() {
-                    println!("  {:>4} {}", format!("{:?}", tokens[i]), row.iter().map(|p| format!("{:5.2}", p)).collect::<String>());
-                }
-            }
-        }
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The lab's explanations (issue 18): attributions of a typed text's or a
-//! drawing's prediction, and the embedding projector, over the current
-//! model (src/explain does the arithmetic).
+//! drawing's prediction, a Transformer's attention maps over a typed text,
+//! and the embedding projector, over the current model (src/explain does
+//! the arithmetic).
 
 use super::*;
-use crate::explain::{self, words, Explanation};
+use crate::explain::{self, attention, words, Explanation};
 
 /// Points on the integrated-gradients path the page asks for (refined by
 /// the engine when the completeness check needs more).
@@ -67,6 +68,23 @@ impl Lab {
             score: e.score,
             baseline_score: e.baseline_score,
             completeness_error: e.completeness_error,
+        })
+    }
+
+    /// Every attention layer's and head's weights over a text's tokens, the
+    /// text padded and masked as `predict` reads it, only the real tokens'
+    /// rows and columns kept (`gradlab attention` gives the same).
+    pub fn attention(&self, text: &str) -> Result<AttentionView> {
+        let t = self.explaining()?;
+        let tok = self.tokenizer().filter(|_| t.model.input_shape.len() == 1).ok_or_else(|| Error::setting("predict", msg!("lab.draw_instead")))?;
+        let (_, ids) = self.tokens_of(text);
+        let row: Vec<f32> = ids.into_iter().map(|i| i as f32).collect();
+        let keep = attention::shown_positions(&t.model, &row);
+        let maps = attention::attention_maps(&t.model, &row, &keep)?;
+        let words = attention::words_at(tok, &row, &keep);
+        Ok(AttentionView {
+            tokens: keep.iter().zip(words).map(|(&i, text)| TokenChip { id: row[i] as u32, text }).collect(),
+            layers: AttentionLayer::from_maps(&t.model, maps),
         })
     }
 

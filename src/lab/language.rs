@@ -215,6 +215,19 @@ pub struct AttentionLayer {
     pub heads: Vec<Vec<Vec<f32>>>,
 }
 
+impl AttentionLayer {
+    /// The engine's maps as rows per head, named by the model's layers
+    /// (the page's view and `gradlab attention --json` alike).
+    pub fn from_maps<B: crate::backend::Backend>(model: &Model<B>, maps: Vec<generate::AttentionMap>) -> Vec<AttentionLayer> {
+        maps.into_iter()
+            .map(|m| {
+                let t = m.tokens;
+                AttentionLayer { layer: m.layer, name: model.layers[m.layer].name.clone(), heads: m.weights.chunks(t * t).map(|h| h.chunks(t).map(|r| r.to_vec()).collect()).collect() }
+            })
+            .collect()
+    }
+}
+
 /// Windows of the held-out text a quick validation reads.
 const QUICK_WINDOWS: usize = 64;
 /// Candidates the page draws for the next token.
@@ -491,14 +504,7 @@ impl LanguageLab {
             return Err(Error::setting("prompt", msg!("lm.empty_prompt")));
         }
         let ids = &ids[ids.len().saturating_sub(meta.context)..];
-        let maps = generate::attention_maps(&trainer.model, ids)?;
-        let layers = maps
-            .into_iter()
-            .map(|m| {
-                let t = m.tokens;
-                AttentionLayer { layer: m.layer, name: trainer.model.layers[m.layer].name.clone(), heads: m.weights.chunks(t * t).map(|h| h.chunks(t).map(|r| r.to_vec()).collect()).collect() }
-            })
-            .collect();
+        let layers = AttentionLayer::from_maps(&trainer.model, generate::attention_maps(&trainer.model, ids)?);
         Ok(AttentionView { tokens: ids.iter().map(|&id| TokenChip { id, text: meta.tokenizer.token(id) }).collect(), layers })
     }
 

@@ -153,6 +153,12 @@ impl WebLab {
         to_js(&self.lab.explain_text(text).map_err(err)?)
     }
 
+    /// A Transformer classifier's attention maps over a text's real tokens
+    /// (`gradlab attention` gives the same).
+    pub fn attention(&self, text: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.attention(text).map_err(err)?)
+    }
+
     /// Each pixel's share of a drawing's prediction.
     pub fn explain_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<JsValue, JsValue> {
         to_js(&self.lab.explain_image(pixels, width, height).map_err(err)?)

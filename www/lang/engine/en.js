@@ -338,5 +338,7 @@ export default {
   "field.model_input": "model input",
   "field.set_weights": "weights",
   "action.projector": "show the projector",
-  "source.text": "the text"
+  "source.text": "the text",
+  "attention.no_layer": "this model has no attention layer (only the transformer and gpt models attend): it has no attention maps",
+  "attention.no_tokens": "the text has no token the model reads: there is nothing to attend to"
 };

@@ -338,5 +338,7 @@ export default {
   "field.model_input": "模型输入",
   "field.set_weights": "权重",
   "action.projector": "显示投影器",
-  "source.text": "这段文本"
+  "source.text": "这段文本",
+  "attention.no_layer": "这个模型没有注意力层（只有 transformer 和 gpt 模型有注意力）：它没有注意力图",
+  "attention.no_tokens": "这段文字里没有模型能读的词元：没有可以关注的内容"
 };

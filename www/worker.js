@@ -162,7 +162,23 @@ const commands = {
   lm_generate_next: (count) => lm.generate_next(count),
   lm_attention: (text) => lm.attention(text),
   lm_export_model: () => lm.export_model(),
+  // A bundle (bundle.js) tried on a lab of its own before the page takes it,
+  // so a bad one changes nothing: null, or {part: 'settings' | 'data' |
+  // 'model', error}.
+  check_bundle: (task, settings, kind, text, json, weights) => checkBundle(task, settings, kind, text, json, weights),
 };
+
+function checkBundle(task, settings, kind, text, json, weights) {
+  const scratch = task === 'generate' ? new WebLanguageLab() : new WebLab();
+  const part = (name, f) => { try { f(); return null; } catch (e) { return { part: name, error: errorOf(e) }; } };
+  try {
+    return part('settings', () => scratch.set_settings(settings))
+      || (text ? part('data', () => (task === 'generate' ? scratch.load_text(text) : kind === 'images' ? scratch.load_image_csv(text) : scratch.load_data(text))) : null)
+      || (json && task !== 'generate' ? part('model', () => scratch.import_model(json, weights)) : null);
+  } finally {
+    scratch.free();
+  }
+}
 
 self.onmessage = async (e) => {
   const { id, cmd, args } = e.data;

@@ -16,7 +16,7 @@ import { applyBackend, askEngineBuild } from './app/backend.js';
 import { IMAGE_NAME, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
 import { $, showBanner } from './app/dom.js';
 import { LM_IDS, applyLmSettings, lmSettingsFromHash, readLmForm, storedLmSettings, writeLmForm, writeLmHash } from './app/gpt-settings.js';
-import { loadSample, loadText, renderTextReport, textReport } from './app/gpt-text.js';
+import { loadText, renderTextReport, textReport } from './app/gpt-text.js';
 import { renderGptSummary } from './app/gpt-model.js';
 import { renderGenerate } from './app/gpt-generate.js';
 import { redrawAttention } from './app/gpt-attention.js';
@@ -34,45 +34,30 @@ import { showTask, storedTask } from './app/task.js';
 import { drawCharts, frame, onEvent, renderCounters, renderEvaluation, renderTrainStatus } from './app/training.js';
 import { drawRace, drawVisualisers, renderRacePlay } from './app/visualisers.js';
 import { initRuns, onRunEvent } from './app/runs.js';
+import { SAMPLES, forgetSample, keptSample, openSample } from './app/samples.js';
+import { offerRun } from './app/reproduce.js';
+import { onBundle, openBundle } from './app/bundle.js';
 import { onProjectorEvent } from './app/projector.js';
 import { call, onWorker, startWorker } from './app/worker-client.js';
 // Modules no other imports: they only wire their own controls.
 import './app/share.js';
 import './app/language.js';
 
-const SAMPLES = {
-  spam: { url: 'samples/spam.tsv', source: 'data.source.spam', kind: 'text' },
-  sentiment: { url: 'samples/sentiment.tsv', source: 'data.source.sentiment', kind: 'text' },
-  digits: { url: 'samples/digits.csv', source: 'data.source.digits', kind: 'images' },
-};
-
 // The box holds the classifier's data or the generator's text, by task.
 const readBox = () => (state.task === 'generate' ? loadText($('dataset-input').value) : loadData($('dataset-input').value));
 let dataTimer = null;
-$('dataset-input').addEventListener('input', () => { clearTimeout(dataTimer); dataTimer = setTimeout(readBox, 300); });
+// Typed, dropped or read as another kind, the data is no built-in sample
+// any more (samples.js): the address stops naming one.
+$('dataset-input').addEventListener('input', () => { forgetSample(); clearTimeout(dataTimer); dataTimer = setTimeout(readBox, 300); });
 $('sample-select').onchange = async () => {
   const key = $('sample-select').value;
-  if (!key) return;
-  if (state.task === 'generate') {
-    const text = await loadSample(key);
-    if (text === null) { showBanner(t('data.sample_failed', { status: 404 })); return; }
-    $('dataset-input').value = text;
-    await loadText(text);
-    return;
-  }
-  $('sample-source').dataset.i18n = SAMPLES[key].source;
-  $('sample-source').textContent = t(SAMPLES[key].source);
-  const res = await fetch(SAMPLES[key].url);
-  if (!res.ok) { showBanner(t('data.sample_failed', { status: res.status })); return; }
-  const text = await res.text();
-  setKind(SAMPLES[key].kind);
-  $('dataset-input').value = text;
-  await loadData(text, { detect: false });
+  if (key) await openSample(key);
 };
 // Text or images: the text box is read again as the chosen kind.
 for (const [id, kind] of [['kind-text', 'text'], ['kind-images', 'images']]) {
   $(id).addEventListener('click', async () => {
     if (kind === state.dataKind) return;
+    forgetSample('classify');
     setKind(kind);
     if (kind === 'images' && state.imageFiles.length && !$('dataset-input').value.trim()) await loadImageFiles(state.imageFiles);
     else await loadData($('dataset-input').value, { detect: false });
@@ -152,6 +137,8 @@ async function switchTask(task) {
   await refreshStatus();
 }
 $('task-select').addEventListener('change', () => switchTask($('task-select').value));
+// A bundle of the other task switches to it first.
+onBundle({ switchTask });
 
 // The generation task's settings to the engine and its kept text read,
 // the first time the task opens.
@@ -167,12 +154,12 @@ $('seed').addEventListener('change', () => refreshAugmentPreview());
 $('image-files').addEventListener('change', async (e) => {
   const files = [...e.target.files].map((f) => ({ file: f, path: f.name }));
   e.target.value = '';
-  if (files.length) await loadImageFiles(files);
+  if (files.length) { forgetSample('classify'); await loadImageFiles(files); }
 });
 $('image-folder').addEventListener('change', async (e) => {
   const files = [...e.target.files].map((f) => ({ file: f, path: f.webkitRelativePath || f.name }));
   e.target.value = '';
-  if (files.length) await loadImageFiles(files);
+  if (files.length) { forgetSample('classify'); await loadImageFiles(files); }
 });
 
 // Drop a file anywhere on the page.
@@ -186,6 +173,9 @@ document.addEventListener('drop', async (e) => {
   const entries = await droppedEntries(e.dataTransfer)();
   if (!entries.length) return;
   const one = entries.length === 1 ? entries[0] : null;
+  // A .json file is a bundle (bundle.js), for either task.
+  if (one && /\.json$/i.test(one.path)) { await openBundle(one.file); return; }
+  forgetSample();
   // Generating reads one text file; images are no text.
   if (state.task === 'generate') {
     if (!one || IMAGE_NAME.test(one.path) || (one.file.type || '').startsWith('image/')) return;
@@ -230,8 +220,11 @@ async function main() {
   const lmDefaults = await call('lm_default_settings').catch(() => null);
   state.lmSettings = storedLmSettings(lmDefaults || {});
   // A generation link (#task=generate&…) opens that task with its settings;
-  // a classifier's link (#model=…) the classifier.
-  const lmLink = lmSettingsFromHash(location.hash, state.lmSettings);
+  // a classifier's link (#model=…) the classifier. A link to run (run=1)
+  // reproduces a run: what it does not name is the default, not what this
+  // browser kept.
+  const asRun = new URLSearchParams(location.hash.replace(/^#/, '')).get('run') === '1';
+  const lmLink = lmSettingsFromHash(location.hash, asRun ? { ...(lmDefaults || {}) } : state.lmSettings);
   const classifyLink = new URLSearchParams(location.hash.replace(/^#/, '')).has('model');
   if (lmLink) state.lmSettings = lmLink;
   try { state.lmText = localStorage.getItem(STORE_LM_TEXT) || ''; } catch { /* storage disabled */ }
@@ -239,10 +232,14 @@ async function main() {
   state.settings = defaults || {};
   let stored = null;
   try { stored = checkStored(JSON.parse(localStorage.getItem(STORE_SETTINGS))); } catch { /* none */ }
-  state.settings = settingsFromHash(location.hash, { ...state.settings, ...(stored || {}) }) || { ...state.settings, ...(stored || {}) };
+  const kept = { ...state.settings, ...(stored || {}) };
+  state.settings = settingsFromHash(location.hash, asRun ? { ...state.settings } : kept) || kept;
   renderSettingProblems();
+  // The sample a link names (checked by its row); its data replaces what
+  // this browser kept.
+  const linkSample = (lmLink || classifyLink) && state.link.sample;
   writeForm();
-  setKind(localStorage.getItem(STORE_KIND) === 'images' ? 'images' : 'text');
+  setKind(classifyLink && linkSample ? SAMPLES[linkSample].kind : localStorage.getItem(STORE_KIND) === 'images' ? 'images' : 'text');
   fitPresetToKind();
   clearPad();
   await askEngineBuild();
@@ -250,14 +247,19 @@ async function main() {
   // The engine reads the data with the stored settings (image shape, cleaning).
   await applySettings();
   const data = localStorage.getItem(STORE_DATA);
-  if (data) { $('dataset-input').value = data; await loadData(data, { detect: false }); } else { renderReport(); await refreshModel(); }
+  if (classifyLink && linkSample) await openSample(linkSample);
+  else if (data) { keptSample('classify', data); $('dataset-input').value = data; await loadData(data, { detect: false }); } else { renderReport(); await refreshModel(); }
   // The generation task, if it was open: its form, its text.
   if (lmLink || (!classifyLink && storedTask() === 'generate')) {
+    if (lmLink && linkSample) state.lmText = ''; else keptSample('generate', state.lmText);
     showTask('generate');
     writeLmForm();
     $('dataset-input').value = state.lmText;
     await openText();
+    if (lmLink && linkSample) await openSample(linkSample);
   } else showTask('classify');
+  // A link to run a run offers the button once its sample is in.
+  if (state.link.run && linkSample && state.sample[state.task] === linkSample) offerRun();
   drawCharts();
   drawVisualisers();
   drawRace();

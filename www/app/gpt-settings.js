@@ -9,6 +9,7 @@ import { state } from './state.js';
 import { numCheck, shown, translate } from './checks.js';
 import { $, fieldError } from './dom.js';
 import { addSettingProblem } from './links.js';
+import { runRow, sampleRow } from './settings-table.js';
 import { STORE_LM_SETTINGS } from './storage.js';
 import { call } from './worker-client.js';
 
@@ -45,6 +46,10 @@ export const LM_ROWS = [
   ['seed', 'seed', 'seed', 'setup.seed', whole(0, 2 ** 32), 'setup-errors'],
 ].map(([id, key, address, label, kind, list]) => ({ id, key, address, label, list, ...kind }));
 export const LM_IDS = new Set(LM_ROWS.map((r) => r.id));
+// What a link says besides the settings, as the classifier's table has it:
+// the sample the text is, and run=1.
+const LM_PAGE_ROWS = [['sample', 'data.sample', sampleRow('generate')()], ['run', 'settings.run', runRow()]]
+  .map(([address, label, kind]) => ({ address, label, format: String, ...kind }));
 
 // The form → state.lmSettings; a field that fails keeps its setting and is
 // marked, its problem listed in its card. Returns the problems.
@@ -86,9 +91,14 @@ export function storedLmSettings(defaults) {
 
 // The address of the generation task: #task=generate&tok=char&ctx=64…, so a
 // link reproduces a run (the seed included); the text itself is not in it.
-export function lmHash(s = state.lmSettings) {
+// `extra`: what a copied link adds ({run: true}).
+export function lmHash(s = state.lmSettings, extra = {}) {
   const p = new URLSearchParams({ task: 'generate' });
   for (const r of LM_ROWS) if (s[r.key] != null) p.set(r.address, String(s[r.key]));
+  for (const r of LM_PAGE_ROWS) {
+    const [v] = r.read(null, s, extra);
+    if (v != null) p.set(r.address, r.format(v));
+  }
   return '#' + p.toString();
 }
 export function writeLmHash() {
@@ -102,14 +112,16 @@ export function writeLmHash() {
 export function lmSettingsFromHash(hash, base) {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   if (p.get('task') !== 'generate') return null;
+  state.link = { sample: null, run: false };
   const s = { ...base };
   for (const [address, value] of p) {
     if (address === 'task') continue;
-    const r = LM_ROWS.find((x) => x.address === address);
+    const r = LM_ROWS.find((x) => x.address === address) || LM_PAGE_ROWS.find((x) => x.address === address);
     if (!r) { addSettingProblem({ key: 'settings.unknown', params: { name: shown(address) } }); continue; }
     const [v, err] = r.parse(value);
     if (err) { addSettingProblem({ key: 'settings.bad', params: { source: { key: 'settings.source.link' }, field: { key: r.label }, name: address, value: shown(value), error: err } }); continue; }
-    s[r.key] = v;
+    if (r.key) s[r.key] = v;
+    else r.write(null, v);
   }
   return s;
 }

@@ -2,6 +2,7 @@
 import { setLanguage, language } from '../i18n.js';
 import { renderAugment } from './augment.js';
 import { describeBackend } from './backend.js';
+import { renderBundle } from './bundle.js';
 import { $ } from './dom.js';
 import { renderImageInsides } from './filters.js';
 import { redrawAttention } from './gpt-attention.js';
@@ -16,6 +17,7 @@ import { renderLayerEditor, renderSummary } from './model.js';
 import { predictNow } from './predict.js';
 import { renderProjector } from './projector.js';
 import { renderReport } from './report.js';
+import { renderRunIt } from './reproduce.js';
 import { renderRuns } from './runs.js';
 import { readForm } from './settings.js';
 import { state } from './state.js';
@@ -53,6 +55,8 @@ function renderLanguage(code) {
     redrawAttention();
   }
   renderRuns();
+  renderRunIt();
+  renderBundle();
   renderProjector();
   refreshStatus();
   predictNow();

@@ -10,16 +10,18 @@ import { SETTINGS } from './settings-table.js';
 
 // The rows a link may carry, by address key.
 const BY_ADDRESS = Object.fromEntries(SETTINGS.filter((r) => r.address).map((r) => [r.address, r]));
-// A row's value: in the settings, or (the backend) in its control.
-const valueOf = (r, s) => (r.key ? s[r.key] : r.read($(r.id))[0]);
+// A row's value: in the settings, or (the backend, the sample, run=1) in
+// its control or the page.
+const valueOf = (r, s, extra) => (r.key ? s[r.key] : r.read($(r.id), s, extra)[0]);
 
 // The settings in the address, in the table's order; image settings only
-// for image data.
-export function settingsToHash(s) {
+// for image data. `extra`: what a copied link adds ({run: true, backend:
+// the one 'auto' picked}).
+export function settingsToHash(s, extra = {}) {
   const p = new URLSearchParams();
   for (const r of SETTINGS) {
     if (!r.address || (r.image && state.dataKind !== 'images') || (r.only && !r.only(s))) continue;
-    const v = valueOf(r, s);
+    const v = valueOf(r, s, extra);
     if (r.optional && v == null) continue;
     p.set(r.address, r.format(v));
   }
@@ -54,6 +56,7 @@ function problem(source, urlKey, label, value, error) {
 export function settingsFromHash(hash, base) {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   if (!p.has('model')) return null;
+  state.link = { sample: null, run: false };
   const s = { ...base };
   for (const [address, value] of p) {
     if (!Object.hasOwn(BY_ADDRESS, address)) { settingProblems.push({ key: 'settings.unknown', params: { name: shown(address) } }); continue; }

@@ -69,8 +69,9 @@ const shape = () => ({
 });
 // Grey or RGB, a menu; grayscale in the settings and the address.
 const colour = () => ({ parse: bool, read: (el) => [el.value !== 'rgb', null], write: (el, v) => { el.value = v === false ? 'rgb' : 'gray'; } });
-// The label column's menu lists the data's columns; blank: detected.
-const column = () => ({ read: (el) => [el.value || null, null], write: (el, v) => { el.value = v || ''; } });
+// The label column's menu lists the data's columns; blank: detected (and
+// then not in the address).
+const column = () => ({ parse: oneOf(() => ['first', 'last']), optional: true, read: (el) => [el.value || null, null], write: (el, v) => { el.value = v || ''; } });
 // The layer list, when the preset is 'custom': the editor's (model.js).
 const layers = () => ({
   parse: checkLayers,
@@ -103,6 +104,31 @@ function group(key, address, label, parts, change, more = {}) {
 }
 const flip = () => ({ ...tick(), parse: zeroOne, format: (v) => (v ? 1 : 0) });
 
+// Rows of the page rather than of the engine's Settings (no key): what a
+// link says besides the settings. `extra` is what the address is asked to
+// carry beyond them (settingsToHash's second argument: {run, backend}).
+// The built-in sample the task's data is, unmodified (samples.js keeps it);
+// pasted or edited data names none. A link's sample is loaded once the
+// settings are (app.js).
+export const sampleIds = (task) => [...$('sample-select').options].filter((o) => o.dataset.task === task).map((o) => o.value);
+export const sampleRow = (task) => () => ({
+  parse: oneOf(() => sampleIds(task)),
+  optional: true,
+  read: () => [state.sample[task] ?? null, null],
+  write: (el, v) => { state.link.sample = v; },
+});
+// run=1: a copied link offers to run what it holds (reproduce.js).
+export const runRow = () => ({
+  parse: (v) => (v === '1' ? [true, null] : [null, { key: 'settings.run_one' }]),
+  format: () => '1',
+  optional: true,
+  read: (el, s, extra = {}) => [extra.run ? true : null, null],
+  write: (el, v) => { state.link.run = v; },
+});
+// The backend menu; a link to run pins what 'auto' picked here, so the
+// run is repeated where it ran.
+const backendMenu = (id) => ({ ...menu(id), read: (el, s, extra = {}) => [extra.run && el.value === 'auto' && extra.backend ? extra.backend : el.value, null] });
+
 // In the order the address has always listed them.
 export const SETTINGS = [
   row('model-preset', 'preset', 'model', 'model.preset', menu, 'model'),
@@ -129,18 +155,23 @@ export const SETTINGS = [
   row('image-size', 'image_size', 'size', 'image.size', whole(4, 128), 'decode', { image: true }),
   row('image-colour', 'grayscale', 'gray', 'image.colour', colour, 'decode', { image: true }),
   row('schedule', 'schedule', 'sched', 'setup.schedule', schedule, 'model'),
-  row('backend-select', null, 'backend', 'setup.compute', menu, 'backend'),
+  row('backend-select', null, 'backend', 'setup.compute', backendMenu, 'backend'),
   row(null, 'layers', 'layers', 'settings.layers', layers, null),
-  // The form's only: how the text is read.
-  row('label-column', 'label_column', null, 'data.label_column', column, 'data'),
-  group('cleaning', null, 'data.cleaning', [
-    row('clean-html', 'strip_html', null, 'clean.html', tick),
-    row('clean-urls', 'strip_urls', null, 'clean.urls', tick),
-    row('clean-unicode', 'normalize_unicode', null, 'clean.unicode', tick),
-    row('clean-whitespace', 'normalize_whitespace', null, 'clean.whitespace', tick),
-    row('clean-empty', 'drop_empty', null, 'clean.empty', tick),
-    row('clean-duplicates', 'drop_duplicates', null, 'clean.duplicates', tick),
-  ], 'data'),
+  // How the text is read: in the address only when not the default (links
+  // made before these were in it read as they did), so that a link to a
+  // sample reads it as the run did.
+  row('label-column', 'label_column', 'col', 'data.label_column', column, 'data'),
+  group('cleaning', 'clean', 'data.cleaning', [
+    row('clean-html', 'strip_html', null, 'clean.html', flip),
+    row('clean-urls', 'strip_urls', null, 'clean.urls', flip),
+    row('clean-unicode', 'normalize_unicode', null, 'clean.unicode', flip),
+    row('clean-whitespace', 'normalize_whitespace', null, 'clean.whitespace', flip),
+    row('clean-empty', 'drop_empty', null, 'clean.empty', flip),
+    row('clean-duplicates', 'drop_duplicates', null, 'clean.duplicates', flip),
+  ], 'data', { only: (s) => Object.values(s.cleaning || {}).some(Boolean) }),
+  // What the data is, and whether to offer running it.
+  row(null, null, 'sample', 'data.sample', sampleRow('classify'), null),
+  row(null, null, 'run', 'settings.run', runRow, null),
 ];
 
 // Each control of the form, a group's parts in its place.

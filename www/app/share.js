@@ -1,17 +1,19 @@
 // Keep & share: the model downloaded and uploaded (TensorFlow.js files),
-// the link copied.
+// the link copied (one to data that is a built-in sample also offers to run
+// it: reproduce.js). The bundle of data, settings and model: bundle.js.
 import { t } from '../i18n.js';
 import { state } from './state.js';
 import { $, showBanner } from './dom.js';
 import { renderPredictArea } from './drawing.js';
 import { refreshModel } from './model.js';
 import { predictNow } from './predict.js';
-import { writeLmHash } from './gpt-settings.js';
+import { lmHash, writeLmHash } from './gpt-settings.js';
+import { settingsToHash } from './links.js';
 import { persist, writeForm } from './settings.js';
 import { setTrainStatus } from './training.js';
 import { call } from './worker-client.js';
 
-function download(name, data, type) {
+export function download(name, data, type) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([data], { type }));
   a.download = name;
@@ -31,20 +33,33 @@ $('upload-input').onchange = async (e) => {
   const bin = files.find((f) => f.name.endsWith('.bin'));
   if (!json || !bin) { showBanner(t('keep.both_files')); return; }
   try {
-    const text = await json.text();
-    await call('import_model', text, new Uint8Array(await bin.arrayBuffer()));
-    // A model whose input is [batch, height, width, channels] reads images.
-    state.uploadedImageModel = /"batch_input_shape"\s*:\s*\[\s*null\s*(,\s*\d+\s*){3}\]/.test(text);
-    renderPredictArea();
-    state.settings = await call('settings');
-    writeForm();
+    await useModel(await json.text(), new Uint8Array(await bin.arrayBuffer()), json.name);
     showBanner('');
-    setTrainStatus({ key: 'status.loaded', params: { name: json.name } });
-    await refreshModel();
-    predictNow();
   } catch (err) { showBanner(err.message); }
 };
+
+// A model's files (model.json's text and its weights) into the engine, for
+// predicting and training on; the form shows the settings it brings.
+export async function useModel(text, weights, name) {
+  await call('import_model', text, weights);
+  // A model whose input is [batch, height, width, channels] reads images.
+  state.uploadedImageModel = /"batch_input_shape"\s*:\s*\[\s*null\s*(,\s*\d+\s*){3}\]/.test(text);
+  renderPredictArea();
+  state.settings = await call('settings');
+  writeForm();
+  setTrainStatus({ key: 'status.loaded', params: { name } });
+  await refreshModel();
+  predictNow();
+}
+
+// The link: the address as it is, and where the data is a built-in sample,
+// run=1 (and the backend 'auto' picked here), so the page it opens offers
+// to run it. The address bar holds it too.
 $('link-btn').onclick = async () => {
   if (state.task === 'generate') writeLmHash(); else persist();
+  if (state.sample[state.task]) {
+    const extra = { run: true, backend: /^gpu/.test($('backend').textContent) ? 'gpu' : 'cpu' };
+    history.replaceState(null, '', state.task === 'generate' ? lmHash(state.lmSettings, extra) : settingsToHash(state.settings, extra));
+  }
   try { await navigator.clipboard.writeText(location.href); $('link-btn').textContent = t('keep.copied'); } catch { $('link-btn').textContent = t('keep.in_address'); }
 };

@@ -24,6 +24,11 @@ export const state = {
   lmError: null,      // its refusal of the text, if any
   lmFormErrors: 0,    // fields of the generation form that fail
   lmSteps: 0,         // steps trained so far
+  // Sharing (samples.js, reproduce.js): the built-in sample each task's data
+  // is, unmodified (null: pasted, dropped, edited, files), and what the
+  // opened link asked for (its sample, and run=1: offer to run it).
+  sample: { classify: null, generate: null },
+  link: { sample: null, run: false },
 };
 
 // Two questions asked of it in several places.

@@ -8,3 +8,6 @@ export const MAX_STORED = 4_500_000;
 export const STORE_TASK = 'gradlab.task';
 export const STORE_LM_SETTINGS = 'gradlab.lm_settings';
 export const STORE_LM_TEXT = 'gradlab.lm_text';
+// Which built-in sample each task's data is, with its length (a kept text
+// of another length is not that sample any more).
+export const STORE_SAMPLE = 'gradlab.sample';

@@ -28,7 +28,8 @@ export function showTask(task) {
     o.hidden = off;
     o.disabled = off;
   }
-  $('sample-select').value = '';
+  // The menu names the task's sample while its data is one (samples.js).
+  $('sample-select').value = state.sample[state.task] || '';
   $('sample-source').textContent = '';
   delete $('sample-source').dataset.i18n;
   if (generate) $('model-preset').value = 'gpt';

@@ -1,0 +1,186 @@
+// The bundle: one file, gradlab-bundle.json, holding what a page needs to
+// show the same thing elsewhere when the data is the learner's own (a
+// built-in sample travels as a link instead): the task, the data as
+// pasted, the settings, and the trained model's model.json and weights
+// (base64). Dropped on the page or chosen in #bundle-input, it is checked
+// whole — its form here, then the engine tries it on a lab of its own
+// (the worker's check_bundle) — before anything on the page changes, so a
+// damaged bundle changes nothing and says what is wrong.
+//
+// Images from files are not in a bundle (a pixel CSV is: it is text); the
+// bundle says so and brings the settings and the model. The generation
+// task's model travels in the bundle but the page cannot load one back:
+// its text and settings are restored, and training again with the same
+// seed gives the same model.
+import { engineText } from '../i18n.js';
+import { html, setHtml } from '../html.js';
+import { state } from './state.js';
+import { shown, translate } from './checks.js';
+import { $, showBanner } from './dom.js';
+import { applyBackend } from './backend.js';
+import { fitPresetToKind, loadData, setKind } from './data.js';
+import { LM_ROWS, applyLmSettings, writeLmForm } from './gpt-settings.js';
+import { loadText } from './gpt-text.js';
+import { forgetSample } from './samples.js';
+import { applySettings, readForm, writeForm } from './settings.js';
+import { SETTINGS } from './settings-table.js';
+import { download, useModel } from './share.js';
+import { call } from './worker-client.js';
+
+export const BUNDLE_FORMAT = 'gradlab-bundle';
+export const BUNDLE_VERSION = 1;
+const MAX_BUNDLE = 256 * 1024 * 1024;
+const IMAGE_FILES_NOTE = 'images from files are not in a bundle: drop them again';
+
+// What app.js lends: switching the task (it owns the switch).
+const hooks = { switchTask: null };
+export function onBundle(h) { Object.assign(hooks, h); }
+
+// The line under the buttons: {key, params, error, engine (the engine's
+// refusal, said in the page's language)}, kept so a language switch says
+// it again.
+let said = null;
+const text = () => translate({ key: said.key, params: { ...said.params, ...(said.engine !== undefined ? { error: engineText(said.engine) } : {}) } });
+export function renderBundle() {
+  const el = $('bundle-message');
+  if (!said) { setHtml(el, html``); return; }
+  setHtml(el, html`<p class="${said.error ? 'err' : 'hint'}">${text()}</p>`);
+}
+function say(key, params = {}, error = false, engine = undefined) {
+  said = { key, params, error, engine };
+  renderBundle();
+  if (error) showBanner(text());
+}
+
+// Bytes ↔ base64, the encoding off the main thread (a FileReader).
+const toBase64 = (bytes) => new Promise((resolve, reject) => {
+  const r = new FileReader();
+  r.onload = () => resolve(String(r.result).slice(String(r.result).indexOf(',') + 1));
+  r.onerror = () => reject(r.error);
+  r.readAsDataURL(new Blob([bytes]));
+});
+function fromBase64(text) {
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+// --- writing -------------------------------------------------------------
+
+async function makeBundle() {
+  const generate = state.task === 'generate';
+  if (!generate) readForm();
+  let model = null;
+  try {
+    const m = await call(generate ? 'lm_export_model' : 'export_model');
+    model = { json: m.json, weights: await toBase64(m.weights) };
+  } catch { /* no model trained yet: the bundle holds none */ }
+  const files = !generate && state.dataKind === 'images' && state.imageSource === 'files';
+  return {
+    format: BUNDLE_FORMAT, version: BUNDLE_VERSION, task: state.task,
+    kind: generate ? 'text' : state.dataKind,
+    data: generate ? state.lmText : files ? null : state.lastData,
+    ...(files ? { data_note: IMAGE_FILES_NOTE } : {}),
+    settings: generate ? state.lmSettings : state.settings,
+    ...(generate ? {} : { backend: $('backend-select').value }),
+    model,
+  };
+}
+
+$('bundle-download').addEventListener('click', async () => {
+  try {
+    const b = await makeBundle();
+    download('gradlab-bundle.json', JSON.stringify(b), 'application/json');
+    say(b.data === null ? 'bundle.saved_no_images' : b.model ? 'bundle.saved' : 'bundle.saved_no_model');
+  } catch (e) { say('bundle.failed', {}, true, e.engine ?? e.message); }
+});
+
+// --- reading -------------------------------------------------------------
+
+// The bundle's parts, checked as the page would check them from a form or
+// a link; [bundle, problem].
+const problem = (key, params = {}) => [null, { key, params }];
+function checkBundle(text, name) {
+  let b;
+  try { b = JSON.parse(text); } catch { return problem('bundle.not_json', { name }); }
+  if (!b || typeof b !== 'object' || Array.isArray(b) || b.format !== BUNDLE_FORMAT) return problem('bundle.not_bundle', { name });
+  if (b.version !== BUNDLE_VERSION) return problem('bundle.version', { name, version: shown(b.version ?? '–'), want: BUNDLE_VERSION });
+  const part = (field, why) => problem('bundle.damaged', { name, field: { key: 'bundle.part.' + field }, why: { key: 'bundle.why.' + why } });
+  if (b.task !== 'classify' && b.task !== 'generate') return part('task', 'task');
+  if (b.task === 'classify' && b.kind !== 'text' && b.kind !== 'images') return part('kind', 'kind');
+  if (!(typeof b.data === 'string' || (b.data === null && b.task === 'classify' && b.kind === 'images'))) return part('data', 'data');
+  if (!b.settings || typeof b.settings !== 'object' || Array.isArray(b.settings)) return part('settings', 'settings');
+  // Each setting as a link's would be checked.
+  const rows = b.task === 'generate' ? LM_ROWS : SETTINGS.filter((r) => r.key && r.address);
+  for (const r of rows) {
+    if (!(r.key in b.settings) || (r.optional && b.settings[r.key] === null)) continue;
+    const v = b.settings[r.key];
+    const [, err] = r.parse(r.format ? r.format(v) : v ?? '', shown);
+    if (err) return problem('bundle.setting', { name, field: { key: r.label }, error: err });
+  }
+  if (b.task === 'classify' && b.backend !== undefined && !['auto', 'cpu', 'gpu'].includes(b.backend)) return part('backend', 'backend');
+  let model = null;
+  if (b.model !== null && b.model !== undefined) {
+    if (typeof b.model !== 'object' || typeof b.model.json !== 'string' || typeof b.model.weights !== 'string') return part('model', 'model');
+    let manifest;
+    try { manifest = JSON.parse(b.model.json).weightsManifest; } catch { return part('model_json', 'model_json'); }
+    let weights;
+    try { weights = fromBase64(b.model.weights); } catch { return part('weights', 'base64'); }
+    // float32 weights: 4 bytes a value of each shape in the manifest.
+    const want = (Array.isArray(manifest) ? manifest : []).flatMap((g) => g.weights || []).reduce((n, w) => n + 4 * (w.shape || []).reduce((a, d) => a * d, 1), 0);
+    if (weights.length !== want) return problem('bundle.weights_size', { name, got: weights.length, want });
+    model = { json: b.model.json, weights };
+  }
+  return [{ ...b, model }, null];
+}
+
+export async function openBundle(file) {
+  const name = file.name;
+  if (file.size > MAX_BUNDLE) { say('bundle.too_big', { name, mb: Math.round(file.size / 1048576), max: MAX_BUNDLE / 1048576 }, true); return; }
+  let text;
+  try { text = await file.text(); } catch { say('bundle.unreadable', { name }, true); return; }
+  const [b, bad] = checkBundle(text, name);
+  if (bad) { say(bad.key, bad.params, true); return; }
+  // The engine tries it on a lab of its own.
+  const settings = { ...(b.task === 'generate' ? state.lmSettings : state.settings), ...b.settings };
+  let refused;
+  try { refused = await call('check_bundle', b.task, settings, b.kind, b.data, b.model && b.model.json, b.model && b.model.weights); } catch (e) { refused = { part: 'model', error: e.engine ?? e.message }; }
+  if (refused) { say('bundle.refused', { name, field: { key: 'bundle.part.' + refused.part } }, true, refused.error); return; }
+  showBanner('');
+  if (b.task !== state.task) await hooks.switchTask(b.task);
+  if (state.training) {
+    await call('pause');
+    for (let waited = 0; state.training && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  }
+  if (b.task === 'generate') {
+    state.lmSettings = settings;
+    writeLmForm();
+    await applyLmSettings();
+    $('dataset-input').value = b.data;
+    forgetSample('generate');
+    await loadText(b.data);
+    say(b.model ? 'bundle.restored_lm' : 'bundle.restored_no_model', { name });
+    return;
+  }
+  state.settings = settings;
+  writeForm();
+  if (b.backend) $('backend-select').value = b.backend;
+  setKind(b.kind);
+  fitPresetToKind();
+  await applyBackend();
+  await applySettings();
+  forgetSample('classify');
+  if (b.data !== null) {
+    $('dataset-input').value = b.data;
+    await loadData(b.data, { detect: false });
+  }
+  if (b.model) await useModel(b.model.json, b.model.weights, name);
+  say(b.data === null ? 'bundle.restored_no_images' : b.model ? 'bundle.restored' : 'bundle.restored_no_model', { name });
+}
+
+$('bundle-input').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (file) await openBundle(file);
+});

@@ -132,6 +132,8 @@ const commands = {
   // Why the model answered: each token's (or pixel's) share of the predicted
   // class's log-odds, and the words of an Embedding placed by PCA.
   explain_text: (text) => lab.explain_text(text),
+  // A Transformer's attention maps over a text's tokens (beside the attributions).
+  attention: (text) => lab.attention(text),
   projector: (words, components) => lab.projector(words, components),
   neighbours: (word, count) => lab.neighbours(word, count),
   export_model: () => lab.export_model(),

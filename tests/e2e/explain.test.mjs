@@ -183,7 +183,9 @@ test('Chinese page, phone size: the new strings show in Chinese', async () => {
   await page.waitForFunction(() => document.getElementById('explain-completeness'), null, { timeout: 20000 });
   assert.equal(await text(page, 'explain-method').then(() => page.$eval('#explain-method option[value="ig"]', (o) => o.textContent)), '积分梯度');
   assert.match(await text(page, 'explain-completeness'), /核对：积分梯度之和为/);
-  assert.match(await text(page, 'explain-output'), /注意力权重只说明/, 'the transformer note');
+  // The note on attention stands beside the transformer's attention map.
+  await page.waitForFunction(() => !document.getElementById('explain-attention').hidden, null, { timeout: 20000 });
+  assert.match(await text(page, 'explain-attention'), /注意力权重只说明/, 'the transformer note');
   assert.match(await text(page, 'projector-title'), /词向量投影/);
   await page.locator('#projector').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => /主成分分析/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 20000 });

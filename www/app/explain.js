@@ -2,10 +2,10 @@
 // pixel of the drawing pad's input, coloured by its share of the predicted
 // class's log-odds, by integrated gradients or by occlusion (#explain-method),
 // with integrated gradients' completeness check. The engine computes them in
-// the worker (explain_text, explain_image); this module only draws.
+// the worker (explain_text, explain_image); this module only draws. A
+// Transformer's attention maps sit beside the tokens (explain-attention.js).
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
-import { state } from './state.js';
 import { $ } from './dom.js';
 
 // The last explanation shown: {kind: 'text' | 'image', value} or {error}.
@@ -50,13 +50,11 @@ function textView(v) {
     return html`<span class="xtok ${side} lv${level(a, max)}" data-a="${a}" title="${signed(a)}" translate="no"><span class="mark" aria-hidden="true">${mark}</span><span class="w">${w}</span><span class="visually-hidden"> ${signed(a)}</span></span>`;
   });
   const rows = v.tokens.map(([w], i) => html`<tr><td translate="no">${w}</td><td>${signed(v.integrated_gradients[i])}</td><td>${signed(v.occlusion[i])}</td></tr>`);
-  const transformer = state.settings && state.settings.preset === 'transformer';
   return html`<p>${th('explain.why', { label: v.label })}</p>
     <div class="xtoks" role="group" aria-label="${t('explain.tokens_aria')}">${v.tokens.length ? toks : html`<span class="hint">${th('predict.no_tokens')}</span>`}</div>
     <p class="hint legend-line"><span class="xtok pos lv4"><span class="mark">▲</span>${t('explain.pushes_for')}</span> <span class="xtok neg lv4"><span class="mark">▼</span>${t('explain.pushes_against')}</span></p>
     ${completeness(v)}
     <p class="hint">${th(method() === 'occlusion' ? 'explain.about_occlusion' : 'explain.about_ig')}</p>
-    ${transformer && html`<p class="hint">${th('explain.attention_note')}</p>`}
     <details class="xtable"><summary>${th('explain.table')}</summary>
       <table><tr><th>${th('explain.token')}</th><th>${th('explain.ig')}</th><th>${th('explain.occlusion')}</th></tr>${rows}</table>
     </details>`;

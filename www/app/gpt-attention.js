@@ -1,15 +1,17 @@
 // Attention: for a text, each layer's and head's weights, drawn as a heat
-// map, one row a token (the query) and its columns the tokens it attends
-// to. The model is causal: a token sees only itself and those before it, so
-// the upper triangle stays empty.
+// map (attention-map.js), one row a token (the query) and its columns the
+// tokens it attends to. The model is causal: a token sees only itself and
+// those before it, so the upper triangle stays empty.
 import { t, engineText } from '../i18n.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
 import { call } from './worker-client.js';
+import { drawAttention, followRows } from './attention-map.js';
 
 let view = null;        // the engine's {tokens, layers}, or {error}
 let busy = false;
 let at = 0;
+let focus = -1;         // the row pointed at, or −1
 
 // The text the map reads: the field's, or the start of the training text.
 function attentionText() {
@@ -30,6 +32,8 @@ export async function refreshAttention(force = true) {
   busy = true;
   at = performance.now();
   try { view = await call('lm_attention', text); } catch (e) { view = { error: e.engine ?? e.message }; } finally { busy = false; }
+  focus = -1;
+  letGo();
   fillMenus();
   renderAttention();
 }
@@ -50,14 +54,8 @@ function fillMenus() {
   hsel.value = String(hi);
 }
 
-// A token as a label: spaces and line breaks made visible, long ones cut.
-const label = (s) => { const v = s.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥'); return v.length > 8 ? v.slice(0, 7) + '…' : v; };
-
 export function renderAttention() {
   const canvas = $('attention-map');
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
   const msg = $('attention-message');
   // Nothing to draw: no empty frame either.
   const drawn = !!(view && !view.error);
@@ -76,42 +74,7 @@ export function renderAttention() {
   const tokens = view.tokens.map((x) => x.text);
   const n = tokens.length;
   msg.textContent = t('att.reading', { n });
-  // Labels left (queries) and on top (keys), the cells in the square left.
-  const margin = 64;
-  const size = Math.min(canvas.width, canvas.height) - margin - 6;
-  const cell = size / Math.max(n, 1);
-  const every = Math.max(1, Math.ceil(11 / cell));
-  ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
-  ctx.fillStyle = '#1f2430';
-  ctx.textBaseline = 'middle';
-  for (let i = 0; i < n; i += every) {
-    ctx.textAlign = 'right';
-    ctx.fillText(label(tokens[i]), margin - 4, margin + (i + 0.5) * cell);
-    // One character stands upright above its column; longer tokens turn.
-    const x = margin + (i + 0.5) * cell;
-    if ([...label(tokens[i])].length <= 1) {
-      ctx.textAlign = 'center';
-      ctx.fillText(label(tokens[i]), x, margin - 9);
-      continue;
-    }
-    ctx.save();
-    ctx.translate(x, margin - 4);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'left';
-    ctx.fillText(label(tokens[i]), 0, 0);
-    ctx.restore();
-  }
-  // Weight 0 → white, 1 → deep blue; the masked triangle is left blank.
-  for (let q = 0; q < n; q++) {
-    for (let k = 0; k <= q; k++) {
-      const w = Math.max(0, Math.min(1, weights[q][k]));
-      const v = Math.sqrt(w);
-      ctx.fillStyle = `rgb(${Math.round(250 - 230 * v)}, ${Math.round(250 - 190 * v)}, ${Math.round(250 - 100 * v)})`;
-      ctx.fillRect(margin + k * cell, margin + q * cell, Math.ceil(cell), Math.ceil(cell));
-    }
-  }
-  ctx.strokeStyle = '#c4c9d2';
-  ctx.strokeRect(margin - 0.5, margin - 0.5, n * cell + 1, n * cell + 1);
+  drawAttention(canvas, tokens, weights, { causal: true, focus });
   canvas.setAttribute('aria-label', t('att.alt', { layer: li + 1, head: hi + 1, n }));
 }
 
@@ -119,3 +82,4 @@ $('attention-layer').addEventListener('change', () => { fillMenus(); renderAtten
 $('attention-head').addEventListener('change', renderAttention);
 let textTimer = null;
 $('attention-text').addEventListener('input', () => { clearTimeout(textTimer); textTimer = setTimeout(() => refreshAttention(), 300); });
+const letGo = followRows($('attention-map'), (row) => { focus = row; renderAttention(); });

@@ -145,9 +145,12 @@ fn bad_language_model_input_is_named() {
     assert!(!o.status.success());
 }
 
-/// model.json's weights by name, read from its shard as little-endian
-/// float32 in the manifest's order, with each one's byte offset.
-fn saved_weights(dir: &Path) -> (Vec<u8>, std::collections::HashMap<String, (usize, Vec<f32>)>) {
+/// Each weight's byte offset in the shard and its values, by name.
+type Weights = std::collections::HashMap<String, (usize, Vec<f32>)>;
+
+/// model.json's weights, read from its shard as little-endian float32 in
+/// the manifest's order, and the shard's bytes.
+fn saved_weights(dir: &Path) -> (Vec<u8>, Weights) {
     let m: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
     let group = &m["weightsManifest"][0];
     let bytes = std::fs::read(dir.join(group["paths"][0].as_str().unwrap())).unwrap();
@@ -201,8 +204,8 @@ fn a_transformer_classifier_shows_its_attention_over_the_real_tokens() {
     assert_eq!(layers.len(), 2, "one map per encoder block");
     assert_eq!(layers[0]["name"], "transformer_encoder");
     let map = |l: usize, h: usize| -> Vec<Vec<f64>> { layers[l]["heads"][h].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()).collect() };
-    for l in 0..2 {
-        assert_eq!(layers[l]["heads"].as_array().unwrap().len(), heads);
+    for (l, layer) in layers.iter().enumerate() {
+        assert_eq!(layer["heads"].as_array().unwrap().len(), heads);
         for h in 0..heads {
             let m = map(l, h);
             assert_eq!(m.len(), n);

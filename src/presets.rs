@@ -5,7 +5,7 @@ use crate::backend::Padding;
 use crate::error::Message;
 use crate::msg;
 use crate::nn::transformer_block::Block;
-use crate::nn::{Activation, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, LayerNormalization, Lstm, MaxPooling2D, TokenAndPositionEmbedding, TransformerDecoder, TransformerEncoder};
+use crate::nn::{Activation, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerConfig, LayerNormalization, Lstm, MaxPooling2D, SinePositionEncoding, TokenAndPositionEmbedding, TransformerDecoder, TransformerEncoder};
 
 pub const PRESETS: [&str; 4] = ["lstm", "cnn", "bow", "transformer"];
 /// The language-model presets (`train --task lm`).
@@ -21,22 +21,45 @@ pub struct TransformerSizes {
     pub d_model: usize,
     pub ffn: usize,
     pub dropout: f32,
+    pub positions: Positions,
+}
+
+/// How a Transformer preset tells positions apart (`--positions`): a
+/// learned vector per position (keras_hub's TokenAndPositionEmbedding,
+/// as BERT and GPT-2), or the fixed sinusoids of the original Transformer
+/// (an Embedding, then SinePositionEncoding added).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Positions {
+    #[default]
+    Learned,
+    Sine,
+}
+
+/// The token and position layers a Transformer preset starts with.
+fn token_layers(vocab: usize, len: usize, d: usize, mask: bool, positions: Positions) -> Vec<LayerConfig> {
+    match positions {
+        Positions::Learned => vec![LayerConfig::TokenAndPositionEmbedding(TokenAndPositionEmbedding { vocabulary_size: vocab, sequence_length: len, embedding_dim: d, mask_zero: mask })],
+        Positions::Sine => vec![
+            LayerConfig::Embedding(Embedding { input_dim: vocab, output_dim: d, mask_zero: mask }),
+            LayerConfig::SinePositionEncoding(SinePositionEncoding::default()),
+        ],
+    }
 }
 
 impl TransformerSizes {
     /// BERT-style: 2 encoder blocks of 4 heads × 16, feed-forward 128.
-    pub const CLASSIFIER: TransformerSizes = TransformerSizes { layers: 2, heads: 4, d_model: 64, ffn: 128, dropout: 0.1 };
+    pub const CLASSIFIER: TransformerSizes = TransformerSizes { layers: 2, heads: 4, d_model: 64, ffn: 128, dropout: 0.1, positions: Positions::Learned };
     /// GPT-style: 2 decoder blocks of 4 heads × 16, feed-forward 256.
-    pub const GPT: TransformerSizes = TransformerSizes { layers: 2, heads: 4, d_model: 64, ffn: 256, dropout: 0.0 };
+    pub const GPT: TransformerSizes = TransformerSizes { layers: 2, heads: 4, d_model: 64, ffn: 256, dropout: 0.0, positions: Positions::Learned };
 }
 
 /// `transformer`: TokenAndPositionEmbedding(num_words, d, max_len,
-/// mask_zero) → `layers` × TransformerEncoder (post-LN, relu, as BERT and
+/// mask_zero) (or sinusoidal positions, see `Positions`) → `layers` × TransformerEncoder (post-LN, relu, as BERT and
 /// keras_hub's default) → GlobalAveragePooling1D (over the tokens) →
 /// Dropout → Dense(n, softmax).
 pub fn transformer(num_words: usize, max_len: usize, classes: usize, mask: bool, s: TransformerSizes) -> Vec<LayerConfig> {
     let block = Block { intermediate_dim: s.ffn, num_heads: s.heads, dropout: s.dropout, activation: Activation::Relu, layer_norm_epsilon: 1e-5, normalize_first: false };
-    let mut layers = vec![LayerConfig::TokenAndPositionEmbedding(TokenAndPositionEmbedding { vocabulary_size: num_words, sequence_length: max_len, embedding_dim: s.d_model, mask_zero: mask })];
+    let mut layers = token_layers(num_words, max_len, s.d_model, mask, s.positions);
     layers.extend((0..s.layers).map(|_| LayerConfig::TransformerEncoder(TransformerEncoder { block: block.clone() })));
     layers.push(LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}));
     layers.push(LayerConfig::Dropout(Dropout { rate: s.dropout }));
@@ -49,7 +72,7 @@ pub fn transformer(num_words: usize, max_len: usize, classes: usize, mask: bool,
 /// → Dense(vocab): next-token logits at every position.
 pub fn gpt(vocab: usize, context: usize, s: TransformerSizes) -> Vec<LayerConfig> {
     let block = Block { intermediate_dim: s.ffn, num_heads: s.heads, dropout: s.dropout, activation: Activation::Gelu, layer_norm_epsilon: 1e-5, normalize_first: true };
-    let mut layers = vec![LayerConfig::TokenAndPositionEmbedding(TokenAndPositionEmbedding { vocabulary_size: vocab, sequence_length: context, embedding_dim: s.d_model, mask_zero: false })];
+    let mut layers = token_layers(vocab, context, s.d_model, false, s.positions);
     layers.extend((0..s.layers).map(|_| LayerConfig::TransformerDecoder(TransformerDecoder { block: block.clone() })));
     layers.push(LayerConfig::LayerNormalization(LayerNormalization { epsilon: 1e-5 }));
     layers.push(LayerConfig::Dense(Dense::new(vocab, Activation::Linear)));

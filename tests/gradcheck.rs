@@ -474,3 +474,17 @@ fn gpt_decoders_with_a_loss_at_every_position() {
         2.5e-4,
     );
 }
+
+#[test]
+fn sinusoidal_positions_before_an_encoder() {
+    // Embedding → SinePositionEncoding (added; the padding mask stops
+    // there, as in Keras) → an encoder: the positions are constants, so the
+    // gradient reaches the token vectors unchanged.
+    check_model(
+        "sine positions",
+        vec![emb(true, 8), j(r#"{"type":"SinePositionEncoding","max_wavelength":100}"#), block("TransformerEncoder", 12, 2, 0.0, "gelu", false), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(3, "softmax")],
+        ids_post(),
+        vec![1, 2, 0],
+        Loss::CategoricalCrossentropy,
+    );
+}

@@ -182,3 +182,56 @@ fn masked_average_round_trips_and_tampering_is_named() {
     let (json, _) = tfjs::to_files(&plain, &[6], &Model::new(CpuBackend, &plain, &[6], 3).unwrap().get_weights(), None).unwrap();
     assert!(json.contains("\"Sequential\""));
 }
+
+/// Sinusoidal positions are written as Keras writes them, keras_hub's
+/// SinePositionEncoding (the term alone) and an Add of the layer's input
+/// and the term; they read back as gradlab's one layer. The layer alone (in
+/// Keras: the encoding replaces its input) and an Add of anything else are
+/// refused by name.
+#[test]
+fn sinusoidal_positions_round_trip_as_keras_writes_them() {
+    use gradlab::nn::activation::Activation;
+    use gradlab::nn::{Dense, Embedding, Flatten, SinePositionEncoding};
+    let layers = vec![
+        LayerConfig::Embedding(Embedding { input_dim: 30, output_dim: 4, mask_zero: false }),
+        LayerConfig::SinePositionEncoding(SinePositionEncoding { max_wavelength: 500 }),
+        LayerConfig::Flatten(Flatten {}),
+        LayerConfig::Dense(Dense::new(3, Activation::Softmax)),
+    ];
+    let model = Model::new(CpuBackend, &layers, &[6], 3).unwrap();
+    let (json, bytes) = tfjs::to_files(&layers, &[6], &model.get_weights(), None).unwrap();
+    let root: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(root["modelTopology"]["class_name"], "Model");
+    let graph = root["modelTopology"]["config"]["layers"].as_array().unwrap();
+    let classes: Vec<&str> = graph.iter().map(|l| l["class_name"].as_str().unwrap()).collect();
+    assert_eq!(classes, ["InputLayer", "Embedding", "SinePositionEncoding", "Add", "Flatten", "Dense"]);
+    let add = &graph[3];
+    let inputs: Vec<&str> = add["inbound_nodes"][0].as_array().unwrap().iter().map(|n| n[0].as_str().unwrap()).collect();
+    assert_eq!(inputs, [graph[1]["name"].as_str().unwrap(), graph[2]["name"].as_str().unwrap()]);
+    let back = tfjs::from_json(&json, Some(&bytes), "m.json").unwrap();
+    assert_eq!(back.layers, layers);
+    assert_eq!(back.weights, model.get_weights());
+    // Its predictions are the sum's: without the positions they differ.
+    let x = vec![vec![3., 5., 1., 0., 0., 0.]];
+    let without = vec![layers[0].clone(), layers[2].clone(), layers[3].clone()];
+    let mut w = model.get_weights();
+    w.remove(1);
+    let plain = Model::with_weights(CpuBackend, &without, &[6], w).unwrap();
+    assert_ne!(model.predict(&x, 1), plain.predict(&x, 1));
+    // The layer alone, as a Sequential model would hold it: refused.
+    let alone = json.replacen("\"class_name\": \"Add\"", "\"class_name\": \"Flatten\"", 1);
+    let e = tfjs::from_json(&alone, Some(&bytes), "m.json").unwrap_err().to_string();
+    assert!(e.contains("SinePositionEncoding") && e.contains("stands alone"), "{}", e);
+    let sequential = vec![layers[0].clone(), layers[2].clone(), layers[3].clone()];
+    let (seq_json, seq_bytes) = tfjs::to_files(&sequential, &[6], &plain.get_weights(), None).unwrap();
+    let v: Value = serde_json::from_str(&seq_json).unwrap();
+    let mut v2 = v.clone();
+    let list = v2["modelTopology"]["config"]["layers"].as_array_mut().unwrap();
+    list.insert(1, serde_json::json!({"class_name": "SinePositionEncoding", "config": {"name": "sine", "max_wavelength": 10000}}));
+    let e = tfjs::from_json(&v2.to_string(), Some(&seq_bytes), "m.json").unwrap_err().to_string();
+    assert!(e.contains("sine") && e.contains("SinePositionEncoding") && e.contains("Add"), "{}", e);
+    // An Add of two ordinary layers is not gradlab's form.
+    let both = json.replacen("\"class_name\": \"SinePositionEncoding\"", "\"class_name\": \"Dropout\"", 1);
+    let e = tfjs::from_json(&both, Some(&bytes), "m.json").unwrap_err().to_string();
+    assert!(e.contains("Add") && e.contains("SinePositionEncoding"), "{}", e);
+}

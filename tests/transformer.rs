@@ -323,3 +323,31 @@ fn gpt_loss_over_every_position_gradients_and_adam_step_match_keras() {
         }
     }
 }
+
+/// Sinusoidal positions: keras_hub's SinePositionEncoding added to its
+/// input, as gradlab's layer is. The padding mask stops there, as it does
+/// in Keras (its layer drops the mask and Add keeps one only when both
+/// inputs have one; the fixture records that Keras's sum has no mask).
+#[test]
+fn sine_position_encoding_matches_keras_hub() {
+    let doc: Value = serde_json::from_str(include_str!("fixtures/sine_goldens.json")).unwrap();
+    let be = CpuBackend;
+    for case in doc["cases"].as_array().unwrap() {
+        let shape = usizes(&case["shape"]);
+        let (b, t, d) = (shape[0], shape[1], shape[2]);
+        let config = json!({"name": "sine", "max_wavelength": case["max_wavelength"]});
+        let layer = LayerConfig::from_keras(&KerasConfig::new("SinePositionEncoding", &config, "model.json")).unwrap().unwrap();
+        assert_eq!(layer.output_shape(&[t, d]).unwrap(), vec![t, d]);
+        assert!(!layer.mask_out(true), "Keras's Add of the term drops the mask");
+        assert!(case["sum_has_mask"] == json!(false), "the fixture: Keras's sum has a mask");
+        let w = case["max_wavelength"].as_u64().unwrap() as usize;
+        assert_close("encoding", &gradlab::nn::sine_position_encoding::encoding(t, d, w), &floats(&case["encoding"])[..t * d], 2e-6);
+        let mut g = Graph::new(&be);
+        let x = g.constant(be.upload(&[b, t, d], &floats(&case["x"])));
+        let mask = g.constant(be.upload(&[b, t], &vec![1.0; b * t]));
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let (y, m) = layer.forward(&mut g, &[], x, Some(mask), &mut ForwardCtx { training: true, rng: &mut rng });
+        assert_close(&format!("x + encoding {:?}", shape), &be.download(g.value(y)), &floats(&case["sum"]), 2e-6);
+        assert_eq!(m, None, "the mask stops here");
+    }
+}

@@ -87,7 +87,7 @@ def layer_list(topology):
     inputs = [n for n in order if nodes[n][0] == "InputLayer"]
     if len(inputs) != 1:
         raise ModelFileError(f"a model with {len(inputs)} inputs; only one is supported")
-    skip, sources, branches = set(), {}, []
+    skip, sources, branches, summed = set(), {}, [], {}
     for name in order:
         cls_, cfg, ins = nodes[name]
         sources[name] = ins
@@ -108,6 +108,24 @@ def layer_list(topology):
         skip.update(chain)
         branches.append(chain[-1])
         sources[name] = [ins[1]]
+    # gradlab's sinusoidal positions: Add(x, SinePositionEncoding(x)), read
+    # as one layer in the Add's place (its name) that build() adds again.
+    for name in order:
+        cls_, cfg, ins = nodes[name]
+        if cls_ != "Add":
+            continue
+        why = f"layer {name} (Add) is supported only as gradlab's sinusoidal positions (an input plus its SinePositionEncoding)"
+        if len(ins) != 2:
+            raise ModelFileError(f"{why}: it has {len(ins)} inputs")
+        terms = [i for i in ins if nodes[i][0] in TERMS]
+        if len(terms) != 1:
+            raise ModelFileError(f"{why}: one of its inputs must be a SinePositionEncoding")
+        x = ins[1] if ins[0] == terms[0] else ins[0]
+        if nodes[terms[0]][2] != [x]:
+            raise ModelFileError(f"{why}: {terms[0]} does not read the Add's other input")
+        skip.add(terms[0])
+        sources[name] = [x]
+        summed[name] = terms[0]
     chain = [inputs[0]]
     while True:
         nxt = [n for n in order if n not in skip and n != inputs[0] and chain[-1] in sources[n]]
@@ -124,6 +142,10 @@ def layer_list(topology):
         c, cfg, _ = nodes[n]
         if c == "Dot":
             out.append(("GlobalAveragePooling1D", {"name": n, "_masked_average": True}))
+        elif n in summed:
+            out.append((nodes[summed[n]][0], {**nodes[summed[n]][1], "name": n, "_summed": True}))
+        elif c in TERMS:
+            raise ModelFileError(f"layer {n} ({c}) stands alone: Keras's {c} gives only the position vectors; gradlab writes it added to its input by an Add")
         else:
             out.append((c, cfg))
     return out, branches
@@ -243,7 +265,9 @@ def build_layer(keras, cls, cfg, where):
 
 
 # The Transformer layers gradlab writes, as keras_hub defines them.
-KERAS_HUB = ("TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder")
+KERAS_HUB = ("TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder", "SinePositionEncoding")
+# keras_hub layers that give a term which an Add joins to their input.
+TERMS = ("SinePositionEncoding",)
 
 
 def keras_hub_layer(cls, cfg, name, where):
@@ -252,6 +276,8 @@ def keras_hub_layer(cls, cfg, name, where):
     except ImportError as e:
         raise ModelFileError(f"{where}: {cls} is keras_hub's layer; install keras-hub ({e})")
     H = keras_hub.layers
+    if cls == "SinePositionEncoding":
+        return H.SinePositionEncoding(max_wavelength=cfg.get("max_wavelength", 10000), name=name)
     if cls == "TokenAndPositionEmbedding":
         return H.TokenAndPositionEmbedding(cfg["vocabulary_size"], cfg["sequence_length"], cfg["embedding_dim"], mask_zero=bool(cfg.get("mask_zero")), name=name)
     if cfg.get("encoder_sequence_shape"):
@@ -301,8 +327,20 @@ def build(model_dir, out_path):
         if w is None or w.shape != want.shape or not np.array_equal(w, want):
             raise ModelFileError(f"{b}/embeddings is not the padding mask's scores: the masked average was changed")
 
-    model = keras.Sequential(name=root["modelTopology"].get("config", {}).get("name", "gradlab") if isinstance(root["modelTopology"].get("config"), dict) else "gradlab")
-    model.add(keras.Input(shape=shape, dtype="float32"))
+    model_name = root["modelTopology"].get("config", {}).get("name", "gradlab") if isinstance(root["modelTopology"].get("config"), dict) else "gradlab"
+    # A chain is a Sequential, unless a layer is summed with its input
+    # (sinusoidal positions): then the same chain as a functional model.
+    functional = any(cfg.get("_summed") for _, cfg in layers)
+    if functional:
+        inp = keras.Input(shape=shape, dtype="float32")
+        flow = [inp]
+
+        def add(layer):
+            flow[0] = layer(flow[0])
+    else:
+        model = keras.Sequential(name=model_name)
+        model.add(keras.Input(shape=shape, dtype="float32"))
+        add = model.add
     built = []
     masked = False
     for i, (cls, cfg) in enumerate(layers):
@@ -311,8 +349,13 @@ def build(model_dir, out_path):
         where = f"layer {i + 1} {cfg.get('name')} ({cls})"
         if cfg.get("_masked_average") and not masked:
             raise ModelFileError(f"{where}: the masked average needs a mask, but no Embedding with mask_zero passes one to it")
+        if cfg.get("_summed"):
+            term = build_layer(keras, cls, {**cfg, "name": f"{cfg.get('name')}_term"}, where)
+            flow[0] = keras.layers.Add(name=cfg.get("name"))([flow[0], term(flow[0])])
+            masked = False  # Keras's term layer drops the mask, and Add keeps none then
+            continue
         layer = build_layer(keras, cls, cfg, where)
-        model.add(layer)
+        add(layer)
         built.append((layer, cfg.get("name"), where))
         # Whether a mask reaches the next layer (as Keras and gradlab pass it).
         if cls in ("Embedding", "TokenAndPositionEmbedding"):
@@ -321,6 +364,8 @@ def build(model_dir, out_path):
             masked = masked and bool(cfg.get("return_sequences"))
         elif cls not in ("Dense", "Dropout", "BatchNormalization", "LayerNormalization", "TransformerEncoder", "TransformerDecoder"):
             masked = False
+    if functional:
+        model = keras.Model(inp, flow[0], name=model_name)
     for layer, name, where in built:
         values = []
         for v in layer.weights:

@@ -12,7 +12,8 @@ IN.gradlab.json, which tools/keras_load.py wrote beside IN.keras; without
 them the model still loads in gradlab but carries no tokenizer.
 
 The model must be a Sequential stack of the layers gradlab has (those
-tools/keras_load.py builds); anything else stops the script, naming the
+tools/keras_load.py builds), or the functional chain keras_load.py builds
+for sinusoidal positions; anything else stops the script, naming the
 layer. The files are for gradlab: its reader turns Keras's masked
 GlobalAveragePooling1D back into gradlab's. For TensorFlow.js, load them in
 gradlab (the page) and download from there: gradlab writes the masked
@@ -29,6 +30,9 @@ SUPPORTED = {"Embedding", "Dense", "LSTM", "GRU", "Conv1D", "GlobalMaxPooling1D"
              # keras_hub's, whose weights are named by their path inside the layer.
              "TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder"}
 COMPOSITE = {"TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder"}
+# Layers gradlab reads only inside a functional model's graph: Keras's
+# SinePositionEncoding gives the term an Add joins to its input.
+FUNCTIONAL_ONLY = {"SinePositionEncoding", "Add"}
 WEIGHTS_FILE = "group1-shard1of1.bin"
 
 
@@ -50,21 +54,33 @@ def plain(v):
 def save(model, out_dir, meta=None):
     import keras
 
-    if not isinstance(model, keras.Sequential):
-        raise ValueError(f"only Sequential models go back to gradlab; this is a {type(model).__name__}")
+    # A functional model goes back as its graph, which gradlab reads when it
+    # is a chain but for gradlab's own forms (sinusoidal positions: an Add of
+    # a layer's input and its SinePositionEncoding; gradlab checks the form).
+    functional = not isinstance(model, keras.Sequential)
+    if functional:
+        graph = model.get_config()
+        inbound = {l["name"]: plain(l.get("inbound_nodes", [])) for l in graph["layers"]}
     os.makedirs(out_dir, exist_ok=True)
     layers, manifest, chunks = [], [], []
     shape = list(model.input_shape)
     for i, layer in enumerate(model.layers):
         cls = type(layer).__name__
-        if cls not in SUPPORTED:
+        if functional and cls == "InputLayer":
+            layers.append({"class_name": cls, "name": layer.name, "config": {"name": layer.name, "batch_input_shape": [None] + shape[1:], "dtype": "float32"}, "inbound_nodes": []})
+            continue
+        if cls not in SUPPORTED and not (functional and cls in FUNCTIONAL_ONLY):
             raise ValueError(f"layer {i + 1} {layer.name} ({cls}) is not one gradlab has")
         cfg = plain(layer.get_config())
         cfg["dtype"] = "float32"
         cfg["name"] = layer.name
-        if i == 0:
+        if i == 0 and not functional:
             cfg["batch_input_shape"] = [None] + shape[1:]
-        layers.append({"class_name": cls, "config": cfg})
+        entry = {"class_name": cls, "config": cfg}
+        if functional:
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = inbound[layer.name]
+        layers.append(entry)
         for v in layer.weights:
             value = np.asarray(v.numpy(), dtype="<f4")
             # From the layer's name on (Keras puts the model's in front).
@@ -75,7 +91,9 @@ def save(model, out_dir, meta=None):
         "format": "layers-model",
         "generatedBy": f"keras {keras.__version__} (tools/keras_save.py)",
         "convertedBy": None,
-        "modelTopology": {"class_name": "Sequential", "config": {"name": model.name, "layers": layers}, "keras_version": keras.__version__, "backend": keras.backend.backend()},
+        "modelTopology": {"class_name": "Functional" if functional else "Sequential",
+                          "config": {"name": model.name, "layers": layers, **({"input_layers": plain(graph["input_layers"]), "output_layers": plain(graph["output_layers"])} if functional else {})},
+                          "keras_version": keras.__version__, "backend": keras.backend.backend()},
         "weightsManifest": [{"paths": [WEIGHTS_FILE], "weights": manifest}],
     }
     if meta is not None:

@@ -7,7 +7,7 @@
 use super::*;
 use crate::data::lm::{self, LanguageModelMeta, LmText};
 use crate::generate::{self, Sampling};
-use crate::presets::{gpt, transformer, TransformerSizes, LM_PRESETS};
+use crate::presets::{gpt, transformer, Positions, TransformerSizes, LM_PRESETS};
 
 /// The Transformer sizes the flags ask for, over a preset's defaults.
 pub(super) fn sizes(a: &TrainArgs, default: TransformerSizes) -> TransformerSizes {
@@ -17,6 +17,10 @@ pub(super) fn sizes(a: &TrainArgs, default: TransformerSizes) -> TransformerSize
         d_model: a.d_model.unwrap_or(default.d_model),
         ffn: a.ffn.unwrap_or(default.ffn),
         dropout: default.dropout,
+        positions: match a.positions {
+            PositionsArg::Learned => Positions::Learned,
+            PositionsArg::Sine => Positions::Sine,
+        },
     }
 }
 

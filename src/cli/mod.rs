@@ -258,6 +258,12 @@ enum TaskArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum PositionsArg {
+    Learned,
+    Sine,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum SplitArg {
     Stratified,
     Last,
@@ -294,6 +300,9 @@ struct TrainArgs {
     /// Width of the token vectors (transformer, gpt).
     #[arg(long, allow_negative_numbers = true, value_parser = count(1, 4096))]
     d_model: Option<usize>,
+    /// How a Transformer tells positions apart: a learned vector each (keras_hub's TokenAndPositionEmbedding), or fixed sinusoids (an Embedding, then SinePositionEncoding added).
+    #[arg(long, value_enum, default_value = "learned")]
+    positions: PositionsArg,
     /// Width of the blocks' feed-forward layer (transformer, gpt).
     #[arg(long, allow_negative_numbers = true, value_parser = count(1, 16384))]
     ffn: Option<usize>,

@@ -125,16 +125,23 @@ fn node(mut layer: Value, inputs: &[&str]) -> Value {
     layer
 }
 
-/// The functional graph of a model with a masked average (see above).
+/// The name of the Keras layer that computes a term layer's term (see
+/// `Layer::KERAS_TERM`); the Add that joins it keeps the layer's name.
+const TERM_SUFFIX: &str = "_term";
+/// Marks a term layer read back from its Add (gradlab's layer, the sum).
+const SUMMED: &str = "_gradlab_summed";
+
+/// The functional graph of a model with a masked average (see above) or a
+/// term layer (sinusoidal positions: Keras's layer and an Add).
 fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Vec<(String, Vec<usize>, Vec<f32>)>) {
     let steps = input_shape[0];
-    let vocab = infos.first().and_then(|l| l.config.vocabulary()).expect("a mask starts at an Embedding");
     let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
     let mut layers = vec![node(json!({"class_name": "InputLayer", "config": {"batch_input_shape": batch, "dtype": "float32", "sparse": false, "name": MASK_INPUT}}), &[])];
     let mut extra = Vec::new();
     let mut prev = MASK_INPUT.to_string();
     for info in infos {
         if info.config.tfjs_masked_mean(info.receives_mask) {
+            let vocab = infos.first().and_then(|l| l.config.vocabulary()).expect("a mask starts at an Embedding");
             let p = &info.name;
             let n = |suffix: &str| format!("{}{}", p, suffix);
             let common = |name: String| json!({"name": name, "trainable": false, "dtype": "float32"});
@@ -159,6 +166,14 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
             layers.push(node(json!({"class_name": "Dot", "config": {"name": p, "trainable": true, "dtype": "float32", "axes": 1, "normalize": false}}), &[&n("_mask_weights"), &prev]));
             extra.push((format!("{}/embeddings", n("_mask_scores")), vec![vocab, 2], mask_scores(vocab)));
             prev = info.name.clone();
+        } else if info.config.keras_term() {
+            // Keras's layer gives the term; an Add named as the layer sums it with its input.
+            let term = format!("{}{}", info.name, TERM_SUFFIX);
+            let mut l = layer_json(info, false, input_shape);
+            l["config"]["name"] = json!(term);
+            layers.push(node(l, &[&prev]));
+            layers.push(node(json!({"class_name": "Add", "config": {"name": info.name, "trainable": true, "dtype": "float32"}}), &[&prev, &term]));
+            prev = info.name.clone();
         } else {
             for l in split_leaky_relu(info, layer_json(info, false, input_shape)) {
                 layers.push(node(l, &[&prev]));
@@ -177,8 +192,8 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
 /// TensorFlow.js cannot load.
 pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<(String, Vec<u8>)> {
     let infos = architecture(layers, input_shape)?;
-    let masked_average = infos.iter().any(|l| l.config.tfjs_masked_mean(l.receives_mask));
-    let (topology, extra) = if masked_average {
+    let functional = infos.iter().any(|l| l.config.tfjs_masked_mean(l.receives_mask) || l.config.keras_term());
+    let (topology, extra) = if functional {
         functional_topology(&infos, input_shape)
     } else {
         let topology_layers: Vec<Value> = infos.iter().enumerate().flat_map(|(i, l)| split_leaky_relu(l, layer_json(l, i == 0, input_shape))).collect();
@@ -285,6 +300,11 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
                 _ => return Err(Error::model_file(file, msg!("file.leaky_relu", name = name, slope = slope))),
             }
             continue;
+        }
+        // Alone (not under its Add), Keras's layer replaces its input by the term.
+        if LayerConfig::keras_term_class(class) && lv.get(SUMMED).is_none() {
+            let name = cfg.get("name").and_then(|n| n.as_str()).unwrap_or(class);
+            return Err(Error::model_file(file, msg!("file.term_alone", name = crate::error::printable(name, 60), class = class)));
         }
         if let Some(l) = parse_layer(class, &cfg, file)? {
             layers.push(l);
@@ -475,14 +495,35 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
         branches.push((n.name.clone(), nodes[*branch.last().unwrap()].name.clone()));
         averages.push((i, x));
     }
+    // For each Add of an input and a term layer's term of that same input
+    // (as `functional_topology` writes sinusoidal positions): the term.
+    let mut terms: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.class == "Add") {
+        let not_ours = |why: Message| bad(msg!("file.add_not_ours", name = &n.name, reason = why));
+        let [a, b] = &n.inputs[..] else { return Err(not_ours(msg!("file.add_two_inputs"))) };
+        let (a, b) = (find(a).ok_or_else(|| not_ours(msg!("file.dot_input_missing")))?, find(b).ok_or_else(|| not_ours(msg!("file.dot_input_missing")))?);
+        let (x, term) = match (LayerConfig::keras_term_class(&nodes[a].class), LayerConfig::keras_term_class(&nodes[b].class)) {
+            (false, true) => (a, b),
+            (true, false) => (b, a),
+            _ => return Err(not_ours(msg!("file.add_needs_term"))),
+        };
+        if nodes[term].inputs != [nodes[x].name.clone()] {
+            return Err(not_ours(msg!("file.add_term_input", term = &nodes[term].name)));
+        }
+        skip[term] = true;
+        terms.push((i, term, x));
+    }
+    if let Some(t) = nodes.iter().enumerate().find(|(i, n)| !skip[*i] && LayerConfig::keras_term_class(&n.class)) {
+        return Err(bad(msg!("file.term_alone", name = &t.1.name, class = &t.1.class)));
+    }
     // The rest is a chain from the input.
     let mut order = vec![input];
     loop {
         let current = &nodes[*order.last().unwrap()].name;
         let sources = |i: usize| -> Vec<String> {
-            match averages.iter().find(|(d, _)| *d == i) {
-                Some((_, x)) => vec![nodes[*x].name.clone()],
-                None => nodes[i].inputs.clone(),
+            match (averages.iter().find(|(d, _)| *d == i), terms.iter().find(|(a, _, _)| *a == i)) {
+                (Some((_, x)), _) | (None, Some((_, _, x))) => vec![nodes[*x].name.clone()],
+                _ => nodes[i].inputs.clone(),
             }
         };
         let next: Vec<usize> = (0..nodes.len()).filter(|&i| !skip[i] && i != input && sources(i).contains(current)).collect();
@@ -504,9 +545,16 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
     }
     let layers = order
         .iter()
-        .map(|&i| match averages.iter().any(|(d, _)| *d == i) {
-            true => json!({"class_name": "GlobalAveragePooling1D", "config": {"name": nodes[i].name}}),
-            false => nodes[i].value.clone(),
+        .map(|&i| match (averages.iter().any(|(d, _)| *d == i), terms.iter().find(|(a, _, _)| *a == i)) {
+            (true, _) => json!({"class_name": "GlobalAveragePooling1D", "config": {"name": nodes[i].name}}),
+            // The term layer in the Add's place, under the Add's name.
+            (false, Some((_, t, _))) => {
+                let mut v = nodes[*t].value.clone();
+                v["config"]["name"] = json!(nodes[i].name);
+                v[SUMMED] = json!(true);
+                v
+            }
+            _ => nodes[i].value.clone(),
         })
         .collect();
     Ok((layers, branches))

@@ -24,7 +24,7 @@ use crate::loss::Loss;
 use crate::model::Model;
 use crate::msg;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
-use crate::presets::{gpt, TransformerSizes};
+use crate::presets::{gpt, Positions, TransformerSizes};
 use crate::trainer::{StepOutcome, TrainConfig, Trainer};
 
 use super::SummaryRow;
@@ -308,7 +308,7 @@ impl LanguageLab {
         s.validate()?;
         let data = LmText::prepare(text, &s.tokenizer, s.vocab, s.context, s.val_split)?;
         let vocab = data.tokenizer.vocab_size();
-        let sizes = TransformerSizes { layers: s.layers, heads: s.heads, d_model: s.d_model, ffn: s.ffn, dropout: 0.0 };
+        let sizes = TransformerSizes { layers: s.layers, heads: s.heads, d_model: s.d_model, ffn: s.ffn, dropout: 0.0, positions: Positions::Learned };
         let layers = gpt(vocab, s.context, sizes);
         let model = Model::new(CpuBackend, &layers, &[s.context], s.seed)?;
         let train_set = lm::as_rows(&data.train_ids, s.context)?;

@@ -28,6 +28,7 @@ pub mod layer_norm;
 pub mod lstm;
 pub mod pooling;
 pub mod pooling2d;
+pub mod sine_position_encoding;
 pub mod token_and_position_embedding;
 pub mod transformer_block;
 pub mod transformer_decoder;
@@ -57,6 +58,7 @@ pub use keras::KerasConfig;
 pub use layer_norm::LayerNormalization;
 pub use lstm::Lstm;
 pub use pooling::{GlobalAveragePooling1D, GlobalMaxPooling1D};
+pub use sine_position_encoding::SinePositionEncoding;
 pub use token_and_position_embedding::TokenAndPositionEmbedding;
 pub use transformer_decoder::TransformerDecoder;
 pub use transformer_encoder::TransformerEncoder;
@@ -185,6 +187,10 @@ pub trait Layer: Sized {
     const INPUTS: usize = 1;
     /// Where the page's editor offers it.
     const MENU: Menu = Menu::NONE;
+    /// Keras's layer of this class computes only a term that model.json
+    /// adds to its input with an `Add` (see io/tfjs.rs); gradlab's layer
+    /// is the sum.
+    const KERAS_TERM: bool = false;
     /// Its config's fields, as the page validates and edits them.
     fn fields() -> Vec<Field> {
         Vec::new()
@@ -380,6 +386,17 @@ macro_rules! registry {
                 } )*
                 None
             }
+            /// Whether Keras's layer of this class name computes a term that
+            /// an Add joins to its input (`Layer::KERAS_TERM`).
+            pub fn keras_term_class(class: &str) -> bool {
+                $( if class == <$ty as Layer>::CLASS || <$ty as Layer>::ALIASES.contains(&class) {
+                    return <$ty as Layer>::KERAS_TERM;
+                } )*
+                false
+            }
+            pub fn keras_term(&self) -> bool {
+                match self { $( LayerConfig::$variant(_) => <$ty as Layer>::KERAS_TERM, )* }
+            }
             /// Keras's class name.
             pub fn class_name(&self) -> &'static str {
                 match self { $( LayerConfig::$variant(_) => <$ty as Layer>::CLASS, )* }
@@ -476,6 +493,7 @@ registry! {
     BatchNormalization(BatchNormalization),
     LayerNormalization(LayerNormalization),
     TokenAndPositionEmbedding(TokenAndPositionEmbedding),
+    SinePositionEncoding(SinePositionEncoding),
     TransformerEncoder(TransformerEncoder),
     TransformerDecoder(TransformerDecoder),
 }

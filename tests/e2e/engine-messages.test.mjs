@@ -18,7 +18,7 @@ const ALLOWED = [
   'softmax', 'hard_sigmoid', 'sigmoid', 'tanh', 'relu', 'mask_zero', 'return_sequences', 'recurrent_activation', 'leaky_relu', 'LeakyReLU',
   'Keras', 'TensorFlow.js', 'NaN', 'TAB', 'CSV', 'TSV', 'model.json', 'JSON', 'UTF-8', 'Unicode', 'float32', 'Sequential',
   'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
-  'WebGPU', 'GPU', 'CPU', 'GFLOP', 'NUL', 'Dot', 'Embedding', 'channels_last', 'layers',
+  'WebGPU', 'GPU', 'CPU', 'GFLOP', 'NUL', 'Dot', 'Add', 'SinePositionEncoding', 'Embedding', 'channels_last', 'layers',
   'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'RGB',
   'LayerNormalization', 'ReduceLROnPlateau', 'reset_after=false', 'reset_after=true', 'tools/keras_load.py', 'center=false', 'scale=false',
   'padding', 'valid', 'same', 'pre', 'post', 'dilation', 'groups', 'userDefinedMetadata.gradlab.scaling', 'userDefinedMetadata.gradlab',

@@ -99,13 +99,15 @@ fn text_case(dir: &Path, train: &Path, name: &str, model: &str, extra: &[&str]) 
 
 /// A small GPT trained by `gradlab train --task lm` on the e-mails' text,
 /// and its logits for windows of text it did not train on.
-fn lm_case(dir: &Path, name: &str) -> Case {
+fn lm_case(dir: &Path, name: &str, extra: &[&str]) -> Case {
     let text = std::fs::read_to_string(root().join("../shared/data/spamassassin.tsv")).unwrap();
     let body = |from: usize, n: usize| text.lines().skip(from).take(n).filter_map(|l| l.split_once('\t').map(|(_, t)| t.to_string())).collect::<Vec<_>>().join("\n");
     let corpus = dir.join(format!("{}.txt", name));
     std::fs::write(&corpus, body(0, 120)).unwrap();
     let save = dir.join(name);
-    gradlab(&["train", "--task", "lm", "--data", corpus.to_str().unwrap(), "--steps", "30", "--layers", "2", "--heads", "2", "--d-model", "16", "--ffn", "32", "--context", "24", "--save", save.to_str().unwrap(), "--json"]);
+    let mut args = vec!["train", "--task", "lm", "--data", corpus.to_str().unwrap(), "--steps", "30", "--layers", "2", "--heads", "2", "--d-model", "16", "--ffn", "32", "--context", "24", "--save", save.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    gradlab(&args);
     let saved = tfjs::load(&save.join("model.json")).unwrap();
     let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).expect("a language model's metadata");
     let ids = meta.tokenizer.encode(&body(5000, 20));
@@ -170,7 +172,10 @@ pub fn build(dir: &Path) -> Vec<Case> {
         text_case(dir, &train, "bow", "bow", &[]),
         text_case(dir, &train, "bow-no-mask", "bow", &["--no-mask"]),
         text_case(dir, &train, "transformer", "transformer", &[]),
-        lm_case(dir, "gpt"),
+        // Sinusoidal positions: written as Keras's SinePositionEncoding and an Add.
+        text_case(dir, &train, "transformer-sine", "transformer", &["--positions", "sine"]),
+        lm_case(dir, "gpt", &[]),
+        lm_case(dir, "gpt-sine", &["--positions", "sine"]),
         image_case(dir, "image-cnn", "image-cnn"),
     ];
     for (name, layers) in &text_models {

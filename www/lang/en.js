@@ -77,7 +77,7 @@ export default {
   'model.bad_rate': 'a rate in [0, 1)', 'model.bad_count': 'a whole number ≥ 1', 'model.bad_pair': 'a whole number ≥ 1, or two like 3x5',
   'model.fix_mask': 'Fix: turn on the mask', 'model.lint': 'Layer {layer}: {message}',
   'summary.layer': 'Layer (type)', 'summary.shape': 'Output shape', 'summary.params': 'Param #', 'summary.total': 'Total',
-  'field.dim': 'dim', 'field.mask_zero': 'mask_zero', 'field.units': 'units', 'field.return_sequences': 'return_sequences',
+  'field.dim': 'dim', 'field.max_wavelength': 'max wavelength', 'field.mask_zero': 'mask_zero', 'field.units': 'units', 'field.return_sequences': 'return_sequences',
   'field.filters': 'filters', 'field.kernel': 'kernel', 'field.activation': 'activation', 'field.rate': 'rate',
   'field.strides': 'strides', 'field.padding': 'padding', 'field.pool': 'pool',
   'field.heads': 'heads', 'field.ffn': 'feed-forward width',

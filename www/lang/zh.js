@@ -76,7 +76,7 @@ export default {
   'model.bad_rate': '取值范围 [0, 1)', 'model.bad_count': '≥ 1 的整数', 'model.bad_pair': '≥ 1 的整数，或两个整数如 3x5',
   'model.fix_mask': '修复：打开掩码', 'model.lint': '第 {layer} 层：{message}',
   'summary.layer': '层（类型）', 'summary.shape': '输出形状', 'summary.params': '参数个数', 'summary.total': '合计',
-  'field.dim': '维度', 'field.mask_zero': 'mask_zero', 'field.units': '单元数', 'field.return_sequences': 'return_sequences',
+  'field.dim': '维度', 'field.max_wavelength': '最大波长', 'field.mask_zero': 'mask_zero', 'field.units': '单元数', 'field.return_sequences': 'return_sequences',
   'field.filters': '卷积核数', 'field.kernel': '卷积核大小', 'field.activation': '激活函数', 'field.rate': '比例',
   'field.strides': '步长', 'field.padding': '填充', 'field.pool': '池化窗口',
   'field.heads': '注意力头数', 'field.ffn': '前馈层宽度',

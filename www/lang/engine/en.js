@@ -339,6 +339,12 @@ export default {
   "field.set_weights": "weights",
   "action.projector": "show the projector",
   "source.text": "the text",
+  "layer.positions_need_sequence": "SinePositionEncoding adds a position's vector to each step's vector, so it needs a sequence of vectors [time, width] (put it after an Embedding); it receives shape {shape}",
+  "file.add_not_ours": "layer {name} (Add) is supported only as gradlab writes sinusoidal positions (the sum of a layer's input and SinePositionEncoding of that input): {reason}",
+  "file.add_two_inputs": "it does not have two inputs",
+  "file.add_needs_term": "one of its two inputs must be a SinePositionEncoding and the other not",
+  "file.add_term_input": "{term} does not read the Add's other input",
+  "file.term_alone": "layer {name} ({class}) stands alone: Keras's {class} gives only the position vectors, which replace its input; gradlab reads it only as model.json writes it, added to its input by an Add",
   "attention.no_layer": "this model has no attention layer (only the transformer and gpt models attend): it has no attention maps",
   "attention.no_tokens": "the text has no token the model reads: there is nothing to attend to"
 };

@@ -339,6 +339,12 @@ export default {
   "field.set_weights": "权重",
   "action.projector": "显示投影器",
   "source.text": "这段文本",
+  "layer.positions_need_sequence": "SinePositionEncoding 把每个位置的向量加到该步的向量上，所以需要向量序列 [时间步, 宽度]（放在 Embedding 之后）；但收到的形状是 {shape}",
+  "file.add_not_ours": "层 {name}（Add）只支持 gradlab 写出正弦位置编码的形式（一层的输入与该输入的 SinePositionEncoding 之和）：{reason}",
+  "file.add_two_inputs": "它没有两个输入",
+  "file.add_needs_term": "它的两个输入必须一个是 SinePositionEncoding，另一个不是",
+  "file.add_term_input": "{term} 读取的不是 Add 的另一个输入",
+  "file.term_alone": "层 {name}（{class}）单独出现：Keras 的 {class} 只给出位置向量，会取代它的输入；gradlab 只读取 model.json 写出的形式，即由 Add 加到它的输入上",
   "attention.no_layer": "这个模型没有注意力层（只有 transformer 和 gpt 模型有注意力）：它没有注意力图",
   "attention.no_tokens": "这段文字里没有模型能读的词元：没有可以关注的内容"
 };

@@ -52,10 +52,12 @@ async function adapterName() {
 
 // One slice: on the GPU the run trains on its own copy while the lab stays
 // usable, then the copy read back is handed to the lab.
-async function slice(budget, maxBatches) {
+// `toEpochEnd` stops it at the end of an epoch (the Epoch button: a short
+// epoch must not run into the next within one slice's budget).
+async function slice(budget, maxBatches, toEpochEnd) {
   const gpuSlice = lab.gpu_slice_begin();
-  if (!gpuSlice) return lab.train_slice(budget, maxBatches, false);
-  const done = await gpuSlice.run(budget, maxBatches, false);
+  if (!gpuSlice) return lab.train_slice(budget, maxBatches, toEpochEnd);
+  const done = await gpuSlice.run(budget, maxBatches, toEpochEnd);
   return lab.gpu_slice_end(done);
 }
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -88,7 +90,7 @@ async function runSlices(mode, next) {
 
 function trainLoop(mode) {
   return runSlices(mode, async () => {
-    const prog = await slice(40, mode === 'batch' ? 1 : 1e9);
+    const prog = await slice(40, mode === 'batch' ? 1 : 1e9, mode === 'epoch');
     post({ event: 'progress', value: prog });
     evaluationIfNew(prog);
     return prog.done || mode === 'batch' || (mode === 'epoch' && prog.new_epochs.length > 0);

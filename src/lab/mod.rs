@@ -522,8 +522,10 @@ pub(crate) fn untrainable_reason(labels: &[String], data: Option<&[String]>, ima
 }
 
 /// Step `trainer` for about `budget_ms` (at least one batch, at most
-/// `max_batches`), or to the end of the epoch with `to_epoch_end`; the error
-/// that stopped it, if one did.
+/// `max_batches`), and with `to_epoch_end` no further than the end of the
+/// epoch; the error that stopped it, if one did. The budget holds either
+/// way: an epoch longer than a slice takes several (the page's pause gets
+/// through between them), and a short one never runs into the next.
 pub async fn run_slice<B: Backend>(trainer: &mut Trainer<B>, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> Option<Error> {
     let start = now_seconds();
     let mut n = 0;
@@ -534,7 +536,7 @@ pub async fn run_slice<B: Backend>(trainer: &mut Trainer<B>, budget_ms: f64, max
             Ok(_) => n += 1,
             Err(e) => return Some(e),
         }
-        if !to_epoch_end && (now_seconds() - start) * 1000.0 >= budget_ms {
+        if (now_seconds() - start) * 1000.0 >= budget_ms {
             break;
         }
     }

@@ -147,8 +147,16 @@ pub fn lint(layers: &[LayerConfig], padding_post: bool) -> Vec<Lint> {
             break;
         }
     }
-    if masked && layers.iter().any(|l| l.counts_padding()) {
-        out.push(Lint { layer: 1, message: msg!("lint.mask_ignored"), fix: None });
+    if masked {
+        let mut names: Vec<&str> = Vec::new();
+        for l in layers.iter().filter(|l| l.counts_padding()) {
+            if !names.contains(&l.class_name()) {
+                names.push(l.class_name());
+            }
+        }
+        if let Some(first) = layers.iter().position(|l| l.counts_padding()) {
+            out.push(Lint { layer: first + 1, message: msg!("lint.mask_ignored", layers = names.join(", ")), fix: None });
+        }
     }
     out
 }

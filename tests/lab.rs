@@ -183,3 +183,19 @@ fn gpu_slices_train_like_the_cpu_and_a_change_mid_slice_wins() {
     assert_eq!(p.epoch, 0);
     assert_eq!(lab.progress().batch, 0, "the reset run has not trained");
 }
+
+/// The lint for a mask that stops partway names the layers that stop it,
+/// not a fixed pair: here keras_hub's sinusoidal positions, whose Add in
+/// Keras drops the mask (so, in gradlab, padded steps count from there on).
+#[test]
+fn a_mask_stopped_partway_names_the_layers_that_stop_it() {
+    use gradlab::presets::{lint, transformer, Positions, TransformerSizes};
+    let sine = transformer(1000, 40, 2, true, TransformerSizes { positions: Positions::Sine, ..TransformerSizes::CLASSIFIER });
+    let lints = lint(&sine, true);
+    assert_eq!(lints.len(), 1, "{lints:?}");
+    let text = lints[0].message.english();
+    assert!(text.contains("SinePositionEncoding") && !text.contains("Conv1D"), "{text}");
+    assert_eq!(lints[0].layer, 2, "the Embedding is layer 1, the encoding layer 2");
+    let learned = transformer(1000, 40, 2, true, TransformerSizes::CLASSIFIER);
+    assert!(lint(&learned, true).is_empty(), "learned positions keep the mask");
+}

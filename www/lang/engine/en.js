@@ -285,7 +285,7 @@ export default {
   "file.no_gradlab_metadata": "it has no gradlab tokenizer and labels",
   "file.no_tokenizer": "it has no tokenizer",
   "lint.post_padding": "{layer} reads 'post'-padded sequences without a mask: after each text it runs through dozens of padding steps that wash out what it read, and typically stays at chance (the classic example's 52% test accuracy). Set mask_zero on the Embedding, or pad 'pre'.",
-  "lint.mask_ignored": "Conv1D and Flatten do not use the padding mask: padded steps count as tokens after them.",
+  "lint.mask_ignored": "The padding mask stops at {layers}: from there on, padded steps count as tokens.",
   "web.malformed": "the page sent something the engine cannot read ({detail})",
   "web.backend_choice": "'{value}' (cpu, gpu or auto)",
   "field.settings": "settings",

@@ -285,7 +285,7 @@ export default {
   "file.no_gradlab_metadata": "其中没有 gradlab 的分词器和标签",
   "file.no_tokenizer": "其中没有分词器",
   "lint.post_padding": "{layer} 读取后置填充的序列却没有掩码：每条文本读完后，它还要走过几十个填充步，把读到的内容冲淡，因此通常停留在随机猜测的水平（经典示例的测试准确率只有 52%）。请在 Embedding 上设置 mask_zero，或改用前置填充。",
-  "lint.mask_ignored": "Conv1D 和 Flatten 不使用填充掩码：在它们之后，填充步会被当作词元计算。",
+  "lint.mask_ignored": "填充掩码在 {layers} 处失效：从那里起，填充步会被当作词元计算。",
   "web.malformed": "页面发送了引擎无法读取的内容（{detail}）",
   "web.backend_choice": "“{value}”（可选 cpu、gpu 或 auto）",
   "field.settings": "设置",

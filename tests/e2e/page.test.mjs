@@ -98,6 +98,22 @@ test('sample data → train → curves, metrics, confusion matrix, prediction', 
   assert.match(await page.textContent('#predict-output'), /%/);
   assert.equal(await page.textContent('#backend'), 'cpu');
   await page.screenshot({ path: path.join(shots, 'trained.png'), fullPage: true });
+
+  // Train again once the run is done: the page says why nothing moves and
+  // what to do; with Epochs raised, Train goes on from where it stopped.
+  await page.waitForFunction(() => document.getElementById('train-status').textContent === 'finished');
+  await page.click('#train-btn');
+  await page.waitForFunction(() => /all 4 epochs/.test(document.getElementById('train-status').textContent));
+  assert.match(await page.textContent('#train-status'), /raise Epochs/);
+  assert.equal(await page.textContent('#epoch-count'), '4');
+  await page.fill('#epochs', '5');
+  await page.dispatchEvent('#epochs', 'change');
+  await page.waitForTimeout(300);
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '5', null, { timeout: 60000 });
+  await page.fill('#epochs', '4');
+  await page.dispatchEvent('#epochs', 'change');
+  await page.waitForTimeout(300);
   assert.deepEqual(errors, []);
 
   // Reload: the data and settings are still there.

@@ -33,6 +33,8 @@ export function renderLmTrainStatus() {
 
 export async function lmTrain(mode) {
   if (!state.canTrain || state.training) return;
+  // As the classifier's: a finished run says how to go on.
+  if (lastProgress && lastProgress.done && lastProgress.epoch >= state.lmSettings.epochs) { setLmTrainStatus({ key: 'status.all_done', params: { epochs: lastProgress.epoch } }); return; }
   state.training = true;
   updateButtons();
   setLmTrainStatus(mode === 'run' ? { key: 'status.training' } : null);

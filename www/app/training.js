@@ -41,6 +41,10 @@ export function renderTrainStatus() {
 async function train(mode) {
   if (state.task === 'generate') { lmTrain(mode); return; }
   if (!(await applySettings()) || !state.canTrain) return;
+  // A run that has trained all its epochs does not move: say so, and how to
+  // go on (Epochs raised mid-run apply to it), rather than do nothing.
+  const now = await call('progress').catch(() => null);
+  if (now && now.done) { setTrainStatus({ key: 'status.all_done', params: { epochs: now.epochs } }); return; }
   state.training = true;
   updateButtons();
   setTrainStatus(mode === 'run' ? { key: 'status.training' } : null);

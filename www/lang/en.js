@@ -121,6 +121,7 @@ export default {
   'stats.epoch': 'epoch', 'stats.batch': 'batch', 'stats.train_loss': 'train loss', 'stats.val_accuracy': 'val accuracy',
   'stats.samples': 'samples/s', 'stats.eta': 'ETA', 'stats.done': 'done', 'stats.seconds': '{n} s',
   'status.training': 'training…', 'status.paused': 'paused', 'status.finished': 'finished',
+  'status.all_done': 'finished: the run has trained all {epochs} epochs. To train on, raise Epochs; to start again, Reset.',
   'status.reset': 'reset: the next step starts from fresh weights (same seed).', 'status.loaded': 'loaded {name}',
   'missing.before': 'Before training: {list}', 'missing.ready': 'Ready to train.', 'missing.fields': 'settings: fix the fields marked in red',
   'missing.images': 'data: paste a pixel CSV, drop image files or pick the digits sample',

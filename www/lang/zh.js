@@ -119,6 +119,7 @@ export default {
   'stats.epoch': '轮', 'stats.batch': '批次', 'stats.train_loss': '训练损失', 'stats.val_accuracy': '验证准确率',
   'stats.samples': '样本/秒', 'stats.eta': '剩余时间', 'stats.done': '完成', 'stats.seconds': '{n} 秒',
   'status.training': '训练中…', 'status.paused': '已暂停', 'status.finished': '已完成',
+  'status.all_done': '已完成：这次训练已跑完全部 {epochs} 轮。要继续训练，请调高轮数；要从头开始，请点重置。',
   'status.reset': '已重置：下一步将从新的初始权重开始（同一随机种子）。', 'status.loaded': '已加载 {name}',
   'missing.before': '训练前还需要：{list}', 'missing.ready': '可以开始训练了。', 'missing.fields': '设置：请修正标红的字段',
   'missing.images': '数据：请粘贴像素 CSV、拖入图像文件，或选择手写数字示例',

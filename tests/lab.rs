@@ -156,7 +156,8 @@ fn gpu_slices_train_like_the_cpu_and_a_change_mid_slice_wins() {
     let mut lab = Lab::new();
     lab.load_data(&mail(200)).unwrap();
     lab.set_settings(settings).unwrap();
-    lab.set_gpu(Some(gpu.clone()), gradlab::msg!("backend.asked_gpu", adapter = "test", api = "test"));
+    lab.set_gpu_found(Ok(gpu.clone()));
+    lab.choose_backend(gradlab::backend_choice::BackendRequest::Gpu);
     assert!(lab.backend_name().starts_with("gpu ("));
     let mut batches = Vec::new();
     loop {

@@ -9,6 +9,8 @@ use gradlab::error::Error;
 use gradlab::generate::Sampling;
 use gradlab::lab::{LanguageLab, LmSettings};
 
+mod common;
+
 fn shakespeare(chars: usize) -> String {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/shakespeare.txt")).unwrap();
     text.chars().skip(20_000).take(chars).collect()
@@ -195,4 +197,81 @@ fn generation_never_writes_the_unknown_token() {
     assert!(out.ids.iter().all(|&id| id != 0), "the unknown token was drawn: {:?}", out.ids);
     let greedy = lab.candidates(Sampling { temperature: 0.0, ..Sampling::default() }).unwrap();
     assert!(greedy.iter().all(|c| c.id != 0));
+}
+
+/// The page's GPU path for the generation task, natively (lavapipe): each
+/// slice trains the GPU's copy of the run and stops where a sample over time
+/// is due, the sample is drawn from the copy read back, and the steps,
+/// validations and samples are the CPU run's. `auto` on a software adapter
+/// stays on the CPU and says why; a reset while a slice is out wins.
+#[test]
+fn gpu_slices_train_a_gpt_as_the_cpu_does() {
+    use gradlab::backend::ready_now;
+    use gradlab::backend_choice::BackendRequest;
+    use gradlab::lab::gpu_slice_run;
+    let Some(gpu) = common::gpu_or_skip() else { return };
+    let text = shakespeare(20_000);
+    // 17 steps an epoch: the run crosses an epoch's end and its validation.
+    let settings = LmSettings { sample_every: 7, ..small() };
+    let mut cpu = LanguageLab::new();
+    cpu.set_settings(settings.clone()).unwrap();
+    cpu.load_text(&text).unwrap();
+    let (mut cpu_steps, mut cpu_samples, mut cpu_validations) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let p = cpu.train_slice(1e9, 10, false).unwrap();
+        assert_eq!(p.backend, "cpu");
+        cpu_steps.extend(p.new_steps);
+        cpu_samples.extend(p.new_samples);
+        cpu_validations.extend(p.new_validations);
+    }
+
+    let mut lab = LanguageLab::new();
+    lab.set_settings(settings).unwrap();
+    lab.load_text(&text).unwrap();
+    assert!(lab.gpu_slice_begin(10).unwrap().is_none(), "on the CPU until asked");
+    lab.set_gpu_found(Ok(gpu));
+    let (name, why) = lab.choose_backend(BackendRequest::Auto);
+    assert_eq!(name, "cpu", "{}", why.english());
+    assert!(why.english().contains("software"), "{}", why.english());
+    let (name, why) = lab.choose_backend(BackendRequest::Gpu);
+    assert!(name.starts_with("gpu ("), "{name}: {}", why.english());
+    let (mut steps, mut samples, mut validations, mut caps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    while steps.len() < 30 {
+        let (trainer, generation, cap) = lab.gpu_slice_begin(10.min(30 - steps.len())).unwrap().expect("training on the GPU");
+        caps.push(cap);
+        let (trainer, copy, failure) = ready_now(gpu_slice_run(trainer, 1e9, cap, false));
+        let p = lab.gpu_slice_end(generation, trainer, copy, failure).unwrap();
+        assert_eq!(p.backend, name);
+        assert!(p.tokens_per_second > 0.0);
+        steps.extend(p.new_steps);
+        samples.extend(p.new_samples);
+        validations.extend(p.new_validations);
+    }
+    assert_eq!(caps, vec![7, 7, 7, 7, 2], "each slice stops where a sample is due");
+    assert_eq!(steps.iter().map(|s| s.step).collect::<Vec<_>>(), (1..=30).collect::<Vec<_>>());
+    for (g, c) in steps.iter().zip(&cpu_steps) {
+        assert!((g.loss - c.loss).abs() < 1e-3 * c.loss.abs().max(1.0), "step {}: loss {} on the GPU, {} on the CPU", g.step, g.loss, c.loss);
+    }
+    assert_eq!(samples.iter().map(|s| s.step).collect::<Vec<_>>(), vec![0, 7, 14, 21, 28]);
+    assert_eq!(samples.iter().map(|s| s.step).collect::<Vec<_>>(), cpu_samples.iter().map(|s| s.step).collect::<Vec<_>>());
+    assert_eq!(samples[0].text, cpu_samples[0].text, "the untrained model's sample is the same model's");
+    assert_eq!(validations.len(), cpu_validations.len(), "{validations:?}");
+    assert!(validations.iter().any(|v| v.full), "an epoch ended and was validated");
+    for (g, c) in validations.iter().zip(&cpu_validations) {
+        assert_eq!((g.step, g.full), (c.step, c.full));
+        assert!((g.val_loss - c.val_loss).abs() < 1e-3 * c.val_loss.abs().max(1.0), "validation at step {}: {} on the GPU, {} on the CPU", g.step, g.val_loss, c.val_loss);
+    }
+    // Generation reads the copy read back from the GPU.
+    assert!(lab.begin_generation("To be", Sampling { temperature: 1.0, top_k: None, top_p: None }, 1).is_ok());
+
+    // A reset while a slice is out: the slice's result is dropped.
+    let (trainer, generation, cap) = lab.gpu_slice_begin(5).unwrap().unwrap();
+    lab.reset().unwrap();
+    let (trainer, copy, failure) = ready_now(gpu_slice_run(trainer, 1e9, cap, false));
+    let p = lab.gpu_slice_end(generation, trainer, copy, failure).unwrap();
+    assert_eq!(p.step, 0, "the reset run has not trained");
+    // Back on the CPU when asked; the next slice trains there.
+    assert_eq!(lab.choose_backend(BackendRequest::Cpu).0, "cpu");
+    assert!(lab.gpu_slice_begin(5).unwrap().is_none());
+    assert_eq!(lab.train_slice(1e9, 1, false).unwrap().step, 1);
 }

@@ -12,7 +12,7 @@
 import { t, setLanguage, preferredLanguage, language } from './i18n.js';
 import { state } from './app/state.js';
 import { refreshAugmentPreview } from './app/augment.js';
-import { applyBackend, askEngineBuild } from './app/backend.js';
+import { applyBackend, askEngineBuild, describeBackend } from './app/backend.js';
 import { IMAGE_NAME, droppedEntries, fitPresetToKind, loadData, loadImageCsv, loadImageFiles, reloadData, setKind } from './app/data.js';
 import { $, showBanner } from './app/dom.js';
 import { LM_IDS, applyLmSettings, lmSettingsFromHash, readLmForm, storedLmSettings, writeLmForm, writeLmHash } from './app/gpt-settings.js';
@@ -86,8 +86,9 @@ const CHANGES = {
   backend: () => { applyBackend(); persist(); },
 };
 for (const c of CONTROLS) {
-  // In the generation task the shared fields are its own (below).
-  $(c.id).addEventListener('change', (e) => { if (state.task !== 'generate') CHANGES[c.change](e); });
+  // In the generation task the shared fields are its own (below); the
+  // compute menu serves both tasks (its address stays the classifier's).
+  $(c.id).addEventListener('change', (e) => { if (state.task !== 'generate') CHANGES[c.change](e); else if (c.change === 'backend') applyBackend(); });
   // A typed augmentation field follows the typing, after a pause.
   if (c.change === 'augment' && c.typed) $(c.id).addEventListener('input', () => { clearTimeout(augmentFieldTimer); augmentFieldTimer = setTimeout(augmentChanged, 400); });
 }
@@ -120,6 +121,7 @@ async function switchTask(task) {
   }
   if (state.task === 'generate') state.lmText = $('dataset-input').value;
   showTask(task);
+  describeBackend();
   if (task === 'generate') {
     writeLmForm();
     $('dataset-input').value = state.lmText;
@@ -202,6 +204,7 @@ onWorker({
     updateButtons();
     if (state.task === 'generate') {
       await call('lm_set_settings', state.lmSettings).catch(() => null);
+      await applyBackend();
       if (state.lmText) await loadText(state.lmText);
       return;
     }

@@ -28,14 +28,19 @@ const post = (msg) => self.postMessage(msg);
 // line, params, message, english}) as it is, anything else as text.
 const errorOf = (e) => (e && typeof e === 'object' && typeof e.kind === 'string' && e.message && typeof e.message === 'object' ? e : String(e && e.message || e));
 
-// WebGPU is opened once, the first time the user picks gpu or auto; the
-// lab is told what was found (an adapter, or why there is none).
+// WebGPU is opened once, the first time the user picks gpu or auto; both
+// tasks' labs are told what was found (an adapter, or why there is none)
+// and share the one device.
 let gpuAsked = null;
+function attachGpu(h) {
+  lm.attach_gpu(h && h.share());
+  lab.attach_gpu(h);
+}
 function askForGpu() {
   if (!gpuAsked) {
     gpuAsked = ('gpu' in navigator)
-      ? adapterName().then(open_gpu).then((h) => lab.attach_gpu(h), () => lab.attach_gpu(undefined))
-      : Promise.resolve(lab.attach_gpu(undefined));
+      ? adapterName().then(open_gpu).then(attachGpu, () => attachGpu(undefined))
+      : Promise.resolve(attachGpu(undefined));
   }
   return gpuAsked;
 }
@@ -59,6 +64,15 @@ async function slice(budget, maxBatches, toEpochEnd) {
   if (!gpuSlice) return lab.train_slice(budget, maxBatches, toEpochEnd);
   const done = await gpuSlice.run(budget, maxBatches, toEpochEnd);
   return lab.gpu_slice_end(done);
+}
+// The generation task's slice, on the GPU as the classifier's is (the lab
+// stops a GPU slice where a sample over time is due and draws it between
+// slices, from the copy read back).
+async function lmSlice(budget, maxSteps, toEpochEnd) {
+  const gpuSlice = lm.gpu_slice_begin(maxSteps);
+  if (!gpuSlice) return lm.train_slice(budget, maxSteps, toEpochEnd);
+  const done = await gpuSlice.run(budget, maxSteps, toEpochEnd);
+  return lm.gpu_slice_end(done);
 }
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
@@ -98,7 +112,7 @@ function trainLoop(mode) {
 }
 
 // The generation task's run: 'batch' is one step, 'epoch' runs to the end
-// of the epoch (20 steps a slice, so a pause gets through).
+// of the epoch (slices of 40 ms, so a pause gets through).
 function lmTrainLoop(mode) {
   let startEpoch = null;
   return runSlices(mode, async () => {
@@ -109,7 +123,7 @@ function lmTrainLoop(mode) {
       post({ event: 'steps', value: first });
       startEpoch = first.epoch;
     }
-    const prog = mode === 'batch' ? lm.train_slice(40, 1, false) : mode === 'epoch' ? lm.train_slice(40, 20, true) : lm.train_slice(40, 1e9, false);
+    const prog = mode === 'batch' ? await lmSlice(40, 1, false) : await lmSlice(40, 1e9, mode === 'epoch');
     post({ event: 'steps', value: prog });
     return prog.done || mode === 'batch' || (mode === 'epoch' && prog.epoch > startEpoch);
   });
@@ -166,6 +180,8 @@ const commands = {
   lm_generate_next: (count) => lm.generate_next(count),
   lm_attention: (text) => lm.attention(text),
   lm_export_model: () => lm.export_model(),
+  lm_set_backend: async (choice) => { if (choice !== 'cpu') await askForGpu(); return lm.set_backend(choice); },
+  lm_backend: () => lm.backend(),
   // A bundle (bundle.js) tried on a lab of its own before the page takes it,
   // so a bad one changes nothing: null, or {part: 'settings' | 'data' |
   // 'model', error}.

@@ -13,11 +13,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::backend::gpu::GpuBackend;
 use crate::backend::CpuBackend;
+use crate::backend_choice::BackendRequest;
 use crate::clock::now_seconds;
 use crate::data::lm::{self, LanguageModelMeta, LmText, LmTokenizer};
 use crate::data::Encoded;
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result};
 use crate::generate::{self, Sampling};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
@@ -27,6 +29,7 @@ use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{gpt, Positions, TransformerSizes};
 use crate::trainer::{StepOutcome, TrainConfig, Trainer};
 
+use super::placement::Placement;
 use super::SummaryRow;
 
 /// The form of the generation task: the text's cut and the model's sizes.
@@ -180,6 +183,9 @@ pub struct LmProgress {
     pub new_samples: Vec<LmSample>,
     pub tokens_per_second: f64,
     pub done: bool,
+    /// Where it trained: "cpu" or "gpu (adapter)" (a lost GPU turns it to
+    /// the CPU mid-run; `backend_note` says why).
+    pub backend: String,
 }
 
 /// A next-token candidate as the bars show it.
@@ -247,7 +253,13 @@ struct Generation {
 pub struct LanguageLab {
     pub settings: LmSettings,
     text: Option<LmText>,
+    /// The run as of the last step or GPU slice: generation, samples,
+    /// attention and downloads read it.
     trainer: Option<Trainer<CpuBackend>>,
+    /// Where it trains, and the GPU's copy of the run between slices.
+    placement: Placement,
+    /// Samples taken before a GPU slice, reported at its end.
+    pending_samples: Vec<LmSample>,
     meta: Option<LanguageModelMeta>,
     quick_val: Option<Encoded>,
     reported_steps: usize,
@@ -264,7 +276,40 @@ impl Default for LanguageLab {
 
 impl LanguageLab {
     pub fn new() -> Self {
-        LanguageLab { settings: LmSettings::default(), text: None, trainer: None, meta: None, quick_val: None, reported_steps: 0, reported_epochs: 0, next_sample: 0, generation: None }
+        LanguageLab { settings: LmSettings::default(), text: None, trainer: None, placement: Placement::default(), pending_samples: Vec::new(), meta: None, quick_val: None, reported_steps: 0, reported_epochs: 0, next_sample: 0, generation: None }
+    }
+
+    /// Record what opening a GPU gave (the page does it once, asynchronously).
+    pub fn set_gpu_found(&mut self, found: std::result::Result<GpuBackend, Message>) {
+        let flops = self.step_flops();
+        self.placement.set_found(found, flops);
+    }
+
+    /// Train on the CPU, the GPU, or let `auto` decide from the adapter and
+    /// the model's work per step. Returns (backend, why).
+    pub fn choose_backend(&mut self, request: BackendRequest) -> (String, Message) {
+        let flops = self.step_flops();
+        self.placement.choose(request, flops);
+        (self.placement.name(), self.placement.note.clone())
+    }
+
+    /// "cpu" or "gpu (adapter)", and why.
+    pub fn backend(&self) -> (String, Message) {
+        (self.placement.name(), self.placement.note.clone())
+    }
+
+    /// The floating-point operations of one training step: a batch of
+    /// windows, every token's training FLOPs (0 before a text is loaded).
+    fn step_flops(&self) -> f64 {
+        self.trainer.as_ref().map_or(0.0, |t| lm::training_flops_per_token(&t.model) * (self.settings.batch_size * self.settings.context) as f64)
+    }
+
+    /// The run changed on the CPU side: a GPU copy is stale, and the work
+    /// per step may have changed what `auto` takes.
+    fn changed(&mut self) {
+        self.placement.invalidate();
+        let flops = self.step_flops();
+        self.placement.apply(flops);
     }
 
     /// New settings. Those of the run (epochs, batch size, learning rate,
@@ -295,6 +340,7 @@ impl LanguageLab {
             let step = trainer.batches.len();
             self.next_sample = if self.next_sample == 0 { 0 } else { (step / settings.sample_every + 1) * settings.sample_every };
         }
+        self.changed();
         Ok(None)
     }
 
@@ -348,6 +394,8 @@ impl LanguageLab {
         self.reported_epochs = 0;
         self.next_sample = 0;
         self.generation = None;
+        self.pending_samples.clear();
+        self.changed();
         Ok(report)
     }
 
@@ -358,18 +406,13 @@ impl LanguageLab {
         }
     }
 
-    /// Train for up to `budget_ms` milliseconds or `max_steps` steps (or to the
-    /// end of the epoch): the steps, validations and samples since the last
-    /// slice. The first slice samples the untrained model (step 0).
+    /// Train for up to `budget_ms` milliseconds or `max_steps` steps (and, with
+    /// `to_epoch_end`, no further than the end of the epoch) on the CPU: the steps, validations and samples since
+    /// the last slice. The first slice samples the untrained model (step 0).
     pub fn train_slice(&mut self, budget_ms: f64, max_steps: usize, to_epoch_end: bool) -> Result<LmProgress> {
         let start = now_seconds();
         self.parts()?;
-        let every = self.settings.sample_every;
-        let mut new_samples = Vec::new();
-        if self.next_sample == 0 {
-            new_samples.push(self.sample_now(0)?);
-            self.next_sample = every;
-        }
+        self.first_sample()?;
         let mut taken = 0;
         loop {
             let trainer = self.trainer.as_mut().expect("checked above");
@@ -378,31 +421,91 @@ impl LanguageLab {
             }
             let outcome = trainer.step()?;
             taken += 1;
-            let step = trainer.batches.len();
-            if step >= self.next_sample {
-                self.next_sample = (step / every + 1) * every;
-                new_samples.push(self.sample_now(step)?);
-            }
+            self.samples_due()?;
             let epoch_ended = matches!(outcome, StepOutcome::EpochEnd(..));
-            if (to_epoch_end && epoch_ended) || (!to_epoch_end && (now_seconds() - start) * 1000.0 >= budget_ms) {
+            if (to_epoch_end && epoch_ended) || (now_seconds() - start) * 1000.0 >= budget_ms {
                 break;
             }
         }
+        if taken > 0 {
+            // The CPU copy moved on: a GPU copy of the run is stale.
+            self.placement.invalidate();
+        }
+        self.progress()
+    }
+
+    /// Start a slice on the GPU (None when training on the CPU: then call
+    /// `train_slice`): the run's GPU copy, the generation it belongs to, and
+    /// the most steps it may take, `max_steps` or fewer so that it stops
+    /// where the next sample over time is due (samples are drawn from the
+    /// CPU copy, between slices).
+    pub fn gpu_slice_begin(&mut self, max_steps: usize) -> Result<Option<(Trainer<GpuBackend>, u64, usize)>> {
+        self.parts()?;
+        if !self.placement.on_gpu() {
+            return Ok(None);
+        }
+        self.first_sample()?;
         let trainer = self.trainer.as_ref().expect("checked above");
-        let new_steps = trainer.batches[self.reported_steps..].iter().map(|b| LmStep { step: b.step, loss: b.loss }).collect();
+        let cap = max_steps.min(self.next_sample.saturating_sub(trainer.batches.len())).max(1);
+        Ok(self.placement.begin(trainer)?.map(|(t, generation)| (t, generation, cap)))
+    }
+
+    /// Put a finished GPU slice back (unless the run was replaced meanwhile)
+    /// and report as `train_slice` does.
+    pub fn gpu_slice_end(&mut self, generation: u64, gpu_trainer: Trainer<GpuBackend>, cpu_copy: Result<Trainer<CpuBackend>>, failure: Option<Error>) -> Result<LmProgress> {
+        if let Some(cpu) = self.placement.end(generation, gpu_trainer, cpu_copy)? {
+            self.trainer = Some(cpu);
+            self.samples_due()?;
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        self.progress()
+    }
+
+    /// The untrained model's sample (step 0), the first time.
+    fn first_sample(&mut self) -> Result<()> {
+        if self.next_sample == 0 {
+            let sample = self.sample_now(0)?;
+            self.pending_samples.push(sample);
+            self.next_sample = self.settings.sample_every;
+        }
+        Ok(())
+    }
+
+    /// A sample over time when the run has reached the step it is due.
+    fn samples_due(&mut self) -> Result<()> {
+        let (trainer, _) = self.parts()?;
+        let step = trainer.batches.len();
+        if step >= self.next_sample {
+            let every = self.settings.sample_every;
+            self.next_sample = (step / every + 1) * every;
+            let sample = self.sample_now(step)?;
+            self.pending_samples.push(sample);
+        }
+        Ok(())
+    }
+
+    /// The steps, validations and samples since the last report.
+    fn progress(&mut self) -> Result<LmProgress> {
+        let new_samples = std::mem::take(&mut self.pending_samples);
+        let (trainer, _) = self.parts()?;
+        let new_steps = trainer.batches[self.reported_steps.min(trainer.batches.len())..].iter().map(|b| LmStep { step: b.step, loss: b.loss }).collect();
         let per_epoch = trainer.steps_per_epoch();
-        let mut new_validations: Vec<LmValidation> = trainer.epochs[self.reported_epochs..]
+        let mut new_validations: Vec<LmValidation> = trainer.epochs[self.reported_epochs.min(trainer.epochs.len())..]
             .iter()
             .filter_map(|e| e.val_loss.map(|v| LmValidation { step: e.epoch * per_epoch, val_loss: v, val_perplexity: v.exp(), full: true }))
             .collect();
         new_validations.extend(new_samples.iter().filter_map(|s| s.val_loss.map(|v| LmValidation { step: s.step, val_loss: v, val_perplexity: v.exp(), full: false })));
         new_validations.sort_by_key(|v| (v.step, v.full));
-        self.reported_steps = trainer.batches.len();
-        self.reported_epochs = trainer.epochs.len();
         // The trainer counts the windows (samples) it trained on.
         let (seconds, windows) = trainer.training_time();
         let tokens_per_second = if seconds > 0.0 { (windows * self.settings.context) as f64 / seconds } else { 0.0 };
-        Ok(LmProgress { step: trainer.batches.len(), epoch: trainer.epoch, new_steps, new_validations, new_samples, tokens_per_second, done: trainer.is_done() })
+        let reported_epochs = trainer.epochs.len();
+        let progress = LmProgress { step: trainer.batches.len(), epoch: trainer.epoch, new_steps, new_validations, new_samples, tokens_per_second, done: trainer.is_done(), backend: self.placement.name() };
+        self.reported_steps = progress.step;
+        self.reported_epochs = reported_epochs;
+        Ok(progress)
     }
 
     /// The loss on every held-out window now (None when nothing is held out).
@@ -419,6 +522,8 @@ impl LanguageLab {
         self.reported_epochs = 0;
         self.next_sample = 0;
         self.generation = None;
+        self.pending_samples.clear();
+        self.changed();
         Ok(())
     }
 

@@ -12,6 +12,7 @@
 mod explain;
 mod images;
 mod language;
+mod placement;
 mod settings;
 mod text;
 mod views;
@@ -19,7 +20,7 @@ mod views;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::gpu::GpuBackend;
-use crate::backend_choice::{decide, step_flops, BackendRequest};
+use crate::backend_choice::{step_flops, BackendRequest};
 use crate::backend::prelude::*;
 use crate::backend::{ready_now, CpuBackend};
 use crate::clock::now_seconds;
@@ -42,6 +43,7 @@ use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
 pub use language::{AttentionLayer, AttentionView, Generated, LanguageLab, LmProgress, LmSample, LmSettings, LmStep, LmTextReport, LmValidation, NextToken, TokenChip};
 pub use settings::Settings;
 use text::*;
+use placement::Placement;
 pub use views::*;
 pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
 pub use explain::{ImageExplanation, TextExplanation, PAGE_STEPS};
@@ -73,20 +75,11 @@ pub struct Lab {
     untrainable: Option<Message>,
     reported_batches: usize,
     reported_epochs: usize,
-    /// The GPU, when the user chose it and one was found.
-    gpu: Option<GpuBackend>,
-    /// Training on the GPU keeps its own copy of the run between slices;
-    /// `trainer` holds the state as of the last slice's end, so everything
-    /// else (metrics, predictions, insides, downloads) reads the CPU copy.
-    gpu_trainer: Option<Trainer<GpuBackend>>,
-    /// Bumped whenever the run is replaced or changed, so that a GPU slice in
-    /// flight when that happens is discarded rather than put back.
-    generation: u64,
-    /// Why the backend in use is the one it is, for the page.
-    pub backend_note: Message,
-    /// What the user asked for, and what opening a GPU gave.
-    backend_request: BackendRequest,
-    gpu_found: std::result::Result<GpuBackend, Message>,
+    /// Where it trains. On the GPU the run keeps its own copy between
+    /// slices; `trainer` holds the state as of the last slice's end, so
+    /// everything else (metrics, predictions, insides, downloads) reads the
+    /// CPU copy.
+    placement: Placement,
 }
 
 impl Default for Lab {
@@ -130,89 +123,67 @@ impl Lab {
             untrainable: None,
             reported_batches: 0,
             reported_epochs: 0,
-            gpu: None,
-            gpu_trainer: None,
-            generation: 0,
-            backend_note: msg!("backend.asked_cpu"),
-            backend_request: BackendRequest::Cpu,
-            gpu_found: Err(msg!("gpu.not_asked")),
+            placement: Placement::default(),
         }
     }
 
     /// Record what opening a GPU gave (the page does it once, asynchronously).
     pub fn set_gpu_found(&mut self, found: std::result::Result<GpuBackend, Message>) {
-        self.gpu_found = found;
-        self.apply_backend();
+        let flops = self.step_flops();
+        self.placement.set_found(found, flops);
     }
 
     /// Train on the CPU, the GPU, or let `auto` decide from the adapter and
     /// the model's work per step. Returns (backend, why).
     pub fn choose_backend(&mut self, request: BackendRequest) -> (String, Message) {
-        self.backend_request = request;
-        self.apply_backend();
-        (self.backend_name(), self.backend_note.clone())
+        let flops = self.step_flops();
+        self.placement.choose(request, flops);
+        (self.backend_name(), self.placement.note.clone())
+    }
+
+    /// The model's floating-point operations per training step (0 when the
+    /// settings build no model).
+    fn step_flops(&self) -> f64 {
+        let classes = self.classes();
+        self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0)
     }
 
     fn apply_backend(&mut self) {
-        let classes = self.classes();
-        let flops = self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0);
-        let found = self.gpu_found.as_ref().map(|g| g.adapter());
-        let (use_gpu, note) = decide(self.backend_request, found, flops);
-        let gpu = if use_gpu { self.gpu_found.as_ref().ok().cloned() } else { None };
-        // The only GPU is the one found, so only on or off can change.
-        if gpu.is_some() == self.gpu.is_some() {
-            self.backend_note = note;
-        } else {
-            self.set_gpu(gpu, note);
-        }
+        let flops = self.step_flops();
+        self.placement.apply(flops);
     }
 
-    /// Train on `gpu` from now on (None: on the CPU), with the reason shown.
-    pub fn set_gpu(&mut self, gpu: Option<GpuBackend>, note: Message) {
-        self.gpu = gpu;
-        self.backend_note = note;
-        self.invalidate_gpu();
+    /// Why the backend in use is the one it is, for the page.
+    pub fn backend_note(&self) -> &Message {
+        &self.placement.note
     }
 
     /// "cpu" or "gpu (adapter)".
     pub fn backend_name(&self) -> String {
-        self.gpu.as_ref().map(|g| g.name()).unwrap_or_else(|| CpuBackend.name())
+        self.placement.name()
     }
 
     /// Drop the GPU copy of the run: the CPU copy changed or was replaced.
     fn invalidate_gpu(&mut self) {
-        self.gpu_trainer = None;
-        self.generation += 1;
+        self.placement.invalidate();
     }
 
     /// Start a GPU training slice: the run on the GPU (uploaded from the CPU
     /// copy when there is none yet) and the generation it belongs to. None
     /// when training on the CPU.
     pub fn gpu_slice_begin(&mut self) -> Result<Option<(Trainer<GpuBackend>, u64)>> {
-        let Some(gpu) = self.gpu.clone() else { return Ok(None) };
-        if let Some(why) = gpu.lost() {
-            self.set_gpu(None, msg!("backend.gpu_stopped_slice", detail = why));
+        if !self.placement.on_gpu() {
             return Ok(None);
         }
         self.trainer_to_train()?;
-        let trainer = match self.gpu_trainer.take() {
-            Some(t) => t,
-            None => self.trainer.as_ref().unwrap().move_to(gpu)?,
-        };
-        Ok(Some((trainer, self.generation)))
+        self.placement.begin(self.trainer.as_ref().expect("trainer_to_train made one"))
     }
 
     /// Finish a GPU slice: keep the GPU run and the CPU copy read back from
     /// it, unless the run was replaced meanwhile, and report progress.
     pub fn gpu_slice_end(&mut self, generation: u64, gpu_trainer: Trainer<GpuBackend>, cpu_copy: Result<Trainer<CpuBackend>>, failure: Option<Error>) -> Result<Progress> {
-        if generation == self.generation {
-            match cpu_copy {
-                Ok(cpu) => {
-                    self.trainer = Some(cpu);
-                    self.gpu_trainer = Some(gpu_trainer);
-                }
-                Err(e) => return Err(e),
-            }
+        if let Some(cpu) = self.placement.end(generation, gpu_trainer, cpu_copy)? {
+            self.trainer = Some(cpu);
         }
         let progress = self.progress();
         match failure {

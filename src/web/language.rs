@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{err, model_files, to_js};
+use super::{backend_answer, backend_request, err, found, model_files, to_js, GpuHandle, GpuSlice, GpuSliceDone};
 use crate::error::Error;
 use crate::generate::Sampling;
 use crate::lab::{LanguageLab, LmSettings};
@@ -51,6 +51,36 @@ impl WebLanguageLab {
 
     pub fn train_slice(&mut self, budget_ms: f64, max_steps: usize, to_epoch_end: bool) -> Result<JsValue, JsValue> {
         to_js(&self.lab.train_slice(budget_ms, max_steps, to_epoch_end).map_err(err)?)
+    }
+
+    /// Hand the lab what `open_gpu` found (see `WebLab::attach_gpu`).
+    pub fn attach_gpu(&mut self, gpu: Option<GpuHandle>) {
+        self.lab.set_gpu_found(found(gpu));
+    }
+
+    /// "cpu", "gpu" or "auto": returns {backend, note}.
+    pub fn set_backend(&mut self, choice: &str) -> Result<JsValue, JsValue> {
+        let (backend, note) = self.lab.choose_backend(backend_request(choice)?);
+        backend_answer(&backend, &note)
+    }
+
+    /// Where it trains now, and why: {backend, note} (the text's size and
+    /// the model's may have changed what `auto` takes).
+    pub fn backend(&self) -> Result<JsValue, JsValue> {
+        let (backend, note) = self.lab.backend();
+        backend_answer(&backend, &note)
+    }
+
+    /// A slice on the GPU of at most `max_steps` steps (fewer when a sample
+    /// over time falls due sooner), or undefined on the CPU (then call
+    /// `train_slice`).
+    pub fn gpu_slice_begin(&mut self, max_steps: usize) -> Result<Option<GpuSlice>, JsValue> {
+        Ok(self.lab.gpu_slice_begin(max_steps).map_err(err)?.map(|(trainer, generation, cap)| GpuSlice { trainer, generation, cap }))
+    }
+
+    /// Put a finished GPU slice back; returns the progress as `train_slice`.
+    pub fn gpu_slice_end(&mut self, done: GpuSliceDone) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.gpu_slice_end(done.generation, done.trainer, done.copy, done.failure).map_err(err)?)
     }
 
     /// The loss on every held-out window now (null when none is held out).

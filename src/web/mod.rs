@@ -234,34 +234,43 @@ impl WebLab {
     /// Hand the lab what `open_gpu` found: the adapter or why there is none
     /// (no handle: the browser has no WebGPU at all).
     pub fn attach_gpu(&mut self, gpu: Option<GpuHandle>) {
-        self.lab.set_gpu_found(gpu.map(|g| g.0).unwrap_or_else(|| Err(msg!("gpu.no_webgpu"))));
+        self.lab.set_gpu_found(found(gpu));
     }
 
     /// "cpu", "gpu" or "auto": returns {backend, note}.
     pub fn set_backend(&mut self, choice: &str) -> Result<JsValue, JsValue> {
-        let request = match choice {
-            "cpu" => BackendRequest::Cpu,
-            "gpu" => BackendRequest::Gpu,
-            "auto" => BackendRequest::Auto,
-            other => return Err(err(Error::setting("backend", msg!("web.backend_choice", value = crate::error::printable(other, 40))))),
-        };
-        let (backend, note) = self.lab.choose_backend(request);
-        let o = js_sys::Object::new();
-        js_sys::Reflect::set(&o, &"backend".into(), &JsValue::from_str(&backend))?;
-        js_sys::Reflect::set(&o, &"note".into(), &to_js(&note)?)?;
-        Ok(o.into())
+        let (backend, note) = self.lab.choose_backend(backend_request(choice)?);
+        backend_answer(&backend, &note)
     }
 
     /// A training slice on the GPU, or undefined when training on the CPU
     /// (then call `train_slice`).
     pub fn gpu_slice_begin(&mut self) -> Result<Option<GpuSlice>, JsValue> {
-        Ok(self.lab.gpu_slice_begin().map_err(err)?.map(|(trainer, generation)| GpuSlice { trainer, generation }))
+        Ok(self.lab.gpu_slice_begin().map_err(err)?.map(|(trainer, generation)| GpuSlice { trainer, generation, cap: usize::MAX }))
     }
 
     /// Put a finished GPU slice back; returns the progress as `train_slice`.
     pub fn gpu_slice_end(&mut self, done: GpuSliceDone) -> Result<JsValue, JsValue> {
         to_js(&self.lab.gpu_slice_end(done.generation, done.trainer, done.copy, done.failure).map_err(err)?)
     }
+}
+
+/// "cpu", "gpu" or "auto" as the engine's request.
+fn backend_request(choice: &str) -> Result<BackendRequest, JsValue> {
+    match choice {
+        "cpu" => Ok(BackendRequest::Cpu),
+        "gpu" => Ok(BackendRequest::Gpu),
+        "auto" => Ok(BackendRequest::Auto),
+        other => Err(err(Error::setting("backend", msg!("web.backend_choice", value = crate::error::printable(other, 40))))),
+    }
+}
+
+/// `{backend, note}`: where a lab trains and why.
+fn backend_answer(backend: &str, note: &crate::error::Message) -> Result<JsValue, JsValue> {
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"backend".into(), &JsValue::from_str(backend))?;
+    js_sys::Reflect::set(&o, &"note".into(), &to_js(note)?)?;
+    Ok(o.into())
 }
 
 /// What `open_gpu` found: a GPU, or why there is none.
@@ -274,6 +283,17 @@ impl GpuHandle {
     pub fn adapter(&self) -> String {
         self.0.as_ref().map(|g| g.adapter().name.clone()).unwrap_or_default()
     }
+
+    /// Another handle to the same device, for the other task's lab
+    /// (`attach_gpu` takes the handle it is given).
+    pub fn share(&self) -> GpuHandle {
+        GpuHandle(self.0.clone())
+    }
+}
+
+/// What a handle (or its absence: no WebGPU at all) gives a lab.
+fn found(gpu: Option<GpuHandle>) -> Result<GpuBackend, crate::error::Message> {
+    gpu.map(|g| g.0).unwrap_or_else(|| Err(msg!("gpu.no_webgpu")))
 }
 
 /// Ask the browser for a WebGPU adapter and device: resolves to a
@@ -291,6 +311,9 @@ pub fn open_gpu(name: String) -> js_sys::Promise {
 pub struct GpuSlice {
     trainer: Trainer<GpuBackend>,
     generation: u64,
+    /// The most steps the lab lets this slice take (the generation task
+    /// stops where a sample over time is due).
+    cap: usize,
 }
 
 #[wasm_bindgen]
@@ -299,7 +322,7 @@ impl GpuSlice {
     /// `WebLab.gpu_slice_end`.
     pub fn run(self, budget_ms: f64, max_batches: usize, to_epoch_end: bool) -> js_sys::Promise {
         wasm_bindgen_futures::future_to_promise(async move {
-            let (trainer, copy, failure) = gpu_slice_run(self.trainer, budget_ms, max_batches, to_epoch_end).await;
+            let (trainer, copy, failure) = gpu_slice_run(self.trainer, budget_ms, max_batches.min(self.cap), to_epoch_end).await;
             Ok(GpuSliceDone { trainer, copy, failure, generation: self.generation }.into())
         })
     }

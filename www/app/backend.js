@@ -2,23 +2,42 @@
 // worker runs.
 import { t, engineText } from '../i18n.js';
 import { $ } from './dom.js';
+import { state } from './state.js';
 import { call } from './worker-client.js';
 
-// Tell the engine where to train; it answers with the backend it took and
-// why (gpu asks the browser for WebGPU the first time).
-let backendNote = '';
-export async function applyBackend() {
+// Tell the engine where to train; each task's lab answers with the backend
+// it took and why (gpu asks the browser for WebGPU the first time, and both
+// labs share what it found). The page shows the open task's answer.
+const answers = { classify: null, generate: null };
+async function answer(task, asked) {
   try {
-    const r = await call('set_backend', $('backend-select').value);
-    $('backend').textContent = r.backend;
-    backendNote = r.note;
+    answers[task] = await asked;
   } catch (e) {
-    backendNote = e.engine ?? e.message;
+    answers[task] = { backend: answers[task]?.backend ?? '', note: e.engine ?? e.message };
   }
+}
+export async function applyBackend() {
+  const choice = $('backend-select').value;
+  await answer('classify', call('set_backend', choice));
+  await answer('generate', call('lm_set_backend', choice));
   describeBackend();
 }
+// The generation task's answer again: its text and model sizes decide how
+// much work a step is, and so where `auto` trains.
+export async function refreshLmBackend() {
+  await answer('generate', call('lm_backend'));
+  describeBackend();
+}
+// Where a training slice ran (a GPU lost mid-run turns it to the CPU).
+export function trainedOn(task, backend) {
+  if (!backend) return;
+  answers[task] = { ...(answers[task] || { note: '' }), backend };
+  if (task === state.task) $('backend').textContent = backend;
+}
 export function describeBackend() {
-  $('backend-why').textContent = backendNote ? `(${engineText(backendNote)})` : '';
+  const a = answers[state.task];
+  if (a && a.backend) $('backend').textContent = a.backend;
+  $('backend-why').textContent = a && a.note ? `(${engineText(a.note)})` : '';
   describeEngineBuild();
 }
 

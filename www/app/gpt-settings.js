@@ -5,6 +5,7 @@
 // tokenizer, the context and the model's sizes are the task's own.
 import { t } from '../i18n.js';
 import { html, setHtml } from '../html.js';
+import { refreshLmBackend } from './backend.js';
 import { state } from './state.js';
 import { numCheck, shown, translate } from './checks.js';
 import { $, fieldError } from './dom.js';
@@ -134,6 +135,7 @@ export async function applyLmSettings() {
     const report = await call('lm_set_settings', state.lmSettings);
     try { localStorage.setItem(STORE_LM_SETTINGS, JSON.stringify(state.lmSettings)); } catch { /* storage full or disabled */ }
     writeLmHash();
+    refreshLmBackend();
     return { ok: true, report };
   } catch (e) {
     const row = LM_ROWS.find((r) => r.key === e.field);

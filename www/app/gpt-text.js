@@ -5,6 +5,7 @@
 // merges. Only the newest load reaches the report.
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
+import { refreshLmBackend } from './backend.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
 import { refreshAttention } from './gpt-attention.js';
@@ -52,7 +53,7 @@ export async function loadText(text) {
   let error = null;
   try { report = await call('lm_load_text', text); } catch (e) { error = e; }
   if (load !== loads) return;
-  if (report) { textReport(report); return; }
+  if (report) { textReport(report); refreshLmBackend(); return; }
   state.lmError = error;
   renderTextReport();
   refreshStatus();

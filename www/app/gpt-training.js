@@ -4,6 +4,7 @@
 // tokens per second and the samples over time.
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
+import { trainedOn } from './backend.js';
 import { engineModule } from './engine-instance.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
@@ -83,6 +84,7 @@ export function onLmEvent(m) {
     validations.push(...p.new_validations);
     samples.push(...p.new_samples);
     state.lmSteps = p.step;
+    trainedOn('generate', p.backend);
     renderLmCounters();
     if (p.done) setLmTrainStatus({ key: 'status.finished' });
     if (p.new_samples.length) renderSamples();

@@ -150,9 +150,10 @@ function onProgress(p) {
 function onSteps(p) {
   lastProgress.generate = p;
   const first = p.new_steps[0];
-  const l = runFor('generate', first ? first.step : null, !!first, 'cpu');
+  const l = runFor('generate', first ? first.step : null, !!first, p.backend);
   if (!l) return;
   const run = l.run;
+  if (p.backend) run.backend = p.backend;
   l.raw.steps.push(...p.new_steps.map((s) => [s.step, s.loss]));
   l.raw.vals.push(...p.new_validations);
   run.progress = { epoch: p.epoch, epochs: state.lmSettings ? state.lmSettings.epochs : run.progress.epochs, step: p.step };

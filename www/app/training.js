@@ -4,6 +4,7 @@
 // the counters and the loss chart: gpt-training.js does its part.
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
+import { trainedOn } from './backend.js';
 import { engineModule } from './engine-instance.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
@@ -83,7 +84,7 @@ export function onEvent(m) {
     const last = batches[batches.length - 1];
     if (last) $('train-loss').textContent = fmt(last.loss);
     $('samples-per-second').textContent = p.samples_per_second ? p.samples_per_second.toFixed(0) : '–';
-    if (p.backend) $('backend').textContent = p.backend;
+    trainedOn('classify', p.backend);
     lastProgress = p;
     renderEta();
     const total = p.epochs * p.batches_per_epoch;

@@ -5,9 +5,9 @@
 // and repeat; the table shows medians and spreads of what was measured, and
 // bench/report.mjs says how (the same timed epochs for all, the majority-class
 // baseline beside each accuracy, targets judged only on comparable work).
-//   node bench/run.mjs [--quick] [--json] [--workloads lstm,cnn,bow,transformer,image-cnn,lstm-nomask,bow-nomask,matmul]
+//   node bench/run.mjs [--quick] [--json] [--workloads lstm,cnn,bow,transformer,image-cnn,lstm-nomask,bow-nomask,gpt,matmul]
 //                      [--data FILE] [--rows N] [--epochs N] [--image-data FILE] [--image-rows N] [--image-epochs N]
-//                      [--repeats N] [--budget S] [--no-keras]
+//                      [--repeats N] [--budget S] [--gpt-steps N] [--no-keras]
 // Run through `./lab bench`, which builds gradlab first.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,9 +47,15 @@ const allWorkloads = [
 ];
 // --workloads picks workloads (and `matmul`, the matrix-product table) by name.
 const picked = opt('--workloads', null)?.split(',').map((w) => w.trim()).filter(Boolean);
-for (const w of picked || []) if (w !== 'matmul' && !allWorkloads.some((x) => x.name === w)) throw new Error(`unknown workload ${w}: pick from ${allWorkloads.map((x) => x.name).join(', ')}, matmul`);
+for (const w of picked || []) if (w !== 'matmul' && w !== 'gpt' && !allWorkloads.some((x) => x.name === w)) throw new Error(`unknown workload ${w}: pick from ${allWorkloads.map((x) => x.name).join(', ')}, gpt, matmul`);
 const workloads = allWorkloads.filter((w) => (picked ? picked.includes(w.name) : !quick || !w.full));
 const runMatmul = picked ? picked.includes('matmul') : true;
+// gpt: the language model beside Keras's same model, by bench/lm_compare.py
+// (which `./lab lm-bench` runs alone): validation loss after the same steps,
+// tokens/s for gradlab native, gradlab wasm and Keras, and GFLOP/s as a share
+// of the matrix product measured in the same run. In the full run, or picked.
+const runGpt = picked ? picked.includes('gpt') : !quick;
+const gptSteps = Number(opt('--gpt-steps', quick ? 200 : 600));
 // Keras runs this many batches per compiled call on the image workload: its
 // documented setting for small models, whose steps are mostly Python overhead.
 const kerasStepsPerExecution = 32;
@@ -235,6 +241,35 @@ for (const name of ['lstm', 'cnn', 'bow', 'image-cnn'].filter(ran)) {
   const s = perWorkload[name];
   targets.push({ label: `validation accuracy within 1 point of Keras, ${name} (gradlab wasm − Keras)`, ...accuracyTarget(s['gradlab-wasm'], s.keras, baselines[name], 1, ['gradlab wasm', 'keras']) });
 }
+// Issue 16's bar for the BERT-style classifier: 2 points of Keras's same model.
+if (ran('transformer')) {
+  const s = perWorkload.transformer;
+  targets.push({ label: 'validation accuracy within 2 points of Keras, transformer (gradlab wasm − Keras)', ...accuracyTarget(s['gradlab-wasm'], s.keras, baselines.transformer, 2, ['gradlab wasm', 'keras']) });
+}
+
+// gpt: its own process and JSON (bench/lm_compare.py), after the rest, so
+// that it does not share the cores with them.
+let gpt = null;
+if (runGpt) {
+  if (skipped.keras) gpt = { skipped: `Keras ${skipped.keras}` };
+  else {
+    say(`gpt: ${gptSteps} steps on each corpus, gradlab native, wasm and Keras (bench/lm_compare.py)`);
+    try {
+      gpt = run(venvPython, ['bench/lm_compare.py', '--steps', String(gptSteps), '--repeats', String(repeats), '--json'], 3600e3);
+    } catch (e) { gpt = { failed: String(e.stderr || e.message).slice(-800) }; }
+  }
+  for (const [name, c] of Object.entries(gpt.corpora || {})) {
+    const both = c.learned.gradlab && c.learned.keras;
+    targets.push({ label: `gpt validation loss within 2 % of Keras, ${name} (gradlab ÷ Keras ≤ 1.02)`, ratio: c.val_loss.ratio, range: [c.val_loss.ratio, c.val_loss.ratio],
+      verdict: !both ? 'not judged' : c.val_loss.ratio <= 1.02 ? 'met' : 'not met', why: both ? null : 'a run did not get 0.5 nats below the unigram entropy' });
+    const [gmin, , gmax] = c.tokens_per_second.gradlab, [kmin, , kmax] = c.tokens_per_second.keras;
+    targets.push({ label: `gpt gradlab native ≥ 1× Keras tokens/s, ${name}`, ratio: c.tokens_per_second.ratio, range: [gmin / kmax, gmax / kmin], verdict: c.tokens_per_second.ratio >= 1 ? 'met' : 'not met' });
+    if (c.wasm) {
+      const share = c.wasm.share_of_wasm_matmul;
+      targets.push({ label: `gpt gradlab wasm ≥ 30 % of its matrix product's GFLOP/s, ${name}`, verdict: share >= 0.3 ? 'met' : 'not met', why: `${(100 * share).toFixed(0)} % (${c.wasm.gflops.toFixed(2)} GFLOP/s)` });
+    }
+  }
+}
 
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [, os.cpus()[0]?.model])[1];
 const sample = (sys) => Object.values(raw).map((r) => r[sys]?.[0]).find(Boolean) || {};
@@ -278,6 +313,8 @@ const report = {
   matmul_gflops: Object.fromEntries(Object.entries(matmul).map(([sys, g]) => [sys, Object.fromEntries(Object.entries(g).map(([n, s]) => [n, s.median]))])),
   matmul_gflops_spread: matmul,
   matmul_repeats: runMatmul ? matmulRepeats : 0,
+  // bench/lm_compare.py's report (null when not run).
+  gpt,
   targets,
   raw,
   seconds: (Date.now() - started) / 1000,
@@ -319,6 +356,23 @@ if (asJson) {
     console.log(`\nmatrix product, GFLOP/s (n×n×n), single-threaded; each round the best of 3 timed batches; median (min–max) over ${matmulRepeats} rounds`);
     console.log(`  ${pad('system', 22)}${sizes.map((n) => pad(n, 20)).join('')}`);
     for (const [system, g] of Object.entries(matmul)) console.log(`  ${pad(system, 22)}${sizes.map((n) => pad(g[n].n ? `${g[n].median.toFixed(1)} (${g[n].min.toFixed(1)}–${g[n].max.toFixed(1)})` : '–', 20)).join('')}`);
+  }
+  if (gpt) {
+    console.log(`\ngpt: ${gpt.steps ?? gptSteps} steps of 32 windows × 64 tokens (bench/lm_compare.py), ${gpt.repeats ?? repeats} run(s); validation loss in nats/token beside the text's unigram entropy (a model that ignores context)`);
+    if (gpt.skipped || gpt.failed) console.log(`  ${gpt.skipped ? `skipped: ${gpt.skipped}` : `failed: ${gpt.failed}`}`);
+    const k = (v) => Math.round(v).toLocaleString('en-US');
+    for (const [name, c] of Object.entries(gpt.corpora || {})) {
+      console.log(`  ${name}: vocabulary ${c.vocab_size}, unigram entropy ${c.unigram_entropy.toFixed(3)}`);
+      console.log(`    ${pad('system', 18)}${pad('val loss', 12)}${pad('tokens/s (min–max)', 26)}GFLOP/s`);
+      const [gmin, gmed, gmax] = c.tokens_per_second.gradlab, [kmin, kmed, kmax] = c.tokens_per_second.keras;
+      console.log(`    ${pad('gradlab-native', 18)}${pad(c.val_loss.gradlab.toFixed(4), 12)}${pad(`${k(gmed)} (${k(gmin)}–${k(gmax)})`, 26)}${c.gflops.gradlab.toFixed(2)} = ${(100 * c.gflops.share_of_matmul).toFixed(0)} % of its matrix product`);
+      if (c.wasm) {
+        const [wmin, wmed, wmax] = c.wasm.tokens_per_second;
+        console.log(`    ${pad('gradlab-wasm', 18)}${pad(c.wasm.val_loss.toFixed(4), 12)}${pad(`${k(wmed)} (${k(wmin)}–${k(wmax)})`, 26)}${c.wasm.gflops.toFixed(2)} = ${(100 * c.wasm.share_of_wasm_matmul).toFixed(0)} % of its matrix product`);
+      }
+      console.log(`    ${pad('keras', 18)}${pad(c.val_loss.keras.toFixed(4), 12)}${pad(`${k(kmed)} (${k(kmin)}–${k(kmax)})`, 26)}${c.gflops.keras.toFixed(2)}`);
+    }
+    console.log('  TensorFlow.js 4.22 has no attention layer: not in this table');
   }
   console.log('\ntargets (judged on medians, only on comparable work; accuracy only when both models learned)');
   for (const t of targets) console.log(targetLine(t.label, t));

@@ -452,6 +452,32 @@ async function canvasHash(page, id) {
   }, id);
 }
 
+// A fresh run started by new settings (here another preset), not by Reset:
+// its loss curve starts afresh. The chart after its first batch is exactly
+// the chart after Reset and the same first batch (same seed, same loss).
+test('a new model starts its curves afresh, as Reset does', async () => {
+  const { page, ctx, errors } = await open();
+  await loadSpamSample(page);
+  await trainBow(page, 2, 0.01);
+  await page.selectOption('#model-preset', 'cnn');
+  await page.waitForFunction(() => /conv1d/.test(document.getElementById('model-summary').textContent));
+  const firstBatch = async () => {
+    await page.click('#step-btn');
+    await page.waitForFunction(() => document.getElementById('batch-count').textContent.startsWith('1/') && document.getElementById('pause-btn').disabled, null, { timeout: 30000 });
+    await page.waitForTimeout(500);
+    return { chart: await canvasHash(page, 'loss-chart'), epoch: await page.textContent('#epoch-count'), loss: await page.textContent('#train-loss') };
+  };
+  const fresh = await firstBatch();
+  await page.click('#reset-btn');
+  await page.waitForFunction(() => document.getElementById('batch-count').textContent === '0');
+  const afterReset = await firstBatch();
+  assert.equal(fresh.loss, afterReset.loss, 'the same seed gives the same first loss');
+  assert.equal(fresh.epoch, '0');
+  assert.equal(fresh.chart, afterReset.chart, 'the new model\'s loss chart still shows the old run');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test('inside the model: histograms and LSTM gates follow training', async () => {
   const { page, ctx, errors } = await open();
   await loadSpamSample(page);

@@ -75,6 +75,14 @@ export function onEvent(m) {
   if (m.event === 'steps' || (state.task === 'generate' && m.event !== 'progress' && m.event !== 'evaluation')) { onLmEvent(m); return; }
   if (m.event === 'progress') {
     const p = m.value;
+    // A batch not after the last one shown belongs to a fresh run (new data
+    // or a new model started it, not only Reset): its curves start afresh
+    // rather than being drawn over the old run's.
+    const first = p.new_batches[0];
+    if (first && batches.length && first.step <= batches[batches.length - 1].step) {
+      batches = []; state.epochs = []; lastEvaluation = null;
+      renderEvaluation();
+    }
     batches.push(...p.new_batches);
     state.epochs.push(...p.new_epochs);
     stepsPerEpoch = p.batches_per_epoch || 1;

@@ -275,3 +275,59 @@ fn gpu_slices_train_a_gpt_as_the_cpu_does() {
     assert!(lab.gpu_slice_begin(5).unwrap().is_none());
     assert_eq!(lab.train_slice(1e9, 1, false).unwrap().step, 1);
 }
+
+/// A model file back into the generation task (the page's upload, a
+/// bundle, or a model `gradlab train --task lm --save` wrote): refused
+/// without a text and for a classifier's file, with nothing changed; then
+/// it reads the text with its own tokenizer, takes its sizes into the
+/// settings, continues a prompt exactly as the model it came from, and
+/// trains on from its weights (its loss starts where the other left off).
+#[test]
+fn a_saved_model_comes_back_generates_the_same_and_trains_on() {
+    let text = shakespeare(20_000);
+    let trained_settings = LmSettings { context: 24, heads: 4, d_model: 32, ffn: 48, sample_tokens: 5, ..small() };
+    let mut lab = LanguageLab::new();
+    lab.set_settings(trained_settings.clone()).unwrap();
+    let trained_report = lab.load_text(&text).unwrap();
+    let fresh_loss = lab.train_slice(1e9, 1, false).unwrap().new_steps[0].loss;
+    lab.train_slice(1e9, 80, false).unwrap();
+    let (json, weights) = lab.export_model().unwrap();
+    let sampling = Sampling { temperature: 0.8, top_k: Some(10), top_p: None };
+    lab.begin_generation("To be", sampling, 3).unwrap();
+    let original = lab.generate_next(30).unwrap();
+    let next_loss = lab.train_slice(1e9, 1, false).unwrap().new_steps[0].loss;
+
+    let mut other = LanguageLab::new();
+    other.set_settings(small()).unwrap();
+    assert_eq!(field(other.import_model(&json, &weights).unwrap_err()), "text", "no text loaded yet");
+    other.load_text(&text).unwrap();
+    assert_eq!(other.settings.d_model, small().d_model, "a refused import changes nothing");
+    // A classifier's file is not a language model.
+    let mut classifier = gradlab::lab::Lab::new();
+    let rows: String = (0..40).map(|i| if i % 2 == 0 { format!("spam\tbuy cheap pills now {i}\n") } else { format!("ham\tsee you at lunch {i}\n") }).collect();
+    classifier.load_data(&rows).unwrap();
+    classifier.train_slice(1e9, 1, false).unwrap();
+    let (cjson, cweights) = classifier.export_model().unwrap();
+    let e = other.import_model(&cjson, &cweights).unwrap_err().to_string();
+    assert!(e.contains("not a language model"), "{e}");
+
+    // Parts that disagree: the metadata's context is not the model's window.
+    let edited = json.replacen("\"context\": 24", "\"context\": 25", 1);
+    assert!(edited != json, "the context is in the metadata");
+    let e = other.import_model(&edited, &weights).unwrap_err().to_string();
+    assert!(e.contains("disagree") && e.contains("25"), "{e}");
+
+    let report = other.import_model(&json, &weights).unwrap();
+    assert_eq!(report.parameters, trained_report.parameters);
+    assert_eq!(report.vocab_size, trained_report.vocab_size, "the model's own tokenizer, not one fitted again");
+    let s = &other.settings;
+    assert_eq!((s.context, s.layers, s.heads, s.d_model, s.ffn), (24, trained_settings.layers, 4, 32, 48), "the settings take the model's sizes");
+    assert_eq!(s.tokenizer, "char");
+    other.begin_generation("To be", sampling, 3).unwrap();
+    assert_eq!(other.generate_next(30).unwrap().text, original.text, "the same model, prompt and seed write the same");
+    assert!(!other.attention("To be, or not").unwrap().layers.is_empty());
+    let resumed = other.train_slice(1e9, 1, false).unwrap();
+    assert_eq!(resumed.step, 1);
+    let loss = resumed.new_steps[0].loss;
+    assert!(loss < fresh_loss - 0.3 && (loss - next_loss).abs() < 0.3, "trains on from the weights: {loss}, the original's next step {next_loss}, a fresh model's first {fresh_loss}");
+}

@@ -106,6 +106,15 @@ pub const BPE_DEFAULT_VOCAB: usize = 512;
 pub const WORD_OOV: &str = "<OOV>";
 
 impl LmTokenizer {
+    /// `char`, `word` or `bpe`: the name `fit` takes.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LmTokenizer::Char { .. } => "char",
+            LmTokenizer::Word { .. } => "word",
+            LmTokenizer::Bpe { .. } => "bpe",
+        }
+    }
+
     /// Learned from the training text: `kind` is `char`, `word` or `bpe`.
     pub fn fit(kind: &str, text: &str, vocab: Option<usize>) -> Result<Self> {
         match kind {

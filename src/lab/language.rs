@@ -24,6 +24,7 @@ use crate::generate::{self, Sampling};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::model::Model;
+use crate::nn::LayerConfig;
 use crate::msg;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{gpt, Positions, TransformerSizes};
@@ -347,16 +348,67 @@ impl LanguageLab {
     /// Any text: its tokenizer learned from the training part, the held-out
     /// tail, and a fresh model.
     pub fn load_text(&mut self, text: &str) -> Result<LmTextReport> {
+        self.build(text, None)
+    }
+
+    /// A model file (`model.json` and its weights, as the page downloads
+    /// them or `gradlab train --task lm --save` writes them) in place of the
+    /// model: the text loaded is cut again with the model's own tokenizer and
+    /// context, so the model generates, shows its attention and trains on
+    /// from its weights. The settings take the model's sizes. Without a
+    /// text, or with a file that is not a language model, nothing changes.
+    pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<LmTextReport> {
+        let saved = tfjs::from_json(json, Some(weights), "uploaded_model")?;
+        let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::model_file("uploaded_model", msg!("lm.not_language_model")))?;
+        let source = self.text.as_ref().map(|t| t.source.clone()).ok_or_else(|| Error::setting("text", msg!("lm.import_needs_text")))?;
+        let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+        // A file whose parts disagree (hand-edited, or cut from two models)
+        // is refused rather than read with the wrong window or vocabulary.
+        let outputs = model.layers.last().and_then(|l| l.output_shape.last().copied()).unwrap_or(0);
+        if model.input_shape != [meta.context] || outputs != meta.tokenizer.vocab_size() {
+            return Err(Error::model_file("uploaded_model", msg!("lm.model_mismatch", window = model.input_shape.first().copied().unwrap_or(0), context = meta.context, outputs = outputs, vocab = meta.tokenizer.vocab_size())));
+        }
+        let old = self.settings.clone();
+        let s = &mut self.settings;
+        s.tokenizer = meta.tokenizer.kind().into();
+        s.vocab = Some(meta.tokenizer.vocab_size());
+        s.context = meta.context;
+        let blocks: Vec<_> = model.layers.iter().filter_map(|l| match &l.config { LayerConfig::TransformerDecoder(d) => Some((&d.block, l.input_shape.last().copied())), _ => None }).collect();
+        if let Some((block, d)) = blocks.first() {
+            s.layers = blocks.len();
+            s.heads = block.num_heads;
+            s.ffn = block.intermediate_dim;
+            s.d_model = d.unwrap_or(s.d_model);
+        }
+        let report = self.settings.validate().and_then(|_| self.build(&source, Some((model, meta.tokenizer))));
+        if report.is_err() {
+            self.settings = old;
+        }
+        report
+    }
+
+    /// The text cut as the settings say, and a fresh model; or, given one
+    /// (an imported model and its tokenizer), the text cut with that
+    /// tokenizer for it.
+    fn build(&mut self, text: &str, imported: Option<(Model<CpuBackend>, LmTokenizer)>) -> Result<LmTextReport> {
         if text.len() > super::MAX_INPUT_BYTES {
             return Err(Error::EmptyData { source_name: "text".into(), reason: msg!("data.too_big", mb = format!("{:.1}", text.len() as f64 / 1e6), max = super::MAX_INPUT_BYTES / 1_000_000) });
         }
         let s = &self.settings;
         s.validate()?;
-        let data = LmText::prepare(text, &s.tokenizer, s.vocab, s.context, s.val_split)?;
+        let (model, data) = match imported {
+            Some((model, tokenizer)) => {
+                let data = LmText::with_tokenizer(text, Some(tokenizer), &s.tokenizer, s.vocab, s.context, s.val_split)?;
+                (model, data)
+            }
+            None => {
+                let data = LmText::prepare(text, &s.tokenizer, s.vocab, s.context, s.val_split)?;
+                let sizes = TransformerSizes { layers: s.layers, heads: s.heads, d_model: s.d_model, ffn: s.ffn, dropout: 0.0, positions: Positions::Learned };
+                let layers = gpt(data.tokenizer.vocab_size(), s.context, sizes);
+                (Model::new(CpuBackend, &layers, &[s.context], s.seed)?, data)
+            }
+        };
         let vocab = data.tokenizer.vocab_size();
-        let sizes = TransformerSizes { layers: s.layers, heads: s.heads, d_model: s.d_model, ffn: s.ffn, dropout: 0.0, positions: Positions::Learned };
-        let layers = gpt(vocab, s.context, sizes);
-        let model = Model::new(CpuBackend, &layers, &[s.context], s.seed)?;
         let train_set = lm::as_rows(&data.train_ids, s.context)?;
         let val_set = if data.val_ids.len() > s.context { Some(lm::as_rows(&data.val_ids, s.context)?) } else { None };
         let quick_val = val_set.as_ref().map(|v| Encoded { ids: v.ids[..v.ids.len().min(QUICK_WINDOWS)].to_vec(), classes: v.classes[..v.ids.len().min(QUICK_WINDOWS) * s.context].to_vec() });

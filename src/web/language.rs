@@ -110,6 +110,12 @@ impl WebLanguageLab {
         to_js(&self.lab.attention(text).map_err(err)?)
     }
 
+    /// A model file in place of the model (see `LanguageLab::import_model`):
+    /// the text's report, cut again with the model's tokenizer.
+    pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.import_model(json, weights).map_err(err)?)
+    }
+
     /// `{json, weights}`, as `WebLab::export_model`.
     pub fn export_model(&self) -> Result<JsValue, JsValue> {
         let (json, bytes) = self.lab.export_model().map_err(err)?;

@@ -9,6 +9,7 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { shots, startBrowser } from './serve.mjs';
 
@@ -348,5 +349,63 @@ test('generate: a sample, a reload, and the phone layout', async () => {
   assert.ok(m.scroll <= m.client, `the page scrolls sideways: ${m.scroll} > ${m.client}`);
   await page.screenshot({ path: path.join(shots, 'generate-phone.png'), fullPage: true });
   assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+// A trained model leaves as files and comes back in a fresh page: refused,
+// with nothing lost, before a text is loaded; then it reads the text with
+// its own tokenizer, the form takes its sizes, it writes what it wrote
+// before from the same prompt and seed, and it trains on from its weights.
+test('generate: a downloaded model comes back in a fresh page, writes the same and trains on', async () => {
+  const { ctx, page, errors } = await open();
+  await page.selectOption('#task-select', 'generate');
+  await smallModel(page, { epochs: 2 });
+  await setField(page, '#gpt-d-model', 24);
+  const text = CORPUS.slice(0, 12000);
+  await paste(page, text);
+  await waitReport(page, /12,000\s*characters/);
+  await page.click('#train-btn');
+  await page.waitForFunction(() => document.getElementById('train-status').textContent === 'finished', null, { timeout: 120000 });
+  const trainedLoss = Number(await page.textContent('#train-loss'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-gpt-'));
+  const files = [];
+  const got = new Promise((resolve) => {
+    page.on('download', async (d) => {
+      const p = path.join(dir, d.suggestedFilename());
+      await d.saveAs(p);
+      files.push(p);
+      if (files.length === 2) resolve();
+    });
+  });
+  await page.click('#download-btn');
+  await got;
+  const generateOnce = async (p) => {
+    await p.fill('#prompt-input', 'HAMLET');
+    await p.click('#generate-btn');
+    await p.waitForFunction(() => /tokens generated/.test(document.getElementById('generate-status').textContent), null, { timeout: 60000 });
+    return p.textContent('#generate-output');
+  };
+  const before = await generateOnce(page);
+
+  const { ctx: ctx2, page: p2, errors: errors2 } = await open();
+  await p2.selectOption('#task-select', 'generate');
+  await p2.setInputFiles('#upload-input', files);
+  await p2.waitForFunction(() => /load the text first/.test(document.getElementById('banner').textContent), null, { timeout: 20000 });
+  assert.equal(await p2.inputValue('#gpt-d-model'), '64', 'a refused model changes no setting');
+  await paste(p2, text);
+  await waitReport(p2, /12,000\s*characters/);
+  await p2.setInputFiles('#upload-input', files);
+  await p2.waitForFunction(() => /loaded model\.json/.test(document.getElementById('train-status').textContent), null, { timeout: 20000 });
+  assert.equal(await p2.inputValue('#gpt-d-model'), '24', 'the form takes the model\'s width');
+  assert.equal(await p2.inputValue('#context-length'), '32');
+  assert.equal(await p2.isHidden('#banner'), true);
+  assert.equal(await generateOnce(p2), before, 'the same model, prompt and seed write the same');
+  await p2.click('#step-btn');
+  await p2.waitForFunction(() => document.getElementById('batch-count').textContent === '1', null, { timeout: 30000 });
+  const resumed = Number(await p2.textContent('#train-loss'));
+  assert.ok(Math.abs(resumed - trainedLoss) < 0.4, `the first step of the uploaded model: loss ${resumed}, where the run ended at ${trainedLoss}`);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(errors2, []);
+  await ctx2.close();
   await ctx.close();
 });

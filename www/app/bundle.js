@@ -9,9 +9,8 @@
 //
 // Images from files are not in a bundle (a pixel CSV is: it is text); the
 // bundle says so and brings the settings and the model. The generation
-// task's model travels in the bundle but the page cannot load one back:
-// its text and settings are restored, and training again with the same
-// seed gives the same model.
+// task's bundle brings its text, its settings and its model, which reads
+// the text with its own tokenizer (share.js, useLmModel).
 import { engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { state } from './state.js';
@@ -24,7 +23,7 @@ import { loadText } from './gpt-text.js';
 import { forgetSample } from './samples.js';
 import { applySettings, readForm, writeForm } from './settings.js';
 import { SETTINGS } from './settings-table.js';
-import { download, useModel } from './share.js';
+import { download, useLmModel, useModel } from './share.js';
 import { call } from './worker-client.js';
 
 export const BUNDLE_FORMAT = 'gradlab-bundle';
@@ -160,6 +159,7 @@ export async function openBundle(file) {
     $('dataset-input').value = b.data;
     forgetSample('generate');
     await loadText(b.data);
+    if (b.model) await useLmModel(b.model.json, b.model.weights, name);
     say(b.model ? 'bundle.restored_lm' : 'bundle.restored_no_model', { name });
     return;
   }

@@ -7,7 +7,10 @@ import { $, showBanner } from './dom.js';
 import { renderPredictArea } from './drawing.js';
 import { refreshModel } from './model.js';
 import { predictNow } from './predict.js';
-import { lmHash, writeLmHash } from './gpt-settings.js';
+import { refreshLmBackend } from './backend.js';
+import { lmHash, writeLmForm, writeLmHash } from './gpt-settings.js';
+import { textReport } from './gpt-text.js';
+import { setLmTrainStatus } from './gpt-training.js';
 import { settingsToHash } from './links.js';
 import { persist, writeForm } from './settings.js';
 import { setTrainStatus } from './training.js';
@@ -29,11 +32,14 @@ $('download-btn').onclick = async () => {
 };
 $('upload-input').onchange = async (e) => {
   const files = [...e.target.files];
+  // Cleared, so that choosing the same files again (say, after loading the
+  // text a refused model needed) is a change too.
+  e.target.value = '';
   const json = files.find((f) => f.name.endsWith('.json'));
   const bin = files.find((f) => f.name.endsWith('.bin'));
   if (!json || !bin) { showBanner(t('keep.both_files')); return; }
   try {
-    await useModel(await json.text(), new Uint8Array(await bin.arrayBuffer()), json.name);
+    await (state.task === 'generate' ? useLmModel : useModel)(await json.text(), new Uint8Array(await bin.arrayBuffer()), json.name);
     showBanner('');
   } catch (err) { showBanner(err.message); }
 };
@@ -50,6 +56,21 @@ export async function useModel(text, weights, name) {
   setTrainStatus({ key: 'status.loaded', params: { name } });
   await refreshModel();
   predictNow();
+}
+
+// A language model's files (downloaded here, or written by `gradlab train
+// --task lm --save`) in place of the generation task's model: the text in
+// the box is cut again with the model's own tokenizer, and the form takes
+// its sizes. The engine refuses it, changing nothing, without a text or
+// for a classifier's file.
+export async function useLmModel(text, weights, name) {
+  const report = await call('lm_import_model', text, weights);
+  state.lmSettings = { ...state.lmSettings, ...(await call('lm_settings')) };
+  writeLmForm();
+  writeLmHash();
+  textReport(report);
+  setLmTrainStatus({ key: 'status.loaded', params: { name } });
+  refreshLmBackend();
 }
 
 // The link: the address as it is, and where the data is a built-in sample,

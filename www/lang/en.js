@@ -239,7 +239,7 @@ export default {
   'bundle.restored': 'Restored from “{name}”: the data, the settings and the trained model.',
   'bundle.restored_no_model': 'Restored from “{name}”: the data and the settings (the bundle holds no trained model).',
   'bundle.restored_no_images': 'Restored from “{name}”: the settings and the model. Its images came from files, which a bundle does not hold: drop them again to train.',
-  'bundle.restored_lm': 'Restored from “{name}”: the text and the settings. The page cannot load a generation model back: train again, and the same seed gives the same model.',
+  'bundle.restored_lm': 'Restored from “{name}”: the text, the settings and the model, which reads the text with its own tokenizer.',
   'bundle.part.task': 'the task', 'bundle.part.kind': 'the kind of data', 'bundle.part.data': 'the data', 'bundle.part.settings': 'the settings',
   'bundle.part.backend': 'the backend', 'bundle.part.model': 'the model', 'bundle.part.model_json': 'the model.json', 'bundle.part.weights': 'the weights',
   'bundle.why.task': 'must be classify or generate', 'bundle.why.kind': 'must be text or images', 'bundle.why.data': 'must be text',

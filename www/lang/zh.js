@@ -237,7 +237,7 @@ export default {
   'bundle.restored': '已从“{name}”恢复：数据、设置和训练好的模型。',
   'bundle.restored_no_model': '已从“{name}”恢复：数据和设置（打包文件中没有训练好的模型）。',
   'bundle.restored_no_images': '已从“{name}”恢复：设置和模型。图像来自文件，打包文件不包含它们：请重新拖入图像再训练。',
-  'bundle.restored_lm': '已从“{name}”恢复：文本和设置。页面无法载入生成模型：请重新训练，相同的随机种子会得到相同的模型。',
+  'bundle.restored_lm': '已从“{name}”恢复：文本、设置和模型（模型用它自己的分词器读取文本）。',
   'bundle.part.task': '任务', 'bundle.part.kind': '数据类型', 'bundle.part.data': '数据', 'bundle.part.settings': '设置',
   'bundle.part.backend': '计算后端', 'bundle.part.model': '模型', 'bundle.part.model_json': 'model.json', 'bundle.part.weights': '权重',
   'bundle.why.task': '必须是分类或生成', 'bundle.why.kind': '必须是文本或图像', 'bundle.why.data': '必须是文本',

@@ -76,7 +76,9 @@ export function refreshPreview() {
   clearTimeout(previewTimer);
   if (generating) return;
   if (!state.lmReport) { begun = false; candidates = []; renderCandidates(); return; }
-  previewTimer = setTimeout(begin, 150);
+  // Not once a generation has started meanwhile: beginning again would
+  // send the engine back to the prompt in the middle of the stream.
+  previewTimer = setTimeout(() => { if (!generating) begin(); }, 150);
 }
 
 // The temperature (or top-k, top-p) moved: the bars from the cached
@@ -104,6 +106,7 @@ async function reshape() {
 async function generate() {
   if (generating || !state.lmReport) return;
   generating = true;
+  clearTimeout(previewTimer);
   stopAsked = false;
   updateGenerateButtons();
   const out = $('generate-output');

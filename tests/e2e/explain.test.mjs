@@ -120,8 +120,11 @@ test('typed text: one mark a token, completeness within 1 %, occlusion agrees in
   await page.locator('#predict').screenshot({ path: path.join(dir, 'explain-text.png') });
   await page.selectOption('#explain-method', 'ig');
 
-  // The projector: drawn, a legend of the classes, search and neighbours.
-  await page.locator('#projector').scrollIntoViewIfNeeded();
+  // The projector, reached from the steps' nav: drawn, a legend of the
+  // classes, search and neighbours.
+  assert.equal(await page.textContent('nav a[data-step="projector"]'), 'Projector');
+  await page.click('nav a[data-step="projector"]');
+  await page.waitForFunction(() => { const r = document.getElementById('projector').getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }, null, { timeout: 5000 });
   await page.waitForFunction(() => document.querySelectorAll('#projector-legend li').length >= 2, null, { timeout: 20000 });
   const legend = await page.$$eval('#projector-legend li', (els) => els.map((e) => e.textContent.trim()));
   const labels = await page.$$eval('#predict-output .bar span:first-child', (els) => els.map((e) => e.textContent));

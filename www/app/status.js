@@ -22,7 +22,7 @@ export async function refreshStatus() {
   const formErrors = $('setup-errors').textContent.trim();
   if (formErrors) missing.push(t('missing.fields'));
   $('missing').textContent = missing.length ? t('missing.before', { list: missing.map(engineText).join(' · ') }) : (state.epochs.length ? '' : t('missing.ready'));
-  markSteps({ data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.code === 'missing.model') && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0 });
+  markSteps({ data: !!state.dataReport && state.dataReport.classes.length > 1, model: !missing.some((m) => m.code === 'missing.model') && !awaitingImages(), setup: !formErrors, training: state.epochs.length > 0, evaluation: state.epochs.length > 0, predict: state.epochs.length > 0, projector: state.epochs.length > 0 });
   state.canTrain = missing.length === 0;
   updateButtons();
 }

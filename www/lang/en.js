@@ -321,7 +321,7 @@ export default {
   'att.legend': 'attention weight',
   'att.alt': 'Attention of block {layer}, head {head}, over {n} tokens: each row a token, darker where it attends more; the upper triangle is empty.',
   // Runs, compared (www/app/runs.js): every training run of the session, kept across reloads.
-  'nav.runs': 'Runs',
+  'nav.runs': 'Runs', 'nav.projector': 'Projector',
   'runs.title': 'Runs, compared',
   'runs.hint': 'Every training run is kept here, in this browser, with its settings, its curves and its final figures. Tick two or more runs to draw their curves together and to mark the settings that differ between them. A paused run that you resume stays one run; a reset, or a new model or data, starts the next.',
   'runs.caption': 'Training runs: settings, final figures, time and backend of each',

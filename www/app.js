@@ -215,6 +215,10 @@ onWorker({
   },
 });
 
+// On a phone the sticky header drops its tagline once the page has
+// scrolled (style.css); a passive listener, one class toggled.
+addEventListener('scroll', () => document.body.classList.toggle('scrolled', scrollY > 40), { passive: true });
+
 async function main() {
   setLanguage(preferredLanguage());
   $('lang-select').value = language();

@@ -89,6 +89,29 @@ test('chart tick labels do not overlap: a constant learning rate, the loss and t
   await ctx.close();
 });
 
+// The sticky header on a phone: scrolled down, it keeps the language and
+// one row of steps that scrolls sideways (every step still reachable), and
+// leaves most of the screen to the page.
+test('the sticky header stays small on a phone, its steps one scrolling row', async () => {
+  const { page, errors } = await open({ width: 390, height: 844 }, { isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const tagline = () => page.evaluate(() => getComputedStyle(document.querySelector('[data-i18n="brand.tagline"]')).display);
+  assert.notEqual(await tagline(), 'none', 'the tagline shows at the top of the page');
+  await page.evaluate(() => window.scrollTo(0, 3000));
+  await page.waitForFunction(() => document.body.classList.contains('scrolled'));
+  assert.equal(await tagline(), 'none');
+  const header = await page.evaluate(() => document.querySelector('header.top').getBoundingClientRect().height);
+  assert.ok(header <= 130, `the header takes ${header} px of 844`);
+  const rows = await page.$$eval('nav#steps a', (as) => new Set(as.filter((a) => a.offsetParent).map((a) => Math.round(a.getBoundingClientRect().top))).size);
+  assert.equal(rows, 1, 'the steps wrap onto several rows');
+  // The last step scrolls into view within the row, and the page does not move sideways.
+  await page.locator('nav#steps a[data-step="visualisers"]').scrollIntoViewIfNeeded();
+  const last = await page.$eval('nav#steps a[data-step="visualisers"]', (a) => a.getBoundingClientRect().right);
+  assert.ok(last <= 390, `the last step ends at ${last} px`);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+  await page.screenshot({ path: path.join(shots, 'layout-phone-header.png') });
+  assert.deepEqual(errors, []);
+});
+
 for (const [name, viewport, extra] of [['1366', { width: 1366, height: 900 }, {}], ['phone', { width: 390, height: 844 }, { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }]]) {
   test(`no sideways overflow and a full-width predict box at ${viewport.width}×${viewport.height}`, async () => {
     const { ctx, page, errors } = await open(viewport, extra);

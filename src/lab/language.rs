@@ -185,7 +185,7 @@ pub struct LmProgress {
     pub tokens_per_second: f64,
     pub done: bool,
     /// Where it trained: "cpu" or "gpu (adapter)" (a lost GPU turns it to
-    /// the CPU mid-run; `backend_note` says why).
+    /// the CPU mid-run; `LanguageLab::backend` says why).
     pub backend: String,
 }
 
@@ -290,13 +290,12 @@ impl LanguageLab {
     /// the model's work per step. Returns (backend, why).
     pub fn choose_backend(&mut self, request: BackendRequest) -> (String, Message) {
         let flops = self.step_flops();
-        self.placement.choose(request, flops);
-        (self.placement.name(), self.placement.note.clone())
+        self.placement.choose(request, flops)
     }
 
     /// "cpu" or "gpu (adapter)", and why.
     pub fn backend(&self) -> (String, Message) {
-        (self.placement.name(), self.placement.note.clone())
+        self.placement.answer()
     }
 
     /// The floating-point operations of one training step: a batch of

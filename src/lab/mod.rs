@@ -137,8 +137,7 @@ impl Lab {
     /// the model's work per step. Returns (backend, why).
     pub fn choose_backend(&mut self, request: BackendRequest) -> (String, Message) {
         let flops = self.step_flops();
-        self.placement.choose(request, flops);
-        (self.backend_name(), self.placement.note.clone())
+        self.placement.choose(request, flops)
     }
 
     /// The model's floating-point operations per training step (0 when the
@@ -151,11 +150,6 @@ impl Lab {
     fn apply_backend(&mut self) {
         let flops = self.step_flops();
         self.placement.apply(flops);
-    }
-
-    /// Why the backend in use is the one it is, for the page.
-    pub fn backend_note(&self) -> &Message {
-        &self.placement.note
     }
 
     /// "cpu" or "gpu (adapter)".

@@ -27,7 +27,7 @@ pub struct Placement {
     /// Bumped whenever the CPU copy is replaced or changed.
     generation: u64,
     /// Why the backend in use is the one it is, for the page.
-    pub note: Message,
+    note: Message,
 }
 
 impl Default for Placement {
@@ -44,10 +44,16 @@ impl Placement {
         self.apply(flops);
     }
 
-    /// What the user asked for, decided for a step of `flops`.
-    pub fn choose(&mut self, request: BackendRequest, flops: f64) {
+    /// What the user asked for, decided for a step of `flops`: the answer.
+    pub fn choose(&mut self, request: BackendRequest, flops: f64) -> (String, Message) {
         self.request = request;
         self.apply(flops);
+        self.answer()
+    }
+
+    /// "cpu" or "gpu (adapter)", and why.
+    pub fn answer(&self) -> (String, Message) {
+        (self.name(), self.note.clone())
     }
 
     /// Decide again (the model, and so its work per step, may have changed).

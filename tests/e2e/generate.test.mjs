@@ -9,9 +9,8 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { shots, startBrowser } from './serve.mjs';
+import { downloadModel, shots, startBrowser } from './serve.mjs';
 
 const SHAKESPEARE = fs.readFileSync(path.resolve(import.meta.dirname, '../../samples/shakespeare.txt'), 'utf8');
 // Hamlet's first scenes: enough for a character model to learn spelling.
@@ -367,18 +366,7 @@ test('generate: a downloaded model comes back in a fresh page, writes the same a
   await page.click('#train-btn');
   await page.waitForFunction(() => document.getElementById('train-status').textContent === 'finished', null, { timeout: 120000 });
   const trainedLoss = Number(await page.textContent('#train-loss'));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-gpt-'));
-  const files = [];
-  const got = new Promise((resolve) => {
-    page.on('download', async (d) => {
-      const p = path.join(dir, d.suggestedFilename());
-      await d.saveAs(p);
-      files.push(p);
-      if (files.length === 2) resolve();
-    });
-  });
-  await page.click('#download-btn');
-  await got;
+  const files = await downloadModel(page, 'gradlab-gpt-');
   const generateOnce = async (p) => {
     await p.fill('#prompt-input', 'HAMLET');
     await p.click('#generate-btn');

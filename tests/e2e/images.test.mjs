@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, shots, startBrowser } from './serve.mjs';
+import { downloadModel, root, shots, startBrowser } from './serve.mjs';
 
 
 let server, browser, base;
@@ -439,18 +439,7 @@ test('an image model downloads, uploads into a fresh page and reads the same dra
   await draw(page, ellipse);
   await settledPrediction(page);
   const before = await text(page, 'predict-output');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-image-model-'));
-  const files = [];
-  const got = new Promise((resolve) => {
-    page.on('download', async (d) => {
-      const p = path.join(dir, d.suggestedFilename());
-      await d.saveAs(p);
-      files.push(p);
-      if (files.length === 2) resolve();
-    });
-  });
-  await page.click('#download-btn');
-  await got;
+  const files = await downloadModel(page, 'gradlab-image-model-');
   const json = JSON.parse(fs.readFileSync(files.find((f) => f.endsWith('.json')), 'utf8'));
   assert.equal(json.userDefinedMetadata.gradlab.scaling.kind, 'unit');
   assert.ok(json.userDefinedMetadata.gradlab.framing.spread > 1, 'the framing of drawings travels with the model');
@@ -481,7 +470,7 @@ test('an image model downloads, uploads into a fresh page and reads the same dra
   // Its filters show; feature maps need images.
   await fresh.page.waitForFunction(() => !document.getElementById('filters-canvas').hidden);
   await waitText(fresh.page, 'feature-maps', /load images first/);
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(path.dirname(files[0]), { recursive: true, force: true });
   assert.deepEqual([...errors, ...fresh.errors], []);
   await fresh.ctx.close();
 });

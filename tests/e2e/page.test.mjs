@@ -5,9 +5,8 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import zlib from 'node:zlib';
-import { root, shots, startBrowser } from './serve.mjs';
+import { downloadModel, root, shots, startBrowser } from './serve.mjs';
 
 
 let server, browser, base;
@@ -244,18 +243,7 @@ test('a trained model downloads and uploads in the TensorFlow.js format', async 
   const { page, ctx } = await open();
   await loadSpamSample(page);
   await trainBow(page, 2);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-model-'));
-  const files = [];
-  const got = new Promise((resolve) => {
-    page.on('download', async (d) => {
-      const p = path.join(dir, d.suggestedFilename());
-      await d.saveAs(p);
-      files.push(p);
-      if (files.length === 2) resolve();
-    });
-  });
-  await page.click('#download-btn');
-  await got;
+  const files = await downloadModel(page, 'gradlab-model-');
   const json = JSON.parse(fs.readFileSync(files.find((f) => f.endsWith('.json')), 'utf8'));
   assert.equal(json.format, 'layers-model');
   assert.ok(json.userDefinedMetadata.gradlab.tokenizer);

@@ -8,9 +8,8 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startBrowser, shots } from './serve.mjs';
+import { downloadModel, shots, startBrowser } from './serve.mjs';
 
 let server, browser, base;
 
@@ -275,18 +274,7 @@ test('an uploaded model.json whose layer names, labels and tokenizer words are m
   await page.waitForFunction(() => /global_average_pooling1d/.test(document.getElementById('model-summary').textContent));
   await page.click('#train-btn');
   await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '1', null, { timeout: 60000 });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-crafted-'));
-  const saved = [];
-  const got = new Promise((resolve) => {
-    page.on('download', async (d) => {
-      const p = path.join(dir, d.suggestedFilename());
-      await d.saveAs(p);
-      saved.push(p);
-      if (saved.length === 2) resolve();
-    });
-  });
-  await page.click('#download-btn');
-  await got;
+  const saved = await downloadModel(page, 'gradlab-crafted-');
 
   // The crafted model: layer names, labels and a tokenizer word are markup.
   const jsonPath = saved.find((f) => f.endsWith('.json'));

@@ -2,6 +2,7 @@
 // localhost port, and Debian's Chromium launched through playwright-core.
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -62,4 +63,22 @@ function watchPolicy(browser) {
     await close(...args);
     assert.deepEqual(violations, [], 'the page broke its Content-Security-Policy');
   };
+}
+
+// Press Download model and keep the two files the page saves (model.json
+// and its weights) in a fresh folder: their paths.
+export async function downloadModel(page, prefix = 'gradlab-model-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const files = [];
+  const got = new Promise((resolve) => {
+    page.on('download', async (d) => {
+      const p = path.join(dir, d.suggestedFilename());
+      await d.saveAs(p);
+      files.push(p);
+      if (files.length === 2) resolve();
+    });
+  });
+  await page.click('#download-btn');
+  await got;
+  return files;
 }

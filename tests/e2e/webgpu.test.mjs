@@ -25,6 +25,23 @@ afterEach(async () => {
   for (const ctx of browser?.contexts() ?? []) await ctx.close().catch(() => {});
 });
 
+async function open() {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  return { ctx, page, errors };
+}
+
+// auto stays on the CPU: SwiftShader is software, and it says so.
+async function autoStaysOnCpu(page) {
+  await page.selectOption('#backend-select', 'auto');
+  await page.waitForFunction(() => /software/.test(document.getElementById('backend-why').textContent), null, { timeout: 30000 });
+  assert.equal(await page.textContent('#backend'), 'cpu');
+}
+
 async function trainOn(page, backend) {
   await page.selectOption('#backend-select', backend);
   await page.waitForFunction((b) => document.getElementById('backend').textContent.startsWith(b), backend, { timeout: 30000 });
@@ -36,12 +53,7 @@ async function trainOn(page, backend) {
 }
 
 test('the page trains on WebGPU: the GPU is named, curves, metrics and predictions match the CPU', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const { ctx, page, errors } = await open();
   const hasAdapter = await page.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()));
   assert.ok(hasAdapter, 'this Chromium offers no WebGPU adapter (SwiftShader)');
   await page.selectOption('#sample-select', 'spam');
@@ -54,10 +66,7 @@ test('the page trains on WebGPU: the GPU is named, curves, metrics and predictio
   await page.dispatchEvent('#learning-rate', 'change');
   await page.waitForTimeout(300);
 
-  // auto stays on the CPU: SwiftShader is software, and it says so.
-  await page.selectOption('#backend-select', 'auto');
-  await page.waitForFunction(() => /software/.test(document.getElementById('backend-why').textContent), null, { timeout: 30000 });
-  assert.equal(await page.textContent('#backend'), 'cpu');
+  await autoStaysOnCpu(page);
 
   const cpu = await trainOn(page, 'cpu');
   const gpu = await trainOn(page, 'gpu');
@@ -94,12 +103,7 @@ test('the page trains on WebGPU: the GPU is named, curves, metrics and predictio
 // CPU and then on the GPU; a person sees the GPU named, the same losses,
 // the same samples over time, and text generated afterwards.
 test('the generation task trains its GPT on WebGPU, as on the CPU', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(base);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const { ctx, page, errors } = await open();
   await page.selectOption('#task-select', 'generate');
   assert.equal(await page.isVisible('#backend-select'), true, 'the generation task offers the backend menu');
   const set = async (id, v) => { await page.fill(id, String(v)); await page.dispatchEvent(id, 'change'); };
@@ -118,10 +122,7 @@ test('the generation task trains its GPT on WebGPU, as on the CPU', async () => 
   }, shakespeare.slice(20000, 38000));
   await page.waitForFunction(() => /18,000\s*characters/.test(document.getElementById('text-report').textContent), null, { timeout: 30000 });
 
-  // auto stays on the CPU: SwiftShader is software, and it says so.
-  await page.selectOption('#backend-select', 'auto');
-  await page.waitForFunction(() => /software/.test(document.getElementById('backend-why').textContent), null, { timeout: 30000 });
-  assert.equal(await page.textContent('#backend'), 'cpu');
+  await autoStaysOnCpu(page);
 
   const runOn = async (backend) => {
     await page.selectOption('#backend-select', backend);

@@ -29,6 +29,8 @@ enum Op {
     TimeSlice(Var, usize),
     TimeStack(Vec<Var>),
     ColsSlice(Var, usize),
+    /// Inputs [rows, dᵢ] side by side; holds each one's first column.
+    ConcatCols(Vec<(Var, usize)>),
     LstmCell { z: Var, hc_prev: Var, mask: Option<(Var, usize)>, gate: GateActivation },
     GruCell { xz: Var, hz: Var, h_prev: Var, mask: Option<(Var, usize)> },
     Im2col { x: Var, kernel: usize, stride: usize },
@@ -173,6 +175,23 @@ impl<'b, B: Backend> Graph<'b, B> {
     pub fn cols_slice(&mut self, x: Var, start: usize, len: usize) -> Var {
         let y = self.backend.cols_slice(self.value(x), start, len);
         self.push(y, Op::ColsSlice(x, start), &[x])
+    }
+    /// Matrices [rows, dᵢ] side by side as [rows, Σdᵢ] (a Concatenate on
+    /// the last axis): each one added into its columns of zeros, so both
+    /// backends do it with the ops a column slice's gradient uses.
+    pub fn concat_cols(&mut self, xs: &[Var]) -> Var {
+        let rows = self.shape(xs[0])[0];
+        let total: usize = xs.iter().map(|&x| self.shape(x)[1]).sum();
+        let mut y = self.backend.zeros(&[rows, total]);
+        let mut parts = Vec::with_capacity(xs.len());
+        let mut start = 0;
+        for &x in xs {
+            assert_eq!(self.shape(x)[0], rows, "concat_cols: rows differ");
+            self.backend.cols_slice_add(&mut y, start, self.value(x));
+            parts.push((x, start));
+            start += self.shape(x)[1];
+        }
+        self.push(y, Op::ConcatCols(parts), xs)
     }
     pub fn lstm_cell(&mut self, z: Var, hc_prev: Var, mask: Option<(Var, usize)>, gate: GateActivation) -> Var {
         let y = self.backend.lstm_cell(self.value(z), self.value(hc_prev), mask.map(|(m, t)| (self.value(m), t)), gate);
@@ -325,6 +344,12 @@ impl<'b, B: Backend> Graph<'b, B> {
                     }
                 }
                 Op::ColsSlice(x, start) => send_part(&mut grads, *x, &|acc| be.cols_slice_add(acc, *start, &g)),
+                Op::ConcatCols(parts) => {
+                    for &(x, start) in parts {
+                        let len = be.shape(val(x))[1];
+                        send(&mut grads, x, be.cols_slice(&g, start, len));
+                    }
+                }
                 Op::LstmCell { z, hc_prev, mask, gate } => {
                     let m = mask.map(|(m, t)| (val(m), t));
                     let (dz, dprev) = be.lstm_cell_backward(val(*z), val(*hc_prev), m, *gate, &g);

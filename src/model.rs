@@ -1,6 +1,10 @@
-//! A sequential model: a list of layers, their weights on a backend, and
-//! the checks that make a layer list a model (shapes fit, the output is a
-//! class vector). The weights are the only state; layers are plain configs.
+//! A model: a list of layers, their weights on a backend, and the checks
+//! that make a layer list a model (shapes fit, the output is a class
+//! vector). The layers form a graph, Keras's functional model: each reads
+//! the outputs of earlier layers or the model's input (the wiring), and
+//! the last layer's output is the model's. A sequential model is the
+//! wiring where each layer reads the one before. The weights are the only
+//! state; layers are plain configs.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -19,8 +23,13 @@ pub struct LayerInfo {
     pub input_shape: Vec<usize>,
     pub output_shape: Vec<usize>,
     pub weights: Vec<WeightSpec>,
-    /// Whether a padding mask reaches this layer.
+    /// Whether a padding mask reaches this layer (its first input).
     pub receives_mask: bool,
+    /// Where its inputs come from: 0 is the model's input, k the output of
+    /// layer k (counting from 1), always an earlier one.
+    pub inputs: Vec<usize>,
+    /// Every input's shape (`input_shape` is the first's).
+    pub input_shapes: Vec<Vec<usize>>,
 }
 
 impl LayerInfo {
@@ -29,10 +38,21 @@ impl LayerInfo {
     }
 }
 
+/// Where each layer of a sequential model reads from: the layer before.
+pub fn sequential_wiring(layers: usize) -> Vec<Vec<usize>> {
+    (0..layers).map(|i| vec![i]).collect()
+}
+
 /// Check a layer list for inputs of one sample's shape (`[max_len]` token
 /// ids, or `[height, width, channels]` pixels) and name its layers as Keras
-/// would (dense, dense_1, …).
+/// would (dense, dense_1, …): a sequential model.
 pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
+    architecture_wired(layers, None, input_shape)
+}
+
+/// `architecture` for a graph: `wiring[i]` lists where layer i reads from
+/// (see `LayerInfo::inputs`); None is the sequential chain.
+pub fn architecture_wired(layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
     if layers.is_empty() {
         return Err(Error::InvalidModel { index: 0, layer: "-".into(), reason: msg!("model.no_layers") });
     }
@@ -40,36 +60,58 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
         let field = if input_shape.len() == 1 { "max_len" } else { "image_shape" };
         return Err(Error::setting(field, msg!("model.sizes_at_least_1")));
     }
-    if input_shape.len() > 1 && layers[0].token_ids() == TokenIds::Reads {
-        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: msg!("model.embedding_on_images", shape = format!("{:?}", input_shape)) });
+    let chain = sequential_wiring(layers.len());
+    let wiring = wiring.unwrap_or(&chain);
+    if wiring.len() != layers.len() {
+        return Err(Error::InvalidModel { index: 0, layer: "-".into(), reason: msg!("model.wiring_count", layers = layers.len(), wiring = wiring.len()) });
     }
-    if input_shape.len() == 1 && layers[0].token_ids() == TokenIds::Refuses {
-        return Err(Error::InvalidModel { index: 1, layer: layers[0].describe(), reason: msg!("model.text_needs_embedding") });
+    let invalid = |i: usize, reason: Message| Error::InvalidModel { index: i + 1, layer: layers[i].describe(), reason };
+    for (i, (layer, from)) in layers.iter().zip(wiring).enumerate() {
+        if let Some(&j) = from.iter().find(|&&j| j > i) {
+            return Err(invalid(i, msg!("model.wiring_later", from = j)));
+        }
+        if from.contains(&0) {
+            if input_shape.len() > 1 && layer.token_ids() == TokenIds::Reads {
+                return Err(invalid(i, msg!("model.embedding_on_images", shape = format!("{:?}", input_shape))));
+            }
+            if input_shape.len() == 1 && layer.token_ids() == TokenIds::Refuses {
+                return Err(invalid(i, msg!("model.text_needs_embedding")));
+            }
+        }
     }
-    let mut shape = input_shape.to_vec();
+    // Every layer's output but the last feeds a later layer.
+    if let Some(i) = (0..layers.len() - 1).find(|&i| !wiring.iter().any(|from| from.contains(&(i + 1)))) {
+        return Err(invalid(i, msg!("model.wiring_unused")));
+    }
+    // Per node (the input, then each layer's output): shape and mask.
+    let mut shapes: Vec<Vec<usize>> = vec![input_shape.to_vec()];
+    let mut masks = vec![false];
     let mut counts = std::collections::HashMap::new();
     let mut infos = Vec::with_capacity(layers.len());
-    let mut mask = false;
     let mut params = 0usize;
-    for (i, layer) in layers.iter().enumerate() {
+    for (i, (layer, from)) in layers.iter().zip(wiring).enumerate() {
         let class = layer.class_name();
-        let out = layer.output_shape(&shape).map_err(|reason| Error::InvalidModel { index: i + 1, layer: layer.describe(), reason })?;
+        let ins: Vec<&[usize]> = from.iter().map(|&j| shapes[j].as_slice()).collect();
+        let out = layer.output_shapes(&ins).map_err(|reason| invalid(i, reason))?;
         if out.iter().any(|&d| d == 0) {
-            return Err(Error::InvalidModel { index: i + 1, layer: layer.describe(), reason: msg!("model.empty_output", shape = format!("{:?}", out)) });
+            return Err(invalid(i, msg!("model.empty_output", shape = format!("{:?}", out))));
         }
+        let in_masks: Vec<bool> = from.iter().map(|&j| masks[j]).collect();
+        layer.check_masks(&ins, &in_masks).map_err(|reason| invalid(i, reason))?;
         let n = counts.entry(class).or_insert(0usize);
         let base = to_snake(class);
         let name = if *n == 0 { base } else { format!("{}_{}", base, n) };
         *n += 1;
-        let receives_mask = mask;
-        mask = layer.mask_out(mask);
-        let weights = layer.weights(&shape);
+        let weights = layer.weights_for(&ins);
         check_budget(i + 1, layer, &out, &weights, &mut params)?;
-        infos.push(LayerInfo { name, config: layer.clone(), input_shape: shape.clone(), weights, output_shape: out.clone(), receives_mask });
-        shape = out;
+        let input_shapes: Vec<Vec<usize>> = ins.iter().map(|s| s.to_vec()).collect();
+        infos.push(LayerInfo { name, config: layer.clone(), input_shape: input_shapes[0].clone(), weights, output_shape: out.clone(), receives_mask: in_masks[0], inputs: from.clone(), input_shapes });
+        masks.push(layer.mask_out_of(&in_masks));
+        shapes.push(out);
     }
     // A vector of class scores, or one per position (a language model's
     // next-token logits, [time, vocabulary]).
+    let shape = shapes.last().unwrap();
     if shape.is_empty() || shape.len() > 2 {
         let last = layers.len();
         return Err(Error::InvalidModel {
@@ -81,10 +123,20 @@ pub fn architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec
     Ok(infos)
 }
 
+/// Whether layers read each other in a chain (a Sequential model).
+pub fn is_sequential(layers: &[LayerInfo]) -> bool {
+    layers.iter().enumerate().all(|(i, l)| l.inputs == [i])
+}
+
 /// `architecture` for a classifier, which must end in one vector of class
 /// scores (a model that scores every position is a language model's).
 pub fn classifier_architecture(layers: &[LayerConfig], input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
-    let infos = architecture(layers, input_shape)?;
+    classifier_architecture_wired(layers, None, input_shape)
+}
+
+/// `classifier_architecture` for a graph.
+pub fn classifier_architecture_wired(layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize]) -> Result<Vec<LayerInfo>> {
+    let infos = architecture_wired(layers, wiring, input_shape)?;
     let last = infos.last().expect("architecture refuses an empty model");
     if last.output_shape.len() != 1 {
         return Err(Error::InvalidModel { index: infos.len(), layer: last.config.describe(), reason: msg!("model.end_in_vector", shape = format!("{:?}", last.output_shape)) });
@@ -162,12 +214,18 @@ pub struct Model<B: Backend> {
 impl<B: Backend> Model<B> {
     /// Build and initialise with Keras's default initialisers from `seed`.
     pub fn new(backend: B, layers: &[LayerConfig], input_shape: &[usize], seed: u64) -> Result<Self> {
-        let layers = architecture(layers, input_shape)?;
+        Self::new_wired(backend, layers, None, input_shape, seed)
+    }
+
+    /// `new` for a graph (see `architecture_wired`).
+    pub fn new_wired(backend: B, layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize], seed: u64) -> Result<Self> {
+        let layers = architecture_wired(layers, wiring, input_shape)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let weights = layers
             .iter()
             .map(|l| {
-                let values = l.config.init(&l.input_shape, &mut rng);
+                let ins: Vec<&[usize]> = l.input_shapes.iter().map(|s| s.as_slice()).collect();
+                let values = l.config.init_for(&ins, &mut rng);
                 l.weights.iter().zip(values).map(|(spec, v)| backend.upload(&spec.shape, &v)).collect()
             })
             .collect();
@@ -176,9 +234,26 @@ impl<B: Backend> Model<B> {
 
     /// Build with given weights (per layer, Keras order and layout).
     pub fn with_weights(backend: B, layers: &[LayerConfig], input_shape: &[usize], values: Vec<Vec<Vec<f32>>>) -> Result<Self> {
-        let mut model = Model::new(backend, layers, input_shape, 0)?;
+        Self::with_weights_wired(backend, layers, None, input_shape, values)
+    }
+
+    /// `with_weights` for a graph (see `architecture_wired`).
+    pub fn with_weights_wired(backend: B, layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize], values: Vec<Vec<Vec<f32>>>) -> Result<Self> {
+        let mut model = Model::new_wired(backend, layers, wiring, input_shape, 0)?;
         model.set_weights(values)?;
         Ok(model)
+    }
+
+    /// Where each layer reads from, or None for a sequential model.
+    pub fn wiring(&self) -> Option<Vec<Vec<usize>>> {
+        (!is_sequential(&self.layers)).then(|| self.layers.iter().map(|l| l.inputs.clone()).collect())
+    }
+
+    /// Whether the layers from `start` on read nothing before layer
+    /// `start`'s output (0-based: the input of layer `start`), so
+    /// `forward_from(start)` needs only that.
+    pub fn cuts_at(&self, start: usize) -> bool {
+        self.layers[start..].iter().all(|l| l.inputs.iter().all(|&j| j >= start))
     }
 
     /// Classes (or vocabulary) the last layer scores.
@@ -203,7 +278,7 @@ impl<B: Backend> Model<B> {
     /// Token ids must index the Embedding's table: a tokenizer with more
     /// words than the model was built for is an error, not a crash.
     pub fn check_ids(&self, ids: &[Vec<f32>]) -> Result<()> {
-        if let Some(rows) = self.layers.first().and_then(|l| l.config.vocabulary()) {
+        if let Some(rows) = self.layers.iter().filter(|l| l.inputs.contains(&0)).filter_map(|l| l.config.vocabulary()).min() {
             if let Some(&max) = ids.iter().flatten().max_by(|a, b| a.total_cmp(b)) {
                 if max as usize >= rows || max < 0.0 {
                     return Err(Error::setting("num_words", msg!("model.token_id_rows", id = max, rows = rows)));
@@ -268,21 +343,27 @@ impl<B: Backend> Model<B> {
     }
 
     /// `forward_from`, calling `seen(graph, layer output, mask the layer
-    /// got)` after every layer.
+    /// got)` after every layer. Layers run in order, each reading the
+    /// outputs (and masks) its wiring names.
     #[allow(clippy::too_many_arguments)]
     fn forward_seen(&self, g: &mut Graph<B>, vars: &[Vec<Var>], start: usize, x: Var, mask: Option<Var>, ctx: &mut ForwardCtx, logits: bool, mut seen: impl FnMut(&Graph<B>, Var, Option<Var>)) -> Var {
-        let (mut x, mut mask) = (x, mask);
+        assert!(self.cuts_at(start), "forward_from({start}): a later layer reads an earlier output");
+        // Per node: the model's input (0) and each layer's output.
+        let mut nodes: Vec<Option<(Var, Option<Var>)>> = vec![None; self.layers.len() + 1];
+        nodes[start] = Some((x, mask));
         let last = self.layers.len() - 1;
+        let mut y = x;
         for (i, (layer, w)) in self.layers.iter().zip(vars).enumerate().skip(start) {
-            let (y, m) = match layer.config.without_softmax() {
-                Some(logits_layer) if i == last && logits => logits_layer.forward(g, w, x, mask, ctx),
-                _ => layer.config.forward(g, w, x, mask, ctx),
+            let (xs, masks): (Vec<Var>, Vec<Option<Var>>) = layer.inputs.iter().map(|&j| nodes[j].expect("wiring reads earlier layers")).unzip();
+            let (out, m) = match layer.config.without_softmax() {
+                Some(logits_layer) if i == last && logits => logits_layer.forward_many(g, w, &xs, &masks, ctx),
+                _ => layer.config.forward_many(g, w, &xs, &masks, ctx),
             };
-            seen(g, y, mask);
-            x = y;
-            mask = m;
+            seen(g, out, masks[0]);
+            nodes[i + 1] = Some((out, m));
+            y = out;
         }
-        x
+        y
     }
 
     /// Every layer's output (and the mask it received) for rows of token
@@ -347,14 +428,29 @@ impl<B: Backend> Model<B> {
     }
 }
 
-/// A Keras-style summary of checked layers.
+/// A Keras-style summary of checked layers; a graph's lists each layer's
+/// inputs ("Connected to"), as Keras's summary of a functional model.
 pub fn summary(layers: &[LayerInfo]) -> String {
     let mut s = String::new();
-    let line = "─".repeat(72);
-    s.push_str(&format!("{:<34}{:<24}{:>14}\n{}\n", "Layer (type)", "Output Shape", "Param #", line));
-    for l in layers {
+    let graph = !is_sequential(layers);
+    let source = |j: usize| if j == 0 { "input".to_string() } else { layers[j - 1].name.clone() };
+    let names: Vec<String> = layers.iter().map(|l| format!("{} ({})", l.name, l.config.class_name())).collect();
+    // Columns as wide as their longest entry, as Keras's table.
+    let first = names.iter().map(|n| n.chars().count() + 2).max().unwrap_or(0).max(34);
+    let width = first + 24 + 14 + if graph { 2 + layers.iter().map(|l| l.inputs.iter().map(|&j| source(j).len() + 2).sum::<usize>()).max().unwrap_or(0).max(12) } else { 0 };
+    let line = "─".repeat(width);
+    s.push_str(&format!("{:<first$}{:<24}{:>14}", "Layer (type)", "Output Shape", "Param #"));
+    if graph {
+        s.push_str("  Connected to");
+    }
+    s.push_str(&format!("\n{}\n", line));
+    for (l, name) in layers.iter().zip(&names) {
         let shape = format!("(None, {})", l.output_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
-        s.push_str(&format!("{:<34}{:<24}{:>14}\n", format!("{} ({})", l.name, l.config.class_name()), shape, l.param_count()));
+        s.push_str(&format!("{:<first$}{:<24}{:>14}", name, shape, l.param_count()));
+        if graph {
+            s.push_str(&format!("  {}", l.inputs.iter().map(|&j| source(j)).collect::<Vec<_>>().join(", ")));
+        }
+        s.push('\n');
     }
     let total: usize = layers.iter().map(|l| l.param_count()).sum();
     s.push_str(&format!("{}\nTotal params: {} ({:.2} KB)\n", line, total, total as f64 * 4.0 / 1024.0));

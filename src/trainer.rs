@@ -153,7 +153,7 @@ impl<B: Backend> Trainer<B> {
         let all: Vec<&B::Tensor> = self.model.weights.iter().flatten().chain(slots.iter().flatten()).collect();
         let mut values = from.read_async(&all).await.into_iter();
         let weights: Vec<Vec<Vec<f32>>> = self.model.weights.iter().map(|ws| ws.iter().map(|_| values.next().unwrap()).collect()).collect();
-        let model = Model::with_weights(backend.clone(), &self.model.configs(), &self.model.input_shape, weights)?;
+        let model = Model::with_weights_wired(backend.clone(), &self.model.configs(), self.model.wiring().as_deref(), &self.model.input_shape, weights)?;
         let moved_slots: Vec<Vec<C::Tensor>> = slots.iter().map(|ss| ss.iter().map(|s| backend.upload(from.shape(s), &values.next().unwrap())).collect()).collect();
         Ok(Trainer {
             model,
@@ -459,7 +459,7 @@ impl<B: Backend> Trainer<B> {
     /// Put the model back to fresh weights from `seed` and forget the history.
     pub fn reset(&mut self, seed: u64) -> Result<()> {
         let configs = self.model.configs();
-        self.model = Model::new(self.model.backend.clone(), &configs, &self.model.input_shape, seed)?;
+        self.model = Model::new_wired(self.model.backend.clone(), &configs, self.model.wiring().as_deref(), &self.model.input_shape, seed)?;
         self.optimizer.reset();
         self.schedule.reset();
         self.config.seed = seed;

@@ -180,7 +180,7 @@ fn tfjs_files_round_trip_every_layer() {
         let name = case["name"].as_str().unwrap();
         let layers = layers_for(name);
         let model = Model::new(CpuBackend, &layers, &[8], 7).unwrap();
-        let (json, bytes) = tfjs::to_files(&layers, &[8], &model.get_weights(), None).unwrap();
+        let (json, bytes) = tfjs::to_files(&layers, None, &[8], &model.get_weights(), None).unwrap();
         let back = tfjs::from_json(&json, Some(&bytes), "model.json").unwrap();
         assert_eq!(back.layers, layers, "{}", name);
         assert_eq!(back.input_shape, vec![8]);

@@ -38,11 +38,12 @@ fn check_way_back(dir: &std::path::Path, cases: &[cases::Case]) {
         let back = dir.join("back").join(&c.name);
         let saved = tfjs::load(&back.join("model.json")).unwrap_or_else(|e| panic!("{}: gradlab cannot read what keras_save.py wrote: {}", c.name, e));
         assert_eq!(saved.layers, c.layers, "{}: the layers changed on the way through Keras", c.name);
+        assert_eq!(saved.wiring, c.wiring, "{}: the graph changed on the way through Keras", c.name);
         let original = tfjs::load(&c.dir.join("model.json")).unwrap();
         assert_eq!(saved.metadata, original.metadata, "{}: the tokenizer, labels or scaling changed", c.name);
         assert_ne!(saved.weights, original.weights, "{}: Keras's training changed no weight", c.name);
         let keras: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(back.join("keras.json")).unwrap()).unwrap();
-        let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights).unwrap();
+        let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights).unwrap();
         let got = cases::predict_rows(&model, &c.inputs);
         let mut worst = 0.0f32;
         assert_eq!(got.len(), keras["output"].as_array().unwrap().len(), "{}: rows", c.name);

@@ -22,7 +22,8 @@ fn example(kind: FieldKind) -> Value {
 }
 
 /// Each kind, built from its required fields alone (as the page's editor
-/// builds it), and a per-sample input it accepts.
+/// builds it), and a per-sample input it accepts (as many times as it
+/// takes inputs: a merge or an attention reads it twice).
 fn every_kind() -> Vec<(LayerConfig, Vec<usize>)> {
     LayerConfig::catalogue()
         .into_iter()
@@ -33,7 +34,7 @@ fn every_kind() -> Vec<(LayerConfig, Vec<usize>)> {
                 m.insert(f.key.into(), example(f.kind));
             }
             let layer: LayerConfig = serde_json::from_value(Value::Object(m.clone())).unwrap_or_else(|e| panic!("{}: {:?} does not read: {}", kind.class, m, e));
-            let input = [vec![8], vec![8, 6], vec![8, 8, 3], vec![3]].into_iter().find(|s| layer.output_shape(s).is_ok()).unwrap_or_else(|| panic!("{}: takes none of the test inputs", kind.class));
+            let input = [vec![8], vec![8, 6], vec![8, 8, 3], vec![3]].into_iter().find(|s| layer.output_shapes(&vec![s.as_slice(); kind.inputs]).is_ok()).unwrap_or_else(|| panic!("{}: takes none of the test inputs", kind.class));
             (layer, input)
         })
         .collect()
@@ -56,20 +57,21 @@ fn every_kind_is_saved_under_its_class() {
 #[test]
 fn every_kind_reads_back_from_its_keras_config() {
     for (layer, input) in every_kind() {
-        let mut config = layer.keras_config(&input);
+        let inputs = vec![input.as_slice(); layer.inputs()];
+        let mut config = layer.keras_config_for(&inputs);
         config["name"] = json!("probe");
         let back = LayerConfig::from_keras(&KerasConfig::new(layer.class_name(), &config, "model.json"))
             .unwrap_or_else(|| panic!("{}: the registry does not know its own class", layer.class_name()))
             .unwrap_or_else(|e| panic!("{}: its own config {} is refused: {}", layer.class_name(), config, e));
         // The same layer, up to how it is written (strides left to default
         // read back as the pool size they default to).
-        let mut again = back.keras_config(&input);
+        let mut again = back.keras_config_for(&inputs);
         again["name"] = json!("probe");
         assert_eq!(again, config, "{}: read back as {:?}", layer.class_name(), back);
-        assert_eq!(back.output_shape(&input), layer.output_shape(&input));
-        let weights = layer.weights(&input);
+        assert_eq!(back.output_shapes(&inputs), layer.output_shapes(&inputs));
+        let weights = layer.weights_for(&inputs);
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
-        let init = layer.init(&input, &mut rng);
+        let init = layer.init_for(&inputs, &mut rng);
         assert_eq!(init.len(), weights.len(), "{}: initial values for each weight", layer.class_name());
         for (w, v) in weights.iter().zip(&init) {
             assert_eq!(v.len(), w.shape.iter().product::<usize>(), "{}/{}: initial values", layer.class_name(), w.name);

@@ -241,7 +241,7 @@ fn model_files(image: bool) -> (String, Vec<u8>) {
     let mut tok = Tokenizer::new(Some(20), Some("<OOV>"));
     tok.fit_on_texts(&["a b c", "b c d"]);
     let meta = tfjs::Metadata { tokenizer: Some(tok), labels: vec!["x".into(), "y".into()], max_len: 5, padding: Side::Post, truncating: Side::Post, scaling: None, framing: None, language_model: None };
-    tfjs::to_files(&layers, &shape, &model.get_weights(), Some(&meta)).unwrap()
+    tfjs::to_files(&layers, None, &shape, &model.get_weights(), Some(&meta)).unwrap()
 }
 
 /// Load through the page's path: parse, then build the model with its

@@ -47,7 +47,7 @@ fn tfjs_models_load_and_predict_like_tfjs() {
         assert_eq!(t.epochs.len(), 3);
 
         // And what gradlab writes back reads as the same model.
-        let (json, bytes) = tfjs::to_files(&saved.layers, &saved.input_shape, &t.model.get_weights(), None).unwrap();
+        let (json, bytes) = tfjs::to_files(&saved.layers, None, &saved.input_shape, &t.model.get_weights(), None).unwrap();
         let again = tfjs::from_json(&json, Some(&bytes), "model.json").unwrap();
         assert_eq!(again.layers, saved.layers);
     }
@@ -90,7 +90,7 @@ fn tfjs_image_cnn_loads_and_predicts_like_tfjs() {
         assert!((g - w).abs() < 1e-5, "image_cnn[{}]: gradlab {} vs TensorFlow.js {}", i, g, w);
     }
     // Written back in Keras's order (moving statistics with their layer), it reads the same.
-    let (json, bytes) = tfjs::to_files(&saved.layers, &saved.input_shape, &model.get_weights(), None).unwrap();
+    let (json, bytes) = tfjs::to_files(&saved.layers, None, &saved.input_shape, &model.get_weights(), None).unwrap();
     let again = tfjs::from_json(&json, Some(&bytes), "model.json").unwrap();
     assert_eq!(again.layers, saved.layers);
     assert_eq!(again.weights, saved.weights);
@@ -121,7 +121,8 @@ fn gradlab_models_predict_the_same_in_tensorflow_js() {
     let mut failures = Vec::new();
     for c in &cases {
         let r = &out[&c.name];
-        let problems = tfjs::tfjs_incompatibilities(&c.layers);
+        let saved = tfjs::load(&c.dir.join("model.json")).unwrap();
+        let problems = tfjs::tfjs_incompatibilities(&gradlab::model::architecture_wired(&saved.layers, saved.wiring.as_deref(), &saved.input_shape).unwrap());
         if !problems.is_empty() {
             // The export's warning names a layer, and TensorFlow.js does refuse the file.
             let error = r["error"].as_str().unwrap_or_else(|| panic!("{}: the export warns {:?} but TensorFlow.js ran it", c.name, problems));
@@ -156,7 +157,7 @@ fn masked_average_round_trips_and_tampering_is_named() {
         LayerConfig::Dense(Dense::new(3, Activation::Softmax)),
     ];
     let model = Model::new(CpuBackend, &layers, &[6], 3).unwrap();
-    let (json, bytes) = tfjs::to_files(&layers, &[6], &model.get_weights(), None).unwrap();
+    let (json, bytes) = tfjs::to_files(&layers, None, &[6], &model.get_weights(), None).unwrap();
     let root: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(root["modelTopology"]["class_name"], "Model");
     let classes: Vec<&str> = root["modelTopology"]["config"]["layers"].as_array().unwrap().iter().map(|l| l["class_name"].as_str().unwrap()).collect();
@@ -179,7 +180,7 @@ fn masked_average_round_trips_and_tampering_is_named() {
     assert!(e.contains("needs a mask"), "{}", e);
     // An unmasked average stays Sequential.
     let plain = vec![LayerConfig::Embedding(Embedding { input_dim: 30, output_dim: 4, mask_zero: false }), layers[1].clone(), layers[2].clone()];
-    let (json, _) = tfjs::to_files(&plain, &[6], &Model::new(CpuBackend, &plain, &[6], 3).unwrap().get_weights(), None).unwrap();
+    let (json, _) = tfjs::to_files(&plain, None, &[6], &Model::new(CpuBackend, &plain, &[6], 3).unwrap().get_weights(), None).unwrap();
     assert!(json.contains("\"Sequential\""));
 }
 
@@ -199,7 +200,7 @@ fn sinusoidal_positions_round_trip_as_keras_writes_them() {
         LayerConfig::Dense(Dense::new(3, Activation::Softmax)),
     ];
     let model = Model::new(CpuBackend, &layers, &[6], 3).unwrap();
-    let (json, bytes) = tfjs::to_files(&layers, &[6], &model.get_weights(), None).unwrap();
+    let (json, bytes) = tfjs::to_files(&layers, None, &[6], &model.get_weights(), None).unwrap();
     let root: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(root["modelTopology"]["class_name"], "Model");
     let graph = root["modelTopology"]["config"]["layers"].as_array().unwrap();
@@ -223,15 +224,16 @@ fn sinusoidal_positions_round_trip_as_keras_writes_them() {
     let e = tfjs::from_json(&alone, Some(&bytes), "m.json").unwrap_err().to_string();
     assert!(e.contains("SinePositionEncoding") && e.contains("stands alone"), "{}", e);
     let sequential = vec![layers[0].clone(), layers[2].clone(), layers[3].clone()];
-    let (seq_json, seq_bytes) = tfjs::to_files(&sequential, &[6], &plain.get_weights(), None).unwrap();
+    let (seq_json, seq_bytes) = tfjs::to_files(&sequential, None, &[6], &plain.get_weights(), None).unwrap();
     let v: Value = serde_json::from_str(&seq_json).unwrap();
     let mut v2 = v.clone();
     let list = v2["modelTopology"]["config"]["layers"].as_array_mut().unwrap();
     list.insert(1, serde_json::json!({"class_name": "SinePositionEncoding", "config": {"name": "sine", "max_wavelength": 10000}}));
     let e = tfjs::from_json(&v2.to_string(), Some(&seq_bytes), "m.json").unwrap_err().to_string();
     assert!(e.contains("sine") && e.contains("SinePositionEncoding") && e.contains("Add"), "{}", e);
-    // An Add of two ordinary layers is not gradlab's form.
+    // An Add of two ordinary layers is a residual connection: the graph as written.
     let both = json.replacen("\"class_name\": \"SinePositionEncoding\"", "\"class_name\": \"Dropout\"", 1);
-    let e = tfjs::from_json(&both, Some(&bytes), "m.json").unwrap_err().to_string();
-    assert!(e.contains("Add") && e.contains("SinePositionEncoding"), "{}", e);
+    let graph = tfjs::from_json(&both, Some(&bytes), "m.json").unwrap();
+    assert_eq!(graph.layers.iter().map(|l| l.class_name()).collect::<Vec<_>>(), ["Embedding", "Dropout", "Add", "Flatten", "Dense"]);
+    assert_eq!(graph.wiring, Some(vec![vec![0], vec![1], vec![1, 2], vec![3], vec![4]]));
 }

@@ -16,7 +16,10 @@ objects. Beside it:
   OUT.gradlab.json    labels (class i is labels[i]), max_len, padding and
                       truncating, or an image model's pixel scaling
 
-A masked average that gradlab writes as a small graph for TensorFlow.js
+A functional graph (Add, Concatenate, MultiHeadAttention and any other
+layer reading earlier ones) becomes the same Keras functional model, a
+MultiHeadAttention's use_causal_mask passed where Keras keeps it, in the
+call. A masked average that gradlab writes as a small graph for TensorFlow.js
 (see src/io/tfjs.rs) becomes Keras's GlobalAveragePooling1D with the
 Embedding's mask, as it was trained. One difference from gradlab remains,
 and it is Keras's: a text with no known token at all (every step padding)
@@ -49,7 +52,13 @@ def inbound_names(layer):
     out = []
 
     def walk(v):
-        if isinstance(v, dict):
+        if isinstance(v, dict) and "args" in v:
+            walk(v["args"])
+            # Tensors passed by keyword, in MultiHeadAttention's call order.
+            for key in ("query", "value", "key"):
+                if key in (v.get("kwargs") or {}):
+                    walk(v["kwargs"][key])
+        elif isinstance(v, dict):
             hist = v.get("keras_history")
             if isinstance(hist, list) and hist and isinstance(hist[0], str):
                 out.append(hist[0])
@@ -75,14 +84,15 @@ def layer_list(topology):
     config = topology.get("config")
     if cls == "Sequential":
         layers = config if isinstance(config, list) else config["layers"]
-        return [(l["class_name"], l.get("config", {})) for l in layers], []
+        return [(l["class_name"], l.get("config", {}), None) for l in layers], []
     if cls not in ("Model", "Functional"):
         raise ModelFileError(f"only Sequential models and gradlab's functional form of a masked average are supported, this is '{cls}'")
-    nodes = {}
+    nodes, raw = {}, {}
     order = []
     for l in config["layers"]:
         name = l.get("name") or l["config"]["name"]
         nodes[name] = (l["class_name"], l.get("config", {}), inbound_names(l))
+        raw[name] = l
         order.append(name)
     inputs = [n for n in order if nodes[n][0] == "InputLayer"]
     if len(inputs) != 1:
@@ -114,62 +124,88 @@ def layer_list(topology):
         cls_, cfg, ins = nodes[name]
         if cls_ != "Add":
             continue
-        why = f"layer {name} (Add) is supported only as gradlab's sinusoidal positions (an input plus its SinePositionEncoding)"
-        if len(ins) != 2:
-            raise ModelFileError(f"{why}: it has {len(ins)} inputs")
-        terms = [i for i in ins if nodes[i][0] in TERMS]
-        if len(terms) != 1:
-            raise ModelFileError(f"{why}: one of its inputs must be a SinePositionEncoding")
+        # Any other Add is a layer of its own (a residual connection).
+        terms = [i for i in ins if i in nodes and nodes[i][0] in TERMS]
+        if len(ins) != 2 or len(terms) != 1:
+            continue
         x = ins[1] if ins[0] == terms[0] else ins[0]
         if nodes[terms[0]][2] != [x]:
-            raise ModelFileError(f"{why}: {terms[0]} does not read the Add's other input")
+            raise ModelFileError(f"layer {name} (Add): {terms[0]} does not read the Add's other input")
         skip.add(terms[0])
         sources[name] = [x]
         summed[name] = terms[0]
-    chain = [inputs[0]]
-    while True:
-        nxt = [n for n in order if n not in skip and n != inputs[0] and chain[-1] in sources[n]]
-        if not nxt:
-            break
-        if len(nxt) > 1 or len(sources[nxt[0]]) != 1:
-            raise ModelFileError(f"the model branches after layer {chain[-1]}; only a chain of layers is supported")
-        chain.append(nxt[0])
-    stray = [n for n in order if n not in skip and n not in chain]
-    if stray:
-        raise ModelFileError(f"layer {stray[0]} is not on the path from the input to the output")
+    # The rest is a graph from the input: each layer after what it reads
+    # (Kahn's order, keeping the file's order among layers that are ready).
+    kept = [n for n in order if n not in skip]
+    for n in kept:
+        for src in sources[n]:
+            if src not in nodes or src in skip:
+                raise ModelFileError(f"layer {n} reads '{src}', which is not a layer of the model")
+    placed, chain = set(), []
+    while len(chain) < len(kept):
+        ready = [n for n in kept if n not in placed and all(s_ in placed for s_ in sources[n])]
+        if not ready:
+            raise ModelFileError(f"layer {next(n for n in kept if n not in placed)} depends on its own output (the graph has a cycle)")
+        placed.add(ready[0])
+        chain.append(ready[0])
+    if chain[0] != inputs[0]:
+        raise ModelFileError(f"layer {chain[0]} is not on the path from the input to the output")
+    outputs = [o[0] if isinstance(o, list) else o for o in (config.get("output_layers") or [])]
+    used = {s_ for n in chain for s_ in sources[n]}
+    stray = [n for n in chain[:-1] if n not in used]
+    if stray or (outputs and outputs[0] != chain[-1]):
+        raise ModelFileError(f"layer {(stray or chain)[0]} is not on the path from the input to the output")
     out = []
     for n in chain:
         c, cfg, _ = nodes[n]
+        srcs = list(sources[n])
         if c == "Dot":
-            out.append(("GlobalAveragePooling1D", {"name": n, "_masked_average": True}))
+            out.append(("GlobalAveragePooling1D", {"name": n, "_masked_average": True}, srcs))
         elif n in summed:
-            out.append((nodes[summed[n]][0], {**nodes[summed[n]][1], "name": n, "_summed": True}))
+            out.append((nodes[summed[n]][0], {**nodes[summed[n]][1], "name": n, "_summed": True}, srcs))
         elif c in TERMS:
             raise ModelFileError(f"layer {n} ({c}) stands alone: Keras's {c} gives only the position vectors; gradlab writes it added to its input by an Add")
         else:
-            out.append((c, cfg))
+            out.append((c, {**cfg, "name": n, "_causal": call_flag(raw[n], "use_causal_mask")}, srcs))
     return out, branches
+
+
+def call_flag(layer, key):
+    """A call argument kept in a functional layer's node: Keras 3's
+    `kwargs`, or the fourth entry of the first input (Keras 2, TensorFlow.js)."""
+    nodes = layer.get("inbound_nodes") or []
+    if not nodes:
+        return False
+    n = nodes[0]
+    if isinstance(n, dict):
+        return bool((n.get("kwargs") or {}).get(key))
+    first = n[0] if n and isinstance(n[0], list) else n
+    return bool(len(first) > 3 and isinstance(first[3], dict) and first[3].get(key))
 
 
 def merge_leaky_relu(layers):
     """gradlab writes a layer with Keras's leaky_relu activation as the layer
     without one, then a LeakyReLU layer (TensorFlow.js has no leaky_relu
-    activation): one layer again, as it was trained."""
-    out = []
-    for cls, cfg in layers:
+    activation): one layer again, as it was trained. In a graph, what read
+    the LeakyReLU reads the merged layer."""
+    out, renamed = [], {}
+    for cls, cfg, srcs in layers:
+        if srcs is not None:
+            srcs = [renamed.get(x, x) for x in srcs]
         if cls != "LeakyReLU":
-            out.append((cls, cfg))
+            out.append((cls, cfg, srcs))
             continue
         slope = cfg.get("alpha", cfg.get("negative_slope", 0.3))
-        prev = out[-1] if out else (None, {})
-        if abs(slope - 0.2) > 1e-6 or prev[0] not in ("Dense", "Conv1D", "Conv2D") or (prev[1].get("activation") or "linear") != "linear":
+        prev = out[-1] if out else (None, {}, None)
+        if abs(slope - 0.2) > 1e-6 or prev[0] not in ("Dense", "Conv1D", "Conv2D") or (prev[1].get("activation") or "linear") != "linear" or (srcs is not None and srcs != [prev[1].get("name")]):
             raise ModelFileError(f"layer {cfg.get('name')} (LeakyReLU): supported only with slope 0.2 right after a Dense or convolution without activation")
-        out[-1] = (prev[0], dict(prev[1], activation="leaky_relu"))
+        out[-1] = (prev[0], dict(prev[1], activation="leaky_relu"), prev[2])
+        renamed[cfg.get("name")] = prev[1].get("name")
     return out
 
 
 def input_shape_of(layers):
-    for _, cfg in layers:
+    for _, cfg, _ in layers:
         for key in ("batch_input_shape", "batch_shape"):
             if cfg.get(key):
                 return tuple(cfg[key][1:])
@@ -259,6 +295,23 @@ def build_layer(keras, cls, cfg, where):
         if axis not in (-1, [-1]) or cfg.get("center") is False or cfg.get("scale") is False or cfg.get("rms_scaling"):
             raise ModelFileError(f"{where}: only the last axis, with center and scale, is supported")
         return L.LayerNormalization(axis=-1, epsilon=cfg.get("epsilon", 1e-3), name=name)
+    if cls == "Add":
+        return L.Add(name=name)
+    if cls == "Concatenate":
+        if cfg.get("axis", -1) != -1:
+            raise ModelFileError(f"{where}: only the last axis is supported")
+        # Keras 3 names the concatenate op its masks go through "concatenate"
+        # too, and a model's names must be unique: the layer gets another
+        # (it has no weights to find by name).
+        return L.Concatenate(axis=-1, name=f"{name}_joined")
+    if cls == "MultiHeadAttention":
+        for key in ("use_gate", "sliding_window"):
+            if cfg.get(key):
+                raise ModelFileError(f"{where}: {key} is not supported")
+        if cfg.get("attention_axes") not in (None, 1, [1]):
+            raise ModelFileError(f"{where}: only attention over the time axis is supported")
+        return L.MultiHeadAttention(cfg["num_heads"], cfg["key_dim"], value_dim=cfg.get("value_dim"), dropout=cfg.get("dropout", 0.0),
+                                    use_bias=cfg.get("use_bias", True), output_shape=cfg.get("output_shape"), name=name)
     if cls in KERAS_HUB:
         return keras_hub_layer(cls, cfg, name, where)
     raise ModelFileError(f"{where}: layer type '{cls}' is not one this script builds")
@@ -329,33 +382,55 @@ def build(model_dir, out_path):
 
     model_name = root["modelTopology"].get("config", {}).get("name", "gradlab") if isinstance(root["modelTopology"].get("config"), dict) else "gradlab"
     # A chain is a Sequential, unless a layer is summed with its input
-    # (sinusoidal positions): then the same chain as a functional model.
-    functional = any(cfg.get("_summed") for _, cfg in layers)
+    # (sinusoidal positions); that and any other graph is a functional model.
+    graph = any(srcs is not None and cls != "InputLayer" and srcs != [prev] for (cls, _, srcs), prev in zip(layers, [None] + [cfg.get("name") for _, cfg, _ in layers]))
+    functional = graph or any(cfg.get("_summed") for _, cfg, _ in layers)
+    tensors = {}
     if functional:
         inp = keras.Input(shape=shape, dtype="float32")
         flow = [inp]
+        input_name = next((cfg.get("name") for cls, cfg, _ in layers if cls == "InputLayer"), None)
+        tensors[input_name] = inp
 
-        def add(layer):
-            flow[0] = layer(flow[0])
+        def add(layer, cls=None, cfg=None, srcs=None):
+            if not graph or srcs is None:
+                flow[0] = layer(flow[0])
+            else:
+                ins = [tensors[x] for x in srcs]
+                if cls == "MultiHeadAttention":
+                    flow[0] = layer(*ins, use_causal_mask=bool(cfg.get("_causal") or cfg.get("use_causal_mask")))
+                elif cls in ("Add", "Concatenate"):
+                    flow[0] = layer(ins)
+                else:
+                    flow[0] = layer(ins[0])
+            tensors[cfg.get("name") if cfg else layer.name] = flow[0]
     else:
         model = keras.Sequential(name=model_name)
         model.add(keras.Input(shape=shape, dtype="float32"))
         add = model.add
     built = []
     masked = False
-    for i, (cls, cfg) in enumerate(layers):
+    for i, (cls, cfg, srcs) in enumerate(layers):
         if cls == "InputLayer":
             continue
         where = f"layer {i + 1} {cfg.get('name')} ({cls})"
+        if graph and srcs:
+            # A graph's Keras tensors carry their own masks.
+            masked = getattr(tensors[srcs[0]], "_keras_mask", None) is not None
+            flow[0] = tensors[srcs[0]]
         if cfg.get("_masked_average") and not masked:
             raise ModelFileError(f"{where}: the masked average needs a mask, but no Embedding with mask_zero passes one to it")
         if cfg.get("_summed"):
             term = build_layer(keras, cls, {**cfg, "name": f"{cfg.get('name')}_term"}, where)
             flow[0] = keras.layers.Add(name=cfg.get("name"))([flow[0], term(flow[0])])
+            tensors[cfg.get("name")] = flow[0]
             masked = False  # Keras's term layer drops the mask, and Add keeps none then
             continue
         layer = build_layer(keras, cls, cfg, where)
-        add(layer)
+        if functional:
+            add(layer, cls, cfg, srcs)
+        else:
+            add(layer)
         built.append((layer, cfg.get("name"), where))
         # Whether a mask reaches the next layer (as Keras and gradlab pass it).
         if cls in ("Embedding", "TokenAndPositionEmbedding"):

@@ -12,9 +12,9 @@ IN.gradlab.json, which tools/keras_load.py wrote beside IN.keras; without
 them the model still loads in gradlab but carries no tokenizer.
 
 The model must be a Sequential stack of the layers gradlab has (those
-tools/keras_load.py builds), or the functional chain keras_load.py builds
-for sinusoidal positions; anything else stops the script, naming the
-layer. The files are for gradlab: its reader turns Keras's masked
+tools/keras_load.py builds), or a functional graph of them with one input
+and one output (Add, Concatenate and MultiHeadAttention included);
+anything else stops the script, naming the layer. The files are for gradlab: its reader turns Keras's masked
 GlobalAveragePooling1D back into gradlab's. For TensorFlow.js, load them in
 gradlab (the page) and download from there: gradlab writes the masked
 average in a form stock TensorFlow.js computes the same way.
@@ -29,10 +29,11 @@ import numpy as np
 SUPPORTED = {"Embedding", "Dense", "LSTM", "GRU", "Conv1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "Dropout", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "LayerNormalization",
              # keras_hub's, whose weights are named by their path inside the layer.
              "TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder"}
-COMPOSITE = {"TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder"}
+COMPOSITE = {"TokenAndPositionEmbedding", "TransformerEncoder", "TransformerDecoder", "MultiHeadAttention"}
 # Layers gradlab reads only inside a functional model's graph: Keras's
-# SinePositionEncoding gives the term an Add joins to its input.
-FUNCTIONAL_ONLY = {"SinePositionEncoding", "Add"}
+# SinePositionEncoding gives the term an Add joins to its input; the others
+# take two or more inputs.
+FUNCTIONAL_ONLY = {"SinePositionEncoding", "Add", "Concatenate", "MultiHeadAttention"}
 WEIGHTS_FILE = "group1-shard1of1.bin"
 
 

@@ -18,7 +18,7 @@ pub(super) fn load_model(path: &Path) -> Result<(Model<CpuBackend>, Metadata)> {
     if saved.weights.is_empty() {
         return Err(Error::model_file(&file, msg!("file.no_weights")));
     }
-    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights).map_err(|e| Error::model_file(&file, e.message()))?;
+    let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights).map_err(|e| Error::model_file(&file, e.message()))?;
     if meta.labels.len() != model.output_classes() && !(model.output_classes() == 1 && meta.labels.len() == 2) {
         return Err(Error::model_file(&file, msg!("file.labels_outputs", labels = meta.labels.len(), outputs = model.output_classes())));
     }

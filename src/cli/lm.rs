@@ -56,7 +56,7 @@ pub(super) fn train_lm(a: TrainArgs) -> Result<()> {
         None => gpt(vocab, context, sizes(&a, TransformerSizes::GPT)),
     };
     let model = match saved {
-        Some(s) => Model::with_weights(CpuBackend, &s.layers, &s.input_shape, s.weights)?,
+        Some(s) => Model::with_weights_wired(CpuBackend, &s.layers, s.wiring.as_deref(), &s.input_shape, s.weights)?,
         None => Model::new(CpuBackend, &layers, &[context], a.seed)?,
     };
     if model.positions() != context || model.output_classes() != vocab {
@@ -126,11 +126,11 @@ fn run_lm<B: Backend>(mut t: Trainer<B>, a: &TrainArgs, meta: &LanguageModelMeta
     let tokens_per_second = if seconds > 0.0 { (windows * context) as f64 / seconds } else { 0.0 };
     if let Some(dir) = &a.save {
         let metadata = Metadata { tokenizer: None, labels: Vec::new(), max_len: context, padding: Side::Post, truncating: Side::Post, scaling: None, framing: None, language_model: Some(meta.clone()) };
-        tfjs::save_dir(dir, &t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&metadata))?;
+        tfjs::save_dir(dir, &t.model.configs(), t.model.wiring().as_deref(), &t.model.input_shape, &t.model.get_weights(), Some(&metadata))?;
         if !a.json {
             println!("saved to {}", dir.join("model.json").display());
         }
-        for w in tfjs::tfjs_incompatibilities(&t.model.configs()) {
+        for w in tfjs::tfjs_incompatibilities(&t.model.layers) {
             eprintln!("gradlab: warning: {}", w.message);
         }
     }
@@ -159,7 +159,7 @@ fn run_lm<B: Backend>(mut t: Trainer<B>, a: &TrainArgs, meta: &LanguageModelMeta
 pub(super) fn load_lm(path: &Path) -> Result<(Model<CpuBackend>, LanguageModelMeta)> {
     let saved = tfjs::load(path)?;
     let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::setting("--model", msg!("cli.not_language_model", model = path.display().to_string())))?;
-    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+    let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights)?;
     Ok((model, meta))
 }
 

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
-use crate::model::{architecture, classifier_architecture, Model};
+use crate::model::{architecture, classifier_architecture, classifier_architecture_wired, summary, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS, PRESETS};

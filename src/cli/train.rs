@@ -35,8 +35,9 @@ pub(super) fn train(a: TrainArgs) -> Result<()> {
     let batch_size = trainer.config.batch_size;
     // Built on the CPU first: that validates data and model, and is the
     // checkpoint a lost GPU falls back to.
-    let selected = select(a.backend.into(), &classifier_architecture(&layers, &input_shape)?, batch_size)?;
+    let selected = select(a.backend.into(), &classifier_architecture_wired(&layers, trainer.model.wiring().as_deref(), &input_shape)?, batch_size)?;
     if !a.json {
+        print!("{}", summary(&trainer.model.layers));
         println!("backend: {}", selected.reason);
     }
     let mut backend_note = Vec::new();
@@ -188,9 +189,9 @@ pub(super) fn prepare_text(a: &TrainArgs, config: TrainConfig, saved: Option<tfj
         Some(s) => {
             settings.max_len = s.input_shape[0];
             if s.weights.is_empty() {
-                Model::new(backend, &s.layers, &s.input_shape, a.seed)?
+                Model::new_wired(backend, &s.layers, s.wiring.as_deref(), &s.input_shape, a.seed)?
             } else {
-                Model::with_weights(backend, &s.layers, &s.input_shape, s.weights.clone())?
+                Model::with_weights_wired(backend, &s.layers, s.wiring.as_deref(), &s.input_shape, s.weights.clone())?
             }
         }
         None => {
@@ -251,8 +252,8 @@ pub(super) fn prepare_images(a: &TrainArgs, config: TrainConfig, saved: Option<t
     let augmentation = Augmentation::parse(&a.augment).map_err(|e| as_flag(e, "--augment"))?;
     let shape = data.all.shape.to_vec();
     let model = match &saved {
-        Some(s) if s.weights.is_empty() => Model::new(CpuBackend, &s.layers, &shape, a.seed)?,
-        Some(s) => Model::with_weights(CpuBackend, &s.layers, &shape, s.weights.clone())?,
+        Some(s) if s.weights.is_empty() => Model::new_wired(CpuBackend, &s.layers, s.wiring.as_deref(), &shape, a.seed)?,
+        Some(s) => Model::with_weights_wired(CpuBackend, &s.layers, s.wiring.as_deref(), &shape, s.weights.clone())?,
         None => {
             let layers = image_preset(&a.model, labels.len()).ok_or_else(|| Error::setting("--model", msg!("cli.not_image_preset_or_file", model = &a.model)))?;
             Model::new(CpuBackend, &layers, &shape, a.seed)?
@@ -342,12 +343,12 @@ impl Finish<'_> {
         let samples_per_second = if train_seconds > 0.0 { samples / train_seconds } else { 0.0 };
 
         if let Some(dir) = &a.save {
-            tfjs::save_dir(dir, self.layers, self.input_shape, &trainer.model.get_weights(), Some(self.metadata))?;
+            tfjs::save_dir(dir, self.layers, trainer.model.wiring().as_deref(), self.input_shape, &trainer.model.get_weights(), Some(self.metadata))?;
             if !a.json {
                 println!("saved to {}", dir.join("model.json").display());
             }
             // On standard error, so that --json's standard output stays one object.
-            for w in tfjs::tfjs_incompatibilities(self.layers) {
+            for w in tfjs::tfjs_incompatibilities(&trainer.model.layers) {
                 eprintln!("gradlab: warning: {}", w.message);
             }
         }

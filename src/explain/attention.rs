@@ -78,6 +78,14 @@ pub fn attention_maps<B: Backend>(model: &Model<B>, row: &[f32], keep: &[usize])
     model.forward(&mut g, &vars, x, &mut ForwardCtx { training: false, rng: &mut rng }, true);
     let layers = model.layers.iter().enumerate().filter(|(_, l)| l.config.attends()).map(|(i, _)| i);
     let n = keep.len();
+    // A graph's attention may read shorter sequences (after a convolution):
+    // its map is not over the text's tokens.
+    for (&a, layer) in g.attentions.iter().zip(layers.clone()) {
+        let shape = be.shape(g.saved(a).expect("attention keeps its probabilities"));
+        if shape[2] != t || shape[3] != t {
+            return Err(Error::setting("model", msg!("attention.steps_differ", layer = &model.layers[layer].name, queries = shape[2], keys = shape[3], tokens = t)));
+        }
+    }
     Ok(g.attentions
         .iter()
         .zip(layers)

@@ -129,6 +129,10 @@ pub fn explain<B: Backend>(model: &Model<B>, row: &[f32], class: Option<usize>, 
 fn is_text<B: Backend>(model: &Model<B>) -> Result<bool> {
     let first = &model.layers[0];
     if first.config.vocabulary().is_some() {
+        // The path starts at the first layer's output: nothing after may read the ids.
+        if let Some(other) = model.layers[1..].iter().find(|l| l.inputs.contains(&0)) {
+            return Err(Error::setting("model", msg!("explain.ids_read_twice", layer = &other.name)));
+        }
         Ok(true)
     } else if model.input_shape.len() == 3 {
         Ok(false)

@@ -10,7 +10,7 @@ use crate::data::lm::LanguageModelMeta;
 use crate::data::{Framing, Scaling, Side, Tokenizer};
 use crate::error::{json_reason, Error, Message, Result};
 use crate::msg;
-use crate::model::{architecture, LayerInfo};
+use crate::model::{architecture_wired, is_sequential, LayerInfo};
 use crate::nn::{Activation, KerasConfig, LayerConfig};
 
 pub const WEIGHTS_FILE: &str = "group1-shard1of1.bin";
@@ -36,6 +36,9 @@ pub struct Metadata {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedModel {
     pub layers: Vec<LayerConfig>,
+    /// Where each layer reads from (see `LayerInfo::inputs`); None for a
+    /// chain, Keras's Sequential.
+    pub wiring: Option<Vec<Vec<usize>>>,
     /// One sample's shape: [max_len] or [height, width, channels].
     pub input_shape: Vec<usize>,
     /// Per layer, its weights in Keras's order.
@@ -50,7 +53,8 @@ fn layer_json(info: &LayerInfo, first: bool, input_shape: &[usize]) -> Value {
         let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
         obj.insert("batch_input_shape".into(), Value::Array(batch));
     }
-    for (k, v) in info.config.keras_config(&info.input_shape).as_object().unwrap() {
+    let inputs: Vec<&[usize]> = info.input_shapes.iter().map(Vec::as_slice).collect();
+    for (k, v) in info.config.keras_config_for(&inputs).as_object().unwrap() {
         obj.insert(k.clone(), v.clone());
     }
     json!({"class_name": info.config.class_name(), "config": c})
@@ -69,12 +73,21 @@ pub struct Incompatibility {
 /// What a saved model's users should know before loading it in
 /// TensorFlow.js: empty when `tf.loadLayersModel` loads it and predicts
 /// what gradlab predicts (tests/tfjs_interop.rs checks both ways).
-pub fn tfjs_incompatibilities(layers: &[LayerConfig]) -> Vec<Incompatibility> {
+pub fn tfjs_incompatibilities(layers: &[LayerInfo]) -> Vec<Incompatibility> {
     let mut out = Vec::new();
+    // Per node: whether its mask went through an Add or Concatenate, which
+    // TensorFlow.js 4.22 merge into a mask of the wrong shape ([1, batch,
+    // time]); a layer that reads masks (a recurrent layer, a Concatenate)
+    // then fails on it.
+    let mut merged = vec![false];
     for (i, l) in layers.iter().enumerate() {
-        if let Some(message) = l.tfjs_incompatibility() {
+        let merge = matches!(l.config, LayerConfig::Add(_) | LayerConfig::Concatenate(_));
+        let reads_merged = l.receives_mask && l.inputs.iter().any(|&j| merged[j]);
+        let message = l.config.tfjs_incompatibility().or_else(|| (reads_merged && (l.config.recurrent() || matches!(l.config, LayerConfig::Concatenate(_)))).then(|| msg!("tfjs.merged_mask", layer = l.config.describe())));
+        if let Some(message) = message {
             out.push(Incompatibility { layer: i + 1, message: msg!("tfjs.at_layer", index = i + 1, reason = message) });
         }
+        merged.push((merge && l.receives_mask) || reads_merged);
     }
     out
 }
@@ -131,15 +144,19 @@ const TERM_SUFFIX: &str = "_term";
 /// Marks a term layer read back from its Add (gradlab's layer, the sum).
 const SUMMED: &str = "_gradlab_summed";
 
-/// The functional graph of a model with a masked average (see above) or a
-/// term layer (sinusoidal positions: Keras's layer and an Add).
+/// The functional graph of a model whose layers are wired as a graph, or
+/// that has a masked average (see above) or a term layer (sinusoidal
+/// positions: Keras's layer and an Add).
 fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Vec<(String, Vec<usize>, Vec<f32>)>) {
     let steps = input_shape[0];
     let batch: Vec<Value> = std::iter::once(Value::Null).chain(input_shape.iter().map(|&d| json!(d))).collect();
     let mut layers = vec![node(json!({"class_name": "InputLayer", "config": {"batch_input_shape": batch, "dtype": "float32", "sparse": false, "name": MASK_INPUT}}), &[])];
     let mut extra = Vec::new();
-    let mut prev = MASK_INPUT.to_string();
+    // The Keras layer whose output is each node (the input, then each layer's).
+    let mut outputs = vec![MASK_INPUT.to_string()];
     for info in infos {
+        let sources: Vec<String> = info.inputs.iter().map(|&j| outputs[j].clone()).collect();
+        let prev = sources[0].clone();
         if info.config.tfjs_masked_mean(info.receives_mask) {
             let vocab = infos.first().and_then(|l| l.config.vocabulary()).expect("a mask starts at an Embedding");
             let p = &info.name;
@@ -165,7 +182,7 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
             layers.push(node(json!({"class_name": "Flatten", "config": with(n("_mask_weights"), json!({"data_format": "channels_last"}))}), &[&n("_mask_crop")]));
             layers.push(node(json!({"class_name": "Dot", "config": {"name": p, "trainable": true, "dtype": "float32", "axes": 1, "normalize": false}}), &[&n("_mask_weights"), &prev]));
             extra.push((format!("{}/embeddings", n("_mask_scores")), vec![vocab, 2], mask_scores(vocab)));
-            prev = info.name.clone();
+            outputs.push(info.name.clone());
         } else if info.config.keras_term() {
             // Keras's layer gives the term; an Add named as the layer sums it with its input.
             let term = format!("{}{}", info.name, TERM_SUFFIX);
@@ -173,15 +190,27 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
             l["config"]["name"] = json!(term);
             layers.push(node(l, &[&prev]));
             layers.push(node(json!({"class_name": "Add", "config": {"name": info.name, "trainable": true, "dtype": "float32"}}), &[&prev, &term]));
-            prev = info.name.clone();
+            outputs.push(info.name.clone());
         } else {
+            // A split LeakyReLU's second piece reads the first.
+            let mut reads = sources.clone();
             for l in split_leaky_relu(info, layer_json(info, false, input_shape)) {
-                layers.push(node(l, &[&prev]));
-                prev = layers.last().unwrap()["name"].as_str().unwrap().to_string();
+                let refs: Vec<&str> = reads.iter().map(String::as_str).collect();
+                let mut v = node(l, &refs);
+                // A call argument Keras keeps in the node, not the config.
+                if let LayerConfig::MultiHeadAttention(m) = &info.config {
+                    if m.use_causal_mask {
+                        v["inbound_nodes"][0][0][3] = json!({"use_causal_mask": true});
+                    }
+                }
+                reads = vec![v["name"].as_str().unwrap().to_string()];
+                layers.push(v);
             }
+            outputs.extend(reads);
         }
     }
-    let topology = json!({"class_name": "Model", "config": {"name": "model", "layers": layers, "input_layers": [[MASK_INPUT, 0, 0]], "output_layers": [[prev, 0, 0]]}});
+    let out = outputs.last().unwrap().clone();
+    let topology = json!({"class_name": "Model", "config": {"name": "model", "layers": layers, "input_layers": [[MASK_INPUT, 0, 0]], "output_layers": [[out, 0, 0]]}});
     (topology, extra)
 }
 
@@ -190,9 +219,9 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
 /// TensorFlow.js computes as Keras does (see `functional_topology`); any
 /// other as a Sequential model. See `tfjs_incompatibilities` for what
 /// TensorFlow.js cannot load.
-pub fn to_files(layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<(String, Vec<u8>)> {
-    let infos = architecture(layers, input_shape)?;
-    let functional = infos.iter().any(|l| l.config.tfjs_masked_mean(l.receives_mask) || l.config.keras_term());
+pub fn to_files(layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<(String, Vec<u8>)> {
+    let infos = architecture_wired(layers, wiring, input_shape)?;
+    let functional = !is_sequential(&infos) || infos.iter().any(|l| l.config.tfjs_masked_mean(l.receives_mask) || l.config.keras_term());
     let (topology, extra) = if functional {
         functional_topology(&infos, input_shape)
     } else {
@@ -268,23 +297,28 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
     let topo = root.get("modelTopology").ok_or_else(|| Error::model_file(file, msg!("file.no_topology")))?;
     let topo = topo.get("model_config").unwrap_or(topo);
     let class = topo.get("class_name").and_then(|v| v.as_str()).unwrap_or("");
-    let (layer_values, mask_branches) = match class {
+    let (layer_values, wiring, mask_branches) = match class {
         "Sequential" => (
             match topo.get("config") {
                 Some(Value::Array(a)) => a.clone(),
                 Some(c) => c.get("layers").and_then(|l| l.as_array()).cloned().ok_or_else(|| Error::model_file(file, msg!("file.no_layers")))?,
                 None => return Err(Error::model_file(file, msg!("file.no_config"))),
             },
+            None,
             Vec::new(),
         ),
-        "Model" | "Functional" => functional_chain(topo, file)?,
+        "Model" | "Functional" => functional_graph(topo, file)?,
         _ => return Err(Error::model_file(file, msg!("file.not_sequential", class = crate::error::printable(class, 60)))),
     };
     let mut layers = Vec::new();
     // The file's own layer names, which its weight names start with.
     let mut layer_names: Vec<Option<String>> = Vec::new();
     let mut input_shape = None;
-    for lv in &layer_values {
+    // A graph's: per value, the node it gives (0 the input, k layer k's
+    // output), and per layer, the values it reads.
+    let mut node_of: Vec<usize> = Vec::with_capacity(layer_values.len());
+    let mut reads: Vec<Vec<usize>> = Vec::new();
+    for (vi, lv) in layer_values.iter().enumerate() {
         let class = lv.get("class_name").and_then(|v| v.as_str()).ok_or_else(|| Error::model_file(file, msg!("file.no_class_name")))?;
         let cfg = lv.get("config").cloned().unwrap_or(json!({}));
         if input_shape.is_none() {
@@ -299,6 +333,15 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
                 Some(l) if (slope - crate::nn::activation::LEAKY_RELU_SLOPE as f64).abs() < 1e-6 => l.set_activation(Activation::LeakyRelu),
                 _ => return Err(Error::model_file(file, msg!("file.leaky_relu", name = name, slope = slope))),
             }
+            // In a graph it must follow the layer it activates, which nothing else reads.
+            if let Some(w) = &wiring {
+                let before = vi.checked_sub(1);
+                let alone = before.is_some_and(|b| w[vi] == [b] && !w.iter().enumerate().any(|(k, r)| k != vi && r.contains(&b)));
+                if !alone || layers.is_empty() {
+                    return Err(Error::model_file(file, msg!("file.leaky_relu", name = name, slope = slope)));
+                }
+            }
+            node_of.push(layers.len());
             continue;
         }
         // Alone (not under its Add), Keras's layer replaces its input by the term.
@@ -306,16 +349,24 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             let name = cfg.get("name").and_then(|n| n.as_str()).unwrap_or(class);
             return Err(Error::model_file(file, msg!("file.term_alone", name = crate::error::printable(name, 60), class = class)));
         }
-        if let Some(l) = parse_layer(class, &cfg, file)? {
-            layers.push(l);
-            layer_names.push(cfg.get("name").and_then(|n| n.as_str()).map(str::to_string));
+        match parse_layer(class, &cfg, file)? {
+            Some(l) => {
+                layers.push(l);
+                layer_names.push(cfg.get("name").and_then(|n| n.as_str()).map(str::to_string));
+                node_of.push(layers.len());
+                if let Some(w) = &wiring {
+                    reads.push(w[vi].iter().map(|&j| node_of[j]).collect());
+                }
+            }
+            None => node_of.push(0),
         }
     }
+    let wiring = wiring.filter(|_| reads != crate::model::sequential_wiring(layers.len())).map(|_| reads);
     let metadata = parse_metadata(&root, file)?;
     let input_shape = input_shape
         .or_else(|| metadata.as_ref().map(|m| vec![m.max_len]))
         .ok_or_else(|| Error::model_file(file, msg!("file.no_input_shape")))?;
-    let infos = architecture(&layers, &input_shape).map_err(|e| Error::model_file(file, e.message()))?;
+    let infos = architecture_wired(&layers, wiring.as_deref(), &input_shape).map_err(|e| Error::model_file(file, e.message()))?;
 
     // Weights: the manifest lists them layer by layer in Keras's order.
     let manifest: Vec<Value> = root
@@ -404,14 +455,23 @@ pub fn from_json(text: &str, weight_bytes: Option<&[u8]>, file: &str) -> Result<
             out
         }
     };
-    Ok(SavedModel { layers, input_shape, weights, metadata })
+    Ok(SavedModel { layers, wiring, input_shape, weights, metadata })
 }
 
-/// The layers a functional layer takes its input from.
+/// The layers a functional layer takes its input from, in call order.
 fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, Message> {
     fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
-            // Keras 3: {"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}}], …}
+            // Keras 3: {"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, 0]}}], "kwargs": {…}}
+            Value::Object(o) if o.contains_key("args") => {
+                walk(&o["args"], out);
+                // Tensors passed by keyword, in MultiHeadAttention's call order.
+                for key in ["query", "value", "key"] {
+                    if let Some(t) = o.get("kwargs").and_then(|k| k.get(key)) {
+                        walk(t, out);
+                    }
+                }
+            }
             Value::Object(o) => match o.get("keras_history").and_then(|h| h.get(0)).and_then(|n| n.as_str()) {
                 Some(name) => out.push(name.to_string()),
                 None => o.values().for_each(|x| walk(x, out)),
@@ -434,12 +494,24 @@ fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, Message> {
     Ok(out)
 }
 
-/// A functional model's layers as a Sequential list: the graph must be a
-/// chain from the input to the output, except for gradlab's masked-average
-/// branches (see `functional_topology`), whose Dot reads back as
-/// GlobalAveragePooling1D. Also returns, per branch, the Dot's name and its
+/// A call argument of a functional layer's node: Keras 3 keeps it in the
+/// node's `kwargs`, Keras 2 and TensorFlow.js in the first input's
+/// fourth entry.
+fn call_flag(layer: &Value, key: &str) -> bool {
+    let node = layer.pointer("/inbound_nodes/0");
+    let v = node.and_then(|n| n.pointer(&format!("/kwargs/{}", key))).or_else(|| node.and_then(|n| n.pointer(&format!("/0/3/{}", key))));
+    v.and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+/// A functional model's layers in an order where each comes after what it
+/// reads, with what each reads (positions in that list; the InputLayer
+/// reads nothing). gradlab's masked-average branches (see
+/// `functional_topology`) read back as their Dot's GlobalAveragePooling1D,
+/// and an Add of an input and a term layer's term of that input as the
+/// term layer (the sum). Also returns, per branch, the Dot's name and its
 /// score Embedding's name.
-fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String, String)>)> {
+#[allow(clippy::type_complexity)]
+fn functional_graph(topo: &Value, file: &str) -> Result<(Vec<Value>, Option<Vec<Vec<usize>>>, Vec<(String, String)>)> {
     let bad = |why: Message| Error::model_file(file, why);
     let values = topo.pointer("/config/layers").and_then(|l| l.as_array()).ok_or_else(|| bad(msg!("file.no_layers")))?;
     struct Node {
@@ -500,12 +572,14 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
     let mut terms: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.class == "Add") {
         let not_ours = |why: Message| bad(msg!("file.add_not_ours", name = &n.name, reason = why));
-        let [a, b] = &n.inputs[..] else { return Err(not_ours(msg!("file.add_two_inputs"))) };
-        let (a, b) = (find(a).ok_or_else(|| not_ours(msg!("file.dot_input_missing")))?, find(b).ok_or_else(|| not_ours(msg!("file.dot_input_missing")))?);
+        // Any other Add is a layer of its own (a residual connection).
+        let [a, b] = &n.inputs[..] else { continue };
+        // An input that is not there is named below, with the rest of the graph's.
+        let (Some(a), Some(b)) = (find(a), find(b)) else { continue };
         let (x, term) = match (LayerConfig::keras_term_class(&nodes[a].class), LayerConfig::keras_term_class(&nodes[b].class)) {
             (false, true) => (a, b),
             (true, false) => (b, a),
-            _ => return Err(not_ours(msg!("file.add_needs_term"))),
+            _ => continue,
         };
         if nodes[term].inputs != [nodes[x].name.clone()] {
             return Err(not_ours(msg!("file.add_term_input", term = &nodes[term].name)));
@@ -516,33 +590,50 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
     if let Some(t) = nodes.iter().enumerate().find(|(i, n)| !skip[*i] && LayerConfig::keras_term_class(&n.class)) {
         return Err(bad(msg!("file.term_alone", name = &t.1.name, class = &t.1.class)));
     }
-    // The rest is a chain from the input.
-    let mut order = vec![input];
-    loop {
-        let current = &nodes[*order.last().unwrap()].name;
-        let sources = |i: usize| -> Vec<String> {
-            match (averages.iter().find(|(d, _)| *d == i), terms.iter().find(|(a, _, _)| *a == i)) {
-                (Some((_, x)), _) | (None, Some((_, _, x))) => vec![nodes[*x].name.clone()],
-                _ => nodes[i].inputs.clone(),
+    // The rest is a graph from the input: each kept layer's sources.
+    let sources = |i: usize| -> Vec<String> {
+        match (averages.iter().find(|(d, _)| *d == i), terms.iter().find(|(a, _, _)| *a == i)) {
+            (Some((_, x)), _) | (None, Some((_, _, x))) => vec![nodes[*x].name.clone()],
+            _ => nodes[i].inputs.clone(),
+        }
+    };
+    let kept: Vec<usize> = (0..nodes.len()).filter(|&i| !skip[i]).collect();
+    let mut reads: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for &i in kept.iter().filter(|&&i| i != input) {
+        if sources(i).is_empty() {
+            return Err(bad(msg!("file.chain_stray", name = &nodes[i].name)));
+        }
+        for src in sources(i) {
+            match find(&src) {
+                Some(j) if !skip[j] => reads[i].push(j),
+                _ => return Err(bad(msg!("file.graph_source", name = &nodes[i].name, source = crate::error::printable(&src, 60)))),
             }
-        };
-        let next: Vec<usize> = (0..nodes.len()).filter(|&i| !skip[i] && i != input && sources(i).contains(current)).collect();
-        match next[..] {
-            [] => break,
-            [i] if sources(i).len() == 1 => order.push(i),
-            [i] => return Err(bad(msg!("file.chain_inputs", name = &nodes[i].name, class = &nodes[i].class, count = sources(i).len()))),
-            _ => return Err(bad(msg!("file.chain_branches", name = current))),
         }
     }
-    if let Some(stray) = (0..nodes.len()).find(|i| !skip[*i] && !order.contains(i)) {
-        return Err(bad(msg!("file.chain_stray", name = &nodes[stray].name)));
+    // Kahn's order, keeping the file's order among layers that are ready.
+    let mut order: Vec<usize> = Vec::with_capacity(kept.len());
+    let mut placed = vec![false; nodes.len()];
+    while order.len() < kept.len() {
+        let Some(&next) = kept.iter().find(|&&i| !placed[i] && reads[i].iter().all(|&j| placed[j])) else {
+            let stuck = kept.iter().find(|&&i| !placed[i]).unwrap();
+            return Err(bad(msg!("file.graph_cycle", name = &nodes[*stuck].name)));
+        };
+        placed[next] = true;
+        order.push(next);
+    }
+    if order[0] != input {
+        return Err(bad(msg!("file.chain_stray", name = &nodes[order[0]].name)));
     }
     let last = &nodes[*order.last().unwrap()].name;
     if let Some(out) = topo.pointer("/config/output_layers").and_then(|o| o.get(0)).and_then(|o| if o.is_string() { Some(o) } else { o.get(0) }).and_then(|n| n.as_str()) {
         if out != last {
-            return Err(bad(msg!("file.chain_output", output = out, last = last)));
+            // The output comes last unless some layer leads nowhere.
+            let stray = order.iter().rev().find(|&&i| nodes[i].name != out).map(|&i| nodes[i].name.clone()).unwrap_or_default();
+            return Err(bad(msg!("file.chain_stray", name = stray)));
         }
     }
+    let position = |i: usize| order.iter().position(|&o| o == i).unwrap();
+    let wiring: Vec<Vec<usize>> = order.iter().map(|&i| reads[i].iter().map(|&j| position(j)).collect()).collect();
     let layers = order
         .iter()
         .map(|&i| match (averages.iter().any(|(d, _)| *d == i), terms.iter().find(|(a, _, _)| *a == i)) {
@@ -554,10 +645,16 @@ fn functional_chain(topo: &Value, file: &str) -> Result<(Vec<Value>, Vec<(String
                 v[SUMMED] = json!(true);
                 v
             }
-            _ => nodes[i].value.clone(),
+            _ => {
+                let mut v = nodes[i].value.clone();
+                if call_flag(&v, "use_causal_mask") {
+                    v["config"]["use_causal_mask"] = json!(true);
+                }
+                v
+            }
         })
         .collect();
-    Ok((layers, branches))
+    Ok((layers, Some(wiring), branches))
 }
 
 /// An optional field of gradlab's metadata (absent or null: None).
@@ -589,10 +686,10 @@ fn parse_metadata(root: &Value, file: &str) -> Result<Option<Metadata>> {
 
 /// Write `model.json` and the weights into `dir` (created if needed).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<()> {
+pub fn save_dir(dir: &std::path::Path, layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize], weights: &[Vec<Vec<f32>>], metadata: Option<&Metadata>) -> Result<()> {
     let io = |p: &std::path::Path, e: std::io::Error| Error::io(p.display(), &e);
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let (json, bytes) = to_files(layers, input_shape, weights, metadata)?;
+    let (json, bytes) = to_files(layers, wiring, input_shape, weights, metadata)?;
     let mj = dir.join("model.json");
     std::fs::write(&mj, json).map_err(|e| io(&mj, e))?;
     let wb = dir.join(WEIGHTS_FILE);

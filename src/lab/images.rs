@@ -374,9 +374,10 @@ impl Lab {
     pub(super) fn import_image_model(&mut self, saved: crate::io::tfjs::SavedModel, meta: crate::io::tfjs::Metadata) -> Result<super::Summary> {
         let file = "uploaded_model";
         let scaling = meta.scaling.ok_or_else(|| Error::model_file(file, msg!("file.no_scaling")))?;
-        let model = crate::model::Model::with_weights(crate::backend::CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+        let model = crate::model::Model::with_weights_wired(crate::backend::CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights)?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
+        self.graph = saved.wiring.clone().map(|w| (saved.layers.clone(), w));
         let matches = self.images().is_some_and(|i| i.labels() == meta.labels && i.all.shape.as_slice() == saved.input_shape.as_slice());
         let data_labels = self.images().map(|i| i.labels().to_vec());
         self.scaling = Some(scaling);

@@ -360,7 +360,7 @@ impl LanguageLab {
         let saved = tfjs::from_json(json, Some(weights), "uploaded_model")?;
         let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::model_file("uploaded_model", msg!("lm.not_language_model")))?;
         let source = self.text.as_ref().map(|t| t.source.clone()).ok_or_else(|| Error::setting("text", msg!("lm.import_needs_text")))?;
-        let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+        let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights)?;
         // A file whose parts disagree (hand-edited, or cut from two models)
         // is refused rather than read with the wrong window or vocabulary.
         let outputs = model.layers.last().and_then(|l| l.output_shape.last().copied()).unwrap_or(0);
@@ -416,7 +416,7 @@ impl LanguageLab {
         let config = TrainConfig { epochs: s.epochs, batch_size: s.batch_size, optimizer, schedule: Schedule::Constant, loss: Loss::SparseCategoricalCrossentropy, seed: s.seed, shuffle: true, early_stopping_patience: None };
         let labels: Vec<String> = (0..vocab as u32).map(|i| data.tokenizer.token(i)).collect();
         let parameters = model.param_count();
-        let layer_rows = model.layers.iter().map(SummaryRow::of).collect();
+        let layer_rows = SummaryRow::all(&model.layers);
         let flops_per_token = lm::training_flops_per_token(&model);
         let trainer = Trainer::new(model, config, labels, train_set, val_set)?;
         let merges = match &data.tokenizer {
@@ -669,6 +669,6 @@ impl LanguageLab {
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
         let (trainer, meta) = self.parts()?;
         let metadata = Metadata { tokenizer: None, labels: Vec::new(), max_len: meta.context, padding: crate::data::Side::Post, truncating: crate::data::Side::Post, scaling: None, framing: None, language_model: Some(meta.clone()) };
-        tfjs::to_files(&trainer.model.configs(), &trainer.model.input_shape, &trainer.model.get_weights(), Some(&metadata))
+        tfjs::to_files(&trainer.model.configs(), trainer.model.wiring().as_deref(), &trainer.model.input_shape, &trainer.model.get_weights(), Some(&metadata))
     }
 }

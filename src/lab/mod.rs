@@ -35,7 +35,7 @@ use crate::insides::{insides, lstm_gates, GateMap, Insides};
 use crate::io::tfjs::{self, Metadata};
 use crate::loss::Loss;
 use crate::metrics::Report;
-use crate::model::{classifier_architecture, Model};
+use crate::model::{classifier_architecture_wired, Model};
 use crate::nn::LayerConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{image_preset, lint, preset, IMAGE_PRESETS};
@@ -73,6 +73,9 @@ pub struct Lab {
     /// labels loaded holds a placeholder row so that it can predict, and
     /// must never train on it.
     untrainable: Option<Message>,
+    /// An uploaded functional model's layers and wiring: the wiring holds
+    /// while the settings' custom layers are still those layers.
+    graph: Option<(Vec<LayerConfig>, Vec<Vec<usize>>)>,
     reported_batches: usize,
     reported_epochs: usize,
     /// Where it trains. On the GPU the run keeps its own copy between
@@ -121,6 +124,7 @@ impl Lab {
             framing: None,
             trainer: None,
             untrainable: None,
+            graph: None,
             reported_batches: 0,
             reported_epochs: 0,
             placement: Placement::default(),
@@ -140,11 +144,16 @@ impl Lab {
         self.placement.choose(request, flops)
     }
 
+    /// The wiring of an uploaded graph model, while `layers` are its layers.
+    fn wiring(&self, layers: &[LayerConfig]) -> Option<&[Vec<usize>]> {
+        self.graph.as_ref().filter(|(l, _)| l == layers).map(|(_, w)| w.as_slice())
+    }
+
     /// The model's floating-point operations per training step (0 when the
     /// settings build no model).
     fn step_flops(&self) -> f64 {
         let classes = self.classes();
-        self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture(&l, &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0)
+        self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture_wired(&l, self.wiring(&l), &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0)
     }
 
     fn apply_backend(&mut self) {
@@ -240,12 +249,12 @@ impl Lab {
     /// The Keras-style summary of the current settings' model.
     pub fn summary(&self) -> Result<Summary> {
         let layers = self.settings.layer_list(self.classes())?;
-        let infos = classifier_architecture(&layers, &self.input_shape())?;
+        let infos = classifier_architecture_wired(&layers, self.wiring(&layers), &self.input_shape())?;
         Ok(Summary {
-            rows: infos.iter().map(SummaryRow::of).collect(),
+            rows: SummaryRow::all(&infos),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
             lints: lint(&layers, self.settings.padding == Side::Post).into_iter().map(|l| LintInfo { layer: l.layer, message: l.message, fix: l.fix.map(str::to_string) }).collect(),
-            tfjs_incompatibilities: crate::io::tfjs::tfjs_incompatibilities(&layers).into_iter().map(|w| w.message).collect(),
+            tfjs_incompatibilities: crate::io::tfjs::tfjs_incompatibilities(&infos).into_iter().map(|w| w.message).collect(),
         })
     }
 
@@ -277,7 +286,7 @@ impl Lab {
                 return Err(Error::setting("training", msg!("lab.not_ready", reason = first)));
             }
             let layers = self.settings.layer_list(self.classes())?;
-            let model = Model::new(CpuBackend, &layers, &self.input_shape(), self.settings.seed)?;
+            let model = Model::new_wired(CpuBackend, &layers, self.wiring(&layers), &self.input_shape(), self.settings.seed)?;
             let trainer = if let Some(images) = self.images() {
                 let train = self.encode_images(&images.train);
                 let val = images.val.as_ref().map(|v| self.encode_images(v));
@@ -436,7 +445,7 @@ impl Lab {
             framing: if images { self.framing() } else { None },
             language_model: None,
         };
-        tfjs::to_files(&t.model.configs(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
+        tfjs::to_files(&t.model.configs(), t.model.wiring().as_deref(), &t.model.input_shape, &t.model.get_weights(), Some(&meta))
     }
 
     /// Use an uploaded model (and its tokenizer) for prediction and further
@@ -450,12 +459,13 @@ impl Lab {
         let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("uploaded_model", msg!("file.no_tokenizer")))?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
+        self.graph = saved.wiring.clone().map(|w| (saved.layers.clone(), w));
         self.settings.max_len = saved.input_shape[0];
         self.settings.padding = meta.padding;
         self.settings.truncating = meta.truncating;
         self.settings.num_words = tok.num_words.unwrap_or(tok.word_index.len() + 1);
         self.tokenizer = Some(tok);
-        let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights)?;
+        let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights)?;
         let ts = self.settings.text();
         let enc = |s: &LabelledTexts| pipeline::encode_texts(self.tokenizer().unwrap(), s, &ts);
         let data_labels = self.texts().map(|t| t.labels().to_vec());

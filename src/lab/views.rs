@@ -62,6 +62,9 @@ pub struct SummaryRow {
     pub description: String,
     pub output_shape: Vec<usize>,
     pub params: usize,
+    /// The layers it reads ("input" for the model's input): the one before
+    /// it in a chain, any earlier ones in a graph.
+    pub inputs: Vec<String>,
     /// The layer as built (its `type` and fields), so the page's drawing of
     /// the model shows what the engine made: a block's heads and widths,
     /// and whether it normalises before or after each sublayer.
@@ -69,8 +72,21 @@ pub struct SummaryRow {
 }
 
 impl SummaryRow {
-    pub fn of(l: &LayerInfo) -> SummaryRow {
-        SummaryRow { name: l.name.clone(), class_name: l.config.class_name().into(), description: l.config.describe(), output_shape: l.output_shape.clone(), params: l.param_count(), config: l.config.clone() }
+    /// Every layer's row.
+    pub fn all(layers: &[LayerInfo]) -> Vec<SummaryRow> {
+        let source = |j: usize| if j == 0 { "input".to_string() } else { layers[j - 1].name.clone() };
+        layers
+            .iter()
+            .map(|l| SummaryRow {
+                name: l.name.clone(),
+                class_name: l.config.class_name().into(),
+                description: l.config.describe(),
+                output_shape: l.output_shape.clone(),
+                params: l.param_count(),
+                inputs: l.inputs.iter().map(|&j| source(j)).collect(),
+                config: l.config.clone(),
+            })
+            .collect()
     }
 }
 

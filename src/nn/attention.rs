@@ -47,10 +47,16 @@ fn names(prefix: &str) -> [&'static str; 8] {
 impl Heads {
     /// Its weights for inputs of `d` features, as Keras lays them out.
     pub fn weights(&self, d: usize) -> Vec<WeightSpec> {
+        self.weights_qkv(Dims { query: d, key: d, value: d, output: d })
+    }
+
+    /// Its weights when the query, key and value have their own feature
+    /// sizes (a standalone MultiHeadAttention), as Keras lays them out.
+    pub fn weights_qkv(&self, d: Dims) -> Vec<WeightSpec> {
         let (h, k, v) = (self.heads, self.key_dim, self.value_dim);
         let n = names(self.prefix);
         let mut out = Vec::new();
-        let shapes = [(vec![d, h, k], vec![h, k]), (vec![d, h, k], vec![h, k]), (vec![d, h, v], vec![h, v]), (vec![h, v, d], vec![d])];
+        let shapes = [(vec![d.query, h, k], vec![h, k]), (vec![d.key, h, k], vec![h, k]), (vec![d.value, h, v], vec![h, v]), (vec![h, v, d.output], vec![d.output])];
         for (i, (kernel, bias)) in shapes.into_iter().enumerate() {
             out.push(WeightSpec::trainable(n[2 * i], kernel));
             if self.use_bias {
@@ -65,7 +71,10 @@ impl Heads {
     /// counts as the receptive field: fan_in = shape[1]·shape[0], fan_out =
     /// shape[2]·shape[0]), zero biases.
     pub fn init(&self, d: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
-        self.weights(d)
+        self.init_qkv(Dims { query: d, key: d, value: d, output: d }, rng)
+    }
+    pub fn init_qkv(&self, d: Dims, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        self.weights_qkv(d)
             .iter()
             .map(|w| match w.shape[..] {
                 [a, b, c] => init::glorot_uniform(rng, b * a, c * a, a * b * c),
@@ -77,10 +86,18 @@ impl Heads {
     /// Self-attention over x [batch, time, d]: `w` its weights in
     /// `weights` order, `mask` the padding mask [batch, time] x carries.
     pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>, causal: bool, ctx: &mut ForwardCtx) -> Var {
-        let shape = g.shape(x);
-        let (b, t, d) = (shape[0], shape[1], shape[2]);
+        self.forward_qkv(g, w, [x, x, x], mask, causal, ctx)
+    }
+
+    /// Attention of `query` [batch, tq, dq] over `key` and `value` [batch,
+    /// tk, dk] and [batch, tk, dv]. `mask` [batch, t] masks query rows and
+    /// keys alike (self-attention's padding; tq = tk then).
+    pub fn forward_qkv<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], [query, key, value]: [Var; 3], mask: Option<Var>, causal: bool, ctx: &mut ForwardCtx) -> Var {
+        let (qs, ks, vs) = (g.shape(query), g.shape(key), g.shape(value));
+        let (b, tq, tk) = (qs[0], qs[1], ks[1]);
         let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
-        let rows = g.reshape(x, &[b * t, d]);
+        // The attention_output kernel [heads, value_dim, output].
+        let out = g.shape(w[if self.use_bias { 6 } else { 3 }])[2];
         let mut next = 0;
         let mut project = |g: &mut Graph<B>, input: Var, from: usize, to: usize| -> Var {
             let kernel = g.reshape(w[next], &[from, to]);
@@ -94,17 +111,31 @@ impl Heads {
             };
             y
         };
-        let q = project(g, rows, d, h * kd);
-        let k = project(g, rows, d, h * kd);
-        let v = project(g, rows, d, h * vd);
-        let (q, k, v) = (g.reshape(q, &[b, t, h * kd]), g.reshape(k, &[b, t, h * kd]), g.reshape(v, &[b, t, h * vd]));
+        // One product for a self-attention's rows; each input's own otherwise.
+        let rows = |g: &mut Graph<B>, x: Var, s: &[usize]| g.reshape(x, &[s[0] * s[1], s[2]]);
+        let qr = rows(g, query, &qs);
+        let kr = if key == query { qr } else { rows(g, key, &ks) };
+        let vr = if value == query { qr } else if value == key { kr } else { rows(g, value, &vs) };
+        let q = project(g, qr, qs[2], h * kd);
+        let k = project(g, kr, ks[2], h * kd);
+        let v = project(g, vr, vs[2], h * vd);
+        let (q, k, v) = (g.reshape(q, &[b, tq, h * kd]), g.reshape(k, &[b, tk, h * kd]), g.reshape(v, &[b, tk, h * vd]));
         let drop = (ctx.training && self.dropout > 0.0).then(|| {
-            let m = g.backend.upload(&[b, h, t, t], &keep_mask(ctx.rng, b * h * t * t, self.dropout));
+            let m = g.backend.upload(&[b, h, tq, tk], &keep_mask(ctx.rng, b * h * tq * tk, self.dropout));
             g.constant(m)
         });
         let o = g.attention(q, k, v, mask, drop, h, causal);
-        let o = g.reshape(o, &[b * t, h * vd]);
-        let y = project(g, o, h * vd, d);
-        g.reshape(y, &[b, t, d])
+        let o = g.reshape(o, &[b * tq, h * vd]);
+        let y = project(g, o, h * vd, out);
+        g.reshape(y, &[b, tq, out])
     }
+}
+
+/// The feature sizes a multi-head attention reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dims {
+    pub query: usize,
+    pub key: usize,
+    pub value: usize,
+    pub output: usize,
 }

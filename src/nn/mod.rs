@@ -13,8 +13,10 @@
 //! a list of inputs (`INPUTS` of them): one in a sequential model; a
 //! residual `Add` or attention's query and value take two.
 
+pub mod add;
 pub mod attention;
 pub mod batch_norm;
+pub mod concatenate;
 pub mod conv1d;
 pub mod conv2d;
 pub mod dense;
@@ -26,6 +28,7 @@ pub mod init;
 pub mod keras;
 pub mod layer_norm;
 pub mod lstm;
+pub mod multi_head_attention;
 pub mod pooling;
 pub mod pooling2d;
 pub mod sine_position_encoding;
@@ -46,7 +49,9 @@ use crate::msg;
 // Activations are backend ops; layers name them as `nn::activation`.
 pub use crate::backend::activation;
 pub use activation::Activation;
+pub use add::Add;
 pub use batch_norm::BatchNormalization;
+pub use concatenate::Concatenate;
 pub use conv1d::Conv1D;
 pub use conv2d::Conv2D;
 pub use dense::Dense;
@@ -57,6 +62,7 @@ pub use gru::Gru;
 pub use keras::KerasConfig;
 pub use layer_norm::LayerNormalization;
 pub use lstm::Lstm;
+pub use multi_head_attention::MultiHeadAttention;
 pub use pooling::{GlobalAveragePooling1D, GlobalMaxPooling1D};
 pub use sine_position_encoding::SinePositionEncoding;
 pub use token_and_position_embedding::TokenAndPositionEmbedding;
@@ -183,8 +189,10 @@ pub trait Layer: Sized {
     const CLASS: &'static str;
     /// Other class names Keras or TensorFlow.js write for the same layer.
     const ALIASES: &'static [&'static str] = &[];
-    /// How many inputs it takes.
+    /// How many inputs it takes (at least).
     const INPUTS: usize = 1;
+    /// The most inputs it takes (a merge takes any number).
+    const MAX_INPUTS: usize = Self::INPUTS;
     /// Where the page's editor offers it.
     const MENU: Menu = Menu::NONE;
     /// Keras's layer of this class computes only a term that model.json
@@ -211,6 +219,11 @@ pub trait Layer: Sized {
     /// Fresh weights, with Keras's default initialisers.
     fn init(&self, _inputs: &[&[usize]], _rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
         Vec::new()
+    }
+    /// Why the masks its inputs carry (whether each does) cannot be
+    /// combined as Keras combines them, if they cannot.
+    fn check_masks(&self, _inputs: &[&[usize]], _masks: &[bool]) -> std::result::Result<(), Message> {
+        Ok(())
     }
     /// Whether its output carries a padding mask, given whether each input
     /// does. The default drops it, as Keras's layers without mask support.
@@ -305,6 +318,24 @@ pub struct GateTrace {
     pub output: Vec<Vec<f32>>,
     /// The hidden state after each shown step.
     pub hidden: Vec<Vec<f32>>,
+}
+
+/// The OR of padding masks [batch, time] (Keras's merge of masks), as a
+/// constant: masks receive no gradient.
+pub(crate) fn any_mask<B: Backend>(g: &mut Graph<B>, masks: &[Option<Var>]) -> Option<Var> {
+    let mut present = masks.iter().flatten();
+    let first = *present.next()?;
+    let mut sum = g.value(first).clone();
+    for &m in present {
+        if m != first {
+            sum = g.backend.add(&sum, g.value(m));
+        }
+    }
+    if masks.iter().flatten().all(|&m| m == first) {
+        return Some(first);
+    }
+    let or = g.backend.nonzero(&sum);
+    Some(g.constant(or))
 }
 
 /// Expect a 2-D per-sample input [time, features].
@@ -405,9 +436,14 @@ macro_rules! registry {
             pub fn inputs(&self) -> usize {
                 match self { $( LayerConfig::$variant(_) => <$ty as Layer>::INPUTS, )* }
             }
+            /// The most inputs the layer takes.
+            pub fn max_inputs(&self) -> usize {
+                match self { $( LayerConfig::$variant(_) => <$ty as Layer>::MAX_INPUTS, )* }
+            }
             pub fn output_shapes(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, Message> {
-                if inputs.len() != self.inputs() {
-                    return Err(msg!("layer.input_count", layer = self.class_name(), want = self.inputs(), got = inputs.len()));
+                if inputs.len() < self.inputs() || inputs.len() > self.max_inputs() {
+                    let want = if self.max_inputs() == self.inputs() { self.inputs().to_string() } else if self.max_inputs() == usize::MAX { format!("{}+", self.inputs()) } else { format!("{}–{}", self.inputs(), self.max_inputs()) };
+                    return Err(msg!("layer.input_count", layer = self.class_name(), want = want, got = inputs.len()));
                 }
                 match self { $( LayerConfig::$variant(l) => l.output_shape(inputs), )* }
             }
@@ -416,6 +452,9 @@ macro_rules! registry {
             }
             pub fn init_for(&self, inputs: &[&[usize]], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
                 match self { $( LayerConfig::$variant(l) => l.init(inputs, rng), )* }
+            }
+            pub fn check_masks(&self, inputs: &[&[usize]], masks: &[bool]) -> std::result::Result<(), Message> {
+                match self { $( LayerConfig::$variant(l) => l.check_masks(inputs, masks), )* }
             }
             pub fn mask_out_of(&self, masks: &[bool]) -> bool {
                 match self { $( LayerConfig::$variant(l) => l.mask_out(masks), )* }
@@ -496,6 +535,9 @@ registry! {
     SinePositionEncoding(SinePositionEncoding),
     TransformerEncoder(TransformerEncoder),
     TransformerDecoder(TransformerDecoder),
+    MultiHeadAttention(MultiHeadAttention),
+    Add(Add),
+    Concatenate(Concatenate),
 }
 
 /// The one-input view a sequential model uses.

@@ -20,7 +20,7 @@ const ALLOWED = [
   'modelTopology', 'config', 'class_name', 'batch_input_shape', 'input_length', 'word_index', 'gradlab', 'set_weights', 'inf',
   'WebGPU', 'GPU', 'CPU', 'GFLOP', 'NUL', 'Dot', 'Add', 'SinePositionEncoding', 'Embedding', 'channels_last', 'layers',
   'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'RGB',
-  'LayerNormalization', 'ReduceLROnPlateau', 'reset_after=false', 'reset_after=true', 'tools/keras_load.py', 'center=false', 'scale=false',
+  'LayerNormalization', 'MultiHeadAttention', 'Concatenate', 'query', 'value', 'key', 'key_dim', 'value_dim', 'output_shape', 'attention_axes', 'ReduceLROnPlateau', 'reset_after=false', 'reset_after=true', 'tools/keras_load.py', 'center=false', 'scale=false',
   'padding', 'valid', 'same', 'pre', 'post', 'dilation', 'groups', 'userDefinedMetadata.gradlab.scaling', 'userDefinedMetadata.gradlab',
   'Linux', 'Mesa', 'lavapipe', 'apt-get install mesa-vulkan-drivers libvulkan1', 'gradlab eval', '--backend cpu', 'bench/run.mjs',
   'html', 'urls', 'unicode', 'whitespace', 'empty', 'duplicates', 'adam', 'sgd', 'rmsprop', 'adagrad', 'adamw',

@@ -13,7 +13,7 @@ use gradlab::data::{encode, image, TextSettings};
 use gradlab::io::tfjs;
 use gradlab::model::Model;
 use gradlab::nn::activation::Activation;
-use gradlab::nn::{BatchNormalization, LayerNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Gru, LayerConfig, Lstm, MaxPooling2D, Pair, Pooling2D};
+use gradlab::nn::{Add, Concatenate, MultiHeadAttention, BatchNormalization, LayerNormalization, Conv1D, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Gru, LayerConfig, Lstm, MaxPooling2D, Pair, Pooling2D};
 use serde_json::{json, Value};
 
 pub fn root() -> PathBuf {
@@ -25,6 +25,8 @@ pub struct Case {
     pub name: String,
     pub dir: PathBuf,
     pub layers: Vec<LayerConfig>,
+    /// A functional graph's wiring (None: Sequential).
+    pub wiring: Option<Vec<Vec<usize>>>,
     /// The rows the model reads: token ids, or an image's scaled pixels.
     pub inputs: Vec<Vec<f32>>,
     /// The texts behind the ids (text models).
@@ -68,10 +70,10 @@ fn sentences() -> Vec<String> {
 }
 
 /// A layer list as a model.json without metadata, for `gradlab train --model`.
-fn topology_file(dir: &Path, name: &str, layers: &[LayerConfig], input_shape: &[usize]) -> PathBuf {
-    let model = Model::new(CpuBackend, layers, input_shape, 7).unwrap_or_else(|e| panic!("{}: {}", name, e));
+fn topology_file(dir: &Path, name: &str, layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>, input_shape: &[usize]) -> PathBuf {
+    let model = Model::new_wired(CpuBackend, layers, wiring, input_shape, 7).unwrap_or_else(|e| panic!("{}: {}", name, e));
     let d = dir.join(format!("{}-init", name));
-    tfjs::save_dir(&d, layers, input_shape, &model.get_weights(), None).unwrap();
+    tfjs::save_dir(&d, layers, wiring, input_shape, &model.get_weights(), None).unwrap();
     d.join("model.json")
 }
 
@@ -94,7 +96,7 @@ fn text_case(dir: &Path, train: &Path, name: &str, model: &str, extra: &[&str]) 
     let rows = out.as_array().unwrap();
     assert_eq!(rows.len(), texts.len());
     let gradlab = rows.iter().map(|r| meta.labels.iter().map(|l| r["probabilities"][l].as_f64().unwrap_or_else(|| panic!("{}: no probability for {}", name, l)) as f32).collect()).collect();
-    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: Some(texts), gradlab, lm: false }
+    Case { name: name.into(), dir: save, layers: saved.layers, wiring: saved.wiring, inputs, texts: Some(texts), gradlab, lm: false }
 }
 
 /// A small GPT trained by `gradlab train --task lm` on the e-mails' text,
@@ -113,9 +115,9 @@ fn lm_case(dir: &Path, name: &str, extra: &[&str]) -> Case {
     let ids = meta.tokenizer.encode(&body(5000, 20));
     let inputs: Vec<Vec<f32>> = ids.chunks_exact(meta.context).take(10).map(|w| w.iter().map(|&i| i as f32).collect()).collect();
     assert_eq!(inputs.len(), 10);
-    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights.clone()).unwrap();
+    let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights.clone()).unwrap();
     let gradlab = predict_rows(&model, &inputs);
-    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: None, gradlab, lm: true }
+    Case { name: name.into(), dir: save, layers: saved.layers, wiring: saved.wiring, inputs, texts: None, gradlab, lm: true }
 }
 
 fn image_case(dir: &Path, name: &str, model: &str) -> Case {
@@ -128,9 +130,9 @@ fn image_case(dir: &Path, name: &str, model: &str) -> Case {
     let inputs: Vec<Vec<f32>> = set.pixels.iter().skip(1700).take(24).map(|p| scaling.apply(p)).collect();
     // What gradlab predicts for images (`gradlab predict` reads text, so
     // this is its library call, as `gradlab eval` and the page make it).
-    let model = Model::with_weights(CpuBackend, &saved.layers, &saved.input_shape, saved.weights.clone()).unwrap();
+    let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights.clone()).unwrap();
     let gradlab = model.predict(&inputs, 8);
-    Case { name: name.into(), dir: save, layers: saved.layers, inputs, texts: None, gradlab, lm: false }
+    Case { name: name.into(), dir: save, layers: saved.layers, wiring: saved.wiring, inputs, texts: None, gradlab, lm: false }
 }
 
 /// Every preset and every layer, trained and saved by `gradlab train`.
@@ -158,6 +160,27 @@ pub fn build(dir: &Path) -> Vec<Case> {
         // leaky_relu (TF.js has it only as a LeakyReLU layer) in a Sequential model.
         ("every-leaky-relu", vec![emb(8, false), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(6, Activation::LeakyRelu), dense(2, Activation::Softmax)]),
     ];
+    // Functional graphs (layer i reads the nodes listed: 0 the input, k layer k).
+    let mha = |num_heads, key_dim, value_dim, output_shape, use_causal_mask| LayerConfig::MultiHeadAttention(MultiHeadAttention { num_heads, key_dim, value_dim, dropout: 0.1, use_bias: true, output_shape, use_causal_mask });
+    let add = || LayerConfig::Add(Add {});
+    let graph_models: Vec<(&str, Vec<LayerConfig>, Vec<Vec<usize>>)> = vec![
+        // An encoder block spelled out: self-attention under the padding mask and a
+        // feed-forward, each in a residual Add and a LayerNormalization, then a masked average.
+        ("graph-residual-attention", vec![emb(16, true), mha(2, 8, None, None, false), add(), ln(1e-5), dense(32, Activation::Relu), dense(16, Activation::Linear), add(), ln(1e-5), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(2, Activation::Softmax)],
+            vec![vec![0], vec![1, 1], vec![1, 2], vec![3], vec![4], vec![5], vec![4, 6], vec![7], vec![8], vec![9]]),
+        // Cross-attention with a key of its own, a causal mask, value_dim and output_shape,
+        // over a Concatenate of two branches; a three-way Add.
+        ("graph-cross-causal", vec![emb(12, false), dense(8, Activation::Relu), dense(6, Activation::Tanh), LayerConfig::Concatenate(Concatenate {}), mha(2, 4, Some(3), Some(10), true), dense(10, Activation::Linear), dense(10, Activation::Gelu), add(), LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}), dense(2, Activation::Softmax)],
+            vec![vec![0], vec![1], vec![1], vec![2, 3], vec![4, 1, 2], vec![1], vec![3], vec![5, 6, 7], vec![8], vec![9]]),
+        // What TensorFlow.js runs too: branches joined by Add and Concatenate (without the
+        // padding mask, whose merge TensorFlow.js 4.22 gets wrong; the export says so).
+        ("graph-add-concat", vec![emb(12, false), dense(8, Activation::Relu), dense(8, Activation::Tanh), add(), LayerConfig::Concatenate(Concatenate {}), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(2, Activation::Softmax)],
+            vec![vec![0], vec![1], vec![1], vec![2, 3], vec![4, 1], vec![5], vec![6]]),
+        // Masked branches: Add, then Concatenate, under the mask into a masked average (Keras;
+        // TensorFlow.js refuses it, as the export warns).
+        ("graph-masked-merges", vec![emb(12, true), dense(8, Activation::Relu), dense(8, Activation::Tanh), add(), LayerConfig::Concatenate(Concatenate {}), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(2, Activation::Softmax)],
+            vec![vec![0], vec![1], vec![1], vec![2, 3], vec![4, 1], vec![5], vec![6]]),
+    ];
     let pool = |k, s: Option<usize>, padding| Pooling2D { pool_size: Pair([k, k]), strides: s.map(|s| Pair([s, s])), padding };
     let image_models: Vec<(&str, Vec<LayerConfig>)> = vec![
         ("every-image-a", vec![conv2d(8, 3, 1, Padding::Same, Activation::Relu), bn(), LayerConfig::MaxPooling2D(MaxPooling2D(pool(2, None, Padding::Valid))), conv2d(12, 3, 1, Padding::Valid, Activation::Tanh), LayerConfig::AveragePooling2D(AveragePooling2D(pool(2, Some(1), Padding::Same))), LayerConfig::Flatten(Flatten {}), LayerConfig::Dropout(Dropout { rate: 0.25 }), dense(10, Activation::Softmax)]),
@@ -179,11 +202,17 @@ pub fn build(dir: &Path) -> Vec<Case> {
         image_case(dir, "image-cnn", "image-cnn"),
     ];
     for (name, layers) in &text_models {
-        let file = topology_file(dir, name, layers, &[40]);
+        let file = topology_file(dir, name, layers, None, &[40]);
         cases.push(text_case(dir, &train, name, file.to_str().unwrap(), &[]));
     }
+    for (name, layers, wiring) in &graph_models {
+        let file = topology_file(dir, name, layers, Some(wiring), &[40]);
+        let case = text_case(dir, &train, name, file.to_str().unwrap(), &[]);
+        assert_eq!(case.wiring.as_ref(), Some(wiring), "{}: the graph changed through `gradlab train --save`", name);
+        cases.push(case);
+    }
     for (name, layers) in &image_models {
-        let file = topology_file(dir, name, layers, &[8, 8, 1]);
+        let file = topology_file(dir, name, layers, None, &[8, 8, 1]);
         cases.push(image_case(dir, name, file.to_str().unwrap()));
     }
     // Between them, the models use every layer gradlab has.

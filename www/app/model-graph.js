@@ -37,13 +37,19 @@ function block(r, n) {
   return html`<div class="mg-block" data-class="${r.class_name}"><div class="mg-head"><span><b translate="no">${r.class_name}</b> · ${t('graph.block', { n })}</span><span class="mg-shape">${shapeText(r.output_shape)}</span></div>${parts}</div>`;
 }
 
-const plain = (r) => html`<div class="mg-row"><div class="mg-node mg-layer" data-class="${r.class_name}"><b translate="no">${r.class_name}</b><span class="mg-shape">${shapeText(r.output_shape)}</span></div></div>`;
+// In a graph (an uploaded functional model) a layer may read others than
+// the one above it: the box names itself and what it reads.
+const readsOthers = (rows, i) => (rows[i].inputs || []).join() !== (i ? rows[i - 1].name : 'input');
+const isGraph = (rows) => rows.some((_, i) => readsOthers(rows, i));
+
+const plain = (r, graph) => html`<div class="mg-row"><div class="mg-node mg-layer" data-class="${r.class_name}"><span><b translate="no">${r.class_name}</b>${graph ? html` <span class="mg-name" translate="no">${r.name}</span>` : ''}</span><span class="mg-shape">${shapeText(r.output_shape)}</span>${graph ? html`<span class="mg-reads">${th('graph.reads', { inputs: html`<span translate="no">${r.inputs.join(' + ')}</span>` })}</span>` : ''}</div></div>`;
 
 // The same content as sentences, for the text alternative.
 function sentences(rows) {
   let n = 0;
   return rows.map((r, i) => {
     const name = html`<span translate="no">${r.class_name}</span>`;
+    if (!BLOCKS.has(r.class_name) && readsOthers(rows, i)) return th('graph.alt_graph_layer', { i: i + 1, name, layer: html`<span translate="no">${r.name}</span>`, shape: shapeText(r.output_shape), inputs: html`<span translate="no">${r.inputs.join(', ')}</span>` });
     if (!BLOCKS.has(r.class_name)) return th('graph.alt_layer', { i: i + 1, name, shape: shapeText(r.output_shape) });
     const groups = blockGroups(r.config, r.output_shape[r.output_shape.length - 1]);
     const steps = groups.map((g) => [...g.subs.map((s) => t(s.key)), t(g.add)].join(' → ')).join(t('graph.sep'));
@@ -58,12 +64,13 @@ const drawn = new WeakMap();
 // text key saying why) into `el`. Drawn again only when the model or the
 // language changed, not for every refresh of the summary.
 export function drawModelGraph(el, rows, hint = 'graph.wait') {
-  const key = JSON.stringify([language(), rows ? rows.map((r) => [r.class_name, r.output_shape, r.config]) : hint]);
+  const key = JSON.stringify([language(), rows ? rows.map((r) => [r.class_name, r.output_shape, r.config, r.inputs]) : hint]);
   if (drawn.get(el) === key) return;
   drawn.set(el, key);
   if (!rows || !rows.length) { setHtml(el, html`<p class="hint">${th(hint)}</p>`); return; }
   let n = 0;
-  const items = rows.map((r, i) => html`${i ? edge : ''}${BLOCKS.has(r.class_name) ? block(r, ++n) : plain(r)}`);
+  const graph = isGraph(rows);
+  const items = rows.map((r, i) => html`${i ? edge : ''}${BLOCKS.has(r.class_name) ? block(r, ++n) : plain(r, graph)}`);
   const blocks = n;
   const text = `${el.id}-text`;
   setHtml(el, html`<div class="mg" role="img" aria-label="${t('graph.alt_label', { layers: rows.length, blocks, paths: 2 * blocks })}" aria-describedby="${text}">${items}</div>

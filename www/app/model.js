@@ -159,9 +159,12 @@ export function renderSummary() {
   }
   if (!summary) { drawModelGraph($('model-graph'), null, 'graph.wait'); return; }
   const s = summary;
-  const rows = s.rows.map((r) => html`<tr><td translate="no">${r.name} (${r.class_name})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td></tr>`);
+  // A graph (an uploaded functional model) lists what each layer reads, as Keras's summary does.
+  const graph = s.rows.some((r, i) => (r.inputs || []).join() !== (i ? s.rows[i - 1].name : 'input'));
+  const reads = (r) => (graph ? html`<td class="reads" translate="no">${r.inputs.join(', ')}</td>` : '');
+  const rows = s.rows.map((r) => html`<tr><td translate="no">${r.name} (${r.class_name})</td><td>(None, ${r.output_shape.join(', ')})</td><td>${r.params.toLocaleString()}</td>${reads(r)}</tr>`);
   drawModelGraph($('model-graph'), s.rows);
-  setHtml($('model-summary'), html`<div class="table-scroll"><table><tr><th>${th('summary.layer')}</th><th>${th('summary.shape')}</th><th>${th('summary.params')}</th></tr>${rows}<tr><td><b>${th('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td></tr></table></div>`);
+  setHtml($('model-summary'), html`<div class="table-scroll"><table><tr><th>${th('summary.layer')}</th><th>${th('summary.shape')}</th><th>${th('summary.params')}</th>${graph ? html`<th class="reads">${th('summary.inputs')}</th>` : ''}</tr>${rows}<tr><td><b>${th('summary.total')}</b></td><td></td><td><b>${s.total_params.toLocaleString()}</b></td>${graph ? html`<td></td>` : ''}</tr></table></div>`);
   setHtml($('model-lints'), html`${s.lints.map((l, i) => html`<div class="lint">⚠ ${th('model.lint', { layer: l.layer, message: engineText(l.message) })} ${l.fix ? html`<button data-fix="${l.fix}" data-lint="${i}">${th('model.fix_mask')}</button>` : ''}</div>`)}`);
   // Shown beside the download button, before anything is downloaded.
   const tfjs = s.tfjs_incompatibilities || [];

@@ -62,8 +62,20 @@ fn layers(name: &str, vocab: usize, len: usize) -> Vec<LayerConfig> {
             vocab
         ))
         .unwrap(),
+        // A graph: self-attention under the mask in a residual Add, a
+        // Concatenate of two branches, a masked average.
+        "graph" => serde_json::from_str(&format!(
+            r#"[{{"type":"Embedding","input_dim":{},"output_dim":8,"mask_zero":true}},{{"type":"MultiHeadAttention","num_heads":2,"key_dim":4,"dropout":0.1}},{{"type":"Add"}},{{"type":"LayerNormalization","epsilon":1e-5}},{{"type":"Dense","units":6,"activation":"gelu"}},{{"type":"Concatenate"}},{{"type":"GlobalAveragePooling1D"}},{{"type":"Dense","units":3,"activation":"softmax"}}]"#,
+            vocab
+        ))
+        .unwrap(),
         preset_name => preset(preset_name, vocab, len, 3, true).unwrap(),
     }
+}
+
+/// Where each layer of `name`'s model reads from (None: a chain).
+fn wiring(name: &str) -> Option<Vec<Vec<usize>>> {
+    (name == "graph").then(|| vec![vec![0], vec![1, 1], vec![1, 2], vec![3], vec![4], vec![4, 5], vec![6], vec![7]])
 }
 
 /// Texts of `len` token ids (zeros padded at the end), 3 classes, with a
@@ -99,8 +111,9 @@ fn labels() -> Vec<String> {
 fn same_training_step(g: &GpuBackend, name: &str, loss: Loss) {
     let (vocab, len) = (50, 12);
     let cfg = layers(name, vocab, len);
-    let cpu_model = Model::new(CpuBackend, &cfg, &[len], 5).unwrap();
-    let gpu_model = Model::with_weights(g.clone(), &cfg, &[len], cpu_model.get_weights()).unwrap();
+    let wired = wiring(name);
+    let cpu_model = Model::new_wired(CpuBackend, &cfg, wired.as_deref(), &[len], 5).unwrap();
+    let gpu_model = Model::with_weights_wired(g.clone(), &cfg, wired.as_deref(), &[len], cpu_model.get_weights()).unwrap();
     let probe = data(9, len, vocab, 21).ids;
     let (pc, pg) = (cpu_model.predict(&probe, 4), gpu_model.predict(&probe, 4));
     common::assert_same_len(format!("{} predictions", name), &pg, &pc);
@@ -138,7 +151,7 @@ fn same_training_step(g: &GpuBackend, name: &str, loss: Loss) {
 #[test]
 fn gpu_training_steps_match_cpu() {
     let Some(g) = gpu() else { return };
-    for name in ["lstm", "cnn", "bow", "gru", "dense", "transformer"] {
+    for name in ["lstm", "cnn", "bow", "gru", "dense", "transformer", "graph"] {
         let loss = if name == "gru" { Loss::MeanSquaredError } else { Loss::CategoricalCrossentropy };
         same_training_step(&g, name, loss);
     }

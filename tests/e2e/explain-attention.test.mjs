@@ -98,13 +98,13 @@ const readout = (page) => page.evaluate(() => {
   };
 });
 
-// Point at the middle of row q of the map.
+// Point at the middle of row q of the map, drawn at the size it is shown:
+// 64 px of labels, the cells in the rest.
 async function pointAt(page, q, n) {
   await page.locator('#explain-attention-map').scrollIntoViewIfNeeded();
   const box = await page.locator('#explain-attention-map').boundingBox();
-  const scale = box.width / 480;
-  const cell = (480 - 64 - 6) / n;
-  await page.mouse.move(box.x + (64 + 0.5 * cell * n) * scale, box.y + (64 + (q + 0.5) * cell) * scale);
+  const cell = (box.width - 64 - 6) / n;
+  await page.mouse.move(box.x + 64 + 0.5 * cell * n, box.y + 64 + (q + 0.5) * cell);
 }
 
 test('transformer: the attention map beside the attributions, its rows the model\'s tokens, a row pointed at sums to 1', async () => {

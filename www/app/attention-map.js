@@ -28,14 +28,24 @@ const layout = new WeakMap();
 // a key after its query blank; `focus` (a row, or −1) is the token pointed
 // at: the other rows fade and its row is outlined.
 export function drawAttention(canvas, tokens, weights, { causal = false, focus = -1 } = {}) {
+  // Drawn at the size it is shown, in CSS pixels on a bitmap of device
+  // pixels: on a phone the map is narrower than its 560 px, and scaling
+  // the whole bitmap down would shrink the 11 px labels with it.
+  const shown = Math.round(canvas.getBoundingClientRect().width);
+  const side = shown > 0 ? Math.min(shown, Number(canvas.dataset.side || canvas.width)) : canvas.width;
+  canvas.dataset.side ||= String(canvas.width);
+  const dpr = window.devicePixelRatio || 1;
+  const px = Math.round(side * dpr);
+  if (canvas.width !== px) { canvas.width = px; canvas.height = px; }
   const ctx = canvas.getContext('2d');
+  ctx.setTransform(px / side, 0, 0, px / side, 0, 0);
   ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillRect(0, 0, side, side);
   const n = tokens.length;
   const margin = MARGIN;
-  const size = Math.min(canvas.width, canvas.height) - margin - 6;
+  const size = side - margin - 6;
   const cell = size / Math.max(n, 1);
-  layout.set(canvas, { n, cell });
+  layout.set(canvas, { n, cell, side });
   const every = Math.max(1, Math.ceil(11 / cell));
   ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
   ctx.textBaseline = 'middle';
@@ -90,8 +100,8 @@ export function followRows(canvas, onFocus) {
     const at = layout.get(canvas);
     if (!at || !at.n) return;
     const box = canvas.getBoundingClientRect();
-    const x = ((e.clientX - box.left) * canvas.width) / box.width;
-    const y = ((e.clientY - box.top) * canvas.height) / box.height;
+    const x = ((e.clientX - box.left) * at.side) / box.width;
+    const y = ((e.clientY - box.top) * at.side) / box.height;
     const q = Math.floor((y - MARGIN) / at.cell);
     set(q >= 0 && q < at.n && x <= MARGIN + at.n * at.cell ? q : -1);
   });
@@ -107,6 +117,14 @@ export function followRows(canvas, onFocus) {
       set(-1);
     }
   });
+  // Drawn at the size it is shown: a new size (a phone turned, a window
+  // widened) draws it again, the row pointed at kept.
+  let width = 0;
+  new ResizeObserver(([entry]) => {
+    const w = Math.round(entry.contentRect.width);
+    if (w && width && w !== width && layout.get(canvas)) onFocus(row);
+    width = w || width;
+  }).observe(canvas);
   // The map was redrawn for other tokens: the row pointed at is gone.
   return () => { row = -1; };
 }

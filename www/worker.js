@@ -164,6 +164,7 @@ const commands = {
   augment_preview: (count, variants) => lab.augment_preview(count, variants),
   predict_image: (pixels, width, height) => lab.predict_image(pixels, width, height),
   explain_image: (pixels, width, height) => lab.explain_image(pixels, width, height),
+  explain_validation_image: (index) => lab.explain_validation_image(index),
   filters: () => lab.filters(),
   feature_maps: (index) => lab.feature_maps(index),
   has_images: () => lab.has_images(),

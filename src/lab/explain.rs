@@ -109,6 +109,36 @@ impl Lab {
         })
     }
 
+    /// Why the model answered as it did for validation image `index` (as
+    /// the misclassified gallery lists them): each pixel's share of the
+    /// class it predicted, over the image as the model reads it.
+    pub fn explain_validation_image(&self, index: usize) -> Result<ImageExplanation> {
+        let t = self.explaining()?;
+        let set = self.images().and_then(|i| i.val.as_ref()).ok_or_else(|| Error::setting("gallery", msg!("explain.no_validation_images")))?;
+        let scaling = self.scaling().ok_or_else(|| Error::setting("gallery", msg!("explain.no_validation_images")))?;
+        let pixels = set.pixels.get(index).ok_or_else(|| Error::setting("gallery", msg!("explain.no_such_image", index = index, count = set.pixels.len())))?;
+        let input = scaling.apply(pixels);
+        if input.len() != t.model.input_len {
+            return Err(Error::setting("gallery", msg!("explain.no_validation_images")));
+        }
+        let e: Explanation = explain::explain(&t.model, &input, None, PAGE_STEPS)?;
+        let shape = &t.model.input_shape;
+        let c = shape[2];
+        let grey: Vec<f32> = self.display(&input).chunks(c).map(|p| p.iter().sum::<f32>() / c as f32).collect();
+        Ok(ImageExplanation {
+            label: t.labels[e.class].clone(),
+            height: shape[0],
+            width: shape[1],
+            input: grey,
+            integrated_gradients: e.integrated_gradients,
+            occlusion: e.occlusion,
+            steps: e.steps,
+            score: e.score,
+            baseline_score: e.baseline_score,
+            completeness_error: e.completeness_error,
+        })
+    }
+
     /// The current model's Embedding: its `count` most frequent words by
     /// PCA on 2 or 3 axes, each with the class it alone leans to.
     pub fn projector(&self, count: usize, components: usize) -> Result<words::EmbeddingMap> {

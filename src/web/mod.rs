@@ -164,6 +164,12 @@ impl WebLab {
         to_js(&self.lab.explain_image(pixels, width, height).map_err(err)?)
     }
 
+    /// Each pixel's share of the prediction for a validation image (the
+    /// misclassified gallery's `index`).
+    pub fn explain_validation_image(&self, index: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.explain_validation_image(index).map_err(err)?)
+    }
+
     /// The Embedding's words by PCA, each with the class it leans to.
     pub fn projector(&self, words: usize, components: usize) -> Result<JsValue, JsValue> {
         to_js(&self.lab.projector(words, components).map_err(err)?)

@@ -206,6 +206,19 @@ test('digits: the sample trains to ≥ 95 %, with gallery, drawing pad, filters,
   for (const c of captions) assert.match(c, /^\d → \d\(0\.\d\d\)$/);
   const pics = await canvases(page, '#worst-gallery canvas');
   assert.ok(pics.every((c) => c.width === 8 && c.height === 8 && c.variance > 100), 'a gallery picture is blank');
+  // "Why?" under the worst one: its pixels' shares of the wrong answer, by
+  // integrated gradients and by occlusion, with the completeness check.
+  const why = page.locator('#worst-gallery .why-btn').first();
+  const [truth, predicted] = (await page.locator('#worst-gallery figcaption').first().textContent()).match(/^(\d) → (\d)/).slice(1);
+  await why.click();
+  await page.waitForFunction(() => document.querySelectorAll('#worst-why canvas[data-method]').length === 2, null, { timeout: 30000 });
+  assert.match(await text(page, 'worst-why'), new RegExp(`^Line \\d+: why the model said ${predicted} \\(it is ${truth}\\)`));
+  const whyMaps = await canvases(page, '#worst-why canvas');
+  assert.ok(whyMaps.every((c) => c.width >= 64 && c.variance > 100), 'an attribution map is blank');
+  assert.notEqual(whyMaps[0].hash, whyMaps[1].hash, 'integrated gradients and occlusion drew the same map');
+  const pct = Number((await text(page, 'worst-why-completeness')).match(/([\d.]+) % of the change/)[1]);
+  assert.ok(pct < 1, `integrated gradients miss the change in log-odds by ${pct} %`);
+  assert.match(await page.getAttribute('#worst-why canvas[data-method="integrated_gradients"]', 'aria-label'), new RegExp(`^.*${predicted}`));
   await page.locator('#evaluation').screenshot({ path: path.join(shots, 'images-evaluation.png') });
   await page.locator('#training').screenshot({ path: path.join(shots, 'images-training.png') });
 

@@ -25,11 +25,11 @@ const plain = (v) => {
 };
 
 // The completeness check of integrated gradients, in words.
-function completeness(v) {
+export function completeness(v, id = 'explain-completeness') {
   const sum = v.integrated_gradients.reduce((a, b) => a + b, 0);
   const change = v.score - v.baseline_score;
   const pct = Math.abs(change) > 0 ? (100 * v.completeness_error) / Math.abs(change) : 0;
-  return html`<p id="explain-completeness" class="hint">${th('explain.completeness', {
+  return html`<p id="${id}" class="hint">${th('explain.completeness', {
     sum: plain(sum), change: plain(change), score: plain(v.score), baseline: plain(v.baseline_score),
     error: plain(v.completeness_error), pct: pct < 0.01 ? '< 0.01' : pct.toFixed(2), steps: v.steps,
   })}</p>`;
@@ -62,8 +62,8 @@ function textView(v) {
 
 // The model's input in grey, the attribution map over it: red where a pixel
 // pushed toward the answer, blue where it pushed away, stronger where more.
-function paintImage(canvas, v) {
-  const values = v[method()];
+export function paintImage(canvas, v, which = method()) {
+  const values = v[which];
   const { height: h, width: w } = v;
   const scale = Math.max(1, Math.floor(160 / Math.max(h, w)));
   canvas.width = w * scale;

@@ -12,6 +12,7 @@ import { refreshImageInsides } from './filters.js';
 import { drawLmCharts, lmReset, lmTrain, onLmEvent, renderLmTrainStatus } from './gpt-training.js';
 import { refreshInsides } from './insides.js';
 import { paintPixels, pxCanvas } from './pixels.js';
+import { completeness, paintImage, signed } from './explain.js';
 import { predictNow } from './predict.js';
 import { applySettings } from './settings.js';
 import { refreshStatus, updateButtons } from './status.js';
@@ -140,7 +141,7 @@ export function renderEvaluation() {
   const ev = lastEvaluation;
   if (!ev) {
     setHtml($('metrics'), html`<p class="hint">${th('eval.wait')}</p>`);
-    setHtml($('worst'), html``); setHtml($('worst-gallery'), html``); $('eval-epoch').textContent = '';
+    setHtml($('worst'), html``); setHtml($('worst-gallery'), html``); setHtml($('worst-why'), html``); $('eval-epoch').textContent = '';
     $('confusion-matrix').setAttribute('aria-label', t('cm.empty'));
     return;
   }
@@ -167,10 +168,43 @@ function renderGallery(ev) {
   const list = shown.map((w) => ({ values: w.image, shape }));
   setHtml(el, html`${shown.map((w, k) => {
     const params = { line: w.line, truth: w.truth, predicted: w.predicted, p: w.truth_probability.toFixed(2) };
-    return html`<figure title="${t('eval.gallery_title', params)}">${pxCanvas(k, shape, 56, t('eval.gallery_alt', params))}<figcaption translate="no"><b>${w.truth}</b> → <b class="err">${w.predicted}</b><br>(${params.p})</figcaption></figure>`;
+    return html`<figure title="${t('eval.gallery_title', params)}">${pxCanvas(k, shape, 56, t('eval.gallery_alt', params))}<figcaption translate="no"><b>${w.truth}</b> → <b class="err">${w.predicted}</b><br>(${params.p})</figcaption><button type="button" class="why-btn" data-index="${w.index}" data-line="${w.line}" data-truth="${w.truth}">${th('eval.why_btn')}</button></figure>`;
   })}`);
   paintPixels(el, list);
 }
+
+// Why the model misread one image: each pixel's share of the class it
+// predicted, by integrated gradients and by occlusion, over the image as
+// the model read it (the engine's numbers, as `gradlab explain` gives).
+async function explainGalleryImage(button) {
+  const out = $('worst-why');
+  const { index, line, truth } = button.dataset;
+  out.setAttribute('aria-busy', 'true');
+  let v;
+  try {
+    v = await call('explain_validation_image', Number(index));
+  } catch (e) {
+    setHtml(out, html`<p class="hint">${th('explain.failed', { message: engineText(e.engine ?? e.message) })}</p>`);
+    out.setAttribute('aria-busy', 'false');
+    return;
+  }
+  const side = (which, key) => {
+    const values = v[which];
+    const pos = values.filter((a) => a > 0).reduce((a, b) => a + b, 0);
+    const neg = values.filter((a) => a < 0).reduce((a, b) => a + b, 0);
+    const alt = t('explain.image_alt', { label: v.label, h: v.height, w: v.width, pos: signed(pos), neg: signed(neg) });
+    return html`<figure><canvas data-method="${which}" role="img" aria-label="${alt}"></canvas><figcaption>${th(key)}</figcaption></figure>`;
+  };
+  setHtml(out, html`<h4>${th('eval.why_title', { line, truth: html`<b translate="no">${truth}</b>`, label: html`<b class="err" translate="no">${v.label}</b>` })}</h4>
+    <div class="gallery why-maps">${side('integrated_gradients', 'eval.why_ig')}${side('occlusion', 'eval.why_occlusion')}</div>
+    <p class="hint">${th('eval.why_hint')}</p>${completeness(v, 'worst-why-completeness')}`);
+  for (const c of out.querySelectorAll('canvas[data-method]')) paintImage(c, v, c.dataset.method);
+  out.setAttribute('aria-busy', 'false');
+}
+$('worst-gallery').addEventListener('click', (e) => {
+  const b = e.target.closest('.why-btn');
+  if (b) explainGalleryImage(b);
+});
 
 // Exponential moving average, as TensorBoard's smoothing.
 function smooth(points, k = 0.9) {

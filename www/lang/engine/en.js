@@ -363,5 +363,7 @@ export default {
   "file.graph_cycle": "layer {name} depends on its own output (the graph has a cycle)",
   "explain.ids_read_twice": "attributions follow the path from the first layer's output, but a later layer ({layer}) also reads the token ids",
   "attention.steps_differ": "layer {layer} attends from {queries} to {keys} steps, not over the text's {tokens} tokens: it has no map over the tokens",
-  "tfjs.merged_mask": "{layer}: TensorFlow.js cannot run this model: TensorFlow.js 4.22 gives an Add or Concatenate of masked inputs a padding mask of the wrong shape, which this layer then reads. Keras loads it (tools/keras_load.py)."
+  "tfjs.merged_mask": "{layer}: TensorFlow.js cannot run this model: TensorFlow.js 4.22 gives an Add or Concatenate of masked inputs a padding mask of the wrong shape, which this layer then reads. Keras loads it (tools/keras_load.py).",
+  "explain.no_validation_images": "there are no validation images to explain: load images with a validation split and train",
+  "explain.no_such_image": "there is no validation image {index} (there are {count})"
 };

@@ -363,5 +363,7 @@ export default {
   "file.graph_cycle": "层 {name} 依赖它自己的输出（图里有环）",
   "explain.ids_read_twice": "归因沿着第一层输出之后的路径计算，但后面的一层（{layer}）也直接读取词元编号",
   "attention.steps_differ": "层 {layer} 的注意力是从 {queries} 个时间步到 {keys} 个时间步，而不是在文本的 {tokens} 个词元之间：它没有词元之间的注意力图",
-  "tfjs.merged_mask": "{layer}：TensorFlow.js 无法运行这个模型：TensorFlow.js 4.22 对带填充掩码的输入做 Add 或 Concatenate 后，得到的掩码形状不对，而这一层会读取该掩码。Keras 可以加载（tools/keras_load.py）。"
+  "tfjs.merged_mask": "{layer}：TensorFlow.js 无法运行这个模型：TensorFlow.js 4.22 对带填充掩码的输入做 Add 或 Concatenate 后，得到的掩码形状不对，而这一层会读取该掩码。Keras 可以加载（tools/keras_load.py）。",
+  "explain.no_validation_images": "没有可以解释的验证图像：请载入带验证集划分的图像并训练",
+  "explain.no_such_image": "没有第 {index} 张验证图像（共 {count} 张）"
 };

@@ -91,10 +91,16 @@ impl Lab {
     /// A drawing (as `predict_image` takes it) explained over the pixels.
     pub fn explain_image(&self, pixels: &[f32], width: usize, height: usize) -> Result<ImageExplanation> {
         let t = self.explaining()?;
-        let (input, shape) = self.pad_input(pixels, width, height)?;
-        let e: Explanation = explain::explain(&t.model, &input, None, PAGE_STEPS)?;
+        let (input, _) = self.pad_input(pixels, width, height)?;
+        self.image_explanation(t, &input)
+    }
+
+    /// An image row (scaled as the model reads it) explained.
+    fn image_explanation(&self, t: &Trainer<CpuBackend>, input: &[f32]) -> Result<ImageExplanation> {
+        let e: Explanation = explain::explain(&t.model, input, None, PAGE_STEPS)?;
+        let shape = &t.model.input_shape;
         let c = shape[2];
-        let grey: Vec<f32> = self.display(&input).chunks(c).map(|p| p.iter().sum::<f32>() / c as f32).collect();
+        let grey: Vec<f32> = self.display(input).chunks(c).map(|p| p.iter().sum::<f32>() / c as f32).collect();
         Ok(ImageExplanation {
             label: t.labels[e.class].clone(),
             height: shape[0],
@@ -121,22 +127,7 @@ impl Lab {
         if input.len() != t.model.input_len {
             return Err(Error::setting("gallery", msg!("explain.no_validation_images")));
         }
-        let e: Explanation = explain::explain(&t.model, &input, None, PAGE_STEPS)?;
-        let shape = &t.model.input_shape;
-        let c = shape[2];
-        let grey: Vec<f32> = self.display(&input).chunks(c).map(|p| p.iter().sum::<f32>() / c as f32).collect();
-        Ok(ImageExplanation {
-            label: t.labels[e.class].clone(),
-            height: shape[0],
-            width: shape[1],
-            input: grey,
-            integrated_gradients: e.integrated_gradients,
-            occlusion: e.occlusion,
-            steps: e.steps,
-            score: e.score,
-            baseline_score: e.baseline_score,
-            completeness_error: e.completeness_error,
-        })
+        self.image_explanation(t, &input)
     }
 
     /// The current model's Embedding: its `count` most frequent words by

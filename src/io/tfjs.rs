@@ -81,9 +81,9 @@ pub fn tfjs_incompatibilities(layers: &[LayerInfo]) -> Vec<Incompatibility> {
     // then fails on it.
     let mut merged = vec![false];
     for (i, l) in layers.iter().enumerate() {
-        let merge = matches!(l.config, LayerConfig::Add(_) | LayerConfig::Concatenate(_));
+        let merge = l.config.tfjs_merges_masks();
         let reads_merged = l.receives_mask && l.inputs.iter().any(|&j| merged[j]);
-        let message = l.config.tfjs_incompatibility().or_else(|| (reads_merged && (l.config.recurrent() || matches!(l.config, LayerConfig::Concatenate(_)))).then(|| msg!("tfjs.merged_mask", layer = l.config.describe())));
+        let message = l.config.tfjs_incompatibility().or_else(|| (reads_merged && l.config.tfjs_reads_mask()).then(|| msg!("tfjs.merged_mask", layer = l.config.describe())));
         if let Some(message) = message {
             out.push(Incompatibility { layer: i + 1, message: msg!("tfjs.at_layer", index = i + 1, reason = message) });
         }
@@ -197,11 +197,10 @@ fn functional_topology(infos: &[LayerInfo], input_shape: &[usize]) -> (Value, Ve
             for l in split_leaky_relu(info, layer_json(info, false, input_shape)) {
                 let refs: Vec<&str> = reads.iter().map(String::as_str).collect();
                 let mut v = node(l, &refs);
-                // A call argument Keras keeps in the node, not the config.
-                if let LayerConfig::MultiHeadAttention(m) = &info.config {
-                    if m.use_causal_mask {
-                        v["inbound_nodes"][0][0][3] = json!({"use_causal_mask": true});
-                    }
+                // Call arguments Keras keeps in the node, not the config.
+                let args = info.config.call_args();
+                if args.as_object().is_some_and(|a| !a.is_empty()) {
+                    v["inbound_nodes"][0][0][3] = args;
                 }
                 reads = vec![v["name"].as_str().unwrap().to_string()];
                 layers.push(v);
@@ -497,10 +496,9 @@ fn inbound_names(layer: &Value) -> std::result::Result<Vec<String>, Message> {
 /// A call argument of a functional layer's node: Keras 3 keeps it in the
 /// node's `kwargs`, Keras 2 and TensorFlow.js in the first input's
 /// fourth entry.
-fn call_flag(layer: &Value, key: &str) -> bool {
-    let node = layer.pointer("/inbound_nodes/0");
-    let v = node.and_then(|n| n.pointer(&format!("/kwargs/{}", key))).or_else(|| node.and_then(|n| n.pointer(&format!("/0/3/{}", key))));
-    v.and_then(|v| v.as_bool()).unwrap_or(false)
+fn call_arg(layer: &Value, key: &str) -> Option<Value> {
+    let node = layer.pointer("/inbound_nodes/0")?;
+    node.pointer(&format!("/kwargs/{}", key)).or_else(|| node.pointer(&format!("/0/3/{}", key))).cloned()
 }
 
 /// A functional model's layers in an order where each comes after what it
@@ -647,8 +645,10 @@ fn functional_graph(topo: &Value, file: &str) -> Result<(Vec<Value>, Option<Vec<
             }
             _ => {
                 let mut v = nodes[i].value.clone();
-                if call_flag(&v, "use_causal_mask") {
-                    v["config"]["use_causal_mask"] = json!(true);
+                for &arg in LayerConfig::call_args_of(&nodes[i].class) {
+                    if let Some(value) = call_arg(&v, arg) {
+                        v["config"][arg] = value;
+                    }
                 }
                 v
             }

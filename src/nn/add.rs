@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{any_mask, ForwardCtx, KerasConfig, Layer};
+use super::{merged_mask, ForwardCtx, KerasConfig, Layer};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
 use crate::error::{Message, Result};
@@ -36,8 +36,10 @@ impl Layer for Add {
     }
     fn forward<B: Backend>(&self, g: &mut Graph<B>, _w: &[Var], xs: &[Var], masks: &[Option<Var>], _ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
         let y = xs[1..].iter().fold(xs[0], |acc, &x| g.add(acc, x));
-        let mask = if masks.iter().all(|m| m.is_some()) { any_mask(g, masks) } else { None };
-        (y, mask)
+        (y, merged_mask(g, masks))
+    }
+    fn tfjs_merges_masks(&self) -> bool {
+        true
     }
     fn describe(&self) -> String {
         "Add".into()

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{any_mask, ForwardCtx, KerasConfig, Layer};
+use super::{merged_mask, ForwardCtx, KerasConfig, Layer};
 use crate::autodiff::{Graph, Var};
 use crate::backend::Backend;
 use crate::error::{Message, Result};
@@ -60,8 +60,13 @@ impl Layer for Concatenate {
         let mut out = shape[..shape.len() - 1].to_vec();
         out.push(g.shape(y)[1]);
         let y = g.reshape(y, &out);
-        let mask = if masks.iter().all(|m| m.is_some()) { any_mask(g, masks) } else { None };
-        (y, mask)
+        (y, merged_mask(g, masks))
+    }
+    fn tfjs_merges_masks(&self) -> bool {
+        true
+    }
+    fn tfjs_reads_mask(&self) -> bool {
+        true
     }
     fn describe(&self) -> String {
         "Concatenate".into()

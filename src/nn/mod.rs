@@ -288,6 +288,23 @@ pub trait Layer: Sized {
     fn tfjs_masked_mean(&self, _receives_mask: bool) -> bool {
         false
     }
+    /// A merge of masks (Add, Concatenate), which TensorFlow.js 4.22 gives
+    /// the wrong shape.
+    fn tfjs_merges_masks(&self) -> bool {
+        false
+    }
+    /// Whether TensorFlow.js reads the shape of the mask it receives (and
+    /// so fails on a merged one): recurrent layers, Concatenate.
+    fn tfjs_reads_mask(&self) -> bool {
+        self.recurrent()
+    }
+    /// Keras's call arguments that the layer keeps in its config (Keras
+    /// writes them in the layer's node, not its config): their names, and
+    /// their values for this layer.
+    const CALL_ARGS: &'static [&'static str] = &[];
+    fn call_args(&self) -> Value {
+        Value::Object(Default::default())
+    }
 
     // ---- what the page's pictures ask ------------------------------------
     /// Whether it has gates to show (`gates` answers).
@@ -320,20 +337,17 @@ pub struct GateTrace {
     pub hidden: Vec<Vec<f32>>,
 }
 
-/// The OR of padding masks [batch, time] (Keras's merge of masks), as a
-/// constant: masks receive no gradient.
-pub(crate) fn any_mask<B: Backend>(g: &mut Graph<B>, masks: &[Option<Var>]) -> Option<Var> {
-    let mut present = masks.iter().flatten();
-    let first = *present.next()?;
-    let mut sum = g.value(first).clone();
-    for &m in present {
-        if m != first {
-            sum = g.backend.add(&sum, g.value(m));
-        }
-    }
-    if masks.iter().flatten().all(|&m| m == first) {
+/// A merge's output mask, as Keras 3's Add and Concatenate give it in a
+/// gradlab model: none unless every input carries one, else their OR (a
+/// constant: masks receive no gradient). Every mask in a gradlab model is
+/// the input's padding mask, so the OR is mostly that one mask, reused.
+pub(crate) fn merged_mask<B: Backend>(g: &mut Graph<B>, masks: &[Option<Var>]) -> Option<Var> {
+    let all: Vec<Var> = masks.iter().copied().collect::<Option<_>>()?;
+    let first = all[0];
+    if all.iter().all(|&m| m == first) {
         return Some(first);
     }
+    let sum = all[1..].iter().fold(g.value(first).clone(), |acc, &m| g.backend.add(&acc, g.value(m)));
     let or = g.backend.nonzero(&sum);
     Some(g.constant(or))
 }
@@ -498,6 +512,23 @@ macro_rules! registry {
             }
             pub fn tfjs_masked_mean(&self, receives_mask: bool) -> bool {
                 match self { $( LayerConfig::$variant(l) => l.tfjs_masked_mean(receives_mask), )* }
+            }
+            pub fn tfjs_merges_masks(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.tfjs_merges_masks(), )* }
+            }
+            pub fn tfjs_reads_mask(&self) -> bool {
+                match self { $( LayerConfig::$variant(l) => l.tfjs_reads_mask(), )* }
+            }
+            pub fn call_args(&self) -> Value {
+                match self { $( LayerConfig::$variant(l) => l.call_args(), )* }
+            }
+            /// The call arguments a layer of Keras class `class` keeps in
+            /// its config (`Layer::CALL_ARGS`).
+            pub fn call_args_of(class: &str) -> &'static [&'static str] {
+                $( if class == <$ty as Layer>::CLASS || <$ty as Layer>::ALIASES.contains(&class) {
+                    return <$ty as Layer>::CALL_ARGS;
+                } )*
+                &[]
             }
             pub fn gates(&self, x: &[f32], input: &[usize], weights: &[Vec<f32>], mask: Option<&[f32]>) -> Option<GateTrace> {
                 match self { $( LayerConfig::$variant(l) => l.gates(x, input, weights, mask), )* }

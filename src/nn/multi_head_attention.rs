@@ -64,6 +64,7 @@ impl Layer for MultiHeadAttention {
     const CLASS: &'static str = "MultiHeadAttention";
     const INPUTS: usize = 2;
     const MAX_INPUTS: usize = 3;
+    const CALL_ARGS: &'static [&'static str] = &["use_causal_mask"];
     fn fields() -> Vec<Field> {
         vec![
             Field::new("num_heads", FieldKind::Count).required(),
@@ -167,6 +168,9 @@ impl Layer for MultiHeadAttention {
         // model input's padding: the query's stands for all of them.
         let y = self.heads().forward_qkv(g, w, [query, key, value], masks[0], self.use_causal_mask, ctx);
         (y, masks[0])
+    }
+    fn call_args(&self) -> Value {
+        if self.use_causal_mask { json!({"use_causal_mask": true}) } else { json!({}) }
     }
     fn describe(&self) -> String {
         let causal = if self.use_causal_mask { ", causal" } else { "" };

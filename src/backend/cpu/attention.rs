@@ -71,11 +71,7 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
                     *pj = if allowed(&s, mask, b, i, j) { sj * scale } else { MASKED_SCORE };
                     max = max.max(*pj);
                 }
-                let mut sum = 0.0;
-                for pj in row.iter_mut() {
-                    *pj = (*pj - max).exp();
-                    sum += *pj;
-                }
+                let sum = super::exp::exp_shifted_sum(row, max);
                 let inv = 1.0 / sum;
                 row.iter_mut().for_each(|pj| *pj *= inv);
             }

@@ -2,6 +2,7 @@
 //! softmax with cross-entropy.
 
 use super::super::loss::Loss;
+use super::exp::{exp, exp_shifted_sum};
 use super::CpuTensor;
 
 pub fn loss(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
@@ -36,11 +37,7 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
         for (row, &c) in probs.chunks_exact_mut(n.max(1)).zip(target.data.iter()) {
             let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
             let x = row[c as usize];
-            let mut sum = 0.0f32;
-            for v in row.iter_mut() {
-                *v = (*v - max).exp();
-                sum += *v;
-            }
+            let sum = exp_shifted_sum(row, max);
             total -= (x - max - sum.ln()) as f64;
             let inv = 1.0 / sum;
             row.iter_mut().for_each(|v| *v *= inv);
@@ -51,7 +48,7 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
     let mut total = 0.0f64;
     for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(t.chunks_exact(n.max(1))) {
         let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-        let lse = row.iter().map(|&v| (v - max).exp()).sum::<f32>().ln() + max;
+        let lse = row.iter().map(|&v| exp(v - max)).sum::<f32>().ln() + max;
         total -= row.iter().zip(tr).map(|(&x, &y)| (y * (x - lse)) as f64).sum::<f64>();
         softmax_row(row);
     }
@@ -74,11 +71,7 @@ pub fn softmax_cross_entropy_backward(probs: &CpuTensor, target: &CpuTensor, spa
 
 pub(super) fn softmax_row(row: &mut [f32]) {
     let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
+    let sum = exp_shifted_sum(row, max);
     for v in row.iter_mut() {
         *v /= sum;
     }

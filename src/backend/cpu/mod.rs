@@ -8,6 +8,7 @@
 //! operation to its file and keeps the element-wise ones.
 
 mod attention;
+mod exp;
 mod image;
 mod loss;
 mod matmul;

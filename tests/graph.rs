@@ -90,6 +90,32 @@ fn a_graph_summary_says_what_each_layer_reads() {
 }
 
 #[test]
+fn the_page_lab_builds_the_graph_its_settings_wire() {
+    use gradlab::lab::{Lab, Settings};
+    // The page keeps an uploaded graph's wiring as a setting (in storage and
+    // the address), so a reload builds the same graph.
+    let (layers, wiring) = residual();
+    let settings = Settings { preset: "custom".into(), layers: Some(layers.clone()), wiring: Some(wiring.clone()), max_len: 6, num_words: 50, ..Settings::default() };
+    let mut lab = Lab::new();
+    lab.set_settings(settings.clone()).unwrap();
+    let rows = lab.summary().unwrap().rows;
+    assert_eq!(rows[1].inputs, ["embedding", "embedding"]);
+    assert_eq!(rows[2].inputs, ["embedding", "multi_head_attention"]);
+    // Without it the same layers are a chain, and the attention says what it lacks.
+    lab.set_settings(Settings { wiring: None, ..settings.clone() }).unwrap();
+    let e = lab.summary().unwrap_err().to_string();
+    assert!(e.contains("takes 2–3 input(s) but receives 1"), "{}", e);
+    // Wiring that does not fit its layers is refused by count.
+    lab.set_settings(Settings { wiring: Some(wiring[..4].to_vec()), ..settings.clone() }).unwrap();
+    let e = lab.summary().unwrap_err().to_string();
+    assert!(e.contains('5') && e.contains('4'), "{}", e);
+    // A preset is a chain whatever wiring the settings still hold.
+    lab.set_settings(Settings { preset: "bow".into(), ..settings }).unwrap();
+    let rows = lab.summary().unwrap().rows;
+    assert!(rows.iter().enumerate().skip(1).all(|(i, r)| r.inputs == [rows[i - 1].name.clone()]));
+}
+
+#[test]
 fn a_graph_trains_from_the_command_line_and_saves_as_keras_functional() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("mail.tsv");

@@ -377,7 +377,7 @@ impl Lab {
         let model = crate::model::Model::with_weights_wired(crate::backend::CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights)?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
-        self.graph = saved.wiring.clone().map(|w| (saved.layers.clone(), w));
+        self.settings.wiring = saved.wiring.clone();
         let matches = self.images().is_some_and(|i| i.labels() == meta.labels && i.all.shape.as_slice() == saved.input_shape.as_slice());
         let data_labels = self.images().map(|i| i.labels().to_vec());
         self.scaling = Some(scaling);

@@ -73,9 +73,6 @@ pub struct Lab {
     /// labels loaded holds a placeholder row so that it can predict, and
     /// must never train on it.
     untrainable: Option<Message>,
-    /// An uploaded functional model's layers and wiring: the wiring holds
-    /// while the settings' custom layers are still those layers.
-    graph: Option<(Vec<LayerConfig>, Vec<Vec<usize>>)>,
     reported_batches: usize,
     reported_epochs: usize,
     /// Where it trains. On the GPU the run keeps its own copy between
@@ -124,7 +121,6 @@ impl Lab {
             framing: None,
             trainer: None,
             untrainable: None,
-            graph: None,
             reported_batches: 0,
             reported_epochs: 0,
             placement: Placement::default(),
@@ -144,16 +140,17 @@ impl Lab {
         self.placement.choose(request, flops)
     }
 
-    /// The wiring of an uploaded graph model, while `layers` are its layers.
-    fn wiring(&self, layers: &[LayerConfig]) -> Option<&[Vec<usize>]> {
-        self.graph.as_ref().filter(|(l, _)| l == layers).map(|(_, w)| w.as_slice())
+    /// The settings' wiring of their custom layers (a graph), if any: a
+    /// preset is always a chain.
+    fn wiring(&self) -> Option<&[Vec<usize>]> {
+        self.settings.wiring.as_deref().filter(|_| self.settings.preset == "custom")
     }
 
     /// The model's floating-point operations per training step (0 when the
     /// settings build no model).
     fn step_flops(&self) -> f64 {
         let classes = self.classes();
-        self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture_wired(&l, self.wiring(&l), &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0)
+        self.settings.layer_list(classes).ok().and_then(|l| classifier_architecture_wired(&l, self.wiring(), &self.input_shape()).ok()).map(|a| step_flops(&a, self.settings.batch_size)).unwrap_or(0.0)
     }
 
     fn apply_backend(&mut self) {
@@ -249,7 +246,7 @@ impl Lab {
     /// The Keras-style summary of the current settings' model.
     pub fn summary(&self) -> Result<Summary> {
         let layers = self.settings.layer_list(self.classes())?;
-        let infos = classifier_architecture_wired(&layers, self.wiring(&layers), &self.input_shape())?;
+        let infos = classifier_architecture_wired(&layers, self.wiring(), &self.input_shape())?;
         Ok(Summary {
             rows: SummaryRow::all(&infos),
             total_params: infos.iter().map(|l| l.param_count()).sum(),
@@ -286,7 +283,7 @@ impl Lab {
                 return Err(Error::setting("training", msg!("lab.not_ready", reason = first)));
             }
             let layers = self.settings.layer_list(self.classes())?;
-            let model = Model::new_wired(CpuBackend, &layers, self.wiring(&layers), &self.input_shape(), self.settings.seed)?;
+            let model = Model::new_wired(CpuBackend, &layers, self.wiring(), &self.input_shape(), self.settings.seed)?;
             let trainer = if let Some(images) = self.images() {
                 let train = self.encode_images(&images.train);
                 let val = images.val.as_ref().map(|v| self.encode_images(v));
@@ -459,7 +456,7 @@ impl Lab {
         let tok = meta.tokenizer.clone().ok_or_else(|| Error::model_file("uploaded_model", msg!("file.no_tokenizer")))?;
         self.settings.preset = "custom".into();
         self.settings.layers = Some(saved.layers.clone());
-        self.graph = saved.wiring.clone().map(|w| (saved.layers.clone(), w));
+        self.settings.wiring = saved.wiring.clone();
         self.settings.max_len = saved.input_shape[0];
         self.settings.padding = meta.padding;
         self.settings.truncating = meta.truncating;

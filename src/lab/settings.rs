@@ -12,6 +12,10 @@ pub struct Settings {
     /// lstm, cnn, bow, or custom (then `layers` is used).
     pub preset: String,
     pub layers: Option<Vec<LayerConfig>>,
+    /// With custom layers, what each layer reads: 0 the model's input, k
+    /// layer k's output (an uploaded functional model's graph); None: each
+    /// layer reads the one before it.
+    pub wiring: Option<Vec<Vec<usize>>>,
     pub mask: bool,
     pub num_words: usize,
     pub max_len: usize,
@@ -46,6 +50,7 @@ impl Default for Settings {
             cleaning: CleanOptions::default(),
             preset: "lstm".into(),
             layers: None,
+            wiring: None,
             mask: true,
             num_words: 10_000,
             max_len: 100,

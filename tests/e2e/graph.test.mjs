@@ -79,6 +79,26 @@ test('an uploaded graph model shows its wiring, predicts and trains on in the pa
   const top = await page.$eval('#model-summary', (e) => e.getBoundingClientRect().top + window.scrollY);
   const bottom = await page.$eval('#model-graph', (e) => e.getBoundingClientRect().bottom + window.scrollY);
   await page.screenshot({ path: path.join(shots, 'graph-model.png'), fullPage: true, clip: { x: 0, y: top - 10, width: 1280, height: bottom - top + 20 } });
+  // The editor keeps the graph's layers in their places (the wiring names
+  // them by place) and says so; their settings stay editable.
+  assert.match(await page.textContent('#graph-edit-hint'), /graph/);
+  assert.equal(await page.$$eval('#layer-editor button[data-act]', (b) => b.length), 0);
+  assert.equal(await page.$('#add-layer'), null);
+  // The wiring is a setting: in the address, and kept by a reload (it was
+  // lost before, and the attention then refused to build as a chain).
+  assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /wires=\[\[0\],\[1,1\],\[1,2\],\[3\],\[4\]\]/);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  await page.waitForFunction(() => /Connected to/.test(document.getElementById('model-summary').textContent), null, { timeout: 20000 });
+  const again = await page.$$eval('#model-summary tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.deepEqual(again.map((r) => [r[0], r[3]]), rows.map((r) => [r[0], r[3]]));
+  assert.equal(await page.$('#model-summary .err'), null);
+  await page.click('#epoch-btn');
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent.trim() === '1', null, { timeout: 60000 });
+  // A preset starts a chain again: no wiring in the address.
+  await page.selectOption('#model-preset', 'bow');
+  await page.waitForFunction(() => !/Connected to/.test(document.getElementById('model-summary').textContent) && /bow|Dense/.test(document.getElementById('model-summary').textContent), null, { timeout: 20000 });
+  assert.doesNotMatch(await page.evaluate(() => location.hash), /wires=/);
   assert.deepEqual(errors, []);
   await ctx.close();
 });

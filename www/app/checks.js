@@ -52,6 +52,21 @@ const LAYER_CATALOGUE = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class,
 const REQUIRED = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class, k.fields.filter((f) => f.required).map((f) => f.key)]));
 
 // A layer list (JSON text from a link, or a list from storage) → [layers, problem].
+// An uploaded graph's wiring: for each layer the outputs it reads (0 the
+// model's input, k layer k's), as JSON. Whether it fits its layers is the
+// engine's to say (it names the layer); here only its form and size.
+export function checkWiring(raw) {
+  let list = raw;
+  if (typeof raw === 'string') {
+    try { list = JSON.parse(raw); } catch (e) { return [null, { key: 'layers.not_json', params: { detail: String(e.message) } }]; }
+  }
+  if (list === null) return [null, null];
+  const index = (j) => Number.isInteger(j) && j >= 0 && j <= MAX_LAYERS;
+  if (!Array.isArray(list) || !list.every((from) => Array.isArray(from) && from.length >= 1 && from.length <= MAX_LAYERS && from.every(index))) return [null, { key: 'wiring.not_list' }];
+  if (list.length > MAX_LAYERS) return [null, { key: 'layers.too_many', params: { n: list.length, max: MAX_LAYERS } }];
+  return [list.map((from) => [...from]), null];
+}
+
 export function checkLayers(raw) {
   let list = raw;
   if (typeof raw === 'string') {
@@ -71,6 +86,9 @@ export function checkLayers(raw) {
     for (const [name, value] of Object.entries(l)) {
       if (name === 'type') continue;
       if (!Object.hasOwn(fields, name)) return [null, { key: 'layers.unknown_field', params: { n, type, name: shown(name) } }];
+      // null is Keras's None: the default (value_dim = key_dim, say), as
+      // the engine writes an unset optional field.
+      if (value === null && !(REQUIRED[type] || []).includes(name)) continue;
       const err = KINDS[fields[name]](value);
       if (err) return [null, { key: 'layers.bad_field', params: { n, type, name, value: shown(value), error: err } }];
       layer[name] = value;

@@ -41,6 +41,9 @@ const LAYER_FIELDS = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class, k.
 export function renderLayerEditor() {
   const layers = currentLayers();
   const editable = state.settings.preset === 'custom';
+  // A graph's layers keep their places (the wiring names them by place);
+  // their settings stay editable.
+  const wired = editable && !!state.customWiring;
   const off = editable ? '' : html` disabled`;
   const rows = (layers || []).map((l, i) => {
     const fields = (LAYER_FIELDS[l.type] || []).map(([key, label, def]) => {
@@ -50,10 +53,10 @@ export function renderLayerEditor() {
       if (key === 'activation' || key === 'padding') return html`<label>${th('field.' + label)} <select data-i="${i}" data-k="${key}" translate="no"${off}>${(key === 'padding' ? PADDINGS : ACTIVATIONS).map((a) => html`<option${a === v ? html` selected` : ''}>${a}</option>`)}</select></label> `;
       return html`<label>${th('field.' + label)} <input type="text" data-i="${i}" data-k="${key}" value="${PAIRS.has(key) ? pairText(v) : typeof v === 'number' ? Number(v.toPrecision(6)) : v}"${off}></label> `;
     });
-    const tools = editable ? html`<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
+    const tools = editable && !wired ? html`<button data-act="up" data-i="${i}" aria-label="${t('model.up', { n: i + 1 })}">↑</button><button data-act="down" data-i="${i}" aria-label="${t('model.down', { n: i + 1 })}">↓</button><button data-act="del" data-i="${i}" aria-label="${t('model.remove', { n: i + 1 })}">✕</button>` : '';
     return html`<div class="layer"><b translate="no">${i + 1}. ${l.type}</b> ${fields}${tools}</div>`;
   });
-  setHtml($('layer-editor'), html`${rows}${editable
+  setHtml($('layer-editor'), html`${rows}${wired ? html`<p class="hint" id="graph-edit-hint">${th('model.graph_hint')}</p>` : editable
     ? html`<div class="row"><select id="add-layer-type" translate="no" aria-label="${t('model.add')}">${LAYER_TYPES[state.dataKind].map((x) => html`<option>${x}</option>`)}</select><button id="add-layer">${th('model.add')}</button></div>`
     : html`<p class="hint">${th('model.edit_hint')}</p>`}`);
 }
@@ -83,6 +86,7 @@ $('layer-editor').addEventListener('change', (e) => {
 });
 $('layer-editor').addEventListener('click', (e) => {
   const t = e.target;
+  if (state.customWiring) return;
   if (t.id === 'add-layer') {
     const type = $('add-layer-type').value;
     const l = { type };
@@ -114,6 +118,7 @@ export async function refreshModel() {
     // the data's default one, coming from 'custom' itself).
     const n = state.dataReport ? state.dataReport.classes.length : 2;
     state.customLayers = presetLayers(previous, state.settings, n) || presetLayers(DEFAULT_PRESET[state.dataKind], state.settings, n);
+    state.customWiring = null;
     state.settings.layers = state.customLayers;
   }
   if (state.settings.preset === 'custom') {

@@ -23,7 +23,7 @@
 //   change   what a change of the control sets off (app.js's CHANGES)
 //   parts    a group's rows (augmentation, cleaning), each keyed in the group
 import { $ } from './dom.js';
-import { bool, checkLayers, numCheck, oneOf, parseShape, zeroOne } from './checks.js';
+import { bool, checkLayers, checkWiring, numCheck, oneOf, parseShape, zeroOne } from './checks.js';
 import { state } from './state.js';
 
 export const SCHEDULES = {
@@ -79,6 +79,16 @@ const layers = () => ({
   only: (s) => s.preset === 'custom',
   read: (el, s) => [s.preset === 'custom' ? state.customLayers : null, null],
   write: (el, v, s) => { if (s.preset === 'custom') state.customLayers = v; },
+});
+// An uploaded graph's wiring, while the custom layers are its layers (the
+// editor keeps it: settings change, the list does not).
+const wiring = () => ({
+  parse: checkWiring,
+  format: (v) => (typeof v === 'string' ? v : JSON.stringify(v)),
+  optional: true,
+  only: (s) => s.preset === 'custom' && s.wiring != null,
+  read: (el, s) => [s.preset === 'custom' && state.customLayers ? state.customWiring : null, null],
+  write: (el, v, s) => { state.customWiring = s.preset === 'custom' ? v ?? null : null; },
 });
 
 const row = (id, key, address, label, kind, change, more = {}) => ({ id, key, address, label, format: (v) => v, ...kind(id), change, ...more });
@@ -157,6 +167,7 @@ export const SETTINGS = [
   row('schedule', 'schedule', 'sched', 'setup.schedule', schedule, 'model'),
   row('backend-select', null, 'backend', 'setup.compute', backendMenu, 'backend'),
   row(null, 'layers', 'layers', 'settings.layers', layers, null),
+  row(null, 'wiring', 'wires', 'settings.wiring', wiring, null),
   // How the text is read: in the address only when not the default (links
   // made before these were in it read as they did), so that a link to a
   // sample reads it as the run did.

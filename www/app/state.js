@@ -5,6 +5,7 @@
 export const state = {
   settings: null,     // mirrors the engine's Settings
   customLayers: null, // the layer list when the preset is 'custom'
+  customWiring: null, // what each of those layers reads (an uploaded graph); null: a chain
   lastData: '',       // the text last read as data
   dataReport: null,
   dataError: null, // the engine's refusal of the whole paste, if any

@@ -29,17 +29,6 @@ fn put_head_rows(x: &mut [f32], rows: &CpuTensor, heads: usize, h: usize) {
     }
 }
 
-/// Whether query i may see key j (sample b), by Keras's combined mask.
-fn allowed(s: &AttentionShape, mask: Option<&[f32]>, b: usize, i: usize, j: usize) -> bool {
-    if s.causal && j > i {
-        return false;
-    }
-    match mask {
-        Some(m) => m[b * s.tk + i] != 0.0 && m[b * s.tk + j] != 0.0,
-        None => true,
-    }
-}
-
 pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuTensor>, drop: Option<&CpuTensor>, heads: usize, causal: bool) -> (CpuTensor, CpuTensor) {
     let s = AttentionShape::of(q.shape(), k.shape(), v.shape(), heads, causal);
     let (tq, tk, dk, dv) = (s.tq, s.tk, s.dk, s.dv);
@@ -66,14 +55,23 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
                 if mask.is_some_and(|m| m[b * tk + i] == 0.0) {
                     continue; // a padding query: probabilities and output stay 0
                 }
-                let mut max = f32::NEG_INFINITY;
-                for (j, (pj, &sj)) in row.iter_mut().zip(srow).enumerate() {
-                    *pj = if allowed(&s, mask, b, i, j) { sj * scale } else { MASKED_SCORE };
-                    max = max.max(*pj);
+                // Keras's combined mask: the causal one (keys up to i) and
+                // the padding of keys (a padding query was skipped above).
+                // One select per score, so the loop vectorises.
+                let visible = if causal { i + 1 } else { tk };
+                match mask {
+                    Some(m) => {
+                        for (j, ((pj, &sj), &mj)) in row.iter_mut().zip(srow).zip(&m[b * tk..(b + 1) * tk]).enumerate() {
+                            *pj = if j < visible && mj != 0.0 { sj * scale } else { MASKED_SCORE };
+                        }
+                    }
+                    None => {
+                        for (j, (pj, &sj)) in row.iter_mut().zip(srow).enumerate() {
+                            *pj = if j < visible { sj * scale } else { MASKED_SCORE };
+                        }
+                    }
                 }
-                let sum = super::exp::exp_shifted_sum(row, max);
-                let inv = 1.0 / sum;
-                row.iter_mut().for_each(|pj| *pj *= inv);
+                super::softmax::softmax_in_place(row);
             }
             // The weights the values get: the probabilities, after dropout.
             let weights = match drop {

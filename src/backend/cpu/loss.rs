@@ -2,7 +2,8 @@
 //! softmax with cross-entropy.
 
 use super::super::loss::Loss;
-use super::exp::{exp, exp_shifted_sum};
+use super::super::activation::fast_exp;
+use super::softmax::{exp_shifted_sum, row_max, softmax_in_place};
 use super::CpuTensor;
 
 pub fn loss(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
@@ -35,20 +36,17 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
         // rows (a language model's are as wide as its vocabulary).
         let mut total = 0.0f64;
         for (row, &c) in probs.chunks_exact_mut(n.max(1)).zip(target.data.iter()) {
-            let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
             let x = row[c as usize];
-            let sum = exp_shifted_sum(row, max);
+            let (max, sum) = softmax_in_place(row);
             total -= (x - max - sum.ln()) as f64;
-            let inv = 1.0 / sum;
-            row.iter_mut().for_each(|v| *v *= inv);
         }
         return (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]));
     }
     let t = target.data.to_vec();
     let mut total = 0.0f64;
     for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(t.chunks_exact(n.max(1))) {
-        let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-        let lse = row.iter().map(|&v| exp(v - max)).sum::<f32>().ln() + max;
+        let max = row_max(row);
+        let lse = row.iter().map(|&v| fast_exp(v - max)).sum::<f32>().ln() + max;
         total -= row.iter().zip(tr).map(|(&x, &y)| (y * (x - lse)) as f64).sum::<f64>();
         softmax_row(row);
     }
@@ -70,7 +68,7 @@ pub fn softmax_cross_entropy_backward(probs: &CpuTensor, target: &CpuTensor, spa
 }
 
 pub(super) fn softmax_row(row: &mut [f32]) {
-    let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let max = row_max(row);
     let sum = exp_shifted_sum(row, max);
     for v in row.iter_mut() {
         *v /= sum;

@@ -8,13 +8,14 @@
 //! operation to its file and keeps the element-wise ones.
 
 mod attention;
-mod exp;
+mod gelu;
 mod image;
 mod loss;
 mod matmul;
 mod norm;
 mod recurrent;
 mod sequence;
+mod softmax;
 mod tensor;
 
 pub use matmul::{matmul_gflops, matmul_rows, matmul_rows_bias, simd_build};
@@ -23,7 +24,7 @@ use loss::softmax_row;
 use matmul::product;
 use tensor::{map, zip_map};
 
-use super::activation::{gelu, gelu_df, Activation, GateActivation};
+use super::activation::{Activation, GateActivation};
 use super::loss::Loss;
 use super::update::UpdateRule;
 use super::window::{PoolKind, Window2d};
@@ -106,7 +107,7 @@ impl ElementwiseOps for CpuBackend {
             // A select, not f32::max: wasm has no max instruction with
             // Rust's NaN rules and calls fmaxf per element (15 % of a CNN step).
             Activation::Relu => map(x, |v| if v > 0.0 { v } else { 0.0 }),
-            Activation::Gelu => map(x, gelu),
+            Activation::Gelu => gelu::forward(x),
             Activation::Linear => x.clone(),
             _ => map(x, |v| act.f(v)),
         }
@@ -115,7 +116,7 @@ impl ElementwiseOps for CpuBackend {
         match act {
             Activation::Softmax => self.softmax_backward(y, dy),
             Activation::Relu => zip_map(x, dy, |x, g| if x > 0.0 { g } else { 0.0 }),
-            Activation::Gelu => zip_map(x, dy, |x, g| g * gelu_df(x)),
+            Activation::Gelu => gelu::backward(x, dy),
             Activation::Linear => dy.clone(),
             _ => {
                 let out = x.data.iter().zip(y.data.iter()).zip(dy.data.iter()).map(|((&x, &y), &g)| g * act.df(x, y)).collect();

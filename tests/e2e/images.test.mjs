@@ -186,7 +186,10 @@ test('digits: the sample trains to ≥ 95 %, with gallery, drawing pad, filters,
   await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '15' && document.getElementById('train-status').textContent === 'finished', null, { timeout: 120000 });
   console.log(`image-cnn on the digits: 15 epochs in ${((Date.now() - started) / 1000).toFixed(1)} s, ${await text(page, 'samples-per-second')} samples/s`);
   const longest = await page.evaluate(() => window.longest);
-  assert.ok(longest < 200, `the page was blocked for ${longest} ms while training`);
+  // No task over 50 ms (a PerformanceObserver reports only those). Epochs
+  // come dozens a second here: drawn each, the runs panel and the
+  // evaluation made tasks of up to 90 ms.
+  assert.ok(longest < 50, `the page was blocked for ${longest} ms while training`);
   await page.waitForFunction(() => /^0\.\d+$|^1\.0+$/.test(document.getElementById('val-accuracy').textContent));
   const acc = Number(await text(page, 'val-accuracy'));
   console.log(`validation accuracy ${acc}; longest main-thread task while training ${longest} ms`);

@@ -14,6 +14,7 @@ import { t, th, language } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
+import { throttle } from './throttle.js';
 import { SCHEDULES, SETTINGS } from './settings-table.js';
 import { LM_ROWS } from './gpt-settings.js';
 import { stepsPerEpoch } from './gpt-model.js';
@@ -52,11 +53,19 @@ function noteSource(name) {
   try { localStorage.setItem(STORE_SOURCES, JSON.stringify(sources)); } catch { /* storage disabled */ }
 }
 
-// FNV-1a over the text: runs on the same data have the same print.
+// FNV-1a over the text: runs on the same data have the same print. Kept
+// for the last two texts (one a task): each run began by reading the whole
+// data again, 15 ms for the spam sample, seconds for a large paste.
+const prints = new Map();
 function fingerprint(text) {
+  let print = prints.get(text);
+  if (print !== undefined) return print;
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193); }
-  return `${text.length.toString(36)}-${(h >>> 0).toString(16).padStart(8, '0')}`;
+  print = `${text.length.toString(36)}-${(h >>> 0).toString(16).padStart(8, '0')}`;
+  if (prints.size >= 2) prints.delete(prints.keys().next().value);
+  prints.set(text, print);
+  return print;
 }
 
 function describeData(task) {
@@ -144,8 +153,12 @@ function onProgress(p) {
   run.progress = { epoch: p.epoch, epochs: p.epochs, step: last ? last.step : run.progress.step };
   for (const e of p.new_epochs) run.epochs.push({ epoch: e.epoch, ...Object.fromEntries(EPOCH_FIELDS.map((k) => [k, num(e[k])])) });
   run.duration = seconds(l);
-  if (p.new_epochs.length) { persist(run); renderRuns(); }
+  if (p.new_epochs.length) { streamingRun = run; storeEpochs(); }
 }
+// A classifier's epochs stored and drawn at most twice a second (the last
+// at once when the run stops).
+let streamingRun = null;
+const storeEpochs = throttle(() => { if (streamingRun) persist(streamingRun); renderRuns(); }, 500);
 
 function onSteps(p) {
   lastProgress.generate = p;
@@ -223,6 +236,7 @@ function onStopped() {
   l.run.status = l.failed ? 'failed' : p && p.done ? 'finished' : p && p.stopped ? 'stopped' : 'paused';
   l.failed = false;
   if (task === 'generate') deriveLm(l);
+  storeEpochs.cancel();
   persist(l.run);
   renderRuns();
 }

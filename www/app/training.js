@@ -16,6 +16,7 @@ import { completeness, paintImage, signed } from './explain.js';
 import { predictNow } from './predict.js';
 import { applySettings } from './settings.js';
 import { refreshStatus, updateButtons } from './status.js';
+import { throttle } from './throttle.js';
 import { call, recover } from './worker-client.js';
 
 const { draw_line_chart, draw_confusion_matrix } = engineModule;
@@ -104,9 +105,10 @@ export function onEvent(m) {
     refreshInsides(false);
   } else if (m.event === 'evaluation' && m.value) {
     lastEvaluation = m.value;
-    renderEvaluation();
+    showEvaluation();
     refreshImageInsides(false);
   } else if (m.event === 'stopped') {
+    if (lastEvaluation) showEvaluation.flush();
     state.training = false;
     if (trainStatus && trainStatus.key === 'status.training') setTrainStatus({ key: 'status.paused' });
     updateButtons();
@@ -136,6 +138,10 @@ export function renderEta() {
   const p = lastProgress;
   $('eta').textContent = !p ? '–' : p.done ? t('stats.done') : t('stats.seconds', { n: Math.round(p.eta_seconds) });
 }
+
+// Each epoch's evaluation (the metrics, the confusion matrix, the gallery)
+// drawn at most four times a second while epochs stream in.
+const showEvaluation = throttle(() => renderEvaluation(), 250);
 
 export function renderEvaluation() {
   const ev = lastEvaluation;

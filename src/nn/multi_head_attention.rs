@@ -67,10 +67,10 @@ impl Layer for MultiHeadAttention {
     const CALL_ARGS: &'static [&'static str] = &["use_causal_mask"];
     fn fields() -> Vec<Field> {
         vec![
-            Field::new("num_heads", FieldKind::Count).required(),
-            Field::new("key_dim", FieldKind::Count).required(),
+            Field::new("num_heads", FieldKind::Count).required().shown("heads", json!(2)),
+            Field::new("key_dim", FieldKind::Count).required().shown("key_dim", json!(16)),
             Field::new("value_dim", FieldKind::Count),
-            Field::new("dropout", FieldKind::Rate),
+            Field::new("dropout", FieldKind::Rate).shown("rate", json!(0.0)),
             Field::new("use_bias", FieldKind::Bool),
             Field::new("output_shape", FieldKind::Count),
             Field::new("use_causal_mask", FieldKind::Bool),

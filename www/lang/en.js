@@ -81,7 +81,7 @@ export default {
   'field.dim': 'dim', 'field.max_wavelength': 'max wavelength', 'field.mask_zero': 'mask_zero', 'field.units': 'units', 'field.return_sequences': 'return_sequences',
   'field.filters': 'filters', 'field.kernel': 'kernel', 'field.activation': 'activation', 'field.rate': 'rate',
   'field.strides': 'strides', 'field.padding': 'padding', 'field.pool': 'pool',
-  'field.heads': 'heads', 'field.ffn': 'feed-forward width',
+  'field.heads': 'heads', 'field.key_dim': 'key_dim', 'field.ffn': 'feed-forward width',
 
   'setup.title': 'Training set-up', 'setup.loss': 'Loss',
   'loss.categorical_crossentropy': 'categorical cross-entropy', 'loss.sparse_categorical_crossentropy': 'sparse categorical cross-entropy',

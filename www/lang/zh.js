@@ -80,7 +80,7 @@ export default {
   'field.dim': '维度', 'field.max_wavelength': '最大波长', 'field.mask_zero': 'mask_zero', 'field.units': '单元数', 'field.return_sequences': 'return_sequences',
   'field.filters': '卷积核数', 'field.kernel': '卷积核大小', 'field.activation': '激活函数', 'field.rate': '比例',
   'field.strides': '步长', 'field.padding': '填充', 'field.pool': '池化窗口',
-  'field.heads': '注意力头数', 'field.ffn': '前馈层宽度',
+  'field.heads': '注意力头数', 'field.key_dim': '每头键维度', 'field.ffn': '前馈层宽度',
 
   'setup.title': '训练设置', 'setup.loss': '损失函数',
   'loss.categorical_crossentropy': '分类交叉熵', 'loss.sparse_categorical_crossentropy': '稀疏分类交叉熵',

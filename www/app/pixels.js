@@ -54,11 +54,13 @@ export function drawTiles(canvas, tiles, { cols, scale, gap = 4, map, border }) 
   canvas.width = Math.max(1, Math.min(cols, tiles.length) * (tw + gap) - gap + 2 * pad);
   canvas.height = Math.max(1, rows * (th + gap) - gap + 2 * pad);
   const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(canvas.width, canvas.height);
-  img.data.fill(255);
+  const W = canvas.width;
+  const img = ctx.createImageData(W, canvas.height);
+  const d = img.data;
+  d.fill(255);
   const put = (x, y, rgb) => {
-    const o = 4 * (y * canvas.width + x);
-    img.data[o] = rgb[0]; img.data[o + 1] = rgb[1]; img.data[o + 2] = rgb[2];
+    const o = 4 * (y * W + x);
+    d[o] = rgb[0]; d[o + 1] = rgb[1]; d[o + 2] = rgb[2];
   };
   tiles.forEach((tile, k) => {
     const ox = pad + (k % cols) * (tw + gap);
@@ -68,12 +70,19 @@ export function drawTiles(canvas, tiles, { cols, scale, gap = 4, map, border }) 
       for (let x = ox - 1; x <= ox + tile.w * scale; x++) { put(x, oy - 1, border); put(x, oy + tile.h * scale, border); }
       for (let y = oy; y < oy + tile.h * scale; y++) { put(ox - 1, y, border); put(ox + tile.w * scale, y, border); }
     }
+    // Each row of values written once, scale pixels a value, then copied
+    // down its block (a pixel at a time, this was 25 ms of a training
+    // epoch's task for the digits' feature maps).
+    const rowBytes = 4 * tile.w * scale;
     for (let y = 0; y < tile.h; y++) {
+      const first = 4 * ((oy + y * scale) * W + ox);
+      let o = first;
       for (let x = 0; x < tile.w; x++) {
         const i = y * tile.w + x;
         const rgb = tile.c === 3 ? [tile.values[3 * i] * 255, tile.values[3 * i + 1] * 255, tile.values[3 * i + 2] * 255] : map(tile.values[i]);
-        for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) put(ox + x * scale + dx, oy + y * scale + dy, rgb);
+        for (let dx = 0; dx < scale; dx++, o += 4) { d[o] = rgb[0]; d[o + 1] = rgb[1]; d[o + 2] = rgb[2]; }
       }
+      for (let dy = 1; dy < scale; dy++) d.copyWithin(first + 4 * dy * W, first, first + rowBytes);
     }
   });
   ctx.putImageData(img, 0, 0);

@@ -84,6 +84,14 @@ test('an uploaded graph model shows its wiring, predicts and trains on in the pa
   assert.match(await page.textContent('#graph-edit-hint'), /graph/);
   assert.equal(await page.$$eval('#layer-editor button[data-act]', (b) => b.length), 0);
   assert.equal(await page.$('#add-layer'), null);
+  // The attention's heads are a field: 4 heads of 8 instead of 2 give its
+  // query, key and value kernels 16×32 (+32) each and its output 32×16 (+16).
+  const heads = '#layer-editor input[data-i="1"][data-k="num_heads"]';
+  assert.equal(await page.inputValue(heads), '2');
+  assert.equal(await page.inputValue('#layer-editor input[data-i="1"][data-k="key_dim"]'), '8');
+  await page.fill(heads, '4');
+  await page.press(heads, 'Tab');
+  await page.waitForFunction(() => /multi_head_attention \(MultiHeadAttention\)\(None, 40, 16\)2,160/.test(document.getElementById('model-summary').textContent), null, { timeout: 20000 });
   // The wiring is a setting: in the address, and kept by a reload (it was
   // lost before, and the attention then refused to build as a chain).
   assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /wires=\[\[0\],\[1,1\],\[1,2\],\[3\],\[4\]\]/);

@@ -2,29 +2,41 @@
 //! value, a quarter of a `gpt` step natively when done four at a time, as
 //! x86-64's baseline (SSE2) allows: where the CPU has AVX2, the same loops
 //! are compiled for its eight lanes. Without FMA, so that every value is
-//! what SSE2 and wasm compute, bit for bit.
+//! what SSE2 and wasm compute, bit for bit. Large tensors are done in two
+//! threads (halves.rs).
 
 use super::super::activation::{gelu, gelu_df};
-use super::tensor::{map, zip_map};
+use super::halves::halves;
 use super::CpuTensor;
 
 pub fn forward(x: &CpuTensor) -> CpuTensor {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2.
-        return CpuTensor::new(x.shape(), unsafe { avx2::forward(x.data()) });
-    }
-    map(x, gelu)
+    let mut out = x.data().to_vec();
+    halves(&mut out, 1, |_, part| {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            unsafe { avx2::forward(part) };
+            return;
+        }
+        part.iter_mut().for_each(|v| *v = gelu(*v));
+    });
+    CpuTensor::new(x.shape(), out)
 }
 
 pub fn backward(x: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
     assert_eq!(x.shape(), dy.shape(), "gelu backward: {:?} and {:?}", x.shape(), dy.shape());
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2.
-        return CpuTensor::new(x.shape(), unsafe { avx2::backward(x.data(), dy.data()) });
-    }
-    zip_map(x, dy, |x, g| g * gelu_df(x))
+    let mut out = dy.data().to_vec();
+    halves(&mut out, 1, |first, part| {
+        let x = &x.data()[first..first + part.len()];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            unsafe { avx2::backward(x, part) };
+            return;
+        }
+        part.iter_mut().zip(x).for_each(|(g, &v)| *g *= gelu_df(v));
+    });
+    CpuTensor::new(x.shape(), out)
 }
 
 // Plain loops, not iterator adapters: a closure here gets AVX2, and the
@@ -34,20 +46,18 @@ pub fn backward(x: &CpuTensor, dy: &CpuTensor) -> CpuTensor {
 mod avx2 {
     use super::{gelu, gelu_df};
 
+    /// Each value x becomes gelu(x).
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn forward(x: &[f32]) -> Vec<f32> {
-        let mut out = vec![0.0f32; x.len()];
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = gelu(v);
+    pub(super) unsafe fn forward(x: &mut [f32]) {
+        for v in x.iter_mut() {
+            *v = gelu(*v);
         }
-        out
     }
+    /// Each gradient g becomes g·gelu'(x).
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn backward(x: &[f32], dy: &[f32]) -> Vec<f32> {
-        let mut out = vec![0.0f32; x.len()];
-        for ((o, &v), &g) in out.iter_mut().zip(x).zip(dy) {
-            *o = g * gelu_df(v);
+    pub(super) unsafe fn backward(x: &[f32], dy: &mut [f32]) {
+        for (g, &v) in dy.iter_mut().zip(x) {
+            *g *= gelu_df(v);
         }
-        out
     }
 }

@@ -3,6 +3,7 @@
 
 use super::super::loss::Loss;
 use super::super::activation::fast_exp;
+use super::halves::halves;
 use super::softmax::{exp_shifted_sum, row_max, softmax_in_place};
 use super::CpuTensor;
 
@@ -34,12 +35,16 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
     if sparse {
         // A class index per row: each exponential once, and no one-hot
         // rows (a language model's are as wide as its vocabulary).
-        let mut total = 0.0f64;
-        for (row, &c) in probs.chunks_exact_mut(n.max(1)).zip(target.data.iter()) {
-            let x = row[c as usize];
-            let (max, sum) = softmax_in_place(row);
-            total -= (x - max - sum.ln()) as f64;
-        }
+        let totals = halves(&mut probs, n.max(1), |first, part| {
+            let mut total = 0.0f64;
+            for (row, &c) in part.chunks_exact_mut(n.max(1)).zip(&target.data[first..]) {
+                let x = row[c as usize];
+                let (max, sum) = softmax_in_place(row);
+                total -= (x - max - sum.ln()) as f64;
+            }
+            total
+        });
+        let total: f64 = totals.iter().sum();
         return (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]));
     }
     let t = target.data.to_vec();

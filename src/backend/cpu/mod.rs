@@ -9,6 +9,7 @@
 
 mod attention;
 mod gelu;
+mod halves;
 mod image;
 mod loss;
 mod matmul;

@@ -61,3 +61,25 @@ mod avx2 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Large enough for two threads, and (on a CPU with AVX2) the eight-lane
+    /// loops: every value bit for bit the portable function's.
+    #[test]
+    fn every_path_gives_the_portable_values() {
+        let n = 300_001;
+        let xs: Vec<f32> = (0..n).map(|i| (i as f32 / n as f32) * 16.0 - 8.0).collect();
+        let gs: Vec<f32> = (0..n).map(|i| ((i % 7) as f32) - 3.0).collect();
+        let x = CpuTensor::new(&[n], xs.clone());
+        let dy = CpuTensor::new(&[n], gs.clone());
+        let y = forward(&x);
+        let dx = backward(&x, &dy);
+        for i in 0..n {
+            assert_eq!(y.data()[i].to_bits(), gelu(xs[i]).to_bits(), "gelu({})", xs[i]);
+            assert_eq!(dx.data()[i].to_bits(), (gs[i] * gelu_df(xs[i])).to_bits(), "gelu'({})", xs[i]);
+        }
+    }
+}

@@ -70,7 +70,7 @@ const CASES = [
     'bad model file the uploaded model.json: not valid JSON: trailing comma at line 3 column 5',
     '上传的 model.json 有误：不是有效的 JSON：多余的逗号（第 3 行第 5 列）'],
   [at('error.invalid_model_whole', { index: '0', layer: '-', reason: at('model.no_layers') }),
-    'invalid model at layer 0 (-): the model has no layers', '模型无效：模型一层也没有'],
+    'invalid model: the model has no layers', '模型无效：模型一层也没有'],
   [at('error.non_finite', { step: '37', epoch: '2', what: 'loss' }),
     'training diverged at step 37 (epoch 2): the loss is not finite; the last good weights were kept',
     '训练在第 37 步（第 2 轮）发散：损失不是有限值；已保留最后一组正常的权重'],

@@ -8,7 +8,7 @@ export default {
   "error.line": "invalid value for line {line}: {reason}",
   "error.shape": "shape mismatch in {op}: {reason}",
   "error.invalid_model": "invalid model at layer {index} ({layer}): {reason}",
-  "error.invalid_model_whole": "invalid model at layer {index} ({layer}): {reason}",
+  "error.invalid_model_whole": "invalid model: {reason}",
   "error.model_file": "bad model file {file}: {reason}",
   "error.io": "{path}: {reason}",
   "error.non_finite": "training diverged at step {step} (epoch {epoch}): {what} is not finite; the last good weights were kept",

@@ -51,28 +51,28 @@ const LAYER_CATALOGUE = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class,
 // Fields a layer needs (the engine has no default for them).
 const REQUIRED = Object.fromEntries(CATALOGUE.layers.map((k) => [k.class, k.fields.filter((f) => f.required).map((f) => f.key)]));
 
-// A layer list (JSON text from a link, or a list from storage) → [layers, problem].
+// JSON text from a link, or a value from storage → [value, problem].
+function fromJson(raw) {
+  if (typeof raw !== 'string') return [raw, null];
+  try { return [JSON.parse(raw), null]; } catch (e) { return [null, { key: 'layers.not_json', params: { detail: String(e.message) } }]; }
+}
+
 // An uploaded graph's wiring: for each layer the outputs it reads (0 the
 // model's input, k layer k's), as JSON. Whether it fits its layers is the
 // engine's to say (it names the layer); here only its form and size.
 export function checkWiring(raw) {
-  let list = raw;
-  if (typeof raw === 'string') {
-    try { list = JSON.parse(raw); } catch (e) { return [null, { key: 'layers.not_json', params: { detail: String(e.message) } }]; }
-  }
-  if (list === null) return [null, null];
+  const [list, bad] = fromJson(raw);
+  if (bad || list === null) return [null, bad];
   const index = (j) => Number.isInteger(j) && j >= 0 && j <= MAX_LAYERS;
   if (!Array.isArray(list) || !list.every((from) => Array.isArray(from) && from.length >= 1 && from.length <= MAX_LAYERS && from.every(index))) return [null, { key: 'wiring.not_list' }];
   if (list.length > MAX_LAYERS) return [null, { key: 'layers.too_many', params: { n: list.length, max: MAX_LAYERS } }];
   return [list.map((from) => [...from]), null];
 }
 
+// A layer list (JSON text from a link, or a list from storage) → [layers, problem].
 export function checkLayers(raw) {
-  let list = raw;
-  if (typeof raw === 'string') {
-    try { list = JSON.parse(raw); } catch (e) { return [null, { key: 'layers.not_json', params: { detail: String(e.message) } }]; }
-  }
-  if (list === null) return [null, null];
+  const [list, bad] = fromJson(raw);
+  if (bad || list === null) return [null, bad];
   if (!Array.isArray(list) || !list.every((l) => l && typeof l === 'object' && !Array.isArray(l))) return [null, { key: 'layers.not_list' }];
   if (list.length > MAX_LAYERS) return [null, { key: 'layers.too_many', params: { n: list.length, max: MAX_LAYERS } }];
   const out = [];

@@ -2,8 +2,9 @@
 //! softmax with cross-entropy.
 
 use super::super::loss::Loss;
+use super::super::activation::fast_exp;
 use super::halves::halves;
-use super::softmax::softmax_in_place;
+use super::softmax::{exp_shifted_sum, row_max, softmax_in_place};
 use super::CpuTensor;
 
 pub fn loss(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
@@ -46,14 +47,13 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
         let total: f64 = totals.iter().sum();
         return (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]));
     }
+    let t = target.data.to_vec();
     let mut total = 0.0f64;
-    for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(target.data.chunks_exact(n.max(1))) {
-        // Σ y·(x − lse) = Σ y·x − lse·Σ y: the dot taken before the row
-        // becomes its softmax, whose (max, Σ) give lse without a second
-        // pass of exponentials.
-        let (yx, ys) = row.iter().zip(tr).fold((0.0f64, 0.0f64), |(a, b), (&x, &y)| (a + (y * x) as f64, b + y as f64));
-        let (max, sum) = softmax_in_place(row);
-        total -= yx - (max + sum.ln()) as f64 * ys;
+    for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(t.chunks_exact(n.max(1))) {
+        let max = row_max(row);
+        let lse = row.iter().map(|&v| fast_exp(v - max)).sum::<f32>().ln() + max;
+        total -= row.iter().zip(tr).map(|(&x, &y)| (y * (x - lse)) as f64).sum::<f64>();
+        softmax_row(row);
     }
     (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]))
 }
@@ -68,7 +68,16 @@ pub fn softmax_cross_entropy_backward(probs: &CpuTensor, target: &CpuTensor, spa
         }
         return CpuTensor::new(&probs.shape, d);
     }
-    CpuTensor::new(&probs.shape, probs.data.iter().zip(target.data.iter()).map(|(&p, &y)| (p - y) * inv_b).collect())
+    let t = target.data.to_vec();
+    CpuTensor::new(&probs.shape, probs.data.iter().zip(t.iter()).map(|(&p, &y)| (p - y) * inv_b).collect())
+}
+
+pub(super) fn softmax_row(row: &mut [f32]) {
+    let max = row_max(row);
+    let sum = exp_shifted_sum(row, max);
+    for v in row.iter_mut() {
+        *v /= sum;
+    }
 }
 
 fn one_hot(indices: &CpuTensor, n: usize) -> Vec<f32> {

@@ -21,7 +21,7 @@ mod tensor;
 
 pub use matmul::{matmul_gflops, matmul_rows, matmul_rows_bias, simd_build};
 pub use tensor::CpuTensor;
-use softmax::softmax_in_place;
+use loss::softmax_row;
 use matmul::product;
 use tensor::{map, zip_map};
 
@@ -129,7 +129,7 @@ impl ElementwiseOps for CpuBackend {
         let (_, d) = x.rows_cols();
         let mut out = x.data.to_vec();
         for row in out.chunks_exact_mut(d.max(1)) {
-            softmax_in_place(row);
+            softmax_row(row);
         }
         CpuTensor::new(&x.shape, out)
     }

@@ -11,7 +11,7 @@ use super::super::activation::fast_exp;
 
 /// The largest value of a row (−∞ for none; NaNs are passed over).
 #[inline(always)]
-fn row_max(row: &[f32]) -> f32 {
+pub(super) fn row_max(row: &[f32]) -> f32 {
     let mut lanes = [f32::NEG_INFINITY; 8];
     let mut chunks = row.chunks_exact(8);
     for chunk in &mut chunks {
@@ -28,7 +28,7 @@ fn row_max(row: &[f32]) -> f32 {
 
 /// Each value v of `row` becomes e^(v − shift); returns their sum.
 #[inline(always)]
-fn exp_shifted_sum(row: &mut [f32], shift: f32) -> f32 {
+pub(super) fn exp_shifted_sum(row: &mut [f32], shift: f32) -> f32 {
     let mut lanes = [0.0f32; 8];
     let mut chunks = row.chunks_exact_mut(8);
     for chunk in &mut chunks {
@@ -46,8 +46,7 @@ fn exp_shifted_sum(row: &mut [f32], shift: f32) -> f32 {
 }
 
 /// The row becomes its softmax; returns (max, Σ e^(v − max)), from which
-/// the log-sum-exp. The one softmax of the CPU backend: the activation,
-/// both cross-entropies and the attention.
+/// the log-sum-exp.
 #[inline(always)]
 fn softmax(row: &mut [f32]) -> (f32, f32) {
     let max = row_max(row);

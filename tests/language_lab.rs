@@ -37,7 +37,8 @@ fn a_gpt_learns_a_real_text_in_slices_and_its_samples_turn_into_words() {
     assert_eq!(report.training_tokens + report.validation_tokens, 60_000);
     assert!(report.vocab_size > 40 && report.vocab_size < 100, "{}", report.vocab_size);
     assert_eq!(report.passage.iter().map(|c| c.text.as_str()).collect::<String>(), text.chars().take(48).collect::<String>());
-    assert!(report.unigram_entropy > 2.5, "{}", report.unigram_entropy);
+    let entropy = report.unigram_entropy.unwrap();
+    assert!(entropy > 2.5, "{entropy}");
     assert!(report.flops_per_token > 6.0 * report.parameters as f64 * 0.5, "{report:?}");
 
     // Slices of 60 steps: the samples fall every 50 steps, step 0 first.
@@ -65,7 +66,8 @@ fn a_gpt_learns_a_real_text_in_slices_and_its_samples_turn_into_words() {
     assert!(samples.iter().all(|s| s.text.starts_with(&prompt)));
     let first = samples[0].val_loss.unwrap();
     let last = samples.last().unwrap().val_loss.unwrap();
-    assert!(last < report.unigram_entropy - 0.3, "validation {last} vs unigram entropy {}", report.unigram_entropy);
+    let entropy = report.unigram_entropy.unwrap();
+    assert!(last < entropy - 0.3, "validation {last} vs unigram entropy {entropy}");
     assert!(last < first - 1.0, "{first} → {last}");
     // A quick validation beside each sample, and a full one at each epoch's end.
     assert_eq!(validations.iter().filter(|v| !v.full).count(), samples.len());
@@ -154,7 +156,7 @@ fn bad_text_and_settings_are_named() {
     // One character repeated: trains without NaN, towards a loss of 0.
     lab.set_settings(LmSettings { sample_tokens: 5, ..small() }).unwrap();
     let report = lab.load_text(&"a".repeat(5_000)).unwrap();
-    assert_eq!((report.vocab_size, report.unigram_entropy), (2, 0.0));
+    assert_eq!((report.vocab_size, report.unigram_entropy), (2, Some(0.0)));
     let p = lab.train_slice(1e9, 20, false).unwrap();
     assert!(p.new_steps.iter().all(|s| s.loss.is_finite()));
     assert!(p.new_steps.last().unwrap().loss < p.new_steps[0].loss);
@@ -278,7 +280,7 @@ fn gpu_slices_train_a_gpt_as_the_cpu_does() {
 
 /// A model file back into the generation task (the page's upload, a
 /// bundle, or a model `gradlab train --task lm --save` wrote): refused
-/// without a text and for a classifier's file, with nothing changed; then
+/// for a classifier's file, with nothing changed; then
 /// it reads the text with its own tokenizer, takes its sizes into the
 /// settings, continues a prompt exactly as the model it came from, and
 /// trains on from its weights (its loss starts where the other left off).
@@ -299,9 +301,7 @@ fn a_saved_model_comes_back_generates_the_same_and_trains_on() {
 
     let mut other = LanguageLab::new();
     other.set_settings(small()).unwrap();
-    assert_eq!(field(other.import_model(&json, &weights).unwrap_err()), "text", "no text loaded yet");
     other.load_text(&text).unwrap();
-    assert_eq!(other.settings.d_model, small().d_model, "a refused import changes nothing");
     // A classifier's file is not a language model.
     let mut classifier = gradlab::lab::Lab::new();
     let rows: String = (0..40).map(|i| if i % 2 == 0 { format!("spam\tbuy cheap pills now {i}\n") } else { format!("ham\tsee you at lunch {i}\n") }).collect();
@@ -310,6 +310,7 @@ fn a_saved_model_comes_back_generates_the_same_and_trains_on() {
     let (cjson, cweights) = classifier.export_model().unwrap();
     let e = other.import_model(&cjson, &cweights).unwrap_err().to_string();
     assert!(e.contains("not a language model"), "{e}");
+    assert_eq!(other.settings.d_model, small().d_model, "a refused import changes nothing");
 
     // Parts that disagree: the metadata's context is not the model's window.
     let edited = json.replacen("\"context\": 24", "\"context\": 25", 1);
@@ -330,4 +331,66 @@ fn a_saved_model_comes_back_generates_the_same_and_trains_on() {
     assert_eq!(resumed.step, 1);
     let loss = resumed.new_steps[0].loss;
     assert!(loss < fresh_loss - 0.3 && (loss - next_loss).abs() < 0.3, "trains on from the weights: {loss}, the original's next step {next_loss}, a fresh model's first {fresh_loss}");
+}
+
+/// A model file before any text (a learner given someone's trained model):
+/// it generates, shows its attention and downloads at once, exactly as the
+/// model it came from; training asks for a text, and the first text loaded
+/// is cut with the model's tokenizer and trains it on from its weights. A
+/// refused text keeps the model; new sizes describe another model, which
+/// drops it.
+#[test]
+fn a_model_without_text_generates_then_trains_on_the_first_text() {
+    let text = shakespeare(20_000);
+    let trained = LmSettings { context: 24, heads: 4, d_model: 32, ffn: 48, sample_tokens: 5, ..small() };
+    let mut lab = LanguageLab::new();
+    lab.set_settings(trained.clone()).unwrap();
+    lab.load_text(&text).unwrap();
+    lab.train_slice(1e9, 60, false).unwrap();
+    let (json, weights) = lab.export_model().unwrap();
+    let sampling = Sampling { temperature: 0.8, top_k: Some(10), top_p: None };
+    lab.begin_generation("To be", sampling, 3).unwrap();
+    let original = lab.generate_next(30).unwrap();
+    let original_attention = lab.attention("To be, or not").unwrap();
+    let next_loss = lab.train_slice(1e9, 1, false).unwrap().new_steps[0].loss;
+
+    let mut other = LanguageLab::new();
+    let report = other.import_model(&json, &weights).unwrap();
+    assert!(report.model_only);
+    assert_eq!((report.characters, report.training_tokens, report.steps_per_epoch), (0, 0, 0));
+    assert_eq!(report.unigram_entropy, None, "no text, no entropy");
+    assert!(report.parameters > 0 && !report.layers.is_empty());
+    assert_eq!(other.settings.d_model, 32, "the settings take the model's sizes");
+    other.begin_generation("To be", sampling, 3).unwrap();
+    assert_eq!(other.generate_next(30).unwrap().text, original.text, "the same model, prompt and seed write the same");
+    assert_eq!(other.attention("To be, or not").unwrap(), original_attention);
+    assert_eq!(other.export_model().unwrap().1, weights, "downloads the weights it was given");
+    let e = other.train_slice(1e9, 1, false).unwrap_err();
+    assert_eq!(field(e.clone()), "text");
+    assert!(e.to_string().contains("generates"), "says the model generates and training needs a text: {e}");
+    assert_eq!(field(other.reset().unwrap_err()), "text");
+
+    // A text shorter than the context is refused, and the model kept.
+    assert!(other.load_text("To be").is_err());
+    assert_eq!(other.generate_next(1).unwrap().ids.len(), 1, "the generation goes on");
+    let report = other.load_text(&text).unwrap();
+    assert!(!report.model_only && report.training_tokens > 0 && report.unigram_entropy.is_some());
+    let loss = other.train_slice(1e9, 1, false).unwrap().new_steps[0].loss;
+    assert!((loss - next_loss).abs() < 0.3, "trains on from the weights: {loss}, the original's next step {next_loss}");
+
+    // New sizes before any text would make another model: refused, the
+    // model kept; the seed and the split wait for the text. With the text,
+    // new sizes start a fresh model as always.
+    let mut third = LanguageLab::new();
+    third.import_model(&json, &weights).unwrap();
+    let e = third.set_settings(LmSettings { d_model: 16, ..third.settings.clone() }).unwrap_err();
+    assert_eq!(field(e.clone()), "d_model");
+    assert!(e.to_string().contains("32"), "names the model's value: {e}");
+    assert_eq!(third.settings.d_model, 32);
+    third.set_settings(LmSettings { seed: 7, val_split: 0.2, ..third.settings.clone() }).unwrap();
+    third.begin_generation("To be", sampling, 3).unwrap();
+    let with_text = third.load_text(&text).unwrap();
+    assert_eq!(with_text.parameters, report.parameters, "the held model, not a fresh one");
+    let fresh = third.set_settings(LmSettings { d_model: 16, ..third.settings.clone() }).unwrap().expect("a fresh model");
+    assert!(fresh.parameters < report.parameters, "a fresh model of the new size");
 }

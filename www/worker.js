@@ -181,7 +181,7 @@ const commands = {
   lm_generate_next: (count) => lm.generate_next(count),
   lm_attention: (text) => lm.attention(text),
   lm_export_model: () => lm.export_model(),
-  lm_import_model: (json, weights) => lm.import_model(json, weights),
+  lm_import_model: (json, weights, alone) => lm.import_model(json, weights, !!alone),
   lm_set_backend: async (choice) => { if (choice !== 'cpu') await askForGpu(); return lm.set_backend(choice); },
   lm_backend: () => lm.backend(),
   // A bundle (bundle.js) tried on a lab of its own before the page takes it,
@@ -196,7 +196,7 @@ function checkBundle(task, settings, kind, text, json, weights) {
   try {
     return part('settings', () => scratch.set_settings(settings))
       || (text ? part('data', () => (task === 'generate' ? scratch.load_text(text) : kind === 'images' ? scratch.load_image_csv(text) : scratch.load_data(text))) : null)
-      || (json ? part('model', () => scratch.import_model(json, weights)) : null);
+      || (json ? part('model', () => (task === 'generate' ? scratch.import_model(json, weights, false) : scratch.import_model(json, weights))) : null);
   } finally {
     scratch.free();
   }

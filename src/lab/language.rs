@@ -131,8 +131,8 @@ pub struct LmTextReport {
     pub validation_tokens: usize,
     pub vocab_size: usize,
     /// Nats per token of the training part's token frequencies: the loss of
-    /// a model that ignores context.
-    pub unigram_entropy: f64,
+    /// a model that ignores context (None for a model loaded without text).
+    pub unigram_entropy: Option<f64>,
     /// The first tokens of the text, as the tokenizer cuts it.
     pub passage: Vec<TokenChip>,
     /// Byte-pair encoding's first merges, in the order learned ("Ġ t").
@@ -145,6 +145,10 @@ pub struct LmTextReport {
     /// The model's layers as the classifier's summary lists them (the
     /// page draws the model from these).
     pub layers: Vec<SummaryRow>,
+    /// A model file loaded before any text: it generates and shows its
+    /// attention, and trains once a text is loaded (every count above that
+    /// comes from a text is 0).
+    pub model_only: bool,
 }
 
 /// One entry of the samples over time.
@@ -262,6 +266,10 @@ pub struct LanguageLab {
     /// Samples taken before a GPU slice, reported at its end.
     pending_samples: Vec<LmSample>,
     meta: Option<LanguageModelMeta>,
+    /// A model file loaded before any text (its tokenizer in `meta`): it
+    /// generates at once, and the first text loaded is cut with its
+    /// tokenizer and trains it on.
+    model_only: Option<Model<CpuBackend>>,
     quick_val: Option<Encoded>,
     reported_steps: usize,
     reported_epochs: usize,
@@ -277,7 +285,7 @@ impl Default for LanguageLab {
 
 impl LanguageLab {
     pub fn new() -> Self {
-        LanguageLab { settings: LmSettings::default(), text: None, trainer: None, placement: Placement::default(), pending_samples: Vec::new(), meta: None, quick_val: None, reported_steps: 0, reported_epochs: 0, next_sample: 0, generation: None }
+        LanguageLab { settings: LmSettings::default(), text: None, trainer: None, placement: Placement::default(), pending_samples: Vec::new(), meta: None, model_only: None, quick_val: None, reported_steps: 0, reported_epochs: 0, next_sample: 0, generation: None }
     }
 
     /// Record what opening a GPU gave (the page does it once, asynchronously).
@@ -319,6 +327,7 @@ impl LanguageLab {
     /// model, whose report is returned.
     pub fn set_settings(&mut self, settings: LmSettings) -> Result<Option<LmTextReport>> {
         settings.validate()?;
+        self.keeps_the_held_model(&settings)?;
         let old = std::mem::replace(&mut self.settings, settings.clone());
         let shape = |s: &LmSettings| (s.tokenizer.clone(), s.vocab, s.context, s.val_split.to_bits(), s.layers, s.heads, s.d_model, s.ffn, s.seed);
         if shape(&old) != shape(&settings) || self.trainer.is_none() {
@@ -344,22 +353,67 @@ impl LanguageLab {
         Ok(None)
     }
 
+    /// A model loaded without text is what it is: settings that would make
+    /// another model are refused (not the model silently dropped) until a
+    /// text is loaded; then they start a fresh model from it. The seed and
+    /// the split apply when the text comes.
+    fn keeps_the_held_model(&self, new: &LmSettings) -> Result<()> {
+        if self.model_only.is_none() {
+            return Ok(());
+        }
+        let old = &self.settings;
+        let fields: [(&str, String, String); 7] = [
+            ("tokenizer", old.tokenizer.clone(), new.tokenizer.clone()),
+            ("vocab", format!("{:?}", old.vocab), format!("{:?}", new.vocab)),
+            ("context", old.context.to_string(), new.context.to_string()),
+            ("layers", old.layers.to_string(), new.layers.to_string()),
+            ("heads", old.heads.to_string(), new.heads.to_string()),
+            ("d_model", old.d_model.to_string(), new.d_model.to_string()),
+            ("ffn", old.ffn.to_string(), new.ffn.to_string()),
+        ];
+        match fields.into_iter().find(|(_, a, b)| a != b) {
+            Some((field, value, _)) => {
+                let value = if field == "vocab" { old.vocab.map_or(String::new(), |v| v.to_string()) } else { value };
+                Err(Error::setting(field, msg!("lm.model_fixed", value = value)))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Any text: its tokenizer learned from the training part, the held-out
-    /// tail, and a fresh model.
+    /// tail, and a fresh model; or, when a model file came first, the text
+    /// cut with that model's tokenizer for it to train on (a refused text
+    /// keeps the model).
     pub fn load_text(&mut self, text: &str) -> Result<LmTextReport> {
-        self.build(text, None)
+        let Some(model) = &self.model_only else { return self.build(text, None) };
+        let tokenizer = self.meta.as_ref().expect("a model-only session keeps its meta").tokenizer.clone();
+        let copy = Model::with_weights_wired(CpuBackend, &model.configs(), model.wiring().as_deref(), &model.input_shape, model.get_weights())?;
+        self.build(text, Some((copy, tokenizer)))
     }
 
     /// A model file (`model.json` and its weights, as the page downloads
     /// them or `gradlab train --task lm --save` writes them) in place of the
     /// model: the text loaded is cut again with the model's own tokenizer and
     /// context, so the model generates, shows its attention and trains on
-    /// from its weights. The settings take the model's sizes. Without a
-    /// text, or with a file that is not a language model, nothing changes.
+    /// from its weights. Without a text the model generates and shows its
+    /// attention at once, and trains when a text comes. The settings take
+    /// the model's sizes. A file that is not a language model changes
+    /// nothing.
     pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<LmTextReport> {
+        self.import(json, weights, true)
+    }
+
+    /// A model file in place of the model and of the text (a bundle saved
+    /// with a model and no text): as `import_model` without a text; the
+    /// text loaded before goes only if the file is taken.
+    pub fn import_model_alone(&mut self, json: &str, weights: &[u8]) -> Result<LmTextReport> {
+        self.import(json, weights, false)
+    }
+
+    fn import(&mut self, json: &str, weights: &[u8], with_text: bool) -> Result<LmTextReport> {
         let saved = tfjs::from_json(json, Some(weights), "uploaded_model")?;
         let meta = saved.metadata.as_ref().and_then(|m| m.language_model.clone()).ok_or_else(|| Error::model_file("uploaded_model", msg!("lm.not_language_model")))?;
-        let source = self.text.as_ref().map(|t| t.source.clone()).ok_or_else(|| Error::setting("text", msg!("lm.import_needs_text")))?;
+        let source = self.text.as_ref().filter(|_| with_text).map(|t| t.source.clone());
         let model = Model::with_weights_wired(CpuBackend, &saved.layers, saved.wiring.as_deref(), &saved.input_shape, saved.weights)?;
         // A file whose parts disagree (hand-edited, or cut from two models)
         // is refused rather than read with the wrong window or vocabulary.
@@ -379,10 +433,48 @@ impl LanguageLab {
             s.ffn = block.intermediate_dim;
             s.d_model = d.unwrap_or(s.d_model);
         }
-        let report = self.settings.validate().and_then(|_| self.build(&source, Some((model, meta.tokenizer))));
+        let report = self.settings.validate().and_then(|_| match source {
+            Some(source) => self.build(&source, Some((model, meta.tokenizer))),
+            None => Ok(self.hold_model(model, meta)),
+        });
         if report.is_err() {
             self.settings = old;
         }
+        report
+    }
+
+    /// A model without a text: what the report can say of it alone.
+    fn hold_model(&mut self, model: Model<CpuBackend>, meta: LanguageModelMeta) -> LmTextReport {
+        let merges = match &meta.tokenizer {
+            LmTokenizer::Bpe { bpe } => bpe.merge_lines(),
+            _ => Vec::new(),
+        };
+        let report = LmTextReport {
+            characters: 0,
+            training_tokens: 0,
+            validation_tokens: 0,
+            vocab_size: meta.tokenizer.vocab_size(),
+            unigram_entropy: None,
+            passage: Vec::new(),
+            merge_count: merges.len(),
+            merges: merges.into_iter().take(20).collect(),
+            steps_per_epoch: 0,
+            parameters: model.param_count(),
+            flops_per_token: lm::training_flops_per_token(&model),
+            layers: SummaryRow::all(&model.layers),
+            model_only: true,
+        };
+        self.meta = Some(meta);
+        self.model_only = Some(model);
+        self.text = None;
+        self.trainer = None;
+        self.quick_val = None;
+        self.reported_steps = 0;
+        self.reported_epochs = 0;
+        self.next_sample = 0;
+        self.generation = None;
+        self.pending_samples.clear();
+        self.changed();
         report
     }
 
@@ -428,7 +520,7 @@ impl LanguageLab {
             training_tokens: data.train_ids.len(),
             validation_tokens: data.val_ids.len(),
             vocab_size: vocab,
-            unigram_entropy: lm::unigram_entropy(&data.train_ids),
+            unigram_entropy: Some(lm::unigram_entropy(&data.train_ids)),
             passage: data.train_ids.iter().take(48).map(|&id| TokenChip { id, text: data.tokenizer.token(id) }).collect(),
             merge_count: merges.len(),
             merges: merges.into_iter().take(20).collect(),
@@ -436,7 +528,9 @@ impl LanguageLab {
             parameters,
             flops_per_token,
             layers: layer_rows,
+            model_only: false,
         };
+        self.model_only = None;
         self.meta = Some(LanguageModelMeta { tokenizer: data.tokenizer.clone(), context: s.context });
         self.text = Some(data);
         self.trainer = Some(trainer);
@@ -453,6 +547,20 @@ impl LanguageLab {
     fn parts(&self) -> Result<(&Trainer<CpuBackend>, &LanguageModelMeta)> {
         match (&self.trainer, &self.meta) {
             (Some(t), Some(m)) => Ok((t, m)),
+            _ => Err(self.needs_text()),
+        }
+    }
+
+    /// What training asks for when there is no text.
+    fn needs_text(&self) -> Error {
+        Error::setting("text", if self.model_only.is_some() { msg!("lm.model_needs_text") } else { msg!("lm.no_text") })
+    }
+
+    /// The model that generates: the run's, or a model loaded without text.
+    fn model(&self) -> Result<(&Model<CpuBackend>, &LanguageModelMeta)> {
+        match (&self.trainer, &self.model_only, &self.meta) {
+            (Some(t), _, Some(m)) => Ok((&t.model, m)),
+            (None, Some(model), Some(m)) => Ok((model, m)),
             _ => Err(Error::setting("text", msg!("lm.no_text"))),
         }
     }
@@ -568,7 +676,8 @@ impl LanguageLab {
     /// Fresh weights from the seed, the history forgotten.
     pub fn reset(&mut self) -> Result<()> {
         let seed = self.settings.seed;
-        self.trainer.as_mut().ok_or_else(|| Error::setting("text", msg!("lm.no_text")))?.reset(seed)?;
+        let needs_text = self.needs_text();
+        self.trainer.as_mut().ok_or(needs_text)?.reset(seed)?;
         self.reported_steps = 0;
         self.reported_epochs = 0;
         self.next_sample = 0;
@@ -602,13 +711,13 @@ impl LanguageLab {
     /// tokenizer does not know) and the candidates for the first new token.
     pub fn begin_generation(&mut self, prompt: &str, sampling: Sampling, seed: u64) -> Result<(Vec<TokenChip>, usize, Vec<NextToken>)> {
         sampling.validate()?;
-        let (trainer, meta) = self.parts()?;
+        let (model, meta) = self.model()?;
         let mut ids = meta.tokenizer.encode(prompt);
         let unknown = meta.tokenizer.unknown_id().map_or(0, |u| ids.iter().filter(|&&i| i == u).count());
         if ids.is_empty() {
             ids.push(meta.tokenizer.start_id());
         }
-        let logits = generate::next_logits(&trainer.model, &ids, meta.tokenizer.unknown_id())?;
+        let logits = generate::next_logits(model, &ids, meta.tokenizer.unknown_id())?;
         let chips = ids.iter().map(|&id| TokenChip { id, text: meta.tokenizer.token(id) }).collect();
         let g = Generation { ids, rng: ChaCha8Rng::seed_from_u64(seed), sampling, pending: Vec::new(), logits };
         let candidates = self.candidates_of(&g.logits, &sampling);
@@ -633,8 +742,9 @@ impl LanguageLab {
 
     /// Up to `count` more tokens of the generation begun.
     pub fn generate_next(&mut self, count: usize) -> Result<Generated> {
-        let (trainer, meta) = match (&self.trainer, &self.meta) {
-            (Some(t), Some(m)) => (t, m),
+        let (model, meta) = match (&self.trainer, &self.model_only, &self.meta) {
+            (Some(t), _, Some(m)) => (&t.model, m),
+            (None, Some(model), Some(m)) => (model, m),
             _ => return Err(Error::setting("text", msg!("lm.no_text"))),
         };
         let g = self.generation.as_mut().ok_or_else(|| Error::setting("prompt", msg!("lm.no_generation")))?;
@@ -644,7 +754,7 @@ impl LanguageLab {
             g.ids.push(id);
             new.push(id);
             g.pending.extend(meta.tokenizer.piece(id));
-            g.logits = generate::next_logits(&trainer.model, &g.ids, meta.tokenizer.unknown_id())?;
+            g.logits = generate::next_logits(model, &g.ids, meta.tokenizer.unknown_id())?;
         }
         let text = lm::take_whole_chars(&mut g.pending);
         let (logits, sampling) = (g.logits.clone(), g.sampling);
@@ -654,21 +764,21 @@ impl LanguageLab {
     /// Every attention layer's and head's weights over `text`'s tokens (its
     /// last `context`), as `gradlab attention` gives them.
     pub fn attention(&self, text: &str) -> Result<AttentionView> {
-        let (trainer, meta) = self.parts()?;
+        let (model, meta) = self.model()?;
         let ids = meta.tokenizer.encode(text);
         if ids.is_empty() {
             return Err(Error::setting("prompt", msg!("lm.empty_prompt")));
         }
         let ids = &ids[ids.len().saturating_sub(meta.context)..];
-        let layers = AttentionLayer::from_maps(&trainer.model, generate::attention_maps(&trainer.model, ids)?);
+        let layers = AttentionLayer::from_maps(model, generate::attention_maps(model, ids)?);
         Ok(AttentionView { tokens: ids.iter().map(|&id| TokenChip { id, text: meta.tokenizer.token(id) }).collect(), layers })
     }
 
     /// The trained model as files `gradlab generate` reads (model.json and
     /// its weights), with the tokenizer and context.
     pub fn export_model(&self) -> Result<(String, Vec<u8>)> {
-        let (trainer, meta) = self.parts()?;
+        let (model, meta) = self.model()?;
         let metadata = Metadata { tokenizer: None, labels: Vec::new(), max_len: meta.context, padding: crate::data::Side::Post, truncating: crate::data::Side::Post, scaling: None, framing: None, language_model: Some(meta.clone()) };
-        tfjs::to_files(&trainer.model.configs(), trainer.model.wiring().as_deref(), &trainer.model.input_shape, &trainer.model.get_weights(), Some(&metadata))
+        tfjs::to_files(&model.configs(), model.wiring().as_deref(), &model.input_shape, &model.get_weights(), Some(&metadata))
     }
 }

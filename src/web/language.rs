@@ -111,9 +111,11 @@ impl WebLanguageLab {
     }
 
     /// A model file in place of the model (see `LanguageLab::import_model`):
-    /// the text's report, cut again with the model's tokenizer.
-    pub fn import_model(&mut self, json: &str, weights: &[u8]) -> Result<JsValue, JsValue> {
-        to_js(&self.lab.import_model(json, weights).map_err(err)?)
+    /// the text's report, cut again with the model's tokenizer; `alone`, in
+    /// place of the text too (`import_model_alone`: a bundle without text).
+    pub fn import_model(&mut self, json: &str, weights: &[u8], alone: bool) -> Result<JsValue, JsValue> {
+        let report = if alone { self.lab.import_model_alone(json, weights) } else { self.lab.import_model(json, weights) };
+        to_js(&report.map_err(err)?)
     }
 
     /// `{json, weights}`, as `WebLab::export_model`.

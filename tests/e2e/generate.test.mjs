@@ -351,10 +351,11 @@ test('generate: a sample, a reload, and the phone layout', async () => {
   await ctx.close();
 });
 
-// A trained model leaves as files and comes back in a fresh page: refused,
-// with nothing lost, before a text is loaded; then it reads the text with
-// its own tokenizer, the form takes its sizes, it writes what it wrote
-// before from the same prompt and seed, and it trains on from its weights.
+// A trained model leaves as files and comes back in a fresh page, before
+// any text: the form takes its sizes, it writes what it wrote before from
+// the same prompt and seed, and shows its attention; training waits for a
+// text, and new sizes are refused with the model kept. Then the text is
+// read with the model's own tokenizer and it trains on from its weights.
 test('generate: a downloaded model comes back in a fresh page, writes the same and trains on', async () => {
   const { ctx, page, errors } = await open();
   await page.selectOption('#task-select', 'generate');
@@ -381,22 +382,61 @@ test('generate: a downloaded model comes back in a fresh page, writes the same a
   const { ctx: ctx2, page: p2, errors: errors2 } = await open();
   await p2.selectOption('#task-select', 'generate');
   await p2.setInputFiles('#upload-input', files);
-  await p2.waitForFunction(() => /load the text first/.test(document.getElementById('banner').textContent), null, { timeout: 20000 });
-  assert.equal(await p2.inputValue('#gpt-d-model'), '64', 'a refused model changes no setting');
-  await paste(p2, text);
-  await waitReport(p2, /12,000\s*characters/);
-  await p2.setInputFiles('#upload-input', files);
   await p2.waitForFunction(() => /loaded model\.json/.test(document.getElementById('train-status').textContent), null, { timeout: 20000 });
+  assert.match(await p2.textContent('#model-only'), /A model is loaded, without a text.*generates now/);
   assert.equal(await p2.inputValue('#gpt-d-model'), '24', 'the form takes the model\'s width');
   assert.equal(await p2.inputValue('#context-length'), '32');
   assert.equal(await p2.isHidden('#banner'), true);
-  assert.equal(await generateOnce(p2), before, 'the same model, prompt and seed write the same');
+  assert.equal(await p2.isDisabled('#step-btn'), true, 'no text, no training');
+  assert.match(await p2.textContent('#missing'), /a text to learn from/);
+  assert.equal(await generateOnce(p2), before, 'the same model, prompt and seed write the same, before any text');
+  await p2.waitForFunction(() => !document.getElementById('attention-map').hidden, null, { timeout: 20000 });
+  assert.match(await p2.textContent('#attention-message'), /\d+ tokens/);
+  // The map reads the prompt and what the model wrote (no text to start from).
+  assert.ok(Number((await p2.textContent('#attention-message')).match(/\d+/)[0]) > 'HAMLET'.length, 'the continuation is in the map');
+  await p2.screenshot({ path: path.join(shots, 'generate-model-only.png'), fullPage: true });
+  // A bundle of a model without text holds no text.
+  const [dl] = await Promise.all([p2.waitForEvent('download'), p2.click('#bundle-download')]);
+  const bundleText = fs.readFileSync(await dl.path(), 'utf8');
+  const bundle = JSON.parse(bundleText);
+  assert.equal(bundle.data, '');
+  assert.ok(bundle.model && bundle.model.weights.length > 0);
+  assert.match(await p2.textContent('#bundle-message'), /the settings and the model, without a text/);
+  // Another width would be another model: refused on its field, model kept.
+  await setField(p2, '#gpt-d-model', 32);
+  await p2.waitForFunction(() => /the loaded model has 24 here/.test(document.body.textContent), null, { timeout: 20000 });
+  assert.equal(await p2.textContent('#model-only') !== null, true);
+  await setField(p2, '#gpt-d-model', 24);
+  await paste(p2, text);
+  await waitReport(p2, /12,000\s*characters/);
+  assert.equal(await p2.inputValue('#gpt-d-model'), '24', 'the text is cut for the model loaded');
+  assert.equal(await generateOnce(p2), before, 'still the uploaded model');
   await p2.click('#step-btn');
   await p2.waitForFunction(() => document.getElementById('batch-count').textContent === '1', null, { timeout: 30000 });
   const resumed = Number(await p2.textContent('#train-loss'));
   assert.ok(Math.abs(resumed - trainedLoss) < 0.4, `the first step of the uploaded model: loss ${resumed}, where the run ended at ${trainedLoss}`);
+
+  // That bundle opened where another text is loaded: the model comes alone,
+  // in place of the text, and writes as before.
+  const { ctx: ctx3, page: p3, errors: errors3 } = await open();
+  await p3.selectOption('#task-select', 'generate');
+  await paste(p3, CORPUS.slice(20000, 30000));
+  await waitReport(p3, /10,000\s*characters/);
+  await p3.evaluate((t) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], 'gradlab-bundle.json', { type: 'application/json' }));
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, bundleText);
+  await p3.waitForFunction(() => /Restored from/.test(document.getElementById('bundle-message').textContent), null, { timeout: 30000 });
+  assert.match(await p3.textContent('#bundle-message'), /without a text \(it was saved without one\)/);
+  assert.equal(await p3.inputValue('#dataset-input'), '');
+  await p3.waitForSelector('#model-only');
+  assert.equal(await p3.isDisabled('#step-btn'), true, 'the text held before went with the bundle');
+  assert.equal(await generateOnce(p3), before);
   assert.deepEqual(errors, []);
   assert.deepEqual(errors2, []);
+  assert.deepEqual(errors3, []);
+  await ctx3.close();
   await ctx2.close();
   await ctx.close();
 });

@@ -91,7 +91,7 @@ $('bundle-download').addEventListener('click', async () => {
   try {
     const b = await makeBundle();
     download('gradlab-bundle.json', JSON.stringify(b), 'application/json');
-    say(b.data === null ? 'bundle.saved_no_images' : b.model ? 'bundle.saved' : 'bundle.saved_no_model');
+    say(b.data === null ? 'bundle.saved_no_images' : !b.model ? 'bundle.saved_no_model' : b.data === '' ? 'bundle.saved_no_text' : 'bundle.saved');
   } catch (e) { say('bundle.failed', {}, true, e.engine ?? e.message); }
 });
 
@@ -158,9 +158,15 @@ export async function openBundle(file) {
     await applyLmSettings();
     $('dataset-input').value = b.data;
     forgetSample('generate');
-    await loadText(b.data);
-    if (b.model) await useLmModel(b.model.json, b.model.weights, name);
-    say(b.model ? 'bundle.restored_lm' : 'bundle.restored_no_model', { name });
+    // A bundle saved from a model loaded without text has no text: the
+    // model comes alone, in place of the text held before.
+    const alone = !!(b.model && !b.data);
+    if (alone) await useLmModel(b.model.json, b.model.weights, name, true);
+    else {
+      await loadText(b.data);
+      if (b.model) await useLmModel(b.model.json, b.model.weights, name);
+    }
+    say(alone ? 'bundle.restored_lm_alone' : b.model ? 'bundle.restored_lm' : 'bundle.restored_no_model', { name });
     return;
   }
   state.settings = settings;

@@ -12,12 +12,23 @@ let view = null;        // the engine's {tokens, layers}, or {error}
 let busy = false;
 let at = 0;
 let focus = -1;         // the row pointed at, or −1
+let generated = '';     // the last prompt and its continuation
 
-// The text the map reads: the field's, or the start of the training text.
+// A generation ended: the map reads the prompt and what the model wrote.
+export function attendToGenerated(text) {
+  generated = text;
+  if (!$('attention-text').value.trim()) refreshAttention();
+}
+// A new model or text: the last generation is another model's.
+export function forgetGenerated() { generated = ''; }
+
+// The text the map reads: the field's, the last generation, or the start of
+// the training text (of the prompt, for a model loaded without text).
 function attentionText() {
   const typed = $('attention-text').value;
   if (typed.trim()) return typed;
-  const text = state.lmText || '';
+  if (generated.trim()) return generated;
+  const text = state.lmText || $('prompt-input').value || '';
   return text.slice(0, Math.min(48, state.lmSettings ? state.lmSettings.context : 48));
 }
 

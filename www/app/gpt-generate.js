@@ -7,6 +7,7 @@ import { html, setHtml } from '../html.js';
 import { state } from './state.js';
 import { numCheck, translate } from './checks.js';
 import { $, fieldError } from './dom.js';
+import { attendToGenerated } from './gpt-attention.js';
 import { call } from './worker-client.js';
 
 const MAX_TOKENS = 400;   // tokens one press of the button generates
@@ -126,6 +127,7 @@ async function generate() {
       out.scrollTop = out.scrollHeight;
     }
     setStatus({ key: stopAsked ? 'gen.stopped' : 'gen.done', params: { n: made } });
+    attendToGenerated(prompt + sink.textContent);
   } catch (e) {
     problem = e.engine ?? e.message;
     renderProblem();

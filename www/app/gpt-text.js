@@ -8,7 +8,7 @@ import { html, setHtml } from '../html.js';
 import { refreshLmBackend } from './backend.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
-import { refreshAttention } from './gpt-attention.js';
+import { forgetGenerated, refreshAttention } from './gpt-attention.js';
 import { refreshPreview, updateGenerateButtons, visible } from './gpt-generate.js';
 import { renderGptSummary, stepsPerEpoch } from './gpt-model.js';
 import { lmResetView, setLmTrainStatus } from './gpt-training.js';
@@ -32,6 +32,7 @@ export function textReport(report) {
 }
 
 function afterText() {
+  forgetGenerated();
   renderTextReport();
   renderGptSummary();
   lmResetView();
@@ -80,6 +81,11 @@ export function renderTextReport() {
   if (!r) { setHtml(el, state.lmError ? err : html`<p class="hint">${th('gen.no_text')}</p>`); return; }
   const s = state.lmSettings;
   const tokenizer = t('gen.tokenizer.' + s.tokenizer);
+  // A model file loaded before any text: it writes now, trains with a text.
+  if (r.model_only) {
+    setHtml(el, html`${err}<p id="model-only" class="hint">${th('gen.model_only', { tokenizer, vocab: r.vocab_size.toLocaleString(), context: s.context })}</p>`);
+    return;
+  }
   // The engine writes a merge as GPT-2 does ("Ġ t": Ġ a space, Ċ a line
   // break); the chips show them as the passage's chips do.
   const piece = (p) => visible(p.replace(/Ġ/g, ' ').replace(/Ċ/g, '\n'));
@@ -90,7 +96,7 @@ export function renderTextReport() {
   setHtml(el, html`${err}
     <div class="report-grid">
       <div>${th('gen.report.characters', { n: r.characters.toLocaleString() })}<div class="hint">${th('gen.report.tokens', { train: r.training_tokens.toLocaleString(), val: r.validation_tokens.toLocaleString(), tokenizer })}</div></div>
-      <div>${th('gen.report.vocab', { n: r.vocab_size.toLocaleString() })}<div class="hint">${th('gen.report.entropy', { h: r.unigram_entropy.toFixed(3), ppl: Math.exp(r.unigram_entropy).toFixed(1) })}</div></div>
+      <div>${th('gen.report.vocab', { n: r.vocab_size.toLocaleString() })}${r.unigram_entropy != null ? html`<div class="hint">${th('gen.report.entropy', { h: r.unigram_entropy.toFixed(3), ppl: Math.exp(r.unigram_entropy).toFixed(1) })}</div>` : ''}</div>
       <div>${th('gen.report.steps', { n: stepsPerEpoch().toLocaleString(), batch: s.batch_size, context: s.context })}</div>
     </div>${big}
     <h3>${th('gen.report.passage', { n: r.passage.length })}</h3><div class="chips" translate="no">${r.passage.map(chip)}</div>${merges}`);

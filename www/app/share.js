@@ -14,6 +14,7 @@ import { setLmTrainStatus } from './gpt-training.js';
 import { settingsToHash } from './links.js';
 import { persist, writeForm } from './settings.js';
 import { setTrainStatus } from './training.js';
+import { STORE_LM_TEXT } from './storage.js';
 import { call } from './worker-client.js';
 
 export function download(name, data, type) {
@@ -61,10 +62,15 @@ export async function useModel(text, weights, name) {
 // A language model's files (downloaded here, or written by `gradlab train
 // --task lm --save`) in place of the generation task's model: the text in
 // the box is cut again with the model's own tokenizer, and the form takes
-// its sizes. The engine refuses it, changing nothing, without a text or
-// for a classifier's file.
-export async function useLmModel(text, weights, name) {
-  const report = await call('lm_import_model', text, weights);
+// its sizes. Without a text (or `alone`, in place of the text: a bundle
+// saved without one) the model generates at once and trains when a text
+// comes. The engine refuses a classifier's file, changing nothing.
+export async function useLmModel(text, weights, name, alone = false) {
+  const report = await call('lm_import_model', text, weights, alone);
+  if (alone) {
+    state.lmText = '';
+    try { localStorage.removeItem(STORE_LM_TEXT); } catch { /* storage disabled */ }
+  }
   state.lmSettings = { ...state.lmSettings, ...(await call('lm_settings')) };
   writeLmForm();
   writeLmHash();

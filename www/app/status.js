@@ -30,11 +30,13 @@ export async function refreshStatus() {
 // The generation task: a text read and a form without faults.
 function refreshTextStatus() {
   const missing = [];
-  if (!state.lmReport) missing.push(t('gen.missing_text'));
+  // A model loaded without text generates, but trains only on a text.
+  const modelOnly = !!(state.lmReport && state.lmReport.model_only);
+  if (!state.lmReport || modelOnly) missing.push(t('gen.missing_text'));
   if (state.lmFormErrors) missing.push(t('missing.fields'));
   $('missing').textContent = missing.length ? t('missing.before', { list: missing.join(' · ') }) : (state.lmSteps ? '' : t('missing.ready'));
-  const trained = state.lmSteps > 0;
-  markSteps({ data: !!state.lmReport, model: !!state.lmReport, setup: !state.lmFormErrors, training: trained, generate: trained, attention: trained });
+  const trained = state.lmSteps > 0 || modelOnly;
+  markSteps({ data: !!state.lmReport && !modelOnly, model: !!state.lmReport, setup: !state.lmFormErrors, training: trained, generate: trained, attention: trained });
   state.canTrain = missing.length === 0;
   updateButtons();
 }

@@ -23,6 +23,16 @@ pub struct Report {
 }
 
 /// Index of the largest value (the first when tied, as argmax).
+/// The class a row of outputs predicts: a lone sigmoid's above one half,
+/// else the first of the largest.
+pub fn predicted_class(p: &[f32]) -> usize {
+    if p.len() == 1 {
+        usize::from(p[0] > 0.5)
+    } else {
+        argmax(p)
+    }
+}
+
 pub fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {

@@ -17,7 +17,7 @@ use crate::msg;
 use crate::data::{Augmentation, Encoded};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::metrics::{self, argmax, Report};
+use crate::metrics::{self, Report};
 use crate::model::Model;
 use crate::nn::ForwardCtx;
 use crate::optim::schedule::ScheduleState;
@@ -289,11 +289,6 @@ impl<B: Backend> Trainer<B> {
         &self.train.classes[i * k..(i + 1) * k]
     }
 
-    fn count_correct(&self, probs: &[f32], classes: &[usize]) -> usize {
-        let out = self.model.output_classes();
-        probs.chunks(out).zip(classes).filter(|(p, &c)| predicted_class(p) == c).count()
-    }
-
     /// Train one batch. At the end of an epoch, evaluate and record it.
     pub fn step(&mut self) -> Result<StepOutcome> {
         ready_now(self.step_async())
@@ -327,9 +322,9 @@ impl<B: Backend> Trainer<B> {
             g.token_squares = self.optimizer.wants_token_squares();
             let vars = self.model.weight_vars(&mut g);
             let (l, probs) = forward_loss(&self.model, self.config.loss, &mut g, &vars, &ids, &classes, &mut ForwardCtx { training: true, rng: &mut rng });
-            let read = be.read_async(&[g.value(l), &probs]).await;
+            let (read, guesses) = be.read_with_classes_async(&[g.value(l)], &probs).await;
             let loss = read[0][0];
-            let correct = self.count_correct(&read[1], &classes);
+            let correct = guesses.iter().zip(&classes).filter(|(p, c)| p == c).count();
             if !loss.is_finite() {
                 return Err(self.stop(step_no, "loss"));
             }
@@ -481,13 +476,7 @@ impl<B: Backend> Trainer<B> {
 }
 
 /// The class a row of outputs predicts (one sigmoid output: above 0.5).
-pub fn predicted_class(p: &[f32]) -> usize {
-    if p.len() == 1 {
-        usize::from(p[0] > 0.5)
-    } else {
-        argmax(p)
-    }
-}
+pub use crate::metrics::predicted_class;
 
 /// Evaluate `model` on `data` in batches, as Keras's `evaluate`.
 pub fn evaluate<B: Backend>(model: &Model<B>, loss: Loss, labels: &[String], data: &Encoded, batch_size: usize) -> Evaluation {
@@ -512,12 +501,14 @@ pub async fn evaluate_async<B: Backend>(model: &Model<B>, loss: Loss, labels: &[
         let vars: Vec<Vec<Var>> = model.weights.iter().map(|ws| ws.iter().map(|w| g.constant(w.clone())).collect()).collect();
         let rows: Vec<&Vec<f32>> = ids.iter().collect();
         let (l, probs) = forward_loss(model, loss, &mut g, &vars, &rows, classes, &mut ForwardCtx { training: false, rng: &mut rng });
-        let read = be.read_async(&[g.value(l), &probs]).await;
-        total += read[0][0] as f64 * n as f64;
         if k == 1 {
+            let read = be.read_async(&[g.value(l), &probs]).await;
+            total += read[0][0] as f64 * n as f64;
             probabilities.extend(read[1].chunks(out).map(|r| r.to_vec()));
         } else {
-            guesses.extend(read[1].chunks(out).map(predicted_class));
+            let (read, classes) = be.read_with_classes_async(&[g.value(l)], &probs).await;
+            total += read[0][0] as f64 * n as f64;
+            guesses.extend(classes);
         }
     }
     let report = if k == 1 {

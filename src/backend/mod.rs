@@ -63,6 +63,20 @@ pub trait TensorOps: Clone + 'static {
         let v: Vec<Vec<f32>> = ts.iter().map(|t| self.download(t)).collect();
         Box::pin(std::future::ready(v))
     }
+    /// `ts` read back, and beside them the class each row of `rows` (its
+    /// last axis) predicts (`metrics::predicted_class`), in one read. A
+    /// language model's rows are its vocabulary wide at every position: the
+    /// CPU finds the classes where the rows lie instead of copying them.
+    fn read_with_classes_async(&self, ts: &[&Self::Tensor], rows: &Self::Tensor) -> Reading<(Vec<Vec<f32>>, Vec<usize>)> {
+        let width = self.shape(rows).last().copied().unwrap_or(1).max(1);
+        let all: Vec<&Self::Tensor> = ts.iter().copied().chain([rows]).collect();
+        let read = self.read_async(&all);
+        Box::pin(async move {
+            let mut v = read.await;
+            let last = v.pop().unwrap_or_default();
+            (v, last.chunks(width).map(crate::metrics::predicted_class).collect())
+        })
+    }
 }
 
 /// Element-wise operations, activations, softmax and sums.

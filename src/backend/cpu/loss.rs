@@ -4,7 +4,7 @@
 use super::super::loss::Loss;
 use super::super::activation::fast_exp;
 use super::halves::halves;
-use super::softmax::{exp_shifted_sum, row_max, softmax_in_place};
+use super::softmax::{exp_shifted_sum, row_max, softmax_into};
 use super::CpuTensor;
 
 pub fn loss(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTensor {
@@ -31,22 +31,29 @@ pub fn loss_backward(loss: Loss, pred: &CpuTensor, target: &CpuTensor) -> CpuTen
 
 pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: bool) -> (CpuTensor, CpuTensor) {
     let (b, n) = logits.rows_cols();
-    let mut probs = logits.data.to_vec();
     if sparse {
-        // A class index per row: each exponential once, and no one-hot
-        // rows (a language model's are as wide as its vocabulary).
-        let totals = halves(&mut probs, n.max(1), |first, part| {
+        // A class index per row: each exponential once, no one-hot rows (a
+        // language model's are as wide as its vocabulary), and no copy of
+        // the logits: the softmax is written beside them.
+        let len = b * n;
+        let mut probs: Vec<f32> = Vec::with_capacity(len);
+        let unit = n.max(1);
+        let totals = halves(&mut probs.spare_capacity_mut()[..len], unit, |first, part| {
             let mut total = 0.0f64;
-            for (row, &c) in part.chunks_exact_mut(n.max(1)).zip(&target.data[first..]) {
+            let rows = logits.data[first * unit..first * unit + part.len()].chunks_exact(unit);
+            for ((out, row), &c) in part.chunks_exact_mut(unit).zip(rows).zip(&target.data[first..]) {
                 let x = row[c as usize];
-                let (max, sum) = softmax_in_place(row);
+                let (max, sum) = softmax_into(row, out);
                 total -= (x - max - sum.ln()) as f64;
             }
             total
         });
+        // SAFETY: the halves wrote every one of the b whole rows.
+        unsafe { probs.set_len(len) };
         let total: f64 = totals.iter().sum();
         return (CpuTensor::new(&logits.shape, probs), CpuTensor::new(&[1], vec![(total / b.max(1) as f64) as f32]));
     }
+    let mut probs = logits.data.to_vec();
     let t = target.data.to_vec();
     let mut total = 0.0f64;
     for (row, tr) in probs.chunks_exact_mut(n.max(1)).zip(t.chunks_exact(n.max(1))) {
@@ -62,10 +69,21 @@ pub fn softmax_cross_entropy_backward(probs: &CpuTensor, target: &CpuTensor, spa
     let (b, n) = probs.rows_cols();
     let inv_b = 1.0 / b.max(1) as f32;
     if sparse {
-        let mut d: Vec<f32> = probs.data.iter().map(|&p| p * inv_b).collect();
-        for (r, &c) in target.data.iter().enumerate() {
-            d[r * n + c as usize] -= inv_b;
-        }
+        // (p − one-hot) / b, in two threads for a language model's rows.
+        let unit = n.max(1);
+        let len = b * n;
+        let mut d: Vec<f32> = Vec::with_capacity(len);
+        halves(&mut d.spare_capacity_mut()[..len], unit, |first, part| {
+            for (o, &p) in part.iter_mut().zip(&probs.data[first * unit..]) {
+                o.write(p * inv_b);
+            }
+            for (row, &c) in part.chunks_exact_mut(unit).zip(&target.data[first..]) {
+                // SAFETY: the row was written just above.
+                unsafe { *row[c as usize].assume_init_mut() -= inv_b };
+            }
+        });
+        // SAFETY: every value was written above.
+        unsafe { d.set_len(len) };
         return CpuTensor::new(&probs.shape, d);
     }
     let t = target.data.to_vec();

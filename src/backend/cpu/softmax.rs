@@ -5,7 +5,9 @@
 //! order differs from one running sum by rounding only), and where the CPU
 //! has AVX2 the loops are compiled for its eight lanes: natively x86-64's
 //! baseline is SSE2's four. Without FMA, so that every value is what SSE2
-//! and wasm compute.
+//! and wasm compute. `classes.rs` finds the largest with the same loop.
+
+use std::mem::MaybeUninit;
 
 use super::super::activation::fast_exp;
 
@@ -56,6 +58,54 @@ fn softmax(row: &mut [f32]) -> (f32, f32) {
         *v *= inv;
     }
     (max, sum)
+}
+
+/// `out` (not yet written) becomes the softmax of `row`, with the very
+/// values `softmax_in_place` gives a copy of it; returns (max, sum) as it
+/// does. A language model's loss reads its logits (kept on the tape) this
+/// way rather than copying them, or zeroing its 37 MB, first.
+#[inline(always)]
+fn softmax_to(row: &[f32], out: &mut [MaybeUninit<f32>]) -> (f32, f32) {
+    assert_eq!(row.len(), out.len());
+    let max = row_max(row);
+    let mut lanes = [0.0f32; 8];
+    let mut outs = out.chunks_exact_mut(8);
+    let mut ins = row.chunks_exact(8);
+    for (o, i) in (&mut outs).zip(&mut ins) {
+        for ((o, &v), s) in o.iter_mut().zip(i).zip(lanes.iter_mut()) {
+            let e = fast_exp(v - max);
+            o.write(e);
+            *s += e;
+        }
+    }
+    let mut sum = 0.0;
+    for (o, &v) in outs.into_remainder().iter_mut().zip(ins.remainder()) {
+        let e = fast_exp(v - max);
+        o.write(e);
+        sum += e;
+    }
+    let sum = sum + lanes.iter().sum::<f32>();
+    let inv = 1.0 / sum;
+    for v in out.iter_mut() {
+        // SAFETY: every value was written above (the lengths are equal).
+        unsafe { *v.assume_init_mut() *= inv };
+    }
+    (max, sum)
+}
+
+pub(super) fn softmax_into(row: &[f32], out: &mut [MaybeUninit<f32>]) -> (f32, f32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { avx2_softmax_to(row, out) };
+    }
+    softmax_to(row, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2_softmax_to(row: &[f32], out: &mut [MaybeUninit<f32>]) -> (f32, f32) {
+    softmax_to(row, out)
 }
 
 pub(super) fn softmax_in_place(row: &mut [f32]) -> (f32, f32) {
@@ -110,10 +160,18 @@ mod tests {
             for (g, v) in got.iter().zip(&row) {
                 assert!((*g as f64 - ((v - max) as f64).exp() / sum).abs() < 1e-6, "n {}", n);
             }
-            // The portable path gives the same values, bit for bit.
+            // The portable path gives the same values, bit for bit, and so
+            // does the softmax written to another row, on both paths.
             let mut plain = row.clone();
             super::softmax(&mut plain);
             assert_eq!(plain, got, "n {}", n);
+            let read = |to: &[std::mem::MaybeUninit<f32>]| to.iter().map(|v| unsafe { v.assume_init() }).collect::<Vec<f32>>();
+            let mut to = vec![std::mem::MaybeUninit::uninit(); n];
+            assert_eq!(super::softmax_into(&row, &mut to), (m, s));
+            assert_eq!(read(&to), got, "n {}", n);
+            let mut to = vec![std::mem::MaybeUninit::uninit(); n];
+            super::softmax_to(&row, &mut to);
+            assert_eq!(read(&to), got, "n {}", n);
         }
     }
 }

@@ -232,6 +232,61 @@ test('a bundle of pasted data brings back the data, the settings and the model i
   assert.deepEqual([...errors, ...fresh.errors, ...dropped.errors], []);
 });
 
+// Images dropped as files travel in the bundle as the files themselves: a
+// fresh page decodes them as a drop would (the folder labels kept), and
+// holds the same model.
+test('a bundle of dropped image files brings back the images, labelled by their folders, and the model', async () => {
+  const ctx = await newContext();
+  const { page, errors } = await open(ctx);
+  const pngs = await page.evaluate(async () => {
+    const out = [];
+    for (const [size, rect] of [[16, [4, 4, 8, 8]], [16, [3, 3, 9, 9]], [20, [8, 2, 4, 16]], [20, [9, 1, 3, 18]]]) {
+      const c = new OffscreenCanvas(size, size);
+      const x = c.getContext('2d');
+      x.fillStyle = '#000'; x.fillRect(0, 0, size, size);
+      x.fillStyle = '#fff'; x.fillRect(...rect);
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let s = '';
+      for (const b of bytes) s += String.fromCharCode(b);
+      out.push(btoa(s));
+    }
+    return out;
+  });
+  // A drop of a folder: each file's path carries its label's folder.
+  await page.evaluate((pngs) => {
+    const dt = new DataTransfer();
+    pngs.forEach((b64, i) => dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], `${i < 2 ? 'square' : 'bar'}_${i}.png`, { type: 'image/png' })));
+    document.getElementById('parse-report').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, pngs);
+  await page.waitForFunction(() => /4\s*images accepted/.test(document.getElementById('parse-report').textContent), null, { timeout: 30000 });
+  await setField(page, '#epochs', 2);
+  await page.click('#train-btn');
+  await finishedRun(page, 1);
+  const dl = await download(page, '#bundle-download');
+  const bundle = JSON.parse(dl.text);
+  assert.equal(bundle.data, null);
+  assert.equal(bundle.kind, 'images');
+  assert.deepEqual(bundle.files.map((f) => [f.path, f.type]), [['square_0.png', 'image/png'], ['square_1.png', 'image/png'], ['bar_2.png', 'image/png'], ['bar_3.png', 'image/png']]);
+  assert.deepEqual(bundle.files.map((f) => f.data), pngs, 'the files byte for byte');
+  assert.match(await page.textContent('#bundle-message'), /Bundle downloaded: the data, the settings and the trained model/);
+
+  const ctx2 = await newContext();
+  const fresh = await open(ctx2);
+  await fresh.page.setInputFiles('#bundle-input', { name: 'gradlab-bundle.json', mimeType: 'application/json', buffer: Buffer.from(dl.text) });
+  await fresh.page.waitForFunction(() => /Restored from/.test(document.getElementById('bundle-message').textContent), null, { timeout: 30000 });
+  assert.match(await fresh.page.textContent('#bundle-message'), /the data, the settings and the trained model/);
+  assert.match(await fresh.page.textContent('#parse-report'), /4\s*images accepted[\s\S]*bar2square2/);
+  const again = JSON.parse((await download(fresh.page, '#bundle-download')).text);
+  assert.equal(again.model.weights, bundle.model.weights, 'the same model');
+  assert.deepEqual(again.files, bundle.files, 'and the same files, to bundle again');
+
+  // A damaged file list is named, and the page keeps its images.
+  const bad = JSON.stringify({ ...bundle, files: [{ path: 'x.png', type: 'image/png', data: 'not base64!' }] });
+  assert.match(await dropFile(fresh.page, 'bad.json', bad), /the image files must be images of classify data/);
+  assert.match(await fresh.page.textContent('#parse-report'), /4\s*images accepted/);
+  assert.deepEqual([...errors, ...fresh.errors], []);
+});
+
 // Drop `text` as a file named `name`; the message the page gives.
 async function dropFile(page, name, text) {
   await page.evaluate(() => { document.getElementById('bundle-message').textContent = ''; });

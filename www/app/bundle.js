@@ -7,8 +7,11 @@
 // (the worker's check_bundle) — before anything on the page changes, so a
 // damaged bundle changes nothing and says what is wrong.
 //
-// Images from files are not in a bundle (a pixel CSV is: it is text); the
-// bundle says so and brings the settings and the model. The generation
+// Images from files travel as the files themselves (each image's path,
+// which may carry its label's folder, its type and its bytes in base64),
+// so the page that opens the bundle decodes them at its own settings as a
+// drop would; past MAX_FILE_BYTES of images the bundle holds none and says
+// so. A pixel CSV is text, and travels as the data. The generation
 // task's bundle brings its text, its settings and its model, which reads
 // the text with its own tokenizer (share.js, useLmModel).
 import { engineText } from '../i18n.js';
@@ -17,7 +20,7 @@ import { state } from './state.js';
 import { shown, translate } from './checks.js';
 import { $, showBanner } from './dom.js';
 import { applyBackend } from './backend.js';
-import { fitPresetToKind, loadData, setKind } from './data.js';
+import { fitPresetToKind, isImage, loadData, loadImageFiles, setKind } from './data.js';
 import { LM_ROWS, applyLmSettings, writeLmForm } from './gpt-settings.js';
 import { loadText } from './gpt-text.js';
 import { forgetSample } from './samples.js';
@@ -29,7 +32,10 @@ import { call } from './worker-client.js';
 export const BUNDLE_FORMAT = 'gradlab-bundle';
 export const BUNDLE_VERSION = 1;
 const MAX_BUNDLE = 256 * 1024 * 1024;
-const IMAGE_FILES_NOTE = 'images from files are not in a bundle: drop them again';
+// Image bytes a bundle holds: base64 makes them a third larger, and the
+// whole must stay under MAX_BUNDLE.
+const MAX_FILE_BYTES = 160 * 1024 * 1024;
+const IMAGE_FILES_NOTE = 'the images came from files too large together for a bundle: drop them again';
 
 // What app.js lends: switching the task (it owns the switch).
 const hooks = { switchTask: null };
@@ -76,11 +82,14 @@ async function makeBundle() {
     model = { json: m.json, weights: await toBase64(m.weights) };
   } catch { /* no model trained yet: the bundle holds none */ }
   const files = !generate && state.dataKind === 'images' && state.imageSource === 'files';
+  const images = files ? state.imageFiles.filter(isImage) : [];
+  const fit = images.reduce((n, e) => n + e.file.size, 0) <= MAX_FILE_BYTES;
   return {
     format: BUNDLE_FORMAT, version: BUNDLE_VERSION, task: state.task,
     kind: generate ? 'text' : state.dataKind,
     data: generate ? state.lmText : files ? null : state.lastData,
-    ...(files ? { data_note: IMAGE_FILES_NOTE } : {}),
+    ...(files && fit ? { files: await Promise.all(images.map(async (e) => ({ path: e.path, type: e.file.type || '', data: await toBase64(e.file) }))) } : {}),
+    ...(files && !fit ? { data_note: IMAGE_FILES_NOTE } : {}),
     settings: generate ? state.lmSettings : state.settings,
     ...(generate ? {} : { backend: $('backend-select').value }),
     model,
@@ -91,7 +100,7 @@ $('bundle-download').addEventListener('click', async () => {
   try {
     const b = await makeBundle();
     download('gradlab-bundle.json', JSON.stringify(b), 'application/json');
-    say(b.data === null ? 'bundle.saved_no_images' : !b.model ? 'bundle.saved_no_model' : b.data === '' ? 'bundle.saved_no_text' : 'bundle.saved');
+    say(b.data === null && !b.files ? 'bundle.saved_no_images' : !b.model ? 'bundle.saved_no_model' : b.data === '' ? 'bundle.saved_no_text' : 'bundle.saved');
   } catch (e) { say('bundle.failed', {}, true, e.engine ?? e.message); }
 });
 
@@ -119,6 +128,15 @@ function checkBundle(text, name) {
     if (err) return problem('bundle.setting', { name, field: { key: r.label }, error: err });
   }
   if (b.task === 'classify' && b.backend !== undefined && !['auto', 'cpu', 'gpu'].includes(b.backend)) return part('backend', 'backend');
+  // Image files: their form and their base64 here, their bytes decoded when
+  // the bundle is taken (a file the page cannot decode is named by the
+  // engine's report, as a dropped one is).
+  if (b.files !== undefined) {
+    const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
+    const ok = b.task === 'classify' && b.kind === 'images' && b.data === null && Array.isArray(b.files)
+      && b.files.every((f) => f && typeof f.path === 'string' && typeof f.type === 'string' && typeof f.data === 'string' && f.data.length % 4 === 0 && base64.test(f.data));
+    if (!ok) return part('files', 'files');
+  }
   let model = null;
   if (b.model !== null && b.model !== undefined) {
     if (typeof b.model !== 'object' || typeof b.model.json !== 'string' || typeof b.model.weights !== 'string') return part('model', 'model');
@@ -132,6 +150,18 @@ function checkBundle(text, name) {
     model = { json: b.model.json, weights };
   }
   return [{ ...b, model }, null];
+}
+
+// The bundle's image files as a drop gives them ({file, path}), decoded a
+// file at a time so that a folder of them does not hold the page.
+async function imageEntries(files) {
+  const entries = [];
+  for (const f of files) {
+    const name = f.path.split('/').pop() || 'image';
+    entries.push({ file: new File([fromBase64(f.data)], name, { type: f.type }), path: f.path });
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return entries;
 }
 
 export async function openBundle(file) {
@@ -180,9 +210,11 @@ export async function openBundle(file) {
   if (b.data !== null) {
     $('dataset-input').value = b.data;
     await loadData(b.data, { detect: false });
+  } else if (b.files) {
+    await loadImageFiles(await imageEntries(b.files));
   }
   if (b.model) await useModel(b.model.json, b.model.weights, name);
-  say(b.data === null ? 'bundle.restored_no_images' : b.model ? 'bundle.restored' : 'bundle.restored_no_model', { name });
+  say(b.data === null && !b.files ? 'bundle.restored_no_images' : b.model ? 'bundle.restored' : 'bundle.restored_no_model', { name });
 }
 
 $('bundle-input').addEventListener('change', async (e) => {

@@ -14,6 +14,8 @@ import { call } from './worker-client.js';
 
 const MAX_FILES = 20000;
 export const IMAGE_NAME = /\.(png|jpe?g|gif|webp|bmp)$/i;
+// A dropped entry ({file, path}) the page decodes as an image.
+export const isImage = (e) => (e.file.type || '').startsWith('image/') || IMAGE_NAME.test(e.path);
 
 // Show the controls of one kind of data and hide the other's.
 export function setKind(kind) {
@@ -155,7 +157,7 @@ export async function loadImageFiles(entries) {
   state.uploadedImageModel = false;
   state.imageSource = 'files';
   state.imageFiles = entries.slice(0, MAX_FILES);
-  const images = state.imageFiles.filter((e) => (e.file.type || '').startsWith('image/') || IMAGE_NAME.test(e.path));
+  const images = state.imageFiles.filter(isImage);
   state.skippedFiles = state.imageFiles.filter((e) => !images.includes(e)).map((e) => e.path);
   // The text box no longer holds the data.
   $('dataset-input').value = '';

@@ -469,13 +469,18 @@ impl LanguageLab {
         self.text = None;
         self.trainer = None;
         self.quick_val = None;
+        self.start_over();
+        report
+    }
+
+    /// A new model or fresh weights: no history, samples or generation.
+    fn start_over(&mut self) {
         self.reported_steps = 0;
         self.reported_epochs = 0;
         self.next_sample = 0;
         self.generation = None;
         self.pending_samples.clear();
         self.changed();
-        report
     }
 
     /// The text cut as the settings say, and a fresh model; or, given one
@@ -535,12 +540,7 @@ impl LanguageLab {
         self.text = Some(data);
         self.trainer = Some(trainer);
         self.quick_val = quick_val;
-        self.reported_steps = 0;
-        self.reported_epochs = 0;
-        self.next_sample = 0;
-        self.generation = None;
-        self.pending_samples.clear();
-        self.changed();
+        self.start_over();
         Ok(report)
     }
 
@@ -678,12 +678,7 @@ impl LanguageLab {
         let seed = self.settings.seed;
         let needs_text = self.needs_text();
         self.trainer.as_mut().ok_or(needs_text)?.reset(seed)?;
-        self.reported_steps = 0;
-        self.reported_epochs = 0;
-        self.next_sample = 0;
-        self.generation = None;
-        self.pending_samples.clear();
-        self.changed();
+        self.start_over();
         Ok(())
     }
 

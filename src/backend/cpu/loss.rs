@@ -35,6 +35,8 @@ pub fn softmax_cross_entropy(logits: &CpuTensor, target: &CpuTensor, sparse: boo
         // A class index per row: each exponential once, no one-hot rows (a
         // language model's are as wide as its vocabulary), and no copy of
         // the logits: the softmax is written beside them.
+        // Every row is written below only if every row has its target.
+        assert_eq!(target.data.len(), b, "softmax cross-entropy: {} targets for {} rows", target.data.len(), b);
         let len = b * n;
         let mut probs: Vec<f32> = Vec::with_capacity(len);
         let unit = n.max(1);
@@ -70,6 +72,7 @@ pub fn softmax_cross_entropy_backward(probs: &CpuTensor, target: &CpuTensor, spa
     let inv_b = 1.0 / b.max(1) as f32;
     if sparse {
         // (p − one-hot) / b, in two threads for a language model's rows.
+        assert_eq!(target.data.len(), b, "softmax cross-entropy: {} targets for {} rows", target.data.len(), b);
         let unit = n.max(1);
         let len = b * n;
         let mut d: Vec<f32> = Vec::with_capacity(len);

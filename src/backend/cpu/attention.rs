@@ -6,6 +6,7 @@
 //! kernel in wasm). What lies between them (the mask, softmax, dropout) is
 //! a pass over the head's [tq, tk] scores.
 
+use super::halves::halves_of;
 use super::matmul::product;
 use super::CpuTensor;
 use crate::backend::{AttentionShape, MASKED_SCORE};
@@ -41,48 +42,63 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
         assert_eq!(d.shape(), s.probs_shape(), "attention: dropout {:?}", d.shape());
         d.data()
     });
-    let scale = s.scale();
     let mut out = vec![0.0f32; s.batch * tq * heads * dv];
     let mut probs = vec![0.0f32; s.batch * heads * tq * tk];
-    for b in 0..s.batch {
-        let (qb, kb, vb) = (&q.data()[b * tq * heads * dk..], &k.data()[b * tk * heads * dk..], &v.data()[b * tk * heads * dv..]);
-        for h in 0..heads {
-            let (qh, kh, vh) = (head_rows(qb, tq, heads, dk, h), head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h));
-            let scores = product(&qh, &kh, false, true, None);
-            let at = (b * heads + h) * tq * tk;
-            let p = &mut probs[at..at + tq * tk];
-            for (i, (row, srow)) in p.chunks_exact_mut(tk).zip(scores.data().chunks_exact(tk)).enumerate() {
-                if mask.is_some_and(|m| m[b * tk + i] == 0.0) {
-                    continue; // a padding query: probabilities and output stay 0
-                }
-                // Keras's combined mask: the causal one (keys up to i) and
-                // the padding of keys (a padding query was skipped above).
-                // One select per score, so the loop vectorises.
-                let visible = if causal { i + 1 } else { tk };
-                match mask {
-                    Some(m) => {
-                        for (j, ((pj, &sj), &mj)) in row.iter_mut().zip(srow).zip(&m[b * tk..(b + 1) * tk]).enumerate() {
-                            *pj = if j < visible && mj != 0.0 { sj * scale } else { MASKED_SCORE };
-                        }
-                    }
-                    None => {
-                        for (j, (pj, &sj)) in row.iter_mut().zip(srow).enumerate() {
-                            *pj = if j < visible { sj * scale } else { MASKED_SCORE };
-                        }
-                    }
-                }
-                super::softmax::softmax_in_place(row);
-            }
-            // The weights the values get: the probabilities, after dropout.
-            let weights = match drop {
-                Some(d) => p.iter().zip(&d[at..at + tq * tk]).map(|(a, b)| a * b).collect(),
-                None => p.to_vec(),
-            };
-            let oh = product(&CpuTensor::new(&[tq, tk], weights), &vh, false, false, None);
-            put_head_rows(&mut out[b * tq * heads * dv..(b + 1) * tq * heads * dv], &oh, heads, h);
+    // The samples in two halves, each in a thread for a large batch: every
+    // (sample, head) is computed alone, so the values do not change.
+    let (o, p) = (tq * heads * dv, heads * tq * tk);
+    halves_of(vec![&mut out, &mut probs], &[o, p], s.batch, s.batch * p, |first, mut parts| {
+        let (outs, probs) = parts.split_at_mut(1);
+        let (outs, probs) = (&mut *outs[0], &mut *probs[0]);
+        for (i, (ob, pb)) in outs.chunks_exact_mut(o.max(1)).zip(probs.chunks_exact_mut(p.max(1))).enumerate() {
+            let b = first + i;
+            let (qb, kb, vb) = (&q.data()[b * tq * heads * dk..][..tq * heads * dk], &k.data()[b * tk * heads * dk..][..tk * heads * dk], &v.data()[b * tk * heads * dv..][..tk * heads * dv]);
+            attend(qb, kb, vb, mask.map(|m| &m[b * tk..(b + 1) * tk]), drop.map(|d| &d[b * p..(b + 1) * p]), &s, ob, pb);
         }
-    }
+    });
     (CpuTensor::new(&[s.batch, tq, heads * dv], out), CpuTensor::new(&s.probs_shape(), probs))
+}
+
+/// One sample of `attention`: its outputs and its heads' probabilities.
+#[allow(clippy::too_many_arguments)]
+fn attend(qb: &[f32], kb: &[f32], vb: &[f32], mask: Option<&[f32]>, drop: Option<&[f32]>, s: &AttentionShape, out: &mut [f32], probs: &mut [f32]) {
+    let (tq, tk, dk, dv, heads, causal) = (s.tq, s.tk, s.dk, s.dv, s.heads, s.causal);
+    let scale = s.scale();
+    for h in 0..heads {
+        let (qh, kh, vh) = (head_rows(qb, tq, heads, dk, h), head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h));
+        let scores = product(&qh, &kh, false, true, None);
+        let at = h * tq * tk;
+        let p = &mut probs[at..at + tq * tk];
+        for (i, (row, srow)) in p.chunks_exact_mut(tk).zip(scores.data().chunks_exact(tk)).enumerate() {
+            if mask.is_some_and(|m| m[i] == 0.0) {
+                continue; // a padding query: probabilities and output stay 0
+            }
+            // Keras's combined mask: the causal one (keys up to i) and
+            // the padding of keys (a padding query was skipped above).
+            // One select per score, so the loop vectorises.
+            let visible = if causal { i + 1 } else { tk };
+            match mask {
+                Some(m) => {
+                    for (j, ((pj, &sj), &mj)) in row.iter_mut().zip(srow).zip(&m[..tk]).enumerate() {
+                        *pj = if j < visible && mj != 0.0 { sj * scale } else { MASKED_SCORE };
+                    }
+                }
+                None => {
+                    for (j, (pj, &sj)) in row.iter_mut().zip(srow).enumerate() {
+                        *pj = if j < visible { sj * scale } else { MASKED_SCORE };
+                    }
+                }
+            }
+            super::softmax::softmax_in_place(row);
+        }
+        // The weights the values get: the probabilities, after dropout.
+        let weights = match drop {
+            Some(d) => p.iter().zip(&d[at..at + tq * tk]).map(|(a, b)| a * b).collect(),
+            None => p.to_vec(),
+        };
+        let oh = product(&CpuTensor::new(&[tq, tk], weights), &vh, false, false, None);
+        put_head_rows(out, &oh, heads, h);
+    }
 }
 
 /// With P the probabilities, D the dropout multipliers and S the scores:
@@ -95,37 +111,52 @@ pub fn attention_backward(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, probs: &C
     assert_eq!(probs.shape(), s.probs_shape(), "attention_backward: probabilities {:?}", probs.shape());
     assert_eq!(dout.shape(), [s.batch, tq, heads * dv], "attention_backward: d out {:?}", dout.shape());
     let drop = drop.map(|d| d.data());
-    let scale = s.scale();
     let mut dq = vec![0.0f32; q.data().len()];
     let mut dk_all = vec![0.0f32; k.data().len()];
     let mut dv_all = vec![0.0f32; v.data().len()];
-    for b in 0..s.batch {
-        let (qb, kb, vb, ob) = (&q.data()[b * tq * heads * dk..], &k.data()[b * tk * heads * dk..], &v.data()[b * tk * heads * dv..], &dout.data()[b * tq * heads * dv..]);
-        for h in 0..heads {
-            let (qh, kh, vh, doh) = (head_rows(qb, tq, heads, dk, h), head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h), head_rows(ob, tq, heads, dv, h));
-            let at = (b * heads + h) * tq * tk;
-            let p = &probs.data()[at..at + tq * tk];
-            let d = drop.map(|d| &d[at..at + tq * tk]);
-            let weights = match d {
-                Some(d) => p.iter().zip(d).map(|(a, b)| a * b).collect(),
-                None => p.to_vec(),
-            };
-            let dvh = product(&CpuTensor::new(&[tq, tk], weights), &doh, true, false, None);
-            let mut ds = product(&doh, &vh, false, true, None).data().to_vec();
-            if let Some(d) = d {
-                ds.iter_mut().zip(d).for_each(|(g, m)| *g *= m);
-            }
-            for (grow, prow) in ds.chunks_exact_mut(tk).zip(p.chunks_exact(tk)) {
-                let pdp: f32 = grow.iter().zip(prow).map(|(g, p)| g * p).sum();
-                grow.iter_mut().zip(prow).for_each(|(g, &p)| *g = p * (*g - pdp) * scale);
-            }
-            let ds = CpuTensor::new(&[tq, tk], ds);
-            let dqh = product(&ds, &kh, false, false, None);
-            let dkh = product(&ds, &qh, true, false, None);
-            put_head_rows(&mut dq[b * tq * heads * dk..(b + 1) * tq * heads * dk], &dqh, heads, h);
-            put_head_rows(&mut dk_all[b * tk * heads * dk..(b + 1) * tk * heads * dk], &dkh, heads, h);
-            put_head_rows(&mut dv_all[b * tk * heads * dv..(b + 1) * tk * heads * dv], &dvh, heads, h);
+    // The samples in two halves, as in the forward pass.
+    let (nq, nk, nv, p) = (tq * heads * dk, tk * heads * dk, tk * heads * dv, heads * tq * tk);
+    halves_of(vec![&mut dq, &mut dk_all, &mut dv_all], &[nq, nk, nv], s.batch, s.batch * p, |first, mut parts| {
+        let (dqs, rest) = parts.split_at_mut(1);
+        let (dks, dvs) = rest.split_at_mut(1);
+        let (dqs, dks, dvs) = (&mut *dqs[0], &mut *dks[0], &mut *dvs[0]);
+        for (i, ((dqb, dkb), dvb)) in dqs.chunks_exact_mut(nq.max(1)).zip(dks.chunks_exact_mut(nk.max(1))).zip(dvs.chunks_exact_mut(nv.max(1))).enumerate() {
+            let b = first + i;
+            let inputs = [&q.data()[b * nq..][..nq], &k.data()[b * nk..][..nk], &v.data()[b * nv..][..nv], &dout.data()[b * tq * heads * dv..][..tq * heads * dv]];
+            attend_backward(inputs, &probs.data()[b * p..][..p], drop.map(|d| &d[b * p..][..p]), &s, [dqb, dkb, dvb]);
         }
-    }
+    });
     (CpuTensor::new(q.shape(), dq), CpuTensor::new(k.shape(), dk_all), CpuTensor::new(v.shape(), dv_all))
+}
+
+/// One sample of `attention_backward`: from its query, key, value and
+/// output gradient rows and its probabilities, its dQ, dK and dV.
+fn attend_backward([qb, kb, vb, ob]: [&[f32]; 4], probs: &[f32], drop: Option<&[f32]>, s: &AttentionShape, [dq, dk_all, dv_all]: [&mut [f32]; 3]) {
+    let (tq, tk, dk, dv, heads) = (s.tq, s.tk, s.dk, s.dv, s.heads);
+    let scale = s.scale();
+    for h in 0..heads {
+        let (qh, kh, vh, doh) = (head_rows(qb, tq, heads, dk, h), head_rows(kb, tk, heads, dk, h), head_rows(vb, tk, heads, dv, h), head_rows(ob, tq, heads, dv, h));
+        let at = h * tq * tk;
+        let p = &probs[at..at + tq * tk];
+        let d = drop.map(|d| &d[at..at + tq * tk]);
+        let weights = match d {
+            Some(d) => p.iter().zip(d).map(|(a, b)| a * b).collect(),
+            None => p.to_vec(),
+        };
+        let dvh = product(&CpuTensor::new(&[tq, tk], weights), &doh, true, false, None);
+        let mut ds = product(&doh, &vh, false, true, None).data().to_vec();
+        if let Some(d) = d {
+            ds.iter_mut().zip(d).for_each(|(g, m)| *g *= m);
+        }
+        for (grow, prow) in ds.chunks_exact_mut(tk).zip(p.chunks_exact(tk)) {
+            let pdp: f32 = grow.iter().zip(prow).map(|(g, p)| g * p).sum();
+            grow.iter_mut().zip(prow).for_each(|(g, &p)| *g = p * (*g - pdp) * scale);
+        }
+        let ds = CpuTensor::new(&[tq, tk], ds);
+        let dqh = product(&ds, &kh, false, false, None);
+        let dkh = product(&ds, &qh, true, false, None);
+        put_head_rows(dq, &dqh, heads, h);
+        put_head_rows(dk_all, &dkh, heads, h);
+        put_head_rows(dv_all, &dvh, heads, h);
+    }
 }

@@ -33,6 +33,23 @@ pub(super) fn halves<T: Send, R: Send>(data: &mut [T], unit: usize, f: impl Fn(u
     })
 }
 
+/// `f(first_unit, parts)` over several buffers cut at the same unit (buffer
+/// i holding `per_unit[i]` values a unit: a sample's outputs, say), the two
+/// halves each in a thread of its own when `values` (the work's size) is
+/// large. For work that writes more than one output.
+pub(super) fn halves_of(bufs: Vec<&mut [f32]>, per_unit: &[usize], units: usize, values: usize, f: impl Fn(usize, Vec<&mut [f32]>) + Sync) {
+    if values < MIN_SPLIT || units < 2 || !two_cores() {
+        return f(0, bufs);
+    }
+    let mid = units / 2;
+    let (first, second): (Vec<&mut [f32]>, Vec<&mut [f32]>) = bufs.into_iter().zip(per_unit).map(|(buf, &n)| buf.split_at_mut(mid * n)).unzip();
+    std::thread::scope(|s| {
+        let later = s.spawn(|| f(mid, second));
+        f(0, first);
+        later.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+    })
+}
+
 /// `f(range)` over `0..units` cut in two, each half in a thread of its own
 /// when `values` (the work's size) is large; the results in order. For
 /// work that reads (or writes through what it owns) by index.
@@ -66,6 +83,25 @@ mod tests {
             for (i, v) in data.iter().enumerate() {
                 assert_eq!(*v, (i / unit) as f32, "len {} at {}", len, i);
             }
+        }
+    }
+
+    #[test]
+    fn halves_of_cut_every_buffer_at_the_same_unit() {
+        for (units, values) in [(1, 1 << 20), (5, 10), (9, 1 << 17)] {
+            let (mut a, mut b) = (vec![0.0f32; units * 2], vec![0.0f32; units * 3]);
+            super::halves_of(vec![&mut a, &mut b], &[2, 3], units, values, |first, mut parts| {
+                let (pa, rest) = parts.split_at_mut(1);
+                assert_eq!(pa[0].len() / 2, rest[0].len() / 3, "the same units");
+                for (k, v) in pa[0].iter_mut().enumerate() {
+                    *v = (first + k / 2) as f32;
+                }
+                for (k, v) in rest[0].iter_mut().enumerate() {
+                    *v = (first + k / 3) as f32;
+                }
+            });
+            assert!(a.iter().enumerate().all(|(i, &v)| v == (i / 2) as f32), "{a:?}");
+            assert!(b.iter().enumerate().all(|(i, &v)| v == (i / 3) as f32), "{b:?}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! Layer normalisation on the CPU: statistics per row over the last axis,
 //! accumulated in f64 so rows far from zero keep their variance exact.
 
+use super::halves::halves;
 use super::CpuTensor;
 
 /// (mean, 1 / √(var + eps)) of each row of a [rows, c] view.
@@ -16,12 +17,15 @@ pub fn layer_norm(x: &CpuTensor, gamma: &CpuTensor, beta: &CpuTensor, eps: f32) 
     assert!(gamma.data().len() == c && beta.data().len() == c, "layer_norm: gamma {:?} and beta {:?} for {} features", gamma.shape(), beta.shape(), c);
     let (g, b) = (gamma.data(), beta.data());
     let mut out = x.data().to_vec();
-    for row in out.chunks_mut(c) {
-        let (mean, inv) = row_stats(row, eps);
-        for j in 0..c {
-            row[j] = (row[j] - mean) * inv * g[j] + b[j];
+    // Rows are independent: two halves, each in a thread for large tensors.
+    halves(&mut out, c.max(1), |_, part| {
+        for row in part.chunks_mut(c.max(1)) {
+            let (mean, inv) = row_stats(row, eps);
+            for j in 0..c {
+                row[j] = (row[j] - mean) * inv * g[j] + b[j];
+            }
         }
-    }
+    });
     CpuTensor::new(x.shape(), out)
 }
 

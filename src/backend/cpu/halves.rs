@@ -16,6 +16,17 @@ pub(super) fn two_cores() -> bool {
     *TWO.get_or_init(|| !cfg!(target_arch = "wasm32") && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
 }
 
+/// Both, the second perhaps on another core: rayon's pool keeps its
+/// threads, and runs the second here when no thread is free to take it (a
+/// thread spawned per call waited for a core on a busy machine, which made
+/// a step slower than one thread). In wasm (one thread) one after the other.
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::join(a, b);
+    #[cfg(target_arch = "wasm32")]
+    return (a(), b());
+}
+
 /// `f(first_unit, part)` over `data` cut at a unit boundary (a row of
 /// `unit` values) into two parts, each in a thread of its own when the
 /// data is large; the results in order.
@@ -26,11 +37,8 @@ pub(super) fn halves<T: Send, R: Send>(data: &mut [T], unit: usize, f: impl Fn(u
     }
     let mid = units / 2;
     let (a, b) = data.split_at_mut(mid * unit);
-    std::thread::scope(|s| {
-        let second = s.spawn(|| f(mid, b));
-        let first = f(0, a);
-        vec![first, second.join().unwrap_or_else(|e| std::panic::resume_unwind(e))]
-    })
+    let (first, second) = both(|| f(0, a), || f(mid, b));
+    vec![first, second]
 }
 
 /// `f(first_unit, parts)` over several buffers cut at the same unit (buffer
@@ -43,11 +51,7 @@ pub(super) fn halves_of(bufs: Vec<&mut [f32]>, per_unit: &[usize], units: usize,
     }
     let mid = units / 2;
     let (first, second): (Vec<&mut [f32]>, Vec<&mut [f32]>) = bufs.into_iter().zip(per_unit).map(|(buf, &n)| buf.split_at_mut(mid * n)).unzip();
-    std::thread::scope(|s| {
-        let later = s.spawn(|| f(mid, second));
-        f(0, first);
-        later.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-    })
+    both(|| f(0, first), || f(mid, second));
 }
 
 /// `f(range)` over `0..units` cut in two, each half in a thread of its own
@@ -58,11 +62,8 @@ pub(super) fn split<R: Send>(units: usize, values: usize, f: impl Fn(std::ops::R
         return vec![f(0..units)];
     }
     let mid = units / 2;
-    std::thread::scope(|s| {
-        let second = s.spawn(|| f(mid..units));
-        let first = f(0..mid);
-        vec![first, second.join().unwrap_or_else(|e| std::panic::resume_unwind(e))]
-    })
+    let (first, second) = both(|| f(0..mid), || f(mid..units));
+    vec![first, second]
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ export const COMMANDS = Object.freeze([
   'summary', 'missing', 'train', 'pause', 'reset', 'progress', 'evaluation',
   // looking inside, predicting, the model file
   'insides', 'filters', 'feature_maps', 'predict', 'predict_image', 'export_model', 'import_model',
-  // a bundle of data, settings and model, tried before the page takes it
-  'check_bundle',
+  // a bundle of data, settings and model, read and tried before the page takes it
+  'read_bundle', 'check_bundle',
   // why the model answered (attributions, a Transformer's attention) and where its words lie (the projector)
   'explain_text', 'explain_image', 'explain_validation_image', 'attention', 'projector', 'neighbours',
   // the generation task (a GPT on the user's text): settings, text, training,

@@ -3,6 +3,7 @@
 // streams {event: 'progress' | 'evaluation' | 'stopped'} while training.
 import { loadEngine } from './engine.js';
 import { COMMANDS } from './protocol.js';
+import { readBundle } from './bundle-reader.js';
 
 // The engine: the relaxed-SIMD build where the browser has it (engine.js).
 let WebLab = null;
@@ -188,6 +189,8 @@ const commands = {
   // so a bad one changes nothing: null, or {part: 'settings' | 'data' |
   // 'model', error}.
   check_bundle: (task, settings, kind, text, json, weights) => checkBundle(task, settings, kind, text, json, weights),
+  // A bundle file read here, not on the page: {bundle} or {problem}.
+  read_bundle: (file) => readBundle(file),
 };
 
 function checkBundle(task, settings, kind, text, json, weights) {

@@ -3,9 +3,11 @@
 // built-in sample travels as a link instead): the task, the data as
 // pasted, the settings, and the trained model's model.json and weights
 // (base64). Dropped on the page or chosen in #bundle-input, it is checked
-// whole — its form here, then the engine tries it on a lab of its own
-// (the worker's check_bundle) — before anything on the page changes, so a
-// damaged bundle changes nothing and says what is wrong.
+// whole — read and its form checked in the worker (www/bundle-reader.js:
+// a bundle of tens of megabytes never holds the page), its settings here,
+// then the engine tries it on a lab of its own (the worker's check_bundle)
+// — before anything on the page changes, so a damaged bundle changes
+// nothing and says what is wrong.
 //
 // Images from files travel as the files themselves (each image's path,
 // which may carry its label's folder, its type and its bytes in base64),
@@ -27,10 +29,9 @@ import { forgetSample } from './samples.js';
 import { applySettings, readForm, writeForm } from './settings.js';
 import { SETTINGS } from './settings-table.js';
 import { download, useLmModel, useModel } from './share.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION } from '../bundle-reader.js';
 import { call } from './worker-client.js';
 
-export const BUNDLE_FORMAT = 'gradlab-bundle';
-export const BUNDLE_VERSION = 1;
 const MAX_BUNDLE = 256 * 1024 * 1024;
 // Image bytes a bundle holds: base64 makes them a third larger, and the
 // whole must stay under MAX_BUNDLE.
@@ -57,19 +58,14 @@ function say(key, params = {}, error = false, engine = undefined) {
   if (error) showBanner(text());
 }
 
-// Bytes ↔ base64, the encoding off the main thread (a FileReader).
+// Bytes → base64 off the main thread (a FileReader); the other way is the
+// worker's (bundle-reader.js).
 const toBase64 = (bytes) => new Promise((resolve, reject) => {
   const r = new FileReader();
   r.onload = () => resolve(String(r.result).slice(String(r.result).indexOf(',') + 1));
   r.onerror = () => reject(r.error);
   r.readAsDataURL(new Blob([bytes]));
 });
-function fromBase64(text) {
-  const raw = atob(text);
-  const out = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-  return out;
-}
 
 // --- writing -------------------------------------------------------------
 
@@ -106,20 +102,19 @@ $('bundle-download').addEventListener('click', async () => {
 
 // --- reading -------------------------------------------------------------
 
-// The bundle's parts, checked as the page would check them from a form or
-// a link; [bundle, problem].
+// The bundle read in the worker (www/bundle-reader.js: parsed, its form
+// checked, its base64 decoded), then its settings checked here as a link's
+// would be; [bundle, problem].
 const problem = (key, params = {}) => [null, { key, params }];
-function checkBundle(text, name) {
-  let b;
-  try { b = JSON.parse(text); } catch { return problem('bundle.not_json', { name }); }
-  if (!b || typeof b !== 'object' || Array.isArray(b) || b.format !== BUNDLE_FORMAT) return problem('bundle.not_bundle', { name });
-  if (b.version !== BUNDLE_VERSION) return problem('bundle.version', { name, version: shown(b.version ?? '–'), want: BUNDLE_VERSION });
-  const part = (field, why) => problem('bundle.damaged', { name, field: { key: 'bundle.part.' + field }, why: { key: 'bundle.why.' + why } });
-  if (b.task !== 'classify' && b.task !== 'generate') return part('task', 'task');
-  if (b.task === 'classify' && b.kind !== 'text' && b.kind !== 'images') return part('kind', 'kind');
-  if (!(typeof b.data === 'string' || (b.data === null && b.task === 'classify' && b.kind === 'images'))) return part('data', 'data');
-  if (!b.settings || typeof b.settings !== 'object' || Array.isArray(b.settings)) return part('settings', 'settings');
-  // Each setting as a link's would be checked.
+async function checkBundle(file, name) {
+  let read;
+  try { read = await call('read_bundle', file); } catch { return problem('bundle.unreadable', { name }); }
+  if (read.problem) {
+    const params = { ...read.problem.params, name };
+    if ('version' in params) params.version = shown(params.version);
+    return problem(read.problem.key, params);
+  }
+  const b = read.bundle;
   const rows = b.task === 'generate' ? LM_ROWS : SETTINGS.filter((r) => r.key && r.address);
   for (const r of rows) {
     if (!(r.key in b.settings) || (r.optional && b.settings[r.key] === null)) continue;
@@ -127,49 +122,16 @@ function checkBundle(text, name) {
     const [, err] = r.parse(r.format ? r.format(v) : v ?? '', shown);
     if (err) return problem('bundle.setting', { name, field: { key: r.label }, error: err });
   }
-  if (b.task === 'classify' && b.backend !== undefined && !['auto', 'cpu', 'gpu'].includes(b.backend)) return part('backend', 'backend');
-  // Image files: their form and their base64 here, their bytes decoded when
-  // the bundle is taken (a file the page cannot decode is named by the
-  // engine's report, as a dropped one is).
-  if (b.files !== undefined) {
-    const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
-    const ok = b.task === 'classify' && b.kind === 'images' && b.data === null && Array.isArray(b.files)
-      && b.files.every((f) => f && typeof f.path === 'string' && typeof f.type === 'string' && typeof f.data === 'string' && f.data.length % 4 === 0 && base64.test(f.data));
-    if (!ok) return part('files', 'files');
-  }
-  let model = null;
-  if (b.model !== null && b.model !== undefined) {
-    if (typeof b.model !== 'object' || typeof b.model.json !== 'string' || typeof b.model.weights !== 'string') return part('model', 'model');
-    let manifest;
-    try { manifest = JSON.parse(b.model.json).weightsManifest; } catch { return part('model_json', 'model_json'); }
-    let weights;
-    try { weights = fromBase64(b.model.weights); } catch { return part('weights', 'base64'); }
-    // float32 weights: 4 bytes a value of each shape in the manifest.
-    const want = (Array.isArray(manifest) ? manifest : []).flatMap((g) => g.weights || []).reduce((n, w) => n + 4 * (w.shape || []).reduce((a, d) => a * d, 1), 0);
-    if (weights.length !== want) return problem('bundle.weights_size', { name, got: weights.length, want });
-    model = { json: b.model.json, weights };
-  }
-  return [{ ...b, model }, null];
+  return [b, null];
 }
 
-// The bundle's image files as a drop gives them ({file, path}), decoded a
-// file at a time so that a folder of them does not hold the page.
-async function imageEntries(files) {
-  const entries = [];
-  for (const f of files) {
-    const name = f.path.split('/').pop() || 'image';
-    entries.push({ file: new File([fromBase64(f.data)], name, { type: f.type }), path: f.path });
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  return entries;
-}
+// The bundle's image files as a drop gives them ({file, path}).
+const imageEntries = (files) => files.map((f) => ({ file: new File([f.bytes], f.path.split('/').pop() || 'image', { type: f.type }), path: f.path }));
 
 export async function openBundle(file) {
   const name = file.name;
   if (file.size > MAX_BUNDLE) { say('bundle.too_big', { name, mb: Math.round(file.size / 1048576), max: MAX_BUNDLE / 1048576 }, true); return; }
-  let text;
-  try { text = await file.text(); } catch { say('bundle.unreadable', { name }, true); return; }
-  const [b, bad] = checkBundle(text, name);
+  const [b, bad] = await checkBundle(file, name);
   if (bad) { say(bad.key, bad.params, true); return; }
   // The engine tries it on a lab of its own.
   const settings = { ...(b.task === 'generate' ? state.lmSettings : state.settings), ...b.settings };
@@ -211,7 +173,7 @@ export async function openBundle(file) {
     $('dataset-input').value = b.data;
     await loadData(b.data, { detect: false });
   } else if (b.files) {
-    await loadImageFiles(await imageEntries(b.files));
+    await loadImageFiles(imageEntries(b.files));
   }
   if (b.model) await useModel(b.model.json, b.model.weights, name);
   say(b.data === null && !b.files ? 'bundle.restored_no_images' : b.model ? 'bundle.restored' : 'bundle.restored_no_model', { name });

@@ -16,10 +16,11 @@ pub(super) fn two_cores() -> bool {
     *TWO.get_or_init(|| !cfg!(target_arch = "wasm32") && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
 }
 
-/// Both, the second perhaps on another core: rayon's pool keeps its
-/// threads, and runs the second here when no thread is free to take it (a
-/// thread spawned per call waited for a core on a busy machine, which made
-/// a step slower than one thread). In wasm (one thread) one after the other.
+/// Both, on two cores: rayon's pool keeps its threads alive, woken per call
+/// rather than spawned (a thread spawned per call was slower, most of all
+/// on a busy machine). Called from outside the pool, as the trainer is,
+/// the pool's threads run the two while the caller waits. In wasm (one
+/// thread) one after the other.
 fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
     #[cfg(not(target_arch = "wasm32"))]
     return rayon::join(a, b);

@@ -22,7 +22,6 @@ pub struct Report {
     pub confusion_matrix: Vec<Vec<usize>>,
 }
 
-/// Index of the largest value (the first when tied, as argmax).
 /// The class a row of outputs predicts: a lone sigmoid's above one half,
 /// else the first of the largest.
 pub fn predicted_class(p: &[f32]) -> usize {
@@ -33,6 +32,7 @@ pub fn predicted_class(p: &[f32]) -> usize {
     }
 }
 
+/// Index of the largest value (the first when tied, as argmax).
 pub fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {

@@ -362,20 +362,18 @@ impl LanguageLab {
             return Ok(());
         }
         let old = &self.settings;
-        let fields: [(&str, String, String); 7] = [
-            ("tokenizer", old.tokenizer.clone(), new.tokenizer.clone()),
-            ("vocab", format!("{:?}", old.vocab), format!("{:?}", new.vocab)),
-            ("context", old.context.to_string(), new.context.to_string()),
-            ("layers", old.layers.to_string(), new.layers.to_string()),
-            ("heads", old.heads.to_string(), new.heads.to_string()),
-            ("d_model", old.d_model.to_string(), new.d_model.to_string()),
-            ("ffn", old.ffn.to_string(), new.ffn.to_string()),
+        // (field, whether it changed, the model's value)
+        let fields = [
+            ("tokenizer", old.tokenizer != new.tokenizer, old.tokenizer.clone()),
+            ("vocab", old.vocab != new.vocab, old.vocab.map_or(String::new(), |v| v.to_string())),
+            ("context", old.context != new.context, old.context.to_string()),
+            ("layers", old.layers != new.layers, old.layers.to_string()),
+            ("heads", old.heads != new.heads, old.heads.to_string()),
+            ("d_model", old.d_model != new.d_model, old.d_model.to_string()),
+            ("ffn", old.ffn != new.ffn, old.ffn.to_string()),
         ];
-        match fields.into_iter().find(|(_, a, b)| a != b) {
-            Some((field, value, _)) => {
-                let value = if field == "vocab" { old.vocab.map_or(String::new(), |v| v.to_string()) } else { value };
-                Err(Error::setting(field, msg!("lm.model_fixed", value = value)))
-            }
+        match fields.into_iter().find(|(_, changed, _)| *changed) {
+            Some((field, _, value)) => Err(Error::setting(field, msg!("lm.model_fixed", value = value))),
             None => Ok(()),
         }
     }
@@ -558,11 +556,7 @@ impl LanguageLab {
 
     /// The model that generates: the run's, or a model loaded without text.
     fn model(&self) -> Result<(&Model<CpuBackend>, &LanguageModelMeta)> {
-        match (&self.trainer, &self.model_only, &self.meta) {
-            (Some(t), _, Some(m)) => Ok((&t.model, m)),
-            (None, Some(model), Some(m)) => Ok((model, m)),
-            _ => Err(Error::setting("text", msg!("lm.no_text"))),
-        }
+        generating_model(&self.trainer, &self.model_only, &self.meta)
     }
 
     /// Train for up to `budget_ms` milliseconds or `max_steps` steps (and, with
@@ -737,11 +731,8 @@ impl LanguageLab {
 
     /// Up to `count` more tokens of the generation begun.
     pub fn generate_next(&mut self, count: usize) -> Result<Generated> {
-        let (model, meta) = match (&self.trainer, &self.model_only, &self.meta) {
-            (Some(t), _, Some(m)) => (&t.model, m),
-            (None, Some(model), Some(m)) => (model, m),
-            _ => return Err(Error::setting("text", msg!("lm.no_text"))),
-        };
+        // The fields apart, as the generation is changed while they are read.
+        let (model, meta) = generating_model(&self.trainer, &self.model_only, &self.meta)?;
         let g = self.generation.as_mut().ok_or_else(|| Error::setting("prompt", msg!("lm.no_generation")))?;
         let mut new = Vec::with_capacity(count);
         for _ in 0..count {
@@ -775,5 +766,14 @@ impl LanguageLab {
         let (model, meta) = self.model()?;
         let metadata = Metadata { tokenizer: None, labels: Vec::new(), max_len: meta.context, padding: crate::data::Side::Post, truncating: crate::data::Side::Post, scaling: None, framing: None, language_model: Some(meta.clone()) };
         tfjs::to_files(&model.configs(), model.wiring().as_deref(), &model.input_shape, &model.get_weights(), Some(&metadata))
+    }
+}
+
+/// `LanguageLab::model` from the fields it reads.
+fn generating_model<'a>(trainer: &'a Option<Trainer<CpuBackend>>, model_only: &'a Option<Model<CpuBackend>>, meta: &'a Option<LanguageModelMeta>) -> Result<(&'a Model<CpuBackend>, &'a LanguageModelMeta)> {
+    match (trainer, model_only, meta) {
+        (Some(t), _, Some(m)) => Ok((&t.model, m)),
+        (None, Some(model), Some(m)) => Ok((model, m)),
+        _ => Err(Error::setting("text", msg!("lm.no_text"))),
     }
 }

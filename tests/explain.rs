@@ -255,6 +255,29 @@ fn a_planted_synonym_pair_are_neighbours() {
     for other in 2..7 {
         assert!(dist(0, 1) < dist(0, other), "alpha is nearer {} than beta in the projection", ["", "", "gamma", "delta", "kappa", "sigma", "omega"][other]);
     }
+    // t-SNE over every word the projector would place: beta is the point
+    // nearest alpha's in the picture.
+    let mut run = gradlab::lab::tsne_run(&model, &tok, Side::Post, 100, 2, 5.0, None).unwrap();
+    while run.advance(100) {}
+    let frame = run.frame();
+    assert!(frame.done && frame.iteration == 1000 && frame.kl_divergence.is_some_and(|kl| kl.is_finite()), "{:?}", (frame.iteration, frame.kl_divergence));
+    let at = |w: &str| frame.points.iter().find(|p| p.word == w).unwrap_or_else(|| panic!("{w} placed")).coords.clone();
+    let alpha = at("alpha");
+    let nearest_point = frame.points.iter().filter(|p| p.word != "alpha").min_by(|a, b| {
+        let d = |c: &[f32]| c.iter().zip(&alpha).map(|(x, y)| (x - y).powi(2)).sum::<f32>();
+        d(&a.coords).total_cmp(&d(&b.coords))
+    });
+    assert_eq!(nearest_point.unwrap().word, "beta", "beta is nearest alpha in the t-SNE picture of {} words", frame.points.len());
+    assert_eq!(frame.points.iter().find(|p| p.word == "beta").unwrap().class, 0, "beta leans to alpha's class");
+    // Its settings are checked, each named.
+    let refused = |count: usize, perplexity: f64| gradlab::lab::tsne_run(&model, &tok, Side::Post, count, 2, perplexity, None).map(|_| ()).unwrap_err().code;
+    let placed = frame.points.len();
+    assert!(gradlab::lab::tsne_run(&model, &tok, Side::Post, 100, 2, placed as f64 - 0.5, None).is_ok());
+    assert_eq!(refused(100, placed as f64), "explain.tsne_perplexity", "{placed} words leave {} neighbours at most", placed - 1);
+    assert_eq!(refused(100, f64::NAN), "explain.tsne_perplexity");
+    assert_eq!(refused(100, 0.5), "explain.tsne_perplexity");
+    assert_eq!(refused(1001, 5.0), "explain.tsne_size");
+    assert_eq!(refused(0, 5.0), "explain.tsne_size");
 }
 
 fn gradlab(args: &[&str]) -> (bool, String, String) {
@@ -309,6 +332,24 @@ fn the_command_line_explains_and_projects() {
     assert!(near.iter().all(|n| n["word"] != "free"), "a word is not its own neighbour");
     let (ok, _, err) = gradlab(&["project", "--model", model, "--near", "zzzunseen"]);
     assert!(!ok && err.contains("zzzunseen"), "{err}");
+
+    // By t-SNE: the run to its end, the same every time.
+    let (ok, out, err) = gradlab(&["project", "--model", model, "--json", "--words", "120", "--method", "tsne", "--perplexity", "12"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["method"], "tsne");
+    assert_eq!(v["points"].as_array().unwrap().len(), 120);
+    assert_eq!(v["iterations"], 1000);
+    assert!(v["kl_divergence"].as_f64().is_some_and(|kl| kl > 0.0 && kl < 5.0), "{}", v["kl_divergence"]);
+    assert!(v["points"].as_array().unwrap().iter().all(|p| p["coords"].as_array().unwrap().len() == 2));
+    let (_, again, _) = gradlab(&["project", "--model", model, "--json", "--words", "120", "--method", "tsne", "--perplexity", "12"]);
+    assert_eq!(out, again, "the same model gives the same picture");
+    let (ok, out, err) = gradlab(&["project", "--model", model, "--words", "50", "--method", "tsne", "--perplexity", "5"]);
+    assert!(ok && out.contains("50 words by t-SNE (perplexity 5): KL divergence"), "{out}{err}");
+    let (ok, _, err) = gradlab(&["project", "--model", model, "--words", "50", "--method", "tsne", "--perplexity", "50"]);
+    assert!(!ok && err.contains("--perplexity") && err.contains("below the number of words placed (50)"), "{err}");
+    let (ok, _, err) = gradlab(&["project", "--model", model, "--words", "3000", "--method", "tsne"]);
+    assert!(!ok && err.contains("--words") && err.contains("1 to 1000 words"), "{err}");
 }
 
 #[test]

@@ -71,12 +71,16 @@ pub(super) fn explain(model_path: &Path, text: Option<String>, steps: usize, cla
     Ok(())
 }
 
-pub(super) fn project(model_path: &Path, components: usize, count: usize, near: Option<&str>, json_out: bool) -> Result<()> {
+/// `tsne`: t-SNE's perplexity, for t-SNE in place of PCA.
+pub(super) fn project(model_path: &Path, components: usize, count: usize, tsne: Option<f64>, near: Option<&str>, json_out: bool) -> Result<()> {
     let (model, meta) = load_model(model_path)?;
     let Some(tok) = meta.tokenizer.as_ref() else {
         return Err(Error::setting("--model", msg!("cli.image_model_explain")));
     };
     let first = || Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name()));
+    if let Some(perplexity) = tsne {
+        return project_tsne(&model, &meta, components, count, perplexity, near, json_out);
+    }
     let map = words::embedding_map(&model, tok, meta.padding, count, components).ok_or_else(first)?;
     let neighbours = match near {
         Some(w) => Some(words::neighbours(&model, tok, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
@@ -101,6 +105,53 @@ pub(super) fn project(model_path: &Path, components: usize, count: usize, near: 
             for (w, c) in n {
                 println!("  {:<20}{:.3}", crate::error::printable(&w, 18), c);
             }
+        }
+    }
+    Ok(())
+}
+
+/// The projector's t-SNE: the same run the page animates, to its end.
+fn project_tsne(model: &Model<CpuBackend>, meta: &Metadata, components: usize, count: usize, perplexity: f64, near: Option<&str>, json_out: bool) -> Result<()> {
+    let tok = meta.tokenizer.as_ref().expect("checked by project");
+    let field = |e: crate::error::Message| {
+        let field = match e.code {
+            "explain.tsne_size" => "--words",
+            "explain.tsne_perplexity" => "--perplexity",
+            _ => "--model",
+        };
+        Error::setting(field, e)
+    };
+    let mut run = crate::lab::tsne_run(model, tok, meta.padding, count, components, perplexity, None).map_err(field)?;
+    while run.advance(100) {}
+    let frame = run.frame();
+    let neighbours = match near {
+        Some(w) => Some(words::neighbours(model, tok, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
+        None => None,
+    };
+    if json_out {
+        let points: Vec<Value> = frame.points.iter().map(|p| json!({"word": p.word, "id": p.id, "coords": p.coords, "leans_to": meta.labels[p.class], "probability": p.probability})).collect();
+        let mut v = json!({"method": "tsne", "points": points, "perplexity": perplexity, "iterations": frame.iteration, "kl_divergence": frame.kl_divergence});
+        if let Some(n) = &neighbours {
+            v["neighbours"] = n.iter().map(|(w, c)| json!({"word": w, "cosine": c})).collect();
+        }
+        println!("{}", v);
+        return Ok(());
+    }
+    println!(
+        "{} words by t-SNE (perplexity {}): KL divergence {:.4} after {} iterations",
+        frame.points.len(),
+        perplexity,
+        frame.kl_divergence.unwrap_or(f64::NAN),
+        frame.iteration
+    );
+    for p in frame.points.iter().take(30) {
+        let xy: Vec<String> = p.coords.iter().map(|v| format!("{:+9.3}", v)).collect();
+        println!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(&p.word, 18), xy.join(""), meta.labels[p.class], p.probability);
+    }
+    if let Some(n) = neighbours {
+        println!("nearest to {:?} by cosine (in the table, not the picture):", near.unwrap());
+        for (w, c) in n {
+            println!("  {:<20}{:.3}", crate::error::printable(&w, 18), c);
         }
     }
     Ok(())

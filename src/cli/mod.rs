@@ -111,9 +111,16 @@ enum Command {
         /// Components: 2 or 3.
         #[arg(long, default_value_t = 2, value_parser = count(2, 3))]
         components: usize,
-        /// The most frequent words to place (the tokenizer's first ids).
+        /// The most frequent words to place (the tokenizer's first ids;
+        /// t-SNE takes at most 1000).
         #[arg(long, default_value_t = 500, value_parser = count(1, 100_000))]
         words: usize,
+        /// pca, or tsne: scikit-learn's exact t-SNE from the PCA layout.
+        #[arg(long, value_enum, default_value_t = MethodArg::Pca)]
+        method: MethodArg,
+        /// t-SNE's perplexity (about how many neighbours each word keeps).
+        #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
+        perplexity: f64,
         #[arg(long)]
         near: Option<String>,
         #[arg(long)]
@@ -255,6 +262,12 @@ enum TaskArg {
     Classify,
     /// Any text → the next token (a language model).
     Lm,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum MethodArg {
+    Pca,
+    Tsne,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -408,7 +421,7 @@ pub fn main() -> i32 {
         Command::Generate { model, prompt, tokens, temperature, top_k, top_p, seed, json } => generate(&model, &prompt, tokens, crate::generate::Sampling { temperature, top_k, top_p }, seed, json),
         Command::Attention { model, json, text } => attention(&model, &text, json),
         Command::Explain { model, steps, class, json, text } => explain(&model, text, steps, class.as_deref(), json),
-        Command::Project { model, components, words, near, json } => project(&model, components, words, near.as_deref(), json),
+        Command::Project { model, components, words, method, perplexity, near, json } => project(&model, components, words, (method == MethodArg::Tsne).then_some(perplexity), near.as_deref(), json),
         Command::Eval { model, data, json } => eval(&model, &data, json),
         Command::Predict { model, json, texts } => predict(&model, texts, json),
         Command::Tokenize { num_words, oov, max_len, padding, truncating, json } => tokenize(num_words, oov, max_len, padding.into(), truncating.into(), json),

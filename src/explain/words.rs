@@ -74,19 +74,30 @@ pub fn table<B: Backend>(model: &Model<B>, tok: &Tokenizer) -> Option<(Vec<f32>,
     Some((table, width, ids))
 }
 
-/// The first `count` words (the most frequent) on `components` axes.
-pub fn embedding_map<B: Backend>(model: &Model<B>, tok: &Tokenizer, padding: Side, count: usize, components: usize) -> Option<EmbeddingMap> {
+/// The first `count` words' ids (the most frequent) and their rows of the
+/// token table, and its width.
+pub fn first_rows<B: Backend>(model: &Model<B>, tok: &Tokenizer, count: usize) -> Option<(Vec<usize>, Vec<f32>, usize)> {
     let (table, width, ids) = table(model, tok)?;
     let ids: Vec<usize> = ids.into_iter().take(count).collect();
     let picked: Vec<f32> = ids.iter().flat_map(|&i| table[i * width..(i + 1) * width].iter().copied()).collect();
-    let p = crate::explain::pca(&picked, width, components);
+    Some((ids, picked, width))
+}
+
+/// Points for `ids` at `coords`, each with the class its word leans to.
+pub fn map_points<B: Backend>(model: &Model<B>, tok: &Tokenizer, padding: Side, ids: &[usize], coords: Vec<Vec<f32>>) -> Vec<MapPoint> {
     let words = tok.index_word();
-    let points = ids
-        .iter()
-        .zip(p.coords)
-        .zip(leanings(model, &ids, padding))
+    ids.iter()
+        .zip(coords)
+        .zip(leanings(model, ids, padding))
         .map(|((&id, coords), (class, probability))| MapPoint { word: words[id].unwrap_or("?").to_string(), id, coords, class, probability })
-        .collect();
+        .collect()
+}
+
+/// The first `count` words (the most frequent) on `components` axes.
+pub fn embedding_map<B: Backend>(model: &Model<B>, tok: &Tokenizer, padding: Side, count: usize, components: usize) -> Option<EmbeddingMap> {
+    let (ids, picked, width) = first_rows(model, tok, count)?;
+    let p = crate::explain::pca(&picked, width, components);
+    let points = map_points(model, tok, padding, &ids, p.coords);
     Some(EmbeddingMap { points, explained_variance_ratio: p.explained_variance_ratio, explained_variance: p.explained_variance, width })
 }
 

@@ -46,7 +46,7 @@ use text::*;
 use placement::Placement;
 pub use views::*;
 pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
-pub use explain::{ImageExplanation, TextExplanation, PAGE_STEPS};
+pub use explain::{tsne_run, ImageExplanation, TextExplanation, TsneFrame, TsneRun, PAGE_STEPS};
 use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
 
 /// Largest paste the lab accepts (bytes): beyond it the page would stall.

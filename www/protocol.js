@@ -16,7 +16,7 @@ export const COMMANDS = Object.freeze([
   // a bundle of data, settings and model, read and tried before the page takes it
   'read_bundle', 'check_bundle',
   // why the model answered (attributions, a Transformer's attention) and where its words lie (the projector)
-  'explain_text', 'explain_image', 'explain_validation_image', 'attention', 'projector', 'neighbours',
+  'explain_text', 'explain_image', 'explain_validation_image', 'attention', 'projector', 'neighbours', 'tsne_start', 'tsne_step',
   // the generation task (a GPT on the user's text): settings, text, training,
   // generating, attention, the model file
   'lm_default_settings', 'lm_settings', 'lm_set_settings', 'lm_load_text', 'lm_train', 'lm_reset', 'lm_validation',

@@ -153,6 +153,13 @@ const commands = {
   attention: (text) => lab.attention(text),
   projector: (words, components) => lab.projector(words, components),
   neighbours: (word, count) => lab.neighbours(word, count),
+  // The projector's t-SNE, a few iterations a call, so training goes on between.
+  tsne_start: (words, perplexity, resume) => lab.tsne_start(words, perplexity, Boolean(resume)),
+  tsne_step: (ms) => {
+    const start = performance.now();
+    while (lab.tsne_advance(1) && performance.now() - start < ms);
+    return lab.tsne_frame();
+  },
   export_model: () => lab.export_model(),
   import_model: (json, weights) => lab.import_model(json, weights),
   train: (mode) => { if (!running) trainLoop(mode); return true; },

@@ -92,13 +92,15 @@ fn err(e: Error) -> JsValue {
 #[wasm_bindgen]
 pub struct WebLab {
     lab: Lab,
+    /// The projector's t-SNE run, stepped by the page between batches.
+    tsne: Option<crate::lab::TsneRun>,
 }
 
 #[wasm_bindgen]
 impl WebLab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> WebLab {
-        WebLab { lab: Lab::new() }
+        WebLab { lab: Lab::new(), tsne: None }
     }
 
     /// The default settings, as the page's form starts.
@@ -173,6 +175,30 @@ impl WebLab {
     /// The Embedding's words by PCA, each with the class it leans to.
     pub fn projector(&self, words: usize, components: usize) -> Result<JsValue, JsValue> {
         to_js(&self.lab.projector(words, components).map_err(err)?)
+    }
+
+    /// A t-SNE run over the Embedding's `words` most frequent words (with
+    /// `resume`, from the last run's layout when it placed the same words:
+    /// while training); its first frame.
+    pub fn tsne_start(&mut self, words: usize, perplexity: f64, resume: bool) -> Result<JsValue, JsValue> {
+        let run = self.lab.tsne(words, perplexity, self.tsne.as_ref().filter(|_| resume)).map_err(err)?;
+        let frame = run.frame();
+        self.tsne = Some(run);
+        to_js(&frame)
+    }
+
+    /// Up to `iterations` more steps of the run; false once it is over.
+    pub fn tsne_advance(&mut self, iterations: usize) -> Result<bool, JsValue> {
+        Ok(self.tsne_run()?.advance(iterations))
+    }
+
+    /// The run's points now, and how far it is.
+    pub fn tsne_frame(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.tsne_run()?.frame())
+    }
+
+    fn tsne_run(&mut self) -> Result<&mut crate::lab::TsneRun, JsValue> {
+        self.tsne.as_mut().ok_or_else(|| err(Error::setting("projector", crate::msg!("explain.tsne_none"))))
     }
 
     pub fn neighbours(&self, word: &str, count: usize) -> Result<JsValue, JsValue> {

@@ -172,6 +172,69 @@ test('typed text: one mark a token, completeness within 1 %, occlusion agrees in
   assert.deepEqual(errors, []);
 });
 
+test('the projector by t-SNE: drawn as it settles, from the engine, with its perplexity checked', async () => {
+  const { page, errors } = await open();
+  await trainSpamByEpoch(page, 2, 6);
+  await page.click('nav a[data-step="projector"]');
+  await page.waitForFunction(() => document.querySelectorAll('#projector-legend li').length >= 2, null, { timeout: 20000 });
+  assert.ok(await page.isHidden('#projector-perplexity'), 'the perplexity is asked only for t-SNE');
+  // Every status the run shows, as it shows it.
+  await page.evaluate(() => {
+    window.tsneStatuses = [];
+    const el = document.getElementById('projector-tsne-status');
+    new MutationObserver(() => window.tsneStatuses.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  const started = Date.now();
+  await page.selectOption('#projector-method', 'tsne');
+  assert.ok(await page.isVisible('#projector-perplexity'));
+  assert.match(await text(page, 'projector-tsne-hint'), /early exaggeration/);
+  // Pictures along the way: the layout moves while the status counts.
+  const seen = new Set();
+  for (let k = 0; k < 400 && !/done after/.test(await text(page, 'projector-tsne-status')); k++) {
+    seen.add((await canvasHash(page, 'projector-canvas')).hash);
+    await page.waitForTimeout(25);
+  }
+  console.log(`t-SNE of 300 words in the page: ${Date.now() - started} ms to its end`);
+  const statuses = new Set(await page.evaluate(() => window.tsneStatuses));
+  const status = await text(page, 'projector-tsne-status');
+  console.log(`t-SNE: ${seen.size} pictures on the way; ${status}`);
+  const m = status.match(/perplexity 30: done after (\d+) iterations; KL divergence (\d+\.\d+)/);
+  assert.ok(m, `the run ends and says so: ${status}`);
+  assert.ok(Number(m[1]) > 250 && Number(m[1]) <= 1000, `iterations ${m[1]}`);
+  assert.ok(Number(m[2]) > 0 && Number(m[2]) < 5, `KL divergence ${m[2]}`);
+  assert.ok(seen.size >= 3, `the picture was drawn as it settled (${seen.size} different pictures)`);
+  assert.ok([...statuses].some((s) => /iteration \d+ of 1000; KL divergence .*early exaggeration/.test(s)), `the first phase is named: ${[...statuses].join(' | ')}`);
+  assert.match(await page.getAttribute('#projector-canvas', 'aria-label'), /300 words placed by t-SNE \(perplexity 30\)/);
+  assert.match(await text(page, 'projector-summary'), /Leaning most to/);
+  const settled = await canvasHash(page, 'projector-canvas');
+  assert.ok(settled.ink > 0.01, 'the t-SNE picture is drawn');
+  // The search still lists neighbours (in the table, not the picture).
+  await page.fill('#projector-search', 'free');
+  await page.waitForFunction(() => document.querySelectorAll('#projector-neighbours li').length > 0, null, { timeout: 10000 });
+  await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-tsne-laptop.png') });
+  // Perplexity: not a number, then too many neighbours for the words, each named.
+  await setField(page, 'projector-perplexity', 'abc');
+  await page.waitForFunction(() => /perplexity must be at least 1/.test(document.getElementById('projector-message').textContent), null, { timeout: 10000 });
+  await setField(page, 'projector-perplexity', 400);
+  await page.waitForFunction(() => /below the number of words placed \(300\), not 400/.test(document.getElementById('projector-message').textContent), null, { timeout: 10000 });
+  // More words than t-SNE takes: the first 1000, said.
+  await setField(page, 'projector-perplexity', 5);
+  await page.waitForFunction(() => /perplexity 5: done/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 30000 });
+  const thousand = Date.now();
+  await page.selectOption('#projector-words', '3000');
+  await page.waitForFunction(() => /1000 most frequent/.test(document.getElementById('projector-tsne-status').textContent) && /iteration|done/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 20000 });
+  assert.equal(await text(page, 'projector-message'), '', 'the error is gone once the settings are good');
+  await page.waitForFunction(() => /words placed by t-SNE \(perplexity 5\)/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 10000 });
+  assert.match(await page.getAttribute('#projector-canvas', 'aria-label'), /1000 words placed/);
+  await page.waitForFunction(() => /done after/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 90000 });
+  console.log(`t-SNE of 1000 words in the page: ${Date.now() - thousand} ms to its end (${await text(page, 'projector-tsne-status')})`);
+  // Back to PCA: its axes and its figure.
+  await page.selectOption('#projector-method', 'pca');
+  await page.waitForFunction(() => /placed by PCA/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 10000 });
+  assert.ok(await page.isHidden('#projector-tsne-status'));
+  assert.deepEqual(errors, []);
+});
+
 test('Chinese page, phone size: the new strings show in Chinese', async () => {
   const { page, errors } = await open({ width: 390, height: 844 }, 'zh-CN');
   assert.equal(await page.inputValue('#lang-select'), 'zh');
@@ -200,7 +263,8 @@ test('Chinese page, phone size: the new strings show in Chinese', async () => {
       for (let n = walk.nextNode(); n; n = walk.nextNode()) {
         const el = n.parentElement;
         if (el.closest('[translate="no"], [hidden], summary ~ *:not([open])') || !el.checkVisibility()) continue;
-        if (/[A-Za-z]{3,}/.test(n.textContent)) out.push(n.textContent.trim());
+        // t-SNE is the method's name in Chinese too.
+        if (/[A-Za-z]{3,}/.test(n.textContent.replaceAll('t-SNE', ''))) out.push(n.textContent.trim());
       }
     }
     return out;
@@ -208,6 +272,13 @@ test('Chinese page, phone size: the new strings show in Chinese', async () => {
   assert.deepEqual(english, []);
   await page.locator('#predict').screenshot({ path: path.join(dir, 'explain-phone-zh.png') });
   await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-phone-zh.png') });
+  // t-SNE, in Chinese (its name stays t-SNE).
+  await page.selectOption('#projector-method', 'tsne');
+  assert.match(await text(page, 'projector-tsne-hint'), /早期夸大/);
+  await page.waitForFunction(() => /困惑度 30：(第 \d+ 次迭代|\d+ 次迭代后完成)/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 20000 });
+  await page.waitForFunction(() => /完成/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 60000 });
+  assert.match(await page.getAttribute('#projector-canvas', 'aria-label'), /按 t-SNE 摆放的 300 个词/);
+  await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-tsne-phone-zh.png') });
   // Nothing wider than the phone.
   const wide = await page.evaluate(() => [...document.querySelectorAll('#explain *, #projector *')].filter((e) => !e.closest('.visually-hidden')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.id || e.className || e.tagName));
   assert.deepEqual(wide, [], 'wider than the phone');

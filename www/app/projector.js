@@ -1,9 +1,11 @@
 // The embedding projector (issue 18): the current text model's Embedding
 // rows of its most frequent words, placed in 2-D by PCA in the worker
-// (projector), each point coloured and shaped by the class the word alone
-// leans to; a search that lists a word's nearest neighbours by cosine
-// (neighbours). Drawn again while training, at most once a second and only
-// while the panel is on screen, so clusters can be watched forming.
+// (projector) or by t-SNE, stepped there a few iterations a call and drawn
+// as it settles (tsne_start, tsne_step), each point coloured and shaped by
+// the class the word alone leans to; a search that lists a word's nearest
+// neighbours by cosine (neighbours). Drawn again while training, at most
+// once a second and only while the panel is on screen, so clusters can be
+// watched forming (t-SNE moves on from its last picture).
 import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { isImageModel, state } from './state.js';
@@ -13,6 +15,8 @@ import { call } from './worker-client.js';
 const COLOURS = ['#2f6fdf', '#d0502a', '#1e8c4a', '#8a3fb5', '#b8860b', '#17808a', '#c2357a', '#555d6b'];
 const SHAPES = ['●', '■', '▲', '◆', '✚', '▼', '★', '⬟'];
 const LABELLED = 40; // the most frequent words get a label
+const TSNE_MOST = 1000; // the engine's tsne::MAX_POINTS
+const TSNE_SLICE_MS = 30; // worker time a t-SNE call may take, so training goes on between
 
 let data = null;        // the engine's answer, with .labels
 let error = null;       // why there is none
@@ -25,32 +29,94 @@ let lastAt = 0;
 let busy = false;
 let again = false;
 let timer = null;
+let tsneRun = 0;        // the t-SNE run being stepped; a newer one stops it
 
 const canvas = $('projector-canvas');
+const method = () => $('projector-method').value;
 
-export async function refreshProjector() {
+// `resume`: t-SNE moves on from its last picture (while training) rather
+// than starting from PCA's.
+export async function refreshProjector(resume = false) {
   if (state.task === 'generate') return;
   if (isImageModel()) { data = null; error = null; dirty = false; render(); return; }
+  if (method() === 'tsne') return runTsne(resume);
+  tsneRun++;
   if (busy) { again = true; return; }
   busy = true;
   dirty = false;
   lastAt = performance.now();
   const words = Number($('projector-words').value) || 300;
+  let map = null, names = [], why = null;
   try {
-    data = await call('projector', words, 2);
-    error = null;
-    // The class labels in the engine's order: a prediction's probabilities.
-    const p = await call('predict', data.points.length ? data.points[0].word : 'a').catch(() => null);
-    labels = p ? p.probabilities.map(([l]) => l) : [];
+    map = await call('projector', words, 2);
+    names = await classLabels(map);
   } catch (e) {
-    data = null;
-    error = e.engine ?? e.message;
+    why = e.engine ?? e.message;
   } finally {
     busy = false;
   }
+  // Switched to t-SNE meanwhile: its run draws.
+  if (method() !== 'pca') return;
+  [data, labels, error] = [map, names, why];
   render();
   searchWord();
   if (again) { again = false; refreshProjector(); }
+}
+
+// The class labels in the engine's order: a prediction's probabilities.
+async function classLabels(map) {
+  const p = await call('predict', map.points.length ? map.points[0].word : 'a').catch(() => null);
+  return p ? p.probabilities.map(([l]) => l) : [];
+}
+
+// A t-SNE run: started (from PCA's picture, or with `resume` from the
+// last one when it placed the same words), then stepped and drawn until it
+// ends or a newer run starts.
+async function runTsne(resume) {
+  const mine = ++tsneRun;
+  dirty = false;
+  lastAt = performance.now();
+  const words = Math.min(Number($('projector-words').value) || 300, TSNE_MOST);
+  const perplexity = Number($('projector-perplexity').value.trim() || NaN);
+  let first, names;
+  try {
+    first = await call('tsne_start', words, perplexity, resume);
+    names = await classLabels(first);
+  } catch (e) {
+    if (mine !== tsneRun) return;
+    data = null;
+    error = e.engine ?? e.message;
+    render();
+    return;
+  }
+  if (mine !== tsneRun) return;
+  [data, labels, error] = [first, names, null];
+  render();
+  searchWord();
+  while (!data.done) {
+    let frame;
+    try { frame = await call('tsne_step', TSNE_SLICE_MS); } catch (e) { if (mine === tsneRun) { error = e.engine ?? e.message; render(); } return; }
+    if (mine !== tsneRun) return;
+    data = frame;
+    draw();
+    renderTsneStatus();
+  }
+  render();
+}
+
+function renderTsneStatus() {
+  const el = $('projector-tsne-status');
+  const tsne = method() === 'tsne';
+  el.hidden = !tsne;
+  $('projector-tsne-hint').hidden = !tsne;
+  $('projector-perplexity-label').hidden = !tsne;
+  if (!tsne) return;
+  const capped = Number($('projector-words').value) > TSNE_MOST ? ` ${t('projector.tsne_capped', { n: TSNE_MOST })}` : '';
+  if (!data || data.iteration === undefined) { el.textContent = capped.trim(); return; }
+  const kl = data.kl_divergence == null ? '–' : data.kl_divergence.toFixed(4);
+  const args = { perplexity: data.perplexity, i: data.iteration, max: data.max_iter, kl };
+  el.textContent = data.done ? t('projector.tsne_done', args) + capped
+    : t('projector.tsne_status', args) + (data.exaggerated ? t('projector.tsne_exaggerated') : '') + capped;
 }
 
 // Each point's place on the canvas.
@@ -94,10 +160,14 @@ function draw() {
   ctx.beginPath(); ctx.moveTo(30, H - 30); ctx.lineTo(W - 10, H - 30); ctx.moveTo(30, H - 30); ctx.lineTo(30, 10); ctx.stroke();
   ctx.fillStyle = '#5d6677';
   ctx.font = '13px system-ui, sans-serif';
-  const [v1, v2] = data.explained_variance_ratio;
   ctx.textAlign = 'right';
-  ctx.fillText(t('projector.axis', { n: 1, share: pct(v1 || 0) }), W - 12, H - 12);
-  ctx.save(); ctx.translate(16, 14); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'right'; ctx.fillText(t('projector.axis', { n: 2, share: pct(v2 || 0) }), 0, 0); ctx.restore();
+  if (data.explained_variance_ratio) {
+    const [v1, v2] = data.explained_variance_ratio;
+    ctx.fillText(t('projector.axis', { n: 1, share: pct(v1 || 0) }), W - 12, H - 12);
+    ctx.save(); ctx.translate(16, 14); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'right'; ctx.fillText(t('projector.axis', { n: 2, share: pct(v2 || 0) }), 0, 0); ctx.restore();
+  } else {
+    ctx.fillText(t('projector.tsne_axis'), W - 12, H - 12);
+  }
   ctx.textAlign = 'left';
   // The points, the least frequent first so the frequent ones stay on top;
   // a weak leaning paler.
@@ -136,13 +206,15 @@ function render() {
   }
   panel.hidden = false;
   msg.textContent = error ? engineText(error) : data ? '' : t('projector.none');
+  renderTsneStatus();
   draw();
   if (!data) { setHtml($('projector-legend'), html``); setHtml($('projector-summary'), html``); canvas.setAttribute('aria-label', t('projector.empty')); return; }
   const used = [...new Set(data.points.map((p) => p.class))].sort((a, b) => a - b);
   const classes = labels.length ? labels.map((_, k) => k) : used;
   setHtml($('projector-legend'), html`${classes.map((k) => html`<li><span class="pshape c${k % COLOURS.length}" aria-hidden="true">${SHAPES[k % 4]}</span> <span translate="no">${className(k)}</span></li>`)}`);
-  const share = data.explained_variance_ratio.slice(0, 2).reduce((a, b) => a + b, 0);
-  const summary = t('projector.alt', { n: data.points.length, share: pct(share) });
+  const summary = data.explained_variance_ratio
+    ? t('projector.alt', { n: data.points.length, share: pct(data.explained_variance_ratio.slice(0, 2).reduce((a, b) => a + b, 0)) })
+    : t('projector.alt_tsne', { n: data.points.length, perplexity: data.perplexity, i: data.iteration, max: data.max_iter });
   canvas.setAttribute('aria-label', summary);
   // Words and labels are the data's: kept out of translation.
   const leaning = classes.map((k) => {
@@ -192,6 +264,8 @@ async function searchWord() {
 $('projector-search').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(searchWord, 200); });
 $('projector-refresh').addEventListener('click', () => refreshProjector());
 $('projector-words').addEventListener('change', () => refreshProjector());
+$('projector-method').addEventListener('change', () => { data = null; renderTsneStatus(); refreshProjector(); });
+$('projector-perplexity').addEventListener('change', () => refreshProjector());
 
 // While training: after an epoch (or a batch, when epochs are long), at
 // most once a second, only while the panel is on screen; otherwise it is
@@ -200,7 +274,9 @@ export function onProjectorEvent(m) {
   if (state.task === 'generate' || isImageModel()) return;
   if (m.event === 'progress' || m.event === 'stopped') {
     dirty = true;
-    if (visible && performance.now() - lastAt > 1000) refreshProjector();
+    // t-SNE starts again from its picture with the new table: its P costs
+    // the worker more, so less often.
+    if (visible && performance.now() - lastAt > (method() === 'tsne' ? 3000 : 1000)) refreshProjector(true);
   }
 }
 new IntersectionObserver((entries) => {

@@ -167,6 +167,18 @@ test('typed text: one mark a token, completeness within 1 %, occlusion agrees in
     await page.mouse.move(box.x + box.width * (0.1 + 0.8 * ((k * 7) % 40) / 40), box.y + box.height * (0.1 + 0.8 * ((k * 13) % 40) / 40));
   }
   assert.match(await text(page, 'projector-hover'), /leans to/);
+  // The keyboard reaches every word: the arrows step from the most frequent.
+  await page.focus('#projector-canvas');
+  await page.keyboard.press('Home');
+  const top = await text(page, 'projector-hover');
+  await page.keyboard.press('ArrowDown');
+  const next = await text(page, 'projector-hover');
+  assert.match(top, /^\S+ leans to \S+ \(\d+\.\d %\)$/, top);
+  assert.notEqual(next, top, 'the arrow moved to the next word');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await text(page, 'projector-hover'), top);
+  await page.keyboard.press('Escape');
+  assert.match(await text(page, 'projector-hover'), /arrow keys/);
   await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-laptop.png') });
   await page.screenshot({ path: path.join(dir, 'laptop.png'), fullPage: false });
   assert.deepEqual(errors, []);

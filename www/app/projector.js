@@ -242,6 +242,18 @@ canvas.addEventListener('pointermove', (e) => {
   if (best !== hovered) { hovered = best; draw(); renderHover(); }
 });
 canvas.addEventListener('pointerleave', () => { if (hovered >= 0) { hovered = -1; draw(); renderHover(); } });
+// The keyboard: the arrows step through the words, the most frequent first
+// (the line under the picture names each); Escape lets go.
+canvas.addEventListener('keydown', (e) => {
+  if (!data || !data.points.length) return;
+  const n = data.points.length;
+  const to = { ArrowRight: hovered + 1, ArrowDown: hovered + 1, ArrowLeft: hovered - 1, ArrowUp: hovered - 1, Home: 0, End: n - 1, Escape: -1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  hovered = e.key === 'Escape' ? -1 : (to + n) % n;
+  draw();
+  renderHover();
+});
 
 // The search: the word highlighted (if it is among those shown) and its
 // nearest neighbours, or the engine's message for a word it does not know.

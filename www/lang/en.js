@@ -412,7 +412,7 @@ export default {
   'projector.axis': 'component {n}: {share} of the variance',
   'projector.alt': 'Embedding projector: {n} words placed by PCA; the two components shown explain {share} of the variance.',
   'projector.leaning': 'Leaning most to {label}: {words}.',
-  'projector.hover': 'Point at a word to see it.',
+  'projector.hover': 'Point at a word to see it (or focus the picture and use the arrow keys).',
   'projector.point': '{word} leans to {label} ({share})',
   'projector.neighbours': 'Nearest to {word} (cosine similarity):',
   'projector.method': 'Placed by', 'projector.method_pca': 'PCA', 'projector.method_tsne': 't-SNE',

@@ -410,7 +410,7 @@ export default {
   'projector.axis': '第 {n} 主成分：占方差的 {share}',
   'projector.alt': '词向量投影：按主成分分析摆放的 {n} 个词；显示的两个主成分解释了 {share} 的方差。',
   'projector.leaning': '最倾向 {label} 的词：{words}。',
-  'projector.hover': '指向一个词即可查看。',
+  'projector.hover': '指向一个词即可查看（也可以聚焦到图上，用方向键逐个查看）。',
   'projector.point': '{word} 倾向 {label}（{share}）',
   'projector.neighbours': '与 {word} 最接近的词（余弦相似度）：',
   'projector.method': '摆放方法', 'projector.method_pca': '主成分分析', 'projector.method_tsne': 't-SNE',

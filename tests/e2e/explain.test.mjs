@@ -224,6 +224,16 @@ test('the projector by t-SNE: drawn as it settles, from the engine, with its per
   await page.fill('#projector-search', 'free');
   await page.waitForFunction(() => document.querySelectorAll('#projector-neighbours li').length > 0, null, { timeout: 10000 });
   await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-tsne-laptop.png') });
+  // Training on, with the picture on screen (the epoch button pressed
+  // without scrolling, as on a screen tall enough for both): t-SNE moves on
+  // from its picture, past the exaggerated phase, rather than starting again.
+  await page.evaluate(() => { window.tsneStatuses = []; document.getElementById('epoch-btn').click(); });
+  await page.waitForFunction(() => document.getElementById('epoch-count').textContent === '3' && document.getElementById('pause-btn').disabled, null, { timeout: 120000 });
+  await page.waitForFunction(() => window.tsneStatuses.some((s) => /iteration (25\d|2[6-9]\d|[3-9]\d\d) of 1000/.test(s)), null, { timeout: 20000 });
+  const resumed = await page.evaluate(() => window.tsneStatuses);
+  assert.ok(!resumed.some((s) => /early exaggeration/.test(s)), `a resumed run skips the exaggerated phase: ${resumed.join(' | ')}`);
+  await page.waitForFunction(() => /done after/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 30000 });
+  assert.notEqual((await canvasHash(page, 'projector-canvas')).hash, settled.hash, 'the picture moved with the training');
   // Perplexity: not a number, then too many neighbours for the words, each named.
   await setField(page, 'projector-perplexity', 'abc');
   await page.waitForFunction(() => /perplexity must be at least 1/.test(document.getElementById('projector-message').textContent), null, { timeout: 10000 });

@@ -282,13 +282,19 @@ $('projector-perplexity').addEventListener('change', () => refreshProjector());
 // While training: after an epoch (or a batch, when epochs are long), at
 // most once a second, only while the panel is on screen; otherwise it is
 // marked stale and drawn when it comes into view.
+let later = null;
 export function onProjectorEvent(m) {
   if (state.task === 'generate' || isImageModel()) return;
   if (m.event === 'progress' || m.event === 'stopped') {
     dirty = true;
+    if (!visible) return;
     // t-SNE starts again from its picture with the new table: its P costs
     // the worker more, so less often.
-    if (visible && performance.now() - lastAt > (method() === 'tsne' ? 3000 : 1000)) refreshProjector(true);
+    const wait = (method() === 'tsne' ? 3000 : 1000) - (performance.now() - lastAt);
+    if (wait <= 0) { refreshProjector(true); return; }
+    // Too soon: drawn once the wait is over, so the last state of a run
+    // that stopped meanwhile is not left undrawn.
+    if (!later) later = setTimeout(() => { later = null; if (dirty && visible) refreshProjector(true); }, wait);
   }
 }
 new IntersectionObserver((entries) => {

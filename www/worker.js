@@ -154,7 +154,7 @@ const commands = {
   projector: (words, components) => lab.projector(words, components),
   neighbours: (word, count) => lab.neighbours(word, count),
   // The projector's t-SNE, a few iterations a call, so training goes on between.
-  tsne_start: (words, perplexity, resume) => lab.tsne_start(words, perplexity, Boolean(resume)),
+  tsne_start: (words, dims, perplexity, resume) => lab.tsne_start(words, dims, perplexity, Boolean(resume)),
   tsne_step: (ms) => {
     const start = performance.now();
     while (lab.tsne_advance(1) && performance.now() - start < ms);

@@ -142,13 +142,14 @@ impl Lab {
     }
 
     /// A t-SNE run over the current model's `count` most frequent words
-    /// (at most [`tsne::MAX_POINTS`]), stepped by the caller; from
+    /// (at most [`tsne::MAX_POINTS`]) on `dims` axes (2 or 3), stepped by
+    /// the caller; from
     /// `resume`'s layout when that run placed the same words (the picture
     /// moves on as the model trains rather than starting again).
-    pub fn tsne(&self, count: usize, perplexity: f64, resume: Option<&TsneRun>) -> Result<TsneRun> {
+    pub fn tsne(&self, count: usize, dims: usize, perplexity: f64, resume: Option<&TsneRun>) -> Result<TsneRun> {
         let t = self.explaining()?;
         let tok = self.tokenizer().filter(|_| t.model.input_shape.len() == 1).ok_or_else(|| Error::setting("projector", msg!("explain.projector_text")))?;
-        tsne_run(&t.model, tok, self.settings.padding, count, 2, perplexity, resume).map_err(|reason| Error::setting("projector", reason))
+        tsne_run(&t.model, tok, self.settings.padding, count, dims, perplexity, resume).map_err(|reason| Error::setting("projector", reason))
     }
 
     /// A word's nearest neighbours in the current Embedding, by cosine.
@@ -212,6 +213,9 @@ impl TsneRun {
 /// A t-SNE run over `model`'s first `count` words (the page's and
 /// `gradlab project --method tsne`'s); the reason when it cannot be.
 pub fn tsne_run<B: Backend>(model: &crate::model::Model<B>, tok: &Tokenizer, padding: Side, count: usize, dims: usize, perplexity: f64, resume: Option<&TsneRun>) -> std::result::Result<TsneRun, Message> {
+    if !(2..=3).contains(&dims) {
+        return Err(msg!("explain.projector_size", words = count, components = dims));
+    }
     if count == 0 || count > tsne::MAX_POINTS {
         return Err(msg!("explain.tsne_size", words = count, most = tsne::MAX_POINTS));
     }

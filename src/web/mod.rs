@@ -177,11 +177,12 @@ impl WebLab {
         to_js(&self.lab.projector(words, components).map_err(err)?)
     }
 
-    /// A t-SNE run over the Embedding's `words` most frequent words (with
+    /// A t-SNE run over the Embedding's `words` most frequent words on
+    /// `dims` axes (with
     /// `resume`, from the last run's layout when it placed the same words:
     /// while training); its first frame.
-    pub fn tsne_start(&mut self, words: usize, perplexity: f64, resume: bool) -> Result<JsValue, JsValue> {
-        let run = self.lab.tsne(words, perplexity, self.tsne.as_ref().filter(|_| resume)).map_err(err)?;
+    pub fn tsne_start(&mut self, words: usize, dims: usize, perplexity: f64, resume: bool) -> Result<JsValue, JsValue> {
+        let run = self.lab.tsne(words, dims, perplexity, self.tsne.as_ref().filter(|_| resume)).map_err(err)?;
         let frame = run.frame();
         self.tsne = Some(run);
         to_js(&frame)

@@ -180,6 +180,25 @@ test('typed text: one mark a token, completeness within 1 %, occlusion agrees in
   await page.keyboard.press('Escape');
   assert.match(await text(page, 'projector-hover'), /arrow keys/);
   await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-laptop.png') });
+  // In 3-D: three components, turned by a drag and by Shift and the arrows.
+  const flat = await canvasHash(page, 'projector-canvas');
+  await page.selectOption('#projector-dims', '3');
+  await page.waitForFunction(() => /300 words placed by PCA in 3-D; the three components shown explain \d+\.\d %/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 10000 });
+  const solid = await canvasHash(page, 'projector-canvas');
+  assert.notEqual(solid.hash, flat.hash);
+  const cbox = await page.locator('#projector-canvas').boundingBox();
+  await page.mouse.move(cbox.x + cbox.width / 2, cbox.y + cbox.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(cbox.x + cbox.width / 2 + 120, cbox.y + cbox.height / 2 + 30, { steps: 6 });
+  await page.mouse.up();
+  const dragged = await canvasHash(page, 'projector-canvas');
+  assert.notEqual(dragged.hash, solid.hash, 'a drag turned the picture');
+  await page.focus('#projector-canvas');
+  await page.keyboard.press('Shift+ArrowLeft');
+  assert.notEqual((await canvasHash(page, 'projector-canvas')).hash, dragged.hash, 'Shift and an arrow turned it');
+  await page.locator('#projector').screenshot({ path: path.join(dir, 'projector-3d-laptop.png') });
+  await page.selectOption('#projector-dims', '2');
+  await page.waitForFunction(() => /300 words placed by PCA;/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 10000 });
   await page.screenshot({ path: path.join(dir, 'laptop.png'), fullPage: false });
   assert.deepEqual(errors, []);
 });
@@ -250,6 +269,11 @@ test('the projector by t-SNE: drawn as it settles, from the engine, with its per
   assert.match(await page.getAttribute('#projector-canvas', 'aria-label'), /1000 words placed/);
   await page.waitForFunction(() => /done after/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 90000 });
   console.log(`t-SNE of 1000 words in the page: ${Date.now() - thousand} ms to its end (${await text(page, 'projector-tsne-status')})`);
+  // t-SNE in 3-D.
+  await page.selectOption('#projector-dims', '3');
+  await page.waitForFunction(() => /words placed by t-SNE in 3-D \(perplexity 5\)/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 20000 });
+  await page.waitForFunction(() => /done after/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 90000 });
+  await page.selectOption('#projector-dims', '2');
   // Back to PCA: its axes and its figure.
   await page.selectOption('#projector-method', 'pca');
   await page.waitForFunction(() => /placed by PCA/.test(document.getElementById('projector-canvas').getAttribute('aria-label')), null, { timeout: 10000 });

@@ -48,7 +48,7 @@ export async function refreshProjector(resume = false) {
   const words = Number($('projector-words').value) || 300;
   let map = null, names = [], why = null;
   try {
-    map = await call('projector', words, 2);
+    map = await call('projector', words, Number($('projector-dims').value) || 2);
     names = await classLabels(map);
   } catch (e) {
     why = e.engine ?? e.message;
@@ -80,7 +80,7 @@ async function runTsne(resume) {
   const perplexity = Number($('projector-perplexity').value.trim() || NaN);
   let first, names;
   try {
-    first = await call('tsne_start', words, perplexity, resume);
+    first = await call('tsne_start', words, Number($('projector-dims').value) || 2, perplexity, resume);
     names = await classLabels(first);
   } catch (e) {
     if (mine !== tsneRun) return;
@@ -119,15 +119,36 @@ function renderTsneStatus() {
     : t('projector.tsne_status', args) + (data.exaggerated ? t('projector.tsne_exaggerated') : '') + capped;
 }
 
-// Each point's place on the canvas.
+// The 3-D view's turn (radians about the vertical axis, then tilt).
+const view = { yaw: 0.6, pitch: 0.35 };
+const solid = () => data && data.points.length && data.points[0].coords.length === 3;
+
+// Each point's place on the canvas: [x, y, scale] (scale 1 in 2-D; in 3-D
+// nearer points larger, by perspective after the turn).
 function layout() {
   const W = canvas.width, H = canvas.height, m = 36;
-  const xs = data.points.map((p) => p.coords[0]);
-  const ys = data.points.map((p) => p.coords[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  const sx = (W - 2 * m) / ((x1 - x0) || 1), sy = (H - 2 * m) / ((y1 - y0) || 1);
-  return data.points.map((p) => [m + (p.coords[0] - x0) * sx, H - m - (p.coords[1] - y0) * sy]);
+  if (!solid()) {
+    const xs = data.points.map((p) => p.coords[0]);
+    const ys = data.points.map((p) => p.coords[1]);
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+    const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const sx = (W - 2 * m) / ((x1 - x0) || 1), sy = (H - 2 * m) / ((y1 - y0) || 1);
+    return data.points.map((p) => [m + (p.coords[0] - x0) * sx, H - m - (p.coords[1] - y0) * sy, 1]);
+  }
+  // Each axis stretched to fill, as the 2-D view's are (the first
+  // component's spread would otherwise flatten the other two), turned, then
+  // seen from a distance of 3.
+  const span = [0, 1, 2].map((a) => { const v = data.points.map((p) => p.coords[a]); return [Math.min(...v), Math.max(...v)]; });
+  const half = Math.min(W, H) / 2 - m;
+  return data.points.map((p) => turn(p.coords.map((v, a) => 0.65 * ((2 * (v - span[a][0])) / ((span[a][1] - span[a][0]) || 1) - 1)), W, H, half));
+}
+
+function turn([x, y, z], W, H, half) {
+  const [cy, sy, cp, sp] = [Math.cos(view.yaw), Math.sin(view.yaw), Math.cos(view.pitch), Math.sin(view.pitch)];
+  const x1 = x * cy + z * sy, z1 = -x * sy + z * cy;
+  const y2 = y * cp - z1 * sp, z2 = y * sp + z1 * cp;
+  const f = 3 / (3 + z2);
+  return [W / 2 + x1 * f * half, H / 2 - y2 * f * half, f];
 }
 
 function shape(ctx, k, x, y, r) {
@@ -157,25 +178,40 @@ function draw() {
   if (!data || !data.points.length) return;
   const at = layout();
   ctx.strokeStyle = '#dde1e8';
-  ctx.beginPath(); ctx.moveTo(30, H - 30); ctx.lineTo(W - 10, H - 30); ctx.moveTo(30, H - 30); ctx.lineTo(30, 10); ctx.stroke();
   ctx.fillStyle = '#5d6677';
   ctx.font = '13px system-ui, sans-serif';
-  ctx.textAlign = 'right';
-  if (data.explained_variance_ratio) {
-    const [v1, v2] = data.explained_variance_ratio;
-    ctx.fillText(t('projector.axis', { n: 1, share: pct(v1 || 0) }), W - 12, H - 12);
-    ctx.save(); ctx.translate(16, 14); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'right'; ctx.fillText(t('projector.axis', { n: 2, share: pct(v2 || 0) }), 0, 0); ctx.restore();
+  const ratios = data.explained_variance_ratio;  // PCA's; t-SNE has none
+  if (solid()) {
+    // Three axes through the middle (PCA's numbered by component).
+    const half = Math.min(W, H) / 2 - 36;
+    const o = turn([0, 0, 0], W, H, half);
+    for (let a = 0; a < 3; a++) {
+      const e = turn([0, 1, 2].map((b) => (b === a ? 0.7 : 0)), W, H, half);
+      ctx.beginPath(); ctx.moveTo(o[0], o[1]); ctx.lineTo(e[0], e[1]); ctx.stroke();
+      if (ratios) ctx.fillText(String(a + 1), e[0] + 3, e[1] - 3);
+    }
   } else {
+    ctx.beginPath(); ctx.moveTo(30, H - 30); ctx.lineTo(W - 10, H - 30); ctx.moveTo(30, H - 30); ctx.lineTo(30, 10); ctx.stroke();
+  }
+  ctx.textAlign = 'right';
+  if (!ratios) {
     ctx.fillText(t('projector.tsne_axis'), W - 12, H - 12);
+  } else if (solid()) {
+    ctx.fillText(t('projector.axes3', { a: pct(ratios[0] || 0), b: pct(ratios[1] || 0), c: pct(ratios[2] || 0) }), W - 12, H - 12);
+  } else {
+    ctx.fillText(t('projector.axis', { n: 1, share: pct(ratios[0] || 0) }), W - 12, H - 12);
+    ctx.save(); ctx.translate(16, 14); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'right'; ctx.fillText(t('projector.axis', { n: 2, share: pct(ratios[1] || 0) }), 0, 0); ctx.restore();
   }
   ctx.textAlign = 'left';
-  // The points, the least frequent first so the frequent ones stay on top;
-  // a weak leaning paler.
-  for (let i = data.points.length - 1; i >= 0; i--) {
+  // The points, the least frequent first so the frequent ones stay on top
+  // (in 3-D the farthest first); a weak leaning paler.
+  const order = data.points.map((_, i) => data.points.length - 1 - i);
+  if (solid()) order.sort((a, b) => at[a][2] - at[b][2]);
+  for (const i of order) {
     const p = data.points[i];
     ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, Math.max(0, (p.probability - 0.5) * 2));
     ctx.fillStyle = COLOURS[p.class % COLOURS.length];
-    shape(ctx, p.class, at[i][0], at[i][1], 4);
+    shape(ctx, p.class, at[i][0], at[i][1], 4 * at[i][2]);
   }
   ctx.globalAlpha = 1;
   ctx.font = '12px system-ui, sans-serif';
@@ -212,9 +248,10 @@ function render() {
   const used = [...new Set(data.points.map((p) => p.class))].sort((a, b) => a - b);
   const classes = labels.length ? labels.map((_, k) => k) : used;
   setHtml($('projector-legend'), html`${classes.map((k) => html`<li><span class="pshape c${k % COLOURS.length}" aria-hidden="true">${SHAPES[k % 4]}</span> <span translate="no">${className(k)}</span></li>`)}`);
-  const summary = data.explained_variance_ratio
-    ? t('projector.alt', { n: data.points.length, share: pct(data.explained_variance_ratio.slice(0, 2).reduce((a, b) => a + b, 0)) })
-    : t('projector.alt_tsne', { n: data.points.length, perplexity: data.perplexity, i: data.iteration, max: data.max_iter });
+  const shares = (k) => pct((data.explained_variance_ratio || []).slice(0, k).reduce((a, b) => a + b, 0));
+  const summary = solid() && data.explained_variance_ratio ? t('projector.alt3', { n: data.points.length, share: shares(3) })
+    : data.explained_variance_ratio ? t('projector.alt', { n: data.points.length, share: shares(2) })
+    : t(solid() ? 'projector.alt_tsne3' : 'projector.alt_tsne', { n: data.points.length, perplexity: data.perplexity, i: data.iteration, max: data.max_iter });
   canvas.setAttribute('aria-label', summary);
   // Words and labels are the data's: kept out of translation.
   const leaning = classes.map((k) => {
@@ -232,9 +269,24 @@ function renderHover() {
   setHtml(el, th('projector.point', { word: html`<b translate="no">${p.word}</b>`, label: html`<span translate="no">${className(p.class)}</span>`, share: pct(p.probability) }));
 }
 
+// In 3-D a drag turns the picture.
+let drag = null;
+canvas.addEventListener('pointerdown', (e) => { if (solid()) { drag = [e.clientX, e.clientY]; canvas.setPointerCapture(e.pointerId); } });
+canvas.addEventListener('pointerup', () => { drag = null; });
+function turnBy(dyaw, dpitch) {
+  view.yaw += dyaw;
+  view.pitch = Math.max(-1.5, Math.min(1.5, view.pitch + dpitch));
+  draw();
+}
+
 // The point nearest the pointer, within 10 canvas pixels.
 canvas.addEventListener('pointermove', (e) => {
   if (!data) return;
+  if (drag) {
+    turnBy((e.clientX - drag[0]) * 0.01, (e.clientY - drag[1]) * 0.01);
+    drag = [e.clientX, e.clientY];
+    return;
+  }
   const r = canvas.getBoundingClientRect();
   const x = (e.clientX - r.left) * canvas.width / r.width, y = (e.clientY - r.top) * canvas.height / r.height;
   let best = -1, bestD = 100;
@@ -246,6 +298,11 @@ canvas.addEventListener('pointerleave', () => { if (hovered >= 0) { hovered = -1
 // (the line under the picture names each); Escape lets go.
 canvas.addEventListener('keydown', (e) => {
   if (!data || !data.points.length) return;
+  if (e.shiftKey && solid()) {
+    const by = { ArrowLeft: [-0.1, 0], ArrowRight: [0.1, 0], ArrowUp: [0, -0.1], ArrowDown: [0, 0.1] }[e.key];
+    if (by) { e.preventDefault(); turnBy(...by); }
+    return;
+  }
   const n = data.points.length;
   const to = { ArrowRight: hovered + 1, ArrowDown: hovered + 1, ArrowLeft: hovered - 1, ArrowUp: hovered - 1, Home: 0, End: n - 1, Escape: -1 }[e.key];
   if (to === undefined) return;
@@ -277,6 +334,7 @@ $('projector-search').addEventListener('input', () => { clearTimeout(timer); tim
 $('projector-refresh').addEventListener('click', () => refreshProjector());
 $('projector-words').addEventListener('change', () => refreshProjector());
 $('projector-method').addEventListener('change', () => { data = null; renderTsneStatus(); refreshProjector(); });
+$('projector-dims').addEventListener('change', () => refreshProjector());
 $('projector-perplexity').addEventListener('change', () => refreshProjector());
 
 // While training: after an epoch (or a batch, when epochs are long), at

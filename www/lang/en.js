@@ -424,4 +424,8 @@ export default {
   'projector.tsne_capped': 't-SNE places the {n} most frequent words (its cost grows with the square of the words).',
   'projector.tsne_axis': 't-SNE: only the neighbours matter, not the axes',
   'projector.alt_tsne': 'Embedding projector: {n} words placed by t-SNE (perplexity {perplexity}), iteration {i} of {max}.',
+  'projector.dims': 'View', 'projector.dims_2': '2-D', 'projector.dims_3': '3-D (drag to turn)',
+  'projector.axes3': 'components 1, 2, 3: {a}, {b}, {c} of the variance',
+  'projector.alt3': 'Embedding projector: {n} words placed by PCA in 3-D; the three components shown explain {share} of the variance. Drag the picture, or Shift and the arrow keys, to turn it.',
+  'projector.alt_tsne3': 'Embedding projector: {n} words placed by t-SNE in 3-D (perplexity {perplexity}), iteration {i} of {max}. Drag the picture, or Shift and the arrow keys, to turn it.',
 };

@@ -422,4 +422,8 @@ export default {
   'projector.tsne_capped': 't-SNE 只摆放最常见的 {n} 个词（其计算量随词数的平方增长）。',
   'projector.tsne_axis': 't-SNE：只有近邻关系有意义，坐标轴没有',
   'projector.alt_tsne': '词向量投影：按 t-SNE 摆放的 {n} 个词（困惑度 {perplexity}），第 {i} 次迭代，共 {max} 次。',
+  'projector.dims': '视图', 'projector.dims_2': '二维', 'projector.dims_3': '三维（拖动旋转）',
+  'projector.axes3': '第 1、2、3 主成分：分别占方差的 {a}、{b}、{c}',
+  'projector.alt3': '词向量投影：按主成分分析在三维中摆放的 {n} 个词；显示的三个主成分解释了 {share} 的方差。拖动图像，或按住 Shift 用方向键，可以旋转它。',
+  'projector.alt_tsne3': '词向量投影：按 t-SNE 在三维中摆放的 {n} 个词（困惑度 {perplexity}），第 {i} 次迭代，共 {max} 次。拖动图像，或按住 Shift 用方向键，可以旋转它。',
 };

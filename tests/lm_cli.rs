@@ -143,6 +143,16 @@ fn bad_language_model_input_is_named() {
     // A classifier is not a language model.
     let o = gradlab(&["generate", "--model", dir.path().join("none.json").to_str().unwrap()]);
     assert!(!o.status.success());
+    // Nor a language model a classifier: the commands that take one say so
+    // and name the ones that take it.
+    for args in [vec!["project"], vec!["explain", "some text"], vec!["predict", "some text"]] {
+        let command = args[0];
+        let mut all = vec![command, "--model", model.to_str().unwrap()];
+        all.extend(&args[1..]);
+        let o = gradlab(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains("it is a language model") && err.contains("gradlab generate"), "{command}: {err}");
+    }
 }
 
 /// Each weight's byte offset in the shard and its values, by name.

@@ -13,7 +13,10 @@ pub(super) fn load_model(path: &Path) -> Result<(Model<CpuBackend>, Metadata)> {
         return Err(Error::model_file(&file, msg!("file.no_scaling_cli")));
     }
     if !images && meta.tokenizer.is_none() {
-        return Err(Error::model_file(&file, msg!("file.no_tokenizer_cli")));
+        // A language model carries its own tokenizer, not a classifier's:
+        // say what it is and which commands take it.
+        let why = if meta.language_model.is_some() { msg!("file.language_model_cli") } else { msg!("file.no_tokenizer_cli") };
+        return Err(Error::model_file(&file, why));
     }
     if saved.weights.is_empty() {
         return Err(Error::model_file(&file, msg!("file.no_weights")));

@@ -17,6 +17,7 @@ export default {
   "file.no_metadata": "it carries no gradlab tokenizer and labels (userDefinedMetadata.gradlab); train it with gradlab or add them",
   "file.no_scaling_cli": "an image model needs its pixel scaling (userDefinedMetadata.gradlab.scaling)",
   "file.no_tokenizer_cli": "it carries no tokenizer",
+  "file.language_model_cli": "it is a language model (gradlab train --task lm), and this command takes a classifier; a language model is used by gradlab generate and gradlab attention",
   "file.no_weights": "it has no weights",
   "file.labels_outputs": "it names {labels} labels but outputs {outputs} values",
   "data.unknown_label": "label '{label}' is not one of the model's classes ({classes})",

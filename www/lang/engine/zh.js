@@ -17,6 +17,7 @@ export default {
   "file.no_metadata": "其中没有 gradlab 的分词器和标签（userDefinedMetadata.gradlab）；请用 gradlab 训练它，或补上这些信息",
   "file.no_scaling_cli": "图像模型需要给出像素缩放方式（userDefinedMetadata.gradlab.scaling）",
   "file.no_tokenizer_cli": "其中没有分词器",
+  "file.language_model_cli": "这是一个语言模型（gradlab train --task lm），而此命令需要分类模型；语言模型用于 gradlab generate 和 gradlab attention",
   "file.no_weights": "其中没有权重",
   "file.labels_outputs": "它列出了 {labels} 个标签，却输出 {outputs} 个值",
   "data.unknown_label": "标签“{label}”不是模型的类别之一（{classes}）",

@@ -28,7 +28,7 @@ const ALLOWED = [
   'lstm', 'cnn', 'bow', 'image-cnn', 'shift=F', 'rotate=', 'zoom=F', 'flip', 'auto', 'gpu', 'cpu', 'png',
   'keras_hub', 'MultiHeadAttention', 'TransformerEncoder', 'TransformerDecoder', 'TokenAndPositionEmbedding', 'PositionEmbedding',
   'GPT', 'BERT', 'intermediate_dim', 'sequence_length', 'num_heads', 'key_dim', '.txt', 'gradlab train --task lm', 'transformer', 'gpt',
-  't-SNE',
+  't-SNE', 'gradlab generate', 'gradlab attention',
 ];
 
 function leftoverEnglish(text) {

@@ -394,3 +394,34 @@ fn a_model_without_text_generates_then_trains_on_the_first_text() {
     let fresh = third.set_settings(LmSettings { d_model: 16, ..third.settings.clone() }).unwrap().expect("a fresh model");
     assert!(fresh.parameters < report.parameters, "a fresh model of the new size");
 }
+
+#[test]
+fn the_projector_places_a_language_models_tokens_coloured_by_kind() {
+    use gradlab::explain::words::TOKEN_KINDS;
+    let text = shakespeare(20_000);
+    let mut lab = LanguageLab::new();
+    lab.set_settings(small()).unwrap();
+    assert_eq!(field(lab.projector(30, 2).unwrap_err()), "text", "nothing to place before a model");
+    lab.load_text(&text).unwrap();
+    lab.train_slice(1e9, 20, false).unwrap();
+    let map = lab.projector(30, 3).unwrap();
+    assert_eq!(map.points.len(), 30);
+    assert!(map.points.iter().all(|p| p.coords.len() == 3));
+    // The most frequent character of the text first: the space.
+    assert_eq!(map.points[0].word, " ");
+    let kind = |t: &str| TOKEN_KINDS[map.points.iter().find(|p| p.word == t).unwrap_or_else(|| panic!("{t:?} placed")).class];
+    assert_eq!((kind(" "), kind("e"), kind(",")), ("space", "letter", "punctuation"));
+    assert!(map.explained_variance_ratio.iter().sum::<f64>() <= 1.0 + 1e-9);
+    // t-SNE over them, and its settings named.
+    let mut run = lab.tsne(40, 2, 8.0, None).unwrap();
+    while run.advance(200) {}
+    let frame = run.frame();
+    assert!(frame.done && frame.points.len() == 40 && frame.kl_divergence.is_some());
+    assert_eq!(field(lab.tsne(40, 2, 40.0, None).unwrap_err()), "projector");
+    assert_eq!(field(lab.tsne(1001, 2, 8.0, None).unwrap_err()), "projector");
+    // A token's neighbours by cosine, itself left out.
+    let near = lab.neighbours("e", 10).unwrap();
+    assert_eq!(near.len(), 10);
+    assert!(near.iter().all(|(t, c)| t != "e" && c.is_finite()));
+    assert_eq!(field(lab.neighbours("§§", 10).unwrap_err()), "word");
+}

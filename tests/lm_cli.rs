@@ -86,6 +86,16 @@ fn a_small_gpt_learns_real_text_and_writes_in_its_alphabet() {
         }
     }
     assert_ne!(heads[0], heads[1], "the two heads learned the same map");
+
+    // The projector over its characters, each with its kind.
+    let map = json_of(&gradlab(&["project", "--model", model.to_str().unwrap(), "--json", "--words", "20", "--near", "e"]));
+    let points = map["points"].as_array().unwrap();
+    assert_eq!(points.len(), 20);
+    let kinds: Vec<&str> = points.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"letter") && kinds.contains(&"space"), "{kinds:?}");
+    assert_eq!(map["neighbours"].as_array().unwrap().len(), 10);
+    let tsne = json_of(&gradlab(&["project", "--model", model.to_str().unwrap(), "--json", "--words", "30", "--method", "tsne", "--perplexity", "5"]));
+    assert_eq!((tsne["method"].as_str(), tsne["iterations"].as_u64(), tsne["points"].as_array().unwrap().len()), (Some("tsne"), Some(1000), 30));
 }
 
 #[test]

@@ -73,6 +73,9 @@ pub(super) fn explain(model_path: &Path, text: Option<String>, steps: usize, cla
 
 /// `tsne`: t-SNE's perplexity, for t-SNE in place of PCA.
 pub(super) fn project(model_path: &Path, components: usize, count: usize, tsne: Option<f64>, near: Option<&str>, json_out: bool) -> Result<()> {
+    if tfjs::load(model_path)?.metadata.as_ref().is_some_and(|m| m.language_model.is_some()) {
+        return project_tokens(model_path, components, count, tsne, near, json_out);
+    }
     let (model, meta) = load_model(model_path)?;
     let Some(tok) = meta.tokenizer.as_ref() else {
         return Err(Error::setting("--model", msg!("cli.image_model_explain")));
@@ -110,18 +113,80 @@ pub(super) fn project(model_path: &Path, components: usize, count: usize, tsne: 
     Ok(())
 }
 
+/// A language model's tokens (its first `count` ids: the most frequent
+/// characters or words of its text), each with its kind in place of a
+/// class.
+fn project_tokens(path: &Path, components: usize, count: usize, tsne: Option<f64>, near: Option<&str>, json_out: bool) -> Result<()> {
+    let (model, meta) = super::lm::load_lm(path)?;
+    let tokens = crate::lab::tokens_by_id(&meta.tokenizer, count);
+    let first = || Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name()));
+    let (points, ratios, iterations, kl) = match tsne {
+        Some(perplexity) => {
+            let mut run = crate::lab::token_tsne_run(&model, &tokens, components, perplexity, None).map_err(tsne_field)?;
+            while run.advance(100) {}
+            let f = run.frame();
+            (f.points, None, Some(f.iteration), f.kl_divergence)
+        }
+        None => {
+            let map = words::token_map(&model, &tokens, components).ok_or_else(first)?;
+            (map.points, Some(map.explained_variance_ratio), None, None)
+        }
+    };
+    let neighbours = match near {
+        Some(w) => Some(crate::lab::token_neighbours(&model, &meta.tokenizer, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
+        None => None,
+    };
+    let kind = |k: usize| words::TOKEN_KINDS[k];
+    if json_out {
+        let pts: Vec<Value> = points.iter().map(|p| json!({"token": p.word, "id": p.id, "coords": p.coords, "kind": kind(p.class)})).collect();
+        let mut v = json!({"method": if tsne.is_some() { "tsne" } else { "pca" }, "points": pts});
+        match (&ratios, tsne) {
+            (Some(r), _) => v["explained_variance_ratio"] = json!(r),
+            (None, Some(perplexity)) => {
+                v["perplexity"] = json!(perplexity);
+                v["iterations"] = json!(iterations);
+                v["kl_divergence"] = json!(kl);
+            }
+            _ => {}
+        }
+        if let Some(n) = &neighbours {
+            v["neighbours"] = n.iter().map(|(w, c)| json!({"token": w, "cosine": c})).collect();
+        }
+        println!("{}", v);
+        return Ok(());
+    }
+    match (&ratios, tsne) {
+        (Some(r), _) => println!("{} tokens; the components explain {}", points.len(), r.iter().map(|r| format!("{:.1} %", r * 100.0)).collect::<Vec<_>>().join(", ")),
+        (None, Some(perplexity)) => println!("{} tokens by t-SNE (perplexity {}): KL divergence {:.4} after {} iterations", points.len(), perplexity, kl.unwrap_or(f64::NAN), iterations.unwrap_or(0)),
+        _ => {}
+    }
+    for p in points.iter().take(30) {
+        let xy: Vec<String> = p.coords.iter().map(|v| format!("{:+9.3}", v)).collect();
+        println!("{:<12}{}  {}", format!("{:?}", p.word), xy.join(""), kind(p.class));
+    }
+    if let Some(n) = neighbours {
+        println!("nearest to {:?} by cosine:", near.unwrap());
+        for (w, c) in n {
+            println!("  {:<12}{:.3}", format!("{:?}", w), c);
+        }
+    }
+    Ok(())
+}
+
+/// t-SNE's refusals, on the flag that caused them.
+fn tsne_field(e: crate::error::Message) -> Error {
+    let field = match e.code {
+        "explain.tsne_size" => "--words",
+        "explain.tsne_perplexity" => "--perplexity",
+        _ => "--model",
+    };
+    Error::setting(field, e)
+}
+
 /// The projector's t-SNE: the same run the page animates, to its end.
 fn project_tsne(model: &Model<CpuBackend>, meta: &Metadata, components: usize, count: usize, perplexity: f64, near: Option<&str>, json_out: bool) -> Result<()> {
     let tok = meta.tokenizer.as_ref().expect("checked by project");
-    let field = |e: crate::error::Message| {
-        let field = match e.code {
-            "explain.tsne_size" => "--words",
-            "explain.tsne_perplexity" => "--perplexity",
-            _ => "--model",
-        };
-        Error::setting(field, e)
-    };
-    let mut run = crate::lab::tsne_run(model, tok, meta.padding, count, components, perplexity, None).map_err(field)?;
+    let mut run = crate::lab::tsne_run(model, tok, meta.padding, count, components, perplexity, None).map_err(tsne_field)?;
     while run.advance(100) {}
     let frame = run.frame();
     let neighbours = match near {

@@ -62,16 +62,79 @@ pub struct MapPoint {
     pub probability: f32,
 }
 
-/// The model's token table (its first layer's first weight), its rows,
-/// and the ids of the words it has rows for; None when the model does not
-/// start with an Embedding.
-pub fn table<B: Backend>(model: &Model<B>, tok: &Tokenizer) -> Option<(Vec<f32>, usize, Vec<usize>)> {
+/// The model's token table (its first layer's first weight), its number
+/// of rows and its width; None when the model does not start with an
+/// Embedding (or a token-and-position one).
+pub fn token_table<B: Backend>(model: &Model<B>) -> Option<(Vec<f32>, usize, usize)> {
     let rows = model.layers[0].config.vocabulary()?;
     let table = model.backend.download(&model.weights[0][0]);
     let width = table.len() / rows.max(1);
+    Some((table, rows, width))
+}
+
+/// The model's token table, its width, and the ids of the words it has
+/// rows for.
+pub fn table<B: Backend>(model: &Model<B>, tok: &Tokenizer) -> Option<(Vec<f32>, usize, Vec<usize>)> {
+    let (table, rows, width) = token_table(model)?;
     let index_word = tok.index_word();
     let ids = (1..rows.min(index_word.len())).filter(|&i| index_word[i].is_some()).collect();
     Some((table, width, ids))
+}
+
+/// What a language model's tokens are coloured by in the projector (it
+/// has no classes): the kind of character a token starts with, after a
+/// leading space.
+pub const TOKEN_KINDS: [&str; 6] = ["letter", "digit", "punctuation", "space", "han", "other"];
+
+pub fn token_kind(token: &str) -> usize {
+    let rest = token.trim_start();
+    match rest.chars().next() {
+        None if token.is_empty() => 5,
+        None => 3,
+        Some(c) if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) || ('\u{20000}'..='\u{2ffff}').contains(&c) => 4,
+        Some(c) if c.is_alphabetic() => 0,
+        Some(c) if c.is_numeric() => 1,
+        Some(c) if is_punctuation(c) => 2,
+        Some(_) => 5,
+    }
+}
+
+/// Unicode's punctuation and symbols (，。！ as much as , . !).
+fn is_punctuation(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    matches!(
+        get_general_category(c),
+        G::ConnectorPunctuation | G::DashPunctuation | G::OpenPunctuation | G::ClosePunctuation | G::InitialPunctuation | G::FinalPunctuation | G::OtherPunctuation | G::MathSymbol | G::CurrencySymbol | G::ModifierSymbol | G::OtherSymbol
+    )
+}
+
+/// A language model's tokens `tokens` (id, text) by PCA, each coloured by
+/// its kind ([`TOKEN_KINDS`]).
+pub fn token_map<B: Backend>(model: &Model<B>, tokens: &[(usize, String)], components: usize) -> Option<EmbeddingMap> {
+    let (ids, picked, width) = token_rows(model, tokens)?;
+    let p = crate::explain::pca(&picked, width, components);
+    let points = token_points(tokens, &ids, p.coords);
+    Some(EmbeddingMap { points, explained_variance_ratio: p.explained_variance_ratio, explained_variance: p.explained_variance, width })
+}
+
+/// The rows of the token table for `tokens` that it has, their ids, and its width.
+pub fn token_rows<B: Backend>(model: &Model<B>, tokens: &[(usize, String)]) -> Option<(Vec<usize>, Vec<f32>, usize)> {
+    let (table, rows, width) = token_table(model)?;
+    let ids: Vec<usize> = tokens.iter().map(|t| t.0).filter(|&i| i < rows).collect();
+    let picked = ids.iter().flat_map(|&i| table[i * width..(i + 1) * width].iter().copied()).collect();
+    Some((ids, picked, width))
+}
+
+/// Points for a language model's tokens at `coords`, each of its kind.
+pub fn token_points(tokens: &[(usize, String)], ids: &[usize], coords: Vec<Vec<f32>>) -> Vec<MapPoint> {
+    ids.iter()
+        .zip(coords)
+        .map(|(&id, coords)| {
+            let word = tokens.iter().find(|t| t.0 == id).map(|t| t.1.clone()).unwrap_or_default();
+            let class = token_kind(&word);
+            MapPoint { word, id, coords, class, probability: 1.0 }
+        })
+        .collect()
 }
 
 /// The first `count` words' ids (the most frequent) and their rows of the

@@ -213,24 +213,50 @@ impl TsneRun {
 /// A t-SNE run over `model`'s first `count` words (the page's and
 /// `gradlab project --method tsne`'s); the reason when it cannot be.
 pub fn tsne_run<B: Backend>(model: &crate::model::Model<B>, tok: &Tokenizer, padding: Side, count: usize, dims: usize, perplexity: f64, resume: Option<&TsneRun>) -> std::result::Result<TsneRun, Message> {
+    tsne_sizes(count, dims)?;
+    let (ids, rows, width) = words::first_rows(model, tok, count).ok_or_else(|| first_layer(model))?;
+    let points = words::map_points(model, tok, padding, &ids, vec![vec![]; ids.len()]);
+    TsneRun::start(ids, rows, width, points, dims, perplexity, resume)
+}
+
+/// The same over a language model's tokens `tokens` (id, text), each
+/// coloured by its kind.
+pub fn token_tsne_run<B: Backend>(model: &crate::model::Model<B>, tokens: &[(usize, String)], dims: usize, perplexity: f64, resume: Option<&TsneRun>) -> std::result::Result<TsneRun, Message> {
+    tsne_sizes(tokens.len(), dims)?;
+    let (ids, rows, width) = words::token_rows(model, tokens).ok_or_else(|| first_layer(model))?;
+    let points = words::token_points(tokens, &ids, vec![vec![]; ids.len()]);
+    TsneRun::start(ids, rows, width, points, dims, perplexity, resume)
+}
+
+fn tsne_sizes(count: usize, dims: usize) -> std::result::Result<(), Message> {
     if !(2..=3).contains(&dims) {
         return Err(msg!("explain.projector_size", words = count, components = dims));
     }
     if count == 0 || count > tsne::MAX_POINTS {
         return Err(msg!("explain.tsne_size", words = count, most = tsne::MAX_POINTS));
     }
-    let (ids, rows, width) = words::first_rows(model, tok, count).ok_or_else(|| msg!("explain.first_layer", layer = model.layers[0].config.class_name()))?;
-    let n = ids.len();
-    if !(perplexity.is_finite() && perplexity >= 1.0 && perplexity < n as f64) {
-        return Err(msg!("explain.tsne_perplexity", perplexity = perplexity, words = n));
+    Ok(())
+}
+
+fn first_layer<B: Backend>(model: &crate::model::Model<B>) -> Message {
+    msg!("explain.first_layer", layer = model.layers[0].config.class_name())
+}
+
+impl TsneRun {
+    /// A run over `rows` (n × width, one per point and id), from `resume`'s
+    /// layout when that run placed the same ids on as many axes.
+    fn start(ids: Vec<usize>, rows: Vec<f32>, width: usize, points: Vec<words::MapPoint>, dims: usize, perplexity: f64, resume: Option<&TsneRun>) -> std::result::Result<TsneRun, Message> {
+        let n = ids.len();
+        if !(perplexity.is_finite() && perplexity >= 1.0 && perplexity < n as f64) {
+            return Err(msg!("explain.tsne_perplexity", perplexity = perplexity, words = n));
+        }
+        if rows.iter().any(|v| !v.is_finite()) {
+            return Err(msg!("explain.tsne_not_finite"));
+        }
+        let tsne = match resume {
+            Some(r) if r.ids == ids && r.tsne.dims() == dims => tsne::Tsne::resume(&rows, width, perplexity, &r.tsne),
+            _ => tsne::Tsne::new(&rows, width, dims, perplexity),
+        };
+        Ok(TsneRun { tsne, ids, points, perplexity })
     }
-    if rows.iter().any(|v| !v.is_finite()) {
-        return Err(msg!("explain.tsne_not_finite"));
-    }
-    let tsne = match resume {
-        Some(r) if r.ids == ids && r.tsne.dims() == dims => tsne::Tsne::resume(&rows, width, perplexity, &r.tsne),
-        _ => tsne::Tsne::new(&rows, width, dims, perplexity),
-    };
-    let points = words::map_points(model, tok, padding, &ids, vec![vec![]; n]);
-    Ok(TsneRun { tsne, ids, points, perplexity })
 }

@@ -257,7 +257,7 @@ struct Generation {
 /// The session.
 pub struct LanguageLab {
     pub settings: LmSettings,
-    text: Option<LmText>,
+    pub(super) text: Option<LmText>,
     /// The run as of the last step or GPU slice: generation, samples,
     /// attention and downloads read it.
     trainer: Option<Trainer<CpuBackend>>,
@@ -555,7 +555,7 @@ impl LanguageLab {
     }
 
     /// The model that generates: the run's, or a model loaded without text.
-    fn model(&self) -> Result<(&Model<CpuBackend>, &LanguageModelMeta)> {
+    pub(super) fn model(&self) -> Result<(&Model<CpuBackend>, &LanguageModelMeta)> {
         generating_model(&self.trainer, &self.model_only, &self.meta)
     }
 

@@ -10,6 +10,7 @@
 //! the model file.
 
 mod explain;
+mod language_projector;
 mod images;
 mod language;
 mod placement;
@@ -46,7 +47,8 @@ use text::*;
 use placement::Placement;
 pub use views::*;
 pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
-pub use explain::{tsne_run, ImageExplanation, TextExplanation, TsneFrame, TsneRun, PAGE_STEPS};
+pub use language_projector::{token_neighbours, tokens_by_id};
+pub use explain::{token_tsne_run, tsne_run, ImageExplanation, TextExplanation, TsneFrame, TsneRun, PAGE_STEPS};
 use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
 
 /// Largest paste the lab accepts (bytes): beyond it the page would stall.

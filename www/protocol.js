@@ -20,7 +20,7 @@ export const COMMANDS = Object.freeze([
   // the generation task (a GPT on the user's text): settings, text, training,
   // generating, attention, the model file
   'lm_default_settings', 'lm_settings', 'lm_set_settings', 'lm_load_text', 'lm_train', 'lm_reset', 'lm_validation',
-  'lm_begin_generation', 'lm_candidates', 'lm_generate_next', 'lm_attention', 'lm_export_model', 'lm_import_model', 'lm_set_backend', 'lm_backend',
+  'lm_begin_generation', 'lm_candidates', 'lm_generate_next', 'lm_attention', 'lm_projector', 'lm_neighbours', 'lm_tsne_start', 'lm_tsne_step', 'lm_export_model', 'lm_import_model', 'lm_set_backend', 'lm_backend',
 ]);
 
 // 'steps' is the generation task's progress (its steps, validations and samples).

@@ -130,6 +130,13 @@ function lmTrainLoop(mode) {
   });
 }
 
+// A t-SNE run stepped for about `ms` of this thread's time, then its frame.
+function tsneStep(owner, ms) {
+  const start = performance.now();
+  while (owner.tsne_advance(1) && performance.now() - start < ms);
+  return owner.tsne_frame();
+}
+
 // top-k and top-p: a number, or off (null → undefined: the engine's None).
 const opt = (v) => (v === null || v === undefined ? undefined : v);
 
@@ -155,11 +162,7 @@ const commands = {
   neighbours: (word, count) => lab.neighbours(word, count),
   // The projector's t-SNE, a few iterations a call, so training goes on between.
   tsne_start: (words, dims, perplexity, resume) => lab.tsne_start(words, dims, perplexity, Boolean(resume)),
-  tsne_step: (ms) => {
-    const start = performance.now();
-    while (lab.tsne_advance(1) && performance.now() - start < ms);
-    return lab.tsne_frame();
-  },
+  tsne_step: (ms) => tsneStep(lab, ms),
   export_model: () => lab.export_model(),
   import_model: (json, weights) => lab.import_model(json, weights),
   train: (mode) => { if (!running) trainLoop(mode); return true; },
@@ -188,6 +191,11 @@ const commands = {
   lm_candidates: (temperature, topK, topP) => lm.candidates(temperature, opt(topK), opt(topP)),
   lm_generate_next: (count) => lm.generate_next(count),
   lm_attention: (text) => lm.attention(text),
+  // The projector over the language model's tokens.
+  lm_projector: (words, components) => lm.projector(words, components),
+  lm_neighbours: (token, count) => lm.neighbours(token, count),
+  lm_tsne_start: (words, dims, perplexity, resume) => lm.tsne_start(words, dims, perplexity, Boolean(resume)),
+  lm_tsne_step: (ms) => tsneStep(lm, ms),
   lm_export_model: () => lm.export_model(),
   lm_import_model: (json, weights, alone) => lm.import_model(json, weights, !!alone),
   lm_set_backend: async (choice) => { if (choice !== 'cpu') await askForGpu(); return lm.set_backend(choice); },

@@ -12,6 +12,8 @@ use crate::msg;
 #[wasm_bindgen]
 pub struct WebLanguageLab {
     lab: LanguageLab,
+    /// The projector's t-SNE run over the tokens.
+    tsne: Option<crate::lab::TsneRun>,
 }
 
 impl Default for WebLanguageLab {
@@ -28,7 +30,7 @@ fn sampling(temperature: f32, top_k: Option<usize>, top_p: Option<f32>) -> Sampl
 impl WebLanguageLab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> WebLanguageLab {
-        WebLanguageLab { lab: LanguageLab::new() }
+        WebLanguageLab { lab: LanguageLab::new(), tsne: None }
     }
 
     pub fn default_settings() -> Result<JsValue, JsValue> {
@@ -108,6 +110,35 @@ impl WebLanguageLab {
 
     pub fn attention(&self, text: &str) -> Result<JsValue, JsValue> {
         to_js(&self.lab.attention(text).map_err(err)?)
+    }
+
+    /// The projector (as `WebLab`'s) over the model's most frequent tokens,
+    /// each coloured by its kind.
+    pub fn projector(&self, words: usize, components: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.projector(words, components).map_err(err)?)
+    }
+
+    pub fn neighbours(&self, token: &str, count: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.lab.neighbours(token, count).map_err(err)?)
+    }
+
+    pub fn tsne_start(&mut self, words: usize, dims: usize, perplexity: f64, resume: bool) -> Result<JsValue, JsValue> {
+        let run = self.lab.tsne(words, dims, perplexity, self.tsne.as_ref().filter(|_| resume)).map_err(err)?;
+        let frame = run.frame();
+        self.tsne = Some(run);
+        to_js(&frame)
+    }
+
+    pub fn tsne_advance(&mut self, iterations: usize) -> Result<bool, JsValue> {
+        Ok(self.tsne_run()?.advance(iterations))
+    }
+
+    pub fn tsne_frame(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.tsne_run()?.frame())
+    }
+
+    fn tsne_run(&mut self) -> Result<&mut crate::lab::TsneRun, JsValue> {
+        self.tsne.as_mut().ok_or_else(|| err(Error::setting("projector", msg!("explain.tsne_none"))))
     }
 
     /// A model file in place of the model (see `LanguageLab::import_model`):

@@ -179,9 +179,11 @@ test('generate: paste a text, train, beat the unigram entropy, generate, reshape
   await page.screenshot({ path: path.join(shots, 'generate-1280.png'), fullPage: true });
   // The Chinese page keeps everything.
   await page.selectOption('#lang-select', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   assert.match(await reportText(page), /个字符/);
   assert.match(await page.textContent('#samples-over-time'), /第 0 步/);
   await page.selectOption('#lang-select', 'en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
   assert.deepEqual(errors, []);
   await ctx.close();
 });
@@ -347,6 +349,41 @@ test('generate: a sample, a reload, and the phone layout', async () => {
   const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(m.scroll <= m.client, `the page scrolls sideways: ${m.scroll} > ${m.client}`);
   await page.screenshot({ path: path.join(shots, 'generate-phone.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('generate: the projector places the GPT’s characters, coloured by kind, by PCA and t-SNE', async () => {
+  const { ctx, page, errors } = await open();
+  await page.selectOption('#task-select', 'generate');
+  await page.selectOption('#sample-select', 'tang');
+  await waitReport(page, /tokens/, 60000);
+  await smallModel(page);
+  await page.click('#step-btn');
+  await page.waitForFunction(() => document.getElementById('batch-count').textContent === '1', null, { timeout: 60000 });
+  assert.ok(await page.isVisible('nav a[data-step="projector"]'), 'the projector is a step of the generation task too');
+  await page.click('nav a[data-step="projector"]');
+  assert.match(await page.textContent('#projector .hint.generate-only'), /no classes: each point’s colour and shape is the kind of token/);
+  await page.waitForFunction(() => /words placed by PCA/.test(document.getElementById('projector-canvas').getAttribute('aria-label') || ''), null, { timeout: 30000 });
+  const legend = await page.$$eval('#projector-legend li', (els) => els.map((e) => e.textContent.trim()));
+  assert.ok(legend.some((l) => / Han character$/.test(l)) && legend.some((l) => / punctuation$/.test(l)), `legend: ${legend}`);
+  assert.match(await page.textContent('#projector-summary'), /Han character: .+\./);
+  // The search finds a character's neighbours.
+  await page.fill('#projector-search', '月');
+  await page.waitForFunction(() => document.querySelectorAll('#projector-neighbours li').length === 10, null, { timeout: 10000 });
+  const near = await page.$$eval('#projector-neighbours li', (els) => els.map((e) => e.textContent.trim()));
+  assert.ok(near.every((n) => /^\S+\s+-?[01]\.\d{3}$/.test(n) && !n.startsWith('月 ')), `neighbours: ${near}`);
+  await page.focus('#projector-canvas');
+  await page.keyboard.press('Home');
+  assert.match(await page.textContent('#projector-hover'), /^\S+: (Han character|punctuation|space|letter|digit|other)$/);
+  // t-SNE over them.
+  await page.selectOption('#projector-method', 'tsne');
+  await page.waitForFunction(() => /done after \d+ iterations/.test(document.getElementById('projector-tsne-status').textContent), null, { timeout: 60000 });
+  assert.match(await page.getAttribute('#projector-canvas', 'aria-label'), /words placed by t-SNE \(perplexity 30\)/);
+  await page.locator('#projector').screenshot({ path: path.join(shots, 'generate-projector.png') });
+  // Back to classify: the classifier's words again (none yet: nothing to show).
+  await page.selectOption('#task-select', 'classify');
+  await page.waitForFunction(() => document.getElementById('projector-message').textContent !== '' || document.querySelectorAll('#projector-legend li').length === 0, null, { timeout: 10000 });
   assert.deepEqual(errors, []);
   await ctx.close();
 });

@@ -15,6 +15,7 @@ import { lmResetView, setLmTrainStatus } from './gpt-training.js';
 import { refreshStatus } from './status.js';
 import { MAX_STORED, STORE_LM_TEXT } from './storage.js';
 import { call } from './worker-client.js';
+import { projectorStale } from './projector.js';
 
 const LM_SAMPLES = {
   shakespeare: { url: 'samples/shakespeare.txt', source: 'data.source.shakespeare' },
@@ -33,6 +34,7 @@ export function textReport(report) {
 
 function afterText() {
   forgetGenerated();
+  projectorStale();
   renderTextReport();
   renderGptSummary();
   lmResetView();

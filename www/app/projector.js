@@ -33,12 +33,19 @@ let tsneRun = 0;        // the t-SNE run being stepped; a newer one stops it
 
 const canvas = $('projector-canvas');
 const method = () => $('projector-method').value;
+// The generation task's projector places the language model's tokens
+// (the engine's lm_ commands), each coloured by its kind: it has no classes.
+const lm = () => state.task === 'generate';
+const imageOnly = () => !lm() && isImageModel();
+const command = (name) => (lm() ? `lm_${name}` : name);
+const KINDS = ['letter', 'digit', 'punctuation', 'space', 'han', 'other']; // explain::words::TOKEN_KINDS
+// A token as it can be seen: spaces, line ends and tabs by signs.
+const seen = (w) => (lm() ? w.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥') : w);
 
 // `resume`: t-SNE moves on from its last picture (while training) rather
 // than starting from PCA's.
 export async function refreshProjector(resume = false) {
-  if (state.task === 'generate') return;
-  if (isImageModel()) { data = null; error = null; dirty = false; render(); return; }
+  if (imageOnly()) { data = null; error = null; dirty = false; render(); return; }
   if (method() === 'tsne') return runTsne(resume);
   tsneRun++;
   if (busy) { again = true; return; }
@@ -48,7 +55,7 @@ export async function refreshProjector(resume = false) {
   const words = Number($('projector-words').value) || 300;
   let map = null, names = [], why = null;
   try {
-    map = await call('projector', words, Number($('projector-dims').value) || 2);
+    map = await call(command('projector'), words, Number($('projector-dims').value) || 2);
     names = await classLabels(map);
   } catch (e) {
     why = e.engine ?? e.message;
@@ -63,8 +70,10 @@ export async function refreshProjector(resume = false) {
   if (again) { again = false; refreshProjector(); }
 }
 
-// The class labels in the engine's order: a prediction's probabilities.
+// The class labels in the engine's order: a prediction's probabilities
+// (a language model's tokens are named by kind when drawn).
 async function classLabels(map) {
+  if (lm()) return [];
   const p = await call('predict', map.points.length ? map.points[0].word : 'a').catch(() => null);
   return p ? p.probabilities.map(([l]) => l) : [];
 }
@@ -80,7 +89,7 @@ async function runTsne(resume) {
   const perplexity = Number($('projector-perplexity').value.trim() || NaN);
   let first, names;
   try {
-    first = await call('tsne_start', words, Number($('projector-dims').value) || 2, perplexity, resume);
+    first = await call(command('tsne_start'), words, Number($('projector-dims').value) || 2, perplexity, resume);
     names = await classLabels(first);
   } catch (e) {
     if (mine !== tsneRun) return;
@@ -95,7 +104,7 @@ async function runTsne(resume) {
   searchWord();
   while (!data.done) {
     let frame;
-    try { frame = await call('tsne_step', TSNE_SLICE_MS); } catch (e) { if (mine === tsneRun) { error = e.engine ?? e.message; render(); } return; }
+    try { frame = await call(command('tsne_step'), TSNE_SLICE_MS); } catch (e) { if (mine === tsneRun) { error = e.engine ?? e.message; render(); } return; }
     if (mine !== tsneRun) return;
     data = frame;
     draw();
@@ -162,7 +171,7 @@ function shape(ctx, k, x, y, r) {
   ctx.fill();
 }
 
-const className = (k) => labels[k] ?? t('projector.class_n', { n: k });
+const className = (k) => (lm() ? t(`projector.kind_${KINDS[k] ?? 'other'}`) : labels[k] ?? t('projector.class_n', { n: k }));
 const pct = (v) => `${(100 * v).toFixed(1)} %`;
 
 function draw() {
@@ -217,7 +226,7 @@ function draw() {
   ctx.font = '12px system-ui, sans-serif';
   const label = (i, strong) => {
     const [x, y] = at[i];
-    const w = data.points[i].word;
+    const w = seen(data.points[i].word);
     ctx.fillStyle = strong ? '#000' : '#1f2430';
     if (strong) {
       ctx.strokeStyle = '#000'; ctx.lineWidth = 2;
@@ -235,7 +244,7 @@ function draw() {
 function render() {
   const panel = $('projector-body');
   const msg = $('projector-message');
-  if (isImageModel()) {
+  if (imageOnly()) {
     panel.hidden = true;
     msg.textContent = t('projector.text_only');
     return;
@@ -246,7 +255,7 @@ function render() {
   draw();
   if (!data) { setHtml($('projector-legend'), html``); setHtml($('projector-summary'), html``); canvas.setAttribute('aria-label', t('projector.empty')); return; }
   const used = [...new Set(data.points.map((p) => p.class))].sort((a, b) => a - b);
-  const classes = labels.length ? labels.map((_, k) => k) : used;
+  const classes = labels.length && !lm() ? labels.map((_, k) => k) : used;
   setHtml($('projector-legend'), html`${classes.map((k) => html`<li><span class="pshape c${k % COLOURS.length}" aria-hidden="true">${SHAPES[k % 4]}</span> <span translate="no">${className(k)}</span></li>`)}`);
   const shares = (k) => pct((data.explained_variance_ratio || []).slice(0, k).reduce((a, b) => a + b, 0));
   const summary = solid() && data.explained_variance_ratio ? t('projector.alt3', { n: data.points.length, share: shares(3) })
@@ -255,8 +264,8 @@ function render() {
   canvas.setAttribute('aria-label', summary);
   // Words and labels are the data's: kept out of translation.
   const leaning = classes.map((k) => {
-    const top = data.points.filter((p) => p.class === k).sort((a, b) => b.probability - a.probability).slice(0, 8).map((p) => p.word);
-    return html` ${th('projector.leaning', { label: html`<span translate="no">${className(k)}</span>`, words: html`<span translate="no">${top.join(', ') || '–'}</span>` })}`;
+    const top = data.points.filter((p) => p.class === k).sort((a, b) => b.probability - a.probability).slice(0, 8).map((p) => seen(p.word));
+    return html` ${th(lm() ? 'projector.kind_list' : 'projector.leaning', { label: html`<span translate="no">${className(k)}</span>`, words: html`<span translate="no">${top.join(', ') || '–'}</span>` })}`;
   });
   setHtml($('projector-summary'), html`${summary}${leaning}`);
   renderHover();
@@ -266,7 +275,7 @@ function renderHover() {
   const el = $('projector-hover');
   if (!data || hovered < 0) { el.textContent = t('projector.hover'); return; }
   const p = data.points[hovered];
-  setHtml(el, th('projector.point', { word: html`<b translate="no">${p.word}</b>`, label: html`<span translate="no">${className(p.class)}</span>`, share: pct(p.probability) }));
+  setHtml(el, th(lm() ? 'projector.point_lm' : 'projector.point', { word: html`<b translate="no">${seen(p.word)}</b>`, label: html`<span translate="no">${className(p.class)}</span>`, share: pct(p.probability) }));
 }
 
 // In 3-D a drag turns the picture.
@@ -316,16 +325,19 @@ canvas.addEventListener('keydown', (e) => {
 // nearest neighbours, or the engine's message for a word it does not know.
 let searchAsked = 0;
 async function searchWord() {
-  const word = $('projector-search').value.trim().toLowerCase();
+  // Words as the classifier's tokenizer reads them (lower case); a
+  // language model's tokens as typed (a word token's leading space aside).
+  const typed = $('projector-search').value.trim();
+  const word = lm() ? typed : typed.toLowerCase();
   const out = $('projector-neighbours');
   const mine = ++searchAsked;
-  found = data && word ? data.points.findIndex((p) => p.word === word) : -1;
+  found = data && word ? data.points.findIndex((p) => p.word === word || (lm() && p.word.trimStart() === word)) : -1;
   draw();
-  if (!word || isImageModel()) { setHtml(out, html``); return; }
+  if (!word || imageOnly()) { setHtml(out, html``); return; }
   try {
-    const list = await call('neighbours', word, 10);
+    const list = await call(command('neighbours'), word, 10);
     if (mine !== searchAsked) return;
-    setHtml(out, html`<p class="hint">${th('projector.neighbours', { word: html`<b translate="no">${word}</b>` })}</p><ol translate="no">${list.map(([w, c]) => html`<li><span>${w}</span> <span class="hint">${c.toFixed(3)}</span></li>`)}</ol>`);
+    setHtml(out, html`<p class="hint">${th('projector.neighbours', { word: html`<b translate="no">${seen(word)}</b>` })}</p><ol translate="no">${list.map(([w, c]) => html`<li><span>${seen(w)}</span> <span class="hint">${c.toFixed(3)}</span></li>`)}</ol>`);
   } catch (e) {
     if (mine === searchAsked) setHtml(out, html`<p class="hint err">${engineText(e.engine ?? e.message)}</p>`);
   }
@@ -342,8 +354,9 @@ $('projector-perplexity').addEventListener('change', () => refreshProjector());
 // marked stale and drawn when it comes into view.
 let later = null;
 export function onProjectorEvent(m) {
-  if (state.task === 'generate' || isImageModel()) return;
-  if (m.event === 'progress' || m.event === 'stopped') {
+  if (imageOnly()) return;
+  // A classifier's progress, or the language model's steps.
+  if (m.event === (lm() ? 'steps' : 'progress') || m.event === 'stopped') {
     dirty = true;
     if (!visible) return;
     // t-SNE starts again from its picture with the new table: its P costs
@@ -363,7 +376,7 @@ new IntersectionObserver((entries) => {
 // A new model or new data: drawn again if on screen, else when it comes into view.
 export function projectorStale() {
   dirty = true;
-  if (visible || isImageModel()) refreshProjector();
+  if (visible || imageOnly()) refreshProjector();
 }
 
 // Language changes: the words are drawn again from what the page holds.

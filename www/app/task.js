@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { state } from './state.js';
 import { $ } from './dom.js';
 import { STORE_TASK } from './storage.js';
+import { projectorStale } from './projector.js';
 
 export const TASKS = ['classify', 'generate'];
 
@@ -36,4 +37,6 @@ export function showTask(task) {
   const ph = generate ? 'gen.placeholder' : state.dataKind === 'images' ? 'data.placeholder_images' : 'data.placeholder';
   $('dataset-input').dataset.i18nPlaceholder = ph;
   $('dataset-input').placeholder = t(ph);
+  // The projector shows the task's model: a classifier's words or the language model's tokens.
+  projectorStale();
 }

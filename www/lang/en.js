@@ -428,4 +428,8 @@ export default {
   'projector.axes3': 'components 1, 2, 3: {a}, {b}, {c} of the variance',
   'projector.alt3': 'Embedding projector: {n} words placed by PCA in 3-D; the three components shown explain {share} of the variance. Drag the picture, or Shift and the arrow keys, to turn it.',
   'projector.alt_tsne3': 'Embedding projector: {n} words placed by t-SNE in 3-D (perplexity {perplexity}), iteration {i} of {max}. Drag the picture, or Shift and the arrow keys, to turn it.',
+  'projector.hint_lm': 'The language model’s most frequent tokens, placed by their rows of its token table: tokens the model treats alike end up close (watch vowels, digits or punctuation gather as it trains). Placed by PCA, the axes are the directions along which the rows differ most; placed by t-SNE, each token’s nearest neighbours are kept near instead. A language model has no classes: each point’s colour and shape is the kind of token. It is drawn again while training.',
+  'projector.kind_letter': 'letter', 'projector.kind_digit': 'digit', 'projector.kind_punctuation': 'punctuation', 'projector.kind_space': 'space', 'projector.kind_han': 'Han character', 'projector.kind_other': 'other',
+  'projector.point_lm': '{word}: {label}',
+  'projector.kind_list': '{label}: {words}.',
 };

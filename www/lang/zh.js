@@ -426,4 +426,8 @@ export default {
   'projector.axes3': '第 1、2、3 主成分：分别占方差的 {a}、{b}、{c}',
   'projector.alt3': '词向量投影：按主成分分析在三维中摆放的 {n} 个词；显示的三个主成分解释了 {share} 的方差。拖动图像，或按住 Shift 用方向键，可以旋转它。',
   'projector.alt_tsne3': '词向量投影：按 t-SNE 在三维中摆放的 {n} 个词（困惑度 {perplexity}），第 {i} 次迭代，共 {max} 次。拖动图像，或按住 Shift 用方向键，可以旋转它。',
+  'projector.hint_lm': '语言模型最常见的词元，按它们在词元表中的向量摆放：模型看作相近的词元会靠在一起（训练时可以看到元音、数字或标点逐渐聚拢）。按主成分分析摆放时，坐标轴是这些向量差异最大的方向；按 t-SNE 摆放时，则让每个词元的最近邻留在它附近。语言模型没有类别：每个点的颜色和形状表示词元的种类。训练时会重新绘制。',
+  'projector.kind_letter': '字母', 'projector.kind_digit': '数字', 'projector.kind_punctuation': '标点', 'projector.kind_space': '空白', 'projector.kind_han': '汉字', 'projector.kind_other': '其他',
+  'projector.point_lm': '{word}：{label}',
+  'projector.kind_list': '{label}：{words}。',
 };

@@ -9,7 +9,7 @@
 // imports only those below it, and the worker's client, which nearly all
 // of them call, is handed what to do with its events and after a restart
 // here (onWorker), rather than importing the modules that do it.
-import { t, setLanguage, preferredLanguage, language } from './i18n.js';
+import { t, loadLanguage, setLanguage, preferredLanguage, language } from './i18n.js';
 import { state } from './app/state.js';
 import { refreshAugmentPreview } from './app/augment.js';
 import { applyBackend, askEngineBuild, describeBackend } from './app/backend.js';
@@ -220,6 +220,8 @@ onWorker({
 addEventListener('scroll', () => document.body.classList.toggle('scrolled', scrollY > 40), { passive: true });
 
 async function main() {
+  // The preferred language's strings (English if they cannot be fetched).
+  await loadLanguage(preferredLanguage()).catch(() => loadLanguage('en'));
   setLanguage(preferredLanguage());
   $('lang-select').value = language();
   renderEvaluation();

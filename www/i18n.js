@@ -1,14 +1,17 @@
 // The page's languages. Strings live in lang/en.js and lang/zh.js (one file
 // a language), the engine's messages in lang/engine/en.js and zh.js; this
 // module picks a language, fills the page's marked elements, and renders
-// the engine's messages ({code, params}) in it.
-import en from './lang/en.js';
-import zh from './lang/zh.js';
-import engineEn from './lang/engine/en.js';
-import engineZh from './lang/engine/zh.js';
+// the engine's messages ({code, params}) in it. A language's two files are
+// fetched when it is first shown (loadLanguage), so the first load carries
+// one language, not both: the catalogues are complete in each (the strings
+// and engine-messages tests), so nothing falls back to another.
 import { Html, esc } from './html.js';
 
-const LANGS = { en: { strings: en, engine: engineEn, html: 'en' }, zh: { strings: zh, engine: engineZh, html: 'zh-CN' } };
+const LANGS = {
+  en: { html: 'en', files: () => Promise.all([import('./lang/en.js'), import('./lang/engine/en.js')]) },
+  zh: { html: 'zh-CN', files: () => Promise.all([import('./lang/zh.js'), import('./lang/engine/zh.js')]) },
+};
+const none = {};
 export const STORE_LANG = 'gradlab.lang';
 let current = 'en';
 
@@ -28,9 +31,19 @@ export function preferredLanguage() {
   return 'en';
 }
 
+// A language's strings and engine messages, fetched once; before
+// setLanguage shows it.
+export async function loadLanguage(code) {
+  const l = LANGS[code] ?? LANGS.en;
+  if (!l.strings) {
+    const [strings, engine] = await l.files();
+    [l.strings, l.engine] = [strings.default, engine.default];
+  }
+}
+
 // The string for `key` in the current language, {name} filled from params.
 export function t(key, params = {}) {
-  const s = LANGS[current].strings[key] ?? en[key];
+  const s = (LANGS[current].strings ?? none)[key];
   if (s === undefined) { console.warn('missing string', key); return key; }
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
@@ -55,8 +68,8 @@ export const canvasWords = (prefix, keys) => Object.fromEntries(keys.map((k) => 
 export const LOOKUP = ['field', 'action', 'source', 'file', 'op', 'what'];
 
 /** A message {code, params} rendered from `catalog` (English for a code it lacks). */
-export function renderMessage(m, catalog = LANGS[current].engine) {
-  const template = catalog[m.code] ?? engineEn[m.code];
+export function renderMessage(m, catalog = LANGS[current].engine ?? none) {
+  const template = catalog[m.code];
   const params = m.params || {};
   if (template === undefined) return `${m.code}(${Object.entries(params).map(([k, v]) => `${k}=${param(k, v, catalog)}`).join(', ')})`;
   return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? param(name, params[name], catalog) : whole));
@@ -64,7 +77,7 @@ export function renderMessage(m, catalog = LANGS[current].engine) {
 
 function param(name, v, catalog) {
   if (v && typeof v === 'object') return renderMessage(v, catalog);
-  const term = LOOKUP.includes(name) ? catalog[`${name}.${v}`] ?? engineEn[`${name}.${v}`] : undefined;
+  const term = LOOKUP.includes(name) ? catalog[`${name}.${v}`] : undefined;
   return term ?? String(v);
 }
 
@@ -83,7 +96,7 @@ export function engineText(x) {
 // our own strings, never with parameters: nothing from outside reaches
 // it), data-i18n-placeholder / -aria / -title (attributes).
 export function setLanguage(code, root = document) {
-  current = LANGS[code] ? code : 'en';
+  current = LANGS[code]?.strings ? code : 'en';
   try { localStorage.setItem(STORE_LANG, current); } catch { /* storage disabled */ }
   document.documentElement.lang = LANGS[current].html;
   document.title = t('title');

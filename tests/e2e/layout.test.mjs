@@ -59,8 +59,10 @@ async function trainSpam(page, epochs) {
 async function yLabels(page, id) {
   // Draw the charts afresh (a language switch redraws them) and read that drawing.
   await page.selectOption('#lang-select', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   await page.evaluate(() => { window.__texts = []; });
   await page.selectOption('#lang-select', 'en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
   await page.waitForTimeout(200);
   return page.evaluate((id) => window.__texts.filter((t) => t.id === id && !t.rotated && t.x < 52 && /^-?[\d.]+(e-?\d+)?$/.test(t.text)), id);
 }

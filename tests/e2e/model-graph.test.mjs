@@ -295,6 +295,7 @@ test('generation: the gpt drawing has one pre-LN decoder block per block, + bloc
   // On a phone, in Chinese.
   await page.setViewportSize(PHONE);
   await page.selectOption('#lang-select', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   await page.waitForFunction(() => /因果多头自注意力/.test(document.getElementById('gpt-graph').textContent));
   g = await drawing(page, 'gpt-graph');
   assert.ok(g.fits, 'the gpt drawing is wider than the phone');

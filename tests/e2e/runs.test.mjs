@@ -248,10 +248,12 @@ test('two runs: the table, the overlay chart, the differing setting, a reload, C
 
   // Chinese: the table and the chart's words follow the language.
   await page.selectOption('#lang-select', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   assert.match(await page.textContent('#runs-table thead'), /验证损失/);
   assert.match(await page.getAttribute('#runs-compare-chart', 'aria-label'), /运行 1/);
   await page.locator('#runs').screenshot({ path: path.join(shots, 'runs-zh.png') });
   await page.selectOption('#lang-select', 'en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
 
   // Delete the first run: one row left, also after a reload.
   await page.click(`#runs-table tr[data-run-id="${shown[0].id}"] button.run-delete`);

@@ -98,6 +98,7 @@ test('a link whose layer type is markup runs nothing and is refused, naming the 
       await page.screenshot({ path: path.join(shots, 'security-link.png') });
       // The message follows a language switch.
       await page.selectOption('#lang-select', 'zh');
+      await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
       assert.match(await page.textContent('#settings-problems'), /链接中的层列表（layers=.*）未被采用：第 1 层的类型“<img src=x onerror="window.__pwned=1">”未知/);
     }
     await ctx.close();
@@ -254,6 +255,7 @@ test('dropped files whose names are markup: labels and skipped names are text; a
   await page.waitForFunction(() => /binary/.test(document.getElementById('parse-report').textContent), null, { timeout: 20000 });
   assert.match(await page.textContent('#parse-report'), /data is binary, not text \(a NUL or control byte on line \d+\); give a text file with one labelled example per line/);
   await page.selectOption('#lang-select', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   assert.match(await page.textContent('#parse-report'), /数据是二进制的，不是文本（第 \d+ 行有 NUL 或控制字节）/);
   await assertInert(page, dialogs, 'a dropped binary file');
   assert.deepEqual(errors, []);

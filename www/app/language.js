@@ -1,5 +1,5 @@
 // Switching the page's language.
-import { setLanguage, language } from '../i18n.js';
+import { loadLanguage, setLanguage, language } from '../i18n.js';
 import { renderAugment } from './augment.js';
 import { describeBackend } from './backend.js';
 import { renderBundle } from './bundle.js';
@@ -27,7 +27,10 @@ import { drawRace, drawVisualisers, renderRacePlay } from './visualisers.js';
 
 // Switching keeps every state: the static labels are refilled and each
 // dynamic part is drawn again from what the page already holds.
-function renderLanguage(code) {
+async function renderLanguage(code) {
+  await loadLanguage(code).catch(() => {});
+  // A newer choice made while this one's strings came wins.
+  if ($('lang-select').value !== code) return;
   setLanguage(code);
   $('lang-select').value = language();
   renderSettingProblems();

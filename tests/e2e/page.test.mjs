@@ -475,6 +475,9 @@ test('inside the model: histograms and LSTM gates follow training', async () => 
   await page.fill('#max-len', '40');
   await page.dispatchEvent('#max-len', 'change');
   await page.waitForFunction(() => /lstm_1/.test(document.getElementById('model-summary').textContent));
+  // The pictures are drawn when they are on screen: look at them.
+  const look = () => page.locator('#insides-chart').scrollIntoViewIfNeeded();
+  await look();
   // Before training: the initial weights, no gradients yet.
   await page.waitForFunction(() => /step 0/.test(document.getElementById('insides-chart').getAttribute('aria-label') || ''), null, { timeout: 20000 });
   assert.ok(await canvasInk(page, 'insides-chart') > 0.02, 'histogram grid is blank');
@@ -487,6 +490,7 @@ test('inside the model: histograms and LSTM gates follow training', async () => 
 
   // One step: the histograms now carry that step's gradients.
   await page.click('#step-btn');
+  await look();
   await page.waitForFunction(() => /step 1:/.test(document.getElementById('insides-chart').getAttribute('aria-label') || ''), null, { timeout: 20000 });
   await page.waitForTimeout(200);
   assert.notEqual(await canvasHash(page, 'insides-chart'), before, 'the histograms did not change after a step');
@@ -504,6 +508,7 @@ test('inside the model: histograms and LSTM gates follow training', async () => 
 
   // A model without an LSTM says why there is no gate map.
   await page.selectOption('#model-preset', 'bow');
+  await look();
   await page.waitForFunction(() => /LSTM/.test(document.getElementById('gate-example-info').textContent), null, { timeout: 20000 });
   assert.ok(await page.$eval('#gate-heatmap', (c) => c.hidden));
   assert.deepEqual(errors, []);

@@ -14,7 +14,20 @@ const { draw_insides, draw_gates, insides_canvas_height } = engineModule;
 let insidesAt = 0;
 let insidesBusy = false;
 let insidesView = null;
+// Drawn only when the pictures are on screen: the histograms and an
+// LSTM's gates take the page's thread for 50–70 ms on a slow machine, too
+// long to spend unseen (every 1.5 s while training, and again when it
+// pauses). Out of view they are marked stale and drawn when they come
+// into view.
+let onScreen = false;
+let stale = false;
+new IntersectionObserver((entries) => {
+  onScreen = entries.some((e) => e.isIntersecting);
+  if (onScreen && stale) { stale = false; refreshInsides(true); }
+}).observe($('insides-chart').parentElement);
+
 export async function refreshInsides(force) {
+  if (!onScreen) { stale = true; return; }
   if (!force && (!$('insides-live').checked || performance.now() - insidesAt < 1500)) return;
   if (insidesBusy || !state.settings || state.task === 'generate') return;
   if (!state.canTrain) { insidesView = null; renderInsides(); return; }

@@ -11,6 +11,7 @@
 
 mod explain;
 mod language_projector;
+mod tsne_run;
 mod images;
 mod language;
 mod placement;
@@ -48,7 +49,8 @@ use placement::Placement;
 pub use views::*;
 pub use images::{label_of_path, resample, AugmentedPreview, FeatureMaps, FilterView, ImageDataReport, ImageFile, ImagePrediction, ImagePreview, LayerMaps};
 pub use language_projector::{token_neighbours, tokens_by_id};
-pub use explain::{token_tsne_run, tsne_run, ImageExplanation, TextExplanation, TsneFrame, TsneRun, PAGE_STEPS};
+pub use explain::{ImageExplanation, TextExplanation, PAGE_STEPS};
+pub use tsne_run::{token_tsne_run, tsne_run, TsneFrame, TsneRun};
 use crate::trainer::{predicted_class, BatchRecord, EpochRecord, StepOutcome, TrainConfig, Trainer};
 
 /// Largest paste the lab accepts (bytes): beyond it the page would stall.

@@ -28,7 +28,8 @@ import { drawRace, drawVisualisers, renderRacePlay } from './visualisers.js';
 // Switching keeps every state: the static labels are refilled and each
 // dynamic part is drawn again from what the page already holds.
 async function renderLanguage(code) {
-  await loadLanguage(code).catch(() => {});
+  // Its strings could not be fetched (offline): the page stays as it is.
+  if (!(await loadLanguage(code).then(() => true, () => false))) { $('lang-select').value = language(); return; }
   // A newer choice made while this one's strings came wins.
   if ($('lang-select').value !== code) return;
   setLanguage(code);

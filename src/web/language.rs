@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{backend_answer, backend_request, err, found, model_files, to_js, GpuHandle, GpuSlice, GpuSliceDone};
+use super::{backend_answer, backend_request, err, found, model_files, to_js, GpuHandle, GpuSlice, GpuSliceDone, TsneSlot};
 use crate::error::Error;
 use crate::generate::Sampling;
 use crate::lab::{LanguageLab, LmSettings};
@@ -13,7 +13,7 @@ use crate::msg;
 pub struct WebLanguageLab {
     lab: LanguageLab,
     /// The projector's t-SNE run over the tokens.
-    tsne: Option<crate::lab::TsneRun>,
+    tsne: TsneSlot,
 }
 
 impl Default for WebLanguageLab {
@@ -30,7 +30,7 @@ fn sampling(temperature: f32, top_k: Option<usize>, top_p: Option<f32>) -> Sampl
 impl WebLanguageLab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> WebLanguageLab {
-        WebLanguageLab { lab: LanguageLab::new(), tsne: None }
+        WebLanguageLab { lab: LanguageLab::new(), tsne: TsneSlot::default() }
     }
 
     pub fn default_settings() -> Result<JsValue, JsValue> {
@@ -123,22 +123,16 @@ impl WebLanguageLab {
     }
 
     pub fn tsne_start(&mut self, words: usize, dims: usize, perplexity: f64, resume: bool) -> Result<JsValue, JsValue> {
-        let run = self.lab.tsne(words, dims, perplexity, self.tsne.as_ref().filter(|_| resume)).map_err(err)?;
-        let frame = run.frame();
-        self.tsne = Some(run);
-        to_js(&frame)
+        let run = self.lab.tsne(words, dims, perplexity, self.tsne.previous(resume));
+        self.tsne.start(run)
     }
 
     pub fn tsne_advance(&mut self, iterations: usize) -> Result<bool, JsValue> {
-        Ok(self.tsne_run()?.advance(iterations))
+        self.tsne.advance(iterations)
     }
 
-    pub fn tsne_frame(&mut self) -> Result<JsValue, JsValue> {
-        to_js(&self.tsne_run()?.frame())
-    }
-
-    fn tsne_run(&mut self) -> Result<&mut crate::lab::TsneRun, JsValue> {
-        self.tsne.as_mut().ok_or_else(|| err(Error::setting("projector", msg!("explain.tsne_none"))))
+    pub fn tsne_frame(&self) -> Result<JsValue, JsValue> {
+        self.tsne.frame()
     }
 
     /// A model file in place of the model (see `LanguageLab::import_model`):

@@ -93,14 +93,14 @@ fn err(e: Error) -> JsValue {
 pub struct WebLab {
     lab: Lab,
     /// The projector's t-SNE run, stepped by the page between batches.
-    tsne: Option<crate::lab::TsneRun>,
+    tsne: TsneSlot,
 }
 
 #[wasm_bindgen]
 impl WebLab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> WebLab {
-        WebLab { lab: Lab::new(), tsne: None }
+        WebLab { lab: Lab::new(), tsne: TsneSlot::default() }
     }
 
     /// The default settings, as the page's form starts.
@@ -178,28 +178,21 @@ impl WebLab {
     }
 
     /// A t-SNE run over the Embedding's `words` most frequent words on
-    /// `dims` axes (with
-    /// `resume`, from the last run's layout when it placed the same words:
-    /// while training); its first frame.
+    /// `dims` axes (with `resume`, from the last run's layout when it
+    /// placed the same words: while training); its first frame.
     pub fn tsne_start(&mut self, words: usize, dims: usize, perplexity: f64, resume: bool) -> Result<JsValue, JsValue> {
-        let run = self.lab.tsne(words, dims, perplexity, self.tsne.as_ref().filter(|_| resume)).map_err(err)?;
-        let frame = run.frame();
-        self.tsne = Some(run);
-        to_js(&frame)
+        let run = self.lab.tsne(words, dims, perplexity, self.tsne.previous(resume));
+        self.tsne.start(run)
     }
 
     /// Up to `iterations` more steps of the run; false once it is over.
     pub fn tsne_advance(&mut self, iterations: usize) -> Result<bool, JsValue> {
-        Ok(self.tsne_run()?.advance(iterations))
+        self.tsne.advance(iterations)
     }
 
     /// The run's points now, and how far it is.
-    pub fn tsne_frame(&mut self) -> Result<JsValue, JsValue> {
-        to_js(&self.tsne_run()?.frame())
-    }
-
-    fn tsne_run(&mut self) -> Result<&mut crate::lab::TsneRun, JsValue> {
-        self.tsne.as_mut().ok_or_else(|| err(Error::setting("projector", crate::msg!("explain.tsne_none"))))
+    pub fn tsne_frame(&self) -> Result<JsValue, JsValue> {
+        self.tsne.frame()
     }
 
     pub fn neighbours(&self, word: &str, count: usize) -> Result<JsValue, JsValue> {
@@ -307,6 +300,35 @@ fn backend_answer(backend: &str, note: &crate::error::Message) -> Result<JsValue
 }
 
 /// What `open_gpu` found: a GPU, or why there is none.
+/// A lab binding's t-SNE run (the classifier's or the language model's),
+/// which the page starts and then steps a few iterations at a time.
+#[derive(Default)]
+pub(crate) struct TsneSlot(Option<crate::lab::TsneRun>);
+
+impl TsneSlot {
+    /// The run to resume from, when asked.
+    pub(crate) fn previous(&self, resume: bool) -> Option<&crate::lab::TsneRun> {
+        self.0.as_ref().filter(|_| resume)
+    }
+    /// The run started (or why not), held; its first frame.
+    pub(crate) fn start(&mut self, run: crate::error::Result<crate::lab::TsneRun>) -> Result<JsValue, JsValue> {
+        let run = run.map_err(err)?;
+        let frame = to_js(&run.frame());
+        self.0 = Some(run);
+        frame
+    }
+    pub(crate) fn advance(&mut self, iterations: usize) -> Result<bool, JsValue> {
+        Ok(self.0.as_mut().ok_or_else(none)?.advance(iterations))
+    }
+    pub(crate) fn frame(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.0.as_ref().ok_or_else(none)?.frame())
+    }
+}
+
+fn none() -> JsValue {
+    err(Error::setting("projector", crate::msg!("explain.tsne_none")))
+}
+
 #[wasm_bindgen]
 pub struct GpuHandle(Result<GpuBackend, crate::error::Message>);
 

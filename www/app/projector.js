@@ -10,6 +10,7 @@ import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { isImageModel, state } from './state.js';
 import { $ } from './dom.js';
+import { throttle } from './throttle.js';
 import { call } from './worker-client.js';
 
 const COLOURS = ['#2f6fdf', '#d0502a', '#1e8c4a', '#8a3fb5', '#b8860b', '#17808a', '#c2357a', '#555d6b'];
@@ -25,7 +26,6 @@ let hovered = -1;
 let found = -1;         // the searched word's point
 let visible = false;
 let dirty = true;
-let lastAt = 0;
 let busy = false;
 let again = false;
 let timer = null;
@@ -51,7 +51,6 @@ export async function refreshProjector(resume = false) {
   if (busy) { again = true; return; }
   busy = true;
   dirty = false;
-  lastAt = performance.now();
   const words = Number($('projector-words').value) || 300;
   let map = null, names = [], why = null;
   try {
@@ -84,7 +83,6 @@ async function classLabels(map) {
 async function runTsne(resume) {
   const mine = ++tsneRun;
   dirty = false;
-  lastAt = performance.now();
   const words = Math.min(Number($('projector-words').value) || 300, TSNE_MOST);
   const perplexity = Number($('projector-perplexity').value.trim() || NaN);
   let first, names;
@@ -352,20 +350,17 @@ $('projector-perplexity').addEventListener('change', () => refreshProjector());
 // While training: after an epoch (or a batch, when epochs are long), at
 // most once a second, only while the panel is on screen; otherwise it is
 // marked stale and drawn when it comes into view.
-let later = null;
+// While training, drawn again at most once a second (t-SNE every 3 s: it
+// starts again from its picture with the new table, and its P costs the
+// worker more), the last state of a run always drawn.
+const redraw = (ms) => throttle(() => { if (dirty && visible) refreshProjector(true); }, ms);
+const whileTraining = { pca: redraw(1000), tsne: redraw(3000) };
 export function onProjectorEvent(m) {
   if (imageOnly()) return;
   // A classifier's progress, or the language model's steps.
   if (m.event === (lm() ? 'steps' : 'progress') || m.event === 'stopped') {
     dirty = true;
-    if (!visible) return;
-    // t-SNE starts again from its picture with the new table: its P costs
-    // the worker more, so less often.
-    const wait = (method() === 'tsne' ? 3000 : 1000) - (performance.now() - lastAt);
-    if (wait <= 0) { refreshProjector(true); return; }
-    // Too soon: drawn once the wait is over, so the last state of a run
-    // that stopped meanwhile is not left undrawn.
-    if (!later) later = setTimeout(() => { later = null; if (dirty && visible) refreshProjector(true); }, wait);
+    if (visible) whileTraining[method()]();
   }
 }
 new IntersectionObserver((entries) => {

@@ -4,6 +4,7 @@
 //! Embedding's table by principal components).
 
 use super::*;
+use crate::explain::words::MapPoint;
 use crate::explain::{self, attention, words};
 use crate::generate;
 use crate::lab::AttentionLayer;
@@ -71,106 +72,54 @@ pub(super) fn explain(model_path: &Path, text: Option<String>, steps: usize, cla
     Ok(())
 }
 
-/// `tsne`: t-SNE's perplexity, for t-SNE in place of PCA.
+/// `tsne`: t-SNE's perplexity, for t-SNE in place of PCA. A classifier's
+/// words come with the class each leans to; a language model's tokens
+/// (its first `count` ids: the most frequent characters or words of its
+/// text) with their kind, since it has no classes.
 pub(super) fn project(model_path: &Path, components: usize, count: usize, tsne: Option<f64>, near: Option<&str>, json_out: bool) -> Result<()> {
+    let unknown = |w: &str| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40)));
     if tfjs::load(model_path)?.metadata.as_ref().is_some_and(|m| m.language_model.is_some()) {
-        return project_tokens(model_path, components, count, tsne, near, json_out);
+        let (model, meta) = super::lm::load_lm(model_path)?;
+        let tokens = crate::lab::tokens_by_id(&meta.tokenizer, count);
+        let placed = match tsne {
+            Some(perplexity) => Placed::by_tsne(crate::lab::token_tsne_run(&model, &tokens, components, perplexity, None).map_err(tsne_field)?, "tokens"),
+            None => Placed::by_pca(words::token_map(&model, &tokens, components).ok_or_else(|| first_layer(&model))?, "tokens"),
+        };
+        let neighbours = near.map(|w| crate::lab::token_neighbours(&model, &meta.tokenizer, w, 10).ok_or_else(|| unknown(w))).transpose()?;
+        let kind = |p: &MapPoint| words::TOKEN_KINDS[p.class];
+        placed.print(
+            json_out,
+            |p| json!({"token": p.word, "id": p.id, "coords": p.coords, "kind": kind(p)}),
+            |p| format!("{:<12}{}  {}", format!("{:?}", p.word), coords(p), kind(p)),
+            near.zip(neighbours).map(|(w, n)| ("token", format!("{w:?}"), n.into_iter().map(|(t, c)| (format!("{t:?}"), t, c)).collect())),
+        );
+        return Ok(());
     }
     let (model, meta) = load_model(model_path)?;
     let Some(tok) = meta.tokenizer.as_ref() else {
         return Err(Error::setting("--model", msg!("cli.image_model_explain")));
     };
-    let first = || Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name()));
-    if let Some(perplexity) = tsne {
-        return project_tsne(&model, &meta, components, count, perplexity, near, json_out);
-    }
-    let map = words::embedding_map(&model, tok, meta.padding, count, components).ok_or_else(first)?;
-    let neighbours = match near {
-        Some(w) => Some(words::neighbours(&model, tok, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
-        None => None,
+    let placed = match tsne {
+        Some(perplexity) => Placed::by_tsne(crate::lab::tsne_run(&model, tok, meta.padding, count, components, perplexity, None).map_err(tsne_field)?, "words"),
+        None => Placed::by_pca(words::embedding_map(&model, tok, meta.padding, count, components).ok_or_else(|| first_layer(&model))?, "words"),
     };
-    if json_out {
-        let points: Vec<Value> = map.points.iter().map(|p| json!({"word": p.word, "id": p.id, "coords": p.coords, "leans_to": meta.labels[p.class], "probability": p.probability})).collect();
-        let mut v = json!({"points": points, "explained_variance_ratio": map.explained_variance_ratio, "explained_variance": map.explained_variance, "width": map.width});
-        if let Some(n) = &neighbours {
-            v["neighbours"] = n.iter().map(|(w, c)| json!({"word": w, "cosine": c})).collect();
-        }
-        println!("{}", v);
-    } else {
-        let ratios: Vec<String> = map.explained_variance_ratio.iter().map(|r| format!("{:.1} %", r * 100.0)).collect();
-        println!("{} words of {} dimensions; the components explain {}", map.points.len(), map.width, ratios.join(", "));
-        for p in map.points.iter().take(30) {
-            let xy: Vec<String> = p.coords.iter().map(|v| format!("{:+8.3}", v)).collect();
-            println!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(&p.word, 18), xy.join(""), meta.labels[p.class], p.probability);
-        }
-        if let Some(n) = neighbours {
-            println!("nearest to {:?} by cosine:", near.unwrap());
-            for (w, c) in n {
-                println!("  {:<20}{:.3}", crate::error::printable(&w, 18), c);
-            }
-        }
-    }
+    let neighbours = near.map(|w| words::neighbours(&model, tok, w, 10).ok_or_else(|| unknown(w))).transpose()?;
+    let leans = |p: &MapPoint| &meta.labels[p.class];
+    placed.print(
+        json_out,
+        |p| json!({"word": p.word, "id": p.id, "coords": p.coords, "leans_to": leans(p), "probability": p.probability}),
+        |p| format!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(&p.word, 18), coords(p), leans(p), p.probability),
+        near.zip(neighbours).map(|(w, n)| ("word", format!("{w:?}"), n.into_iter().map(|(t, c)| (format!("{:<18}", crate::error::printable(&t, 18)), t, c)).collect())),
+    );
     Ok(())
 }
 
-/// A language model's tokens (its first `count` ids: the most frequent
-/// characters or words of its text), each with its kind in place of a
-/// class.
-fn project_tokens(path: &Path, components: usize, count: usize, tsne: Option<f64>, near: Option<&str>, json_out: bool) -> Result<()> {
-    let (model, meta) = super::lm::load_lm(path)?;
-    let tokens = crate::lab::tokens_by_id(&meta.tokenizer, count);
-    let first = || Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name()));
-    let (points, ratios, iterations, kl) = match tsne {
-        Some(perplexity) => {
-            let mut run = crate::lab::token_tsne_run(&model, &tokens, components, perplexity, None).map_err(tsne_field)?;
-            while run.advance(100) {}
-            let f = run.frame();
-            (f.points, None, Some(f.iteration), f.kl_divergence)
-        }
-        None => {
-            let map = words::token_map(&model, &tokens, components).ok_or_else(first)?;
-            (map.points, Some(map.explained_variance_ratio), None, None)
-        }
-    };
-    let neighbours = match near {
-        Some(w) => Some(crate::lab::token_neighbours(&model, &meta.tokenizer, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
-        None => None,
-    };
-    let kind = |k: usize| words::TOKEN_KINDS[k];
-    if json_out {
-        let pts: Vec<Value> = points.iter().map(|p| json!({"token": p.word, "id": p.id, "coords": p.coords, "kind": kind(p.class)})).collect();
-        let mut v = json!({"method": if tsne.is_some() { "tsne" } else { "pca" }, "points": pts});
-        match (&ratios, tsne) {
-            (Some(r), _) => v["explained_variance_ratio"] = json!(r),
-            (None, Some(perplexity)) => {
-                v["perplexity"] = json!(perplexity);
-                v["iterations"] = json!(iterations);
-                v["kl_divergence"] = json!(kl);
-            }
-            _ => {}
-        }
-        if let Some(n) = &neighbours {
-            v["neighbours"] = n.iter().map(|(w, c)| json!({"token": w, "cosine": c})).collect();
-        }
-        println!("{}", v);
-        return Ok(());
-    }
-    match (&ratios, tsne) {
-        (Some(r), _) => println!("{} tokens; the components explain {}", points.len(), r.iter().map(|r| format!("{:.1} %", r * 100.0)).collect::<Vec<_>>().join(", ")),
-        (None, Some(perplexity)) => println!("{} tokens by t-SNE (perplexity {}): KL divergence {:.4} after {} iterations", points.len(), perplexity, kl.unwrap_or(f64::NAN), iterations.unwrap_or(0)),
-        _ => {}
-    }
-    for p in points.iter().take(30) {
-        let xy: Vec<String> = p.coords.iter().map(|v| format!("{:+9.3}", v)).collect();
-        println!("{:<12}{}  {}", format!("{:?}", p.word), xy.join(""), kind(p.class));
-    }
-    if let Some(n) = neighbours {
-        println!("nearest to {:?} by cosine:", near.unwrap());
-        for (w, c) in n {
-            println!("  {:<12}{:.3}", format!("{:?}", w), c);
-        }
-    }
-    Ok(())
+fn first_layer(model: &Model<CpuBackend>) -> Error {
+    Error::setting("--model", msg!("explain.first_layer", layer = model.layers[0].config.class_name()))
+}
+
+fn coords(p: &MapPoint) -> String {
+    p.coords.iter().map(|v| format!("{:+9.3}", v)).collect()
 }
 
 /// t-SNE's refusals, on the flag that caused them.
@@ -183,43 +132,60 @@ fn tsne_field(e: crate::error::Message) -> Error {
     Error::setting(field, e)
 }
 
-/// The projector's t-SNE: the same run the page animates, to its end.
-fn project_tsne(model: &Model<CpuBackend>, meta: &Metadata, components: usize, count: usize, perplexity: f64, near: Option<&str>, json_out: bool) -> Result<()> {
-    let tok = meta.tokenizer.as_ref().expect("checked by project");
-    let mut run = crate::lab::tsne_run(model, tok, meta.padding, count, components, perplexity, None).map_err(tsne_field)?;
-    while run.advance(100) {}
-    let frame = run.frame();
-    let neighbours = match near {
-        Some(w) => Some(words::neighbours(model, tok, w, 10).ok_or_else(|| Error::setting("--near", msg!("explain.unknown_word", word = crate::error::printable(w, 40))))?),
-        None => None,
-    };
-    if json_out {
-        let points: Vec<Value> = frame.points.iter().map(|p| json!({"word": p.word, "id": p.id, "coords": p.coords, "leans_to": meta.labels[p.class], "probability": p.probability})).collect();
-        let mut v = json!({"method": "tsne", "points": points, "perplexity": perplexity, "iterations": frame.iteration, "kl_divergence": frame.kl_divergence});
-        if let Some(n) = &neighbours {
-            v["neighbours"] = n.iter().map(|(w, c)| json!({"word": w, "cosine": c})).collect();
-        }
-        println!("{}", v);
-        return Ok(());
-    }
-    println!(
-        "{} words by t-SNE (perplexity {}): KL divergence {:.4} after {} iterations",
-        frame.points.len(),
-        perplexity,
-        frame.kl_divergence.unwrap_or(f64::NAN),
-        frame.iteration
-    );
-    for p in frame.points.iter().take(30) {
-        let xy: Vec<String> = p.coords.iter().map(|v| format!("{:+9.3}", v)).collect();
-        println!("{:<20}{}  leans to {} ({:.2})", crate::error::printable(&p.word, 18), xy.join(""), meta.labels[p.class], p.probability);
-    }
-    if let Some(n) = neighbours {
-        println!("nearest to {:?} by cosine (in the table, not the picture):", near.unwrap());
-        for (w, c) in n {
-            println!("  {:<20}{:.3}", crate::error::printable(&w, 18), c);
+/// The points `project` placed, by PCA or by t-SNE (run to its end, as the
+/// page animates it), with the method's own figures.
+struct Placed {
+    points: Vec<MapPoint>,
+    /// JSON: `method` and PCA's variances or t-SNE's run.
+    figures: Value,
+    /// The first line of the text output.
+    summary: String,
+}
+
+impl Placed {
+    fn by_pca(map: words::EmbeddingMap, what: &str) -> Placed {
+        let ratios: Vec<String> = map.explained_variance_ratio.iter().map(|r| format!("{:.1} %", r * 100.0)).collect();
+        Placed {
+            summary: format!("{} {what} of {} dimensions; the components explain {}", map.points.len(), map.width, ratios.join(", ")),
+            figures: json!({"method": "pca", "explained_variance_ratio": map.explained_variance_ratio, "explained_variance": map.explained_variance, "width": map.width}),
+            points: map.points,
         }
     }
-    Ok(())
+
+    fn by_tsne(mut run: crate::lab::TsneRun, what: &str) -> Placed {
+        while run.advance(100) {}
+        let f = run.frame();
+        Placed {
+            summary: format!("{} {what} by t-SNE (perplexity {}): KL divergence {:.4} after {} iterations", f.points.len(), f.perplexity, f.kl_divergence.unwrap_or(f64::NAN), f.iteration),
+            figures: json!({"method": "tsne", "perplexity": f.perplexity, "iterations": f.iteration, "kl_divergence": f.kl_divergence}),
+            points: f.points,
+        }
+    }
+
+    /// As JSON (each point by `as_json`, the neighbours under `key`) or as
+    /// text (the first 30 points by `as_line`); `near`: the word asked,
+    /// shown, and its neighbours (shown, as found, cosine).
+    fn print(self, json_out: bool, as_json: impl Fn(&MapPoint) -> Value, as_line: impl Fn(&MapPoint) -> String, near: Option<(&str, String, Vec<(String, String, f32)>)>) {
+        if json_out {
+            let mut v = self.figures;
+            v["points"] = self.points.iter().map(as_json).collect();
+            if let Some((key, _, n)) = &near {
+                v["neighbours"] = n.iter().map(|(_, w, c)| json!({*key: w, "cosine": c})).collect();
+            }
+            println!("{}", v);
+            return;
+        }
+        println!("{}", self.summary);
+        for p in self.points.iter().take(30) {
+            println!("{}", as_line(p));
+        }
+        if let Some((_, asked, n)) = near {
+            println!("nearest to {asked} by cosine (in the table, not the picture):");
+            for (shown, _, c) in n {
+                println!("  {shown}  {c:.3}");
+            }
+        }
+    }
 }
 
 /// A language model reads the text's last `context` tokens; a classifier

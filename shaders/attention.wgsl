@@ -1,7 +1,8 @@
 // Scaled dot-product attention over heads, fused, as src/backend/cpu/attention.rs
 // computes it. q [batch, tq, heads·dk], k [batch, tk, heads·dk] and
 // v [batch, tk, heads·dv] hold the heads side by side in the last axis, as
-// the projections write them; probabilities are [batch, heads, tq, tk].
+// the projections write them; probabilities are [batch, heads, tq, tk];
+// the mask is [batch, tq + tk], each sample's query mask then its key mask.
 //
 // `forward` and `backward_q` give one invocation a (sample, head, query)
 // row: it owns the row's scores, softmax and output. `backward_kv` gives
@@ -58,7 +59,7 @@ fn allowed(b: u32, i: u32, j: u32) -> bool {
         return false;
     }
     if (p.has_mask == 1u) {
-        return mask_in[b * p.tk + i] != 0.0 && mask_in[b * p.tk + j] != 0.0;
+        return mask_in[b * (p.tq + p.tk) + i] != 0.0 && mask_in[b * (p.tq + p.tk) + p.tq + j] != 0.0;
     }
     return true;
 }
@@ -86,19 +87,13 @@ fn forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
     for (var c = 0u; c < p.dv; c++) {
         out0[oa + c] = 0.0;
     }
-    // A padding query: its probabilities and output stay 0, as Keras's
-    // masked Softmax leaves a row with no key.
-    if (p.has_mask == 1u && mask_in[b * p.tk + i] == 0.0) {
-        for (var j = 0u; j < p.tk; j++) {
-            out1[ra + j] = 0.0;
-        }
-        return;
-    }
     var max_s = -3.4e38;
+    var seen = false;
     for (var j = 0u; j < p.tk; j++) {
         let ka = k_at(b, j, h);
         var s = MASKED_SCORE;
         if (allowed(b, i, j)) {
+            seen = true;
             s = 0.0;
             for (var c = 0u; c < p.dk; c++) {
                 s += q_in[qa + c] * k_in[ka + c];
@@ -107,6 +102,14 @@ fn forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
         }
         out1[ra + j] = s;
         max_s = max(max_s, s);
+    }
+    // A row that sees no key (a padding query, or every key padding): its
+    // probabilities and output stay 0, as Keras's masked Softmax leaves it.
+    if (!seen) {
+        for (var j = 0u; j < p.tk; j++) {
+            out1[ra + j] = 0.0;
+        }
+        return;
     }
     var sum = 0.0;
     for (var j = 0u; j < p.tk; j++) {

@@ -97,7 +97,6 @@ pub fn architecture_wired(layers: &[LayerConfig], wiring: Option<&[Vec<usize>]>,
             return Err(invalid(i, msg!("model.empty_output", shape = format!("{:?}", out))));
         }
         let in_masks: Vec<bool> = from.iter().map(|&j| masks[j]).collect();
-        layer.check_masks(&ins, &in_masks).map_err(|reason| invalid(i, reason))?;
         let n = counts.entry(class).or_insert(0usize);
         let base = to_snake(class);
         let name = if *n == 0 { base } else { format!("{}_{}", base, n) };

@@ -537,4 +537,27 @@ fn graph_layers_add_concatenate_and_multi_head_attention() {
         Loss::SparseCategoricalCrossentropy,
         STEP,
     );
+    // Masks of their own: the query carries the padding mask and the value,
+    // through a Conv1D (which drops it) shorter, none; then the other way.
+    let conv = |k: usize| j(&format!(r#"{{"type":"Conv1D","filters":5,"kernel_size":{},"activation":"tanh"}}"#, k));
+    check_graph(
+        "attention from a padded query over an unmasked value",
+        vec![emb(true, 5), conv(3), mha(r#""num_heads":2,"key_dim":3"#), j(r#"{"type":"GlobalAveragePooling1D"}"#), dense(3, "softmax")],
+        Some(&[vec![0], vec![1], vec![1, 2], vec![3], vec![4]]),
+        &[7],
+        ids_post(),
+        vec![1, 0, 2],
+        Loss::SparseCategoricalCrossentropy,
+        STEP,
+    );
+    check_graph(
+        "attention from an unmasked query over a padded value",
+        vec![emb(true, 5), conv(2), mha(r#""num_heads":2,"key_dim":3"#), j(r#"{"type":"Flatten"}"#), dense(3, "softmax")],
+        Some(&[vec![0], vec![1], vec![2, 1], vec![3], vec![4]]),
+        &[7],
+        ids_post(),
+        vec![1, 0, 2],
+        Loss::SparseCategoricalCrossentropy,
+        STEP,
+    );
 }

@@ -58,15 +58,15 @@ fn wiring_is_checked_with_the_layer_named() {
     l.insert(2, j(r#"{"type":"Dense","units":5}"#));
     let e = architecture_wired(&l, Some(&[vec![0], vec![1, 1], vec![2], vec![1, 3], vec![4], vec![5]]), &[6]).unwrap_err().to_string();
     assert!(e.contains("layer 4") && e.contains("[6, 8]") && e.contains("[6, 5]"), "{}", e);
-    // An attention whose query carries the padding mask and whose value does not (a Conv1D drops it).
-    let e = architecture_wired(
+    // An attention whose query carries the padding mask and whose value does
+    // not (a Conv1D drops it): Keras masks the query rows only, and so does
+    // gradlab (tests/gradcheck.rs and tests/transformer.rs check the numbers).
+    assert!(architecture_wired(
         &[j(r#"{"type":"Embedding","input_dim":50,"output_dim":8,"mask_zero":true}"#), j(r#"{"type":"Conv1D","filters":8,"kernel_size":1}"#), j(r#"{"type":"MultiHeadAttention","num_heads":2,"key_dim":4}"#), j(r#"{"type":"Flatten"}"#), j(r#"{"type":"Dense","units":2,"activation":"softmax"}"#)],
         Some(&[vec![0], vec![1], vec![1, 2], vec![3], vec![4]]),
         &[6],
     )
-    .unwrap_err()
-    .to_string();
-    assert!(e.contains("layer 3") && e.contains("padding mask or none"), "{}", e);
+    .is_ok());
     // Too few and too many inputs.
     let mut w = wiring.clone();
     w[1] = vec![1];

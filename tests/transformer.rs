@@ -1,6 +1,7 @@
 //! Attention and the Transformer layers against Keras 3 and keras_hub,
 //! number for number: MultiHeadAttention (plain, causal, padded, both,
-//! without biases) with its attention scores, keras_hub's
+//! without biases, and across two inputs each with its own padding mask or
+//! none) with its attention scores, keras_hub's
 //! TransformerEncoder and TransformerDecoder (post-LN and pre-LN, relu and
 //! gelu, padded), TokenAndPositionEmbedding with mask_zero, and two whole
 //! models: the `transformer` classifier's and the `gpt` language model's
@@ -156,6 +157,59 @@ fn multi_head_attention_matches_keras() {
         }
         let loss = dot_loss(&mut g, y, &floats(&case["r"]));
         check_gradients(&g, loss, case, Some(x), &w, 1e-4);
+    }
+}
+
+/// The layer in a functional model, each input with its own padding mask
+/// or none: a query [2, 4, 6] over a value [2, 6, 5] of other lengths.
+/// Keras masks the query's padding rows and the value's padding keys; the
+/// output carries the query's mask.
+#[test]
+fn attention_with_a_mask_on_each_input_matches_keras() {
+    let doc = fixtures();
+    let cases = doc["cross_attention"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    let be = CpuBackend;
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let (qs, vs) = (usizes(&case["query_shape"]), usizes(&case["value_shape"]));
+        let config = json!({"name": "mha", "num_heads": case["heads"], "key_dim": case["key_dim"]});
+        let layer = LayerConfig::from_keras(&KerasConfig::new("MultiHeadAttention", &config, "model.json")).unwrap().unwrap();
+        let inputs: [&[usize]; 2] = [&qs[1..], &vs[1..]];
+        let mut g = Graph::new(&be);
+        let specs: Vec<_> = layer.weights_for(&inputs).into_iter().map(|s| (s.name.to_string(), s.shape)).collect();
+        let w = weights(&mut g, case, &specs);
+        let (q, v) = (g.param(be.upload(&qs, &floats(&case["query"]))), g.param(be.upload(&vs, &floats(&case["value"]))));
+        let masks = [padding_mask(&mut g, &qs, &case["query_lengths"]), padding_mask(&mut g, &vs, &case["value_lengths"])];
+        assert_eq!(layer.mask_out_of(&[masks[0].is_some(), masks[1].is_some()]), masks[0].is_some(), "{}: the output carries the query's mask", name);
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let (y, mask_out) = layer.forward_many(&mut g, &w, &[q, v], &masks, &mut ForwardCtx { training: true, rng: &mut rng });
+        assert_eq!(mask_out, masks[0], "{}", name);
+        assert_eq!(g.shape(y), qs);
+        // Padding queries are where Keras's two paths disagree (see
+        // tests/reference/make_transformer_goldens.py); no layer reads them.
+        let got = be.download(g.value(y));
+        assert_close(&format!("{} y", name), &live(&got, &qs, &case["query_lengths"]), &live(&floats(&case["y"]), &qs, &case["query_lengths"]), 1e-5);
+        let probs = be.download(g.saved(g.attentions[0]).unwrap());
+        assert_close(&format!("{} scores", name), &probs, &floats(&case["scores"]), 1e-5);
+        // A padded key gets no weight from any query.
+        if !case["value_lengths"].is_null() {
+            let (heads, tq, tk) = (case["heads"].as_u64().unwrap() as usize, qs[1], vs[1]);
+            for (b, n) in usizes(&case["value_lengths"]).into_iter().enumerate() {
+                assert!(probs[b * heads * tq * tk..][..heads * tq * tk].chunks(tk).all(|row| row[n..].iter().all(|&p| p == 0.0)), "{}: a padded key is attended", name);
+            }
+        }
+        let loss = dot_loss(&mut g, y, &floats(&case["r"]));
+        let grads = g.backward(loss);
+        assert_close(&format!("{} d query", name), &be.download(grads.get(q).unwrap()), &floats(&case["dquery"]), 1e-4);
+        assert_close(&format!("{} d value", name), &be.download(grads.get(v).unwrap()), &floats(&case["dvalue"]), 1e-4);
+        for (i, (wv, want)) in w.iter().zip(case["dweights"].as_array().unwrap()).enumerate() {
+            let what = format!("{} d{}", name, case["weights"][i]["name"].as_str().unwrap());
+            let got = be.download(grads.get(*wv).unwrap());
+            if !zero_by_definition(&what, &got, &floats(want)) {
+                assert_close(&what, &got, &floats(want), 1e-4);
+            }
+        }
     }
 }
 

@@ -254,15 +254,17 @@ pub const MASKED_SCORE: f32 = -1e9;
 /// MultiHeadAttention computes it after its projections.
 pub trait AttentionOps: TensorOps {
     /// softmax(q·kᵀ/√dk + masks) per head → (out [batch, tq, heads·dv],
-    /// probabilities [batch, heads, tq, tk]). `mask` [batch, t] (1 for a
-    /// token, 0 for padding; self-attention, so tq = tk) masks both the
-    /// keys a query sees and the queries that are padding, as Keras
-    /// combines a query's and a value's masks: a padding query's
-    /// probabilities are all 0 (as Keras's masked Softmax leaves a row with
-    /// no key), so its output is 0 and no gradient flows through it; no
-    /// layer reads a padded position. `drop` [batch, heads, tq, tk]
-    /// multiplies the probabilities before they weigh the values (dropout
-    /// on the attention weights); the probabilities returned are before it.
+    /// probabilities [batch, heads, tq, tk]). `mask` [batch, tq + tk] holds
+    /// each sample's query mask, then its key mask (1 for a token, 0 for
+    /// padding; self-attention passes its padding mask twice), combined as
+    /// Keras combines a query's and a value's masks: query i sees key j
+    /// when both are tokens (and j ≤ i when causal). A row that sees no
+    /// key (a padding query, or every key padding) has probabilities all 0
+    /// (as Keras's masked Softmax leaves it), so its output is 0 and no
+    /// gradient flows through it; no layer reads a padded position.
+    /// `drop` [batch, heads, tq, tk] multiplies the probabilities before
+    /// they weigh the values (dropout on the attention weights); the
+    /// probabilities returned are before it.
     fn attention(&self, q: &Self::Tensor, k: &Self::Tensor, v: &Self::Tensor, mask: Option<&Self::Tensor>, drop: Option<&Self::Tensor>, heads: usize, causal: bool) -> (Self::Tensor, Self::Tensor);
     /// (d q, d k, d v) from d out, given the inputs and the probabilities.
     #[allow(clippy::too_many_arguments)]

@@ -86,13 +86,14 @@ impl Heads {
     /// Self-attention over x [batch, time, d]: `w` its weights in
     /// `weights` order, `mask` the padding mask [batch, time] x carries.
     pub fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], x: Var, mask: Option<Var>, causal: bool, ctx: &mut ForwardCtx) -> Var {
-        self.forward_qkv(g, w, [x, x, x], mask, causal, ctx)
+        self.forward_qkv(g, w, [x, x, x], [mask, mask], causal, ctx)
     }
 
     /// Attention of `query` [batch, tq, dq] over `key` and `value` [batch,
-    /// tk, dk] and [batch, tk, dv]. `mask` [batch, t] masks query rows and
-    /// keys alike (self-attention's padding; tq = tk then).
-    pub fn forward_qkv<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], [query, key, value]: [Var; 3], mask: Option<Var>, causal: bool, ctx: &mut ForwardCtx) -> Var {
+    /// tk, dk] and [batch, tk, dv]. `masks` are the query's padding mask
+    /// [batch, tq] (a padding query attends to nothing) and the keys'
+    /// [batch, tk] (a padding key is attended by no query), either absent.
+    pub fn forward_qkv<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], [query, key, value]: [Var; 3], [query_mask, key_mask]: [Option<Var>; 2], causal: bool, ctx: &mut ForwardCtx) -> Var {
         let (qs, ks, vs) = (g.shape(query), g.shape(key), g.shape(value));
         let (b, tq, tk) = (qs[0], qs[1], ks[1]);
         let (h, kd, vd) = (self.heads, self.key_dim, self.value_dim);
@@ -123,6 +124,13 @@ impl Heads {
         let drop = (ctx.training && self.dropout > 0.0).then(|| {
             let m = g.backend.upload(&[b, h, tq, tk], &keep_mask(ctx.rng, b * h * tq * tk, self.dropout));
             g.constant(m)
+        });
+        // The fused attention reads both masks side by side, [batch, tq + tk];
+        // an absent one keeps every position.
+        let mask = (query_mask.is_some() || key_mask.is_some()).then(|| {
+            let mut all = |m: Option<Var>, t: usize| m.unwrap_or_else(|| g.constant(g.backend.full(&[b, t], 1.0)));
+            let (qm, km) = (all(query_mask, tq), all(key_mask, tk));
+            g.concat_cols(&[qm, km])
         });
         let o = g.attention(q, k, v, mask, drop, h, causal);
         let o = g.reshape(o, &[b * tq, h * vd]);

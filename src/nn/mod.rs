@@ -220,11 +220,6 @@ pub trait Layer: Sized {
     fn init(&self, _inputs: &[&[usize]], _rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
         Vec::new()
     }
-    /// Why the masks its inputs carry (whether each does) cannot be
-    /// combined as Keras combines them, if they cannot.
-    fn check_masks(&self, _inputs: &[&[usize]], _masks: &[bool]) -> std::result::Result<(), Message> {
-        Ok(())
-    }
     /// Whether its output carries a padding mask, given whether each input
     /// does. The default drops it, as Keras's layers without mask support.
     fn mask_out(&self, _masks: &[bool]) -> bool {
@@ -466,9 +461,6 @@ macro_rules! registry {
             }
             pub fn init_for(&self, inputs: &[&[usize]], rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
                 match self { $( LayerConfig::$variant(l) => l.init(inputs, rng), )* }
-            }
-            pub fn check_masks(&self, inputs: &[&[usize]], masks: &[bool]) -> std::result::Result<(), Message> {
-                match self { $( LayerConfig::$variant(l) => l.check_masks(inputs, masks), )* }
             }
             pub fn mask_out_of(&self, masks: &[bool]) -> bool {
                 match self { $( LayerConfig::$variant(l) => l.mask_out(masks), )* }

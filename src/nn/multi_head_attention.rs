@@ -6,12 +6,12 @@
 //!   y = softmax(q·kᵀ/√key_dim + masks) · v · Wo + bo
 //! `use_causal_mask` is a call argument in Keras (written in the layer's
 //! inbound node, where io/tfjs.rs puts and finds it); gradlab keeps it
-//! with the layer. Masks combine as Keras combines them: a padded query
-//! row attends to nothing (its weights are all 0, its output the bias), a
-//! padded key is attended by no row. The fused attention takes one mask
-//! for rows and keys, so the query and value must both carry the padding
-//! mask or neither (a gradlab model has one); the output carries the
-//! query's. The weights of the last forward pass are kept for pictures.
+//! with the layer. Masks combine as Keras combines them, each input's
+//! own: a padded query row attends to nothing (its weights are all 0, its
+//! output the bias), a key padded in the value's or the key's mask is
+//! attended by no row; an input without a mask masks nothing. The output
+//! carries the query's mask. The weights of the last forward pass are kept
+//! for pictures.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -141,17 +141,6 @@ impl Layer for MultiHeadAttention {
         }
         Ok(vec![q[0], self.output_shape.unwrap_or(q[1])])
     }
-    fn check_masks(&self, inputs: &[&[usize]], masks: &[bool]) -> std::result::Result<(), Message> {
-        if masks.iter().any(|&m| m) {
-            if !masks.iter().all(|&m| m) {
-                return Err(msg!("layer.attention_masks"));
-            }
-            if inputs[0][0] != inputs[1][0] {
-                return Err(msg!("layer.attention_mask_steps", query = inputs[0][0], value = inputs[1][0]));
-            }
-        }
-        Ok(())
-    }
     fn weights(&self, inputs: &[&[usize]]) -> Vec<WeightSpec> {
         self.heads().weights_qkv(Self::dims(inputs, self.output_shape))
     }
@@ -164,9 +153,12 @@ impl Layer for MultiHeadAttention {
     fn forward<B: Backend>(&self, g: &mut Graph<B>, w: &[Var], xs: &[Var], masks: &[Option<Var>], ctx: &mut ForwardCtx) -> (Var, Option<Var>) {
         let (query, value) = (xs[0], xs[1]);
         let key = xs.get(2).copied().unwrap_or(value);
-        // `check_masks` lets only all-or-none through, and every mask is the
-        // model input's padding: the query's stands for all of them.
-        let y = self.heads().forward_qkv(g, w, [query, key, value], masks[0], self.use_causal_mask, ctx);
+        // The keys are masked where the value's mask or the key's is 0.
+        let key_mask = match (masks[1], masks.get(2).copied().flatten()) {
+            (Some(v), Some(k)) if v != k => Some(g.mul(v, k)),
+            (v, k) => v.or(k),
+        };
+        let y = self.heads().forward_qkv(g, w, [query, key, value], [masks[0], key_mask], self.use_causal_mask, ctx);
         (y, masks[0])
     }
     fn call_args(&self) -> Value {

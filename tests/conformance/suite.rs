@@ -408,26 +408,27 @@ async fn check_layer_norm<B: Backend>(p: &Pair<'_, B>) {
 }
 
 /// Attention's definition in f64, for sample-major [batch, t, heads·d]
-/// inputs: the output and the probabilities. A masked score is Keras's
-/// −1e9; a padding query's probabilities and output are 0 (Keras's masked
-/// Softmax).
+/// inputs: the output and the probabilities. `mask` [batch, tq + tk] is
+/// each sample's query mask then its key mask. A masked score is Keras's
+/// −1e9; a row that sees no key (a padding query, or all keys padding)
+/// has probabilities and output 0 (Keras's masked Softmax).
 #[allow(clippy::too_many_arguments)]
 fn attention_reference(q: &[f64], k: &[f64], v: &[f64], mask: Option<&[f32]>, drop: Option<&[f32]>, s: &AttentionShape) -> (Vec<f64>, Vec<f64>) {
     let (b_n, tq, tk, h_n, dk, dv) = (s.batch, s.tq, s.tk, s.heads, s.dk, s.dv);
     let mut out = vec![0.0; b_n * tq * h_n * dv];
     let mut probs = vec![0.0; b_n * h_n * tq * tk];
+    let sees = |b: usize, i: usize, j: usize| !(s.causal && j > i) && mask.is_none_or(|m| m[b * (tq + tk) + i] != 0.0 && m[b * (tq + tk) + tq + j] != 0.0);
     for b in 0..b_n {
         for h in 0..h_n {
             for i in 0..tq {
-                if mask.is_some_and(|m| m[b * tk + i] == 0.0) {
+                if !(0..tk).any(|j| sees(b, i, j)) {
                     continue;
                 }
                 let mut scores = vec![0.0f64; tk];
                 for (j, sc) in scores.iter_mut().enumerate() {
                     let dot: f64 = (0..dk).map(|c| q[(b * tq + i) * h_n * dk + h * dk + c] * k[(b * tk + j) * h_n * dk + h * dk + c]).sum();
                     let x = dot / (dk as f64).sqrt();
-                    let masked = (s.causal && j > i) || mask.is_some_and(|m| m[b * tk + i] == 0.0 || m[b * tk + j] == 0.0);
-                    *sc = if masked { gradlab::backend::MASKED_SCORE as f64 } else { x };
+                    *sc = if sees(b, i, j) { x } else { gradlab::backend::MASKED_SCORE as f64 };
                 }
                 let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                 let sum: f64 = scores.iter().map(|x| (x - max).exp()).sum();
@@ -449,37 +450,66 @@ fn attention_reference(q: &[f64], k: &[f64], v: &[f64], mask: Option<&[f32]>, dr
 /// Fused attention, forward and backward: against its f64 definition
 /// (the gradients by central differences of it) at small shapes, and
 /// against the CPU backend at a training-sized one; with and without the
-/// causal mask, padding (one sample all padding), and attention dropout.
+/// causal mask, attention dropout, and padding masks: self-attention's
+/// (one sample all padding), a query's alone, keys' alone (one sample
+/// whose every key is padding) and both, different, in cross-attention.
 async fn check_attention<B: Backend>(p: &Pair<'_, B>) {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Masks {
+        No,
+        SelfPadding,
+        Queries,
+        Keys,
+        Both,
+    }
+    use Masks::*;
     let mut rng = Rng(29);
-    // (batch, tq, tk, heads, dk, dv, causal, mask, drop)
+    // (batch, tq, tk, heads, dk, dv, causal, masks, drop)
     let cases = [
-        (2, 5, 5, 2, 3, 3, false, false, false),
-        (2, 5, 5, 2, 3, 3, true, false, false),
-        (1, 4, 6, 3, 2, 4, false, false, true),
-        (2, 6, 6, 2, 4, 2, true, false, true),
-        (3, 5, 5, 2, 3, 3, false, true, false),
-        (3, 7, 7, 1, 5, 5, true, true, true),
-        (1, 1, 1, 1, 1, 1, true, false, false),
-        (4, 70, 70, 4, 16, 16, true, false, false),
-        (4, 33, 33, 4, 16, 8, false, true, true),
+        (2, 5, 5, 2, 3, 3, false, No, false),
+        (2, 5, 5, 2, 3, 3, true, No, false),
+        (1, 4, 6, 3, 2, 4, false, No, true),
+        (2, 6, 6, 2, 4, 2, true, No, true),
+        (3, 5, 5, 2, 3, 3, false, SelfPadding, false),
+        (3, 7, 7, 1, 5, 5, true, SelfPadding, true),
+        (2, 4, 6, 2, 3, 3, false, Queries, false),
+        (3, 4, 6, 1, 2, 4, false, Keys, true),
+        (3, 6, 6, 2, 2, 2, true, Keys, false),
+        (3, 5, 7, 2, 3, 2, false, Both, false),
+        (1, 1, 1, 1, 1, 1, true, No, false),
+        (4, 70, 70, 4, 16, 16, true, No, false),
+        (4, 33, 33, 4, 16, 8, false, SelfPadding, true),
+        (4, 20, 33, 4, 16, 8, false, Both, true),
     ];
-    for (batch, tq, tk, heads, dk, dv, causal, masked, dropped) in cases {
-        let what = |op: &str| format!("attention {} b{} tq{} tk{} h{} dk{} dv{} causal {} mask {} drop {}", op, batch, tq, tk, heads, dk, dv, causal, masked, dropped);
+    for (batch, tq, tk, heads, dk, dv, causal, masks, dropped) in cases {
+        let what = |op: &str| format!("attention {} b{} tq{} tk{} h{} dk{} dv{} causal {} masks {:?} drop {}", op, batch, tq, tk, heads, dk, dv, causal, masks, dropped);
         let s = AttentionShape { batch, tq, tk, heads, dk, dv, causal };
         let qv = rng.vec(batch * tq * heads * dk, 1.5);
         let kv = rng.vec(batch * tk * heads * dk, 1.5);
         let vv = rng.vec(batch * tk * heads * dv, 1.0);
-        // Sample 0 keeps every token, sample 1 has no token at all, the
-        // rest are padded after a few.
-        let mask_v: Vec<f32> = (0..batch * tk).map(|n| { let (b, t) = (n / tk, n % tk); f32::from(b == 0 || (b >= 2 && t < 3 + b)) }).collect();
+        // Padding: sample 0 keeps every token, sample 1 has none, the rest
+        // are padded after a few; a query's own padding, where it differs
+        // from the keys', is scattered.
+        let padding = |b: usize, t: usize| f32::from(b == 0 || (b >= 2 && t < 3 + b));
+        let scattered = |b: usize, i: usize| f32::from((b + i) % 4 != 3);
+        let mask_v: Vec<f32> = (0..batch * (tq + tk))
+            .map(|n| {
+                let (b, t) = (n / (tq + tk), n % (tq + tk));
+                match (masks, t < tq) {
+                    (SelfPadding, true) => padding(b, t),
+                    (SelfPadding | Keys | Both, false) => padding(b, t - tq),
+                    (Queries | Both, true) => scattered(b, t),
+                    _ => 1.0,
+                }
+            })
+            .collect();
         let drop_v: Vec<f32> = (0..batch * heads * tq * tk).map(|_| if rng.next() < 0.6 { 1.0 / 0.8 } else { 0.0 }).collect();
         let (q, qc) = p.up(&[batch, tq, heads * dk], &qv);
         let (k, kc) = p.up(&[batch, tk, heads * dk], &kv);
         let (v, vc) = p.up(&[batch, tk, heads * dv], &vv);
-        let (mask, maskc) = p.up(&[batch, tk], &mask_v);
+        let (mask, maskc) = p.up(&[batch, tq + tk], &mask_v);
         let (drop, dropc) = p.up(&s.probs_shape(), &drop_v);
-        let (m, mc) = if masked { (Some(&mask), Some(&maskc)) } else { (None, None) };
+        let (m, mc) = if masks != No { (Some(&mask), Some(&maskc)) } else { (None, None) };
         let (d, dc) = if dropped { (Some(&drop), Some(&dropc)) } else { (None, None) };
         let (out, probs) = p.be.attention(&q, &k, &v, m, d, heads, causal);
         let (outc, probsc) = p.cpu.attention(&qc, &kc, &vc, mc, dc, heads, causal);
@@ -498,7 +528,7 @@ async fn check_attention<B: Backend>(p: &Pair<'_, B>) {
         let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
         let to32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
         let (q64, k64, v64) = (f64s(&qv), f64s(&kv), f64s(&vv));
-        let mref = masked.then_some(mask_v.as_slice());
+        let mref = (masks != No).then_some(mask_v.as_slice());
         let dref = dropped.then_some(drop_v.as_slice());
         let (want_out, want_probs) = attention_reference(&q64, &k64, &v64, mref, dref, &s);
         assert_close(&what("out"), &dl(p.be, &out).await, &to32(&want_out), 1e-5);

@@ -65,26 +65,79 @@ def grads(tape, loss, xt, layer):
 
 # MultiHeadAttention -------------------------------------------------------------------------
 
-def mha_reference(x, ws, heads, key_dim, value_dim, mask, causal):
-    """The definition in float64; returns (output, probabilities, fully_masked_rows)."""
+def mha_reference(x, ws, heads, key_dim, value_dim, mask, causal, xv=None, value_mask=None):
+    """The definition in float64; returns (output, probabilities, fully_masked_rows). `x` is the
+    query, and the value too unless `xv` is given; `mask` masks the query rows, and the keys too
+    unless the value has a mask of its own."""
     wq, bq, wk, bk, wv, bv, wo, bo = [w.astype(np.float64) for w in ws]
     x = x.astype(np.float64)
+    xv = x if xv is None else xv.astype(np.float64)
+    if value_mask is None and xv is x:
+        value_mask = mask
     q = np.einsum("btd,dhk->bthk", x, wq) + bq
-    k = np.einsum("btd,dhk->bthk", x, wk) + bk
-    v = np.einsum("btd,dhk->bthk", x, wv) + bv
+    k = np.einsum("btd,dhk->bthk", xv, wk) + bk
+    v = np.einsum("btd,dhk->bthk", xv, wv) + bv
     s = np.einsum("bqhk,bshk->bhqs", q, k) / math.sqrt(key_dim)
     b, t = x.shape[:2]
-    allowed = np.ones((b, t, t), dtype=bool)
+    tk = xv.shape[1]
+    allowed = np.ones((b, t, tk), dtype=bool)
     if mask is not None:
-        allowed &= mask[:, :, None] & mask[:, None, :]
+        allowed &= mask[:, :, None]
+    if value_mask is not None:
+        allowed &= value_mask[:, None, :]
     if causal:
-        allowed &= np.tril(np.ones((t, t), dtype=bool))[None]
+        allowed &= np.tril(np.ones((t, tk), dtype=bool))[None]
     s = s + np.where(allowed, 0.0, -1e9)[:, None]
     p = np.exp(s - s.max(-1, keepdims=True))
     p /= p.sum(-1, keepdims=True)
     o = np.einsum("bhqs,bshk->bqhk", p, v)
     y = np.einsum("bqhk,hkd->bqd", o, wo) + bo
     return y, p, ~allowed.any(-1)
+
+
+def cross_case(name, heads, key_dim, query_lengths, value_lengths):
+    """Attention of a query [2, 4, 6] over a value [2, 6, 5], each with its own padding mask or
+    none, as a functional model delivers them (each input's mask attached to its tensor)."""
+    b, tq, tk, dq, dv = 2, 4, 6, 6, 5
+    xq, xv = pattern((b, tq, dq), 2), pattern((b, tk, dv), 3)
+    r = pattern((b, tq, dq), 5) + 0.25
+    layer = layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)
+    layer.build((b, tq, dq), (b, tk, dv))
+    ws = set_pattern(layer, 20)
+    qmask = None if query_lengths is None else np.array([[i < n for i in range(tq)] for n in query_lengths])
+    vmask = None if value_lengths is None else np.array([[i < n for i in range(tk)] for n in value_lengths])
+    if qmask is not None:
+        r = r * qmask[:, :, None]
+    xqt, xvt = tf.constant(xq), tf.constant(xv)
+
+    def attach():
+        if qmask is not None:
+            keras.src.backend.set_keras_mask(xqt, tf.constant(qmask))
+        if vmask is not None:
+            keras.src.backend.set_keras_mask(xvt, tf.constant(vmask))
+    with tf.GradientTape() as tape:
+        tape.watch([xqt, xvt])
+        attach()
+        y = layer(xqt, xvt)
+        loss = tf.reduce_sum(y * r)
+    g = tape.gradient(loss, [xqt, xvt] + list(layer.trainable_weights))
+    attach()
+    _, scores = layer(xqt, xvt, return_attention_scores=True)
+    want, p, dead = mha_reference(xq, ws, heads, key_dim, key_dim, qmask, False, xv=xv, value_mask=vmask)
+    y, scores = np.asarray(y), np.asarray(scores)
+    live = ~dead
+    err = np.max(np.abs(y - want)[live])
+    assert err < 1e-5, f"{name}: Keras's MultiHeadAttention is not the definition ({err})"
+    serr = np.max(np.abs(scores - p).transpose(0, 2, 1, 3)[live])
+    assert serr < 1e-5, f"{name}: Keras's attention scores are not the definition ({serr})"
+    return {
+        "name": name, "heads": heads, "key_dim": key_dim,
+        "query_shape": [b, tq, dq], "value_shape": [b, tk, dv], "query_lengths": query_lengths, "value_lengths": value_lengths,
+        "query": flat(xq), "value": flat(xv), "r": flat(r),
+        "weights": weights_doc(layer, ws),
+        "y": flat(y), "scores": flat(scores), "dquery": flat(g[0]), "dvalue": flat(g[1]), "dweights": [flat(t) for t in g[2:]],
+        "padded_queries": dead.astype(int).tolist(),
+    }
 
 
 def mha_case(name, heads, key_dim, value_dim, causal, lengths, use_bias=True):
@@ -277,6 +330,11 @@ def main(out):
             mha_case("causal", 3, 2, 2, True, None),
             mha_case("padding", 2, 3, 3, False, [5, 3]),
             mha_case("padding and causal, no bias", 2, 3, 3, True, [4, 2], use_bias=False),
+        ],
+        "cross_attention": [
+            cross_case("query padded, value not", 2, 3, [3, 4], None),
+            cross_case("value padded, query not", 2, 3, None, [6, 2]),
+            cross_case("both padded, differently", 3, 2, [2, 4], [5, 3]),
         ],
         "blocks": [
             block_case("encoder", hub.TransformerEncoder, {"intermediate_dim": 16, "num_heads": 2}, None),

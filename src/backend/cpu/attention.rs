@@ -34,8 +34,7 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
     let s = AttentionShape::of(q.shape(), k.shape(), v.shape(), heads, causal);
     let (tq, tk, dk, dv) = (s.tq, s.tk, s.dk, s.dv);
     let mask = mask.map(|m| {
-        assert_eq!(m.shape(), [s.batch, tk], "attention: mask {:?} for keys {:?}", m.shape(), k.shape());
-        assert_eq!(tq, tk, "attention: a padding mask is for self-attention");
+        assert_eq!(m.shape(), [s.batch, tq + tk], "attention: mask {:?} for queries {:?} and keys {:?}", m.shape(), q.shape(), k.shape());
         m.data()
     });
     let drop = drop.map(|d| {
@@ -53,7 +52,7 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
         for (i, (ob, pb)) in outs.chunks_exact_mut(o.max(1)).zip(probs.chunks_exact_mut(p.max(1))).enumerate() {
             let b = first + i;
             let (qb, kb, vb) = (&q.data()[b * tq * heads * dk..][..tq * heads * dk], &k.data()[b * tk * heads * dk..][..tk * heads * dk], &v.data()[b * tk * heads * dv..][..tk * heads * dv]);
-            attend(qb, kb, vb, mask.map(|m| &m[b * tk..(b + 1) * tk]), drop.map(|d| &d[b * p..(b + 1) * p]), &s, ob, pb);
+            attend(qb, kb, vb, mask.map(|m| m[b * (tq + tk)..(b + 1) * (tq + tk)].split_at(tq)), drop.map(|d| &d[b * p..(b + 1) * p]), &s, ob, pb);
         }
     });
     (CpuTensor::new(&[s.batch, tq, heads * dv], out), CpuTensor::new(&s.probs_shape(), probs))
@@ -61,7 +60,7 @@ pub fn attention(q: &CpuTensor, k: &CpuTensor, v: &CpuTensor, mask: Option<&CpuT
 
 /// One sample of `attention`: its outputs and its heads' probabilities.
 #[allow(clippy::too_many_arguments)]
-fn attend(qb: &[f32], kb: &[f32], vb: &[f32], mask: Option<&[f32]>, drop: Option<&[f32]>, s: &AttentionShape, out: &mut [f32], probs: &mut [f32]) {
+fn attend(qb: &[f32], kb: &[f32], vb: &[f32], mask: Option<(&[f32], &[f32])>, drop: Option<&[f32]>, s: &AttentionShape, out: &mut [f32], probs: &mut [f32]) {
     let (tq, tk, dk, dv, heads, causal) = (s.tq, s.tk, s.dk, s.dv, s.heads, s.causal);
     let scale = s.scale();
     for h in 0..heads {
@@ -70,16 +69,16 @@ fn attend(qb: &[f32], kb: &[f32], vb: &[f32], mask: Option<&[f32]>, drop: Option
         let at = h * tq * tk;
         let p = &mut probs[at..at + tq * tk];
         for (i, (row, srow)) in p.chunks_exact_mut(tk).zip(scores.data().chunks_exact(tk)).enumerate() {
-            if mask.is_some_and(|m| m[i] == 0.0) {
-                continue; // a padding query: probabilities and output stay 0
+            if mask.is_some_and(|(rows, keys)| rows[i] == 0.0 || !keys.iter().take(if causal { i + 1 } else { tk }).any(|&m| m != 0.0)) {
+                continue; // a padding query, or one with no key to see: probabilities and output stay 0
             }
             // Keras's combined mask: the causal one (keys up to i) and
             // the padding of keys (a padding query was skipped above).
             // One select per score, so the loop vectorises.
             let visible = if causal { i + 1 } else { tk };
             match mask {
-                Some(m) => {
-                    for (j, ((pj, &sj), &mj)) in row.iter_mut().zip(srow).zip(&m[..tk]).enumerate() {
+                Some((_, keys)) => {
+                    for (j, ((pj, &sj), &mj)) in row.iter_mut().zip(srow).zip(keys).enumerate() {
                         *pj = if j < visible && mj != 0.0 { sj * scale } else { MASKED_SCORE };
                     }
                 }

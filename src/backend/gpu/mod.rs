@@ -651,8 +651,7 @@ impl AttentionOps for GpuBackend {
     fn attention(&self, q: &GpuTensor, k: &GpuTensor, v: &GpuTensor, mask: Option<&GpuTensor>, drop: Option<&GpuTensor>, heads: usize, causal: bool) -> (GpuTensor, GpuTensor) {
         let s = AttentionShape::of(&q.shape, &k.shape, &v.shape, heads, causal);
         if let Some(m) = mask {
-            assert_eq!(m.shape, [s.batch, s.tk], "attention: mask {:?} for keys {:?}", m.shape, k.shape);
-            assert_eq!(s.tq, s.tk, "attention: a padding mask is for self-attention");
+            assert_eq!(m.shape, [s.batch, s.tq + s.tk], "attention: mask {:?} for queries {:?} and keys {:?}", m.shape, q.shape, k.shape);
         }
         if let Some(d) = drop {
             assert_eq!(d.shape, s.probs_shape(), "attention: dropout {:?}", d.shape);

@@ -359,8 +359,6 @@ export default {
   "layer.attention_sizes": "{layer}: heads, key_dim, value_dim and output_shape must each be at least 1",
   "layer.attention_key_steps": "the key has {key} steps but the value {value}: they must have the same steps",
   "layer.attention_causal_steps": "a causal mask needs the query and value to have the same steps, but they have {query} and {value}",
-  "layer.attention_masks": "the query, value and key must all carry the padding mask or none of them (one comes from a layer that drops the mask)",
-  "layer.attention_mask_steps": "with a padding mask the query and value must have the same steps, but they have {query} and {value}",
   "tfjs.no_attention": "{layer}: TensorFlow.js cannot load this model: TensorFlow.js 4.22 has no MultiHeadAttention layer. Keras loads it (tools/keras_load.py).",
   "model.wiring_count": "the model has {layers} layers but its wiring lists inputs for {wiring}",
   "model.wiring_later": "it reads the output of layer {from}, which is not before it",

@@ -359,8 +359,6 @@ export default {
   "layer.attention_sizes": "{layer}：头数、key_dim、value_dim 和 output_shape 都必须至少为 1",
   "layer.attention_key_steps": "key 有 {key} 个时间步，value 却有 {value} 个：两者必须相同",
   "layer.attention_causal_steps": "因果掩码要求 query 和 value 的时间步相同，但它们分别是 {query} 和 {value}",
-  "layer.attention_masks": "query、value 和 key 要么都带填充掩码，要么都不带（其中一个来自丢弃掩码的层）",
-  "layer.attention_mask_steps": "带填充掩码时 query 和 value 的时间步必须相同，但它们分别是 {query} 和 {value}",
   "tfjs.no_attention": "{layer}：TensorFlow.js 无法加载这个模型：TensorFlow.js 4.22 没有 MultiHeadAttention 层。Keras 可以加载（tools/keras_load.py）。",
   "model.wiring_count": "模型有 {layers} 层，但连接表只列出了 {wiring} 层的输入",
   "model.wiring_later": "它读取第 {from} 层的输出，而那一层不在它之前",

@@ -172,6 +172,11 @@ pub fn build(dir: &Path) -> Vec<Case> {
         // over a Concatenate of two branches; a three-way Add.
         ("graph-cross-causal", vec![emb(12, false), dense(8, Activation::Relu), dense(6, Activation::Tanh), LayerConfig::Concatenate(Concatenate {}), mha(2, 4, Some(3), Some(10), true), dense(10, Activation::Linear), dense(10, Activation::Gelu), add(), LayerConfig::GlobalMaxPooling1D(GlobalMaxPooling1D {}), dense(2, Activation::Softmax)],
             vec![vec![0], vec![1], vec![1], vec![2, 3], vec![4, 1, 2], vec![1], vec![3], vec![5, 6, 7], vec![8], vec![9]]),
+        // Masks of their own: an attention from the padded tokens over a Conv1D's shorter,
+        // unmasked sequence (Keras masks the query rows), and one the other way (Keras masks
+        // the keys), each averaged (the first under its query's mask), joined.
+        ("graph-masks-their-own", vec![emb(16, true), conv1d(16, 3, 1, Activation::Relu), mha(2, 8, None, None, false), mha(2, 8, None, None, false), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), LayerConfig::Concatenate(Concatenate {}), dense(2, Activation::Softmax)],
+            vec![vec![0], vec![1], vec![1, 2], vec![2, 1], vec![3], vec![4], vec![5, 6], vec![7]]),
         // What TensorFlow.js runs too: branches joined by Add and Concatenate (without the
         // padding mask, whose merge TensorFlow.js 4.22 gets wrong; the export says so).
         ("graph-add-concat", vec![emb(12, false), dense(8, Activation::Relu), dense(8, Activation::Tanh), add(), LayerConfig::Concatenate(Concatenate {}), LayerConfig::GlobalAveragePooling1D(GlobalAveragePooling1D {}), dense(2, Activation::Softmax)],
@@ -224,10 +229,19 @@ pub fn build(dir: &Path) -> Vec<Case> {
 }
 
 /// The cases as the reference tools' scripts read them.
+/// Whether the model averages over time under the padding mask (a text
+/// without a token is then Keras's 0/0): the engine's own account of which
+/// layer receives a mask, through whatever graph.
+fn masked_average(c: &Case) -> bool {
+    let saved = tfjs::load(&c.dir.join("model.json")).unwrap();
+    let infos = gradlab::model::architecture_wired(&saved.layers, saved.wiring.as_deref(), &saved.input_shape).unwrap();
+    infos.iter().any(|l| matches!(l.config, LayerConfig::GlobalAveragePooling1D(_)) && l.receives_mask)
+}
+
 pub fn write_json(cases: &[Case], path: &Path) {
     let v: Vec<Value> = cases
         .iter()
-        .map(|c| json!({"name": c.name, "dir": c.dir, "inputs": c.inputs, "texts": c.texts, "gradlab": c.gradlab, "lm": c.lm, "layers": c.layers.iter().map(|l| l.describe()).collect::<Vec<_>>()}))
+        .map(|c| json!({"name": c.name, "dir": c.dir, "inputs": c.inputs, "texts": c.texts, "gradlab": c.gradlab, "lm": c.lm, "layers": c.layers.iter().map(|l| l.describe()).collect::<Vec<_>>(), "masked_average": masked_average(c)}))
         .collect();
     std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
 }

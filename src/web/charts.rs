@@ -2,7 +2,8 @@
 //! training curves and a heat map for the confusion matrix.
 
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
+
+use super::canvas::{legend, Canvas, Corner};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -126,8 +127,7 @@ impl Ranged for TickedAxis {
 #[wasm_bindgen]
 pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
     let spec: LineChart = serde_wasm_bindgen::from_value(spec).map_err(js_err)?;
-    let backend = CanvasBackend::new(canvas_id).ok_or_else(|| JsValue::from_str(&format!("no canvas #{}", canvas_id)))?;
-    let root = backend.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let (width, height) = root.dim_in_pixel();
     let finite = |v: &f64| v.is_finite();
@@ -163,19 +163,20 @@ pub fn draw_line_chart(canvas_id: &str, spec: JsValue) -> Result<(), JsValue> {
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(js_err)?;
+    let mut labels = Vec::new();
     for s in &spec.series {
         let c = RGBColor(s.color.0, s.color.1, s.color.2);
         let style = if s.faint { c.mix(0.25).stroke_width(1) } else { c.stroke_width(2) };
         let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| p.1.is_finite()).collect();
-        let series = chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(js_err)?;
+        chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(js_err)?;
         if !s.faint {
-            series.label(&s.name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            labels.push((s.name.clone(), c));
             if pts.len() < 30 {
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled()))).map_err(js_err)?;
             }
         }
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).label_font(("sans-serif", 12)).draw().map_err(js_err)?;
+    legend(&chart.plotting_area().strip_coord_spec(), &labels, 12, Corner::MiddleRight, 0.85).map_err(js_err)?;
     root.present().map_err(js_err)?;
     Ok(())
 }
@@ -186,8 +187,7 @@ pub fn draw_confusion_matrix(canvas_id: &str, matrix: JsValue, labels: JsValue, 
     let texts = super::Texts::from_js(texts);
     let m: Vec<Vec<usize>> = serde_wasm_bindgen::from_value(matrix).map_err(js_err)?;
     let labels: Vec<String> = serde_wasm_bindgen::from_value(labels).map_err(js_err)?;
-    let backend = CanvasBackend::new(canvas_id).ok_or_else(|| JsValue::from_str(&format!("no canvas #{}", canvas_id)))?;
-    let root = backend.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let k = m.len().max(1);
     let (w, h) = root.dim_in_pixel();

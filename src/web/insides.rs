@@ -2,7 +2,8 @@
 //! weights, activations, gradients) and an LSTM's gates as heat maps.
 
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
+
+use super::canvas::Canvas;
 use wasm_bindgen::prelude::*;
 
 use super::Texts;
@@ -79,7 +80,7 @@ fn draw_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Sh
 pub fn draw_insides(canvas_id: &str, insides: JsValue, texts: JsValue) -> Result<(), JsValue> {
     let v: Insides = serde_wasm_bindgen::from_value(insides).map_err(js_err)?;
     let t = Texts::from_js(texts);
-    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let (header, body) = root.split_vertically(30);
     let (name_col, grid) = body.split_horizontally(150);
@@ -137,7 +138,7 @@ pub fn draw_gates(canvas_id: &str, gates: JsValue, tokens: JsValue, texts: JsVal
     let g: GateMap = serde_wasm_bindgen::from_value(gates).map_err(js_err)?;
     let tokens: Vec<String> = serde_wasm_bindgen::from_value(tokens).map_err(js_err)?;
     let t = Texts::from_js(texts);
-    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let (w, h) = root.dim_in_pixel();
     let (left, right, bottom) = (110i32, 40i32, 70i32);

@@ -5,6 +5,7 @@
 //! `www/lang/engine/`; a panic is reported by the panic hook and the page
 //! restarts the worker (see www/worker.js).
 
+pub mod canvas;
 pub mod charts;
 pub mod insides;
 pub mod language;

@@ -2,7 +2,8 @@
 //! losses with their gradients, drawn from the engine's own definitions.
 
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
+
+use super::canvas::{legend, Canvas, Corner};
 use wasm_bindgen::prelude::*;
 
 use super::Texts;
@@ -62,7 +63,7 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, leaky
     let names: Vec<String> = serde_wasm_bindgen::from_value(names).map_err(js_err)?;
     let acts: Vec<Activation> = names.iter().filter_map(|n| Activation::from_name(n)).filter(|a| *a != Activation::Softmax).collect();
     let (lo, hi) = if lo.is_finite() && hi.is_finite() && hi > lo { (lo, hi) } else { (-5.0, 5.0) };
-    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let xs: Vec<f64> = (0..=400).map(|i| lo + (hi - lo) * i as f64 / 400.0).collect();
     let mut y0: f64 = -1.0;
@@ -99,16 +100,14 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, leaky
             chart.draw_series(std::iter::once(Rectangle::new([(xs[s], y0 - 0.1), (xs[i - 1], y1 + 0.1)], RGBColor(200, 60, 40).mix(0.08).filled()))).map_err(js_err)?;
         }
     }
+    let mut labels = Vec::new();
     for (i, a) in acts.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(xs.iter().map(|&x| (x, eval(*a, x as f32, slope).0 as f64)), c.stroke_width(2)))
-            .map_err(js_err)?
-            .label(a.keras_name())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        chart.draw_series(LineSeries::new(xs.iter().map(|&x| (x, eval(*a, x as f32, slope).0 as f64)), c.stroke_width(2))).map_err(js_err)?;
+        labels.push((a.keras_name().to_string(), c));
         chart.draw_series(LineSeries::new(xs.iter().map(|&x| (x, eval(*a, x as f32, slope).1 as f64)), c.mix(0.6).stroke_width(1))).map_err(js_err)?;
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
+    legend(&chart.plotting_area().strip_coord_spec(), &labels, 12, Corner::UpperLeft, 0.85).map_err(js_err)?;
     root.present().map_err(js_err)?;
     Ok(())
 }
@@ -121,7 +120,7 @@ pub fn draw_activations(canvas_id: &str, names: JsValue, lo: f64, hi: f64, leaky
 #[wasm_bindgen]
 pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64, texts: JsValue) -> Result<(), JsValue> {
     let texts = Texts::from_js(texts);
-    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
     type Curve<'a> = (&'a str, Box<dyn Fn(f64) -> f64>);
@@ -175,15 +174,13 @@ pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64, texts: 
         }
         let mut chart = ChartBuilder::on(area).caption(title, ("sans-serif", 15)).margin(8).x_label_area_size(38).y_label_area_size(40).build_cartesian_2d(lo..hi, y0..y1).map_err(js_err)?;
         chart.configure_mesh().x_desc(xlabel).light_line_style(RGBColor(236, 236, 236)).draw().map_err(js_err)?;
+        let mut labels = Vec::new();
         for (i, (name, f)) in curves.iter().enumerate() {
             let c = PALETTE[i];
-            chart
-                .draw_series(LineSeries::new(xs.iter().map(|&x| (x, f(x).min(y1))), c.stroke_width(2)))
-                .map_err(js_err)?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            chart.draw_series(LineSeries::new(xs.iter().map(|&x| (x, f(x).min(y1))), c.stroke_width(2))).map_err(js_err)?;
+            labels.push((name.to_string(), c));
         }
-        chart.configure_series_labels().position(SeriesLabelPosition::UpperMiddle).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
+        legend(&chart.plotting_area().strip_coord_spec(), &labels, 12, Corner::UpperMiddle, 0.85).map_err(js_err)?;
     }
     root.present().map_err(js_err)?;
     Ok(())
@@ -196,7 +193,7 @@ pub fn draw_losses(canvas_id: &str, mode: &str, target: f64, delta: f64, texts: 
 pub fn draw_optimizer_race(canvas_id: &str, surface: &str, lr: f32, beta1: f32, beta2: f32, steps: usize) -> Result<JsValue, JsValue> {
     use crate::surfaces::{race, racers, Surface};
     let surface: Surface = serde_json::from_value(serde_json::Value::String(surface.to_string())).map_err(js_err)?;
-    let root = CanvasBackend::new(canvas_id).ok_or_else(|| js_err(format!("no canvas #{}", canvas_id)))?.into_drawing_area();
+    let root = Canvas::by_id(canvas_id)?.area();
     root.fill(&WHITE).map_err(js_err)?;
     let ((x0, x1), (y0, y1)) = surface.bounds();
     let mut chart = ChartBuilder::on(&root).margin(8).x_label_area_size(24).y_label_area_size(36).build_cartesian_2d(x0..x1, y0..y1).map_err(js_err)?;
@@ -227,14 +224,12 @@ pub fn draw_optimizer_race(canvas_id: &str, surface: &str, lr: f32, beta1: f32, 
     let paths = race(surface, &racers(lr, beta1, beta2), steps, 7);
     let inside = |p: &(f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
     let mut losses = Vec::new();
+    let mut labels = Vec::new();
     for (i, t) in paths.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];
         let pts: Vec<(f64, f64)> = t.points.iter().copied().take_while(inside).collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-            .map_err(js_err)?
-            .label(t.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2))).map_err(js_err)?;
+        labels.push((t.name.clone(), c));
         if let Some(&last) = pts.last() {
             chart.draw_series(std::iter::once(Circle::new(last, 4, c.filled()))).map_err(js_err)?;
         }
@@ -243,7 +238,7 @@ pub fn draw_optimizer_race(canvas_id: &str, surface: &str, lr: f32, beta1: f32, 
     }
     let (sx, sy) = surface.start();
     chart.draw_series(std::iter::once(Cross::new((sx, sy), 6, BLACK.stroke_width(2)))).map_err(js_err)?;
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.9)).border_style(RGBColor(200, 200, 200)).draw().map_err(js_err)?;
+    legend(&chart.plotting_area().strip_coord_spec(), &labels, 12, Corner::UpperRight, 0.9).map_err(js_err)?;
     root.present().map_err(js_err)?;
     serde_wasm_bindgen::to_value(&losses.iter().map(|(n, v)| (n.clone(), if v.is_finite() { Some(*v) } else { None })).collect::<Vec<_>>()).map_err(js_err)
 }

@@ -7,7 +7,7 @@ import { html, setHtml } from '../html.js';
 import { trainedOn } from './backend.js';
 import { engineModule } from './engine-instance.js';
 import { state } from './state.js';
-import { $ } from './dom.js';
+import { $, setProgress } from './dom.js';
 import { refreshAttention } from './gpt-attention.js';
 import { refreshPreview } from './gpt-generate.js';
 import { stepsPerEpoch } from './gpt-model.js';
@@ -73,7 +73,7 @@ export function renderLmCounters() {
   $('train-loss').textContent = last ? fmt(last.loss) : '–';
   renderValidation();
   $('tokens-per-second').textContent = p && p.tokens_per_second ? Math.round(p.tokens_per_second).toLocaleString() : '–';
-  $('progress-bar').style.width = p ? `${Math.min(100, 100 * p.step / Math.max(epochs * stepsPerEpoch(), 1))}%` : '0';
+  setProgress(p ? p.step / Math.max(epochs * stepsPerEpoch(), 1) : 0);
 }
 
 export function onLmEvent(m) {

@@ -105,7 +105,7 @@ function begin(task, backend) {
   runs.push(run);
   live[task] = { run, base: 0, since: stretchStart[task] ?? performance.now(), running: true, raw: { steps: [], vals: [] }, perEpoch: task === 'generate' ? stepsPerEpoch() : 1, lastSave: 0, checked: true };
   persist(run);
-  renderRuns();
+  renderSoon();
   return live[task];
 }
 
@@ -135,7 +135,7 @@ function runFor(task, firstStep, anything, backend) {
   const resumed = !l.running;
   if (resumed) { l.running = true; l.since = stretchStart[task] ?? performance.now(); l.run.status = 'running'; }
   if (!l.checked) { noteChanges(l, task); l.checked = true; }
-  if (resumed) renderRuns();
+  if (resumed) renderSoon();
   return l;
 }
 
@@ -159,6 +159,10 @@ function onProgress(p) {
 // at once when the run stops).
 let streamingRun = null;
 const storeEpochs = throttle(() => { if (streamingRun) persist(streamingRun); renderRuns(); }, 500);
+// A run begun or resumed, drawn in a task of its own: the first report of a
+// run comes with the counters and curves, and the table and chart together
+// with them made a task of 100 ms on a slow machine.
+const renderSoon = throttle(() => renderRuns(), 0);
 
 function onSteps(p) {
   lastProgress.generate = p;
@@ -554,9 +558,12 @@ function renderMessages() {
 /** The panel from what the page holds (also after a language switch). */
 export function renderRuns() {
   if (!wired) return;
+  // The chart first: it reads its box's size, which costs nothing while
+  // the page's layout is clean and a layout of the whole page after the
+  // table has changed.
+  renderChart();
   renderMessages();
   renderTable();
-  renderChart();
   const none = !runs.length;
   $('runs-export-csv').disabled = none;
   $('runs-export-json').disabled = none;

@@ -9,6 +9,9 @@ import { call } from './worker-client.js';
 export function updateButtons() {
   for (const id of ['step-btn', 'epoch-btn', 'train-btn']) $(id).disabled = state.training || !state.canTrain;
   $('pause-btn').disabled = !state.training;
+  // style.css: from the first time the model can train, sections out of
+  // sight are not painted.
+  if (state.training || state.canTrain) document.body.classList.add('lazy-sections');
 }
 
 export async function refreshStatus() {

@@ -7,7 +7,7 @@ import { html, setHtml } from '../html.js';
 import { trainedOn } from './backend.js';
 import { engineModule } from './engine-instance.js';
 import { state } from './state.js';
-import { $ } from './dom.js';
+import { $, setProgress } from './dom.js';
 import { refreshImageInsides } from './filters.js';
 import { drawLmCharts, lmReset, lmTrain, onLmEvent, renderLmTrainStatus } from './gpt-training.js';
 import { refreshInsides } from './insides.js';
@@ -26,6 +26,7 @@ const fmt = (v, d = 4) => (v === null || v === undefined || Number.isNaN(v)) ? '
 let batches = [];
 let stepsPerEpoch = 1;
 let chartsDirty = false;
+let countersDirty = false;
 let lastProgress = null;   // the latest progress report, for re-rendering
 let lastEvaluation = null; // the latest evaluation, for re-rendering
 
@@ -62,7 +63,7 @@ $('reset-btn').onclick = async () => {
   await call('reset');
   batches = []; state.epochs = []; lastProgress = null; lastEvaluation = null;
   for (const id of ['train-loss', 'val-accuracy', 'samples-per-second', 'eta']) $(id).textContent = '–';
-  $('epoch-count').textContent = '0'; $('batch-count').textContent = '0'; $('progress-bar').style.width = '0';
+  $('epoch-count').textContent = '0'; $('batch-count').textContent = '0'; setProgress(0);
   renderEvaluation();
   setTrainStatus({ key: 'status.reset' });
   chartsDirty = true;
@@ -88,17 +89,12 @@ export function onEvent(m) {
     batches.push(...p.new_batches);
     state.epochs.push(...p.new_epochs);
     stepsPerEpoch = p.batches_per_epoch || 1;
-    $('epoch-count').textContent = p.epoch;
-    $('epochs-total').textContent = p.epochs;
-    $('batch-count').textContent = `${p.batch}/${p.batches_per_epoch}`;
-    const last = batches[batches.length - 1];
-    if (last) $('train-loss').textContent = fmt(last.loss);
-    $('samples-per-second').textContent = p.samples_per_second ? p.samples_per_second.toFixed(0) : '–';
     trainedOn('classify', p.backend);
     lastProgress = p;
-    renderEta();
-    const total = p.epochs * p.batches_per_epoch;
-    $('progress-bar').style.width = `${Math.min(100, 100 * (p.epoch * p.batches_per_epoch + p.batch) / Math.max(total, 1))}%`;
+    // The counters go with the next frame (frame(), below): reports come
+    // dozens a second, and each change of the page's text is a frame to
+    // lay out, paint and composite beside the worker's training.
+    countersDirty = true;
     if (p.stopped) setTrainStatus({ error: p.stopped });
     else if (p.done) setTrainStatus({ key: 'status.finished' });
     chartsDirty = true;
@@ -108,6 +104,7 @@ export function onEvent(m) {
     showEvaluation();
     refreshImageInsides(false);
   } else if (m.event === 'stopped') {
+    if (countersDirty && state.task !== 'generate') renderCounters();
     if (lastEvaluation) showEvaluation.flush();
     state.training = false;
     if (trainStatus && trainStatus.key === 'status.training') setTrainStatus({ key: 'status.paused' });
@@ -122,16 +119,22 @@ export function onEvent(m) {
   }
 }
 
-// The counters and the progress bar again (back from the generation task,
-// which shares them).
+// The counters and the progress bar from the latest report: in a frame
+// while training (frame(), below), and again back from the generation
+// task, which shares them.
+let lastCounters = 0;
 export function renderCounters() {
+  countersDirty = false;
+  lastCounters = performance.now();
   const p = lastProgress;
   $('epoch-count').textContent = p ? p.epoch : '0';
   $('epochs-total').textContent = p ? p.epochs : (state.settings && state.settings.epochs) || '–';
   $('batch-count').textContent = p ? `${p.batch}/${p.batches_per_epoch}` : '0';
   const last = batches[batches.length - 1];
   $('train-loss').textContent = last ? fmt(last.loss) : '–';
-  $('progress-bar').style.width = p ? `${Math.min(100, 100 * (p.epoch * p.batches_per_epoch + p.batch) / Math.max(p.epochs * p.batches_per_epoch, 1))}%` : '0';
+  setProgress(p ? (p.epoch * p.batches_per_epoch + p.batch) / Math.max(p.epochs * p.batches_per_epoch, 1) : 0);
+  if (p) $('samples-per-second').textContent = p.samples_per_second ? p.samples_per_second.toFixed(0) : '–';
+  renderEta();
 }
 
 export function renderEta() {
@@ -166,10 +169,16 @@ export function renderEvaluation() {
 }
 
 // The misclassified validation images, worst first: true → predicted (p).
+// Built again only when what it shows changed: dozens of small canvases
+// made anew four times a second are a page's worth of painting.
+let galleryShown = null;
 function renderGallery(ev) {
   const el = $('worst-gallery');
   const shape = state.dataReport && state.dataReport.shape;
   const shown = shape ? ev.worst.filter((w) => w.image) : [];
+  const key = JSON.stringify([document.documentElement.lang, shape, ev.worst.length, shown.map((w) => [w.index, w.line, w.truth, w.predicted, w.truth_probability.toFixed(2)])]);
+  if (key === galleryShown && el.childElementCount) return;
+  galleryShown = key;
   if (!shown.length) { setHtml(el, html`<p class="hint">${th(ev.worst.length ? 'eval.gallery_no_pictures' : 'eval.none_wrong')}</p>`); return; }
   const list = shown.map((w) => ({ values: w.image, shape }));
   setHtml(el, html`${shown.map((w, k) => {
@@ -227,32 +236,56 @@ function thin(points) {
 let lastDraw = 0;
 export function drawCharts() {
   chartsDirty = false;
+  chartQueue = [];
   if (state.task === 'generate') { drawLmCharts(); return; }
   lastDraw = performance.now();
+  for (const draw of chartDrawings()) draw();
+}
+
+// The three charts' drawings from the curves as they are now, each a
+// function, so a frame may draw one of them.
+function chartDrawings() {
   const loss = batches.map((b) => [b.step, b.loss]);
   const acc = batches.map((b) => [b.step, b.accuracy]);
+  const epochs = state.epochs.slice();
   const vx = (e) => e.epoch * stepsPerEpoch;
   const blue = [47, 111, 223], orange = [224, 120, 30], green = [30, 140, 74];
-  draw_line_chart('loss-chart', { title: t('chart.loss'), x_label: t('chart.step'), series: [
-    { name: t('chart.train_raw'), points: thin(loss), color: blue, faint: true },
-    { name: t('chart.train_smooth'), points: thin(smooth(loss)), color: blue },
-    { name: t('chart.validation'), points: state.epochs.filter((e) => e.val_loss !== null).map((e) => [vx(e), e.val_loss]), color: orange },
-  ] });
-  draw_line_chart('accuracy-chart', { title: t('chart.accuracy'), x_label: t('chart.step'), y_min: 0, y_max: 1, series: [
-    { name: t('chart.train_raw'), points: thin(acc), color: blue, faint: true },
-    { name: t('chart.train_smooth'), points: thin(smooth(acc)), color: blue },
-    { name: t('chart.validation'), points: state.epochs.filter((e) => e.val_accuracy !== null).map((e) => [vx(e), e.val_accuracy]), color: green },
-  ] });
-  draw_line_chart('lr-chart', { title: t('chart.lr'), x_label: t('chart.step'), y_min: 0, series: [
-    { name: t('chart.learning_rate'), points: thin(batches.map((b) => [b.step, b.learning_rate])), color: [120, 80, 190] },
-  ] });
   const last = batches[batches.length - 1];
-  const lastEpoch = state.epochs[state.epochs.length - 1];
-  $('loss-chart').setAttribute('aria-label', last ? t('chart.loss_alt', { loss: fmt(last.loss) }) + (lastEpoch ? t('chart.val_loss_alt', { loss: fmt(lastEpoch.val_loss) }) : '') : t('chart.loss_none'));
-  $('accuracy-chart').setAttribute('aria-label', last ? t('chart.acc_alt', { acc: fmt(last.accuracy) }) + (lastEpoch ? t('chart.val_acc_alt', { acc: fmt(lastEpoch.val_accuracy) }) : '') : t('chart.acc_none'));
+  const lastEpoch = epochs[epochs.length - 1];
+  return [
+    () => {
+      draw_line_chart('loss-chart', { title: t('chart.loss'), x_label: t('chart.step'), series: [
+        { name: t('chart.train_raw'), points: thin(loss), color: blue, faint: true },
+        { name: t('chart.train_smooth'), points: thin(smooth(loss)), color: blue },
+        { name: t('chart.validation'), points: epochs.filter((e) => e.val_loss !== null).map((e) => [vx(e), e.val_loss]), color: orange },
+      ] });
+      $('loss-chart').setAttribute('aria-label', last ? t('chart.loss_alt', { loss: fmt(last.loss) }) + (lastEpoch ? t('chart.val_loss_alt', { loss: fmt(lastEpoch.val_loss) }) : '') : t('chart.loss_none'));
+    },
+    () => {
+      draw_line_chart('accuracy-chart', { title: t('chart.accuracy'), x_label: t('chart.step'), y_min: 0, y_max: 1, series: [
+        { name: t('chart.train_raw'), points: thin(acc), color: blue, faint: true },
+        { name: t('chart.train_smooth'), points: thin(smooth(acc)), color: blue },
+        { name: t('chart.validation'), points: epochs.filter((e) => e.val_accuracy !== null).map((e) => [vx(e), e.val_accuracy]), color: green },
+      ] });
+      $('accuracy-chart').setAttribute('aria-label', last ? t('chart.acc_alt', { acc: fmt(last.accuracy) }) + (lastEpoch ? t('chart.val_acc_alt', { acc: fmt(lastEpoch.val_accuracy) }) : '') : t('chart.acc_none'));
+    },
+    () => draw_line_chart('lr-chart', { title: t('chart.lr'), x_label: t('chart.step'), y_min: 0, series: [
+      { name: t('chart.learning_rate'), points: thin(batches.map((b) => [b.step, b.learning_rate])), color: [120, 80, 190] },
+    ] }),
+  ];
 }
+
+// While training streams in: the counters ten times a second, and the
+// charts four times, one chart a frame (the three in one frame, with the
+// frame's painting, made it a long task on a slow machine).
+let chartQueue = [];
 export function frame() {
-  // Redraw at most four times a second while training streams in.
-  if (chartsDirty && performance.now() - lastDraw > 250) drawCharts();
+  const now = performance.now();
+  if (countersDirty && state.task !== 'generate' && now - lastCounters > 100) renderCounters();
+  if (chartQueue.length) chartQueue.shift()();
+  else if (chartsDirty && now - lastDraw > 250) {
+    if (state.task === 'generate') drawCharts();
+    else { chartsDirty = false; lastDraw = now; chartQueue = chartDrawings(); chartQueue.shift()(); }
+  }
   requestAnimationFrame(frame);
 }

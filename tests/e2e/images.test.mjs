@@ -200,7 +200,9 @@ test('digits: the sample trains to ≥ 95 %, with gallery, drawing pad, filters,
   assert.ok(cm[0].variance > 100, 'confusion matrix is blank');
   assert.match(await page.getAttribute('#confusion-matrix', 'aria-label'), /^confusion matrix, rows true class.*9: /);
 
-  // The misclassified gallery: small pictures with "true → predicted (p)".
+  // The misclassified gallery: small pictures with "true → predicted (p)",
+  // drawn in a task after the table.
+  await page.waitForFunction(() => document.querySelectorAll('#worst-gallery figure').length > 0);
   const figures = page.locator('#worst-gallery figure');
   const wrong = await figures.count();
   assert.ok(wrong >= 1 && wrong <= 32, `${wrong} misclassified images shown`);

@@ -111,29 +111,27 @@ fn is_punctuation(c: char) -> bool {
 /// A language model's tokens `tokens` (id, text) by PCA, each coloured by
 /// its kind ([`TOKEN_KINDS`]).
 pub fn token_map<B: Backend>(model: &Model<B>, tokens: &[(usize, String)], components: usize) -> Option<EmbeddingMap> {
-    let (ids, picked, width) = token_rows(model, tokens)?;
+    let (kept, picked, width) = token_rows(model, tokens)?;
     let p = crate::explain::pca(&picked, width, components);
-    let points = token_points(tokens, &ids, p.coords);
+    let points = token_points(kept, p.coords);
     Some(EmbeddingMap { points, explained_variance_ratio: p.explained_variance_ratio, explained_variance: p.explained_variance, width })
 }
 
-/// The rows of the token table for `tokens` that it has, their ids, and its width.
-pub fn token_rows<B: Backend>(model: &Model<B>, tokens: &[(usize, String)]) -> Option<(Vec<usize>, Vec<f32>, usize)> {
+/// The tokens of `tokens` the token table has rows for, those rows, and
+/// its width.
+pub fn token_rows<'a, B: Backend>(model: &Model<B>, tokens: &'a [(usize, String)]) -> Option<(Vec<&'a (usize, String)>, Vec<f32>, usize)> {
     let (table, rows, width) = token_table(model)?;
-    let ids: Vec<usize> = tokens.iter().map(|t| t.0).filter(|&i| i < rows).collect();
-    let picked = ids.iter().flat_map(|&i| table[i * width..(i + 1) * width].iter().copied()).collect();
-    Some((ids, picked, width))
+    let kept: Vec<&(usize, String)> = tokens.iter().filter(|t| t.0 < rows).collect();
+    let picked = kept.iter().flat_map(|t| table[t.0 * width..(t.0 + 1) * width].iter().copied()).collect();
+    Some((kept, picked, width))
 }
 
 /// Points for a language model's tokens at `coords`, each of its kind.
-pub fn token_points(tokens: &[(usize, String)], ids: &[usize], coords: Vec<Vec<f32>>) -> Vec<MapPoint> {
-    ids.iter()
+pub fn token_points(tokens: Vec<&(usize, String)>, coords: Vec<Vec<f32>>) -> Vec<MapPoint> {
+    tokens
+        .into_iter()
         .zip(coords)
-        .map(|(&id, coords)| {
-            let word = tokens.iter().find(|t| t.0 == id).map(|t| t.1.clone()).unwrap_or_default();
-            let class = token_kind(&word);
-            MapPoint { word, id, coords, class, probability: 1.0 }
-        })
+        .map(|((id, word), coords)| MapPoint { word: word.clone(), id: *id, coords, class: token_kind(word), probability: 1.0 })
         .collect()
 }
 

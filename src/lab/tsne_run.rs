@@ -86,8 +86,9 @@ pub fn tsne_run<B: Backend>(model: &crate::model::Model<B>, tok: &Tokenizer, pad
 /// coloured by its kind.
 pub fn token_tsne_run<B: Backend>(model: &crate::model::Model<B>, tokens: &[(usize, String)], dims: usize, perplexity: f64, resume: Option<&TsneRun>) -> std::result::Result<TsneRun, Message> {
     tsne_sizes(tokens.len(), dims)?;
-    let (ids, rows, width) = words::token_rows(model, tokens).ok_or_else(|| first_layer(model))?;
-    let points = words::token_points(tokens, &ids, vec![vec![]; ids.len()]);
+    let (kept, rows, width) = words::token_rows(model, tokens).ok_or_else(|| first_layer(model))?;
+    let ids: Vec<usize> = kept.iter().map(|t| t.0).collect();
+    let points = words::token_points(kept, vec![vec![]; ids.len()]);
     TsneRun::start(ids, rows, width, points, dims, perplexity, resume)
 }
 

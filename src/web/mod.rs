@@ -300,7 +300,6 @@ fn backend_answer(backend: &str, note: &crate::error::Message) -> Result<JsValue
     Ok(o.into())
 }
 
-/// What `open_gpu` found: a GPU, or why there is none.
 /// A lab binding's t-SNE run (the classifier's or the language model's),
 /// which the page starts and then steps a few iterations at a time.
 #[derive(Default)]
@@ -330,6 +329,7 @@ fn none() -> JsValue {
     err(Error::setting("projector", crate::msg!("explain.tsne_none")))
 }
 
+/// What `open_gpu` found: a GPU, or why there is none.
 #[wasm_bindgen]
 pub struct GpuHandle(Result<GpuBackend, crate::error::Message>);
 

@@ -10,6 +10,7 @@ import { t, th, engineText } from '../i18n.js';
 import { html, setHtml } from '../html.js';
 import { isImageModel, state } from './state.js';
 import { $ } from './dom.js';
+import { visible as visibleToken } from './gpt-generate.js';
 import { throttle } from './throttle.js';
 import { call } from './worker-client.js';
 
@@ -40,7 +41,7 @@ const imageOnly = () => !lm() && isImageModel();
 const command = (name) => (lm() ? `lm_${name}` : name);
 const KINDS = ['letter', 'digit', 'punctuation', 'space', 'han', 'other']; // explain::words::TOKEN_KINDS
 // A token as it can be seen: spaces, line ends and tabs by signs.
-const seen = (w) => (lm() ? w.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥') : w);
+const seen = (w) => (lm() ? visibleToken(w) : w);
 
 // `resume`: t-SNE moves on from its last picture (while training) rather
 // than starting from PCA's.
@@ -348,11 +349,10 @@ $('projector-dims').addEventListener('change', () => refreshProjector());
 $('projector-perplexity').addEventListener('change', () => refreshProjector());
 
 // While training: after an epoch (or a batch, when epochs are long), at
-// most once a second, only while the panel is on screen; otherwise it is
+// most once a second (t-SNE every 3 s: it starts again from its picture
+// with the new table, and its P costs the worker more), the last state of
+// a run always drawn; only while the panel is on screen, otherwise it is
 // marked stale and drawn when it comes into view.
-// While training, drawn again at most once a second (t-SNE every 3 s: it
-// starts again from its picture with the new table, and its P costs the
-// worker more), the last state of a run always drawn.
 const redraw = (ms) => throttle(() => { if (dirty && visible) refreshProjector(true); }, ms);
 const whileTraining = { pca: redraw(1000), tsne: redraw(3000) };
 export function onProjectorEvent(m) {

@@ -11,6 +11,7 @@
 //! exactly, far beyond any vocabulary here.
 
 pub mod activation;
+pub mod composed_attention;
 pub mod cpu;
 pub mod gpu;
 pub mod loss;

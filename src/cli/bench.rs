@@ -202,6 +202,7 @@ pub(super) fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, mod
         }
         products.push(json!({"shape": label, "m": m, "k": k, "n": n, "gpu_gflops": g, "cpu_gflops": c}));
     }
+    let attention = attention_fusion(&gpu, json_out);
     let mut training = Vec::new();
     if let Some(data) = data {
         for preset_name in models.split(',') {
@@ -220,9 +221,70 @@ pub(super) fn gpu_bench(sizes: &str, batch_size: usize, data: Option<&Path>, mod
         }
     }
     if json_out {
-        println!("{}", json!({"adapter": adapter.name, "software": adapter.software, "matmul": products, "training": training}));
+        println!("{}", json!({"adapter": adapter.name, "software": adapter.software, "matmul": products, "attention": attention, "training": training}));
     }
     Ok(())
+}
+
+/// What fusing the attention bought: one training pass (forward and
+/// backward) of the fused op against the same attention composed of the
+/// backend's general ops (`ComposedAttention`), on the GPU and the CPU, at
+/// the presets' shapes. The two are checked to agree before either is timed.
+fn attention_fusion(gpu: &GpuBackend, json_out: bool) -> Vec<Value> {
+    use crate::backend::composed_attention::ComposedAttention;
+    use crate::backend::timing::seconds_per_call;
+    use crate::backend::AttentionShape;
+
+    fn pass<B: Backend>(be: &B, s: AttentionShape, sync: &dyn Fn()) -> (f64, f64, f32) {
+        let fill = |n: usize, seed: usize| -> Vec<f32> { (0..n).map(|i| ((i * 7919 + seed * 104_729) % 1000) as f32 / 1000.0 - 0.5).collect() };
+        let (q_shape, k_shape, v_shape) = ([s.batch, s.tq, s.heads * s.dk], [s.batch, s.tk, s.heads * s.dk], [s.batch, s.tk, s.heads * s.dv]);
+        let q = be.upload(&q_shape, &fill(q_shape.iter().product(), 1));
+        let k = be.upload(&k_shape, &fill(k_shape.iter().product(), 2));
+        let v = be.upload(&v_shape, &fill(v_shape.iter().product(), 3));
+        let dout = be.upload(&[s.batch, s.tq, s.heads * s.dv], &fill(s.batch * s.tq * s.heads * s.dv, 4));
+        let composed = ComposedAttention::new(be, s);
+        let fused_pass = || {
+            let (_, probs) = be.attention(&q, &k, &v, None, None, s.heads, s.causal);
+            be.attention_backward(&q, &k, &v, &probs, None, s.heads, &dout)
+        };
+        let composed_pass = || {
+            let (_, probs) = composed.forward(be, &q, &k, &v);
+            composed.backward(be, &q, &k, &v, &probs, &dout)
+        };
+        let (f, c) = (fused_pass(), composed_pass());
+        let diff = [(&f.0, &c.0), (&f.1, &c.1), (&f.2, &c.2)].iter().map(|(a, b)| be.download(a).iter().zip(be.download(b)).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max)).fold(0.0f32, f32::max);
+        let fused = seconds_per_call(|| drop(std::hint::black_box(fused_pass())), sync);
+        let composed = seconds_per_call(|| drop(std::hint::black_box(composed_pass())), sync);
+        (fused, composed, diff)
+    }
+
+    let shapes = [
+        ("gpt (causal)", AttentionShape { batch: 32, tq: 64, tk: 64, heads: 4, dk: 16, dv: 16, causal: true }),
+        ("transformer", AttentionShape { batch: 32, tq: 200, tk: 200, heads: 4, dk: 16, dv: 16, causal: false }),
+        ("long context (causal)", AttentionShape { batch: 4, tq: 512, tk: 512, heads: 4, dk: 16, dv: 16, causal: true }),
+    ];
+    if !json_out {
+        println!();
+        println!("attention, forward + backward, fused op against the same composed of general ops (ms per pass)");
+        println!("{:<44} {:>9} {:>9} {:>7}   {:>9} {:>9} {:>7}   {:>9}", "shape (batch × time, heads × dk)", "GPU fused", "composed", "gain", "CPU fused", "composed", "gain", "max diff");
+    }
+    let mut rows = Vec::new();
+    for (name, s) in shapes {
+        let (gf, gc, gd) = pass(gpu, s, &|| gpu.sync());
+        let (cf, cc, cd) = pass(&CpuBackend, s, &|| {});
+        let launches = ComposedAttention::new(&CpuBackend, s).launches();
+        if !json_out {
+            let label = format!("{name} {}×{}, {}×{}", s.batch, s.tq, s.heads, s.dk);
+            println!("{:<44} {:>9.2} {:>9.2} {:>6.1}x   {:>9.2} {:>9.2} {:>6.1}x   {:>9.1e}", label, gf * 1e3, gc * 1e3, gc / gf, cf * 1e3, cc * 1e3, cc / cf, gd.max(cd));
+        }
+        rows.push(json!({"shape": name, "batch": s.batch, "time": s.tq, "heads": s.heads, "key_dim": s.dk, "causal": s.causal,
+            "gpu_fused_ms": gf * 1e3, "gpu_composed_ms": gc * 1e3, "cpu_fused_ms": cf * 1e3, "cpu_composed_ms": cc * 1e3,
+            "fused_launches": [1, 2], "composed_launches": [launches.0, launches.1], "max_abs_diff": gd.max(cd)}));
+    }
+    if !json_out {
+        println!("  fused: 1 kernel forward, 2 backward; composed: a gather, product and copy per (sample, head), then scale, mask and softmax over the whole score tensor ({} and {} launches at the gpt shape)", rows[0]["composed_launches"][0], rows[0]["composed_launches"][1]);
+    }
+    rows
 }
 
 /// The validation fraction that splits `classes` (training rows first) back

@@ -200,7 +200,8 @@ enum Command {
         json: bool,
     },
     /// The GPU backend beside the CPU backend: matrix-product GFLOP/s for
-    /// square sizes and LSTM-shaped products, then training samples/s.
+    /// square sizes and LSTM-shaped products, the fused attention against
+    /// the same composed of general ops, then training samples/s.
     GpuBench {
         /// Square matrix sizes (comma-separated).
         #[arg(long, default_value = "64,128,256,512,1024")]

@@ -2,8 +2,9 @@
 //! task is generation (issue 17's engine side). Any text becomes a `gpt`
 //! trained a slice at a time; the answers (the text's report, progress with
 //! samples over time, generated tokens with the next token's candidates,
-//! attention maps) are plain serialisable structs, so everything here is
-//! tested natively and the wasm layer only converts them.
+//! attention maps) are plain serialisable structs (`language_views.rs`),
+//! so everything here is tested natively and the wasm layer only converts
+//! them. Its form is `language_settings.rs`.
 //!
 //! The text is cut as `data::lm` cuts it for `gradlab train --task lm`,
 //! and the model is the same `gpt` preset, so the page and the command
@@ -11,7 +12,6 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::backend::gpu::GpuBackend;
 use crate::backend::CpuBackend;
@@ -30,214 +30,10 @@ use crate::optim::{OptimizerConfig, OptimizerKind, Schedule};
 use crate::presets::{gpt, Positions, TransformerSizes};
 use crate::trainer::{StepOutcome, TrainConfig, Trainer};
 
+use super::language_settings::LmSettings;
+use super::language_views::*;
 use super::placement::Placement;
 use super::SummaryRow;
-
-/// The form of the generation task: the text's cut and the model's sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LmSettings {
-    /// `char`, `word` or `bpe`.
-    pub tokenizer: String,
-    /// At most this many ids (None: every character or word; 512 byte pairs).
-    pub vocab: Option<usize>,
-    pub context: usize,
-    pub val_split: f32,
-    pub layers: usize,
-    pub heads: usize,
-    pub d_model: usize,
-    pub ffn: usize,
-    pub batch_size: usize,
-    pub learning_rate: f32,
-    /// Epochs a run trains (an epoch: every training window once).
-    pub epochs: usize,
-    pub seed: u64,
-    /// Steps between two entries of the samples over time (and the quick
-    /// validation beside each).
-    pub sample_every: usize,
-    /// Tokens in each sample over time.
-    pub sample_tokens: usize,
-}
-
-impl Default for LmSettings {
-    fn default() -> Self {
-        let s = TransformerSizes::GPT;
-        LmSettings {
-            tokenizer: "char".into(),
-            vocab: None,
-            context: 64,
-            val_split: 0.1,
-            layers: s.layers,
-            heads: s.heads,
-            d_model: s.d_model,
-            ffn: s.ffn,
-            batch_size: 32,
-            learning_rate: 1e-3,
-            epochs: 3,
-            seed: 42,
-            sample_every: 100,
-            sample_tokens: 120,
-        }
-    }
-}
-
-impl LmSettings {
-    /// Each number within what a tab can train; the field is named.
-    pub fn validate(&self) -> Result<()> {
-        let check = |field: &str, v: usize, lo: usize, hi: usize| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(Error::setting(field, msg!("value.between", value = v, min = lo, max = hi)))
-            }
-        };
-        check("context", self.context, 2, 1024)?;
-        check("layers", self.layers, 1, 12)?;
-        check("heads", self.heads, 1, 16)?;
-        check("d_model", self.d_model, 4, 1024)?;
-        check("ffn", self.ffn, 1, 4096)?;
-        check("batch_size", self.batch_size, 1, 1024)?;
-        check("epochs", self.epochs, 1, 100_000)?;
-        check("sample_every", self.sample_every, 1, 1_000_000)?;
-        check("sample_tokens", self.sample_tokens, 0, 2000)?;
-        let least = match self.tokenizer.as_str() {
-            "char" => 2,
-            "word" => 3,
-            "bpe" => crate::data::bpe::BYTES,
-            other => return Err(Error::setting("tokenizer", msg!("lm.unknown_tokenizer", name = other, known = "char, word, bpe"))),
-        };
-        if let Some(v) = self.vocab {
-            check("vocab", v, least, 1_000_000)?;
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return Err(Error::setting("learning_rate", msg!("optim.learning_rate", value = self.learning_rate)));
-        }
-        Ok(())
-    }
-}
-
-/// A token as the page shows it: a chip with its id on hover.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TokenChip {
-    pub id: u32,
-    pub text: String,
-}
-
-/// What the loaded text became.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LmTextReport {
-    pub characters: usize,
-    pub training_tokens: usize,
-    pub validation_tokens: usize,
-    pub vocab_size: usize,
-    /// Nats per token of the training part's token frequencies: the loss of
-    /// a model that ignores context (None for a model loaded without text).
-    pub unigram_entropy: Option<f64>,
-    /// The first tokens of the text, as the tokenizer cuts it.
-    pub passage: Vec<TokenChip>,
-    /// Byte-pair encoding's first merges, in the order learned ("Ġ t").
-    pub merges: Vec<String>,
-    pub merge_count: usize,
-    pub steps_per_epoch: usize,
-    pub parameters: usize,
-    /// Training FLOPs per token (3 × the forward pass's 2 per multiply-add).
-    pub flops_per_token: f64,
-    /// The model's layers as the classifier's summary lists them (the
-    /// page draws the model from these).
-    pub layers: Vec<SummaryRow>,
-    /// A model file loaded before any text: it generates and shows its
-    /// attention, and trains once a text is loaded (every count above that
-    /// comes from a text is 0).
-    pub model_only: bool,
-}
-
-/// One entry of the samples over time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LmSample {
-    pub step: usize,
-    pub text: String,
-    /// Validation loss on the first windows of the held-out text at this step.
-    pub val_loss: Option<f64>,
-}
-
-/// A training step as the curves draw it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LmStep {
-    pub step: usize,
-    pub loss: f32,
-}
-
-/// A validation pass: at an epoch's end (every held-out window), or a quick
-/// one beside a sample.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LmValidation {
-    pub step: usize,
-    pub val_loss: f64,
-    pub val_perplexity: f64,
-    /// Every held-out window (an epoch's end) or only the first ones.
-    pub full: bool,
-}
-
-/// What a slice of training added.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LmProgress {
-    pub step: usize,
-    pub epoch: usize,
-    pub new_steps: Vec<LmStep>,
-    pub new_validations: Vec<LmValidation>,
-    pub new_samples: Vec<LmSample>,
-    pub tokens_per_second: f64,
-    pub done: bool,
-    /// Where it trained: "cpu" or "gpu (adapter)" (a lost GPU turns it to
-    /// the CPU mid-run; `LanguageLab::backend` says why).
-    pub backend: String,
-}
-
-/// A next-token candidate as the bars show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NextToken {
-    pub id: u32,
-    pub text: String,
-    pub probability: f32,
-}
-
-/// Tokens generated by one call: their text (whole characters only; bytes
-/// of an unfinished one wait for the next call) and the candidates for the
-/// token after them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Generated {
-    pub ids: Vec<u32>,
-    pub text: String,
-    pub candidates: Vec<NextToken>,
-}
-
-/// An attention map for the page: the tokens and, per attention layer,
-/// each head's rows (queries) over columns (keys).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AttentionView {
-    pub tokens: Vec<TokenChip>,
-    pub layers: Vec<AttentionLayer>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AttentionLayer {
-    pub layer: usize,
-    pub name: String,
-    pub heads: Vec<Vec<Vec<f32>>>,
-}
-
-impl AttentionLayer {
-    /// The engine's maps as rows per head, named by the model's layers
-    /// (the page's view and `gradlab attention --json` alike).
-    pub fn from_maps<B: crate::backend::Backend>(model: &Model<B>, maps: Vec<generate::AttentionMap>) -> Vec<AttentionLayer> {
-        maps.into_iter()
-            .map(|m| {
-                let t = m.tokens;
-                AttentionLayer { layer: m.layer, name: model.layers[m.layer].name.clone(), heads: m.weights.chunks(t * t).map(|h| h.chunks(t).map(|r| r.to_vec()).collect()).collect() }
-            })
-            .collect()
-    }
-}
 
 /// Windows of the held-out text a quick validation reads.
 const QUICK_WINDOWS: usize = 64;

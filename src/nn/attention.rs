@@ -66,18 +66,25 @@ impl Heads {
         out
     }
 
-    /// Keras's initialisers: Glorot-uniform kernels with the fans Keras
-    /// computes for an EinsumDense kernel of rank 3 (the leading axis
-    /// counts as the receptive field: fan_in = shape[1]·shape[0], fan_out =
-    /// shape[2]·shape[0]), zero biases.
+    /// Keras's initialisers: Glorot-uniform kernels, zero biases. Keras 3's
+    /// EinsumDense takes the fans from its equation, not from the kernel's
+    /// rank: a projection [d, heads, dim] has fan_in d and fan_out heads·dim,
+    /// the output [heads, dim, out] fan_in heads·dim and fan_out out — as if
+    /// each were the 2-D matrix it multiplies by. (The convolution rule, with
+    /// the leading axis as a receptive field, gives limits up to 3× smaller.)
     pub fn init(&self, d: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
         self.init_qkv(Dims { query: d, key: d, value: d, output: d }, rng)
     }
     pub fn init_qkv(&self, d: Dims, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
+        let mut kernels = 0;
         self.weights_qkv(d)
             .iter()
             .map(|w| match w.shape[..] {
-                [a, b, c] => init::glorot_uniform(rng, b * a, c * a, a * b * c),
+                [a, b, c] => {
+                    kernels += 1;
+                    let (fan_in, fan_out) = if kernels <= 3 { (a, b * c) } else { (a * b, c) };
+                    init::glorot_uniform(rng, fan_in, fan_out, a * b * c)
+                }
                 _ => vec![0.0; w.shape.iter().product()],
             })
             .collect()

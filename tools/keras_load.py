@@ -20,7 +20,7 @@ A functional graph (Add, Concatenate, MultiHeadAttention and any other
 layer reading earlier ones) becomes the same Keras functional model, a
 MultiHeadAttention's use_causal_mask passed where Keras keeps it, in the
 call. A masked average that gradlab writes as a small graph for TensorFlow.js
-(see src/io/tfjs.rs) becomes Keras's GlobalAveragePooling1D with the
+(see src/io/tfjs/mod.rs) becomes Keras's GlobalAveragePooling1D with the
 Embedding's mask, as it was trained. One difference from gradlab remains,
 and it is Keras's: a text with no known token at all (every step padding)
 averages to 0/0 = NaN in Keras, where gradlab averages it to zero.

@@ -196,7 +196,7 @@ pub trait Layer: Sized {
     /// Where the page's editor offers it.
     const MENU: Menu = Menu::NONE;
     /// Keras's layer of this class computes only a term that model.json
-    /// adds to its input with an `Add` (see io/tfjs.rs); gradlab's layer
+    /// adds to its input with an `Add` (see io/tfjs/); gradlab's layer
     /// is the sum.
     const KERAS_TERM: bool = false;
     /// Its config's fields, as the page validates and edits them.
@@ -279,7 +279,7 @@ pub trait Layer: Sized {
         None
     }
     /// Whether, receiving a mask, TensorFlow.js needs it written as the
-    /// masked mean of standard layers (see io/tfjs.rs).
+    /// masked mean of standard layers (see io/tfjs/mod.rs).
     fn tfjs_masked_mean(&self, _receives_mask: bool) -> bool {
         false
     }

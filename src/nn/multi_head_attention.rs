@@ -5,7 +5,7 @@
 //! outputs projected back to the query's features (or `output_shape`):
 //!   y = softmax(q·kᵀ/√key_dim + masks) · v · Wo + bo
 //! `use_causal_mask` is a call argument in Keras (written in the layer's
-//! inbound node, where io/tfjs.rs puts and finds it); gradlab keeps it
+//! inbound node, where io/tfjs/ puts and finds it); gradlab keeps it
 //! with the layer. Masks combine as Keras combines them, each input's
 //! own: a padded query row attends to nothing (its weights are all 0, its
 //! output the bias), a key padded in the value's or the key's mask is

@@ -74,8 +74,9 @@ def main():
         vocab = g_runs[0]["vocab_size"]
         fpt = flops_per_token(vocab)
         med = lambda xs: statistics.median(xs)  # noqa: E731
-        g_val = med([r["history"][-1]["val_loss"] for r in g_runs])
-        k_val = med([r["val_loss"] for r in k_runs])
+        g_vals = [r["history"][-1]["val_loss"] for r in g_runs]
+        k_vals = [r["val_loss"] for r in k_runs]
+        g_val, k_val = med(g_vals), med(k_vals)
         g_tps = [r["tokens_per_second"] for r in g_runs]
         k_tps = [r["tokens_per_second"] for r in k_runs]
         entropy = g_runs[0]["unigram_entropy"]
@@ -84,8 +85,7 @@ def main():
         row = {
             "vocab_size": vocab, "parameters": {"gradlab": g_runs[0]["parameters"], "keras": k_runs[0]["parameters"]},
             "unigram_entropy": entropy,
-            "val_loss": {"gradlab": g_val, "keras": k_val, "ratio": g_val / k_val,
-                         "gradlab_runs": [r["history"][-1]["val_loss"] for r in g_runs], "keras_runs": [r["val_loss"] for r in k_runs]},
+            "val_loss": {"gradlab": g_val, "keras": k_val, "ratio": g_val / k_val, "gradlab_runs": g_vals, "keras_runs": k_vals},
             "learned": {"gradlab": g_val < entropy - 0.5, "keras": k_val < entropy - 0.5},
             "tokens_per_second": {"gradlab": [min(g_tps), med(g_tps), max(g_tps)], "keras": [min(k_tps), med(k_tps), max(k_tps)], "ratio": med(g_tps) / med(k_tps)},
             "gflops": {"gradlab": med(g_tps) * fpt / 1e9, "keras": med(k_tps) * fpt / 1e9, "share_of_matmul": med(g_tps) * fpt / 1e9 / peak},
@@ -99,7 +99,7 @@ def main():
         if not as_json:
             print(f"\n{name}: vocabulary {vocab}, {steps} steps of {BATCH}×{CONTEXT} tokens, {repeats} run(s); unigram entropy {entropy:.3f} nats/token")
             spread = lambda xs: f" ({min(xs):.4f}–{max(xs):.4f})" if len(xs) > 1 else ""  # noqa: E731
-            print(f"  validation loss   gradlab {g_val:.4f}{spread(row['val_loss']['gradlab_runs'])}   keras {k_val:.4f}{spread(row['val_loss']['keras_runs'])}   gradlab/keras {g_val / k_val:.3f}"
+            print(f"  validation loss   gradlab {g_val:.4f}{spread(g_vals)}   keras {k_val:.4f}{spread(k_vals)}   gradlab/keras {g_val / k_val:.3f}"
                   f"   (learned: gradlab {row['learned']['gradlab']}, keras {row['learned']['keras']})")
             print(f"  tokens/s          gradlab {med(g_tps):,.0f} ({min(g_tps):,.0f}–{max(g_tps):,.0f})   keras {med(k_tps):,.0f} ({min(k_tps):,.0f}–{max(k_tps):,.0f})   ratio {med(g_tps) / med(k_tps):.2f}")
             print(f"  GFLOP/s           gradlab {row['gflops']['gradlab']:.2f} = {100 * row['gflops']['share_of_matmul']:.0f} % of its matrix product's {peak:.1f}   keras {row['gflops']['keras']:.2f}")

@@ -76,15 +76,11 @@ impl Heads {
         self.init_qkv(Dims { query: d, key: d, value: d, output: d }, rng)
     }
     pub fn init_qkv(&self, d: Dims, rng: &mut ChaCha8Rng) -> Vec<Vec<f32>> {
-        let mut kernels = 0;
         self.weights_qkv(d)
             .iter()
             .map(|w| match w.shape[..] {
-                [a, b, c] => {
-                    kernels += 1;
-                    let (fan_in, fan_out) = if kernels <= 3 { (a, b * c) } else { (a * b, c) };
-                    init::glorot_uniform(rng, fan_in, fan_out, a * b * c)
-                }
+                [a, b, c] if w.name.ends_with("attention_output/kernel") => init::glorot_uniform(rng, a * b, c, a * b * c),
+                [a, b, c] => init::glorot_uniform(rng, a, b * c, a * b * c),
                 _ => vec![0.0; w.shape.iter().product()],
             })
             .collect()
